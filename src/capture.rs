@@ -1,0 +1,321 @@
+//! The HTTP listener: accepts any request (HTTP/1.1 and h2c), captures it, answers it.
+//!
+//! Flow per request: read the body within the limits → decode and analyse (no lock held) →
+//! decide the answer → record (store + log) → answer. Knows nothing of the terminal interface.
+
+pub mod body;
+pub mod conn;
+pub mod recorder;
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http::{HeaderValue, Request, Response, StatusCode, header};
+use http_body_util::Full;
+use hyper::body::Incoming;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::net::{TcpListener, TcpStream};
+
+use crate::config::ListenConfig;
+use crate::decode::{self, RequestView};
+use crate::event::{CapturedEvent, HeaderList, HttpVersion, ResponseInfo};
+use crate::store::Store;
+use body::{BodyLimits, BodyRead};
+use conn::{ConnState, TapIo};
+use recorder::Recorder;
+
+/// Most headers accepted in one request (hyper's default is 100; webhook senders and tests with
+/// many headers need more). Beyond it the request is refused with 431 and counted as rejected.
+const MAX_HEADERS: usize = 2048;
+/// How long in-flight requests may take to finish once shutdown starts.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// Why the listener could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum BindError {
+    #[error(
+        "port {port} on {ip} is already in use; pick another with --port, or --port 0 for any free one"
+    )]
+    InUse { ip: std::net::IpAddr, port: u16 },
+    #[error("cannot listen on {addr}: {source}")]
+    Other {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+}
+
+struct Shared {
+    recorder: Arc<Recorder>,
+    body_limits: BodyLimits,
+    header_timeout: Duration,
+}
+
+/// A bound listener, ready to run.
+pub struct Listener {
+    tcp: TcpListener,
+    shared: Arc<Shared>,
+}
+
+impl Listener {
+    /// Binds the configured address. The recorder decides where events go.
+    pub async fn bind(
+        config: &ListenConfig,
+        recorder: Arc<Recorder>,
+    ) -> Result<Listener, BindError> {
+        let addr = config.addr();
+        let tcp = TcpListener::bind(addr).await.map_err(|source| {
+            if source.kind() == std::io::ErrorKind::AddrInUse {
+                BindError::InUse {
+                    ip: addr.ip(),
+                    port: addr.port(),
+                }
+            } else {
+                BindError::Other { addr, source }
+            }
+        })?;
+        let shared = Shared {
+            recorder,
+            body_limits: BodyLimits::new(config.max_body, config.header_timeout),
+            header_timeout: config.header_timeout,
+        };
+        Ok(Listener {
+            tcp,
+            shared: Arc::new(shared),
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        // A bound socket always has a local address.
+        self.tcp
+            .local_addr()
+            .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
+    }
+
+    pub fn store(&self) -> &Arc<Store> {
+        self.shared.recorder.store()
+    }
+
+    /// Serves until `shutdown` completes, then stops accepting, lets requests in flight finish
+    /// (up to ten seconds) and returns.
+    pub async fn run(self, shutdown: impl Future<Output = ()>) {
+        let mut builder = auto::Builder::new(TokioExecutor::new());
+        builder
+            .http1()
+            .timer(TokioTimer::new())
+            .header_read_timeout(self.shared.header_timeout)
+            .max_headers(MAX_HEADERS);
+        builder.http2().timer(TokioTimer::new());
+        let builder = Arc::new(builder);
+        let graceful = GracefulShutdown::new();
+        let mut shutdown = std::pin::pin!(shutdown);
+        loop {
+            tokio::select! {
+                accepted = self.tcp.accept() => match accepted {
+                    Ok((stream, remote)) => {
+                        self.serve_connection(&builder, &graceful, stream, remote);
+                    }
+                    // Out of file descriptors and the like: wait a little instead of spinning.
+                    Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+                },
+                () = &mut shutdown => break,
+            }
+        }
+        drop(self.tcp);
+        let _ = tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown()).await;
+    }
+
+    fn serve_connection(
+        &self,
+        builder: &Arc<auto::Builder<TokioExecutor>>,
+        graceful: &GracefulShutdown,
+        stream: TcpStream,
+        remote: SocketAddr,
+    ) {
+        let _ = stream.set_nodelay(true);
+        let state = Arc::new(ConnState::default());
+        let io = TokioIo::new(TapIo::new(stream, Arc::clone(&state)));
+        let shared = Arc::clone(&self.shared);
+        let service_state = Arc::clone(&state);
+        let service = service_fn(move |request| {
+            handle(
+                request,
+                Arc::clone(&shared),
+                Arc::clone(&service_state),
+                remote,
+            )
+        });
+        let connection = builder.serve_connection(io, service).into_owned();
+        let connection = graceful.watch(connection);
+        let store = Arc::clone(self.store());
+        let header_timeout = self.shared.header_timeout;
+        tokio::spawn(async move {
+            let mut connection = std::pin::pin!(connection);
+            // hyper's header timeout starts once it knows the protocol; this one also covers a
+            // client that connects and never completes a first request.
+            let first_request = tokio::time::sleep(header_timeout);
+            let mut first_request = std::pin::pin!(first_request);
+            let mut watching_first = true;
+            let result = loop {
+                tokio::select! {
+                    result = &mut connection => break result,
+                    () = &mut first_request, if watching_first => {
+                        watching_first = false;
+                        if state.requests.load(Ordering::Relaxed) == 0 {
+                            if state.take_uncounted_failure() {
+                                store.reject();
+                            }
+                            return; // dropping the connection closes it
+                        }
+                    }
+                }
+            };
+            if let Err(error) = result
+                && is_request_failure(error.as_ref())
+                && state.take_uncounted_failure()
+            {
+                store.reject();
+            }
+        });
+    }
+}
+
+/// Errors that mean a request was started but never completed: broken HTTP, a head that never
+/// finished, a client that went away mid-request. Resets after a complete exchange are not.
+fn is_request_failure(error: &(dyn std::error::Error + 'static)) -> bool {
+    match error.downcast_ref::<hyper::Error>() {
+        Some(e) => {
+            e.is_parse() || e.is_parse_too_large() || e.is_timeout() || e.is_incomplete_message()
+        }
+        // Errors from the protocol detection before hyper takes over (an early EOF).
+        None => true,
+    }
+}
+
+async fn handle(
+    request: Request<Incoming>,
+    shared: Arc<Shared>,
+    state: Arc<ConnState>,
+    remote: SocketAddr,
+) -> Result<Response<Full<Bytes>>, Infallible> {
+    let received_at = CapturedEvent::now();
+    let started = Instant::now();
+    state.requests.fetch_add(1, Ordering::Relaxed);
+    let (parts, body) = request.into_parts();
+    let declared = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+
+    let read = match body::read(body, declared, shared.body_limits).await {
+        Ok(read) => read,
+        Err(error) => {
+            // The request never completed: it is counted, not stored, and the connection ends.
+            state.failure_counted.store(true, Ordering::Relaxed);
+            shared.recorder.store().reject();
+            let message = serde_json::json!({ "error": error.to_string() }).to_string();
+            return Ok(json_response(
+                StatusCode::BAD_REQUEST,
+                message,
+                closes(parts.version),
+            ));
+        }
+    };
+    state.request_read();
+    let BodyRead {
+        bytes,
+        size,
+        truncated,
+        complete,
+    } = read;
+
+    let headers = HeaderList::from_pairs(
+        parts
+            .headers
+            .iter()
+            .map(|(name, value)| (name.as_str().as_bytes(), value.as_bytes())),
+    );
+    let path = parts.uri.path();
+    let method = parts.method.as_str();
+    let analysis = decode::analyse(&RequestView {
+        method,
+        path,
+        headers: &headers,
+        body: &bytes,
+        truncated,
+    });
+
+    let status = if truncated {
+        StatusCode::PAYLOAD_TOO_LARGE
+    } else {
+        StatusCode::OK
+    };
+    let event = CapturedEvent {
+        id: 0,
+        received_at,
+        remote_addr: remote.to_string().into(),
+        http_version: match parts.version {
+            http::Version::HTTP_10 | http::Version::HTTP_09 => HttpVersion::Http10,
+            http::Version::HTTP_2 | http::Version::HTTP_3 => HttpVersion::Http2,
+            _ => HttpVersion::Http11,
+        },
+        method: method.into(),
+        path: path.into(),
+        query: parts.uri.query().map(Into::into),
+        headers,
+        body: bytes,
+        body_size: size,
+        truncated,
+        analysis,
+        response: ResponseInfo {
+            status: status.as_u16(),
+            latency_ms: started.elapsed().as_micros() as f64 / 1000.0,
+            forwarded_to: None,
+        },
+    };
+    let stored = shared.recorder.record(event);
+
+    let body = if truncated {
+        serde_json::json!({
+            "error": "body too large",
+            "limit": shared.body_limits.max_body,
+            "body_size": stored.body_size,
+            "id": stored.id,
+        })
+        .to_string()
+    } else {
+        format!("{{\"received\":true,\"id\":{}}}", stored.id)
+    };
+    Ok(json_response(
+        status,
+        body,
+        !complete && closes(parts.version),
+    ))
+}
+
+/// `Connection: close` only exists before HTTP/2.
+fn closes(version: http::Version) -> bool {
+    version < http::Version::HTTP_2
+}
+
+fn json_response(status: StatusCode, body: String, close: bool) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::from(body)));
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    if close {
+        headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
+    response
+}

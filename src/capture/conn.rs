@@ -1,0 +1,91 @@
+//! Per-connection bookkeeping: whether the client has sent bytes that have not yet become a
+//! request, so that a connection closed mid-request counts as rejected and an idle keep-alive
+//! connection closed by its timeout does not.
+
+use std::io;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::task::{Context, Poll};
+
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+
+#[derive(Debug, Default)]
+pub struct ConnState {
+    /// Requests whose head was parsed.
+    pub requests: AtomicU64,
+    /// Bytes arrived since the last request was fully read.
+    pub pending_bytes: AtomicBool,
+    /// The request handler already counted this connection's failure.
+    pub failure_counted: AtomicBool,
+}
+
+impl ConnState {
+    /// Called once a request (head and body) has been read completely.
+    pub fn request_read(&self) {
+        self.pending_bytes.store(false, Ordering::Relaxed);
+    }
+
+    /// Whether a connection that ended with an error left a request unfinished that nobody
+    /// has counted yet. Answers `true` at most once.
+    pub fn take_uncounted_failure(&self) -> bool {
+        self.pending_bytes.load(Ordering::Relaxed)
+            && !self.failure_counted.swap(true, Ordering::Relaxed)
+    }
+}
+
+/// A stream that notes when bytes arrive.
+pub struct TapIo<S> {
+    inner: S,
+    state: std::sync::Arc<ConnState>,
+}
+
+impl<S> TapIo<S> {
+    pub fn new(inner: S, state: std::sync::Arc<ConnState>) -> TapIo<S> {
+        TapIo { inner, state }
+    }
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for TapIo<S> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let before = buf.filled().len();
+        let result = Pin::new(&mut self.inner).poll_read(cx, buf);
+        if buf.filled().len() > before {
+            self.state.pending_bytes.store(true, Ordering::Relaxed);
+        }
+        result
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for TapIo<S> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}

@@ -1,0 +1,139 @@
+//! Command-line definitions (clap derive) and nothing else; `config` turns them into settings.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::{SecretArg, parse_size};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "hookscope",
+    version,
+    about = "Capture, verify and inspect webhooks in your terminal.",
+    long_about = "Capture, verify and inspect webhooks in your terminal.\n\n\
+hookscope listens on a local port (put it behind a tunnel such as ngrok, or in front of your \
+own app), keeps every request it receives in a bounded in-memory buffer, and shows them as they \
+arrive. Everything captured can be written to JSON or JSON Lines.\n\n\
+With no subcommand, hookscope listens: `hookscope --port 9000` is `hookscope listen --port 9000`.",
+    after_help = "Examples:\n  \
+hookscope --headless                      capture on 127.0.0.1:8765, one line per request\n  \
+hookscope --jsonl events.jsonl            also append every event to a JSON Lines log\n  \
+hookscope --headless --jsonl -            JSON Lines on stdout, for piping into jq\n  \
+hookscope --export-on-exit capture.json   write everything captured when you quit",
+    args_conflicts_with_subcommands = true,
+    subcommand_negates_reqs = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub listen: ListenArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Listen for webhooks and capture them (the default).
+    Listen(ListenArgs),
+}
+
+/// Settings of the listener. Every one can also come from the config file; flags win.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ListenArgs {
+    /// Address to listen on [default: 127.0.0.1]. Anything but loopback exposes the captured
+    /// traffic to your network, and hookscope warns about it.
+    #[arg(long, value_name = "ADDR")]
+    pub bind: Option<IpAddr>,
+
+    /// Port to listen on [default: 8765]; 0 picks a free one (the address is printed).
+    #[arg(long, short, value_name = "PORT")]
+    pub port: Option<u16>,
+
+    /// Most events kept in memory; the oldest are evicted first [default: 10000].
+    #[arg(long, value_name = "N", value_parser = parse_capacity)]
+    pub capacity: Option<usize>,
+
+    /// Most body bytes kept in memory over all events, e.g. 256MiB [default: 256MiB].
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub max_bytes: Option<u64>,
+
+    /// Largest body accepted, e.g. 10MiB [default: 10MiB]. Larger ones are answered 413 and
+    /// captured with their headers and first bytes.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub max_body: Option<u64>,
+
+    /// Signing secret for a scheme (wms, prism, github, stripe, standard, shopify, slack).
+    /// Repeat it for several secrets. Prefer HOOKSCOPE_SECRET_<SCHEME> or the config file:
+    /// a secret on the command line shows in the process list.
+    #[arg(long, value_name = "SCHEME=SECRET", value_parser = SecretArg::parse)]
+    pub secret: Vec<SecretArg>,
+
+    /// TOML file with the same settings (see the README); flags override it.
+    #[arg(long, value_name = "FILE", env = "HOOKSCOPE_CONFIG")]
+    pub config: Option<PathBuf>,
+
+    /// Append every event to this JSON Lines file as it is captured, before it is answered;
+    /// `-` writes to stdout.
+    #[arg(long, value_name = "FILE|-")]
+    pub jsonl: Option<PathBuf>,
+
+    /// Write every event still in memory to this JSON file on quit, Ctrl-C or SIGTERM.
+    #[arg(long, value_name = "FILE")]
+    pub export_on_exit: Option<PathBuf>,
+
+    /// No terminal interface: print one line per event on stdout (or JSON Lines with
+    /// `--jsonl -`). For CI, pipes and servers.
+    #[arg(long)]
+    pub headless: bool,
+}
+
+fn parse_capacity(text: &str) -> Result<usize, String> {
+    let n: usize = text
+        .trim()
+        .replace('_', "")
+        .parse()
+        .map_err(|_| format!("'{text}' is not a whole number of events"))?;
+    if n == 0 {
+        return Err("capacity must be at least 1".into());
+    }
+    Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn definitions_are_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn listen_is_the_default_subcommand() {
+        let cli = Cli::try_parse_from(["hookscope", "--port", "9000", "--headless"]).unwrap();
+        assert!(cli.command.is_none());
+        assert_eq!(cli.listen.port, Some(9000));
+        let cli = Cli::try_parse_from(["hookscope", "listen", "--max-body", "64KiB"]).unwrap();
+        let Some(Command::Listen(args)) = cli.command else {
+            panic!("expected listen")
+        };
+        assert_eq!(args.max_body, Some(64 * 1024));
+    }
+
+    #[test]
+    fn bad_values_are_refused() {
+        for args in [
+            &["hookscope", "--port", "70000"][..],
+            &["hookscope", "--capacity", "0"],
+            &["hookscope", "--max-body", "ten"],
+            &["hookscope", "--bind", "localhost:80"],
+            &["hookscope", "--secret", "nosuch=x"],
+            &["hookscope", "--secret", "wms"],
+        ] {
+            let err = Cli::try_parse_from(args).unwrap_err();
+            assert_eq!(err.exit_code(), 2, "{args:?}");
+        }
+    }
+}

@@ -1,0 +1,588 @@
+//! Settings: built-in defaults, then the config file, then the environment, then flags.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::cli::ListenArgs;
+use crate::event::SignatureScheme;
+use crate::store::Limits;
+
+pub const DEFAULT_PORT: u16 = 8765;
+pub const DEFAULT_CAPACITY: usize = 10_000;
+pub const DEFAULT_MAX_BYTES: u64 = 256 * 1024 * 1024;
+pub const DEFAULT_MAX_BODY: u64 = 10 * 1024 * 1024;
+/// A client must finish sending its request head within this time (and may not stall longer
+/// than this in the middle of a body).
+pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A settings problem, told in one sentence. The process exits with status 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(pub String);
+
+/// A signing secret. Never printed: its `Debug` and `Display` show only its length.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Secret {
+        Secret(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Secret(<{} chars>)", self.0.chars().count())
+    }
+}
+
+/// `--secret SCHEME=SECRET` as given on the command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretArg {
+    pub scheme: SignatureScheme,
+    pub secret: Secret,
+}
+
+impl SecretArg {
+    pub fn parse(text: &str) -> Result<SecretArg, String> {
+        let (scheme, secret) = text
+            .split_once('=')
+            .ok_or_else(|| "expected SCHEME=SECRET, e.g. wms=…".to_string())?;
+        let scheme = SignatureScheme::parse(scheme).ok_or_else(|| {
+            format!(
+                "unknown signature scheme '{}'; known: {}",
+                scheme.trim(),
+                scheme_names()
+            )
+        })?;
+        if secret.is_empty() {
+            return Err(format!("the secret for {} is empty", scheme.as_str()));
+        }
+        Ok(SecretArg {
+            scheme,
+            secret: Secret::new(secret),
+        })
+    }
+}
+
+fn scheme_names() -> String {
+    SignatureScheme::ALL.map(|s| s.as_str()).join(", ")
+}
+
+/// Every secret known, per scheme; several per scheme during a rotation.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Secrets(BTreeMap<&'static str, (SignatureScheme, Vec<Secret>)>);
+
+impl Secrets {
+    pub fn add(&mut self, scheme: SignatureScheme, secret: Secret) {
+        let entry = self
+            .0
+            .entry(scheme.as_str())
+            .or_insert_with(|| (scheme, Vec::new()));
+        if !entry.1.contains(&secret) {
+            entry.1.push(secret);
+        }
+    }
+
+    pub fn for_scheme(&self, scheme: SignatureScheme) -> &[Secret] {
+        self.0
+            .get(scheme.as_str())
+            .map_or(&[], |(_, secrets)| secrets.as_slice())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Schemes with at least one secret, and how many.
+    pub fn summary(&self) -> Vec<(SignatureScheme, usize)> {
+        self.0
+            .values()
+            .map(|(scheme, secrets)| (*scheme, secrets.len()))
+            .collect()
+    }
+}
+
+/// Where `--jsonl` writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JsonlTarget {
+    Stdout,
+    File(PathBuf),
+}
+
+/// The listener's settings, resolved.
+#[derive(Debug, Clone)]
+pub struct ListenConfig {
+    pub bind: IpAddr,
+    pub port: u16,
+    pub limits: Limits,
+    pub max_body: u64,
+    pub secrets: Secrets,
+    pub jsonl: Option<JsonlTarget>,
+    pub export_on_exit: Option<PathBuf>,
+    pub headless: bool,
+    pub header_timeout: Duration,
+}
+
+impl Default for ListenConfig {
+    fn default() -> Self {
+        ListenConfig {
+            bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            port: DEFAULT_PORT,
+            limits: Limits {
+                capacity: DEFAULT_CAPACITY,
+                max_bytes: DEFAULT_MAX_BYTES,
+            },
+            max_body: DEFAULT_MAX_BODY,
+            secrets: Secrets::default(),
+            jsonl: None,
+            export_on_exit: None,
+            headless: false,
+            header_timeout: DEFAULT_HEADER_TIMEOUT,
+        }
+    }
+}
+
+impl ListenConfig {
+    pub fn addr(&self) -> SocketAddr {
+        SocketAddr::new(self.bind, self.port)
+    }
+
+    /// Builds the settings from flags, the config file they name, and the environment.
+    /// Warnings worth telling the user (a secret on the command line, a public bind address)
+    /// are returned beside the settings.
+    pub fn resolve(
+        args: &ListenArgs,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<(ListenConfig, Vec<String>), ConfigError> {
+        let mut config = ListenConfig::default();
+        let mut warnings = Vec::new();
+
+        if let Some(path) = &args.config {
+            FileConfig::load(path)?.apply(&mut config, path)?;
+        }
+        for scheme in SignatureScheme::ALL {
+            let var = format!("HOOKSCOPE_SECRET_{}", scheme.as_str().to_ascii_uppercase());
+            if let Some(value) = env(&var) {
+                for secret in value.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+                    config.secrets.add(scheme, Secret::new(secret));
+                }
+            }
+        }
+
+        if let Some(bind) = args.bind {
+            config.bind = bind;
+        }
+        if let Some(port) = args.port {
+            config.port = port;
+        }
+        if let Some(capacity) = args.capacity {
+            config.limits.capacity = capacity;
+        }
+        if let Some(max_bytes) = args.max_bytes {
+            config.limits.max_bytes = max_bytes;
+        }
+        if let Some(max_body) = args.max_body {
+            config.max_body = max_body;
+        }
+        if !args.secret.is_empty() {
+            warnings.push(
+                "a secret given with --secret is visible to other users in the process list; \
+                 prefer HOOKSCOPE_SECRET_<SCHEME> or [secrets] in the config file"
+                    .to_string(),
+            );
+            for arg in &args.secret {
+                config.secrets.add(arg.scheme, arg.secret.clone());
+            }
+        }
+        if let Some(path) = &args.jsonl {
+            config.jsonl = Some(jsonl_target(path));
+        }
+        if let Some(path) = &args.export_on_exit {
+            config.export_on_exit = Some(path.clone());
+        }
+        config.headless |= args.headless;
+
+        config.validate()?;
+        if !config.bind.is_loopback() {
+            warnings.push(format!(
+                "listening on {}, not on loopback: anyone who can reach this address can send \
+                 requests and read the answers",
+                config.bind
+            ));
+        }
+        Ok((config, warnings))
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        if self.limits.capacity == 0 {
+            return Err(ConfigError("capacity must be at least 1 event".into()));
+        }
+        if self.max_body == 0 {
+            return Err(ConfigError("max-body must be at least 1 byte".into()));
+        }
+        if self.max_body > self.limits.max_bytes {
+            return Err(ConfigError(format!(
+                "max-body ({}) is larger than max-bytes ({}): one body must fit in the buffer",
+                format_size(self.max_body),
+                format_size(self.limits.max_bytes)
+            )));
+        }
+        Ok(())
+    }
+}
+
+fn jsonl_target(path: &Path) -> JsonlTarget {
+    if path.as_os_str() == "-" {
+        JsonlTarget::Stdout
+    } else {
+        JsonlTarget::File(path.to_owned())
+    }
+}
+
+/// The config file, as written. Unknown keys are errors, so a typo is not silently ignored.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    bind: Option<IpAddr>,
+    port: Option<u16>,
+    capacity: Option<usize>,
+    max_bytes: Option<SizeValue>,
+    max_body: Option<SizeValue>,
+    jsonl: Option<PathBuf>,
+    export_on_exit: Option<PathBuf>,
+    headless: Option<bool>,
+    #[serde(default)]
+    secrets: BTreeMap<String, OneOrMany>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum SizeValue {
+    Bytes(u64),
+    Text(String),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl FileConfig {
+    fn load(path: &Path) -> Result<FileConfig, ConfigError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ConfigError(format!("cannot read config file {}: {e}", path.display())))?;
+        toml::from_str(&text).map_err(|e| {
+            let line = e
+                .span()
+                .map(|span| text[..span.start.min(text.len())].lines().count());
+            let at = line
+                .map(|l| format!(", line {}", l.max(1)))
+                .unwrap_or_default();
+            let message = e.message().trim().replace('\n', " ");
+            ConfigError(format!("config file {}{at}: {message}", path.display()))
+        })
+    }
+
+    fn apply(self, config: &mut ListenConfig, path: &Path) -> Result<(), ConfigError> {
+        let size = |key: &str, value: SizeValue| match value {
+            SizeValue::Bytes(n) => Ok(n),
+            SizeValue::Text(text) => parse_size(&text)
+                .map_err(|e| ConfigError(format!("config file {}: {key}: {e}", path.display()))),
+        };
+        if let Some(bind) = self.bind {
+            config.bind = bind;
+        }
+        if let Some(port) = self.port {
+            config.port = port;
+        }
+        if let Some(capacity) = self.capacity {
+            config.limits.capacity = capacity;
+        }
+        if let Some(max_bytes) = self.max_bytes {
+            config.limits.max_bytes = size("max_bytes", max_bytes)?;
+        }
+        if let Some(max_body) = self.max_body {
+            config.max_body = size("max_body", max_body)?;
+        }
+        if let Some(jsonl) = self.jsonl {
+            config.jsonl = Some(jsonl_target(&jsonl));
+        }
+        config.export_on_exit = self.export_on_exit.or(config.export_on_exit.take());
+        config.headless = self.headless.unwrap_or(config.headless);
+        for (name, secrets) in self.secrets {
+            let scheme = SignatureScheme::parse(&name).ok_or_else(|| {
+                ConfigError(format!(
+                    "config file {}: [secrets] has an unknown scheme '{name}'; known: {}",
+                    path.display(),
+                    scheme_names()
+                ))
+            })?;
+            let secrets = match secrets {
+                OneOrMany::One(secret) => vec![secret],
+                OneOrMany::Many(secrets) => secrets,
+            };
+            for secret in secrets.into_iter().filter(|s| !s.is_empty()) {
+                config.secrets.add(scheme, Secret::new(secret));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Parses a size such as `65536`, `64KiB`, `10MiB`, `1.5GiB` or `500kB`. Binary units (KiB,
+/// MiB, GiB, and the short K, M, G) are powers of 1024; decimal ones (kB, MB, GB) of 1000.
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let trimmed = text.trim().replace('_', "");
+    let split = trimmed
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(trimmed.len());
+    let (number, unit) = trimmed.split_at(split);
+    let multiplier: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kib" => 1 << 10,
+        "m" | "mib" => 1 << 20,
+        "g" | "gib" => 1 << 30,
+        "kb" => 1_000,
+        "mb" => 1_000_000,
+        "gb" => 1_000_000_000,
+        _ => {
+            return Err(format!(
+                "'{text}' is not a size; write bytes or use a unit, e.g. 65536, 64KiB, 10MiB"
+            ));
+        }
+    };
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("'{text}' is not a size; write e.g. 65536, 64KiB, 10MiB"))?;
+    let bytes = value * multiplier as f64;
+    if !bytes.is_finite() || bytes >= u64::MAX as f64 {
+        return Err(format!("'{text}' is too large"));
+    }
+    if bytes.fract() != 0.0 {
+        return Err(format!("'{text}' is not a whole number of bytes"));
+    }
+    Ok(bytes as u64)
+}
+
+/// A size for people: `512 B`, `64 KiB`, `1.5 MiB`.
+pub fn format_size(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+    if bytes < 1024 {
+        return format!("{bytes} B");
+    }
+    let mut value = bytes as f64;
+    let mut unit = "B";
+    for u in UNITS {
+        if value < 1024.0 {
+            break;
+        }
+        value /= 1024.0;
+        unit = u;
+    }
+    if value.fract() == 0.0 {
+        format!("{value:.0} {unit}")
+    } else {
+        format!("{value:.1} {unit}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn no_env(_: &str) -> Option<String> {
+        None
+    }
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("65536"), Ok(65536));
+        assert_eq!(parse_size("64KiB"), Ok(65536));
+        assert_eq!(parse_size("64k"), Ok(65536));
+        assert_eq!(parse_size("10MiB"), Ok(10 << 20));
+        assert_eq!(parse_size("256 MiB"), Ok(256 << 20));
+        assert_eq!(parse_size("1.5GiB"), Ok(3 << 29));
+        assert_eq!(parse_size("500kB"), Ok(500_000));
+        assert_eq!(parse_size("1_000"), Ok(1000));
+        assert!(parse_size("ten").is_err());
+        assert!(parse_size("10XB").is_err());
+        assert!(parse_size("0.5").is_err());
+        assert!(parse_size("-1").is_err());
+        assert!(parse_size("").is_err());
+        assert_eq!(format_size(512), "512 B");
+        assert_eq!(format_size(64 * 1024), "64 KiB");
+        assert_eq!(format_size(1536 * 1024), "1.5 MiB");
+    }
+
+    #[test]
+    fn defaults() {
+        let (config, warnings) = ListenConfig::resolve(&ListenArgs::default(), no_env).unwrap();
+        assert_eq!(config.addr().to_string(), "127.0.0.1:8765");
+        assert_eq!(
+            config.limits,
+            Limits {
+                capacity: 10_000,
+                max_bytes: 256 << 20
+            }
+        );
+        assert_eq!(config.max_body, 10 << 20);
+        assert_eq!(config.header_timeout, Duration::from_secs(10));
+        assert!(warnings.is_empty());
+    }
+
+    fn config_file(text: &str) -> tempfile_path::TempPath {
+        let path = tempfile_path::TempPath::new("toml");
+        std::fs::File::create(&path.0)
+            .unwrap()
+            .write_all(text.as_bytes())
+            .unwrap();
+        path
+    }
+
+    /// A file in the system temp folder that is removed when dropped.
+    mod tempfile_path {
+        pub struct TempPath(pub std::path::PathBuf);
+        impl TempPath {
+            pub fn new(ext: &str) -> TempPath {
+                use std::sync::atomic::{AtomicU32, Ordering};
+                static N: AtomicU32 = AtomicU32::new(0);
+                let n = N.fetch_add(1, Ordering::Relaxed);
+                let name = format!("hookscope-test-{}-{n}.{ext}", std::process::id());
+                TempPath(std::env::temp_dir().join(name))
+            }
+        }
+        impl Drop for TempPath {
+            fn drop(&mut self) {
+                let _ = std::fs::remove_file(&self.0);
+            }
+        }
+    }
+
+    #[test]
+    fn file_then_env_then_flags() {
+        let file = config_file(
+            "port = 9000\ncapacity = 50\nmax_bytes = \"1MiB\"\nmax_body = 4096\n\
+             [secrets]\nwms = [\"from-file\", \"second\"]\nprism = \"p\"\n",
+        );
+        let args = ListenArgs {
+            config: Some(file.0.clone()),
+            capacity: Some(7),
+            secret: vec![SecretArg::parse("github=gh").unwrap()],
+            ..ListenArgs::default()
+        };
+        let env = |name: &str| (name == "HOOKSCOPE_SECRET_WMS").then(|| "env1, env2".to_string());
+        let (config, warnings) = ListenConfig::resolve(&args, env).unwrap();
+        assert_eq!(config.port, 9000);
+        assert_eq!(
+            config.limits,
+            Limits {
+                capacity: 7,
+                max_bytes: 1 << 20
+            }
+        );
+        assert_eq!(config.max_body, 4096);
+        let wms: Vec<&str> = config
+            .secrets
+            .for_scheme(SignatureScheme::Wms)
+            .iter()
+            .map(Secret::expose)
+            .collect();
+        assert_eq!(wms, ["from-file", "second", "env1", "env2"]);
+        assert_eq!(config.secrets.for_scheme(SignatureScheme::Github).len(), 1);
+        assert_eq!(warnings.len(), 1);
+        assert!(warnings[0].contains("process list"));
+    }
+
+    #[test]
+    fn file_errors_name_the_line() {
+        let file = config_file("port = 8000\ncapacity = \"many\"\n");
+        let args = ListenArgs {
+            config: Some(file.0.clone()),
+            ..ListenArgs::default()
+        };
+        let err = ListenConfig::resolve(&args, no_env)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("line 2"), "{err}");
+        assert!(!err.contains('\n'), "{err}");
+
+        let file = config_file("prot = 8000\n");
+        let args = ListenArgs {
+            config: Some(file.0.clone()),
+            ..ListenArgs::default()
+        };
+        let err = ListenConfig::resolve(&args, no_env)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("prot"), "{err}");
+
+        let file = config_file("[secrets]\nacme = \"x\"\n");
+        let args = ListenArgs {
+            config: Some(file.0.clone()),
+            ..ListenArgs::default()
+        };
+        let err = ListenConfig::resolve(&args, no_env)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("acme"), "{err}");
+
+        let args = ListenArgs {
+            config: Some("/nonexistent/h.toml".into()),
+            ..ListenArgs::default()
+        };
+        let err = ListenConfig::resolve(&args, no_env)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("cannot read config file"), "{err}");
+    }
+
+    #[test]
+    fn inconsistent_limits_and_public_binds() {
+        let args = ListenArgs {
+            max_body: Some(2 << 20),
+            max_bytes: Some(1 << 20),
+            ..Default::default()
+        };
+        let err = ListenConfig::resolve(&args, no_env)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("max-body (2 MiB) is larger than max-bytes (1 MiB)"),
+            "{err}"
+        );
+
+        let args = ListenArgs {
+            bind: Some("0.0.0.0".parse().unwrap()),
+            ..Default::default()
+        };
+        let (_, warnings) = ListenConfig::resolve(&args, no_env).unwrap();
+        assert!(warnings[0].contains("not on loopback"));
+        let args = ListenArgs {
+            bind: Some("::1".parse().unwrap()),
+            ..Default::default()
+        };
+        assert!(ListenConfig::resolve(&args, no_env).unwrap().1.is_empty());
+    }
+
+    #[test]
+    fn secrets_never_show_in_debug_output() {
+        let arg = SecretArg::parse("stripe=whsec_topsecret").unwrap();
+        assert!(!format!("{arg:?}").contains("topsecret"));
+        let mut secrets = Secrets::default();
+        secrets.add(arg.scheme, arg.secret);
+        assert!(!format!("{secrets:?}").contains("topsecret"));
+    }
+}

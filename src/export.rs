@@ -1,0 +1,551 @@
+//! The export format (version 1) — JSON documents and JSON Lines — and the importer.
+//!
+//! The format is a contract: scripts and tests read it. Writing an event and reading it back
+//! gives the same event, so export → import → export is identical byte for byte. Bodies that
+//! are UTF-8 go in `body`, others in `body_base64`; a header value that is not UTF-8 is written
+//! as `[name, readable_value, {"base64": raw}]` instead of `[name, value]`.
+
+use std::fmt;
+use std::io::{self, Write};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use bytes::Bytes;
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::de::{self, SeqAccess, Visitor};
+use serde::ser::SerializeSeq;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::event::{
+    Analysis, Anomaly, BodyKind, BodyPart, CapturedEvent, HeaderList, HttpVersion, Provider,
+    ResponseInfo, SequenceInfo, Severity, Signature, Subject,
+};
+use crate::store::Stats;
+
+pub const FORMAT_NAME: &str = "hookscope";
+pub const FORMAT_VERSION: u32 = 1;
+
+#[derive(Serialize)]
+struct EventOut<'a> {
+    id: u64,
+    received_at: String,
+    remote_addr: &'a str,
+    http_version: HttpVersion,
+    method: &'a str,
+    path: &'a str,
+    query: Option<&'a str>,
+    headers: HeadersOut<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    body: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    body_base64: Option<String>,
+    body_size: u64,
+    truncated: bool,
+    body_kind: BodyKind,
+    #[serde(skip_serializing_if = "<[BodyPart]>::is_empty")]
+    parts: &'a [BodyPart],
+    provider: Provider,
+    kind: Option<&'a str>,
+    severity: Severity,
+    signature: &'a Signature,
+    sequence: Option<&'a SequenceInfo>,
+    subject: &'a Subject,
+    anomalies: &'a [Anomaly],
+    response: &'a ResponseInfo,
+}
+
+impl<'a> EventOut<'a> {
+    fn new(event: &'a CapturedEvent) -> EventOut<'a> {
+        let (body, body_base64) = match std::str::from_utf8(&event.body) {
+            Ok(text) => (Some(text), None),
+            Err(_) => (None, Some(BASE64.encode(&event.body))),
+        };
+        let analysis = &event.analysis;
+        EventOut {
+            id: event.id,
+            received_at: format_time(&event.received_at),
+            remote_addr: &event.remote_addr,
+            http_version: event.http_version,
+            method: &event.method,
+            path: &event.path,
+            query: event.query.as_deref(),
+            headers: HeadersOut(&event.headers),
+            body,
+            body_base64,
+            body_size: event.body_size,
+            truncated: event.truncated,
+            body_kind: analysis.body_kind,
+            parts: &analysis.parts,
+            provider: analysis.provider,
+            kind: analysis.kind.as_deref(),
+            severity: analysis.severity,
+            signature: &analysis.signature,
+            sequence: analysis.sequence.as_ref(),
+            subject: &analysis.subject,
+            anomalies: &analysis.anomalies,
+            response: &event.response,
+        }
+    }
+}
+
+/// RFC 3339 in UTC with microseconds, as every time in the format is written.
+pub fn format_time(time: &DateTime<Utc>) -> String {
+    time.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+struct HeadersOut<'a>(&'a HeaderList);
+
+impl Serialize for HeadersOut<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut seq = serializer.serialize_seq(Some(self.0.len()))?;
+        for (name, value) in self.0.iter() {
+            let name = String::from_utf8_lossy(name);
+            match std::str::from_utf8(value) {
+                Ok(text) => seq.serialize_element(&(name, text))?,
+                Err(_) => seq.serialize_element(&(
+                    name,
+                    String::from_utf8_lossy(value),
+                    RawValue {
+                        base64: BASE64.encode(value),
+                    },
+                ))?,
+            }
+        }
+        seq.end()
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct RawValue {
+    base64: String,
+}
+
+/// Writes one event as a single line of JSON, without the newline.
+pub fn write_event<W: Write>(out: &mut W, event: &CapturedEvent) -> io::Result<()> {
+    serde_json::to_writer(out, &EventOut::new(event)).map_err(io::Error::from)
+}
+
+/// One event as a JSON Lines line, newline included.
+pub fn event_line(event: &CapturedEvent) -> Vec<u8> {
+    let mut line = Vec::with_capacity(event.body.len() + 512);
+    // Writing into a Vec cannot fail.
+    let _ = write_event(&mut line, event);
+    line.push(b'\n');
+    line
+}
+
+/// Writes a whole export document: one event per line inside `events`, so that exports diff
+/// well and stream in constant memory.
+pub fn write_export<'a, W, I>(
+    out: &mut W,
+    stats: Stats,
+    exported_at: DateTime<Utc>,
+    events: I,
+) -> io::Result<()>
+where
+    W: Write,
+    I: IntoIterator<Item = &'a CapturedEvent>,
+{
+    #[derive(Serialize)]
+    struct Head<'a> {
+        format: &'a str,
+        version: u32,
+        exported_at: String,
+        stats: Stats,
+    }
+    let head = Head {
+        format: FORMAT_NAME,
+        version: FORMAT_VERSION,
+        exported_at: format_time(&exported_at),
+        stats,
+    };
+    let head = serde_json::to_vec(&head).map_err(io::Error::from)?;
+    // `{"format":…,"stats":{…}}` becomes `{"format":…,"stats":{…},"events":[`.
+    out.write_all(&head[..head.len() - 1])?;
+    out.write_all(b",\"events\":[")?;
+    for (i, event) in events.into_iter().enumerate() {
+        out.write_all(if i == 0 { b"\n" } else { b",\n" })?;
+        write_event(out, event)?;
+    }
+    out.write_all(b"\n]}\n")
+}
+
+/// Writes an export to `path` atomically: a temporary file beside it, then a rename, so an
+/// interrupted write never leaves half a file under the final name.
+pub fn write_export_file<'a, I>(path: &std::path::Path, stats: Stats, events: I) -> io::Result<()>
+where
+    I: IntoIterator<Item = &'a CapturedEvent>,
+{
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    let temp = path.with_file_name(format!(".{file_name}.{}.tmp", std::process::id()));
+    let result = (|| {
+        let file = std::fs::File::create(&temp)?;
+        let mut out = io::BufWriter::with_capacity(1 << 20, file);
+        write_export(&mut out, stats, Utc::now(), events)?;
+        out.into_inner()
+            .map_err(io::IntoInnerError::into_error)?
+            .sync_all()?;
+        std::fs::rename(&temp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    result
+}
+
+#[derive(Deserialize)]
+struct EventIn {
+    id: u64,
+    received_at: String,
+    remote_addr: String,
+    #[serde(default = "default_version")]
+    http_version: HttpVersion,
+    method: String,
+    path: String,
+    query: Option<String>,
+    headers: Vec<HeaderIn>,
+    body: Option<String>,
+    body_base64: Option<String>,
+    body_size: u64,
+    truncated: bool,
+    #[serde(default)]
+    body_kind: BodyKind,
+    #[serde(default)]
+    parts: Vec<BodyPart>,
+    provider: Provider,
+    kind: Option<String>,
+    severity: Severity,
+    signature: Signature,
+    sequence: Option<SequenceInfo>,
+    #[serde(default)]
+    subject: Subject,
+    #[serde(default)]
+    anomalies: Vec<Anomaly>,
+    response: ResponseInfo,
+}
+
+fn default_version() -> HttpVersion {
+    HttpVersion::Http11
+}
+
+/// `[name, value]` or `[name, readable_value, {"base64": raw}]`.
+struct HeaderIn {
+    name: String,
+    value: Vec<u8>,
+}
+
+impl<'de> Deserialize<'de> for HeaderIn {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct HeaderVisitor;
+        impl<'de> Visitor<'de> for HeaderVisitor {
+            type Value = HeaderIn;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a header as [name, value] or [name, value, {\"base64\": raw}]")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<HeaderIn, A::Error> {
+                let name: String = seq
+                    .next_element()?
+                    .ok_or_else(|| de::Error::invalid_length(0, &self))?;
+                let value: String = seq
+                    .next_element()?
+                    .ok_or_else(|| de::Error::invalid_length(1, &self))?;
+                let value = match seq.next_element::<RawValue>()? {
+                    Some(raw) => BASE64.decode(raw.base64).map_err(|e| {
+                        de::Error::custom(format!("header {name}: bad base64: {e}"))
+                    })?,
+                    None => value.into_bytes(),
+                };
+                if seq.next_element::<de::IgnoredAny>()?.is_some() {
+                    return Err(de::Error::invalid_length(4, &self));
+                }
+                if name.is_empty() || !name.bytes().all(|b| b.is_ascii_graphic() && b != b':') {
+                    return Err(de::Error::custom(format!("'{name}' is not a header name")));
+                }
+                Ok(HeaderIn { name, value })
+            }
+        }
+        deserializer.deserialize_seq(HeaderVisitor)
+    }
+}
+
+impl EventIn {
+    fn into_event(self) -> Result<CapturedEvent, String> {
+        let received_at = DateTime::parse_from_rfc3339(&self.received_at)
+            .map_err(|e| format!("event {}: received_at '{}': {e}", self.id, self.received_at))?
+            .with_timezone(&Utc);
+        let body = match (self.body, self.body_base64) {
+            (Some(text), None) => Bytes::from(text),
+            (None, Some(b64)) => Bytes::from(
+                BASE64
+                    .decode(b64)
+                    .map_err(|e| format!("event {}: body_base64: {e}", self.id))?,
+            ),
+            (None, None) => return Err(format!("event {}: neither body nor body_base64", self.id)),
+            (Some(_), Some(_)) => {
+                return Err(format!("event {}: both body and body_base64", self.id));
+            }
+        };
+        let headers = HeaderList::from_pairs(
+            self.headers
+                .iter()
+                .map(|h| (h.name.as_bytes(), &h.value[..])),
+        );
+        Ok(CapturedEvent {
+            id: self.id,
+            received_at,
+            remote_addr: self.remote_addr.into(),
+            http_version: self.http_version,
+            method: self.method.into(),
+            path: self.path.into(),
+            query: self.query.map(Into::into),
+            headers,
+            body,
+            body_size: self.body_size,
+            truncated: self.truncated,
+            analysis: Analysis {
+                provider: self.provider,
+                kind: self.kind.map(Into::into),
+                severity: self.severity,
+                body_kind: self.body_kind,
+                parts: self.parts,
+                signature: self.signature,
+                sequence: self.sequence,
+                subject: self.subject,
+                anomalies: self.anomalies,
+            },
+            response: self.response,
+        })
+    }
+}
+
+#[derive(Deserialize)]
+struct ExportIn {
+    format: String,
+    version: u32,
+    #[allow(dead_code)]
+    exported_at: String,
+    stats: Stats,
+    events: Vec<EventIn>,
+}
+
+/// Which of the two layouts a file had.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportFormat {
+    Json,
+    Jsonl,
+}
+
+/// What an export file held.
+#[derive(Debug)]
+pub struct Imported {
+    pub format: ImportFormat,
+    pub stats: Stats,
+    pub events: Vec<CapturedEvent>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ImportError(String);
+
+/// Reads an export: a JSON document or JSON Lines, told apart by their first line.
+pub fn import(bytes: &[u8]) -> Result<Imported, ImportError> {
+    let first_line = bytes
+        .split(|&b| b == b'\n')
+        .find(|l| !l.trim_ascii().is_empty());
+    let Some(first_line) = first_line else {
+        return Err(ImportError("the file is empty".into()));
+    };
+    if serde_json::from_slice::<EventIn>(first_line).is_ok() {
+        import_jsonl(bytes)
+    } else {
+        import_json(bytes)
+    }
+}
+
+fn import_json(bytes: &[u8]) -> Result<Imported, ImportError> {
+    let doc: ExportIn = serde_json::from_slice(bytes)
+        .map_err(|e| ImportError(format!("not a hookscope export (JSON or JSON Lines): {e}")))?;
+    if doc.format != FORMAT_NAME {
+        return Err(ImportError(format!(
+            "format is '{}', not '{FORMAT_NAME}'",
+            doc.format
+        )));
+    }
+    if doc.version != FORMAT_VERSION {
+        return Err(ImportError(format!(
+            "export version {} is not supported; this hookscope reads version {FORMAT_VERSION}",
+            doc.version
+        )));
+    }
+    let events = doc
+        .events
+        .into_iter()
+        .map(EventIn::into_event)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(ImportError)?;
+    Ok(Imported {
+        format: ImportFormat::Json,
+        stats: doc.stats,
+        events,
+    })
+}
+
+fn import_jsonl(bytes: &[u8]) -> Result<Imported, ImportError> {
+    let mut events = Vec::new();
+    for (index, line) in bytes.split(|&b| b == b'\n').enumerate() {
+        if line.trim_ascii().is_empty() {
+            continue;
+        }
+        let event: EventIn = serde_json::from_slice(line)
+            .map_err(|e| ImportError(format!("line {}: {e}", index + 1)))?;
+        events.push(
+            event
+                .into_event()
+                .map_err(|e| ImportError(format!("line {}: {e}", index + 1)))?,
+        );
+    }
+    let n = events.len() as u64;
+    Ok(Imported {
+        format: ImportFormat::Jsonl,
+        stats: Stats {
+            received: n,
+            stored: n,
+            evicted: 0,
+            rejected: 0,
+        },
+        events,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{SequenceStatus, SignatureScheme, SignatureVerdict};
+
+    fn sample() -> CapturedEvent {
+        CapturedEvent {
+            id: 7,
+            received_at: DateTime::parse_from_rfc3339("2026-11-22T06:31:23.123456Z")
+                .unwrap()
+                .with_timezone(&Utc),
+            remote_addr: "127.0.0.1:50000".into(),
+            http_version: HttpVersion::Http11,
+            method: "POST".into(),
+            path: "/hooks/wms".into(),
+            query: Some("a=1&b=%20".into()),
+            headers: HeaderList::from_pairs([
+                (&b"content-type"[..], &b"application/json"[..]),
+                (b"x-dup", b"one"),
+                (b"x-dup", b"two"),
+                (b"x-latin1", b"caf\xe9"),
+            ]),
+            body: Bytes::from_static(br#"{"event":"WMS_LOADED"}"#),
+            body_size: 22,
+            truncated: false,
+            analysis: Analysis {
+                provider: Provider::Wms,
+                kind: Some("WMS_LOADED".into()),
+                severity: Severity::Info,
+                body_kind: BodyKind::Json,
+                parts: vec![],
+                signature: Signature {
+                    scheme: Some(SignatureScheme::Wms),
+                    verdict: SignatureVerdict::Valid,
+                },
+                sequence: Some(SequenceInfo {
+                    session_id: "s1".into(),
+                    seq: 5,
+                    status: SequenceStatus::Gap,
+                    missing: vec![3, 4],
+                }),
+                subject: Subject {
+                    session_id: Some("s1".into()),
+                    ..Subject::default()
+                },
+                anomalies: vec![Anomaly {
+                    code: "x".into(),
+                    message: "y".into(),
+                }],
+            },
+            response: ResponseInfo {
+                status: 200,
+                latency_ms: 0.125,
+                forwarded_to: None,
+            },
+        }
+    }
+
+    #[test]
+    fn event_line_has_the_contract_fields() {
+        let line = event_line(&sample());
+        let value: serde_json::Value = serde_json::from_slice(&line).unwrap();
+        assert_eq!(value["id"], 7);
+        assert_eq!(value["received_at"], "2026-11-22T06:31:23.123456Z");
+        assert_eq!(value["query"], "a=1&b=%20");
+        assert_eq!(value["headers"][1], serde_json::json!(["x-dup", "one"]));
+        assert_eq!(value["headers"][3][2]["base64"], "Y2Fm6Q==");
+        assert_eq!(value["body"], r#"{"event":"WMS_LOADED"}"#);
+        assert!(value.get("body_base64").is_none());
+        assert_eq!(
+            value["signature"],
+            serde_json::json!({"scheme":"wms","verdict":"valid"})
+        );
+        assert_eq!(value["sequence"]["missing"], serde_json::json!([3, 4]));
+        assert_eq!(value["subject"], serde_json::json!({"session_id":"s1"}));
+        assert_eq!(value["response"]["forwarded_to"], serde_json::Value::Null);
+        assert_eq!(*line.last().unwrap(), b'\n');
+        assert_eq!(line.iter().filter(|&&b| b == b'\n').count(), 1);
+    }
+
+    #[test]
+    fn round_trip_is_exact_for_both_layouts() {
+        let mut binary = sample();
+        binary.id = 8;
+        binary.body = Bytes::from_static(b"\xff\x00\xfe");
+        binary.analysis.sequence = None;
+        let events = vec![sample(), binary];
+        let stats = Stats {
+            received: 9,
+            stored: 2,
+            evicted: 6,
+            rejected: 1,
+        };
+
+        let mut json = Vec::new();
+        write_export(&mut json, stats, Utc::now(), &events).unwrap();
+        let back = import(&json).unwrap();
+        assert_eq!(back.format, ImportFormat::Json);
+        assert_eq!(back.stats, stats);
+        assert_eq!(back.events, events);
+
+        let jsonl: Vec<u8> = events.iter().flat_map(event_line).collect();
+        let back = import(&jsonl).unwrap();
+        assert_eq!(back.format, ImportFormat::Jsonl);
+        assert_eq!(back.events, events);
+        let again: Vec<u8> = back.events.iter().flat_map(event_line).collect();
+        assert_eq!(again, jsonl);
+    }
+
+    #[test]
+    fn empty_export_reads_back() {
+        let mut json = Vec::new();
+        write_export(&mut json, Stats::default(), Utc::now(), []).unwrap();
+        let back = import(&json).unwrap();
+        assert!(back.events.is_empty());
+    }
+
+    #[test]
+    fn bad_files_are_refused_with_a_reason() {
+        let err = |bytes: &[u8]| import(bytes).unwrap_err().to_string();
+        assert!(err(b"").contains("empty"));
+        assert!(err(b"hello").contains("not a hookscope export"));
+        assert!(err(br#"{"format":"har","version":1,"exported_at":"","stats":{"received":0,"stored":0,"evicted":0,"rejected":0},"events":[]}"#).contains("'har'"));
+        assert!(err(br#"{"format":"hookscope","version":2,"exported_at":"","stats":{"received":0,"stored":0,"evicted":0,"rejected":0},"events":[]}"#).contains("version 2"));
+        let mut lines = event_line(&sample());
+        lines.extend_from_slice(b"{\"id\":1}\n");
+        assert!(err(&lines).starts_with("line 2:"));
+    }
+}

@@ -1,0 +1,15 @@
+//! hookscope: a terminal webhook inspector.
+//!
+//! The flow is one way: socket → `capture` → `decode` → `store` → output (headless lines today),
+//! with `export` beside the store.
+
+pub mod capture;
+pub mod cli;
+pub mod config;
+pub mod decode;
+pub mod event;
+pub mod export;
+pub mod headless;
+pub mod listen;
+pub mod sanitize;
+pub mod store;

@@ -1,0 +1,113 @@
+//! The `listen` command: bind, capture until told to stop, finish in-flight requests, write the
+//! export. Ctrl-C and SIGTERM stop it the same way; a second one stops waiting for requests.
+
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use tokio::sync::watch;
+
+use crate::capture::Listener;
+use crate::capture::recorder::Recorder;
+use crate::config::{JsonlTarget, ListenConfig, format_size};
+use crate::export;
+use crate::headless;
+use crate::store::Store;
+
+pub async fn run(config: ListenConfig) -> anyhow::Result<()> {
+    let store = Arc::new(Store::new(config.limits));
+    let recorder = Arc::new(Recorder::new(Arc::clone(&store), config.jsonl.as_ref())?);
+    let listener = Listener::bind(&config, Arc::clone(&recorder)).await?;
+    let addr = listener.local_addr();
+    eprintln!(
+        "hookscope listening on http://{addr}  (keeps {} events / {}, bodies up to {}; Ctrl-C to stop)",
+        config.limits.capacity,
+        format_size(config.limits.max_bytes),
+        format_size(config.max_body)
+    );
+    if !config.secrets.is_empty() {
+        let schemes: Vec<String> = config
+            .secrets
+            .summary()
+            .iter()
+            .map(|(scheme, n)| format!("{} ({n})", scheme.as_str()))
+            .collect();
+        eprintln!("hookscope: secrets loaded for {}", schemes.join(", "));
+    }
+    if !config.headless {
+        eprintln!(
+            "hookscope: this build has no interactive interface yet; printing events as with --headless"
+        );
+    }
+
+    let (stop_printing, stop_rx) = watch::channel(false);
+    let printer = (config.jsonl != Some(JsonlTarget::Stdout))
+        .then(|| tokio::spawn(headless::print_events(Arc::clone(&store), stop_rx)));
+
+    let (signals_tx, mut signals) = watch::channel(0u32);
+    tokio::spawn(count_signals(signals_tx));
+    let mut first_signal = signals.clone();
+    let shutdown = async move {
+        let _ = first_signal.wait_for(|n| *n >= 1).await;
+    };
+    {
+        let run = listener.run(shutdown);
+        tokio::pin!(run);
+        let finished = tokio::select! {
+            () = &mut run => true,
+            _ = signals.wait_for(|n| *n >= 2) => false,
+        };
+        if !finished {
+            eprintln!("hookscope: stopping without waiting for requests in flight");
+        }
+    }
+    let _ = stop_printing.send(true);
+    if let Some(printer) = printer {
+        let _ = printer.await;
+    }
+    if let Some(error) = recorder.jsonl_error() {
+        eprintln!("hookscope: warning: {error}");
+    }
+
+    let stats = store.stats();
+    eprintln!(
+        "hookscope: received {}, stored {}, evicted {}, rejected {}",
+        stats.received, stats.stored, stats.evicted, stats.rejected
+    );
+    if let Some(path) = config.export_on_exit {
+        let events = store.snapshot();
+        let count = events.len();
+        let target = path.clone();
+        tokio::task::spawn_blocking(move || {
+            export::write_export_file(&target, stats, events.iter().map(|e| e.as_ref()))
+        })
+        .await
+        .context("the export task failed")?
+        .with_context(|| format!("cannot write the export to {}", path.display()))?;
+        eprintln!("hookscope: wrote {count} events to {}", path.display());
+    }
+    Ok(())
+}
+
+/// Counts Ctrl-C and SIGTERM deliveries.
+async fn count_signals(count: watch::Sender<u32>) {
+    #[cfg(unix)]
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    loop {
+        #[cfg(unix)]
+        let terminate = async {
+            match term.as_mut() {
+                Some(term) => {
+                    term.recv().await;
+                }
+                None => std::future::pending::<()>().await,
+            }
+        };
+        #[cfg(not(unix))]
+        let terminate = std::future::pending::<()>();
+        tokio::select! {
+            result = tokio::signal::ctrl_c() => if result.is_err() { return },
+            () = terminate => {}
+        }
+        count.send_modify(|n| *n += 1);
+    }
+}

@@ -1,0 +1,457 @@
+//! The bounded ring buffer of captured events and its counters.
+//!
+//! Writers (request tasks) hold the lock only to assign an id and push a finished event; readers
+//! copy out the few `Arc`s they need (a visible window, a batch for export) and let go, so a
+//! reader walking a million events never holds capture up for more than one batch.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use serde::{Deserialize, Serialize};
+use tokio::sync::watch;
+
+use crate::event::CapturedEvent;
+
+/// The four counters; `received = stored + evicted + rejected` holds in every snapshot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Stats {
+    /// Requests that reached the listener: every event plus every rejection.
+    pub received: u64,
+    /// Events in the buffer now.
+    pub stored: u64,
+    /// Events pushed out of the buffer to make room (or cleared).
+    pub evicted: u64,
+    /// Requests that could not become an event: broken HTTP, header timeouts, clients that
+    /// disconnected or stalled mid-body.
+    pub rejected: u64,
+}
+
+impl Stats {
+    pub fn balanced(&self) -> bool {
+        self.received == self.stored + self.evicted + self.rejected
+    }
+}
+
+/// Limits of the buffer: whichever is reached first evicts the oldest events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Most events held (at least 1).
+    pub capacity: usize,
+    /// Most body bytes held, over all events.
+    pub max_bytes: u64,
+}
+
+#[derive(Debug)]
+struct Ring {
+    events: VecDeque<Arc<CapturedEvent>>,
+    body_bytes: u64,
+    next_id: u64,
+    stats: Stats,
+}
+
+/// The shared event store. Cheap to share behind an `Arc`.
+#[derive(Debug)]
+pub struct Store {
+    ring: Mutex<Ring>,
+    limits: Limits,
+    /// Bumped after every change, so that readers can wait for news without polling.
+    changes: watch::Sender<u64>,
+}
+
+impl Store {
+    pub fn new(limits: Limits) -> Store {
+        let limits = Limits {
+            capacity: limits.capacity.max(1),
+            ..limits
+        };
+        Store {
+            ring: Mutex::new(Ring {
+                events: VecDeque::with_capacity(limits.capacity.min(64 * 1024)),
+                body_bytes: 0,
+                next_id: 1,
+                stats: Stats::default(),
+            }),
+            limits,
+            changes: watch::Sender::new(0),
+        }
+    }
+
+    /// A store filled from an export: events keep their ids and the counters are the file's.
+    pub fn from_events(limits: Limits, events: Vec<CapturedEvent>, stats: Stats) -> Store {
+        let store = Store::new(limits);
+        {
+            let mut ring = store.lock();
+            let mut events = events;
+            events.sort_by_key(|e| e.id);
+            ring.next_id = events.last().map_or(1, |e| e.id + 1);
+            for event in events {
+                ring.body_bytes += event.body.len() as u64;
+                ring.events.push_back(Arc::new(event));
+            }
+            let mut evicted_here = 0;
+            while ring.events.len() > store.limits.capacity
+                || ring.body_bytes > store.limits.max_bytes
+            {
+                Self::evict_front(&mut ring);
+                evicted_here += 1;
+            }
+            let stored = ring.events.len() as u64;
+            // Keep the file's counters where they are consistent with what was loaded.
+            let mut counted = stats;
+            counted.evicted += evicted_here;
+            counted.stored = stored;
+            counted.received = counted.stored + counted.evicted + counted.rejected;
+            ring.stats = counted;
+        }
+        store
+    }
+
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Ring> {
+        // A panic while holding the lock cannot leave the ring half-updated in a way that
+        // matters to readers, so a poisoned lock is still used.
+        self.ring
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn evict_front(ring: &mut Ring) {
+        if let Some(old) = ring.events.pop_front() {
+            ring.body_bytes -= old.body.len() as u64;
+            ring.stats.evicted += 1;
+            ring.stats.stored -= 1;
+        }
+    }
+
+    /// Assigns the next id to `event`, stores it, evicts what no longer fits, and returns it.
+    pub fn push(&self, mut event: CapturedEvent) -> Arc<CapturedEvent> {
+        let size = event.body.len() as u64;
+        let stored = {
+            let mut ring = self.lock();
+            event.id = ring.next_id;
+            ring.next_id += 1;
+            while !ring.events.is_empty()
+                && (ring.events.len() >= self.limits.capacity
+                    || ring.body_bytes + size > self.limits.max_bytes)
+            {
+                Self::evict_front(&mut ring);
+            }
+            let stored = Arc::new(event);
+            ring.events.push_back(Arc::clone(&stored));
+            ring.body_bytes += size;
+            ring.stats.received += 1;
+            ring.stats.stored += 1;
+            stored
+        };
+        self.changes.send_modify(|v| *v = v.wrapping_add(1));
+        stored
+    }
+
+    /// Counts a request that could not become an event.
+    pub fn reject(&self) {
+        {
+            let mut ring = self.lock();
+            ring.stats.received += 1;
+            ring.stats.rejected += 1;
+        }
+        self.changes.send_modify(|v| *v = v.wrapping_add(1));
+    }
+
+    /// Drops every stored event (they count as evicted); ids keep counting up.
+    pub fn clear(&self) {
+        {
+            let mut ring = self.lock();
+            let n = ring.events.len() as u64;
+            ring.events.clear();
+            ring.body_bytes = 0;
+            ring.stats.evicted += n;
+            ring.stats.stored = 0;
+        }
+        self.changes.send_modify(|v| *v = v.wrapping_add(1));
+    }
+
+    pub fn stats(&self) -> Stats {
+        self.lock().stats
+    }
+
+    /// Body bytes held now.
+    pub fn body_bytes(&self) -> u64 {
+        self.lock().body_bytes
+    }
+
+    pub fn len(&self) -> usize {
+        self.lock().events.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Ids of the oldest and newest stored events.
+    pub fn id_range(&self) -> Option<(u64, u64)> {
+        let ring = self.lock();
+        Some((ring.events.front()?.id, ring.events.back()?.id))
+    }
+
+    /// The event with this id, if still stored.
+    pub fn get(&self, id: u64) -> Option<Arc<CapturedEvent>> {
+        let ring = self.lock();
+        let index = Self::index_of(&ring, id).ok()?;
+        ring.events.get(index).cloned()
+    }
+
+    /// Position of `id`, or where it would go. Ids are ascending; captured ones are also
+    /// contiguous, which makes the usual case O(1).
+    fn index_of(ring: &Ring, id: u64) -> Result<usize, usize> {
+        let front = match ring.events.front() {
+            Some(front) => front.id,
+            None => return Err(0),
+        };
+        if id < front {
+            return Err(0);
+        }
+        let guess = usize::try_from(id - front).unwrap_or(usize::MAX);
+        if ring.events.get(guess).is_some_and(|e| e.id == id) {
+            return Ok(guess);
+        }
+        ring.events.binary_search_by_key(&id, |e| e.id)
+    }
+
+    /// Up to `max` events with ids of at least `from`, oldest first.
+    pub fn batch_from(&self, from: u64, max: usize) -> Vec<Arc<CapturedEvent>> {
+        let ring = self.lock();
+        let start = match Self::index_of(&ring, from) {
+            Ok(i) | Err(i) => i,
+        };
+        ring.events.range(start..).take(max).cloned().collect()
+    }
+
+    /// Up to `count` events starting at position `offset` (0 = oldest stored): what a list view
+    /// needs for its visible rows.
+    pub fn window(&self, offset: usize, count: usize) -> Vec<Arc<CapturedEvent>> {
+        let ring = self.lock();
+        ring.events
+            .range(offset.min(ring.events.len())..)
+            .take(count)
+            .cloned()
+            .collect()
+    }
+
+    /// Every stored event, oldest first, copied out in batches so that capture is never held up
+    /// for long. Events pushed meanwhile are included up to the moment the walk reaches them.
+    pub fn snapshot(&self) -> Vec<Arc<CapturedEvent>> {
+        const BATCH: usize = 4096;
+        let mut out: Vec<Arc<CapturedEvent>> = Vec::with_capacity(self.len());
+        let mut next = 0u64;
+        loop {
+            let batch = self.batch_from(next, BATCH);
+            let Some(last) = batch.last() else { break };
+            next = last.id + 1;
+            let full = batch.len() == BATCH;
+            out.extend(batch);
+            if !full {
+                break;
+            }
+        }
+        out
+    }
+
+    /// A receiver that wakes whenever the store changes.
+    pub fn subscribe(&self) -> watch::Receiver<u64> {
+        self.changes.subscribe()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{Analysis, HeaderList, HttpVersion, ResponseInfo};
+    use bytes::Bytes;
+    use proptest::prelude::*;
+
+    pub(crate) fn event(body_len: usize) -> CapturedEvent {
+        CapturedEvent {
+            id: 0,
+            received_at: CapturedEvent::now(),
+            remote_addr: "127.0.0.1:1".into(),
+            http_version: HttpVersion::Http11,
+            method: "POST".into(),
+            path: "/".into(),
+            query: None,
+            headers: HeaderList::default(),
+            body: Bytes::from(vec![b'x'; body_len]),
+            body_size: body_len as u64,
+            truncated: false,
+            analysis: Analysis::default(),
+            response: ResponseInfo {
+                status: 200,
+                latency_ms: 0.0,
+                forwarded_to: None,
+            },
+        }
+    }
+
+    #[test]
+    fn capacity_evicts_oldest_first() {
+        let store = Store::new(Limits {
+            capacity: 5,
+            max_bytes: u64::MAX,
+        });
+        for _ in 0..12 {
+            store.push(event(10));
+        }
+        let ids: Vec<u64> = store.snapshot().iter().map(|e| e.id).collect();
+        assert_eq!(ids, vec![8, 9, 10, 11, 12]);
+        assert_eq!(
+            store.stats(),
+            Stats {
+                received: 12,
+                stored: 5,
+                evicted: 7,
+                rejected: 0
+            }
+        );
+    }
+
+    #[test]
+    fn byte_limit_evicts_until_the_new_body_fits() {
+        let store = Store::new(Limits {
+            capacity: 100,
+            max_bytes: 100,
+        });
+        for _ in 0..3 {
+            store.push(event(40));
+        }
+        assert_eq!(store.len(), 2);
+        assert_eq!(store.body_bytes(), 80);
+        store.push(event(100));
+        assert_eq!(store.len(), 1);
+        assert_eq!(store.get(4).map(|e| e.body.len()), Some(100));
+        assert!(store.get(3).is_none());
+    }
+
+    #[test]
+    fn lookups_by_id_and_position() {
+        let store = Store::new(Limits {
+            capacity: 3,
+            max_bytes: u64::MAX,
+        });
+        for _ in 0..5 {
+            store.push(event(1));
+        }
+        assert_eq!(store.id_range(), Some((3, 5)));
+        assert_eq!(store.get(4).map(|e| e.id), Some(4));
+        assert!(store.get(2).is_none());
+        assert!(store.get(6).is_none());
+        assert_eq!(
+            store
+                .batch_from(0, 2)
+                .iter()
+                .map(|e| e.id)
+                .collect::<Vec<_>>(),
+            vec![3, 4]
+        );
+        assert_eq!(
+            store.window(1, 10).iter().map(|e| e.id).collect::<Vec<_>>(),
+            vec![4, 5]
+        );
+        assert!(store.window(7, 10).is_empty());
+    }
+
+    #[test]
+    fn clear_counts_as_evicted_and_ids_continue() {
+        let store = Store::new(Limits {
+            capacity: 10,
+            max_bytes: u64::MAX,
+        });
+        store.push(event(1));
+        store.push(event(1));
+        store.reject();
+        store.clear();
+        assert_eq!(
+            store.stats(),
+            Stats {
+                received: 3,
+                stored: 0,
+                evicted: 2,
+                rejected: 1
+            }
+        );
+        assert_eq!(store.push(event(1)).id, 3);
+    }
+
+    #[test]
+    fn imported_events_keep_their_ids_even_with_holes() {
+        let mut events = Vec::new();
+        for id in [9, 2, 5] {
+            let mut e = event(1);
+            e.id = id;
+            events.push(e);
+        }
+        let stats = Stats {
+            received: 10,
+            stored: 3,
+            evicted: 6,
+            rejected: 1,
+        };
+        let store = Store::from_events(
+            Limits {
+                capacity: 10,
+                max_bytes: u64::MAX,
+            },
+            events,
+            stats,
+        );
+        assert_eq!(store.get(5).map(|e| e.id), Some(5));
+        assert!(store.get(4).is_none());
+        assert_eq!(store.stats(), stats);
+        assert_eq!(store.push(event(1)).id, 10);
+    }
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        Push(usize),
+        Reject,
+        Clear,
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            8 => (0usize..300).prop_map(Op::Push),
+            2 => Just(Op::Reject),
+            1 => Just(Op::Clear),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn counters_always_balance(
+            capacity in 1usize..20,
+            max_bytes in 300u64..2000,
+            ops in proptest::collection::vec(op(), 0..200),
+        ) {
+            let store = Store::new(Limits { capacity, max_bytes });
+            let mut pushed = 0u64;
+            for op in ops {
+                match op {
+                    Op::Push(len) => { store.push(event(len)); pushed += 1; }
+                    Op::Reject => store.reject(),
+                    Op::Clear => store.clear(),
+                }
+                let stats = store.stats();
+                prop_assert!(stats.balanced(), "{stats:?}");
+                prop_assert!(stats.stored as usize <= capacity);
+                prop_assert!(store.body_bytes() <= max_bytes);
+                prop_assert_eq!(stats.stored as usize, store.len());
+                prop_assert_eq!(stats.received - stats.rejected, pushed);
+                // The newest event is always kept, and ids stay ascending and contiguous.
+                let ids: Vec<u64> = store.snapshot().iter().map(|e| e.id).collect();
+                prop_assert!(ids.windows(2).all(|w| w[1] == w[0] + 1));
+                if let Some(&last) = ids.last() { prop_assert_eq!(last, pushed); }
+            }
+        }
+    }
+}
