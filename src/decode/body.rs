@@ -27,7 +27,7 @@ pub fn classify(content_type: Option<&str>, body: &[u8], truncated: bool) -> Bod
     if mime.starts_with("multipart/") {
         return BodyKind::Multipart;
     }
-    if mime == "application/x-www-form-urlencoded" {
+    if mime == "application/x-www-form-urlencoded" && body.is_ascii() {
         return BodyKind::Form;
     }
     if std::str::from_utf8(body).is_ok_and(|text| !text.chars().any(is_binary_control)) {
@@ -169,6 +169,15 @@ mod tests {
         );
         assert_eq!(classify(None, b"\x00\x01\xff", false), BodyKind::Binary);
         assert_eq!(classify(None, b"bell\x07", false), BodyKind::Binary);
+        // `curl --data-binary` declares a form whatever it sends.
+        assert_eq!(
+            classify(
+                Some("application/x-www-form-urlencoded"),
+                b"\x89PNG\x00",
+                false
+            ),
+            BodyKind::Binary
+        );
         assert_eq!(
             classify(Some("multipart/form-data; boundary=x"), b"--x--", false),
             BodyKind::Multipart

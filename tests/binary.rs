@@ -1,0 +1,320 @@
+//! The real `hookscope` binary: flags, errors, signals, the export on exit and JSON Lines.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+const LIMIT: Duration = Duration::from_secs(20);
+
+fn hookscope() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_hookscope"));
+    command.env_remove("HOOKSCOPE_CONFIG");
+    for scheme in [
+        "WMS", "PRISM", "GITHUB", "STRIPE", "STANDARD", "SHOPIFY", "SLACK",
+    ] {
+        command.env_remove(format!("HOOKSCOPE_SECRET_{scheme}"));
+    }
+    command
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("hookscope-bin-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Runs to completion (bounded) and returns status, stdout and stderr.
+fn run(command: &mut Command) -> (ExitStatus, String, String) {
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let status = wait(&mut child);
+    let mut out = String::new();
+    let mut err = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    (status, out, err)
+}
+
+fn wait(child: &mut Child) -> ExitStatus {
+    let deadline = Instant::now() + LIMIT;
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("hookscope did not exit in time");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// A running `hookscope` with its address read from its first line on stderr.
+struct Running {
+    child: Child,
+    addr: SocketAddr,
+    stderr: BufReader<std::process::ChildStderr>,
+    /// What was printed on stderr before the address line (warnings).
+    early: String,
+}
+
+fn start(args: &[&str]) -> Running {
+    let mut child = hookscope()
+        .args(["--port", "0"])
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = BufReader::new(child.stderr.take().unwrap());
+    // Owned by `Running` from here on, so that any panic below still ends the process.
+    let mut running = Running {
+        child,
+        addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+        stderr,
+        early: String::new(),
+    };
+    loop {
+        let mut line = String::new();
+        if running.stderr.read_line(&mut line).unwrap() == 0 {
+            panic!("hookscope exited before listening: {}", running.early);
+        }
+        if let Some(addr) = line
+            .split_whitespace()
+            .find_map(|word| word.strip_prefix("http://"))
+        {
+            running.addr = addr.parse().unwrap();
+            return running;
+        }
+        running.early.push_str(&line);
+    }
+}
+
+impl Drop for Running {
+    /// A test that fails half-way still ends the process it started.
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+impl Running {
+    fn post(&self, path: &str, body: &[u8]) -> String {
+        let mut stream = TcpStream::connect(self.addr).unwrap();
+        stream.set_read_timeout(Some(LIMIT)).unwrap();
+        let head = format!(
+            "POST {path} HTTP/1.1\r\nhost: {}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+            self.addr,
+            body.len()
+        );
+        stream.write_all(head.as_bytes()).unwrap();
+        stream.write_all(body).unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).unwrap();
+        answer
+    }
+
+    fn signal(&self, name: &str) {
+        let status = Command::new("kill")
+            .args([name, &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    fn finish(mut self) -> (ExitStatus, String, String) {
+        let status = wait(&mut self.child);
+        let mut out = String::new();
+        self.child
+            .stdout
+            .take()
+            .unwrap()
+            .read_to_string(&mut out)
+            .unwrap();
+        let mut err = String::new();
+        self.stderr.read_to_string(&mut err).unwrap();
+        (status, out, err)
+    }
+}
+
+#[test]
+fn help_explains_the_flags() {
+    let (status, out, _) = run(hookscope().arg("--help"));
+    assert!(status.success());
+    for flag in [
+        "--bind",
+        "--port",
+        "--capacity",
+        "--max-bytes",
+        "--max-body",
+        "--secret",
+        "--config",
+        "--jsonl",
+        "--export-on-exit",
+        "--headless",
+    ] {
+        assert!(out.contains(flag), "{flag} missing from --help");
+    }
+    assert!(out.contains("10MiB"));
+}
+
+#[test]
+fn bad_values_give_one_line_and_exit_2() {
+    let dir = temp_dir("bad");
+    let config = dir.join("bad.toml");
+    std::fs::write(&config, "port = 1\nmax_body = \"lots\"\n").unwrap();
+    let cases: Vec<Vec<String>> = vec![
+        vec!["--port".into(), "99999".into()],
+        vec!["--max-body".into(), "ten".into()],
+        vec!["--capacity".into(), "0".into()],
+        vec![
+            "--max-body".into(),
+            "2MiB".into(),
+            "--max-bytes".into(),
+            "1MiB".into(),
+        ],
+        vec!["--config".into(), config.display().to_string()],
+        vec!["--secret".into(), "acme=x".into()],
+    ];
+    for args in cases {
+        let (status, out, err) = run(hookscope().args(&args));
+        assert_eq!(status.code(), Some(2), "{args:?}: {err}");
+        assert!(out.is_empty());
+        let first = err.lines().next().unwrap_or_default();
+        assert!(
+            first.starts_with("error:") || first.starts_with("hookscope: error:"),
+            "{args:?}: {err}"
+        );
+    }
+    let (_, _, err) = run(hookscope().args(["--config", &config.display().to_string()]));
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("max_body") && err.contains("lots"), "{err}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn a_port_in_use_is_named() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let (status, _, err) = run(hookscope().args(["--headless", "--port", &port]));
+    assert_eq!(status.code(), Some(1));
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(
+        err.contains(&format!("port {port}")) && err.contains("in use"),
+        "{err}"
+    );
+}
+
+#[test]
+fn sigterm_finishes_and_writes_the_export_and_log() {
+    let dir = temp_dir("term");
+    let export = dir.join("capture.json");
+    let log = dir.join("events.jsonl");
+    let hs = start(&[
+        "--headless",
+        "--export-on-exit",
+        export.to_str().unwrap(),
+        "--jsonl",
+        log.to_str().unwrap(),
+    ]);
+    assert!(hs.post("/one", br#"{"n":1}"#).starts_with("HTTP/1.1 200"));
+    assert!(hs.post("/two?x=y", b"{broken").starts_with("HTTP/1.1 200"));
+    hs.signal("-TERM");
+    let (status, out, err) = hs.finish();
+    assert!(status.success(), "{err}");
+    assert!(
+        err.contains("received 2, stored 2, evicted 0, rejected 0"),
+        "{err}"
+    );
+    assert!(err.contains("wrote 2 events"), "{err}");
+
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 2, "{out}");
+    assert!(lines[0].contains("#1  POST /one  json 7 B → 200"), "{out}");
+    assert!(
+        lines[1].contains("#2  POST /two?x=y") && lines[1].contains("⚠ malformed_json"),
+        "{out}"
+    );
+
+    let exported = hookscope::export::import(&std::fs::read(&export).unwrap()).unwrap();
+    let logged = hookscope::export::import(&std::fs::read(&log).unwrap()).unwrap();
+    assert_eq!(exported.events.len(), 2);
+    assert_eq!(exported.events, logged.events);
+    assert_eq!(exported.stats.received, 2);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn ctrl_c_writes_the_export_too() {
+    let dir = temp_dir("int");
+    let export = dir.join("capture.json");
+    let hs = start(&["--headless", "--export-on-exit", export.to_str().unwrap()]);
+    hs.post("/x", b"{}");
+    hs.signal("-INT");
+    let (status, _, err) = hs.finish();
+    assert!(status.success(), "{err}");
+    let exported = hookscope::export::import(&std::fs::read(&export).unwrap()).unwrap();
+    assert_eq!(exported.events.len(), 1);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn jsonl_on_stdout_replaces_the_summary_lines() {
+    let hs = start(&["--headless", "--jsonl", "-"]);
+    hs.post("/a", br#"{"a":1}"#);
+    hs.post("/b", br#"{"b":2}"#);
+    hs.signal("-TERM");
+    let (status, out, _) = hs.finish();
+    assert!(status.success());
+    let lines: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["path"], "/a");
+    assert_eq!(lines[1]["body"], r#"{"b":2}"#);
+}
+
+#[test]
+fn secrets_on_the_command_line_warn_and_stay_hidden() {
+    let hs = start(&[
+        "--headless",
+        "--secret",
+        "wms=s3cr3t-value",
+        "--secret",
+        "wms=an0ther-key",
+    ]);
+    let early = hs.early.clone();
+    assert!(
+        early.contains("warning") && early.contains("process list"),
+        "{early}"
+    );
+    hs.signal("-TERM");
+    let (status, out, err) = hs.finish();
+    assert!(status.success());
+    assert!(err.contains("secrets loaded for wms (2)"), "{err}");
+    for text in [&early, &out, &err] {
+        assert!(
+            !text.contains("s3cr3t") && !text.contains("an0ther"),
+            "{text}"
+        );
+    }
+}

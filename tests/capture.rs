@@ -1,0 +1,623 @@
+//! The real listener on 127.0.0.1:0, real HTTP, and checks on what was captured and exported.
+
+mod common;
+
+use std::time::Duration;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use common::*;
+use hookscope::config::{JsonlTarget, ListenConfig};
+use hookscope::export;
+use hookscope::store::{Limits, Stats};
+use serde_json::json;
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpStream;
+
+#[tokio::test]
+async fn every_field_of_a_captured_json_event() {
+    let server = start(config()).await;
+    let body = br#"{"sessionId":"s1","sequence":0,"event":"WMS_LOADED","note":"Zo\u00eb"}"#;
+    let answer = send(
+        server.addr,
+        "POST",
+        "/hooks/wms?attempt=1&x=%20y",
+        &[
+            ("content-type", b"application/json"),
+            ("x-trace", b"a"),
+            ("x-trace", b"b"),
+            ("x-other", b"c"),
+        ],
+        body,
+    )
+    .await;
+    assert_eq!(answer.status, 200);
+    assert_eq!(answer.json(), json!({"received": true, "id": 1}));
+
+    let export = export_json(&server.store);
+    assert_eq!(export["format"], "hookscope");
+    assert_eq!(export["version"], 1);
+    assert_eq!(
+        export["stats"],
+        json!({"received": 1, "stored": 1, "evicted": 0, "rejected": 0})
+    );
+    let event = &export["events"][0];
+    assert_eq!(event["id"], 1);
+    let received_at = event["received_at"].as_str().unwrap();
+    let parsed = chrono::DateTime::parse_from_rfc3339(received_at).unwrap();
+    assert!(received_at.ends_with('Z') && received_at.len() == "2026-11-22T06:31:23.123456Z".len());
+    assert!((chrono::Utc::now() - parsed.to_utc()).num_seconds().abs() < 60);
+    assert!(
+        event["remote_addr"]
+            .as_str()
+            .unwrap()
+            .starts_with("127.0.0.1:")
+    );
+    assert_eq!(event["http_version"], "HTTP/1.1");
+    assert_eq!(event["method"], "POST");
+    assert_eq!(event["path"], "/hooks/wms");
+    assert_eq!(event["query"], "attempt=1&x=%20y");
+    let host = server.addr.to_string();
+    assert_eq!(
+        event["headers"],
+        json!([
+            ["host", host],
+            ["content-type", "application/json"],
+            ["x-trace", "a"],
+            ["x-trace", "b"],
+            ["x-other", "c"],
+            ["content-length", body.len().to_string()]
+        ])
+    );
+    assert_eq!(event["body"].as_str().unwrap().as_bytes(), body);
+    assert!(event.get("body_base64").is_none());
+    assert_eq!(event["body_size"], body.len());
+    assert_eq!(event["truncated"], false);
+    assert_eq!(event["body_kind"], "json");
+    assert_eq!(event["provider"], "generic");
+    assert_eq!(event["severity"], "info");
+    assert_eq!(
+        event["signature"],
+        json!({"scheme": null, "verdict": "unsigned"})
+    );
+    assert_eq!(event["sequence"], serde_json::Value::Null);
+    assert!(event["subject"].is_object());
+    assert_eq!(event["anomalies"], json!([]));
+    assert_eq!(event["response"]["status"], 200);
+    assert!(event["response"]["latency_ms"].as_f64().unwrap() >= 0.0);
+    assert_eq!(event["response"]["forwarded_to"], serde_json::Value::Null);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn bodies_of_every_kind_are_kept_byte_for_byte() {
+    let server = start(config()).await;
+    let invalid_utf8 = b"caf\xe9 \xff\xfe end";
+    let binary: Vec<u8> = (0..=255u8).cycle().take(4096).collect();
+    let multipart = b"--b0undary\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nhello\r\n\
+--b0undary\r\nContent-Disposition: form-data; name=\"file\"; filename=\"scan.bin\"\r\n\
+Content-Type: application/octet-stream\r\n\r\n\x00\x01\x02\xff\r\n--b0undary--\r\n";
+    post(
+        server.addr,
+        "/malformed",
+        "application/json",
+        b"{\"a\": [1, 2",
+    )
+    .await;
+    post(server.addr, "/latin1", "text/plain", invalid_utf8).await;
+    post(server.addr, "/binary", "application/octet-stream", &binary).await;
+    post(
+        server.addr,
+        "/multipart",
+        "multipart/form-data; boundary=b0undary",
+        multipart,
+    )
+    .await;
+    post(server.addr, "/empty", "application/json", b"").await;
+    let get = send(server.addr, "GET", "/verify?challenge=abc", &[], b"").await;
+    assert_eq!(get.status, 200);
+
+    let export = export_json(&server.store);
+    let events = export["events"].as_array().unwrap();
+    assert_eq!(events.len(), 6);
+
+    let malformed = &events[0];
+    assert_eq!(malformed["body"], "{\"a\": [1, 2");
+    assert_eq!(malformed["body_kind"], "malformed_json");
+    assert_eq!(malformed["severity"], "warn");
+    assert_eq!(malformed["anomalies"][0]["code"], "malformed_json");
+
+    let latin1 = &events[1];
+    assert!(latin1.get("body").is_none());
+    assert_eq!(
+        BASE64
+            .decode(latin1["body_base64"].as_str().unwrap())
+            .unwrap(),
+        invalid_utf8
+    );
+    assert_eq!(latin1["body_kind"], "binary");
+
+    let bin = &events[2];
+    assert_eq!(
+        BASE64.decode(bin["body_base64"].as_str().unwrap()).unwrap(),
+        binary
+    );
+    assert_eq!(bin["body_size"], 4096);
+
+    let multi = &events[3];
+    assert_eq!(
+        BASE64
+            .decode(multi["body_base64"].as_str().unwrap())
+            .unwrap(),
+        multipart
+    );
+    assert_eq!(multi["body_kind"], "multipart");
+    assert_eq!(multi["parts"][0]["name"], "note");
+    assert_eq!(multi["parts"][1]["filename"], "scan.bin");
+    assert_eq!(multi["parts"][1]["size"], 4);
+
+    let empty = &events[4];
+    assert_eq!(empty["body"], "");
+    assert_eq!(empty["body_size"], 0);
+    assert_eq!(empty["body_kind"], "empty");
+
+    let get = &events[5];
+    assert_eq!(get["method"], "GET");
+    assert_eq!(get["query"], "challenge=abc");
+    assert_eq!(get["body"], "");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_body_over_the_limit_gets_413_and_keeps_its_first_bytes() {
+    let server = start(ListenConfig {
+        max_body: 64 * 1024,
+        ..config()
+    })
+    .await;
+    let body: Vec<u8> = (0..200 * 1024).map(|i| b'a' + (i % 26) as u8).collect();
+    let answer = post(server.addr, "/big", "text/plain", &body).await;
+    assert_eq!(answer.status, 413);
+    let answer = answer.json();
+    assert_eq!(answer["error"], "body too large");
+    assert_eq!(answer["limit"], 65536);
+    assert_eq!(answer["id"], 1);
+
+    // The connection survives a drained 413: the next request is captured normally.
+    assert_eq!(
+        post(server.addr, "/after", "text/plain", b"ok")
+            .await
+            .status,
+        200
+    );
+
+    let export = export_json(&server.store);
+    let event = &export["events"][0];
+    assert_eq!(event["truncated"], true);
+    assert_eq!(event["body_size"], 200 * 1024);
+    assert_eq!(
+        event["body"].as_str().unwrap().as_bytes(),
+        &body[..64 * 1024]
+    );
+    assert_eq!(event["response"]["status"], 413);
+    assert_eq!(event["anomalies"][0]["code"], "body_too_large");
+    assert_eq!(export["stats"]["stored"], 2);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_huge_declared_body_is_refused_without_reading_it_all() {
+    let server = start(ListenConfig {
+        max_body: 1024,
+        ..config()
+    })
+    .await;
+    let mut stream = TcpStream::connect(server.addr).await.unwrap();
+    let head = "POST /huge HTTP/1.1\r\nhost: x\r\ncontent-length: 1000000000\r\n\r\n";
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(&[b'z'; 4096]).await.unwrap();
+    let answer = read_to_close(&mut stream).await;
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    let events = server.store.snapshot();
+    assert_eq!(events[0].body_size, 1_000_000_000);
+    assert_eq!(&events[0].body[..], &[b'z'; 1024][..]);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn capacity_five_keeps_the_last_five_of_twelve() {
+    let server = start(ListenConfig {
+        limits: Limits {
+            capacity: 5,
+            max_bytes: 1 << 20,
+        },
+        ..config()
+    })
+    .await;
+    for i in 1..=12 {
+        let answer = post(
+            server.addr,
+            &format!("/n/{i}"),
+            "text/plain",
+            format!("event {i}").as_bytes(),
+        )
+        .await;
+        assert_eq!(answer.json()["id"], i);
+    }
+    let export = export_json(&server.store);
+    let ids: Vec<u64> = export["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].as_u64().unwrap())
+        .collect();
+    assert_eq!(ids, [8, 9, 10, 11, 12]);
+    assert_eq!(export["events"][0]["path"], "/n/8");
+    assert_eq!(
+        export["stats"],
+        json!({"received": 12, "stored": 5, "evicted": 7, "rejected": 0})
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn the_byte_limit_evicts_too() {
+    let limits = Limits {
+        capacity: 100,
+        max_bytes: 250,
+    };
+    let server = start(ListenConfig {
+        limits,
+        max_body: 100,
+        ..config()
+    })
+    .await;
+    for _ in 0..5 {
+        post(server.addr, "/", "text/plain", &[b'x'; 100]).await;
+    }
+    assert_eq!(
+        server.store.stats(),
+        Stats {
+            received: 5,
+            stored: 2,
+            evicted: 3,
+            rejected: 0
+        }
+    );
+    assert_eq!(server.store.body_bytes(), 200);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn jsonl_log_equals_the_export_and_both_round_trip() {
+    let dir = std::env::temp_dir().join(format!("hookscope-jsonl-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let log = dir.join("events.jsonl");
+    let _ = std::fs::remove_file(&log);
+    let server = start(ListenConfig {
+        jsonl: Some(JsonlTarget::File(log.clone())),
+        max_body: 16,
+        ..config()
+    })
+    .await;
+    post(server.addr, "/a", "application/json", br#"{"x":1}"#).await;
+    post(
+        server.addr,
+        "/b",
+        "application/octet-stream",
+        b"\x00\xffraw",
+    )
+    .await;
+    send(
+        server.addr,
+        "PUT",
+        "/c?q",
+        &[("x-latin1", b"caf\xe9"), ("x-dup", b"1"), ("x-dup", b"2")],
+        b"",
+    )
+    .await;
+    post(server.addr, "/d", "text/plain", &[b'y'; 40]).await; // truncated, 413
+    // Logged before answered: the file is complete as soon as the answers are in.
+    let logged = std::fs::read(&log).unwrap();
+    assert_eq!(logged.iter().filter(|&&b| b == b'\n').count(), 4);
+
+    let events = server.store.snapshot();
+    let mut export_bytes = Vec::new();
+    export::write_export(
+        &mut export_bytes,
+        server.store.stats(),
+        chrono::Utc::now(),
+        events.iter().map(|e| e.as_ref()),
+    )
+    .unwrap();
+
+    // JSONL = export: the same events, line for line.
+    let from_log = export::import(&logged).unwrap();
+    let from_export = export::import(&export_bytes).unwrap();
+    assert_eq!(from_log.events, from_export.events);
+    let export_lines: Vec<u8> = from_export
+        .events
+        .iter()
+        .flat_map(export::event_line)
+        .collect();
+    assert_eq!(export_lines, logged);
+
+    // export → import → export is identical (apart from exported_at).
+    let stored: Vec<_> = events.iter().map(|e| e.as_ref().clone()).collect();
+    assert_eq!(from_export.events, stored);
+    let mut again = Vec::new();
+    export::write_export(
+        &mut again,
+        from_export.stats,
+        chrono::Utc::now(),
+        &from_export.events,
+    )
+    .unwrap();
+    let strip = |bytes: &[u8]| {
+        let mut v: serde_json::Value = serde_json::from_slice(bytes).unwrap();
+        v["exported_at"] = json!(null);
+        serde_json::to_vec(&v).unwrap()
+    };
+    assert_eq!(strip(&again), strip(&export_bytes));
+    let events_part = |bytes: &[u8]| {
+        let text = String::from_utf8(bytes.to_vec()).unwrap();
+        text[text.find("\"events\"").unwrap()..].to_string()
+    };
+    assert_eq!(events_part(&again), events_part(&export_bytes));
+
+    // The non-UTF-8 header value survives as raw bytes.
+    let put = &from_export.events[2];
+    assert_eq!(put.headers.get("x-latin1"), Some(&b"caf\xe9"[..]));
+    server.stop().await;
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test]
+async fn a_thousand_headers_are_all_kept() {
+    let server = start(config()).await;
+    let names: Vec<String> = (0..1000).map(|i| format!("x-h{i:04}")).collect();
+    let headers: Vec<(&str, &[u8])> = names.iter().map(|n| (n.as_str(), n.as_bytes())).collect();
+    let answer = send(server.addr, "POST", "/many", &headers, b"{}").await;
+    assert_eq!(answer.status, 200);
+    let event = &server.store.snapshot()[0];
+    assert_eq!(event.headers.len(), 1000 + 2); // plus host and content-length
+    assert_eq!(event.headers.get("x-h0999"), Some(&b"x-h0999"[..]));
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn header_values_with_control_characters() {
+    let server = start(config()).await;
+    // Bytes 0x80-0xff are legal (obs-text): captured, kept raw.
+    let answer = raw(server.addr, b"POST /obs HTTP/1.1\r\nhost: x\r\nx-name: Zo\xeb\r\ncontent-length: 0\r\nconnection: close\r\n\r\n").await;
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    // An escape or NUL byte is not legal HTTP: the parser answers 400 and it counts as rejected.
+    let answer = raw(
+        server.addr,
+        b"POST /esc HTTP/1.1\r\nhost: x\r\nx-evil: \x1b]2;pwned\x07\r\ncontent-length: 0\r\n\r\n",
+    )
+    .await;
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    server.wait_received(2).await;
+    assert_eq!(
+        server.store.stats(),
+        Stats {
+            received: 2,
+            stored: 1,
+            evicted: 0,
+            rejected: 1
+        }
+    );
+    let event = &server.store.snapshot()[0];
+    assert_eq!(event.headers.get("x-name"), Some(&b"Zo\xeb"[..]));
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn broken_http_is_answered_400_and_counted() {
+    let server = start(config()).await;
+    let answer = raw(server.addr, b"THIS IS NOT HTTP\r\n\r\n").await;
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    server.wait_received(1).await;
+    assert_eq!(
+        server.store.stats(),
+        Stats {
+            received: 1,
+            stored: 0,
+            evicted: 0,
+            rejected: 1
+        }
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_stalled_head_is_disconnected_and_counted() {
+    let server = start(config()).await; // header timeout 500 ms
+    let started = std::time::Instant::now();
+    let answer = raw(server.addr, b"POST /slow HTTP/1.1\r\nhost: x\r\nx-half: ").await;
+    assert!(started.elapsed() >= Duration::from_millis(400));
+    assert!(!answer.contains("200"), "{answer}");
+    server.wait_received(1).await;
+    assert_eq!(server.store.stats().rejected, 1);
+    assert!(server.store.is_empty());
+
+    // A connection that never sends a byte is closed too, but it was never a request.
+    let mut idle = TcpStream::connect(server.addr).await.unwrap();
+    assert_eq!(read_to_close(&mut idle).await, "");
+    assert_eq!(server.store.stats().received, 1);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_stalled_body_is_disconnected_and_counted() {
+    let server = start(config()).await;
+    let answer = raw(
+        server.addr,
+        b"POST /slow HTTP/1.1\r\nhost: x\r\ncontent-length: 100\r\n\r\nonly half",
+    )
+    .await;
+    assert!(!answer.contains(" 200 "), "{answer}");
+    server.wait_received(1).await;
+    assert_eq!(
+        server.store.stats(),
+        Stats {
+            received: 1,
+            stored: 0,
+            evicted: 0,
+            rejected: 1
+        }
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_client_gone_mid_body_is_rejected_not_stored() {
+    let server = start(config()).await;
+    {
+        let mut stream = TcpStream::connect(server.addr).await.unwrap();
+        stream
+            .write_all(
+                b"POST /gone HTTP/1.1\r\nhost: x\r\ncontent-length: 1000\r\n\r\n{\"partial\":",
+            )
+            .await
+            .unwrap();
+        stream.shutdown().await.unwrap();
+    }
+    {
+        let mut stream = TcpStream::connect(server.addr).await.unwrap();
+        stream
+            .write_all(
+                b"POST /gone-too HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\n5\r\nhel",
+            )
+            .await
+            .unwrap();
+    } // dropped: closed mid-chunk
+    {
+        let mut stream = TcpStream::connect(server.addr).await.unwrap();
+        stream
+            .write_all(b"POST /head-only HTTP/1.1\r\nhost: x\r\n")
+            .await
+            .unwrap();
+    } // closed mid-head
+    server.wait_received(3).await;
+    assert_eq!(
+        server.store.stats(),
+        Stats {
+            received: 3,
+            stored: 0,
+            evicted: 0,
+            rejected: 3
+        }
+    );
+    // Idle keep-alive connections that time out are not failures.
+    let mut keep = TcpStream::connect(server.addr).await.unwrap();
+    keep.write_all(b"GET /ok HTTP/1.1\r\nhost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let answer = read_to_close(&mut keep).await; // closed by the idle timeout after the answer
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert_eq!(
+        server.store.stats(),
+        Stats {
+            received: 4,
+            stored: 1,
+            evicted: 0,
+            rejected: 3
+        }
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn http2_without_tls_is_captured() {
+    let server = start(config()).await;
+    let answer = send_h2(server.addr, "/h2?v=2", b"{\"over\":\"h2\"}").await;
+    assert_eq!(answer.status, 200);
+    let event = &server.store.snapshot()[0];
+    assert_eq!(event.http_version.as_str(), "HTTP/2");
+    assert_eq!(&*event.path, "/h2");
+    assert_eq!(event.query.as_deref(), Some("v=2"));
+    assert_eq!(&event.body[..], b"{\"over\":\"h2\"}");
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn counters_balance_under_concurrent_load_and_reads() {
+    let server = start(ListenConfig {
+        limits: Limits {
+            capacity: 300,
+            max_bytes: 1 << 20,
+        },
+        ..config()
+    })
+    .await;
+    let addr = server.addr;
+    let store = std::sync::Arc::clone(&server.store);
+    let reader = tokio::spawn(async move {
+        let mut walks = 0;
+        loop {
+            let stats = store.stats();
+            assert!(stats.balanced(), "{stats:?}");
+            let snapshot = store.snapshot();
+            assert!(snapshot.windows(2).all(|w| w[0].id < w[1].id));
+            walks += 1;
+            if stats.received >= 1000 {
+                return walks;
+            }
+            tokio::task::yield_now().await;
+        }
+    });
+    let mut clients = Vec::new();
+    for c in 0..20 {
+        clients.push(tokio::spawn(async move {
+            for i in 0..50 {
+                let answer = post(
+                    addr,
+                    &format!("/c{c}/{i}"),
+                    "application/json",
+                    b"{\"n\":1}",
+                )
+                .await;
+                assert_eq!(answer.status, 200);
+            }
+        }));
+    }
+    for client in clients {
+        client.await.unwrap();
+    }
+    let walks = tokio::time::timeout(LIMIT, reader).await.unwrap().unwrap();
+    assert!(walks > 0);
+    let stats = server.store.stats();
+    assert_eq!(
+        stats,
+        Stats {
+            received: 1000,
+            stored: 300,
+            evicted: 700,
+            rejected: 0
+        }
+    );
+    let ids: Vec<u64> = server.store.snapshot().iter().map(|e| e.id).collect();
+    assert_eq!(ids, (701..=1000).collect::<Vec<_>>());
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn shutdown_lets_a_request_in_flight_finish() {
+    let server = start(config()).await;
+    let mut stream = TcpStream::connect(server.addr).await.unwrap();
+    stream
+        .write_all(b"POST /late HTTP/1.1\r\nhost: x\r\ncontent-length: 4\r\n\r\nab")
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let store = std::sync::Arc::clone(&server.store);
+    let stopping = tokio::spawn(server.stop());
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    stream.write_all(b"cd").await.unwrap();
+    let answer = read_to_close(&mut stream).await;
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    stopping.await.unwrap();
+    assert_eq!(&store.snapshot()[0].body[..], b"abcd");
+}
