@@ -2,6 +2,7 @@
 //! conformance and signatures. Pure functions of the request; run outside any lock.
 
 pub mod body;
+pub mod facts;
 
 use crate::event::{Analysis, Anomaly, BodyKind, HeaderList, Severity};
 

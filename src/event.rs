@@ -155,6 +155,27 @@ pub struct Analysis {
     pub sequence: Option<SequenceInfo>,
     pub subject: Subject,
     pub anomalies: Vec<Anomaly>,
+    /// When the sender says it sent the event (WMS `timestamp`, video `timestamp`).
+    pub sent_at: Option<DateTime<Utc>>,
+    /// Set when the same body came before: which delivery this is.
+    pub redelivery: Option<Redelivery>,
+}
+
+/// A repeated delivery of a body already received (same provider, method, path and body).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Redelivery {
+    /// 1 for the first re-send, 2 for the second…
+    pub retry: u32,
+    /// Id of the first delivery of this body.
+    pub first_id: u64,
+    /// Time since the first delivery.
+    pub delay_ms: f64,
+    /// Id of the delivery just before this one, and the status hookscope answered it with.
+    pub previous_id: u64,
+    pub previous_status: u16,
+    /// How the timing compares with the documented schedule, when the provider has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -301,6 +322,9 @@ pub enum SignatureVerdict {
 pub struct Signature {
     pub scheme: Option<SignatureScheme>,
     pub verdict: SignatureVerdict,
+    /// Why the verdict is what it is, in a sentence (which header, which secret, which bytes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -18,7 +18,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::event::{
     Analysis, Anomaly, BodyKind, BodyPart, CapturedEvent, HeaderList, HttpVersion, Provider,
-    ResponseInfo, SequenceInfo, Severity, Signature, Subject,
+    Redelivery, ResponseInfo, SequenceInfo, Severity, Signature, Subject,
 };
 use crate::store::Stats;
 
@@ -51,6 +51,10 @@ struct EventOut<'a> {
     sequence: Option<&'a SequenceInfo>,
     subject: &'a Subject,
     anomalies: &'a [Anomaly],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sent_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    redelivery: Option<&'a Redelivery>,
     response: &'a ResponseInfo,
 }
 
@@ -83,6 +87,8 @@ impl<'a> EventOut<'a> {
             sequence: analysis.sequence.as_ref(),
             subject: &analysis.subject,
             anomalies: &analysis.anomalies,
+            sent_at: analysis.sent_at.as_ref().map(format_time),
+            redelivery: analysis.redelivery.as_ref(),
             response: &event.response,
         }
     }
@@ -224,6 +230,10 @@ struct EventIn {
     subject: Subject,
     #[serde(default)]
     anomalies: Vec<Anomaly>,
+    #[serde(default)]
+    sent_at: Option<String>,
+    #[serde(default)]
+    redelivery: Option<Redelivery>,
     response: ResponseInfo,
 }
 
@@ -288,6 +298,14 @@ impl EventIn {
                 return Err(format!("event {}: both body and body_base64", self.id));
             }
         };
+        let sent_at = match &self.sent_at {
+            None => None,
+            Some(text) => Some(
+                DateTime::parse_from_rfc3339(text)
+                    .map_err(|e| format!("event {}: sent_at '{text}': {e}", self.id))?
+                    .with_timezone(&Utc),
+            ),
+        };
         let headers = HeaderList::from_pairs(
             self.headers
                 .iter()
@@ -315,6 +333,8 @@ impl EventIn {
                 sequence: self.sequence,
                 subject: self.subject,
                 anomalies: self.anomalies,
+                sent_at,
+                redelivery: self.redelivery,
             },
             response: self.response,
         })
@@ -454,6 +474,7 @@ mod tests {
                 signature: Signature {
                     scheme: Some(SignatureScheme::Wms),
                     verdict: SignatureVerdict::Valid,
+                    note: Some("matches".into()),
                 },
                 sequence: Some(SequenceInfo {
                     session_id: "s1".into(),
@@ -469,6 +490,19 @@ mod tests {
                     code: "x".into(),
                     message: "y".into(),
                 }],
+                sent_at: Some(
+                    DateTime::parse_from_rfc3339("2026-11-22T06:31:22Z")
+                        .unwrap()
+                        .with_timezone(&Utc),
+                ),
+                redelivery: Some(Redelivery {
+                    retry: 1,
+                    first_id: 3,
+                    delay_ms: 5000.5,
+                    previous_id: 3,
+                    previous_status: 503,
+                    schedule: None,
+                }),
             },
             response: ResponseInfo {
                 status: 200,
@@ -491,8 +525,10 @@ mod tests {
         assert!(value.get("body_base64").is_none());
         assert_eq!(
             value["signature"],
-            serde_json::json!({"scheme":"wms","verdict":"valid"})
+            serde_json::json!({"scheme":"wms","verdict":"valid","note":"matches"})
         );
+        assert_eq!(value["sent_at"], "2026-11-22T06:31:22.000000Z");
+        assert_eq!(value["redelivery"]["previous_status"], 503);
         assert_eq!(value["sequence"]["missing"], serde_json::json!([3, 4]));
         assert_eq!(value["subject"], serde_json::json!({"session_id":"s1"}));
         assert_eq!(value["response"]["forwarded_to"], serde_json::Value::Null);
