@@ -22,6 +22,8 @@ use crate::event::{
 };
 use crate::store::Stats;
 
+pub mod har;
+
 pub const FORMAT_NAME: &str = "hookscope";
 pub const FORMAT_VERSION: u32 = 1;
 
@@ -176,8 +178,35 @@ where
     out.write_all(b"\n]}\n")
 }
 
-/// Writes an export to `path` atomically: a temporary file beside it, then a rename, so an
-/// interrupted write never leaves half a file under the final name.
+/// The layouts an export file can have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    /// One JSON document (the default).
+    Json,
+    /// One event per line.
+    Jsonl,
+    /// HAR 1.2, for other HTTP tools (write only).
+    Har,
+}
+
+impl Layout {
+    /// Chosen by the file name: `.har`, `.jsonl` / `.ndjson`, anything else JSON.
+    pub fn for_path(path: &std::path::Path) -> Layout {
+        match path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
+            Some("har") => Layout::Har,
+            Some("jsonl" | "ndjson") => Layout::Jsonl,
+            _ => Layout::Json,
+        }
+    }
+}
+
+/// Writes an export to `path` in the layout its name asks for, atomically: a temporary file
+/// beside it, then a rename, so an interrupted write never leaves half a file under the name.
 pub fn write_export_file<'a, I>(path: &std::path::Path, stats: Stats, events: I) -> io::Result<()>
 where
     I: IntoIterator<Item = &'a CapturedEvent>,
@@ -190,7 +219,16 @@ where
     let result = (|| {
         let file = std::fs::File::create(&temp)?;
         let mut out = io::BufWriter::with_capacity(1 << 20, file);
-        write_export(&mut out, stats, Utc::now(), events)?;
+        match Layout::for_path(path) {
+            Layout::Json => write_export(&mut out, stats, Utc::now(), events)?,
+            Layout::Jsonl => {
+                for event in events {
+                    write_event(&mut out, event)?;
+                    out.write_all(b"\n")?;
+                }
+            }
+            Layout::Har => har::write_har(&mut out, events)?,
+        }
         out.into_inner()
             .map_err(io::IntoInnerError::into_error)?
             .sync_all()?;
@@ -563,6 +601,37 @@ mod tests {
         assert_eq!(back.events, events);
         let again: Vec<u8> = back.events.iter().flat_map(event_line).collect();
         assert_eq!(again, jsonl);
+    }
+
+    #[test]
+    fn files_take_the_layout_their_name_asks_for() {
+        let dir = std::env::temp_dir().join(format!("hookscope-layout-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let events = [sample()];
+        let stats = Stats {
+            received: 1,
+            stored: 1,
+            evicted: 0,
+            rejected: 0,
+        };
+        for (name, layout) in [
+            ("a.json", ImportFormat::Json),
+            ("a.JSONL", ImportFormat::Jsonl),
+        ] {
+            let path = dir.join(name);
+            write_export_file(&path, stats, &events).unwrap();
+            let back = import(&std::fs::read(&path).unwrap()).unwrap();
+            assert_eq!(back.format, layout);
+            assert_eq!(back.events, events);
+        }
+        let har = dir.join("a.har");
+        write_export_file(&har, stats, &events).unwrap();
+        let value: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&har).unwrap()).unwrap();
+        assert_eq!(value["log"]["entries"][0]["request"]["method"], "POST");
+        // No temporary files are left behind.
+        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 3);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
