@@ -3,8 +3,10 @@
 //! Flow per request: read the body within the limits → decode and analyse (no lock held) →
 //! decide the answer → record (store + log) → answer. Knows nothing of the terminal interface.
 
+pub mod answer;
 pub mod body;
 pub mod conn;
+pub mod forward;
 pub mod recorder;
 
 use std::convert::Infallible;
@@ -28,9 +30,12 @@ use crate::config::ListenConfig;
 use crate::decode::{self, RequestView};
 use crate::event::{CapturedEvent, HeaderList, HttpVersion, ResponseInfo};
 use crate::store::Store;
+use answer::{AnswerPolicy, Decision, LocalBody};
 use body::{BodyLimits, BodyRead};
 use conn::{ConnState, TapIo};
+use forward::{ForwardError, Forwarded, Forwarder, Outgoing};
 use recorder::Recorder;
+use std::hash::{Hash, Hasher};
 
 /// Most headers accepted in one request (hyper's default is 100; webhook senders and tests with
 /// many headers need more). Beyond it the request is refused with 431 and counted as rejected.
@@ -54,6 +59,8 @@ pub enum BindError {
 
 struct Shared {
     recorder: Arc<Recorder>,
+    policy: Arc<AnswerPolicy>,
+    forwarder: Forwarder,
     body_limits: BodyLimits,
     header_timeout: Duration,
 }
@@ -83,6 +90,8 @@ impl Listener {
         })?;
         let shared = Shared {
             recorder,
+            policy: Arc::new(AnswerPolicy::new(config.answer.clone())),
+            forwarder: Forwarder::new(config.answer.forward_timeout),
             body_limits: BodyLimits::new(config.max_body, config.header_timeout),
             header_timeout: config.header_timeout,
         };
@@ -101,6 +110,11 @@ impl Listener {
 
     pub fn store(&self) -> &Arc<Store> {
         self.shared.recorder.store()
+    }
+
+    /// The answer policy, whose mode can be switched while the listener runs.
+    pub fn policy(&self) -> Arc<AnswerPolicy> {
+        Arc::clone(&self.shared.policy)
     }
 
     /// Serves until `shutdown` completes, then stops accepting, lets requests in flight finish
@@ -252,12 +266,7 @@ async fn handle(
         body: &bytes,
         truncated,
     });
-
-    let status = if truncated {
-        StatusCode::PAYLOAD_TOO_LARGE
-    } else {
-        StatusCode::OK
-    };
+    let close = !complete && closes(parts.version);
     let event = CapturedEvent {
         id: 0,
         received_at,
@@ -275,30 +284,200 @@ async fn handle(
         body_size: size,
         truncated,
         analysis,
-        response: ResponseInfo {
-            status: status.as_u16(),
-            latency_ms: started.elapsed().as_micros() as f64 / 1000.0,
-            forwarded_to: None,
-        },
+        response: ResponseInfo::local(0, 0.0),
     };
-    let stored = shared.recorder.record(event);
 
-    let body = if truncated {
-        serde_json::json!({
-            "error": "body too large",
-            "limit": shared.body_limits.max_body,
-            "body_size": stored.body_size,
-            "id": stored.id,
-        })
-        .to_string()
-    } else {
-        format!("{{\"received\":true,\"id\":{}}}", stored.id)
+    if truncated {
+        let limit = shared.body_limits.max_body;
+        return Ok(conclude(
+            &shared,
+            event,
+            Answer::TooLarge { limit },
+            started,
+            close,
+        ));
+    }
+    let body_key = {
+        let mut hasher = std::hash::DefaultHasher::new();
+        event.body.hash(&mut hasher);
+        hasher.finish()
     };
-    Ok(json_response(
-        status,
-        body,
-        !complete && closes(parts.version),
-    ))
+    match shared
+        .policy
+        .decide(event.query.as_deref(), body_key, Instant::now())
+    {
+        // The common case answers without waiting: nothing can interrupt it between capture
+        // and answer.
+        Decision::Local {
+            status,
+            body,
+            delay,
+        } if delay.is_zero() => Ok(conclude(
+            &shared,
+            event,
+            Answer::Local { status, body },
+            started,
+            close,
+        )),
+        decision => {
+            // Waiting (a delay, the app) happens in a task of its own, so that a sender that
+            // hangs up meanwhile cannot cancel the capture: the event is recorded regardless.
+            let request_headers = parts.headers;
+            let method = parts.method;
+            let task = tokio::spawn(async move {
+                let answer = match decision {
+                    Decision::Local {
+                        status,
+                        body,
+                        delay,
+                    } => {
+                        tokio::time::sleep(delay).await;
+                        Answer::Local { status, body }
+                    }
+                    Decision::Forward { target, delay } => {
+                        tokio::time::sleep(delay).await;
+                        let result = shared
+                            .forwarder
+                            .forward(
+                                &target,
+                                Outgoing {
+                                    method: &method,
+                                    path: &event.path,
+                                    query: event.query.as_deref(),
+                                    headers: &request_headers,
+                                    body: event.body.clone(),
+                                    remote,
+                                },
+                            )
+                            .await;
+                        let url = target.url_for(&event.path, event.query.as_deref());
+                        Answer::Forwarded { url, result }
+                    }
+                };
+                conclude(&shared, event, answer, started, close)
+            });
+            Ok(task.await.unwrap_or_else(|_| {
+                json_response(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    r#"{"error":"internal error"}"#.into(),
+                    true,
+                )
+            }))
+        }
+    }
+}
+
+/// The answer, before it is written down.
+enum Answer {
+    TooLarge {
+        limit: u64,
+    },
+    Local {
+        status: u16,
+        body: LocalBody,
+    },
+    Forwarded {
+        url: String,
+        result: Result<Forwarded, ForwardError>,
+    },
+}
+
+/// How much of the app's answer an event keeps.
+const APP_BODY_PREVIEW: usize = 4096;
+
+/// Records the event with its answer (store, analysis, log) and builds the HTTP response.
+fn conclude(
+    shared: &Shared,
+    mut event: CapturedEvent,
+    answer: Answer,
+    started: Instant,
+    close: bool,
+) -> Response<Full<Bytes>> {
+    let latency_ms = started.elapsed().as_micros() as f64 / 1000.0;
+    let status = match &answer {
+        Answer::TooLarge { .. } => 413,
+        Answer::Local { status, .. } => *status,
+        Answer::Forwarded {
+            result: Ok(app), ..
+        } => app.status,
+        Answer::Forwarded { result: Err(e), .. } => e.status(),
+    };
+    event.response = ResponseInfo::local(status, latency_ms);
+    if let Answer::Forwarded { url, result } = &answer {
+        event.response.forwarded_to = Some(url.clone());
+        match result {
+            Ok(app) => {
+                let preview = &app.body[..app.body.len().min(APP_BODY_PREVIEW)];
+                event.response.app_body = Some(String::from_utf8_lossy(preview).into_owned());
+            }
+            Err(error) => event.response.error = Some(error.to_string()),
+        }
+    }
+    let stored = shared.recorder.record(event);
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+    match answer {
+        Answer::TooLarge { limit } => {
+            let body = serde_json::json!({
+                "error": "body too large",
+                "limit": limit,
+                "body_size": stored.body_size,
+                "id": stored.id,
+            });
+            json_response(status, body.to_string(), close)
+        }
+        Answer::Local { body, .. } => {
+            let (text, content_type) = match body {
+                LocalBody::Received => (
+                    format!("{{\"received\":true,\"id\":{}}}", stored.id),
+                    "application/json",
+                ),
+                LocalBody::Custom(text) => {
+                    let is_json = serde_json::from_str::<serde::de::IgnoredAny>(&text).is_ok();
+                    (
+                        text,
+                        if is_json {
+                            "application/json"
+                        } else {
+                            "text/plain; charset=utf-8"
+                        },
+                    )
+                }
+                LocalBody::Challenge(text) => (text, "text/plain; charset=utf-8"),
+                LocalBody::Error(reason) => (
+                    serde_json::json!({ "error": reason, "id": stored.id }).to_string(),
+                    "application/json",
+                ),
+            };
+            let mut response = json_response(status, text, close);
+            response
+                .headers_mut()
+                .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+            response
+        }
+        Answer::Forwarded {
+            result: Ok(app), ..
+        } => {
+            let mut response = Response::new(Full::new(app.body));
+            *response.status_mut() = status;
+            *response.headers_mut() = app.headers;
+            if close {
+                response
+                    .headers_mut()
+                    .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            }
+            response
+        }
+        Answer::Forwarded {
+            result: Err(error),
+            url,
+        } => {
+            let body = serde_json::json!({
+                "error": format!("forwarding to {url} failed: {error}"),
+                "id": stored.id,
+            });
+            json_response(status, body.to_string(), close)
+        }
+    }
 }
 
 /// `Connection: close` only exists before HTTP/2.

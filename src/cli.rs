@@ -5,6 +5,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use std::time::Duration;
+
+use crate::capture::forward::ForwardTarget;
 use crate::config::{SecretArg, parse_size};
 
 #[derive(Debug, Parser)]
@@ -86,6 +89,69 @@ pub struct ListenArgs {
     /// `--jsonl -`). For CI, pipes and servers.
     #[arg(long)]
     pub headless: bool,
+
+    /// Relay every request to your app at this plain-HTTP URL (its path is prefixed to each
+    /// request's) and give the sender the app's answer. Unreachable app: 502; too slow: 504.
+    #[arg(long, value_name = "URL", help_heading = "Answering")]
+    pub forward_to: Option<ForwardTarget>,
+
+    /// How long the app may take to answer a forwarded request, e.g. 10s, 500ms [default: 10s].
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, help_heading = "Answering")]
+    pub forward_timeout: Option<Duration>,
+
+    /// Status of the answer [default: 200].
+    #[arg(long, value_name = "CODE", value_parser = parse_status, help_heading = "Answering")]
+    pub status: Option<u16>,
+
+    /// Body of the answer [default: {"received":true,"id":N}].
+    #[arg(long, value_name = "TEXT", help_heading = "Answering")]
+    pub body: Option<String>,
+
+    /// Wait this many milliseconds before answering.
+    #[arg(long, value_name = "MS", help_heading = "Answering")]
+    pub delay: Option<u64>,
+
+    /// Answer 503 to the first N deliveries of each distinct body, to watch a sender retry.
+    #[arg(long, value_name = "N", help_heading = "Answering")]
+    pub fail_first: Option<u32>,
+
+    /// Answer 429 to requests beyond N in any one second (they are still captured).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..), help_heading = "Answering")]
+    pub rate_limit: Option<u32>,
+}
+
+/// A status code hookscope can answer with.
+pub fn parse_status(text: &str) -> Result<u16, String> {
+    match text.trim().parse::<u16>() {
+        Ok(code) if (200..=599).contains(&code) => Ok(code),
+        _ => Err(format!("'{text}' is not a status between 200 and 599")),
+    }
+}
+
+/// A duration such as `10s`, `500ms`, `2m`, or a plain number of seconds.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let t = text.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("'{text}' is not a duration; write e.g. 10s, 500ms, 2m"))?;
+    let seconds = match unit.trim() {
+        "" | "s" => value,
+        "ms" => value / 1000.0,
+        "m" | "min" => value * 60.0,
+        _ => {
+            return Err(format!(
+                "'{text}' is not a duration; write e.g. 10s, 500ms, 2m"
+            ));
+        }
+    };
+    if !seconds.is_finite() || seconds <= 0.0 || seconds > 86_400.0 {
+        return Err(format!("'{text}' is not a duration between 1 ms and a day"));
+    }
+    Ok(Duration::from_secs_f64(seconds))
 }
 
 fn parse_capacity(text: &str) -> Result<usize, String> {
@@ -123,6 +189,16 @@ mod tests {
     }
 
     #[test]
+    fn durations() {
+        assert_eq!(parse_duration("10s"), Ok(Duration::from_secs(10)));
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_duration("1.5"), Ok(Duration::from_millis(1500)));
+        assert!(parse_duration("0s").is_err());
+        assert!(parse_duration("10h").is_err());
+    }
+
+    #[test]
     fn bad_values_are_refused() {
         for args in [
             &["hookscope", "--port", "70000"][..],
@@ -131,6 +207,12 @@ mod tests {
             &["hookscope", "--bind", "localhost:80"],
             &["hookscope", "--secret", "nosuch=x"],
             &["hookscope", "--secret", "wms"],
+            &["hookscope", "--status", "99"],
+            &["hookscope", "--status", "600"],
+            &["hookscope", "--rate-limit", "0"],
+            &["hookscope", "--forward-to", "https://example.test"],
+            &["hookscope", "--forward-timeout", "soon"],
+            &["hookscope", "--delay", "-5"],
         ] {
             let err = Cli::try_parse_from(args).unwrap_err();
             assert_eq!(err.exit_code(), 2, "{args:?}");

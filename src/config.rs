@@ -8,7 +8,9 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::cli::ListenArgs;
+use crate::capture::answer::AnswerSettings;
+use crate::capture::forward::ForwardTarget;
+use crate::cli::{ListenArgs, parse_duration, parse_status};
 use crate::event::SignatureScheme;
 use crate::store::Limits;
 
@@ -131,6 +133,7 @@ pub struct ListenConfig {
     pub export_on_exit: Option<PathBuf>,
     pub headless: bool,
     pub header_timeout: Duration,
+    pub answer: AnswerSettings,
 }
 
 impl Default for ListenConfig {
@@ -148,6 +151,7 @@ impl Default for ListenConfig {
             export_on_exit: None,
             headless: false,
             header_timeout: DEFAULT_HEADER_TIMEOUT,
+            answer: AnswerSettings::default(),
         }
     }
 }
@@ -211,6 +215,28 @@ impl ListenConfig {
             config.export_on_exit = Some(path.clone());
         }
         config.headless |= args.headless;
+        let answer = &mut config.answer;
+        if let Some(target) = &args.forward_to {
+            answer.forward = Some(target.clone());
+        }
+        if let Some(timeout) = args.forward_timeout {
+            answer.forward_timeout = timeout;
+        }
+        if let Some(status) = args.status {
+            answer.status = status;
+        }
+        if let Some(body) = &args.body {
+            answer.body = Some(body.clone());
+        }
+        if let Some(delay) = args.delay {
+            answer.delay = Duration::from_millis(delay);
+        }
+        if let Some(n) = args.fail_first {
+            answer.fail_first = n;
+        }
+        if let Some(n) = args.rate_limit {
+            answer.rate_limit = Some(n);
+        }
 
         config.validate()?;
         if !config.bind.is_loopback() {
@@ -261,6 +287,14 @@ struct FileConfig {
     jsonl: Option<PathBuf>,
     export_on_exit: Option<PathBuf>,
     headless: Option<bool>,
+    forward_to: Option<String>,
+    forward_timeout: Option<String>,
+    status: Option<u16>,
+    body: Option<String>,
+    /// Milliseconds.
+    delay: Option<u64>,
+    fail_first: Option<u32>,
+    rate_limit: Option<u32>,
     #[serde(default)]
     secrets: BTreeMap<String, OneOrMany>,
 }
@@ -321,6 +355,35 @@ impl FileConfig {
         }
         config.export_on_exit = self.export_on_exit.or(config.export_on_exit.take());
         config.headless = self.headless.unwrap_or(config.headless);
+        let bad = |key: &str, e: String| {
+            ConfigError(format!("config file {}: {key}: {e}", path.display()))
+        };
+        let answer = &mut config.answer;
+        if let Some(target) = self.forward_to {
+            answer.forward = Some(
+                target
+                    .parse::<ForwardTarget>()
+                    .map_err(|e| bad("forward_to", e))?,
+            );
+        }
+        if let Some(timeout) = self.forward_timeout {
+            answer.forward_timeout =
+                parse_duration(&timeout).map_err(|e| bad("forward_timeout", e))?;
+        }
+        if let Some(status) = self.status {
+            answer.status = parse_status(&status.to_string()).map_err(|e| bad("status", e))?;
+        }
+        answer.body = self.body.or(answer.body.take());
+        if let Some(delay) = self.delay {
+            answer.delay = Duration::from_millis(delay);
+        }
+        answer.fail_first = self.fail_first.unwrap_or(answer.fail_first);
+        if let Some(n) = self.rate_limit {
+            if n == 0 {
+                return Err(bad("rate_limit", "must be at least 1".into()));
+            }
+            answer.rate_limit = Some(n);
+        }
         for (name, secrets) in self.secrets {
             let scheme = SignatureScheme::parse(&name).ok_or_else(|| {
                 ConfigError(format!(
@@ -475,6 +538,8 @@ mod tests {
     fn file_then_env_then_flags() {
         let file = config_file(
             "port = 9000\ncapacity = 50\nmax_bytes = \"1MiB\"\nmax_body = 4096\n\
+             forward_to = \"http://127.0.0.1:3000/app\"\nforward_timeout = \"2s\"\n\
+             status = 202\ndelay = 250\nfail_first = 2\nrate_limit = 50\n\
              [secrets]\nwms = [\"from-file\", \"second\"]\nprism = \"p\"\n",
         );
         let args = ListenArgs {
@@ -494,6 +559,17 @@ mod tests {
             }
         );
         assert_eq!(config.max_body, 4096);
+        let answer = &config.answer;
+        assert_eq!(
+            answer.forward.as_ref().map(ToString::to_string).as_deref(),
+            Some("http://127.0.0.1:3000/app")
+        );
+        assert_eq!(answer.forward_timeout, Duration::from_secs(2));
+        assert_eq!(
+            (answer.status, answer.fail_first, answer.rate_limit),
+            (202, 2, Some(50))
+        );
+        assert_eq!(answer.delay, Duration::from_millis(250));
         let wms: Vec<&str> = config
             .secrets
             .for_scheme(SignatureScheme::Wms)

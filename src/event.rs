@@ -375,7 +375,27 @@ pub struct Anomaly {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ResponseInfo {
     pub status: u16,
-    /// From the request head's arrival to the answer being decided.
+    /// From the request head's arrival to the answer being ready (including any forwarding).
     pub latency_ms: f64,
+    /// The URL the request was relayed to, when it was.
     pub forwarded_to: Option<String>,
+    /// The first bytes of the forwarded-to app's answer body.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_body: Option<String>,
+    /// Why the answer is not the app's (it could not be reached, was too slow…).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl ResponseInfo {
+    /// A plain local answer.
+    pub fn local(status: u16, latency_ms: f64) -> ResponseInfo {
+        ResponseInfo {
+            status,
+            latency_ms,
+            forwarded_to: None,
+            app_body: None,
+            error: None,
+        }
+    }
 }

@@ -542,11 +542,7 @@ mod tests {
                     schedule: None,
                 }),
             },
-            response: ResponseInfo {
-                status: 200,
-                latency_ms: 0.125,
-                forwarded_to: None,
-            },
+            response: ResponseInfo::local(200, 0.125),
         }
     }
 

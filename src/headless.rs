@@ -126,11 +126,7 @@ mod tests {
                 }],
                 ..Analysis::default()
             },
-            response: ResponseInfo {
-                status: 413,
-                latency_ms: 0.1,
-                forwarded_to: None,
-            },
+            response: ResponseInfo::local(413, 0.1),
         };
         assert_eq!(
             summary_line(&event),

@@ -286,11 +286,7 @@ mod tests {
             body_size: body_len as u64,
             truncated: false,
             analysis: Analysis::default(),
-            response: ResponseInfo {
-                status: 200,
-                latency_ms: 0.0,
-                forwarded_to: None,
-            },
+            response: ResponseInfo::local(200, 0.0),
         }
     }
 

@@ -227,11 +227,7 @@ mod tests {
             body_size: 2,
             truncated: false,
             analysis: Analysis::default(),
-            response: ResponseInfo {
-                status: 413,
-                latency_ms: 1.5,
-                forwarded_to: None,
-            },
+            response: ResponseInfo::local(413, 1.5),
         };
         let mut out = Vec::new();
         write_har(&mut out, [&event]).unwrap();

@@ -1,0 +1,417 @@
+//! What hookscope answers: the configured status and body, a failure mode to watch a sender's
+//! retries, a rate limit, or the user's app behind `--forward-to`. The mode can change while
+//! running (the interface cycles it); every event records the answer it got.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::time::{Duration, Instant};
+
+use super::forward::ForwardTarget;
+
+/// The answer settings given on the command line or in the config file.
+#[derive(Debug, Clone)]
+pub struct AnswerSettings {
+    /// Status of a normal answer (200 unless `--status`).
+    pub status: u16,
+    /// Body of a normal answer; `None` means `{"received":true,"id":N}`.
+    pub body: Option<String>,
+    /// Wait before answering.
+    pub delay: Duration,
+    /// Answer 503 to the first N deliveries of each distinct body.
+    pub fail_first: u32,
+    /// Answer 429 above this many requests in any one second.
+    pub rate_limit: Option<u32>,
+    pub forward: Option<ForwardTarget>,
+    pub forward_timeout: Duration,
+}
+
+impl Default for AnswerSettings {
+    fn default() -> Self {
+        AnswerSettings {
+            status: 200,
+            body: None,
+            delay: Duration::ZERO,
+            fail_first: 0,
+            rate_limit: None,
+            forward: None,
+            forward_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// The answer modes the interface cycles through with `m`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AnswerMode {
+    /// What the settings say: forward when `--forward-to` is set, else the configured answer.
+    Configured,
+    Status500,
+    Status503,
+    Status429,
+    /// The configured answer, after at least `SLOW_DELAY`.
+    Slow,
+    /// Answer locally even though a forward target is set.
+    Local,
+}
+
+/// How long the slow mode waits at least: long enough to trip a sender's timeout (Prism's
+/// video API asks for an answer within 5 s).
+pub const SLOW_DELAY: Duration = Duration::from_secs(6);
+
+impl AnswerMode {
+    const ALL: [AnswerMode; 6] = [
+        AnswerMode::Configured,
+        AnswerMode::Status500,
+        AnswerMode::Status503,
+        AnswerMode::Status429,
+        AnswerMode::Slow,
+        AnswerMode::Local,
+    ];
+
+    fn index(self) -> u8 {
+        AnswerMode::ALL.iter().position(|m| *m == self).unwrap_or(0) as u8
+    }
+}
+
+/// What to do with one request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    Local {
+        status: u16,
+        body: LocalBody,
+        delay: Duration,
+    },
+    Forward {
+        target: ForwardTarget,
+        delay: Duration,
+    },
+}
+
+/// The body of a local answer; the default one needs the event's id, known once it is stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LocalBody {
+    /// `{"received":true,"id":N}`.
+    Received,
+    /// `--body` as given.
+    Custom(String),
+    /// The value of a `challenge` / `hub.challenge` query parameter, echoed as text (endpoint
+    /// verification by GET).
+    Challenge(String),
+    /// A JSON error object, with the reason.
+    Error(String),
+}
+
+/// Most distinct bodies remembered for `--fail-first`; the table is reset when full.
+const FAIL_FIRST_TABLE: usize = 100_000;
+
+pub struct AnswerPolicy {
+    settings: AnswerSettings,
+    mode: AtomicU8,
+    deliveries: Mutex<HashMap<u64, u32>>,
+    recent: Mutex<VecDeque<Instant>>,
+}
+
+impl AnswerPolicy {
+    pub fn new(settings: AnswerSettings) -> AnswerPolicy {
+        AnswerPolicy {
+            settings,
+            mode: AtomicU8::new(0),
+            deliveries: Mutex::new(HashMap::new()),
+            recent: Mutex::new(VecDeque::new()),
+        }
+    }
+
+    pub fn settings(&self) -> &AnswerSettings {
+        &self.settings
+    }
+
+    pub fn mode(&self) -> AnswerMode {
+        AnswerMode::ALL[usize::from(self.mode.load(Ordering::Relaxed)) % AnswerMode::ALL.len()]
+    }
+
+    pub fn set_mode(&self, mode: AnswerMode) {
+        self.mode.store(mode.index(), Ordering::Relaxed);
+    }
+
+    /// Moves to the next mode (skipping `Local` when nothing is forwarded) and returns it.
+    pub fn cycle_mode(&self) -> AnswerMode {
+        let mut next = self.mode();
+        loop {
+            next = AnswerMode::ALL[(usize::from(next.index()) + 1) % AnswerMode::ALL.len()];
+            if next != AnswerMode::Local || self.settings.forward.is_some() {
+                break;
+            }
+        }
+        self.set_mode(next);
+        next
+    }
+
+    /// A short description for the header: `answer 200`, `forward → http://…`, `answer 503`…
+    pub fn describe(&self) -> String {
+        let normal = || match &self.settings.forward {
+            Some(target) => format!("forward → {target}"),
+            None => format!("answer {}", self.settings.status),
+        };
+        match self.mode() {
+            AnswerMode::Configured => normal(),
+            AnswerMode::Status500 => "answer 500".into(),
+            AnswerMode::Status503 => "answer 503".into(),
+            AnswerMode::Status429 => "answer 429".into(),
+            AnswerMode::Slow => format!("{} after {} s", normal(), self.slow_delay().as_secs()),
+            AnswerMode::Local => format!("answer {} (forward off)", self.settings.status),
+        }
+    }
+
+    fn slow_delay(&self) -> Duration {
+        self.settings.delay.max(SLOW_DELAY)
+    }
+
+    /// Decides the answer for one request. `body_key` identifies the body (a hash) for
+    /// `--fail-first`; `query` is the raw query string.
+    pub fn decide(&self, query: Option<&str>, body_key: u64, now: Instant) -> Decision {
+        if let Some(limit) = self.settings.rate_limit
+            && !self.admit(limit, now)
+        {
+            return Decision::Local {
+                status: 429,
+                body: LocalBody::Error(format!(
+                    "rate limit exceeded: more than {limit} requests in one second"
+                )),
+                delay: Duration::ZERO,
+            };
+        }
+        let fail_first = self.settings.fail_first;
+        if fail_first > 0 {
+            let delivery = self.count_delivery(body_key);
+            if delivery <= fail_first {
+                return Decision::Local {
+                    status: 503,
+                    body: LocalBody::Error(format!(
+                        "failing delivery {delivery} of {fail_first} of this body on purpose (--fail-first)"
+                    )),
+                    delay: self.settings.delay,
+                };
+            }
+        }
+        let forced = |status: u16| Decision::Local {
+            status,
+            body: LocalBody::Error(format!("answering {status} on purpose (answer mode)")),
+            delay: Duration::ZERO,
+        };
+        match self.mode() {
+            AnswerMode::Status500 => forced(500),
+            AnswerMode::Status503 => forced(503),
+            AnswerMode::Status429 => forced(429),
+            AnswerMode::Configured => self.normal(query, self.settings.delay, true),
+            AnswerMode::Slow => self.normal(query, self.slow_delay(), true),
+            AnswerMode::Local => self.normal(query, self.settings.delay, false),
+        }
+    }
+
+    fn normal(&self, query: Option<&str>, delay: Duration, forward: bool) -> Decision {
+        if forward && let Some(target) = &self.settings.forward {
+            return Decision::Forward {
+                target: target.clone(),
+                delay,
+            };
+        }
+        let body = match (&self.settings.body, query.and_then(challenge)) {
+            (Some(custom), _) => LocalBody::Custom(custom.clone()),
+            (None, Some(challenge)) => LocalBody::Challenge(challenge),
+            (None, None) => LocalBody::Received,
+        };
+        Decision::Local {
+            status: self.settings.status,
+            body,
+            delay,
+        }
+    }
+
+    /// Sliding one-second window: admits the request if fewer than `limit` were admitted in
+    /// the last second.
+    fn admit(&self, limit: u32, now: Instant) -> bool {
+        let mut recent = self.recent.lock().unwrap_or_else(|p| p.into_inner());
+        while recent
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= Duration::from_secs(1))
+        {
+            recent.pop_front();
+        }
+        if recent.len() >= limit as usize {
+            return false;
+        }
+        recent.push_back(now);
+        true
+    }
+
+    /// Counts a delivery of a body and returns its number (1 for the first).
+    fn count_delivery(&self, body_key: u64) -> u32 {
+        let mut deliveries = self.deliveries.lock().unwrap_or_else(|p| p.into_inner());
+        if deliveries.len() >= FAIL_FIRST_TABLE && !deliveries.contains_key(&body_key) {
+            deliveries.clear();
+        }
+        let count = deliveries.entry(body_key).or_insert(0);
+        *count = count.saturating_add(1);
+        *count
+    }
+}
+
+/// The value of a `challenge` or `hub.challenge` query parameter (percent-decoded).
+fn challenge(query: &str) -> Option<String> {
+    query.split('&').find_map(|pair| {
+        let (name, value) = pair.split_once('=')?;
+        matches!(name, "challenge" | "hub.challenge").then(|| percent_decode(value))
+    })
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let byte = bytes[i];
+        if byte == b'%'
+            && let Some(hex) = bytes.get(i + 1..i + 3)
+            && hex.iter().all(u8::is_ascii_hexdigit)
+        {
+            let digit = |h: u8| (h as char).to_digit(16).unwrap_or(0) as u8;
+            out.push(digit(hex[0]) << 4 | digit(hex[1]));
+            i += 3;
+            continue;
+        }
+        out.push(if byte == b'+' { b' ' } else { byte });
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy(settings: AnswerSettings) -> AnswerPolicy {
+        AnswerPolicy::new(settings)
+    }
+
+    #[test]
+    fn normal_answers_and_challenges() {
+        let p = policy(AnswerSettings::default());
+        let now = Instant::now();
+        assert_eq!(
+            p.decide(None, 1, now),
+            Decision::Local {
+                status: 200,
+                body: LocalBody::Received,
+                delay: Duration::ZERO
+            }
+        );
+        assert_eq!(
+            p.decide(Some("mode=x&hub.challenge=a%20b%2"), 1, now),
+            Decision::Local {
+                status: 200,
+                body: LocalBody::Challenge("a b%2".into()),
+                delay: Duration::ZERO
+            }
+        );
+        let p = policy(AnswerSettings {
+            status: 202,
+            body: Some("ok".into()),
+            ..AnswerSettings::default()
+        });
+        assert_eq!(
+            p.decide(Some("challenge=x"), 1, now),
+            Decision::Local {
+                status: 202,
+                body: LocalBody::Custom("ok".into()),
+                delay: Duration::ZERO
+            }
+        );
+    }
+
+    #[test]
+    fn fail_first_counts_each_body() {
+        let p = policy(AnswerSettings {
+            fail_first: 2,
+            ..AnswerSettings::default()
+        });
+        let now = Instant::now();
+        let status = |d: Decision| match d {
+            Decision::Local { status, .. } => status,
+            Decision::Forward { .. } => 0,
+        };
+        assert_eq!(status(p.decide(None, 7, now)), 503);
+        assert_eq!(status(p.decide(None, 8, now)), 503);
+        assert_eq!(status(p.decide(None, 7, now)), 503);
+        assert_eq!(status(p.decide(None, 7, now)), 200);
+        assert_eq!(status(p.decide(None, 8, now)), 503);
+        assert_eq!(status(p.decide(None, 8, now)), 200);
+    }
+
+    #[test]
+    fn rate_limit_is_a_sliding_second() {
+        let p = policy(AnswerSettings {
+            rate_limit: Some(3),
+            ..AnswerSettings::default()
+        });
+        let start = Instant::now();
+        let status = |d: Decision| match d {
+            Decision::Local { status, .. } => status,
+            Decision::Forward { .. } => 0,
+        };
+        let at = |ms| start + Duration::from_millis(ms);
+        let answers: Vec<u16> = [0, 100, 200, 300, 999, 1000, 1001, 1100]
+            .iter()
+            .map(|&ms| status(p.decide(None, 1, at(ms))))
+            .collect();
+        assert_eq!(answers, [200, 200, 200, 429, 429, 200, 429, 200]);
+    }
+
+    #[test]
+    fn modes_cycle_and_override() {
+        let p = policy(AnswerSettings::default());
+        assert_eq!(p.describe(), "answer 200");
+        let seen: Vec<AnswerMode> = (0..5).map(|_| p.cycle_mode()).collect();
+        // Without a forward target the "forward off" mode is skipped.
+        assert_eq!(
+            seen,
+            [
+                AnswerMode::Status500,
+                AnswerMode::Status503,
+                AnswerMode::Status429,
+                AnswerMode::Slow,
+                AnswerMode::Configured
+            ]
+        );
+        p.set_mode(AnswerMode::Status503);
+        assert!(matches!(
+            p.decide(None, 1, Instant::now()),
+            Decision::Local { status: 503, .. }
+        ));
+        p.set_mode(AnswerMode::Slow);
+        assert!(matches!(
+            p.decide(None, 1, Instant::now()),
+            Decision::Local { status: 200, delay, .. } if delay == SLOW_DELAY
+        ));
+        assert_eq!(p.describe(), "answer 200 after 6 s");
+    }
+
+    #[test]
+    fn forwarding_and_switching_it_off() {
+        let target: ForwardTarget = "http://127.0.0.1:3000/app".parse().unwrap();
+        let p = policy(AnswerSettings {
+            forward: Some(target.clone()),
+            ..AnswerSettings::default()
+        });
+        assert!(matches!(
+            p.decide(None, 1, Instant::now()),
+            Decision::Forward { .. }
+        ));
+        assert_eq!(p.describe(), "forward → http://127.0.0.1:3000/app");
+        p.set_mode(AnswerMode::Local);
+        assert!(matches!(
+            p.decide(None, 1, Instant::now()),
+            Decision::Local { status: 200, .. }
+        ));
+        assert_eq!(p.describe(), "answer 200 (forward off)");
+    }
+}

@@ -1,0 +1,285 @@
+//! Relaying a captured request to the user's app (`--forward-to`) and bringing its answer back.
+//! Headers and body go as received, minus hop-by-hop headers, plus `X-Forwarded-*`.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::str::FromStr;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, Uri, header};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+
+/// Where requests are relayed: a plain-HTTP base URL whose path is prefixed to each request's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ForwardTarget {
+    scheme_authority: String,
+    base_path: String,
+}
+
+impl FromStr for ForwardTarget {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<ForwardTarget, String> {
+        let uri: Uri = text
+            .trim()
+            .parse()
+            .map_err(|e| format!("'{text}' is not a URL: {e}"))?;
+        match uri.scheme_str() {
+            Some("http") => {}
+            Some("https") => {
+                return Err(format!(
+                    "'{text}': https is not supported for forwarding; give the app's plain \
+                     http:// address (a tunnel in front of hookscope handles TLS)"
+                ));
+            }
+            _ => {
+                return Err(format!(
+                    "'{text}' must start with http://, e.g. http://127.0.0.1:3000"
+                ));
+            }
+        }
+        let authority = uri
+            .authority()
+            .ok_or_else(|| format!("'{text}' has no host, e.g. http://127.0.0.1:3000"))?;
+        if uri.query().is_some() {
+            return Err(format!(
+                "'{text}': a forward target cannot have a query string"
+            ));
+        }
+        Ok(ForwardTarget {
+            scheme_authority: format!("http://{authority}"),
+            base_path: uri.path().trim_end_matches('/').to_owned(),
+        })
+    }
+}
+
+impl fmt::Display for ForwardTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}{}", self.scheme_authority, self.base_path)
+    }
+}
+
+impl ForwardTarget {
+    /// The URL a request for `path?query` goes to.
+    pub fn url_for(&self, path: &str, query: Option<&str>) -> String {
+        let mut url = format!("{}{}{}", self.scheme_authority, self.base_path, path);
+        if let Some(query) = query {
+            url.push('?');
+            url.push_str(query);
+        }
+        url
+    }
+
+    fn authority(&self) -> &str {
+        self.scheme_authority.trim_start_matches("http://")
+    }
+}
+
+/// The app's answer.
+#[derive(Debug)]
+pub struct Forwarded {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ForwardError {
+    #[error("the app did not answer within {0:?}")]
+    Timeout(Duration),
+    #[error("the app could not be reached: {0}")]
+    Unreachable(String),
+    #[error("the app's answer was broken: {0}")]
+    Broken(String),
+}
+
+impl ForwardError {
+    /// The status the sender gets instead of the app's answer.
+    pub fn status(&self) -> u16 {
+        match self {
+            ForwardError::Timeout(_) => 504,
+            ForwardError::Unreachable(_) | ForwardError::Broken(_) => 502,
+        }
+    }
+}
+
+/// Largest app answer relayed back.
+const MAX_APP_BODY: usize = 16 << 20;
+
+/// Headers that belong to one connection, not to the request (RFC 9110 section 7.6.1).
+const HOP_BY_HOP: [&str; 8] = [
+    "connection",
+    "keep-alive",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+];
+
+/// Removes hop-by-hop headers, including those the `Connection` header names.
+pub fn strip_hop_by_hop(headers: &mut HeaderMap) {
+    let named: Vec<HeaderName> = headers
+        .get_all(header::CONNECTION)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|name| HeaderName::from_bytes(name.trim().as_bytes()).ok())
+        .collect();
+    for name in named {
+        headers.remove(name);
+    }
+    for name in HOP_BY_HOP {
+        headers.remove(name);
+    }
+}
+
+/// The request to relay, as received.
+pub struct Outgoing<'a> {
+    pub method: &'a Method,
+    pub path: &'a str,
+    pub query: Option<&'a str>,
+    pub headers: &'a HeaderMap,
+    pub body: Bytes,
+    pub remote: SocketAddr,
+}
+
+/// A pooled keep-alive client for the app.
+pub struct Forwarder {
+    client: Client<HttpConnector, Full<Bytes>>,
+    timeout: Duration,
+}
+
+impl Forwarder {
+    pub fn new(timeout: Duration) -> Forwarder {
+        let mut connector = HttpConnector::new();
+        connector.set_nodelay(true);
+        connector.set_connect_timeout(Some(timeout));
+        let client = Client::builder(TokioExecutor::new())
+            .pool_idle_timeout(Duration::from_secs(30))
+            .build(connector);
+        Forwarder { client, timeout }
+    }
+
+    /// Relays one request and returns the app's answer.
+    pub async fn forward(
+        &self,
+        target: &ForwardTarget,
+        outgoing: Outgoing<'_>,
+    ) -> Result<Forwarded, ForwardError> {
+        let Outgoing {
+            method,
+            path,
+            query,
+            headers,
+            body,
+            remote,
+        } = outgoing;
+        let url = target.url_for(path, query);
+        let mut request = Request::builder()
+            .method(method.clone())
+            .uri(&url)
+            .body(Full::new(body))
+            .map_err(|e| {
+                ForwardError::Unreachable(format!("cannot build a request for {url}: {e}"))
+            })?;
+        let out = request.headers_mut();
+        *out = headers.clone();
+        strip_hop_by_hop(out);
+        let original_host = out.remove(header::HOST);
+        if let Ok(host) = HeaderValue::from_str(target.authority()) {
+            out.insert(header::HOST, host);
+        }
+        if let Some(host) = original_host {
+            out.entry("x-forwarded-host").or_insert(host);
+        }
+        let forwarded_for = match out.get("x-forwarded-for").and_then(|v| v.to_str().ok()) {
+            Some(chain) => format!("{chain}, {}", remote.ip()),
+            None => remote.ip().to_string(),
+        };
+        if let Ok(value) = HeaderValue::from_str(&forwarded_for) {
+            out.insert("x-forwarded-for", value);
+        }
+        out.entry("x-forwarded-proto")
+            .or_insert(HeaderValue::from_static("http"));
+
+        let exchange = async {
+            let response = self.client.request(request).await.map_err(|e| {
+                let mut message = e.to_string();
+                let mut source = std::error::Error::source(&e);
+                while let Some(inner) = source {
+                    message = format!("{message}: {inner}");
+                    source = inner.source();
+                }
+                ForwardError::Unreachable(message)
+            })?;
+            let (parts, body) = response.into_parts();
+            let body = Limited::new(body, MAX_APP_BODY)
+                .collect()
+                .await
+                .map_err(|e| ForwardError::Broken(e.to_string()))?
+                .to_bytes();
+            let mut headers = parts.headers;
+            strip_hop_by_hop(&mut headers);
+            headers.remove(header::CONTENT_LENGTH);
+            Ok(Forwarded {
+                status: parts.status.as_u16(),
+                headers,
+                body,
+            })
+        };
+        tokio::time::timeout(self.timeout, exchange)
+            .await
+            .unwrap_or(Err(ForwardError::Timeout(self.timeout)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets() {
+        let t: ForwardTarget = "http://127.0.0.1:3000/api/".parse().unwrap();
+        assert_eq!(t.to_string(), "http://127.0.0.1:3000/api");
+        assert_eq!(
+            t.url_for("/hooks/wms", Some("a=1")),
+            "http://127.0.0.1:3000/api/hooks/wms?a=1"
+        );
+        let t: ForwardTarget = "http://localhost:8080".parse().unwrap();
+        assert_eq!(t.url_for("/", None), "http://localhost:8080/");
+        for bad in [
+            "https://x.test",
+            "ftp://x",
+            "localhost:3000",
+            "http://x/?q=1",
+            "not a url",
+        ] {
+            assert!(bad.parse::<ForwardTarget>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn hop_by_hop_headers_are_dropped() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "connection",
+            HeaderValue::from_static("keep-alive, x-private"),
+        );
+        headers.insert("x-private", HeaderValue::from_static("1"));
+        headers.insert("keep-alive", HeaderValue::from_static("timeout=5"));
+        headers.insert("transfer-encoding", HeaderValue::from_static("chunked"));
+        headers.insert(
+            "x-wms-content-mac",
+            HeaderValue::from_static("hmac-sha256=ab"),
+        );
+        strip_hop_by_hop(&mut headers);
+        let names: Vec<&str> = headers.keys().map(|k| k.as_str()).collect();
+        assert_eq!(names, ["x-wms-content-mac"]);
+    }
+}
