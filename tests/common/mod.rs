@@ -193,3 +193,128 @@ pub fn export_json(store: &Store) -> serde_json::Value {
     .unwrap();
     serde_json::from_slice(&out).unwrap()
 }
+
+/// A request as the user's app received it.
+#[derive(Debug, Clone)]
+pub struct AppRequest {
+    pub method: String,
+    pub uri: String,
+    pub headers: Vec<(String, Vec<u8>)>,
+    pub body: Bytes,
+}
+
+impl AppRequest {
+    pub fn header(&self, name: &str) -> Option<&[u8]> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_slice())
+    }
+}
+
+/// A stand-in for the user's app: records what it receives, answers `status` with `body` and an
+/// `x-app: yes` header after `delay`.
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub received: Arc<std::sync::Mutex<Vec<AppRequest>>>,
+    task: JoinHandle<()>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+pub async fn start_app(status: u16, answer: &'static str, delay: Duration) -> TestApp {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let received = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = Arc::clone(&received);
+    let task = tokio::spawn(async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                return;
+            };
+            let log = Arc::clone(&log);
+            let service =
+                hyper::service::service_fn(move |request: Request<hyper::body::Incoming>| {
+                    let log = Arc::clone(&log);
+                    async move {
+                        let (parts, body) = request.into_parts();
+                        let body = body
+                            .collect()
+                            .await
+                            .map(|b| b.to_bytes())
+                            .unwrap_or_default();
+                        log.lock().unwrap().push(AppRequest {
+                            method: parts.method.to_string(),
+                            uri: parts.uri.to_string(),
+                            headers: parts
+                                .headers
+                                .iter()
+                                .map(|(n, v)| (n.as_str().to_owned(), v.as_bytes().to_vec()))
+                                .collect(),
+                            body,
+                        });
+                        tokio::time::sleep(delay).await;
+                        let response = hyper::Response::builder()
+                            .status(status)
+                            .header("x-app", "yes")
+                            .header("content-type", "application/json")
+                            .body(Full::new(Bytes::from_static(answer.as_bytes())))
+                            .unwrap();
+                        Ok::<_, std::convert::Infallible>(response)
+                    }
+                });
+            tokio::spawn(async move {
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    });
+    TestApp {
+        addr,
+        received,
+        task,
+    }
+}
+
+/// Sends one request and returns the answer with its headers.
+pub async fn send_full(
+    addr: SocketAddr,
+    method: &str,
+    target: &str,
+    headers: &[(&str, &[u8])],
+    body: &[u8],
+) -> (u16, hyper::HeaderMap, Bytes) {
+    let exchange = async {
+        let stream = TcpStream::connect(addr).await.unwrap();
+        let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+            .await
+            .unwrap();
+        tokio::spawn(connection);
+        let mut request = Request::builder()
+            .method(method)
+            .uri(target)
+            .header("host", addr.to_string());
+        for (name, value) in headers {
+            request = request.header(
+                *name,
+                hyper::header::HeaderValue::from_bytes(value).unwrap(),
+            );
+        }
+        let request = request
+            .body(Full::new(Bytes::copy_from_slice(body)))
+            .unwrap();
+        let response = sender.send_request(request).await.unwrap();
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let body = response.into_body().collect().await.unwrap().to_bytes();
+        (status, headers, body)
+    };
+    tokio::time::timeout(LIMIT, exchange)
+        .await
+        .expect("answer in time")
+}
