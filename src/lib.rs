@@ -12,4 +12,5 @@ pub mod export;
 pub mod headless;
 pub mod listen;
 pub mod sanitize;
+pub mod sender;
 pub mod store;

@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# Load test: hookscope --headless against a bare hyper server, same load, same run, A B A B.
+#
+#   scripts/load.sh                 # 2 rounds of 15 s each per server
+#   DURATION=5s ROUNDS=1 scripts/load.sh
+#
+# Prints requests/s, p50/p99 latency, CPU time per request and peak RSS for both servers, the
+# ratios, and checks afterwards that hookscope's counters equal the requests answered and that
+# its JSON Lines log holds every one of them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DURATION=${DURATION:-15s}
+ROUNDS=${ROUNDS:-2}
+CONNECTIONS=${CONNECTIONS:-64}
+SECRET=load-test-secret
+BARE_PORT=${BARE_PORT:-18766}
+HS_PORT=${HS_PORT:-18765}
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+if ! command -v wrk >/dev/null; then
+  echo "installing wrk…" >&2
+  if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq wrk >/dev/null
+  else sudo apt-get update -qq && sudo apt-get install -y -qq wrk >/dev/null; fi
+fi
+pin_server=() pin_load=()
+if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
+  pin_server=(taskset -c 0) pin_load=(taskset -c 1)
+fi
+
+echo "building release binaries…" >&2
+cargo build --release --quiet --bin hookscope --example bare_hyper
+python3 scripts/make_bodies.py "$SECRET" 1000 > "$work/bodies.txt"
+
+wait_port() {
+  for _ in $(seq 1 100); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
+    sleep 0.05
+  done
+  echo "server on port $1 did not start" >&2; return 1
+}
+
+# cpu_ticks PID: utime + stime in clock ticks
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+peak_rss_kb() { awk '/VmHWM/ {print $2}' "/proc/$1/status"; }
+to_ms() { # wrk latency like 1.23ms, 456.00us, 1.02s
+  awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n = n; else if (v ~ /s$/) n *= 1000; printf "%.3f", n }'
+}
+
+results="$work/results.tsv"
+: > "$results"
+hz=$(getconf CLK_TCK)
+
+run_one() { # name round
+  local name=$1 round=$2 port pid
+  if [ "$name" = bare ]; then
+    port=$BARE_PORT
+    "${pin_server[@]}" target/release/examples/bare_hyper "$port" 2>/dev/null &
+  else
+    port=$HS_PORT
+    rm -f "$work/events.jsonl"
+    HOOKSCOPE_SECRET_WMS=$SECRET "${pin_server[@]}" target/release/hookscope --headless \
+      --port "$port" --capacity 100000 --max-bytes 1GiB --jsonl "$work/events.jsonl" \
+      >/dev/null 2>"$work/hookscope.err" &
+  fi
+  pid=$!
+  pids+=("$pid")
+  wait_port "$port"
+  local rss_start ticks_start
+  rss_start=$(peak_rss_kb "$pid")
+  ticks_start=$(cpu_ticks "$pid")
+  "${pin_load[@]}" wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency -s scripts/wms.lua \
+    "http://127.0.0.1:$port" -- "$work/bodies.txt" > "$work/wrk.txt"
+  local ticks_end rss_peak requests rps p50 p99 errors
+  ticks_end=$(cpu_ticks "$pid")
+  rss_peak=$(peak_rss_kb "$pid")
+  requests=$(awk '/requests in/ {print $1}' "$work/wrk.txt")
+  rps=$(awk '/Requests\/sec/ {print $2}' "$work/wrk.txt")
+  p50=$(to_ms "$(awk '$1 == "50%" {print $2}' "$work/wrk.txt")")
+  p99=$(to_ms "$(awk '$1 == "99%" {print $2}' "$work/wrk.txt")")
+  errors=$(awk '/Non-2xx|Socket errors/ {print}' "$work/wrk.txt" | tr '\n' ' ')
+  local cpu_us
+  cpu_us=$(awk -v t=$((ticks_end - ticks_start)) -v hz="$hz" -v n="$requests" 'BEGIN { printf "%.1f", t / hz * 1e6 / n }')
+  kill -TERM "$pid"
+  wait "$pid" || true
+  if [ "$name" = hookscope ]; then
+    local counters received stored lines
+    counters=$(grep -o 'received [0-9]*, stored [0-9]*, evicted [0-9]*, rejected [0-9]*' "$work/hookscope.err")
+    received=$(echo "$counters" | awk '{print $2+0}')
+    stored=$(echo "$counters" | awk '{print $4+0}')
+    lines=$(wc -l < "$work/events.jsonl")
+    # wrk counts the answers it read; requests cut off when it stops were still answered.
+    if [ "$received" -lt "$requests" ] || [ "$lines" -ne "$received" ]; then
+      echo "LOSS: wrk saw $requests answers, hookscope $counters, log $lines lines" >&2
+      exit 1
+    fi
+    echo "round $round: hookscope $counters; log $lines lines; wrk $requests answers ✓" >&2
+  fi
+  [ -n "$errors" ] && echo "round $round $name: $errors" >&2
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$round" "$rps" "$p50" "$p99" "$cpu_us" \
+    "$(( (rss_peak - rss_start) ))" >> "$results"
+}
+
+for round in $(seq 1 "$ROUNDS"); do
+  run_one bare "$round"
+  run_one hookscope "$round"
+done
+
+python3 - "$results" "$DURATION" <<'EOF'
+import statistics, sys
+rows = [line.split("\t") for line in open(sys.argv[1]).read().split("\n") if line]
+by = {}
+for name, rnd, rps, p50, p99, cpu, rss in rows:
+    by.setdefault(name, []).append((float(rps), float(p50), float(p99), float(cpu), int(rss)))
+def med(name, i):
+    return statistics.median(r[i] for r in by[name])
+print(f"\nload: wrk -t2 -c64 -d{sys.argv[2]}, signed 600-byte WMS bodies, {len(by['bare'])} rounds, medians\n")
+print("| server | requests/s | × bare | p50 ms | p99 ms | × bare p99 | CPU µs/request | RSS growth |")
+print("|---|---|---|---|---|---|---|---|")
+for name in ("bare", "hookscope"):
+    rps, p50, p99, cpu = (med(name, i) for i in range(4))
+    rss = max(r[4] for r in by[name])
+    label = "bare hyper" if name == "bare" else "hookscope --headless"
+    print(f"| {label} | {rps:,.0f} | {rps / med('bare', 0):.2f} | {p50:.2f} | {p99:.2f} | "
+          f"{p99 / med('bare', 2):.2f} | {cpu:.1f} | {rss / 1024:.1f} MiB |")
+EOF
