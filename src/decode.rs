@@ -3,6 +3,7 @@
 
 pub mod body;
 pub mod facts;
+pub mod signature;
 
 use crate::event::{Analysis, Anomaly, BodyKind, HeaderList, Severity};
 
