@@ -11,6 +11,8 @@ pub mod event;
 pub mod export;
 pub mod headless;
 pub mod listen;
+pub mod replay;
 pub mod sanitize;
 pub mod sender;
+pub mod simulate;
 pub mod store;

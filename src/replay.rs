@@ -1,0 +1,196 @@
+//! Re-sending captured events: to the user's app while developing, or anywhere else. Headers and
+//! body go as captured (minus hop-by-hop and length headers, which belong to the original
+//! connection); signatures can be renewed with a secret for the schemes hookscope can sign.
+
+use chrono::{DateTime, Utc};
+
+use crate::config::Secrets;
+use crate::decode::signature;
+use crate::event::{CapturedEvent, SignatureScheme};
+use crate::sender::Delivery;
+
+/// Headers not to copy: they describe the original connection, or are recomputed.
+const NOT_REPLAYED: [&str; 10] = [
+    "host",
+    "content-length",
+    "connection",
+    "keep-alive",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+];
+
+/// Why an event was not replayed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Skipped {
+    /// Only the first bytes of its body were kept.
+    Truncated { id: u64 },
+}
+
+/// The headers each scheme signs with, to be replaced when re-signing.
+fn signature_headers(scheme: SignatureScheme) -> &'static [&'static str] {
+    match scheme {
+        SignatureScheme::Wms => &["x-wms-content-mac"],
+        SignatureScheme::Prism => &["x-prism-signature"],
+        SignatureScheme::Github => &["x-hub-signature-256"],
+        SignatureScheme::Stripe => &["stripe-signature"],
+        SignatureScheme::Standard => &[
+            "webhook-id",
+            "webhook-timestamp",
+            "webhook-signature",
+            "svix-id",
+            "svix-timestamp",
+            "svix-signature",
+        ],
+        SignatureScheme::Shopify => &["x-shopify-hmac-sha256"],
+        SignatureScheme::Slack => &["x-slack-signature", "x-slack-request-timestamp"],
+    }
+}
+
+/// Turns captured events into deliveries. With `resign`, an event signed with a scheme that has
+/// a secret there gets a fresh signature (and timestamp) instead of its captured one.
+pub fn deliveries<'a>(
+    events: impl IntoIterator<Item = &'a CapturedEvent>,
+    resign: &Secrets,
+    now: DateTime<Utc>,
+) -> (Vec<Delivery>, Vec<Skipped>) {
+    let mut out = Vec::new();
+    let mut skipped = Vec::new();
+    for event in events {
+        if event.truncated {
+            skipped.push(Skipped::Truncated { id: event.id });
+            continue;
+        }
+        let mut headers: Vec<(String, String)> = event
+            .headers
+            .iter()
+            .filter(|(name, _)| {
+                !NOT_REPLAYED
+                    .iter()
+                    .any(|n| n.as_bytes().eq_ignore_ascii_case(name))
+            })
+            .map(|(name, value)| {
+                (
+                    String::from_utf8_lossy(name).into_owned(),
+                    String::from_utf8_lossy(value).into_owned(),
+                )
+            })
+            .collect();
+        if let Some(scheme) = event.analysis.signature.scheme
+            && let Some(secret) = resign.for_scheme(scheme).first()
+        {
+            let replaced = signature_headers(scheme);
+            headers.retain(|(name, _)| !replaced.iter().any(|r| r.eq_ignore_ascii_case(name)));
+            let message_id = format!("msg_replay_{}", event.id);
+            for (name, value) in signature::sign(
+                scheme,
+                secret.expose(),
+                &event.body,
+                now.timestamp(),
+                &message_id,
+            ) {
+                headers.push((name.to_string(), value));
+            }
+        }
+        let mut path = event.path.to_string();
+        if let Some(query) = &event.query {
+            path.push('?');
+            path.push_str(query);
+        }
+        out.push(Delivery {
+            label: format!("#{}", event.id),
+            method: event.method.to_string(),
+            path,
+            headers,
+            body: event.body.clone(),
+            retries: false,
+        });
+    }
+    (out, skipped)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Secret;
+    use crate::event::{
+        Analysis, HeaderList, HttpVersion, Provider, ResponseInfo, Signature, SignatureVerdict,
+    };
+    use bytes::Bytes;
+
+    fn event(id: u64, truncated: bool) -> CapturedEvent {
+        CapturedEvent {
+            id,
+            received_at: CapturedEvent::now(),
+            remote_addr: "127.0.0.1:1".into(),
+            http_version: HttpVersion::Http11,
+            method: "POST".into(),
+            path: "/hooks/wms".into(),
+            query: Some("a=1".into()),
+            headers: HeaderList::from_pairs([
+                (&b"host"[..], &b"old.test:8765"[..]),
+                (b"content-length", b"8"),
+                (b"content-type", b"application/json"),
+                (b"x-wms-content-mac", b"hmac-sha256=00"),
+            ]),
+            body: Bytes::from_static(b"{\"a\":1}"),
+            body_size: 8,
+            truncated,
+            analysis: Analysis {
+                provider: Provider::Wms,
+                signature: Signature {
+                    scheme: Some(SignatureScheme::Wms),
+                    verdict: SignatureVerdict::Invalid,
+                    note: None,
+                },
+                ..Analysis::default()
+            },
+            response: ResponseInfo::local(200, 0.1),
+        }
+    }
+
+    #[test]
+    fn events_become_deliveries_without_connection_headers() {
+        let (sent, skipped) = deliveries(
+            [&event(1, false), &event(2, true)],
+            &Secrets::default(),
+            Utc::now(),
+        );
+        assert_eq!(skipped, [Skipped::Truncated { id: 2 }]);
+        assert_eq!(sent.len(), 1);
+        let d = &sent[0];
+        assert_eq!(
+            (d.method.as_str(), d.path.as_str(), d.label.as_str()),
+            ("POST", "/hooks/wms?a=1", "#1")
+        );
+        assert!(d.header("host").is_none() && d.header("content-length").is_none());
+        assert_eq!(d.header("x-wms-content-mac"), Some("hmac-sha256=00"));
+        assert_eq!(&d.body[..], b"{\"a\":1}");
+    }
+
+    #[test]
+    fn resigning_replaces_the_signature() {
+        let mut secrets = Secrets::default();
+        secrets.add(SignatureScheme::Wms, Secret::new("macSecret"));
+        let (sent, _) = deliveries([&event(1, false)], &secrets, Utc::now());
+        let headers: Vec<&str> = sent[0].headers.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(
+            headers
+                .iter()
+                .filter(|n| n.eq_ignore_ascii_case("x-wms-content-mac"))
+                .count(),
+            1
+        );
+        let list = HeaderList::from_pairs(
+            sent[0]
+                .headers
+                .iter()
+                .map(|(n, v)| (n.as_bytes(), v.as_bytes())),
+        );
+        let check = signature::verify(&list, &sent[0].body, Provider::Wms, &secrets, Utc::now());
+        assert_eq!(check.signature.verdict, SignatureVerdict::Valid);
+    }
+}
