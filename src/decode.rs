@@ -3,6 +3,10 @@
 
 pub mod body;
 pub mod facts;
+pub mod prism;
+pub mod vendor;
+pub mod video;
+pub mod wms;
 
 use crate::event::{Analysis, Anomaly, BodyKind, HeaderList, Severity};
 
