@@ -173,34 +173,30 @@ pub(crate) fn decode(object: &Object, findings: &mut Findings) -> VendorResult {
         findings.push(UNKNOWN_EVENT, unknown_event_message(name, family));
     }
 
-    let empty = Object::new();
     let payload = match object.get("payload") {
         None => {
             findings.missing("payload");
-            &empty
+            None
         }
-        Some(Value::Object(payload)) => payload,
+        Some(Value::Object(payload)) => Some(payload),
         Some(other) => {
             findings.wrong_type("payload", "an object", other);
-            &empty
+            None
         }
     };
-    // A payload that is absent or not an object has already been reported once; its fields
-    // are not reported missing one by one on top.
-    let payload_usable = object.get("payload").is_some_and(Value::is_object);
-    let mut quiet = Findings::default();
-    let field_findings = if payload_usable {
-        &mut *findings
-    } else {
-        &mut quiet
+    // A payload that is absent or not an object has been reported once; its fields are not
+    // reported missing one by one on top.
+    let (scan_id, state) = match payload {
+        Some(payload) => (
+            findings.required_str(payload, "scanId", "payload.scanId"),
+            findings.required_str(payload, "state", "payload.state"),
+        ),
+        None => (None, None),
     };
-
-    let scan_id = field_findings.required_str(payload, "scanId", "payload.scanId");
-    let state = field_findings.required_str(payload, "state", "payload.state");
-    if family.is_some_and(|f| f.has_user) {
-        field_findings.required_str(payload, "userId", "payload.userId");
+    if let Some(payload) = payload.filter(|_| family.is_some_and(|f| f.has_user)) {
+        findings.required_str(payload, "userId", "payload.userId");
         // A credential: checked for presence and type only, never copied anywhere.
-        field_findings.required_str(payload, "userToken", "payload.userToken");
+        findings.required_str(payload, "userToken", "payload.userToken");
     }
 
     let mut failed_state = false;
@@ -209,7 +205,9 @@ pub(crate) fn decode(object: &Object, findings: &mut Findings) -> VendorResult {
         check_state(state, family, phase, findings);
     }
 
-    let error = read_error(payload, family, phase, findings);
+    let error = payload
+        .map(|payload| read_error(payload, family, phase, findings))
+        .unwrap_or_default();
 
     // Any `.failed` suffix counts, even on an undocumented event type: the sender says it failed.
     let is_error =
@@ -715,6 +713,10 @@ mod tests {
 
         let result = run(json!({"eventType": "body.creation.started", "payload": [1]}));
         assert_eq!(codes(&result), [WRONG_TYPE]);
+        // No payload to look in: no note about its missing error object either.
+        let result = run(json!({"eventType": "body.creation.failed"}));
+        assert_eq!(codes(&result), [MISSING_FIELD]);
+        assert_eq!(result.severity, Error);
 
         let result = run(json!({"eventType": 5, "payload": {"scanId": SCAN, "state": "READY"}}));
         assert_eq!(result.provider, Provider::Prism);

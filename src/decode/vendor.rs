@@ -1,6 +1,6 @@
 //! Which vendor sent a request, and what that vendor's documents say about it: the event name,
 //! the severity, the ids it is about, the facts analysis needs, and every way the body departs
-//! from the documents in `seeds/` (000–003). The vendors themselves live in `wms`, `prism` and
+//! from the vendor documents (seeds 000–003). The vendors themselves live in `wms`, `prism` and
 //! `video`; this file decides between them and holds what they share.
 //!
 //! Detection is by body shape first and signature header second, so a body that clearly belongs
@@ -20,8 +20,8 @@
 //! |---|---|
 //! | `unknown_event` | the event name is not one the vendor documents |
 //! | `severity_mismatch` | a WMS event's `severity` differs from the documented one for its name |
-//! | `state_mismatch` | the state (video: `data.status`) contradicts the event type's phase |
-//! | `unknown_state` | the state is not in the documented list for that family of events |
+//! | `state_mismatch` | a documented state contradicts the event type's phase: `.started` needs a waiting or running state, `.succeeded` the success state, `.failed` a failure state (video: `data.status` against the event) |
+//! | `unknown_state` | the state is not in the documented list for its family of events (video: `data.status`; WMS: `PAGE_VISIBILITY_CHANGE`'s `VISIBLE`/`HIDDEN`) |
 //! | `missing_field` | a documented field is absent |
 //! | `wrong_type` | a field is present with the wrong JSON type |
 //! | `invalid_value` | a field has the right type but an impossible value (negative sequence, empty id, unknown severity word, timestamp not Unix seconds or not RFC 3339) |

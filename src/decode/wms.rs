@@ -186,10 +186,6 @@ fn read_severity(
     findings: &mut Findings,
 ) -> Severity {
     let fallback = documented.map_or(Severity::Warn, |e| e.severity);
-    let fallback_note = match documented {
-        Some(e) => format!("the documented {} of {} is used", word(e.severity), e.name),
-        None => "warn is used".to_owned(),
-    };
     let declared = match value {
         None => {
             findings.missing("severity");
@@ -198,10 +194,14 @@ fn read_severity(
         Some(Value::String(text)) => {
             let found = SEVERITIES.iter().find(|(w, _)| w == text).map(|(_, s)| *s);
             if found.is_none() {
+                let used = match documented {
+                    Some(e) => format!("the documented {} of {} is used", word(e.severity), e.name),
+                    None => "WARN is used".to_owned(),
+                };
                 findings.push(
                     INVALID_VALUE,
                     format!(
-                        "`severity` {} is not INFO, WARN or ERROR; {fallback_note}.",
+                        "`severity` {} is not INFO, WARN or ERROR; {used}.",
                         quote(text)
                     ),
                 );
