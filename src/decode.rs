@@ -3,7 +3,11 @@
 
 pub mod body;
 pub mod facts;
+pub mod prism;
 pub mod signature;
+pub mod vendor;
+pub mod video;
+pub mod wms;
 
 use crate::event::{Analysis, Anomaly, BodyKind, HeaderList, Severity};
 

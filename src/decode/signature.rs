@@ -192,7 +192,15 @@ impl Outcome {
 fn without_signature_header(provider: Provider, secrets: &Secrets) -> SignatureCheck {
     let scheme = match provider {
         Provider::Wms => SignatureScheme::Wms,
-        Provider::Prism | Provider::PrismVideo => SignatureScheme::Prism,
+        Provider::PrismVideo => SignatureScheme::Prism,
+        // The scan and Hosted API documents describe no signature, so its absence says nothing.
+        Provider::Prism => {
+            return Outcome::new(
+                SignatureVerdict::Unsigned,
+                "No signature header came; Prism's scan and Hosted API webhooks document none".into(),
+            )
+            .finish(None);
+        }
         Provider::Generic => {
             let configured: Vec<SignatureScheme> = SignatureScheme::ALL
                 .into_iter()
@@ -1781,7 +1789,6 @@ mod tests {
     fn missing_when_the_provider_scheme_has_a_secret() {
         let cases = [
             (Provider::Wms, S::Wms, "X-WMS-Content-MAC"),
-            (Provider::Prism, S::Prism, "X-Prism-Signature"),
             (Provider::PrismVideo, S::Prism, "X-Prism-Signature"),
         ];
         for (provider, scheme, name) in cases {
@@ -1801,17 +1808,22 @@ mod tests {
 
     #[test]
     fn unsigned_when_the_provider_scheme_has_no_secret() {
-        for (provider, scheme) in [
-            (Provider::Wms, S::Wms),
-            (Provider::Prism, S::Prism),
-            (Provider::PrismVideo, S::Prism),
-        ] {
+        for (provider, scheme) in [(Provider::Wms, S::Wms), (Provider::PrismVideo, S::Prism)] {
             // A secret for another scheme does not make this one missing.
             let secrets = secrets(&[(S::Github, "k")]);
             let check = verify(&HeaderList::default(), b"{}", provider, &secrets, at(0));
             assert_eq!(check.signature.scheme, Some(scheme));
             assert_eq!(check.signature.verdict, V::Unsigned, "{}", note(&check));
         }
+    }
+
+    #[test]
+    fn prism_scan_events_are_never_missing_a_signature() {
+        let secrets = secrets(&[(S::Prism, "k")]);
+        let check = verify(&HeaderList::default(), b"{}", Provider::Prism, &secrets, at(0));
+        assert_eq!(check.signature.scheme, None);
+        assert_eq!(check.signature.verdict, V::Unsigned);
+        assert!(note(&check).contains("document none"), "{}", note(&check));
     }
 
     #[test]

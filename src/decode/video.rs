@@ -1,0 +1,433 @@
+//! Prism video generation events (seed 003): `{event, timestamp (RFC 3339), data: {id, status,
+//! ...}}` with `video.completed` and `video.failed`. Owns their conformance and fills
+//! `VideoFacts`; the `X-Prism-Signature` check itself lives with the signatures.
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+use super::facts::{Facts, JobError, JobPhase, VideoFacts};
+use super::vendor::{
+    ERROR_WITHOUT_FAILURE, Findings, INVALID_VALUE, Object, STATE_MISMATCH, UNKNOWN_EVENT,
+    UNKNOWN_STATE, VendorResult, quote,
+};
+use crate::event::{BodyKind, Provider, Severity, Subject};
+
+/// Seed 003, "Event Types".
+pub const EVENTS: [(&str, JobPhase); 2] = [
+    ("video.completed", JobPhase::Succeeded),
+    ("video.failed", JobPhase::Failed),
+];
+
+/// `data.status` values. Seed 003 shows only `"completed"` (in its payload example); `"failed"`
+/// is inferred from the event it must come with.
+pub const STATUSES: [(&str, JobPhase); 2] = [
+    ("completed", JobPhase::Succeeded),
+    ("failed", JobPhase::Failed),
+];
+
+/// Keys that may hold an error's text. Seed 003 documents no error field at all, so any common
+/// spelling is taken.
+const MESSAGE_KEYS: [&str; 4] = ["message", "detail", "description", "error"];
+
+const BODY_FIELDS: &str = "event, timestamp and data";
+
+/// An `event` starting with `video.`, with `data` or `timestamp` beside it: `event` alone is too
+/// common a key to claim a body on.
+pub(crate) fn has_shape(object: &Object) -> bool {
+    object
+        .get("event")
+        .and_then(Value::as_str)
+        .is_some_and(|event| event.starts_with("video."))
+        && (object.contains_key("data") || object.contains_key("timestamp"))
+}
+
+pub(crate) fn decode(
+    object: Option<&Object>,
+    body_kind: BodyKind,
+    json: Option<&Value>,
+    findings: &mut Findings,
+) -> VendorResult {
+    let Some(object) = object else {
+        findings.body_not_object(Provider::PrismVideo, body_kind, json, BODY_FIELDS);
+        return VendorResult {
+            severity: Severity::Warn,
+            ..VendorResult::default()
+        };
+    };
+
+    let event = findings.required_str(object, "event", "event");
+    let phase = event.and_then(|name| {
+        EVENTS
+            .iter()
+            .find(|(documented, _)| *documented == name)
+            .map(|(_, phase)| *phase)
+    });
+    if let (Some(name), None) = (event, phase) {
+        findings.push(
+            UNKNOWN_EVENT,
+            format!(
+                "{} is not a documented video event (video.completed, video.failed).",
+                quote(name)
+            ),
+        );
+    }
+
+    let timestamp = findings
+        .required_str(object, "timestamp", "timestamp")
+        .and_then(|text| match DateTime::parse_from_rfc3339(text) {
+            Ok(time) => Some(time.with_timezone(&Utc)),
+            Err(_) => {
+                findings.push(
+                    INVALID_VALUE,
+                    format!("`timestamp` {} is not an RFC 3339 time.", quote(text)),
+                );
+                None
+            }
+        });
+
+    let data = match object.get("data") {
+        None => {
+            findings.missing("data");
+            None
+        }
+        Some(Value::Object(data)) => Some(data),
+        Some(other) => {
+            findings.wrong_type("data", "an object", other);
+            None
+        }
+    };
+    // Without a usable `data` its absence is reported once, not field by field.
+    let (video_id, status, error) = match data {
+        Some(data) => {
+            let id = findings.required_str(data, "id", "data.id");
+            let status = findings.required_str(data, "status", "data.status");
+            let error = data.get("error").and_then(read_error);
+            (id, status, error)
+        }
+        None => (None, None, None),
+    };
+
+    let mut failed_status = false;
+    if let Some(status) = status {
+        match STATUSES.iter().find(|(s, _)| *s == status) {
+            None => findings.push(
+                UNKNOWN_STATE,
+                format!(
+                    "`data.status` {} is not a documented video status.",
+                    quote(status)
+                ),
+            ),
+            Some((_, status_phase)) => {
+                failed_status = *status_phase == JobPhase::Failed;
+                if let Some((name, _)) = phase
+                    .filter(|p| p != status_phase)
+                    .and_then(|p| EVENTS.iter().find(|(_, e)| *e == p))
+                {
+                    findings.push(
+                        STATE_MISMATCH,
+                        format!("A {name} event carries status {}.", quote(status)),
+                    );
+                }
+            }
+        }
+    }
+    if error.is_some() && phase == Some(JobPhase::Succeeded) {
+        findings.push(
+            ERROR_WITHOUT_FAILURE,
+            "A video.completed event carries `data.error`.".to_owned(),
+        );
+    }
+
+    let severity = if phase == Some(JobPhase::Failed) || failed_status {
+        Severity::Error
+    } else {
+        Severity::Info
+    };
+    let facts = match video_id {
+        // Video lanes are per video id: without one the event has no lane.
+        None => Facts::None,
+        Some(id) => Facts::Video(VideoFacts {
+            video_id: id.to_owned(),
+            event: event.unwrap_or_default().to_owned(),
+            phase,
+            status: status.map(str::to_owned),
+            timestamp,
+            error,
+        }),
+    };
+    VendorResult {
+        provider: Provider::PrismVideo,
+        kind: event.map(str::to_owned),
+        severity,
+        subject: Subject {
+            video_id: video_id.map(str::to_owned),
+            ..Subject::default()
+        },
+        anomalies: Vec::new(),
+        sent_at: timestamp,
+        facts,
+    }
+}
+
+/// `data.error` in any reasonable shape: a message string, a numeric id, or an object with
+/// `id`, `code` and a message under one of `MESSAGE_KEYS`. Anything else is ignored: the field
+/// is not documented, so its shape cannot be wrong.
+fn read_error(value: &Value) -> Option<JobError> {
+    match value {
+        Value::String(message) => Some(JobError {
+            message: Some(message.clone()),
+            ..JobError::default()
+        }),
+        Value::Number(n) => Some(JobError {
+            id: n.as_i64(),
+            code: n.as_i64().is_none().then(|| n.to_string()),
+            ..JobError::default()
+        }),
+        Value::Object(object) => {
+            let id = object.get("id").and_then(Value::as_i64);
+            let code = match object.get("code") {
+                Some(Value::String(code)) => Some(code.clone()),
+                Some(Value::Number(code)) => Some(code.to_string()),
+                _ => None,
+            };
+            let message = MESSAGE_KEYS
+                .iter()
+                .find_map(|key| object.get(*key).and_then(Value::as_str))
+                .map(str::to_owned);
+            Some(JobError { id, code, message })
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decode::vendor::tests::{codes, headers, run};
+    use crate::decode::vendor::{
+        BODY_NOT_OBJECT, MISSING_FIELD, PRISM_SIGNATURE_HEADER, WRONG_TYPE, detect,
+    };
+    use serde_json::json;
+
+    fn completed() -> Value {
+        // Seed 003's payload example.
+        json!({
+            "event": "video.completed",
+            "timestamp": "2026-01-13T14:35:00Z",
+            "data": {
+                "id": "gen_abc123xyz",
+                "status": "completed",
+                "prompt": "A serene mountain lake at sunset",
+                "provider": "runway",
+                "duration": 6,
+                "video_url": "https://storage.prism.video/videos/gen_abc123xyz.mp4",
+                "thumbnail_url": "https://storage.prism.video/thumbnails/gen_abc123xyz.jpg",
+                "created_at": "2026-01-13T14:30:00Z"
+            }
+        })
+    }
+
+    fn failed() -> Value {
+        json!({"event": "video.failed", "timestamp": "2026-01-13T14:35:00+01:00",
+            "data": {"id": "gen_abc123xyz", "status": "failed"}})
+    }
+
+    fn video_facts(result: &VendorResult) -> &VideoFacts {
+        match &result.facts {
+            Facts::Video(facts) => facts,
+            other => panic!("expected video facts, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn video_completed() {
+        let result = run(completed());
+        assert_eq!(result.provider, Provider::PrismVideo);
+        assert_eq!(result.kind.as_deref(), Some("video.completed"));
+        assert_eq!(result.severity, Severity::Info);
+        assert!(result.anomalies.is_empty(), "{:?}", result.anomalies);
+        assert_eq!(result.subject.video_id.as_deref(), Some("gen_abc123xyz"));
+        let expected_time = DateTime::parse_from_rfc3339("2026-01-13T14:35:00Z")
+            .ok()
+            .map(|t| t.with_timezone(&Utc));
+        assert_eq!(result.sent_at, expected_time);
+        assert_eq!(
+            result.facts,
+            Facts::Video(VideoFacts {
+                video_id: "gen_abc123xyz".into(),
+                event: "video.completed".into(),
+                phase: Some(JobPhase::Succeeded),
+                status: Some("completed".into()),
+                timestamp: expected_time,
+                error: None,
+            })
+        );
+    }
+
+    #[test]
+    fn video_failed() {
+        let result = run(failed());
+        assert_eq!(result.severity, Severity::Error);
+        assert!(result.anomalies.is_empty(), "{:?}", result.anomalies);
+        let facts = video_facts(&result);
+        assert_eq!(facts.phase, Some(JobPhase::Failed));
+        assert_eq!(
+            result.sent_at,
+            DateTime::parse_from_rfc3339("2026-01-13T13:35:00Z")
+                .ok()
+                .map(|t| t.with_timezone(&Utc))
+        );
+    }
+
+    #[test]
+    fn video_errors_in_several_shapes() {
+        for (error, expected) in [
+            (
+                json!({"code": "PROVIDER_TIMEOUT", "message": "runway timed out"}),
+                JobError {
+                    id: None,
+                    code: Some("PROVIDER_TIMEOUT".into()),
+                    message: Some("runway timed out".into()),
+                },
+            ),
+            (
+                json!({"id": 4, "code": 500, "detail": "upstream"}),
+                JobError {
+                    id: Some(4),
+                    code: Some("500".into()),
+                    message: Some("upstream".into()),
+                },
+            ),
+            (
+                json!("content policy"),
+                JobError {
+                    message: Some("content policy".into()),
+                    ..JobError::default()
+                },
+            ),
+            (
+                json!(42),
+                JobError {
+                    id: Some(42),
+                    ..JobError::default()
+                },
+            ),
+        ] {
+            let mut body = failed();
+            body["data"]["error"] = error;
+            let result = run(body);
+            assert!(result.anomalies.is_empty());
+            assert_eq!(video_facts(&result).error, Some(expected));
+        }
+        let mut body = failed();
+        body["data"]["error"] = json!([1]);
+        assert_eq!(video_facts(&run(body)).error, None);
+    }
+
+    #[test]
+    fn status_against_event() {
+        let mut body = completed();
+        body["data"]["status"] = json!("failed");
+        let result = run(body);
+        assert_eq!(codes(&result), [STATE_MISMATCH]);
+        assert_eq!(result.severity, Severity::Error);
+
+        let mut body = failed();
+        body["data"]["status"] = json!("completed");
+        let result = run(body);
+        assert_eq!(codes(&result), [STATE_MISMATCH]);
+        assert_eq!(result.severity, Severity::Error);
+
+        let mut body = completed();
+        body["data"]["status"] = json!("processing");
+        let result = run(body);
+        assert_eq!(codes(&result), [UNKNOWN_STATE]);
+        assert_eq!(result.severity, Severity::Warn);
+    }
+
+    #[test]
+    fn error_on_a_completed_video() {
+        let mut body = completed();
+        body["data"]["error"] = json!({"message": "thumbnail missing"});
+        let result = run(body);
+        assert_eq!(codes(&result), [ERROR_WITHOUT_FAILURE]);
+        assert_eq!(result.severity, Severity::Warn);
+    }
+
+    #[test]
+    fn unknown_video_event() {
+        let mut body = completed();
+        body["event"] = json!("video.started");
+        let result = run(body);
+        assert_eq!(codes(&result), [UNKNOWN_EVENT]);
+        assert_eq!(result.severity, Severity::Warn);
+        assert_eq!(video_facts(&result).phase, None);
+        assert_eq!(result.kind.as_deref(), Some("video.started"));
+    }
+
+    #[test]
+    fn field_checks() {
+        let mut body = completed();
+        body["timestamp"] = json!(1768314900);
+        let result = run(body);
+        assert_eq!(codes(&result), [WRONG_TYPE]);
+        assert_eq!(result.sent_at, None);
+
+        let mut body = completed();
+        body["timestamp"] = json!("13/01/2026 14:35");
+        assert_eq!(codes(&run(body)), [INVALID_VALUE]);
+
+        let mut body = completed();
+        if let Some(data) = body["data"].as_object_mut() {
+            data.remove("id");
+        }
+        let result = run(body);
+        assert_eq!(codes(&result), [MISSING_FIELD]);
+        assert!(result.anomalies[0].message.contains("data.id"));
+        assert_eq!(result.facts, Facts::None);
+        assert_eq!(result.severity, Severity::Warn);
+
+        let mut body = completed();
+        body["data"]["id"] = json!(99);
+        assert_eq!(codes(&run(body)), [WRONG_TYPE]);
+
+        let mut body = completed();
+        if let Some(data) = body["data"].as_object_mut() {
+            data.remove("status");
+        }
+        assert_eq!(codes(&run(body)), [MISSING_FIELD]);
+
+        let result = run(json!({"event": "video.completed", "timestamp": "2026-01-13T14:35:00Z"}));
+        assert_eq!(result.provider, Provider::PrismVideo);
+        assert_eq!(codes(&result), [MISSING_FIELD]);
+
+        let result = run(json!({"event": "video.failed", "data": "gen_1"}));
+        assert_eq!(codes(&result), [MISSING_FIELD, WRONG_TYPE]);
+        assert_eq!(result.severity, Severity::Error);
+    }
+
+    #[test]
+    fn header_only_detection() {
+        let signed = headers(&[(PRISM_SIGNATURE_HEADER, "2ac2fd3b")]);
+        let result = detect(&signed, BodyKind::Binary, None);
+        assert_eq!(result.provider, Provider::PrismVideo);
+        assert_eq!(codes(&result), [BODY_NOT_OBJECT]);
+        assert!(result.anomalies[0].message.contains("binary"));
+        assert_eq!(result.severity, Severity::Warn);
+
+        // The signature test body of the project notes: Prism-signed, nothing like a video event.
+        let ping = json!({"event": "ping"});
+        let result = detect(&signed, BodyKind::Json, Some(&ping));
+        assert_eq!(result.provider, Provider::PrismVideo);
+        assert_eq!(
+            codes(&result),
+            [UNKNOWN_EVENT, MISSING_FIELD, MISSING_FIELD]
+        );
+        assert_eq!(result.kind.as_deref(), Some("ping"));
+
+        // A conformant body with its header: no note.
+        let body = completed();
+        let result = detect(&signed, BodyKind::Json, Some(&body));
+        assert!(result.anomalies.is_empty());
+    }
+}
