@@ -26,7 +26,7 @@ use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::{TcpListener, TcpStream};
 
-use crate::config::ListenConfig;
+use crate::config::{ListenConfig, Secrets};
 use crate::decode::{self, RequestView};
 use crate::event::{CapturedEvent, HeaderList, HttpVersion, ResponseInfo};
 use crate::store::Store;
@@ -59,6 +59,7 @@ pub enum BindError {
 
 struct Shared {
     recorder: Arc<Recorder>,
+    secrets: Secrets,
     policy: Arc<AnswerPolicy>,
     forwarder: Forwarder,
     body_limits: BodyLimits,
@@ -90,6 +91,7 @@ impl Listener {
         })?;
         let shared = Shared {
             recorder,
+            secrets: config.secrets.clone(),
             policy: Arc::new(AnswerPolicy::new(config.answer.clone())),
             forwarder: Forwarder::new(config.answer.forward_timeout),
             body_limits: BodyLimits::new(config.max_body, config.header_timeout),
@@ -259,13 +261,17 @@ async fn handle(
     );
     let path = parts.uri.path();
     let method = parts.method.as_str();
-    let analysis = decode::analyse(&RequestView {
-        method,
-        path,
-        headers: &headers,
-        body: &bytes,
-        truncated,
-    });
+    let decoded = decode::analyse(
+        &RequestView {
+            method,
+            path,
+            headers: &headers,
+            body: &bytes,
+            truncated,
+        },
+        &shared.secrets,
+        received_at,
+    );
     let close = !complete && closes(parts.version);
     let event = CapturedEvent {
         id: 0,
@@ -283,7 +289,7 @@ async fn handle(
         body: bytes,
         body_size: size,
         truncated,
-        analysis,
+        analysis: decoded.analysis,
         response: ResponseInfo::local(0, 0.0),
     };
 

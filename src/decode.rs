@@ -9,7 +9,11 @@ pub mod vendor;
 pub mod video;
 pub mod wms;
 
+use chrono::{DateTime, Utc};
+
+use crate::config::Secrets;
 use crate::event::{Analysis, Anomaly, BodyKind, HeaderList, Severity};
+use facts::Facts;
 
 /// Everything decoding needs to know about one request.
 pub struct RequestView<'a> {
@@ -20,19 +24,38 @@ pub struct RequestView<'a> {
     pub truncated: bool,
 }
 
-/// Analyses one request.
-pub fn analyse(request: &RequestView<'_>) -> Analysis {
+/// What decoding found: the event's analysis so far, and the vendor fields the stateful
+/// analysers (sequences, timelines) need.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Decoded {
+    pub analysis: Analysis,
+    pub facts: Facts,
+}
+
+/// Decodes one request: body shape, vendor, severity, conformance and signature.
+pub fn analyse(request: &RequestView<'_>, secrets: &Secrets, now: DateTime<Utc>) -> Decoded {
     let content_type = request.headers.get_str("content-type");
-    let body_kind = body::classify(content_type, request.body, request.truncated);
+    let (body_kind, json) = body::shape(content_type, request.body, request.truncated);
+    let vendor = vendor::detect(request.headers, body_kind, json.as_ref());
+    let check = signature::verify(request.headers, request.body, vendor.provider, secrets, now);
+
     let mut analysis = Analysis {
+        provider: vendor.provider,
+        kind: vendor.kind.map(Into::into),
+        severity: vendor.severity,
         body_kind,
+        signature: check.signature,
+        subject: vendor.subject,
+        anomalies: vendor.anomalies,
+        sent_at: vendor.sent_at,
         ..Analysis::default()
     };
+    analysis.anomalies.extend(check.anomalies);
     if body_kind == BodyKind::Multipart {
         analysis.parts = body::multipart_parts(content_type.unwrap_or(""), request.body);
     }
     if body_kind == BodyKind::MalformedJson {
-        analysis.severity = Severity::Warn;
+        analysis.severity = analysis.severity.max(Severity::Warn);
         analysis.anomalies.push(Anomaly {
             code: "malformed_json".into(),
             message: "The body is meant to be JSON but does not parse; it is kept as sent.".into(),
@@ -46,5 +69,8 @@ pub fn analyse(request: &RequestView<'_>) -> Analysis {
                 .into(),
         });
     }
-    analysis
+    Decoded {
+        analysis,
+        facts: vendor.facts,
+    }
 }

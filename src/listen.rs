@@ -14,6 +14,7 @@ use crate::headless;
 use crate::store::Store;
 
 pub async fn run(config: ListenConfig) -> anyhow::Result<()> {
+    let os_signals = Signals::install();
     let store = Arc::new(Store::new(config.limits));
     let recorder = Arc::new(Recorder::new(Arc::clone(&store), config.jsonl.as_ref())?);
     let listener = Listener::bind(&config, Arc::clone(&recorder)).await?;
@@ -44,7 +45,7 @@ pub async fn run(config: ListenConfig) -> anyhow::Result<()> {
         .then(|| tokio::spawn(headless::print_events(Arc::clone(&store), stop_rx)));
 
     let (signals_tx, mut signals) = watch::channel(0u32);
-    tokio::spawn(count_signals(signals_tx));
+    tokio::spawn(os_signals.count(signals_tx));
     let mut first_signal = signals.clone();
     let shutdown = async move {
         let _ = first_signal.wait_for(|n| *n >= 1).await;
@@ -88,26 +89,57 @@ pub async fn run(config: ListenConfig) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Counts Ctrl-C and SIGTERM deliveries.
-async fn count_signals(count: watch::Sender<u32>) {
+/// Ctrl-C and SIGTERM, listened for from the moment this is made: a signal that arrives
+/// while hookscope is starting is not lost (nor does it kill the process unasked).
+struct Signals {
     #[cfg(unix)]
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
-    loop {
+    interrupt: Option<tokio::signal::unix::Signal>,
+    #[cfg(unix)]
+    terminate: Option<tokio::signal::unix::Signal>,
+}
+
+impl Signals {
+    fn install() -> Signals {
         #[cfg(unix)]
-        let terminate = async {
-            match term.as_mut() {
-                Some(term) => {
-                    term.recv().await;
-                }
-                None => std::future::pending::<()>().await,
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Signals {
+                interrupt: signal(SignalKind::interrupt()).ok(),
+                terminate: signal(SignalKind::terminate()).ok(),
             }
-        };
-        #[cfg(not(unix))]
-        let terminate = std::future::pending::<()>();
-        tokio::select! {
-            result = tokio::signal::ctrl_c() => if result.is_err() { return },
-            () = terminate => {}
         }
-        count.send_modify(|n| *n += 1);
+        #[cfg(not(unix))]
+        Signals {}
+    }
+
+    /// Counts deliveries into `count` until the process ends.
+    async fn count(mut self, count: watch::Sender<u32>) {
+        loop {
+            self.next().await;
+            count.send_modify(|n| *n += 1);
+        }
+    }
+
+    #[cfg(unix)]
+    async fn next(&mut self) {
+        async fn recv(signal: &mut Option<tokio::signal::unix::Signal>) {
+            match signal {
+                Some(signal) => {
+                    signal.recv().await;
+                }
+                None => std::future::pending().await,
+            }
+        }
+        tokio::select! {
+            () = recv(&mut self.interrupt) => {}
+            () = recv(&mut self.terminate) => {}
+        }
+    }
+
+    #[cfg(not(unix))]
+    async fn next(&mut self) {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
     }
 }

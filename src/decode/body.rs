@@ -6,35 +6,47 @@ use crate::event::{BodyKind, BodyPart};
 /// Classifies `body` given its `Content-Type` (if any). A truncated body is only ever judged
 /// on the bytes kept, so a cut-off JSON document is not called malformed.
 pub fn classify(content_type: Option<&str>, body: &[u8], truncated: bool) -> BodyKind {
+    shape(content_type, body, truncated).0
+}
+
+/// Classifies `body` and, when it is JSON, parses it (once, for every later step).
+pub fn shape(
+    content_type: Option<&str>,
+    body: &[u8],
+    truncated: bool,
+) -> (BodyKind, Option<serde_json::Value>) {
     if body.is_empty() {
-        return BodyKind::Empty;
+        return (BodyKind::Empty, None);
     }
     let mime = content_type.map(media_type).unwrap_or_default();
     let declared_json = mime == "application/json" || mime.ends_with("+json");
     let looks_json = matches!(first_non_space(body), Some(b'{' | b'['));
-    if declared_json || (mime.is_empty() && looks_json) || (mime == "text/plain" && looks_json) {
+    let form = mime == "application/x-www-form-urlencoded";
+    // `curl -d '{…}'` declares a form: JSON in a form or text body still counts as JSON.
+    let json_candidate =
+        declared_json || (looks_json && (mime.is_empty() || mime == "text/plain" || form));
+    if json_candidate {
         if truncated {
-            return BodyKind::Json;
+            return (BodyKind::Json, None);
         }
-        return if serde_json::from_slice::<serde::de::IgnoredAny>(body).is_ok() {
-            BodyKind::Json
-        } else if declared_json || looks_json {
-            BodyKind::MalformedJson
-        } else {
-            BodyKind::Text
-        };
+        match serde_json::from_slice::<serde_json::Value>(body) {
+            Ok(value) => return (BodyKind::Json, Some(value)),
+            Err(_) if declared_json || (looks_json && !form) => {
+                return (BodyKind::MalformedJson, None);
+            }
+            Err(_) => {}
+        }
     }
-    if mime.starts_with("multipart/") {
-        return BodyKind::Multipart;
-    }
-    if mime == "application/x-www-form-urlencoded" && body.is_ascii() {
-        return BodyKind::Form;
-    }
-    if std::str::from_utf8(body).is_ok_and(|text| !text.chars().any(is_binary_control)) {
+    let kind = if mime.starts_with("multipart/") {
+        BodyKind::Multipart
+    } else if form && body.is_ascii() {
+        BodyKind::Form
+    } else if std::str::from_utf8(body).is_ok_and(|text| !text.chars().any(is_binary_control)) {
         BodyKind::Text
     } else {
         BodyKind::Binary
-    }
+    };
+    (kind, None)
 }
 
 fn is_binary_control(c: char) -> bool {
@@ -153,6 +165,21 @@ mod tests {
         assert_eq!(
             classify(Some("application/json"), b"{\"a\":", true),
             BodyKind::Json
+        );
+    }
+
+    #[test]
+    fn json_sent_as_a_form_is_json() {
+        let (kind, value) = shape(
+            Some("application/x-www-form-urlencoded"),
+            br#"{"a":1}"#,
+            false,
+        );
+        assert_eq!(kind, BodyKind::Json);
+        assert_eq!(value, Some(serde_json::json!({"a": 1})));
+        assert_eq!(
+            classify(Some("application/x-www-form-urlencoded"), b"{a=1", false),
+            BodyKind::Form
         );
     }
 

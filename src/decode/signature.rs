@@ -197,7 +197,8 @@ fn without_signature_header(provider: Provider, secrets: &Secrets) -> SignatureC
         Provider::Prism => {
             return Outcome::new(
                 SignatureVerdict::Unsigned,
-                "No signature header came; Prism's scan and Hosted API webhooks document none".into(),
+                "No signature header came; Prism's scan and Hosted API webhooks document none"
+                    .into(),
             )
             .finish(None);
         }
@@ -1820,7 +1821,13 @@ mod tests {
     #[test]
     fn prism_scan_events_are_never_missing_a_signature() {
         let secrets = secrets(&[(S::Prism, "k")]);
-        let check = verify(&HeaderList::default(), b"{}", Provider::Prism, &secrets, at(0));
+        let check = verify(
+            &HeaderList::default(),
+            b"{}",
+            Provider::Prism,
+            &secrets,
+            at(0),
+        );
         assert_eq!(check.signature.scheme, None);
         assert_eq!(check.signature.verdict, V::Unsigned);
         assert!(note(&check).contains("document none"), "{}", note(&check));
