@@ -9,7 +9,7 @@ use serde_json::json;
 use crate::config::Secrets;
 use crate::decode::signature;
 use crate::event::SignatureScheme;
-use crate::sender::Delivery;
+use crate::sender::{self, Delivery, Summary};
 
 /// The traffic a scenario sends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -468,6 +468,43 @@ Content-Type: application/octet-stream\r\n\r\n\x89PNG\r\n\x1a\n\x00\x00\r\n--hoo
         b"{bad-data".to_vec(),
         None,
     );
+}
+
+/// `hookscope simulate`: sends the scenarios to `target` and prints progress and a summary.
+/// Fails when nothing answered at all (a wrong URL, nothing listening).
+pub async fn run(
+    target: &str,
+    scenarios: &[Scenario],
+    rate: f64,
+    secrets: &Secrets,
+) -> anyhow::Result<Summary> {
+    let deliveries = deliveries(scenarios, secrets, Utc::now());
+    let names: Vec<&str> = scenarios.iter().map(|s| s.name()).collect();
+    eprintln!(
+        "hookscope: sending {} requests ({}) to {target}, {rate} per second{}",
+        deliveries.len(),
+        names.join(", "),
+        if secrets.is_empty() {
+            ", unsigned (no secrets given)"
+        } else {
+            ", signed"
+        }
+    );
+    let total = deliveries.len();
+    let summary = sender::send(
+        target,
+        deliveries,
+        Some(rate),
+        sender::stderr_progress(total),
+    )
+    .await;
+    eprintln!("hookscope: {summary}");
+    if summary.failed == summary.sent && summary.sent > 0 {
+        anyhow::bail!(
+            "no request got an answer from {target}: is hookscope (or your app) listening there?"
+        );
+    }
+    Ok(summary)
 }
 
 #[cfg(test)]
