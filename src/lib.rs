@@ -3,6 +3,7 @@
 //! The flow is one way: socket → `capture` → `decode` → `store` → output (headless lines today),
 //! with `export` beside the store.
 
+pub mod analysis;
 pub mod capture;
 pub mod cli;
 pub mod config;

@@ -1,0 +1,270 @@
+//! Incremental analysis across events: WMS session sequences, Prism scan and video timelines,
+//! and redeliveries of the same body.
+//!
+//! The [`Analyzer`] sees every event once, in capture order, before the store keeps it
+//! ([`Analyzer::observe`]) and right after it got its id ([`Analyzer::stored`]). Each call is O(1)
+//! amortised: state lives in hash maps keyed by 64-bit hashes of the ids, bounded by
+//! [`AnalysisLimits`] (least recently seen dropped first, and counted). Nothing refers back to the
+//! stored events, so the summaries outlive the events' eviction from the ring buffer.
+
+mod lru;
+pub mod redelivery;
+pub mod sequence;
+pub mod timeline;
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::decode::facts::Facts;
+use crate::event::{Anomaly, CapturedEvent};
+use lru::Lru;
+use redelivery::Redeliveries;
+use sequence::SessionState;
+
+pub use sequence::{
+    MissingRanges, SeqMark, SeqRange, SessionEnd, SessionEnding, SessionPhase, SessionSummary,
+    SessionWarnings, SnrSeries, StatusCounts, TrailStep,
+};
+pub use timeline::{Lane, LaneError, LaneOutcome, Timeline, TimelineKind, TimelineStatus};
+
+/// How much the analysis may remember.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AnalysisLimits {
+    /// WMS sessions followed at once.
+    pub max_sessions: usize,
+    /// Scan and video timelines followed at once.
+    pub max_scans: usize,
+    /// A body sent again within this time of its first delivery is a redelivery.
+    pub redelivery_window: Duration,
+}
+
+impl Default for AnalysisLimits {
+    fn default() -> Self {
+        AnalysisLimits {
+            max_sessions: 10_000,
+            max_scans: 10_000,
+            redelivery_window: Duration::from_secs(120),
+        }
+    }
+}
+
+/// What the analysis holds and what it had to let go.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AnalysisCounters {
+    pub sessions: usize,
+    /// Sessions forgotten (least recently seen first) to stay within `max_sessions`.
+    pub sessions_dropped: u64,
+    /// Scan and video timelines.
+    pub timelines: usize,
+    pub timelines_dropped: u64,
+    /// First deliveries remembered for redelivery matching.
+    pub deliveries: usize,
+    /// First deliveries forgotten before the window ended (see `MAX_REDELIVERY_ENTRIES`).
+    pub deliveries_dropped: u64,
+}
+
+/// Every summary at one moment, for the export file and for reading it back.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct AnalysisSnapshot {
+    /// Most recently seen first.
+    pub sessions: Vec<SessionSummary>,
+    /// Most recently seen first.
+    pub timelines: Vec<Timeline>,
+    pub counters: AnalysisCounters,
+}
+
+/// Follows sessions, timelines and redeliveries as events arrive.
+pub struct Analyzer {
+    sessions: Lru<SessionState>,
+    timelines: Lru<Timeline>,
+    redeliveries: Redeliveries,
+}
+
+impl Analyzer {
+    pub fn new(limits: AnalysisLimits) -> Analyzer {
+        Analyzer {
+            sessions: Lru::new(limits.max_sessions),
+            timelines: Lru::new(limits.max_scans),
+            redeliveries: Redeliveries::new(limits.redelivery_window),
+        }
+    }
+
+    /// Takes one event in capture order, before it is stored (its id is not known yet). Sets
+    /// `analysis.sequence` (WMS) and `analysis.redelivery`, and appends anomalies.
+    pub fn observe(&mut self, event: &mut CapturedEvent, facts: &Facts) {
+        let body_hash = hash_bytes(0, &event.body);
+        let redelivery = self.redeliveries.observe(event, body_hash);
+        let repeated = redelivery.is_some();
+        event.analysis.redelivery = redelivery;
+        let at = event.received_at;
+        let anomalies = &mut event.analysis.anomalies;
+        match facts {
+            Facts::None => {}
+            Facts::Wms(wms) => {
+                let state = self.sessions.touch(id_key(b'w', &wms.session_id), || {
+                    SessionState::new(&wms.session_id, at)
+                });
+                event.analysis.sequence = state.observe(wms, body_hash, at, repeated, anomalies);
+            }
+            Facts::Prism(prism) => {
+                self.timelines
+                    .touch(id_key(b's', &prism.scan_id), || {
+                        Timeline::new_scan(&prism.scan_id, at)
+                    })
+                    .observe_prism(prism, at, repeated, anomalies);
+            }
+            Facts::Video(video) => {
+                self.timelines
+                    .touch(id_key(b'v', &video.video_id), || {
+                        Timeline::new_video(&video.video_id, at)
+                    })
+                    .observe_video(video, at, repeated, anomalies);
+            }
+        }
+    }
+
+    /// Takes the id the store gave an event and the answer it got, so that later deliveries of
+    /// the same body can link to it.
+    pub fn stored(&mut self, event: &CapturedEvent) {
+        self.redeliveries
+            .stored(event, || hash_bytes(0, &event.body));
+    }
+
+    /// WMS sessions, most recently seen first.
+    pub fn sessions(&self) -> impl Iterator<Item = &SessionSummary> + '_ {
+        self.sessions.iter().map(|s| &s.summary)
+    }
+
+    pub fn session(&self, session_id: &str) -> Option<&SessionSummary> {
+        self.sessions
+            .get(id_key(b'w', session_id))
+            .map(|s| &s.summary)
+    }
+
+    /// Scan and video timelines, most recently seen first.
+    pub fn timelines(&self) -> impl Iterator<Item = &Timeline> + '_ {
+        self.timelines.iter()
+    }
+
+    pub fn timeline(&self, kind: TimelineKind, id: &str) -> Option<&Timeline> {
+        let tag = match kind {
+            TimelineKind::Scan => b's',
+            TimelineKind::Video => b'v',
+        };
+        self.timelines.get(id_key(tag, id))
+    }
+
+    pub fn scan(&self, scan_id: &str) -> Option<&Timeline> {
+        self.timeline(TimelineKind::Scan, scan_id)
+    }
+
+    pub fn video(&self, video_id: &str) -> Option<&Timeline> {
+        self.timeline(TimelineKind::Video, video_id)
+    }
+
+    pub fn counters(&self) -> AnalysisCounters {
+        AnalysisCounters {
+            sessions: self.sessions.len(),
+            sessions_dropped: self.sessions.dropped(),
+            timelines: self.timelines.len(),
+            timelines_dropped: self.timelines.dropped(),
+            deliveries: self.redeliveries.len(),
+            deliveries_dropped: self.redeliveries.dropped(),
+        }
+    }
+
+    /// A copy of every summary (O(sessions + timelines): for export, not per event).
+    pub fn snapshot(&self) -> AnalysisSnapshot {
+        AnalysisSnapshot {
+            sessions: self.sessions().cloned().collect(),
+            timelines: self.timelines().cloned().collect(),
+            counters: self.counters(),
+        }
+    }
+
+    /// Forgets everything (the buffer was cleared); the dropped counters keep counting.
+    pub fn clear(&mut self) {
+        self.sessions.clear();
+        self.timelines.clear();
+        self.redeliveries.clear();
+    }
+}
+
+impl Default for Analyzer {
+    fn default() -> Self {
+        Analyzer::new(AnalysisLimits::default())
+    }
+}
+
+/// Map key of an id, tagged by kind so a session, a scan and a video may share an id. A 64-bit
+/// hash: a lookup never allocates and a huge id costs what a short one does; two of 10,000 ids
+/// colliding has a chance around 10⁻¹¹.
+fn id_key(tag: u8, id: &str) -> u64 {
+    hash_bytes(u64::from(tag), id.as_bytes())
+}
+
+const P0: u64 = 0xa076_1d64_78bd_642f;
+const P1: u64 = 0xe703_7ed1_a0b4_28db;
+const P2: u64 = 0x8ebc_6af0_9c88_c6e3;
+const P3: u64 = 0x5899_65cc_7537_4cc3;
+
+/// The 128-bit product folded to 64 bits: every input bit reaches most output bits.
+fn fold(a: u64, b: u64) -> u64 {
+    let r = u128::from(a) * u128::from(b);
+    (r as u64) ^ ((r >> 64) as u64)
+}
+
+fn word(bytes: &[u8]) -> u64 {
+    let mut w = [0u8; 8];
+    let n = bytes.len().min(8);
+    w[..n].copy_from_slice(&bytes[..n]);
+    u64::from_le_bytes(w)
+}
+
+/// A fast 64-bit hash of bytes (16 bytes per multiplication, in the manner of wyhash), used
+/// for body identity and map keys: it runs on every captured body, where SipHash would cost
+/// several times more. Not built to resist crafted collisions; a collision could only make two
+/// different bodies look like one delivery.
+pub(crate) fn hash_bytes(seed: u64, bytes: &[u8]) -> u64 {
+    let mut h = seed ^ P0;
+    let mut chunks = bytes.chunks_exact(16);
+    for chunk in &mut chunks {
+        let m = fold(word(&chunk[..8]) ^ P1, word(&chunk[8..]) ^ P2);
+        // Rotating and multiplying by an odd constant is a bijection of the state: no block can
+        // erase what came before.
+        h = (h ^ m).rotate_left(23).wrapping_mul(P3);
+    }
+    let rest = chunks.remainder();
+    let (low, high) = rest.split_at(rest.len().min(8));
+    let m = fold(word(low) ^ P1, word(high) ^ P2);
+    h = (h ^ m).rotate_left(23).wrapping_mul(P3);
+    fold(h ^ P0, (bytes.len() as u64) ^ P3)
+}
+
+/// Ids longer than this are shortened in summaries: they are for display, and a sender sending
+/// megabyte ids must not make each summary cost a megabyte.
+pub const MAX_ID_BYTES: usize = 256;
+
+fn display_id(id: &str) -> String {
+    if id.len() <= MAX_ID_BYTES {
+        return id.to_owned();
+    }
+    let mut end = MAX_ID_BYTES;
+    while !id.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &id[..end])
+}
+
+fn anomaly(code: &str, message: String) -> Anomaly {
+    Anomaly {
+        code: code.to_owned(),
+        message,
+    }
+}
+
+#[cfg(test)]
+mod testkit;
+#[cfg(test)]
+mod tests;

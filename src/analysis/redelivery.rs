@@ -1,0 +1,523 @@
+//! Redeliveries: the same non-empty body sent again by the same provider to the same method and
+//! path within the window is re-send #n of the first delivery, linked to the answer hookscope gave
+//! the delivery before it, and for Prism compared with the documented retry schedule.
+//!
+//! Only a 64-bit hash of (provider, method, path, body) is kept per first delivery, never the
+//! body; entries leave the table once older than the window, oldest first.
+
+use std::collections::VecDeque;
+
+use chrono::{DateTime, TimeDelta, Utc};
+
+use super::hash_bytes;
+use super::lru::U64Map;
+use crate::event::{CapturedEvent, Provider, Redelivery};
+
+/// First deliveries remembered at most, whatever the window: at a sustained 60,000 distinct
+/// bodies a second the window alone would hold millions.
+pub const MAX_REDELIVERY_ENTRIES: usize = 200_000;
+
+/// The Prism documents: after a non-2xx answer or a failed connection, three re-sends —
+/// immediately, then after 5 s, then after 30 s.
+pub const PRISM_SCHEDULE_S: [f64; 3] = [0.0, 5.0, 30.0];
+
+/// The delivery key: which sender, where, what.
+pub(crate) fn key(provider: Provider, method: &str, path: &str, body_hash: u64) -> u64 {
+    // Each step folds in its length, so ("PO", "ST/") and ("POST", "/") differ.
+    let h = hash_bytes(body_hash, provider.as_str().as_bytes());
+    let h = hash_bytes(h, method.as_bytes());
+    hash_bytes(h, path.as_bytes())
+}
+
+struct Entry {
+    first_at: DateTime<Utc>,
+    /// 0 until the store has numbered the first delivery.
+    first_id: u64,
+    /// When hookscope answered the first delivery: a sender's "upon failure" starts there.
+    first_answered_at: DateTime<Utc>,
+    /// Re-sends seen so far.
+    retries: u32,
+    /// The latest delivery: id (0 while unknown), status hookscope gave it (0 while unknown),
+    /// and when that answer went out.
+    prev_id: u64,
+    prev_status: u16,
+    prev_answered_at: DateTime<Utc>,
+}
+
+/// The delivery most recently observed, so that `stored` can find its key without hashing the
+/// body again: recognised by the body's buffer (shared, not copied, by the store) and its time.
+struct Pending {
+    body_ptr: usize,
+    body_len: usize,
+    received_at: DateTime<Utc>,
+    key: u64,
+}
+
+pub(crate) struct Redeliveries {
+    window: TimeDelta,
+    table: U64Map<Entry>,
+    /// First deliveries in arrival order, for expiry.
+    order: VecDeque<(DateTime<Utc>, u64)>,
+    dropped: u64,
+    pending: Option<Pending>,
+}
+
+impl Redeliveries {
+    pub(crate) fn new(window: std::time::Duration) -> Redeliveries {
+        Redeliveries {
+            window: TimeDelta::from_std(window).unwrap_or(TimeDelta::MAX),
+            table: U64Map::default(),
+            order: VecDeque::new(),
+            dropped: 0,
+            pending: None,
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.table.len()
+    }
+
+    /// First deliveries forgotten before their window ended, to bound memory.
+    pub(crate) fn dropped(&self) -> u64 {
+        self.dropped
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.table.clear();
+        self.order.clear();
+        self.pending = None;
+    }
+
+    fn within(&self, since: DateTime<Utc>, at: DateTime<Utc>) -> bool {
+        at.signed_duration_since(since) <= self.window
+    }
+
+    /// Forgets first deliveries older than the window (amortised O(1): each is queued once).
+    fn expire(&mut self, now: DateTime<Utc>) {
+        while let Some(&(at, key)) = self.order.front() {
+            if self.within(at, now) {
+                break;
+            }
+            self.order.pop_front();
+            self.forget(at, key);
+        }
+    }
+
+    /// Removes the entry made at `at`, unless a newer first delivery of the same key replaced it.
+    fn forget(&mut self, at: DateTime<Utc>, key: u64) {
+        if self.table.get(&key).is_some_and(|e| e.first_at == at) {
+            self.table.remove(&key);
+        }
+    }
+
+    /// Looks at one delivery before it is stored: a re-send gets its `Redelivery`, a first
+    /// delivery is remembered.
+    pub(crate) fn observe(&mut self, event: &CapturedEvent, body_hash: u64) -> Option<Redelivery> {
+        if event.body.is_empty() {
+            return None;
+        }
+        let at = event.received_at;
+        let provider = event.analysis.provider;
+        let key = key(provider, &event.method, &event.path, body_hash);
+        self.pending = Some(Pending {
+            body_ptr: event.body.as_ptr() as usize,
+            body_len: event.body.len(),
+            received_at: at,
+            key,
+        });
+        self.expire(at);
+        let window = self.window;
+        if let Some(e) = self.table.get_mut(&key)
+            && at.signed_duration_since(e.first_at) <= window
+        {
+            e.retries = e.retries.saturating_add(1);
+            let delay = at.signed_duration_since(e.first_at);
+            let schedule = matches!(provider, Provider::Prism | Provider::PrismVideo).then(|| {
+                schedule_note(
+                    e.retries,
+                    seconds(at.signed_duration_since(e.prev_answered_at)),
+                    seconds(at.signed_duration_since(e.first_answered_at)),
+                    e.prev_status,
+                )
+            });
+            let redelivery = Redelivery {
+                retry: e.retries,
+                first_id: e.first_id,
+                delay_ms: seconds(delay).max(0.0) * 1000.0,
+                previous_id: e.prev_id,
+                previous_status: e.prev_status,
+                schedule,
+            };
+            // Until the store numbers this delivery, it is the latest with an unknown answer.
+            e.prev_answered_at = at;
+            return Some(redelivery);
+        }
+        self.table.insert(
+            key,
+            Entry {
+                first_at: at,
+                first_id: 0,
+                first_answered_at: at,
+                retries: 0,
+                prev_id: 0,
+                prev_status: 0,
+                prev_answered_at: at,
+            },
+        );
+        self.order.push_back((at, key));
+        if self.order.len() > MAX_REDELIVERY_ENTRIES
+            && let Some((old_at, old_key)) = self.order.pop_front()
+        {
+            self.forget(old_at, old_key);
+            self.dropped += 1;
+        }
+        None
+    }
+
+    /// Learns the id and answer of a delivery the store just numbered.
+    pub(crate) fn stored(&mut self, event: &CapturedEvent, body_hash: impl FnOnce() -> u64) {
+        if event.body.is_empty() {
+            return;
+        }
+        let key = match self.pending.take() {
+            Some(p)
+                if p.body_ptr == event.body.as_ptr() as usize
+                    && p.body_len == event.body.len()
+                    && p.received_at == event.received_at =>
+            {
+                p.key
+            }
+            _ => key(
+                event.analysis.provider,
+                &event.method,
+                &event.path,
+                body_hash(),
+            ),
+        };
+        let Some(e) = self.table.get_mut(&key) else {
+            return;
+        };
+        let answered_at = event.received_at
+            + TimeDelta::microseconds((event.response.latency_ms.max(0.0) * 1000.0) as i64);
+        let latest = match &event.analysis.redelivery {
+            None if e.first_at == event.received_at => {
+                e.first_id = event.id;
+                e.first_answered_at = answered_at;
+                // A re-send observed before this one was numbered keeps its own place.
+                e.prev_id == 0 && e.retries == 0
+            }
+            None => false,
+            Some(r) => r.retry == e.retries,
+        };
+        if latest {
+            e.prev_id = event.id;
+            e.prev_status = event.response.status;
+            e.prev_answered_at = answered_at;
+        }
+    }
+}
+
+fn seconds(d: TimeDelta) -> f64 {
+    d.num_microseconds()
+        .map_or(d.num_seconds() as f64, |us| us as f64 / 1e6)
+}
+
+/// How far from the documented time a re-send may come and still fit: a second of network and
+/// scheduling slack plus a tenth of the interval. Tight enough to tell +30 s after the previous
+/// attempt from +30 s after the first failure (5 s apart).
+fn tolerance(expected: f64) -> f64 {
+    1.0 + expected * 0.1
+}
+
+/// One sentence comparing re-send #`retry` with the Prism schedule. The document says "three
+/// times—immediately upon failure, then again after 5 and then 30 seconds", which can count from
+/// the previous attempt or from the first failure; both readings are checked and the one that
+/// fits is named. Times count from hookscope's answer, which is when the sender learns it failed.
+fn schedule_note(
+    retry: u32,
+    since_previous: f64,
+    since_first: f64,
+    previous_status: u16,
+) -> String {
+    let mut note = String::new();
+    if (200..300).contains(&previous_status) {
+        note.push_str(&format!(
+            "The previous delivery was answered {previous_status}; the documented sender re-sends \
+             only after a non-2xx answer or a failed connection. "
+        ));
+    }
+    let answer = match previous_status {
+        0 => "the previous delivery".to_owned(),
+        s => format!("the previous answer ({s})"),
+    };
+    let Some(&expected) = usize::try_from(retry - 1)
+        .ok()
+        .and_then(|i| PRISM_SCHEDULE_S.get(i))
+    else {
+        note.push_str(&format!(
+            "Re-send #{retry}, {since_first:.1} s after the first failure: the documented sender \
+             stops after three re-sends."
+        ));
+        return note;
+    };
+    if retry == 1 {
+        if (since_previous - expected).abs() <= tolerance(expected) {
+            note.push_str(&format!(
+                "Re-send #1 came {since_previous:.1} s after {answer}: fits the documented \
+                 immediate re-send."
+            ));
+        } else {
+            note.push_str(&format!(
+                "Re-send #1 came {since_previous:.1} s after {answer}; the documented first \
+                 re-send is immediate."
+            ));
+        }
+        return note;
+    }
+    let from_previous = (since_previous - expected).abs() <= tolerance(expected);
+    let from_first = (since_first - expected).abs() <= tolerance(expected);
+    let reading = match (from_previous, from_first) {
+        (true, true) => {
+            format!(
+                "fits the documented +{expected:.0} s, counted from the previous attempt or the first failure alike"
+            )
+        }
+        (true, false) => {
+            format!("fits the documented +{expected:.0} s counted from the previous attempt")
+        }
+        (false, true) => {
+            format!("fits the documented +{expected:.0} s counted from the first failure")
+        }
+        (false, false) => format!(
+            "does not fit the documented +{expected:.0} s, counted from the previous attempt or \
+             from the first failure"
+        ),
+    };
+    note.push_str(&format!(
+        "Re-send #{retry} came {since_previous:.1} s after {answer} ({since_first:.1} s after \
+         the first failure): {reading}."
+    ));
+    note
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::testkit::{Harness, at, event};
+    use crate::analysis::{AnalysisLimits, Analyzer};
+    use crate::decode::facts::Facts;
+
+    /// Delivers `body` at each time, answering with the given statuses; returns the events.
+    fn deliver(
+        h: &mut Harness,
+        provider: Provider,
+        body: &str,
+        times: &[(f64, u16)],
+    ) -> Vec<CapturedEvent> {
+        times
+            .iter()
+            .map(|&(secs, status)| {
+                let mut e = event(provider, body, at(secs));
+                e.response.status = status;
+                e.response.latency_ms = 0.0;
+                h.feed_event(e, &Facts::None)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn re_sends_are_numbered_and_linked_to_the_answer_before() {
+        let mut h = Harness::new();
+        let ev = deliver(
+            &mut h,
+            Provider::Generic,
+            "{}",
+            &[(0.0, 503), (0.3, 500), (5.4, 200)],
+        );
+        assert_eq!(ev[0].analysis.redelivery, None);
+        let r1 = ev[1].analysis.redelivery.clone().unwrap();
+        assert_eq!(
+            (r1.retry, r1.first_id, r1.previous_id, r1.previous_status),
+            (1, 1, 1, 503)
+        );
+        assert!((r1.delay_ms - 300.0).abs() < 1e-6);
+        assert_eq!(r1.schedule, None);
+        let r2 = ev[2].analysis.redelivery.clone().unwrap();
+        assert_eq!(
+            (r2.retry, r2.first_id, r2.previous_id, r2.previous_status),
+            (2, 1, 2, 500)
+        );
+        assert!((r2.delay_ms - 5400.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn only_the_same_provider_method_path_and_non_empty_body() {
+        let mut h = Harness::new();
+        deliver(&mut h, Provider::Generic, "a", &[(0.0, 200)]);
+        let mut other_path = event(Provider::Generic, "a", at(1.0));
+        other_path.path = "/other".into();
+        let mut other_method = event(Provider::Generic, "a", at(1.0));
+        other_method.method = "PUT".into();
+        for e in [
+            other_path,
+            other_method,
+            event(Provider::Prism, "a", at(1.0)),
+            event(Provider::Generic, "b", at(1.0)),
+            event(Provider::Generic, "", at(1.0)),
+            event(Provider::Generic, "", at(2.0)),
+        ] {
+            assert_eq!(h.feed_event(e, &Facts::None).analysis.redelivery, None);
+        }
+        let same = deliver(&mut h, Provider::Generic, "a", &[(3.0, 200)]);
+        assert_eq!(
+            same[0].analysis.redelivery.as_ref().map(|r| r.retry),
+            Some(1)
+        );
+    }
+
+    #[test]
+    fn the_window_counts_from_the_first_delivery_and_old_entries_leave() {
+        let mut h = Harness::new();
+        let ev = deliver(
+            &mut h,
+            Provider::Generic,
+            "x",
+            &[(0.0, 503), (119.0, 503), (121.0, 503), (130.0, 200)],
+        );
+        assert_eq!(ev[1].analysis.redelivery.as_ref().map(|r| r.retry), Some(1));
+        assert_eq!(
+            ev[2].analysis.redelivery, None,
+            "121 s after the first: a new delivery"
+        );
+        let r = ev[3].analysis.redelivery.clone().unwrap();
+        assert_eq!((r.retry, r.first_id, r.previous_id), (1, 3, 3));
+        assert!((r.delay_ms - 9000.0).abs() < 1e-6);
+
+        deliver(&mut h, Provider::Generic, "y", &[(131.0, 200)]);
+        assert_eq!(h.analyzer.counters().deliveries, 2);
+        deliver(&mut h, Provider::Generic, "z", &[(400.0, 200)]);
+        let counters = h.analyzer.counters();
+        assert_eq!((counters.deliveries, counters.deliveries_dropped), (1, 0));
+    }
+
+    #[test]
+    fn prism_re_sends_are_compared_with_the_documented_schedule() {
+        // Counting each wait from the previous attempt: +0, +5, +30 → 0, 5, 35 s after the first.
+        let mut h = Harness::new();
+        let ev = deliver(
+            &mut h,
+            Provider::Prism,
+            "{\"eventType\":\"scan.processing.succeeded\"}",
+            &[(0.0, 503), (0.2, 503), (5.3, 503), (35.4, 503), (36.0, 503)],
+        );
+        let notes: Vec<String> = ev[1..]
+            .iter()
+            .map(|e| e.analysis.redelivery.clone().unwrap().schedule.unwrap())
+            .collect();
+        assert_eq!(
+            notes[0],
+            "Re-send #1 came 0.2 s after the previous answer (503): fits the documented immediate re-send."
+        );
+        assert!(notes[1].contains("fits the documented +5 s, counted from the previous attempt or the first failure alike"), "{}", notes[1]);
+        assert!(
+            notes[2].ends_with("fits the documented +30 s counted from the previous attempt."),
+            "{}",
+            notes[2]
+        );
+        assert!(
+            notes[3].contains("stops after three re-sends"),
+            "{}",
+            notes[3]
+        );
+
+        // Counting from the first failure: 0, 5, 30 s after it.
+        let mut h = Harness::new();
+        let ev = deliver(
+            &mut h,
+            Provider::PrismVideo,
+            "v",
+            &[(0.0, 500), (0.1, 500), (5.0, 500), (30.2, 500)],
+        );
+        let note = ev[3].analysis.redelivery.clone().unwrap().schedule.unwrap();
+        assert!(
+            note.ends_with("fits the documented +30 s counted from the first failure."),
+            "{note}"
+        );
+
+        // Neither, and a re-send after a success.
+        let mut h = Harness::new();
+        let ev = deliver(&mut h, Provider::Prism, "p", &[(0.0, 200), (12.0, 200)]);
+        let note = ev[1].analysis.redelivery.clone().unwrap().schedule.unwrap();
+        assert!(
+            note.starts_with("The previous delivery was answered 200;"),
+            "{note}"
+        );
+        assert!(
+            note.ends_with("the documented first re-send is immediate."),
+            "{note}"
+        );
+        let ev = deliver(&mut h, Provider::Prism, "p", &[(20.0, 503)]);
+        let note = ev[0].analysis.redelivery.clone().unwrap().schedule.unwrap();
+        assert!(note.ends_with("does not fit the documented +5 s, counted from the previous attempt or from the first failure."), "{note}");
+    }
+
+    #[test]
+    fn the_failure_is_counted_from_hookscopes_answer() {
+        // Answered after a 3 s delay: the sender learns of the failure at 3 s.
+        let mut h = Harness::new();
+        let mut first = event(Provider::Prism, "slow", at(0.0));
+        first.response = crate::event::ResponseInfo {
+            status: 503,
+            latency_ms: 3000.0,
+            forwarded_to: None,
+        };
+        h.feed_event(first, &Facts::None);
+        let ev = deliver(&mut h, Provider::Prism, "slow", &[(3.1, 503)]);
+        let note = ev[0].analysis.redelivery.clone().unwrap().schedule.unwrap();
+        assert!(
+            note.contains("came 0.1 s after the previous answer (503): fits"),
+            "{note}"
+        );
+    }
+
+    #[test]
+    fn interleaved_observe_and_stored_still_link() {
+        let mut a = Analyzer::new(AnalysisLimits::default());
+        let mut first = event(Provider::Generic, "body", at(0.0));
+        let mut second = event(Provider::Generic, "body", at(0.5));
+        a.observe(&mut first, &Facts::None);
+        a.observe(&mut second, &Facts::None);
+        let r = second.analysis.redelivery.clone().unwrap();
+        assert_eq!(
+            (r.retry, r.first_id, r.previous_id, r.previous_status),
+            (1, 0, 0, 0)
+        );
+        first.id = 1;
+        first.response.status = 503;
+        second.id = 2;
+        second.response.status = 502;
+        a.stored(&first);
+        a.stored(&second);
+        let mut third = event(Provider::Generic, "body", at(1.0));
+        a.observe(&mut third, &Facts::None);
+        let r = third.analysis.redelivery.unwrap();
+        assert_eq!(
+            (r.retry, r.first_id, r.previous_id, r.previous_status),
+            (2, 1, 2, 502)
+        );
+    }
+
+    #[test]
+    fn the_table_is_bounded() {
+        let mut r = Redeliveries::new(std::time::Duration::from_secs(120));
+        for i in 0..MAX_REDELIVERY_ENTRIES as u64 + 3 {
+            let e = event(Provider::Generic, "b", at(0.0));
+            r.observe(&e, i);
+        }
+        assert_eq!((r.len(), r.dropped()), (MAX_REDELIVERY_ENTRIES, 3));
+        // The oldest went first.
+        let e = event(Provider::Generic, "b", at(1.0));
+        assert!(r.observe(&e, 0).is_none());
+        assert!(r.observe(&e, 10).is_some());
+    }
+}

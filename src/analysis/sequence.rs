@@ -1,0 +1,1236 @@
+//! WMS sessions: where each event sits in its session's sequence (from 0, +1 per event), and the
+//! running summary of a session — counts, missing ranges, SNR, phase, live warnings and how it
+//! ended. Everything here is bounded per session, whatever the sender does.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::fmt;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::lru::U64Map;
+use super::{anomaly, display_id};
+use crate::decode::facts::WmsFacts;
+use crate::event::{Anomaly, SequenceInfo, SequenceStatus};
+
+/// Sequence numbers remembered per session for duplicate/conflict checks; older ones are forgotten
+/// (and counted) first.
+pub const MAX_TRACKED_SEQS: usize = 100_000;
+/// Separate missing ranges remembered per session; the lowest go first.
+pub const MAX_MISSING_RANGES: usize = 10_000;
+/// Numbers listed in one event's `SequenceInfo.missing`; a larger gap is listed up to this many
+/// and told in full by its anomaly.
+pub const MAX_LISTED_MISSING: usize = 1_000;
+/// SNR readings kept per session (the latest).
+pub const SNR_HISTORY: usize = 512;
+/// Distinct measurement ids kept per session.
+pub const MAX_MEASUREMENT_IDS: usize = 16;
+/// Out-of-order marks (late, duplicate, conflict…) kept per session (the latest).
+pub const MAX_MARKS: usize = 256;
+/// Steps of the event trail kept per session (the latest).
+pub const MAX_TRAIL: usize = 64;
+
+/// Inclusive range of sequence numbers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeqRange {
+    pub first: u64,
+    pub last: u64,
+}
+
+impl SeqRange {
+    /// How many numbers the range holds (saturating: `0..=u64::MAX` does not fit a u64).
+    pub fn count(&self) -> u64 {
+        (self.last - self.first).saturating_add(1)
+    }
+}
+
+impl fmt::Display for SeqRange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.first == self.last {
+            write!(f, "{}", self.first)
+        } else {
+            write!(f, "{}-{}", self.first, self.last)
+        }
+    }
+}
+
+/// The numbers below a session's highest that never arrived, as disjoint ranges. Stored as ranges
+/// so that a session first seen at 1,000,000 (or `u64::MAX`) costs one entry, not a million.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "Vec<SeqRange>", into = "Vec<SeqRange>")]
+pub struct MissingRanges {
+    /// first → last, inclusive, disjoint.
+    ranges: BTreeMap<u64, u64>,
+    count: u64,
+}
+
+impl MissingRanges {
+    pub fn is_empty(&self) -> bool {
+        self.ranges.is_empty()
+    }
+
+    /// How many numbers are missing (saturating).
+    pub fn count(&self) -> u64 {
+        self.count
+    }
+
+    /// Ranges in ascending order.
+    pub fn ranges(&self) -> impl DoubleEndedIterator<Item = SeqRange> + '_ {
+        self.ranges
+            .iter()
+            .map(|(&first, &last)| SeqRange { first, last })
+    }
+
+    pub fn range_count(&self) -> usize {
+        self.ranges.len()
+    }
+
+    /// The missing range holding `seq`, if `seq` is missing.
+    pub fn find(&self, seq: u64) -> Option<SeqRange> {
+        let (&first, &last) = self.ranges.range(..=seq).next_back()?;
+        (seq <= last).then_some(SeqRange { first, last })
+    }
+
+    pub fn contains(&self, seq: u64) -> bool {
+        self.find(seq).is_some()
+    }
+
+    fn add(&mut self, range: SeqRange) {
+        self.ranges.insert(range.first, range.last);
+        self.count = self.count.saturating_add(range.count());
+    }
+
+    /// Marks `seq` as arrived; returns the range it was missing from.
+    fn fill(&mut self, seq: u64) -> Option<SeqRange> {
+        let range = self.find(seq)?;
+        self.ranges.remove(&range.first);
+        if range.first < seq {
+            self.ranges.insert(range.first, seq - 1);
+        }
+        if seq < range.last {
+            self.ranges.insert(seq + 1, range.last);
+        }
+        self.count = self.count.saturating_sub(1);
+        Some(range)
+    }
+
+    fn drop_lowest(&mut self) -> Option<SeqRange> {
+        let (first, last) = self.ranges.pop_first()?;
+        let range = SeqRange { first, last };
+        self.count = self.count.saturating_sub(range.count());
+        Some(range)
+    }
+
+    fn clear(&mut self) {
+        self.ranges.clear();
+        self.count = 0;
+    }
+}
+
+impl From<Vec<SeqRange>> for MissingRanges {
+    fn from(list: Vec<SeqRange>) -> Self {
+        let mut missing = MissingRanges::default();
+        for range in list.into_iter().filter(|r| r.first <= r.last) {
+            missing.add(range);
+        }
+        missing
+    }
+}
+
+impl From<MissingRanges> for Vec<SeqRange> {
+    fn from(missing: MissingRanges) -> Self {
+        missing.ranges().collect()
+    }
+}
+
+/// Compact, for tables: `3-4, 9`.
+impl fmt::Display for MissingRanges {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, range) in self.ranges().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "{range}")?;
+        }
+        Ok(())
+    }
+}
+
+/// How many events of a session got each status.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusCounts {
+    pub first: u64,
+    pub in_order: u64,
+    pub gap: u64,
+    pub late: u64,
+    pub duplicate: u64,
+    pub conflict: u64,
+    pub restart: u64,
+}
+
+impl StatusCounts {
+    fn add(&mut self, status: SequenceStatus) {
+        let slot = match status {
+            SequenceStatus::First => &mut self.first,
+            SequenceStatus::InOrder => &mut self.in_order,
+            SequenceStatus::Gap => &mut self.gap,
+            SequenceStatus::Late => &mut self.late,
+            SequenceStatus::Duplicate => &mut self.duplicate,
+            SequenceStatus::Conflict => &mut self.conflict,
+            SequenceStatus::Restart => &mut self.restart,
+        };
+        *slot += 1;
+    }
+
+    /// Events that carried a sequence number.
+    pub fn total(&self) -> u64 {
+        self.first
+            + self.in_order
+            + self.gap
+            + self.late
+            + self.duplicate
+            + self.conflict
+            + self.restart
+    }
+}
+
+/// Where a running session is, from the documented event order.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SessionPhase {
+    /// `WMS_LOADED`, `CONFIGURATION_LOADED`.
+    #[default]
+    Loading,
+    /// Camera permission and start.
+    Camera,
+    /// Measurement started or created, intermediate results flowing.
+    Measuring,
+    /// `SCAN_COMPLETED`: waiting for the final results.
+    WaitingForResults,
+    /// `REDIRECTING_TO_CALLBACK`.
+    Redirecting,
+}
+
+impl SessionPhase {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SessionPhase::Loading => "loading",
+            SessionPhase::Camera => "camera",
+            SessionPhase::Measuring => "measuring",
+            SessionPhase::WaitingForResults => "waiting for results",
+            SessionPhase::Redirecting => "redirecting",
+        }
+    }
+}
+
+/// Why a session is over.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SessionEnd {
+    /// `RESULTS_RECEIVED`: the one good ending.
+    ResultsReceived,
+    /// `MEASUREMENT_CANCELED`.
+    Cancelled,
+    ConstraintViolation,
+    LowSnr,
+    /// `CAMERA_PERMISSION_DENIED`.
+    CameraDenied,
+    PageUnloaded,
+    /// `WEBSOCKET_RECONNECTION_FAILED`.
+    WebsocketFailed,
+    ApiError,
+    /// `GENERAL_ERROR` (e.g. `CAMERA_START_ERROR`).
+    GeneralError,
+    /// `REDIRECTING_TO_CALLBACK` with no earlier ending.
+    Redirected,
+}
+
+impl SessionEnd {
+    /// Short word for tables.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SessionEnd::ResultsReceived => "results",
+            SessionEnd::Cancelled => "cancelled",
+            SessionEnd::ConstraintViolation => "constraint",
+            SessionEnd::LowSnr => "low SNR",
+            SessionEnd::CameraDenied => "camera denied",
+            SessionEnd::PageUnloaded => "page unloaded",
+            SessionEnd::WebsocketFailed => "websocket failed",
+            SessionEnd::ApiError => "API error",
+            SessionEnd::GeneralError => "error",
+            SessionEnd::Redirected => "redirected",
+        }
+    }
+
+    pub fn is_success(self) -> bool {
+        self == SessionEnd::ResultsReceived
+    }
+
+    fn from_event(event: &str) -> Option<SessionEnd> {
+        Some(match event {
+            "RESULTS_RECEIVED" => SessionEnd::ResultsReceived,
+            "MEASUREMENT_CANCELED" => SessionEnd::Cancelled,
+            "CONSTRAINT_VIOLATION" => SessionEnd::ConstraintViolation,
+            "LOW_SNR" => SessionEnd::LowSnr,
+            "CAMERA_PERMISSION_DENIED" => SessionEnd::CameraDenied,
+            "PAGE_UNLOADED" => SessionEnd::PageUnloaded,
+            "WEBSOCKET_RECONNECTION_FAILED" => SessionEnd::WebsocketFailed,
+            "API_ERROR" => SessionEnd::ApiError,
+            "GENERAL_ERROR" => SessionEnd::GeneralError,
+            "REDIRECTING_TO_CALLBACK" => SessionEnd::Redirected,
+            _ => return None,
+        })
+    }
+}
+
+/// The event that ended a session.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SessionEnding {
+    pub reason: SessionEnd,
+    pub seq: Option<u64>,
+    pub at: DateTime<Utc>,
+    /// `payload.details` or the API error code, when given.
+    pub detail: Option<String>,
+}
+
+/// What a person watching a running session wants to see at a glance.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionWarnings {
+    /// The latest `PAGE_VISIBILITY_CHANGE` said `HIDDEN`.
+    pub page_hidden: bool,
+    /// `WEBSOCKET_DISCONNECTED` (or a failed reconnection) with no `WEBSOCKET_RECONNECTED` since.
+    pub websocket_down: bool,
+    /// The last readings each lower than the one before (see [`SnrSeries::is_falling`]).
+    pub snr_falling: bool,
+}
+
+impl SessionWarnings {
+    pub fn any(&self) -> bool {
+        self.page_hidden || self.websocket_down || self.snr_falling
+    }
+}
+
+/// The SNR of `INTERMEDIATE_RESULTS`, in arrival order, the latest [`SNR_HISTORY`] kept.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SnrSeries {
+    pub values: VecDeque<f64>,
+    /// Readings seen, including those no longer kept.
+    pub count: u64,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+}
+
+impl SnrSeries {
+    /// Drops in a row that make the SNR "falling": three, so one noisy reading is not enough.
+    pub const FALLING_STEPS: usize = 3;
+
+    fn push(&mut self, snr: f64) {
+        if !snr.is_finite() {
+            return;
+        }
+        if self.values.len() == SNR_HISTORY {
+            self.values.pop_front();
+        }
+        self.values.push_back(snr);
+        self.count += 1;
+        self.min = Some(self.min.map_or(snr, |m| m.min(snr)));
+        self.max = Some(self.max.map_or(snr, |m| m.max(snr)));
+    }
+
+    pub fn last(&self) -> Option<f64> {
+        self.values.back().copied()
+    }
+
+    /// Whether each of the last [`Self::FALLING_STEPS`] readings was lower than the one before.
+    pub fn is_falling(&self) -> bool {
+        let n = self.values.len();
+        n > Self::FALLING_STEPS
+            && (n - Self::FALLING_STEPS..n).all(|i| self.values[i] < self.values[i - 1])
+    }
+}
+
+/// A sequence number that did not arrive in order, for drawing the sequence bar.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeqMark {
+    pub seq: u64,
+    pub status: SequenceStatus,
+}
+
+/// A run of one event name in arrival order: `INTERMEDIATE_RESULTS ×39`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TrailStep {
+    pub event: String,
+    pub count: u32,
+    pub first_at: DateTime<Utc>,
+    pub last_at: DateTime<Utc>,
+}
+
+/// Everything known about one WMS session.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SessionSummary {
+    /// The `sessionId` (ids over 256 characters are shortened for display).
+    pub session_id: String,
+    /// Events of this session, with or without a usable sequence number.
+    pub events: u64,
+    pub counts: StatusCounts,
+    /// Highest sequence number since the last restart.
+    pub highest: Option<u64>,
+    pub missing: MissingRanges,
+    /// Sequence numbers (and missing ranges) no longer remembered, to keep memory bounded.
+    pub forgotten: u64,
+    pub first_seen: DateTime<Utc>,
+    pub last_seen: DateTime<Utc>,
+    /// Name of the latest event in sequence order (arrival order for events without a number).
+    pub last_event: Option<String>,
+    /// Distinct `measurementId`s, the first [`MAX_MEASUREMENT_IDS`].
+    pub measurement_ids: Vec<String>,
+    pub snr: SnrSeries,
+    pub phase: SessionPhase,
+    /// Set by the first ending event in sequence order; none while the session runs.
+    pub ended: Option<SessionEnding>,
+    pub warnings: SessionWarnings,
+    /// Latest out-of-order numbers (gap ends, late fills, duplicates, conflicts, restarts).
+    pub marks: VecDeque<SeqMark>,
+    /// Event names in arrival order, repeated names folded, the latest [`MAX_TRAIL`] runs.
+    pub trail: VecDeque<TrailStep>,
+    /// Trail runs no longer kept.
+    pub trail_dropped: u64,
+    /// Events whose timestamp went backwards in sequence order.
+    pub timestamps_backwards: u64,
+}
+
+impl SessionSummary {
+    fn new(session_id: &str, at: DateTime<Utc>) -> SessionSummary {
+        SessionSummary {
+            session_id: display_id(session_id),
+            events: 0,
+            counts: StatusCounts::default(),
+            highest: None,
+            missing: MissingRanges::default(),
+            forgotten: 0,
+            first_seen: at,
+            last_seen: at,
+            last_event: None,
+            measurement_ids: Vec::new(),
+            snr: SnrSeries::default(),
+            phase: SessionPhase::default(),
+            ended: None,
+            warnings: SessionWarnings::default(),
+            marks: VecDeque::new(),
+            trail: VecDeque::new(),
+            trail_dropped: 0,
+            timestamps_backwards: 0,
+        }
+    }
+
+    pub fn is_finished(&self) -> bool {
+        self.ended.is_some()
+    }
+
+    /// How long since the last event, for "no event for N s" — none once the session ended.
+    pub fn idle_for(&self, now: DateTime<Utc>) -> Option<Duration> {
+        if self.is_finished() {
+            return None;
+        }
+        Some((now - self.last_seen).to_std().unwrap_or(Duration::ZERO))
+    }
+
+    pub fn duplicates(&self) -> u64 {
+        self.counts.duplicate
+    }
+
+    pub fn late_fills(&self) -> u64 {
+        self.counts.late
+    }
+
+    /// Wall time from the first to the last event.
+    pub fn span(&self) -> Duration {
+        (self.last_seen - self.first_seen)
+            .to_std()
+            .unwrap_or(Duration::ZERO)
+    }
+}
+
+/// What is remembered of a sequence number already seen.
+#[derive(Clone, Copy)]
+struct Seen {
+    body: u64,
+    timestamp: Option<i64>,
+}
+
+/// A session's summary plus the bookkeeping that only the analysis needs.
+pub(crate) struct SessionState {
+    pub(crate) summary: SessionSummary,
+    seen: U64Map<Seen>,
+    /// Numbers in `seen`, oldest first, so the oldest can be forgotten in O(1).
+    seen_order: VecDeque<u64>,
+    /// Sequence numbers of the events that last set these fields: an event older in sequence
+    /// order (a late one) must not overwrite what a newer one said.
+    last_event_seq: Option<u64>,
+    visibility_seq: Option<u64>,
+    websocket_seq: Option<u64>,
+}
+
+/// Whether an event numbered `seq` is at least as new as the one numbered `mark`. Events without
+/// a number count as newest: arrival order is all there is for them.
+fn at_or_after(mark: Option<u64>, seq: Option<u64>) -> bool {
+    match (mark, seq) {
+        (Some(mark), Some(seq)) => seq >= mark,
+        _ => true,
+    }
+}
+
+impl SessionState {
+    pub(crate) fn new(session_id: &str, at: DateTime<Utc>) -> SessionState {
+        SessionState {
+            summary: SessionSummary::new(session_id, at),
+            seen: U64Map::default(),
+            seen_order: VecDeque::new(),
+            last_event_seq: None,
+            visibility_seq: None,
+            websocket_seq: None,
+        }
+    }
+
+    /// Takes one event of this session: returns where it sits in the sequence (when it has a
+    /// number) and appends what looks wrong to `anomalies`. `redelivery` says the same body came
+    /// recently (what tells a repeat when there is no number to compare).
+    pub(crate) fn observe(
+        &mut self,
+        facts: &WmsFacts,
+        body_hash: u64,
+        at: DateTime<Utc>,
+        redelivery: bool,
+        anomalies: &mut Vec<Anomaly>,
+    ) -> Option<SequenceInfo> {
+        let summary = &mut self.summary;
+        summary.events += 1;
+        if at > summary.last_seen {
+            summary.last_seen = at;
+        }
+        if at < summary.first_seen {
+            summary.first_seen = at;
+        }
+        let info = facts.sequence.map(|seq| {
+            let (status, missing) = self.place(seq, body_hash, facts.timestamp, anomalies);
+            SequenceInfo {
+                session_id: facts.session_id.clone(),
+                seq,
+                status,
+                missing,
+            }
+        });
+        // A redelivered event says nothing new: counting its SNR or trail again would lie.
+        let repeat = match &info {
+            Some(info) => info.status == SequenceStatus::Duplicate,
+            None => redelivery,
+        };
+        if !repeat {
+            self.follow(facts, at);
+        }
+        info
+    }
+
+    /// Sequence status of `seq`; updates highest, missing ranges and remembered bodies.
+    fn place(
+        &mut self,
+        seq: u64,
+        body: u64,
+        timestamp: Option<i64>,
+        anomalies: &mut Vec<Anomaly>,
+    ) -> (SequenceStatus, Vec<u64>) {
+        let seen = Seen { body, timestamp };
+        let mut missing = Vec::new();
+        let status = match self.summary.highest {
+            None => {
+                self.summary.highest = Some(seq);
+                self.remember(seq, seen);
+                if seq == 0 {
+                    SequenceStatus::First
+                } else {
+                    let gap = SeqRange {
+                        first: 0,
+                        last: seq - 1,
+                    };
+                    missing = self.add_missing(gap);
+                    anomalies.push(anomaly(
+                        "sequence_gap",
+                        format!(
+                            "The session was first seen at sequence {seq}, so {gap} ({} events) \
+                             are missing; hookscope may have started late, after the session began.",
+                            gap.count()
+                        ),
+                    ));
+                    SequenceStatus::Gap
+                }
+            }
+            Some(highest) if seq > highest => {
+                self.summary.highest = Some(seq);
+                let before = self.seen.get(&highest).copied();
+                self.remember(seq, seen);
+                self.check_time(
+                    seq,
+                    timestamp,
+                    before.map(|s| (highest, s)),
+                    None,
+                    anomalies,
+                );
+                if seq == highest + 1 {
+                    SequenceStatus::InOrder
+                } else {
+                    let gap = SeqRange {
+                        first: highest + 1,
+                        last: seq - 1,
+                    };
+                    missing = self.add_missing(gap);
+                    anomalies.push(anomaly(
+                        "sequence_gap",
+                        format!(
+                            "The sequence jumped from {highest} to {seq}: {gap} missing ({} events).",
+                            gap.count()
+                        ),
+                    ));
+                    SequenceStatus::Gap
+                }
+            }
+            Some(highest) => {
+                if let Some(range) = self.summary.missing.fill(seq) {
+                    let before = range
+                        .first
+                        .checked_sub(1)
+                        .and_then(|n| self.seen.get(&n).map(|s| (n, *s)));
+                    let after = range
+                        .last
+                        .checked_add(1)
+                        .and_then(|n| self.seen.get(&n).map(|s| (n, *s)));
+                    self.remember(seq, seen);
+                    self.check_time(seq, timestamp, before, after, anomalies);
+                    anomalies.push(anomaly(
+                        "sequence_late",
+                        format!(
+                            "Sequence {seq} arrived late, after {highest}: it fills a gap ({} still missing).",
+                            self.summary.missing.count()
+                        ),
+                    ));
+                    SequenceStatus::Late
+                } else {
+                    match self.seen.get(&seq).copied() {
+                        Some(prev) if prev.body == body => {
+                            anomalies.push(anomaly(
+                                "sequence_duplicate",
+                                format!(
+                                    "Sequence {seq} came again with the same body: a redelivery."
+                                ),
+                            ));
+                            SequenceStatus::Duplicate
+                        }
+                        _ if seq == 0 && highest > 0 => {
+                            self.restart();
+                            self.summary.highest = Some(0);
+                            self.remember(0, seen);
+                            anomalies.push(anomaly(
+                                "sequence_restart",
+                                format!(
+                                    "The sequence started again at 0 after reaching {highest}: \
+                                     the session began again under the same id."
+                                ),
+                            ));
+                            SequenceStatus::Restart
+                        }
+                        Some(_) => {
+                            let before = seq
+                                .checked_sub(1)
+                                .and_then(|n| self.seen.get(&n).map(|s| (n, *s)));
+                            let after = seq
+                                .checked_add(1)
+                                .and_then(|n| self.seen.get(&n).map(|s| (n, *s)));
+                            self.check_time(seq, timestamp, before, after, anomalies);
+                            anomalies.push(anomaly(
+                                "sequence_conflict",
+                                format!(
+                                    "Sequence {seq} came again with a different body: two events \
+                                     share one number."
+                                ),
+                            ));
+                            SequenceStatus::Conflict
+                        }
+                        None => {
+                            // Below the highest, not missing, not remembered: it arrived once and
+                            // was forgotten to bound memory, so this can only be a repeat.
+                            anomalies.push(anomaly(
+                                "sequence_untracked",
+                                format!(
+                                    "Sequence {seq} came again, but it is too old to compare \
+                                     bodies (only the latest {MAX_TRACKED_SEQS} numbers are \
+                                     remembered); counted as a duplicate."
+                                ),
+                            ));
+                            SequenceStatus::Duplicate
+                        }
+                    }
+                }
+            }
+        };
+        self.summary.counts.add(status);
+        if !matches!(status, SequenceStatus::First | SequenceStatus::InOrder) {
+            if self.summary.marks.len() == MAX_MARKS {
+                self.summary.marks.pop_front();
+            }
+            self.summary.marks.push_back(SeqMark { seq, status });
+        }
+        (status, missing)
+    }
+
+    /// Adds a gap, forgetting the lowest ranges when there are too many; returns the numbers to
+    /// list on the event.
+    fn add_missing(&mut self, gap: SeqRange) -> Vec<u64> {
+        self.summary.missing.add(gap);
+        while self.summary.missing.range_count() > MAX_MISSING_RANGES {
+            if let Some(dropped) = self.summary.missing.drop_lowest() {
+                self.summary.forgotten = self.summary.forgotten.saturating_add(dropped.count());
+            }
+        }
+        (gap.first..=gap.last).take(MAX_LISTED_MISSING).collect()
+    }
+
+    fn remember(&mut self, seq: u64, seen: Seen) {
+        if self.seen.insert(seq, seen).is_none() {
+            self.seen_order.push_back(seq);
+            if self.seen_order.len() > MAX_TRACKED_SEQS
+                && let Some(old) = self.seen_order.pop_front()
+            {
+                self.seen.remove(&old);
+                self.summary.forgotten = self.summary.forgotten.saturating_add(1);
+            }
+        }
+    }
+
+    /// Timestamps must not go backwards in sequence order: `seq` is compared with the nearest
+    /// remembered numbers below and above it, whatever order they arrived in.
+    fn check_time(
+        &mut self,
+        seq: u64,
+        timestamp: Option<i64>,
+        before: Option<(u64, Seen)>,
+        after: Option<(u64, Seen)>,
+        anomalies: &mut Vec<Anomaly>,
+    ) {
+        let Some(ts) = timestamp else { return };
+        let message = if let Some((n, t)) = before.and_then(|(n, s)| Some((n, s.timestamp?)))
+            && ts < t
+        {
+            format!("Sequence {seq} has timestamp {ts}, earlier than sequence {n}'s {t}.")
+        } else if let Some((n, t)) = after.and_then(|(n, s)| Some((n, s.timestamp?)))
+            && ts > t
+        {
+            format!("Sequence {seq} has timestamp {ts}, later than sequence {n}'s {t}.")
+        } else {
+            return;
+        };
+        self.summary.timestamps_backwards += 1;
+        anomalies.push(anomaly("timestamp_backwards", message));
+    }
+
+    /// A new run under the same session id: the sequence and the run's state start over; the
+    /// counts, trail and measurement ids keep the history.
+    fn restart(&mut self) {
+        self.seen.clear();
+        self.seen_order.clear();
+        let s = &mut self.summary;
+        s.missing.clear();
+        s.highest = None;
+        s.marks.clear();
+        s.snr = SnrSeries::default();
+        s.phase = SessionPhase::default();
+        s.ended = None;
+        s.warnings = SessionWarnings::default();
+        self.last_event_seq = None;
+        self.visibility_seq = None;
+        self.websocket_seq = None;
+    }
+
+    /// Phase, ending, warnings, SNR, measurement ids and trail from the event's name and payload.
+    fn follow(&mut self, facts: &WmsFacts, at: DateTime<Utc>) {
+        let seq = facts.sequence;
+        let s = &mut self.summary;
+        let event = facts.event.as_str();
+
+        if at_or_after(self.last_event_seq, seq) {
+            self.last_event_seq = seq;
+            if s.last_event.as_deref() != Some(event) {
+                s.last_event = Some(event.to_owned());
+            }
+        }
+        if let Some(id) = &facts.measurement_id
+            && !id.is_empty()
+            && s.measurement_ids.len() < MAX_MEASUREMENT_IDS
+            && !s.measurement_ids.iter().any(|m| m == id)
+        {
+            s.measurement_ids.push(id.clone());
+        }
+
+        let phase = match event {
+            "WMS_LOADED" | "CONFIGURATION_LOADED" => Some(SessionPhase::Loading),
+            "CAMERA_PERMISSION_GRANTED" | "CAMERA_PERMISSION_DENIED" | "CAMERA_STARTED" => {
+                Some(SessionPhase::Camera)
+            }
+            "MEASUREMENT_STARTED" | "MEASUREMENT_CREATED" | "INTERMEDIATE_RESULTS" => {
+                Some(SessionPhase::Measuring)
+            }
+            "SCAN_COMPLETED" | "RESULTS_RECEIVED" => Some(SessionPhase::WaitingForResults),
+            "REDIRECTING_TO_CALLBACK" => Some(SessionPhase::Redirecting),
+            _ => None,
+        };
+        // Phases only move forward, so a late event cannot send a session back.
+        if let Some(phase) = phase {
+            s.phase = s.phase.max(phase);
+        }
+
+        if let Some(reason) = SessionEnd::from_event(event) {
+            let earlier = match &s.ended {
+                None => true,
+                Some(end) => match (seq, end.seq) {
+                    (Some(new), Some(old)) => new < old,
+                    _ => false,
+                },
+            };
+            // The first ending in sequence order is the cause; what follows (a cancellation after
+            // a constraint violation, the redirect, the page closing) is its consequence.
+            if earlier {
+                s.ended = Some(SessionEnding {
+                    reason,
+                    seq,
+                    at,
+                    detail: facts.details.clone(),
+                });
+            }
+        }
+
+        match event {
+            "PAGE_VISIBILITY_CHANGE" if at_or_after(self.visibility_seq, seq) => {
+                self.visibility_seq = seq;
+                s.warnings.page_hidden = facts
+                    .visibility
+                    .as_deref()
+                    .is_some_and(|v| v.eq_ignore_ascii_case("HIDDEN"));
+            }
+            "WEBSOCKET_DISCONNECTED"
+            | "WEBSOCKET_RECONNECTED"
+            | "WEBSOCKET_RECONNECTION_FAILED"
+                if at_or_after(self.websocket_seq, seq) =>
+            {
+                self.websocket_seq = seq;
+                s.warnings.websocket_down = event != "WEBSOCKET_RECONNECTED";
+            }
+            "INTERMEDIATE_RESULTS" => {
+                if let Some(snr) = facts.snr {
+                    s.snr.push(snr);
+                    s.warnings.snr_falling = s.snr.is_falling();
+                }
+            }
+            _ => {}
+        }
+
+        match s.trail.back_mut() {
+            Some(step) if step.event == event => {
+                step.count = step.count.saturating_add(1);
+                step.last_at = at;
+            }
+            _ => {
+                if s.trail.len() == MAX_TRAIL {
+                    s.trail.pop_front();
+                    s.trail_dropped += 1;
+                }
+                s.trail.push_back(TrailStep {
+                    event: event.to_owned(),
+                    count: 1,
+                    first_at: at,
+                    last_at: at,
+                });
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::testkit::{Harness, at, codes, wms};
+    use SequenceStatus::*;
+
+    #[test]
+    fn the_documented_example_orders() {
+        let mut h = Harness::new();
+        let mut statuses = Vec::new();
+        let mut missing = Vec::new();
+        for (i, n) in [0, 1, 2, 5, 3, 5, 4].into_iter().enumerate() {
+            let e = h.wms(wms("s", n, "INTERMEDIATE_RESULTS"), i as f64);
+            let info = e.analysis.sequence.unwrap();
+            assert_eq!((info.session_id.as_str(), info.seq), ("s", n));
+            statuses.push(info.status);
+            missing.push(info.missing);
+        }
+        assert_eq!(
+            statuses,
+            [First, InOrder, InOrder, Gap, Late, Duplicate, Late]
+        );
+        assert_eq!(missing[3], [3, 4]);
+        assert!(
+            missing
+                .iter()
+                .enumerate()
+                .all(|(i, m)| i == 3 || m.is_empty())
+        );
+        let s = h.analyzer.session("s").unwrap();
+        assert_eq!(s.highest, Some(5));
+        assert!(s.missing.is_empty());
+        assert_eq!((s.duplicates(), s.late_fills(), s.counts.gap), (1, 2, 1));
+        assert_eq!(s.counts.total(), 7);
+        assert_eq!(
+            s.marks
+                .iter()
+                .map(|m| (m.seq, m.status))
+                .collect::<Vec<_>>(),
+            [(5, Gap), (3, Late), (5, Duplicate), (4, Late)]
+        );
+    }
+
+    #[test]
+    fn each_status_has_its_anomaly() {
+        let mut h = Harness::new();
+        assert!(codes(&h.wms(wms("s", 0, "WMS_LOADED"), 0.0)).is_empty());
+        assert!(codes(&h.wms(wms("s", 1, "CONFIGURATION_LOADED"), 1.0)).is_empty());
+        let gap = h.wms(wms("s", 4, "CAMERA_STARTED"), 2.0);
+        assert_eq!(codes(&gap), ["sequence_gap"]);
+        assert!(gap.analysis.anomalies[0].message.contains("2-3 missing"));
+        assert_eq!(codes(&h.wms(wms("s", 2, "X"), 3.0)), ["sequence_late"]);
+        assert_eq!(codes(&h.wms(wms("s", 2, "X"), 4.0)), ["sequence_duplicate"]);
+        let conflict = h.wms(wms("s", 2, "Y"), 5.0);
+        assert_eq!(
+            conflict.analysis.sequence.as_ref().unwrap().status,
+            Conflict
+        );
+        assert_eq!(codes(&conflict), ["sequence_conflict"]);
+        let restart = h.wms(wms("s", 0, "WMS_LOADED_AGAIN"), 6.0);
+        assert_eq!(restart.analysis.sequence.as_ref().unwrap().status, Restart);
+        assert_eq!(codes(&restart), ["sequence_restart"]);
+    }
+
+    #[test]
+    fn a_session_first_seen_above_zero_may_have_started_before_hookscope() {
+        let mut h = Harness::new();
+        let e = h.wms(wms("s", 3, "INTERMEDIATE_RESULTS"), 0.0);
+        let info = e.analysis.sequence.unwrap();
+        assert_eq!((info.status, info.missing), (Gap, vec![0, 1, 2]));
+        assert!(e.analysis.anomalies[0].message.contains("started late"));
+        assert_eq!(h.analyzer.session("s").unwrap().missing.to_string(), "0-2");
+        // The numbers then arriving are late fills, 0 included (not a restart).
+        assert_eq!(h.seqs("s", &[0, 2, 1, 4]), [Late, Late, Late, InOrder]);
+    }
+
+    #[test]
+    fn restart_starts_the_sequence_and_the_run_over() {
+        let mut h = Harness::new();
+        h.seqs("s", &[0, 1, 2, 5]);
+        h.wms(wms("s", 6, "CONSTRAINT_VIOLATION"), 9.0);
+        let mut zero = wms("s", 0, "WMS_LOADED");
+        zero.timestamp = Some(1_700_000_000);
+        assert_eq!(h.wms(zero, 10.0).analysis.sequence.unwrap().status, Restart);
+        let s = h.analyzer.session("s").unwrap();
+        assert_eq!((s.highest, s.missing.count()), (Some(0), 0));
+        assert_eq!(s.ended, None);
+        assert_eq!(s.phase, SessionPhase::Loading);
+        assert_eq!(s.counts.restart, 1);
+        let mut one = wms("s", 1, "CONFIGURATION_LOADED");
+        one.timestamp = Some(1_700_000_001);
+        assert_eq!(h.wms(one, 11.0).analysis.sequence.unwrap().status, InOrder);
+        // Zero again with the same body is a redelivery, not a restart.
+        let mut zero = wms("s", 0, "WMS_LOADED");
+        zero.timestamp = Some(1_700_000_000);
+        assert_eq!(
+            h.wms(zero, 12.0).analysis.sequence.unwrap().status,
+            Duplicate
+        );
+        // Zero again with nothing higher yet is a conflict.
+        let mut h = Harness::new();
+        h.seqs("t", &[0]);
+        assert_eq!(
+            h.wms(wms("t", 0, "OTHER"), 1.0)
+                .analysis
+                .sequence
+                .unwrap()
+                .status,
+            Conflict
+        );
+    }
+
+    #[test]
+    fn huge_numbers_do_not_panic_and_stay_compact() {
+        let mut h = Harness::new();
+        let e = h.wms(wms("s", u64::MAX, "INTERMEDIATE_RESULTS"), 0.0);
+        let info = e.analysis.sequence.unwrap();
+        assert_eq!(info.status, Gap);
+        assert_eq!(info.missing.len(), MAX_LISTED_MISSING);
+        assert_eq!(info.missing[..3], [0, 1, 2]);
+        let s = h.analyzer.session("s").unwrap();
+        assert_eq!(s.missing.count(), u64::MAX);
+        assert_eq!(s.missing.to_string(), format!("0-{}", u64::MAX - 1));
+        assert_eq!(h.seqs("s", &[u64::MAX, 0]), [Duplicate, Late]);
+        assert_eq!(
+            h.wms(wms("s", 0, "Y"), 9.0)
+                .analysis
+                .sequence
+                .unwrap()
+                .status,
+            Restart
+        );
+        assert_eq!(h.seqs("s", &[u64::MAX - 1, 1]), [Gap, Late]);
+        assert_eq!(
+            h.analyzer.session("s").unwrap().missing.count(),
+            u64::MAX - 3
+        );
+        // Empty ids are followed like any other.
+        assert_eq!(h.seqs("", &[0, 1]), [First, InOrder]);
+    }
+
+    #[test]
+    fn timestamps_are_judged_in_sequence_order() {
+        let mut h = Harness::new();
+        let stamped = |n: u64, ts: i64| {
+            let mut f = wms("s", n, "INTERMEDIATE_RESULTS");
+            f.timestamp = Some(ts);
+            f
+        };
+        // Arrival 0, 2, 1 with times 100, 102, 101: out of order on the wire, fine in sequence.
+        for (i, (n, ts)) in [(0, 100), (2, 102), (1, 101)].into_iter().enumerate() {
+            let e = h.wms(stamped(n, ts), i as f64);
+            assert!(!codes(&e).contains(&"timestamp_backwards"), "{n}");
+        }
+        // A higher number with an earlier time than a lower one's.
+        let e = h.wms(stamped(3, 99), 3.0);
+        assert!(codes(&e).contains(&"timestamp_backwards"));
+        assert!(
+            e.analysis.anomalies[0]
+                .message
+                .contains("earlier than sequence 2")
+        );
+        // A late fill later than the number after it.
+        h.wms(stamped(6, 106), 4.0);
+        let e = h.wms(stamped(5, 200), 5.0);
+        assert_eq!(codes(&e), ["timestamp_backwards", "sequence_late"]);
+        assert!(
+            e.analysis.anomalies[0]
+                .message
+                .contains("later than sequence 6")
+        );
+        assert_eq!(h.analyzer.session("s").unwrap().timestamps_backwards, 2);
+    }
+
+    #[test]
+    fn summary_counts_ranges_times_and_last_event() {
+        let mut h = Harness::new();
+        h.seqs("s", &[0, 1, 2, 5, 6, 7, 8, 10]);
+        let s = h.analyzer.session("s").unwrap();
+        assert_eq!(s.missing.to_string(), "3-4, 9");
+        assert_eq!(s.missing.count(), 3);
+        assert_eq!(
+            s.missing.ranges().collect::<Vec<_>>(),
+            [
+                SeqRange { first: 3, last: 4 },
+                SeqRange { first: 9, last: 9 }
+            ]
+        );
+        assert_eq!((s.events, s.highest, s.counts.gap), (8, Some(10), 2));
+        assert_eq!((s.first_seen, s.last_seen), (at(0.0), at(7.0)));
+        let mut m = wms("s", 11, "MEASUREMENT_CREATED");
+        m.measurement_id = Some("m-1".into());
+        h.wms(m.clone(), 8.0);
+        m.sequence = Some(12);
+        m.event = "SCAN_COMPLETED".into();
+        h.wms(m, 9.0);
+        // A late event does not become the last event.
+        h.wms(wms("s", 9, "INTERMEDIATE_RESULTS"), 10.0);
+        let s = h.analyzer.session("s").unwrap();
+        assert_eq!(s.last_event.as_deref(), Some("SCAN_COMPLETED"));
+        assert_eq!(s.measurement_ids, ["m-1"]);
+        assert_eq!(s.missing.to_string(), "3-4");
+        assert_eq!(s.trail.back().unwrap().event, "INTERMEDIATE_RESULTS");
+        assert_eq!(s.trail[0].count, 8);
+        assert_eq!(s.span(), std::time::Duration::from_secs(10));
+        let json = serde_json::to_string(s).unwrap();
+        assert!(
+            json.contains(r#""missing":[{"first":3,"last":4}]"#),
+            "{json}"
+        );
+        assert_eq!(&serde_json::from_str::<SessionSummary>(&json).unwrap(), s);
+    }
+
+    #[test]
+    fn snr_series_is_bounded_and_falling_is_noticed() {
+        let mut h = Harness::new();
+        for (i, snr) in [100.0, 90.0, 95.0, 80.0, 70.0].into_iter().enumerate() {
+            let mut f = wms("s", i as u64, "INTERMEDIATE_RESULTS");
+            f.snr = Some(snr);
+            h.wms(f, i as f64);
+            let falling = h.analyzer.session("s").unwrap().warnings.snr_falling;
+            assert!(!falling, "after {snr}");
+        }
+        let mut f = wms("s", 5, "INTERMEDIATE_RESULTS");
+        f.snr = Some(60.0);
+        h.wms(f, 5.0);
+        let s = h.analyzer.session("s").unwrap();
+        assert!(s.warnings.snr_falling && s.warnings.any());
+        assert_eq!(
+            (s.snr.min, s.snr.max, s.snr.last()),
+            (Some(60.0), Some(100.0), Some(60.0))
+        );
+        let mut series = SnrSeries::default();
+        for i in 0..600 {
+            series.push(f64::from(i));
+        }
+        series.push(f64::NAN);
+        assert_eq!((series.values.len(), series.count), (SNR_HISTORY, 600));
+        assert_eq!(series.values.front(), Some(&88.0));
+        assert!(!series.is_falling());
+    }
+
+    #[test]
+    fn phases_endings_and_idle_time() {
+        let mut h = Harness::new();
+        let steps = [
+            ("WMS_LOADED", SessionPhase::Loading),
+            ("CAMERA_PERMISSION_GRANTED", SessionPhase::Camera),
+            ("MEASUREMENT_STARTED", SessionPhase::Measuring),
+            ("SCAN_COMPLETED", SessionPhase::WaitingForResults),
+        ];
+        for (i, (name, phase)) in steps.into_iter().enumerate() {
+            h.wms(wms("s", i as u64, name), i as f64);
+            let s = h.analyzer.session("s").unwrap();
+            assert_eq!(s.phase, phase);
+            assert_eq!(s.ended, None);
+        }
+        let s = h.analyzer.session("s").unwrap();
+        assert_eq!(
+            s.idle_for(at(13.0)),
+            Some(std::time::Duration::from_secs(10))
+        );
+        assert_eq!(s.idle_for(at(0.0)), Some(std::time::Duration::ZERO));
+        h.wms(wms("s", 4, "RESULTS_RECEIVED"), 4.0);
+        h.wms(wms("s", 5, "REDIRECTING_TO_CALLBACK"), 5.0);
+        h.wms(wms("s", 6, "PAGE_UNLOADED"), 6.0);
+        let s = h.analyzer.session("s").unwrap();
+        assert_eq!(s.phase, SessionPhase::Redirecting);
+        let end = s.ended.as_ref().unwrap();
+        assert_eq!(
+            (end.reason, end.seq, end.at),
+            (SessionEnd::ResultsReceived, Some(4), at(4.0))
+        );
+        assert!(end.reason.is_success());
+        assert_eq!(s.idle_for(at(60.0)), None);
+    }
+
+    #[test]
+    fn the_first_ending_in_sequence_order_is_the_cause() {
+        let mut h = Harness::new();
+        h.seqs("s", &[0, 1]);
+        h.wms(wms("s", 4, "MEASUREMENT_CANCELED"), 2.0);
+        assert_eq!(
+            h.analyzer
+                .session("s")
+                .unwrap()
+                .ended
+                .as_ref()
+                .unwrap()
+                .reason,
+            SessionEnd::Cancelled
+        );
+        let mut cv = wms("s", 3, "CONSTRAINT_VIOLATION");
+        cv.details = Some("FACE_NOT_CENTERED".into());
+        h.wms(cv, 3.0);
+        h.wms(wms("s", 5, "LOW_SNR"), 4.0);
+        let end = h.analyzer.session("s").unwrap().ended.clone().unwrap();
+        assert_eq!(end.reason, SessionEnd::ConstraintViolation);
+        assert_eq!(end.detail.as_deref(), Some("FACE_NOT_CENTERED"));
+        for (name, reason) in [
+            ("CAMERA_PERMISSION_DENIED", SessionEnd::CameraDenied),
+            ("LOW_SNR", SessionEnd::LowSnr),
+            ("PAGE_UNLOADED", SessionEnd::PageUnloaded),
+            ("WEBSOCKET_RECONNECTION_FAILED", SessionEnd::WebsocketFailed),
+            ("API_ERROR", SessionEnd::ApiError),
+            ("GENERAL_ERROR", SessionEnd::GeneralError),
+            ("REDIRECTING_TO_CALLBACK", SessionEnd::Redirected),
+        ] {
+            let mut h = Harness::new();
+            h.wms(wms(name, 0, name), 0.0);
+            let s = h.analyzer.session(name).unwrap();
+            assert_eq!(s.ended.as_ref().map(|e| e.reason), Some(reason));
+        }
+    }
+
+    #[test]
+    fn live_warnings_follow_the_latest_event_in_sequence_order() {
+        let mut h = Harness::new();
+        let mut hidden = wms("s", 0, "PAGE_VISIBILITY_CHANGE");
+        hidden.visibility = Some("HIDDEN".into());
+        h.wms(hidden, 0.0);
+        assert!(h.analyzer.session("s").unwrap().warnings.page_hidden);
+        let mut visible = wms("s", 1, "PAGE_VISIBILITY_CHANGE");
+        visible.visibility = Some("VISIBLE".into());
+        h.wms(visible, 1.0);
+        assert!(!h.analyzer.session("s").unwrap().warnings.page_hidden);
+
+        h.wms(wms("s", 2, "WEBSOCKET_DISCONNECTED"), 2.0);
+        assert!(h.analyzer.session("s").unwrap().warnings.websocket_down);
+        h.wms(wms("s", 4, "WEBSOCKET_RECONNECTED"), 3.0);
+        assert!(!h.analyzer.session("s").unwrap().warnings.websocket_down);
+        // A disconnection numbered before the reconnection, arriving after it, is old news.
+        h.wms(wms("s", 3, "WEBSOCKET_DISCONNECTED"), 4.0);
+        let s = h.analyzer.session("s").unwrap();
+        assert!(!s.warnings.websocket_down && !s.warnings.any());
+        // A redelivered event changes nothing.
+        h.wms(wms("s", 2, "WEBSOCKET_DISCONNECTED"), 5.0);
+        assert!(!h.analyzer.session("s").unwrap().warnings.websocket_down);
+    }
+
+    #[test]
+    fn events_without_a_number_still_count_once() {
+        let mut h = Harness::new();
+        let mut f = wms("s", 0, "INTERMEDIATE_RESULTS");
+        f.sequence = None;
+        f.snr = Some(80.0);
+        let e = h.wms(f.clone(), 0.0);
+        assert_eq!(e.analysis.sequence, None);
+        h.wms(f, 1.0);
+        let s = h.analyzer.session("s").unwrap();
+        assert_eq!((s.events, s.counts.total(), s.snr.count), (2, 0, 1));
+        assert_eq!(s.last_event.as_deref(), Some("INTERMEDIATE_RESULTS"));
+    }
+
+    #[test]
+    fn per_session_memory_is_bounded() {
+        let mut state = SessionState::new("s", at(0.0));
+        let mut sink = Vec::new();
+        for n in 0..MAX_TRACKED_SEQS as u64 + 10 {
+            state.place(n, n, None, &mut sink);
+        }
+        assert!(sink.is_empty());
+        assert_eq!(state.seen.len(), MAX_TRACKED_SEQS);
+        assert_eq!(state.summary.forgotten, 10);
+        // A forgotten number coming again cannot be compared: a duplicate, told as such.
+        assert_eq!(state.place(3, 999, None, &mut sink).0, Duplicate);
+        assert_eq!(sink[0].code, "sequence_untracked");
+
+        let mut state = SessionState::new("gappy", at(0.0));
+        let mut sink = Vec::new();
+        for i in 0..MAX_MISSING_RANGES as u64 + 5 {
+            state.place(2 * i, 0, None, &mut sink);
+        }
+        assert_eq!(state.summary.missing.range_count(), MAX_MISSING_RANGES);
+        assert_eq!(state.summary.forgotten, 4);
+        assert_eq!(state.summary.missing.ranges().next().unwrap().first, 9);
+        sink.clear();
+        assert_eq!(state.place(1, 0, None, &mut sink).0, Duplicate);
+        assert_eq!(state.place(9, 0, None, &mut sink).0, Late);
+    }
+}

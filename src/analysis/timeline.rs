@@ -1,0 +1,683 @@
+//! Prism timelines: one per scan id (a lane for each pipeline job) and one per video id (a single
+//! lane), with start, end, duration, final state and error per lane, and the anomalies of a job's
+//! life: an end without a start, a start after the end, repeated or contradicting endings, and
+//! asset jobs running before the scan's capture data was valid.
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{anomaly, display_id};
+use crate::decode::facts::{JobError, JobPhase, PrismFacts, PrismJob, VideoFacts};
+use crate::event::Anomaly;
+
+/// Anomalies kept per timeline for its view (the latest); every one stays on its event.
+pub const MAX_TIMELINE_ANOMALIES: usize = 32;
+
+/// What a timeline follows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TimelineKind {
+    /// A Prism scan (`payload.scanId`): capture data, asset and Hosted API jobs.
+    Scan,
+    /// A Prism video generation (`data.id`).
+    Video,
+}
+
+impl TimelineKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TimelineKind::Scan => "scan",
+            TimelineKind::Video => "video",
+        }
+    }
+}
+
+/// Where a lane's job stands.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LaneOutcome {
+    /// No event of this job yet.
+    #[default]
+    NotSeen,
+    /// Started (or, for a video, seen) and not ended.
+    Running,
+    Succeeded,
+    Failed,
+}
+
+impl LaneOutcome {
+    pub fn is_terminal(self) -> bool {
+        matches!(self, LaneOutcome::Succeeded | LaneOutcome::Failed)
+    }
+}
+
+/// `error` / `notificationError` of the event that gave a lane its error.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LaneError {
+    pub id: Option<i64>,
+    pub code: Option<String>,
+    pub message: Option<String>,
+}
+
+impl From<&JobError> for LaneError {
+    fn from(e: &JobError) -> Self {
+        LaneError {
+            id: e.id,
+            code: e.code.clone(),
+            message: e.message.clone(),
+        }
+    }
+}
+
+/// One job of a scan, or a video generation.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Lane {
+    /// The event-type prefix: `capture_data.validation`, `body.creation`…, or `video`.
+    pub job: String,
+    /// The `.started` event; for a video, its first event (videos send no start).
+    pub started_at: Option<DateTime<Utc>>,
+    /// The first `.succeeded` / `.failed` (video: `completed` / `failed`) event.
+    pub ended_at: Option<DateTime<Utc>>,
+    pub outcome: LaneOutcome,
+    /// The latest `state` (video: `status`) while running; the final one once ended.
+    pub state: Option<String>,
+    pub error: Option<LaneError>,
+    /// Events of this job, redeliveries included.
+    pub events: u32,
+    /// The job's first event came before the scan's capture data was valid (asset jobs only).
+    pub before_capture_valid: bool,
+}
+
+impl Lane {
+    fn new(job: &str) -> Lane {
+        Lane {
+            job: job.to_owned(),
+            started_at: None,
+            ended_at: None,
+            outcome: LaneOutcome::NotSeen,
+            state: None,
+            error: None,
+            events: 0,
+            before_capture_valid: false,
+        }
+    }
+
+    /// From start to end, when both are known and in that order.
+    pub fn duration(&self) -> Option<Duration> {
+        (self.ended_at? - self.started_at?).to_std().ok()
+    }
+
+    /// The job this lane follows.
+    pub fn prism_job(&self) -> Option<PrismJob> {
+        PrismJob::SCAN_JOBS
+            .into_iter()
+            .chain([PrismJob::Video])
+            .find(|j| j.as_str() == self.job)
+    }
+}
+
+/// The summary of one scan or video.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Timeline {
+    pub kind: TimelineKind,
+    /// The scan or video id (ids over 256 characters are shortened for display).
+    pub id: String,
+    pub first_seen: DateTime<Utc>,
+    pub last_seen: DateTime<Utc>,
+    pub events: u64,
+    /// Scans: one lane per `PrismJob::SCAN_JOBS`, in that order. Videos: one `video` lane.
+    pub lanes: Vec<Lane>,
+    /// When `capture_data.validation.succeeded` or the `SCAN_CAPTURE_DATA_VALID` state was seen.
+    pub capture_valid_at: Option<DateTime<Utc>>,
+    /// Events of undocumented types (no lane to put them on).
+    pub other_events: u64,
+    /// The latest event type.
+    pub last_event: Option<String>,
+    /// The latest [`MAX_TIMELINE_ANOMALIES`] anomalies found on this timeline.
+    pub anomalies: VecDeque<Anomaly>,
+    pub anomaly_count: u64,
+}
+
+/// A timeline at a glance, for the list of scans.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum TimelineStatus<'a> {
+    /// A job failed (the first such lane).
+    Failed(&'a Lane),
+    /// A job is running (the first such lane).
+    Running(&'a Lane),
+    /// Every job seen has succeeded.
+    Succeeded,
+    /// Nothing on a lane yet (only undocumented events).
+    Waiting,
+}
+
+impl Timeline {
+    fn new(kind: TimelineKind, id: &str, at: DateTime<Utc>) -> Timeline {
+        let lanes = match kind {
+            TimelineKind::Scan => PrismJob::SCAN_JOBS
+                .iter()
+                .map(|j| Lane::new(j.as_str()))
+                .collect(),
+            TimelineKind::Video => vec![Lane::new(PrismJob::Video.as_str())],
+        };
+        Timeline {
+            kind,
+            id: display_id(id),
+            first_seen: at,
+            last_seen: at,
+            events: 0,
+            lanes,
+            capture_valid_at: None,
+            other_events: 0,
+            last_event: None,
+            anomalies: VecDeque::new(),
+            anomaly_count: 0,
+        }
+    }
+
+    pub(crate) fn new_scan(scan_id: &str, at: DateTime<Utc>) -> Timeline {
+        Timeline::new(TimelineKind::Scan, scan_id, at)
+    }
+
+    pub(crate) fn new_video(video_id: &str, at: DateTime<Utc>) -> Timeline {
+        Timeline::new(TimelineKind::Video, video_id, at)
+    }
+
+    pub fn lane(&self, job: PrismJob) -> Option<&Lane> {
+        self.lanes.iter().find(|l| l.job == job.as_str())
+    }
+
+    pub fn status(&self) -> TimelineStatus<'_> {
+        if let Some(lane) = self.lanes.iter().find(|l| l.outcome == LaneOutcome::Failed) {
+            TimelineStatus::Failed(lane)
+        } else if let Some(lane) = self
+            .lanes
+            .iter()
+            .find(|l| l.outcome == LaneOutcome::Running)
+        {
+            TimelineStatus::Running(lane)
+        } else if self.lanes.iter().any(|l| l.outcome.is_terminal()) {
+            TimelineStatus::Succeeded
+        } else {
+            TimelineStatus::Waiting
+        }
+    }
+
+    /// From the first event to the last.
+    pub fn span(&self) -> Duration {
+        (self.last_seen - self.first_seen)
+            .to_std()
+            .unwrap_or(Duration::ZERO)
+    }
+
+    fn seen(&mut self, at: DateTime<Utc>, event: &str) {
+        self.events += 1;
+        if at > self.last_seen {
+            self.last_seen = at;
+        }
+        if at < self.first_seen {
+            self.first_seen = at;
+        }
+        if self.last_event.as_deref() != Some(event) {
+            self.last_event = Some(event.to_owned());
+        }
+    }
+
+    /// Takes one scan event. A redelivery (the same body again) is counted but changes nothing:
+    /// the event it repeats was already applied, and re-sends after a failed answer are the
+    /// documented behaviour, not a pipeline anomaly.
+    pub(crate) fn observe_prism(
+        &mut self,
+        facts: &PrismFacts,
+        at: DateTime<Utc>,
+        redelivery: bool,
+        anomalies: &mut Vec<Anomaly>,
+    ) {
+        self.seen(at, &facts.event_type);
+        let lane = facts.job.and_then(|(job, phase)| {
+            let i = PrismJob::SCAN_JOBS.iter().position(|&j| j == job)?;
+            Some((i, job, phase))
+        });
+        let Some((i, job, phase)) = lane else {
+            self.other_events += 1;
+            return;
+        };
+        self.lanes[i].events = self.lanes[i].events.saturating_add(1);
+        if redelivery {
+            return;
+        }
+        let valid = facts.state.as_deref() == Some("SCAN_CAPTURE_DATA_VALID")
+            || (job == PrismJob::CaptureDataValidation && phase == JobPhase::Succeeded);
+        if valid && self.capture_valid_at.is_none() {
+            self.capture_valid_at = Some(at);
+        }
+        if job.is_asset_job()
+            && self.capture_valid_at.is_none()
+            && self.lanes[i].outcome == LaneOutcome::NotSeen
+        {
+            self.lanes[i].before_capture_valid = true;
+            let what = match phase {
+                JobPhase::Started => "started",
+                JobPhase::Succeeded => "succeeded",
+                JobPhase::Failed => "failed",
+            };
+            self.note(
+                anomalies,
+                anomaly(
+                    "asset_before_valid",
+                    format!(
+                        "{} {what} before capture data was valid for scan {} \
+                         (no capture_data.validation.succeeded yet).",
+                        job.as_str(),
+                        self.id
+                    ),
+                ),
+            );
+        }
+        self.apply(
+            i,
+            Some(phase),
+            facts.state.as_deref(),
+            facts.error.as_ref(),
+            at,
+            &facts.event_type,
+            anomalies,
+        );
+    }
+
+    /// Takes one video event; see [`Self::observe_prism`] for redeliveries.
+    pub(crate) fn observe_video(
+        &mut self,
+        facts: &VideoFacts,
+        at: DateTime<Utc>,
+        redelivery: bool,
+        anomalies: &mut Vec<Anomaly>,
+    ) {
+        self.seen(at, &facts.event);
+        let Some(lane) = self.lanes.first_mut() else {
+            return;
+        };
+        lane.events = lane.events.saturating_add(1);
+        if redelivery {
+            return;
+        }
+        // A video announces no start: its lane begins at its first event.
+        if lane.started_at.is_none() && lane.outcome == LaneOutcome::NotSeen {
+            lane.started_at = Some(at);
+        }
+        self.apply(
+            0,
+            facts.phase,
+            facts.status.as_deref(),
+            facts.error.as_ref(),
+            at,
+            &facts.event,
+            anomalies,
+        );
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn apply(
+        &mut self,
+        i: usize,
+        phase: Option<JobPhase>,
+        state: Option<&str>,
+        error: Option<&JobError>,
+        at: DateTime<Utc>,
+        event: &str,
+        anomalies: &mut Vec<Anomaly>,
+    ) {
+        let is_video = self.kind == TimelineKind::Video;
+        let lane = &mut self.lanes[i];
+        let ended = lane.ended_at.map(|t| (t, lane.outcome));
+        let found = match (phase, ended) {
+            (Some(JobPhase::Started), Some((end, outcome))) => Some(anomaly(
+                "job_start_after_end",
+                format!(
+                    "{event} arrived after the job had already ended ({} at {}).",
+                    outcome_word(outcome),
+                    clock(end)
+                ),
+            )),
+            (Some(JobPhase::Started), None) => {
+                if lane.started_at.is_none() {
+                    lane.started_at = Some(at);
+                }
+                lane.outcome = LaneOutcome::Running;
+                set_state(lane, state, error);
+                None
+            }
+            (Some(p), Some((end, outcome))) if outcome == terminal_outcome(p) => Some(anomaly(
+                "job_repeated_terminal",
+                format!(
+                    "{} ended again ({event}); it had already {} at {}.",
+                    lane.job,
+                    outcome_word(outcome),
+                    clock(end)
+                ),
+            )),
+            (_, Some((end, outcome))) => Some(anomaly(
+                "job_after_terminal",
+                format!(
+                    "{event} came after {} had already ended ({} at {}).",
+                    lane.job,
+                    outcome_word(outcome),
+                    clock(end)
+                ),
+            )),
+            (Some(p), None) => {
+                let found = (!is_video && lane.started_at.is_none()).then(|| {
+                    anomaly(
+                        "job_end_without_start",
+                        format!("{event} came with no {}.started before it.", lane.job),
+                    )
+                });
+                lane.ended_at = Some(at);
+                lane.outcome = terminal_outcome(p);
+                set_state(lane, state, error);
+                found
+            }
+            (None, None) => {
+                lane.outcome = LaneOutcome::Running;
+                set_state(lane, state, error);
+                None
+            }
+        };
+        if let Some(found) = found {
+            self.note(anomalies, found);
+        }
+    }
+
+    fn note(&mut self, anomalies: &mut Vec<Anomaly>, found: Anomaly) {
+        if self.anomalies.len() == MAX_TIMELINE_ANOMALIES {
+            self.anomalies.pop_front();
+        }
+        self.anomalies.push_back(found.clone());
+        self.anomaly_count += 1;
+        anomalies.push(found);
+    }
+}
+
+fn set_state(lane: &mut Lane, state: Option<&str>, error: Option<&JobError>) {
+    if let Some(state) = state
+        && lane.state.as_deref() != Some(state)
+    {
+        lane.state = Some(state.to_owned());
+    }
+    if let Some(error) = error {
+        lane.error = Some(error.into());
+    }
+}
+
+fn terminal_outcome(phase: JobPhase) -> LaneOutcome {
+    match phase {
+        JobPhase::Started => LaneOutcome::Running,
+        JobPhase::Succeeded => LaneOutcome::Succeeded,
+        JobPhase::Failed => LaneOutcome::Failed,
+    }
+}
+
+fn outcome_word(outcome: LaneOutcome) -> &'static str {
+    match outcome {
+        LaneOutcome::Succeeded => "succeeded",
+        LaneOutcome::Failed => "failed",
+        LaneOutcome::Running => "running",
+        LaneOutcome::NotSeen => "not seen",
+    }
+}
+
+fn clock(at: DateTime<Utc>) -> String {
+    at.format("%H:%M:%S%.3f").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::testkit::{Harness, at, codes, prism, video};
+    use JobPhase::*;
+    use PrismJob::*;
+
+    #[test]
+    fn a_clean_scan_fills_its_lanes() {
+        let mut h = Harness::new();
+        let events = [
+            prism(
+                "s1",
+                CaptureDataValidation,
+                Started,
+                "SCAN_VALIDATING_CAPTURE_DATA",
+            ),
+            prism(
+                "s1",
+                CaptureDataValidation,
+                Succeeded,
+                "SCAN_CAPTURE_DATA_VALID",
+            ),
+            prism("s1", BodyCreation, Started, "ASSET_PROCESSING"),
+            prism("s1", MeasurementsCreation, Started, "ASSET_PROCESSING"),
+            prism("s1", BodyCreation, Succeeded, "ASSET_SUCCEEDED"),
+        ];
+        for (i, f) in events.into_iter().enumerate() {
+            assert!(codes(&h.prism(f, 2.0 * i as f64)).is_empty());
+        }
+        let t = h.analyzer.scan("s1").unwrap();
+        assert_eq!(
+            (t.kind, t.events, t.lanes.len()),
+            (TimelineKind::Scan, 5, 6)
+        );
+        assert_eq!(t.capture_valid_at, Some(at(2.0)));
+        let cap = t.lane(CaptureDataValidation).unwrap();
+        assert_eq!(cap.duration(), Some(Duration::from_secs(2)));
+        assert_eq!(cap.state.as_deref(), Some("SCAN_CAPTURE_DATA_VALID"));
+        let body = t.lane(BodyCreation).unwrap();
+        assert_eq!(
+            (body.started_at, body.ended_at),
+            (Some(at(4.0)), Some(at(8.0)))
+        );
+        assert_eq!(body.outcome, LaneOutcome::Succeeded);
+        assert_eq!(body.prism_job(), Some(BodyCreation));
+        assert_eq!(
+            t.lane(ScanProcessing).unwrap().outcome,
+            LaneOutcome::NotSeen
+        );
+        assert_eq!(
+            t.status(),
+            TimelineStatus::Running(t.lane(MeasurementsCreation).unwrap())
+        );
+        assert_eq!(t.last_event.as_deref(), Some("body.creation.succeeded"));
+        assert_eq!(t.span(), Duration::from_secs(8));
+        let json = serde_json::to_string(t).unwrap();
+        assert_eq!(&serde_json::from_str::<Timeline>(&json).unwrap(), t);
+    }
+
+    #[test]
+    fn failures_keep_their_error() {
+        let mut h = Harness::new();
+        h.prism(
+            prism(
+                "s",
+                CaptureDataValidation,
+                Succeeded,
+                "SCAN_CAPTURE_DATA_VALID",
+            ),
+            0.0,
+        );
+        h.prism(prism("s", BodyCreation, Started, "ASSET_PROCESSING"), 1.0);
+        let mut failed = prism("s", BodyCreation, Failed, "ASSET_FAILED");
+        failed.error = Some(JobError {
+            id: Some(42),
+            code: Some("MESH_ERROR".into()),
+            message: None,
+        });
+        h.prism(failed, 10.8);
+        let t = h.analyzer.scan("s").unwrap();
+        let lane = t.lane(BodyCreation).unwrap();
+        assert_eq!(t.status(), TimelineStatus::Failed(lane));
+        assert_eq!(lane.duration(), Some(Duration::from_millis(9800)));
+        assert_eq!(
+            lane.error,
+            Some(LaneError {
+                id: Some(42),
+                code: Some("MESH_ERROR".into()),
+                message: None
+            })
+        );
+        assert_eq!(lane.state.as_deref(), Some("ASSET_FAILED"));
+    }
+
+    #[test]
+    fn end_without_start_then_start_after_end() {
+        let mut h = Harness::new();
+        let end = h.prism(prism("s", ScanProcessing, Succeeded, "READY"), 0.0);
+        assert_eq!(codes(&end), ["job_end_without_start"]);
+        let t = h.analyzer.scan("s").unwrap();
+        let lane = t.lane(ScanProcessing).unwrap();
+        assert_eq!((lane.started_at, lane.duration()), (None, None));
+        assert_eq!(t.status(), TimelineStatus::Succeeded);
+        let start = h.prism(prism("s", ScanProcessing, Started, "PROCESSING"), 1.0);
+        assert_eq!(codes(&start), ["job_start_after_end"]);
+        assert!(
+            start.analysis.anomalies[0]
+                .message
+                .contains("succeeded at 14:00:00.000")
+        );
+        let t = h.analyzer.scan("s").unwrap();
+        assert_eq!(t.lane(ScanProcessing).unwrap().started_at, None);
+        assert_eq!(t.anomaly_count, 2);
+        assert_eq!(t.anomalies.len(), 2);
+    }
+
+    #[test]
+    fn repeated_and_contradicting_endings() {
+        let mut h = Harness::new();
+        h.prism(prism("s", ScanProcessing, Started, "PROCESSING"), 0.0);
+        let first = h.prism(prism("s", ScanProcessing, Succeeded, "READY"), 1.0);
+        assert!(codes(&first).is_empty());
+        // The very same body again is a redelivery: linked, not an anomaly.
+        let again = h.prism(prism("s", ScanProcessing, Succeeded, "READY"), 1.5);
+        assert!(again.analysis.redelivery.is_some());
+        assert!(codes(&again).is_empty());
+        // Another ending of the same kind, with a different body.
+        let repeated = h.prism(prism("s", ScanProcessing, Succeeded, "READY "), 2.0);
+        assert_eq!(codes(&repeated), ["job_repeated_terminal"]);
+        let after = h.prism(prism("s", ScanProcessing, Failed, "FAILED"), 3.0);
+        assert_eq!(codes(&after), ["job_after_terminal"]);
+        let lane = h
+            .analyzer
+            .scan("s")
+            .unwrap()
+            .lane(ScanProcessing)
+            .unwrap()
+            .clone();
+        assert_eq!(
+            (lane.outcome, lane.ended_at),
+            (LaneOutcome::Succeeded, Some(at(1.0)))
+        );
+        assert_eq!(lane.state.as_deref(), Some("READY"));
+        assert_eq!(lane.events, 5);
+    }
+
+    #[test]
+    fn asset_jobs_before_capture_data_was_valid() {
+        let mut h = Harness::new();
+        h.prism(
+            prism(
+                "s",
+                CaptureDataValidation,
+                Started,
+                "SCAN_VALIDATING_CAPTURE_DATA",
+            ),
+            0.0,
+        );
+        let early = h.prism(
+            prism("s", MeasurementsCreation, Started, "ASSET_PROCESSING"),
+            1.0,
+        );
+        assert_eq!(codes(&early), ["asset_before_valid"]);
+        assert_eq!(
+            early.analysis.anomalies[0].message,
+            "measurements.creation started before capture data was valid for scan s \
+             (no capture_data.validation.succeeded yet)."
+        );
+        // Once per lane, not on each of its events.
+        let done = h.prism(
+            prism("s", MeasurementsCreation, Succeeded, "ASSET_SUCCEEDED"),
+            2.0,
+        );
+        assert!(codes(&done).is_empty());
+        // The valid state counts, whichever event carries it.
+        h.prism(
+            prism("s", ScanProcessing, Started, "SCAN_CAPTURE_DATA_VALID"),
+            3.0,
+        );
+        let later = h.prism(prism("s", BodyCreation, Started, "ASSET_PROCESSING"), 4.0);
+        assert!(codes(&later).is_empty());
+        let t = h.analyzer.scan("s").unwrap();
+        assert!(t.lane(MeasurementsCreation).unwrap().before_capture_valid);
+        assert!(!t.lane(BodyCreation).unwrap().before_capture_valid);
+        assert_eq!(t.capture_valid_at, Some(at(3.0)));
+        // Not an asset job: no anomaly.
+        let mut h = Harness::new();
+        let e = h.prism(
+            prism("t", BodyShapePredictionProcessing, Started, "PROCESSING"),
+            0.0,
+        );
+        assert!(codes(&e).is_empty());
+    }
+
+    #[test]
+    fn undocumented_event_types_have_no_lane() {
+        let mut h = Harness::new();
+        let mut f = prism("s", ScanProcessing, Started, "CREATED");
+        f.event_type = "scan.created".into();
+        f.job = None;
+        assert!(codes(&h.prism(f, 0.0)).is_empty());
+        let t = h.analyzer.scan("s").unwrap();
+        assert_eq!((t.events, t.other_events), (1, 1));
+        assert_eq!(t.status(), TimelineStatus::Waiting);
+        assert!(t.lanes.iter().all(|l| l.events == 0));
+    }
+
+    #[test]
+    fn a_video_lane_begins_at_its_first_event() {
+        let mut h = Harness::new();
+        let done = h.video(video("gen_abc", "video.completed", Some(Succeeded)), 5.0);
+        assert!(codes(&done).is_empty());
+        let t = h.analyzer.video("gen_abc").unwrap();
+        assert_eq!((t.kind, t.lanes.len()), (TimelineKind::Video, 1));
+        let lane = &t.lanes[0];
+        assert_eq!(
+            (lane.started_at, lane.ended_at),
+            (Some(at(5.0)), Some(at(5.0)))
+        );
+        assert_eq!(lane.duration(), Some(Duration::ZERO));
+        assert_eq!(lane.prism_job(), Some(PrismJob::Video));
+        assert_eq!(lane.state.as_deref(), Some("completed"));
+        assert!(h.analyzer.scan("gen_abc").is_none());
+
+        let mut h = Harness::new();
+        h.video(video("v", "video.processing", None), 0.0);
+        assert_eq!(
+            h.analyzer.video("v").unwrap().status(),
+            TimelineStatus::Running(&h.analyzer.video("v").unwrap().lanes[0])
+        );
+        let failed = h.video(video("v", "video.failed", Some(Failed)), 12.5);
+        assert!(codes(&failed).is_empty());
+        let after = h.video(video("v", "video.processing", None), 13.0);
+        assert_eq!(codes(&after), ["job_after_terminal"]);
+        let again = h.video(video("v", "video.completed", Some(Succeeded)), 14.0);
+        assert_eq!(codes(&again), ["job_after_terminal"]);
+        let t = h.analyzer.video("v").unwrap();
+        let lane = &t.lanes[0];
+        assert_eq!(lane.duration(), Some(Duration::from_millis(12_500)));
+        assert_eq!(lane.outcome, LaneOutcome::Failed);
+        assert_eq!(
+            lane.error.as_ref().unwrap().code.as_deref(),
+            Some("GEN_TIMEOUT")
+        );
+        assert_eq!(t.status(), TimelineStatus::Failed(lane));
+    }
+}
