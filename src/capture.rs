@@ -27,6 +27,7 @@ use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::{TcpListener, TcpStream};
 
 use crate::config::{ListenConfig, Secrets};
+use crate::decode::facts::Facts;
 use crate::decode::{self, RequestView};
 use crate::event::{CapturedEvent, HeaderList, HttpVersion, ResponseInfo};
 use crate::store::Store;
@@ -273,6 +274,7 @@ async fn handle(
         received_at,
     );
     let close = !complete && closes(parts.version);
+    let facts = decoded.facts;
     let event = CapturedEvent {
         id: 0,
         received_at,
@@ -298,6 +300,7 @@ async fn handle(
         return Ok(conclude(
             &shared,
             event,
+            &facts,
             Answer::TooLarge { limit },
             started,
             close,
@@ -321,6 +324,7 @@ async fn handle(
         } if delay.is_zero() => Ok(conclude(
             &shared,
             event,
+            &facts,
             Answer::Local { status, body },
             started,
             close,
@@ -360,7 +364,7 @@ async fn handle(
                         Answer::Forwarded { url, result }
                     }
                 };
-                conclude(&shared, event, answer, started, close)
+                conclude(&shared, event, &facts, answer, started, close)
             });
             Ok(task.await.unwrap_or_else(|_| {
                 json_response(
@@ -395,6 +399,7 @@ const APP_BODY_PREVIEW: usize = 4096;
 fn conclude(
     shared: &Shared,
     mut event: CapturedEvent,
+    facts: &Facts,
     answer: Answer,
     started: Instant,
     close: bool,
@@ -419,7 +424,7 @@ fn conclude(
             Err(error) => event.response.error = Some(error.to_string()),
         }
     }
-    let stored = shared.recorder.record(event);
+    let stored = shared.recorder.record(event, facts);
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
     match answer {
         Answer::TooLarge { limit } => {

@@ -16,6 +16,7 @@ use serde::de::{self, SeqAccess, Visitor};
 use serde::ser::SerializeSeq;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::analysis::AnalysisSnapshot;
 use crate::event::{
     Analysis, Anomaly, BodyKind, BodyPart, CapturedEvent, HeaderList, HttpVersion, Provider,
     Redelivery, ResponseInfo, SequenceInfo, Severity, Signature, Subject,
@@ -154,18 +155,37 @@ where
     W: Write,
     I: IntoIterator<Item = &'a CapturedEvent>,
 {
+    write_export_with(out, stats, None, exported_at, events)
+}
+
+/// Like `write_export`, with the analysis summaries (WMS sessions, scan and video timelines)
+/// written under `analysis`, for scripts that want them without replaying the events.
+pub fn write_export_with<'a, W, I>(
+    out: &mut W,
+    stats: Stats,
+    analysis: Option<&AnalysisSnapshot>,
+    exported_at: DateTime<Utc>,
+    events: I,
+) -> io::Result<()>
+where
+    W: Write,
+    I: IntoIterator<Item = &'a CapturedEvent>,
+{
     #[derive(Serialize)]
     struct Head<'a> {
         format: &'a str,
         version: u32,
         exported_at: String,
         stats: Stats,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        analysis: Option<&'a AnalysisSnapshot>,
     }
     let head = Head {
         format: FORMAT_NAME,
         version: FORMAT_VERSION,
         exported_at: format_time(&exported_at),
         stats,
+        analysis,
     };
     let head = serde_json::to_vec(&head).map_err(io::Error::from)?;
     // `{"format":…,"stats":{…}}` becomes `{"format":…,"stats":{…},"events":[`.
@@ -211,6 +231,19 @@ pub fn write_export_file<'a, I>(path: &std::path::Path, stats: Stats, events: I)
 where
     I: IntoIterator<Item = &'a CapturedEvent>,
 {
+    write_export_file_with(path, stats, None, events)
+}
+
+/// Like `write_export_file`, with the analysis summaries in JSON exports.
+pub fn write_export_file_with<'a, I>(
+    path: &std::path::Path,
+    stats: Stats,
+    analysis: Option<&AnalysisSnapshot>,
+    events: I,
+) -> io::Result<()>
+where
+    I: IntoIterator<Item = &'a CapturedEvent>,
+{
     let file_name = path
         .file_name()
         .map(|n| n.to_string_lossy())
@@ -220,7 +253,7 @@ where
         let file = std::fs::File::create(&temp)?;
         let mut out = io::BufWriter::with_capacity(1 << 20, file);
         match Layout::for_path(path) {
-            Layout::Json => write_export(&mut out, stats, Utc::now(), events)?,
+            Layout::Json => write_export_with(&mut out, stats, analysis, Utc::now(), events)?,
             Layout::Jsonl => {
                 for event in events {
                     write_event(&mut out, event)?;
@@ -386,6 +419,8 @@ struct ExportIn {
     #[allow(dead_code)]
     exported_at: String,
     stats: Stats,
+    #[serde(default)]
+    analysis: Option<AnalysisSnapshot>,
     events: Vec<EventIn>,
 }
 
@@ -401,6 +436,8 @@ pub enum ImportFormat {
 pub struct Imported {
     pub format: ImportFormat,
     pub stats: Stats,
+    /// The summaries written with a JSON export, if it had them.
+    pub analysis: Option<AnalysisSnapshot>,
     pub events: Vec<CapturedEvent>,
 }
 
@@ -447,6 +484,7 @@ fn import_json(bytes: &[u8]) -> Result<Imported, ImportError> {
     Ok(Imported {
         format: ImportFormat::Json,
         stats: doc.stats,
+        analysis: doc.analysis,
         events,
     })
 }
@@ -474,6 +512,7 @@ fn import_jsonl(bytes: &[u8]) -> Result<Imported, ImportError> {
             evicted: 0,
             rejected: 0,
         },
+        analysis: None,
         events,
     })
 }

@@ -466,11 +466,7 @@ mod tests {
         // Answered after a 3 s delay: the sender learns of the failure at 3 s.
         let mut h = Harness::new();
         let mut first = event(Provider::Prism, "slow", at(0.0));
-        first.response = crate::event::ResponseInfo {
-            status: 503,
-            latency_ms: 3000.0,
-            forwarded_to: None,
-        };
+        first.response = crate::event::ResponseInfo::local(503, 3000.0);
         h.feed_event(first, &Facts::None);
         let ev = deliver(&mut h, Provider::Prism, "slow", &[(3.1, 503)]);
         let note = ev[0].analysis.redelivery.clone().unwrap().schedule.unwrap();

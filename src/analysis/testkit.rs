@@ -32,11 +32,7 @@ pub(crate) fn event(provider: Provider, body: &str, at: DateTime<Utc>) -> Captur
             provider,
             ..Analysis::default()
         },
-        response: ResponseInfo {
-            status: 200,
-            latency_ms: 1.0,
-            forwarded_to: None,
-        },
+        response: ResponseInfo::local(200, 1.0),
     }
 }
 

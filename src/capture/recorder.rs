@@ -1,13 +1,19 @@
-//! Where a finished event goes: into the store and, when asked, onto the JSON Lines log —
-//! written before the answer leaves, so the log never misses an answered request.
+//! Where a finished event goes: through the stateful analysis (sequences, timelines,
+//! redeliveries), into the store and, when asked, onto the JSON Lines log — written before the
+//! answer leaves, so the log never misses an answered request.
+//!
+//! One lock covers all three, so that analysis order, id order and log order are the same.
 
 use std::fs::File;
 use std::io::{self, Write};
 use std::path::Path;
 use std::sync::{Arc, Mutex, OnceLock};
 
+use crate::analysis::{AnalysisLimits, Analyzer};
 use crate::config::JsonlTarget;
+use crate::decode::facts::Facts;
 use crate::event::CapturedEvent;
+use crate::event::{Provider, Severity};
 use crate::export;
 use crate::store::Store;
 
@@ -33,8 +39,13 @@ impl JsonlSink {
 
 pub struct Recorder {
     store: Arc<Store>,
-    jsonl: Option<Mutex<JsonlSink>>,
+    ingest: Mutex<Ingest>,
     jsonl_error: OnceLock<String>,
+}
+
+struct Ingest {
+    analyzer: Analyzer,
+    jsonl: Option<JsonlSink>,
 }
 
 impl Recorder {
@@ -46,7 +57,10 @@ impl Recorder {
         };
         Ok(Recorder {
             store,
-            jsonl: jsonl.map(Mutex::new),
+            ingest: Mutex::new(Ingest {
+                analyzer: Analyzer::new(AnalysisLimits::default()),
+                jsonl,
+            }),
             jsonl_error: OnceLock::new(),
         })
     }
@@ -55,20 +69,37 @@ impl Recorder {
         &self.store
     }
 
-    /// Stores `event` (which gets its id here) and logs it.
-    pub fn record(&self, event: CapturedEvent) -> Arc<CapturedEvent> {
-        let Some(jsonl) = &self.jsonl else {
-            return self.store.push(event);
-        };
-        // Holding the log's lock across the push keeps the log in id order.
-        let mut sink = jsonl.lock().unwrap_or_else(|p| p.into_inner());
+    /// Analyses `event` in capture order, stores it (it gets its id here) and logs it.
+    pub fn record(&self, mut event: CapturedEvent, facts: &Facts) -> Arc<CapturedEvent> {
+        let mut ingest = self.ingest.lock().unwrap_or_else(|p| p.into_inner());
+        let before = event.analysis.anomalies.len();
+        ingest.analyzer.observe(&mut event, facts);
+        // A WMS event's severity is the body's own word; for the others, what analysis found
+        // (a job ending twice, an asset before valid capture data) is worth a warning.
+        if event.analysis.anomalies.len() > before && event.analysis.provider != Provider::Wms {
+            event.analysis.severity = event.analysis.severity.max(Severity::Warn);
+        }
         let stored = self.store.push(event);
-        if let Err(e) = sink.write_line(&export::event_line(&stored)) {
+        ingest.analyzer.stored(&stored);
+        if let Some(sink) = ingest.jsonl.as_mut()
+            && let Err(e) = sink.write_line(&export::event_line(&stored))
+        {
             let _ = self
                 .jsonl_error
                 .set(format!("writing the JSON Lines log failed: {e}"));
         }
         stored
+    }
+
+    /// Reads the analysis state (sessions, timelines) under the lock; keep `read` short.
+    pub fn analysis<R>(&self, read: impl FnOnce(&Analyzer) -> R) -> R {
+        read(
+            &self
+                .ingest
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .analyzer,
+        )
     }
 
     /// The first error met while writing the log, if any.
