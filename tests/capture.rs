@@ -78,7 +78,12 @@ async fn every_field_of_a_captured_json_event() {
     assert_eq!(event["severity"], "info");
     assert_eq!(event["signature"]["scheme"], serde_json::Value::Null);
     assert_eq!(event["signature"]["verdict"], "unsigned");
-    assert!(event["signature"]["note"].as_str().unwrap().contains("no secret"));
+    assert!(
+        event["signature"]["note"]
+            .as_str()
+            .unwrap()
+            .contains("no secret")
+    );
     assert_eq!(event["sequence"], serde_json::Value::Null);
     assert!(event["subject"].is_object());
     assert_eq!(event["anomalies"], json!([]));

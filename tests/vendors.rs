@@ -149,6 +149,8 @@ async fn prism_scan_events_and_failures() {
         .collect();
     assert!(codes.contains(&"state_mismatch"), "{codes:?}");
 
+    let started = r#"{"eventType":"scan.processing.started","payload":{"scanId":"scan-2","userId":"u1","userToken":"tok_secret_value","state":"PROCESSING"}}"#;
+    post_signed(&server, "/hooks/prism", started, None).await;
     let hosted = r#"{"eventType":"scan.processing.succeeded","payload":{"scanId":"scan-2","userId":"u1","userToken":"tok_secret_value","state":"READY"}}"#;
     let event = post_signed(&server, "/hooks/prism", hosted, None).await;
     assert_eq!(event["severity"], "info");
@@ -209,5 +211,175 @@ async fn github_published_vector_and_generic_triggers() {
     assert_eq!(event["anomalies"], json!([]));
     // Several secrets for several schemes: an unsigned generic request is just unsigned.
     assert_eq!(event["signature"]["verdict"], "unsigned");
+    server.stop().await;
+}
+
+fn wms_body(seq: u64, event: &str) -> String {
+    json!({
+        "timestamp": 1_763_800_000 + seq,
+        "sessionId": "seq-session",
+        "sequence": seq,
+        "event": event,
+        "severity": "INFO",
+        "payload": { "measurementId": "m-1", "snr": 90, "sequence": seq }
+    })
+    .to_string()
+}
+
+#[tokio::test]
+async fn wms_sequence_statuses_over_http() {
+    let server = start(config()).await;
+    for seq in [0, 1, 2, 5, 3, 5, 4] {
+        post(
+            server.addr,
+            "/hooks/wms",
+            "application/json",
+            wms_body(seq, "INTERMEDIATE_RESULTS").as_bytes(),
+        )
+        .await;
+    }
+    let export = export_json(&server.store);
+    let events = export["events"].as_array().unwrap();
+    let statuses: Vec<&str> = events
+        .iter()
+        .map(|e| e["sequence"]["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            "first",
+            "in_order",
+            "in_order",
+            "gap",
+            "late",
+            "duplicate",
+            "late"
+        ]
+    );
+    assert_eq!(
+        events[3]["sequence"],
+        json!({"session_id": "seq-session", "seq": 5, "status": "gap", "missing": [3, 4]})
+    );
+    let codes: Vec<&str> = events[3]["anomalies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["code"].as_str().unwrap())
+        .collect();
+    assert!(codes.contains(&"sequence_gap"), "{codes:?}");
+    // The duplicate is also a redelivery of the same body.
+    assert_eq!(events[5]["redelivery"]["retry"], 1);
+    assert_eq!(events[5]["redelivery"]["first_id"], events[3]["id"]);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn prism_timeline_anomalies_over_http() {
+    let server = start(config()).await;
+    let asset = r#"{"eventType":"body.creation.started","payload":{"scanId":"scan-early","state":"ASSET_PROCESSING"}}"#;
+    let event = post_signed(&server, "/hooks/prism", asset, None).await;
+    let codes: Vec<&str> = event["anomalies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["code"].as_str().unwrap())
+        .collect();
+    assert!(codes.contains(&"asset_before_valid"), "{codes:?}");
+    assert_eq!(event["severity"], "warn");
+    let end = r#"{"eventType":"fitted_body.creation.succeeded","payload":{"scanId":"scan-early","state":"ASSET_SUCCEEDED"}}"#;
+    let event = post_signed(&server, "/hooks/prism", end, None).await;
+    let codes: Vec<&str> = event["anomalies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["code"].as_str().unwrap())
+        .collect();
+    assert!(codes.contains(&"job_end_without_start"), "{codes:?}");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn retries_are_linked_to_the_answers_given() {
+    use hookscope::capture::answer::AnswerSettings;
+    let server = start(ListenConfig {
+        answer: AnswerSettings {
+            fail_first: 2,
+            ..Default::default()
+        },
+        ..config()
+    })
+    .await;
+    let body = r#"{"eventType":"scan.processing.succeeded","payload":{"scanId":"s9","userId":"u","userToken":"t","state":"READY"}}"#;
+    let statuses: Vec<u16> = {
+        let mut out = Vec::new();
+        for _ in 0..3 {
+            out.push(
+                post(
+                    server.addr,
+                    "/hooks/prism",
+                    "application/json",
+                    body.as_bytes(),
+                )
+                .await
+                .status,
+            );
+        }
+        out
+    };
+    assert_eq!(statuses, [503, 503, 200]);
+    let export = export_json(&server.store);
+    let events = export["events"].as_array().unwrap();
+    assert_eq!(events[0]["redelivery"], serde_json::Value::Null);
+    assert_eq!(events[1]["redelivery"]["retry"], 1);
+    assert_eq!(events[1]["redelivery"]["previous_status"], 503);
+    assert_eq!(events[2]["redelivery"]["retry"], 2);
+    assert_eq!(events[2]["redelivery"]["previous_id"], events[1]["id"]);
+    assert!(events[2]["redelivery"]["schedule"].as_str().is_some());
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn the_simulator_against_the_listener_gives_gaps_and_failures() {
+    use hookscope::simulate::{Scenario, deliveries};
+    let mut secrets = Secrets::default();
+    secrets.add(SignatureScheme::Wms, Secret::new("sim-wms"));
+    secrets.add(SignatureScheme::Prism, Secret::new("sim-prism"));
+    let server = start(ListenConfig {
+        secrets: secrets.clone(),
+        ..config()
+    })
+    .await;
+    let scenarios = [
+        Scenario::Wms,
+        Scenario::WmsTrouble,
+        Scenario::PrismFailure,
+        Scenario::Video,
+        Scenario::Generic,
+    ];
+    let sent = deliveries(&scenarios, &secrets, chrono::Utc::now());
+    let total = sent.len() as u64;
+    let progress: hookscope::sender::Progress = std::sync::Arc::new(|_, _| {});
+    let target = format!("http://{}", server.addr);
+    let summary = hookscope::sender::send(&target, sent, None, progress).await;
+    assert_eq!(summary.sent, total);
+    assert_eq!(summary.failed, 0);
+    let export = export_json(&server.store);
+    let events = export["events"].as_array().unwrap();
+    assert_eq!(events.len() as u64, total);
+    let has = |f: &dyn Fn(&Value) -> bool| events.iter().any(f);
+    assert!(has(&|e| e["sequence"]["status"] == "gap"));
+    assert!(has(&|e| e["sequence"]["status"] == "late"));
+    assert!(has(&|e| e["sequence"]["status"] == "duplicate"));
+    assert!(has(
+        &|e| e["provider"] == "prism" && e["severity"] == "error"
+    ));
+    assert!(has(&|e| e["kind"] == "video.failed"));
+    assert!(has(&|e| e["signature"]["verdict"] == "invalid"));
+    assert!(has(&|e| e["body_kind"] == "multipart"));
+    let valid = events
+        .iter()
+        .filter(|e| e["signature"]["verdict"] == "valid")
+        .count();
+    assert!(valid > 30, "{valid}");
     server.stop().await;
 }
