@@ -125,6 +125,8 @@ async fn a_wms_event_with_the_wrong_severity() {
 #[tokio::test]
 async fn prism_scan_events_and_failures() {
     let server = start(with_secrets()).await;
+    let started = r#"{"eventType":"capture_data.validation.started","payload":{"scanId":"scan-1","state":"SCAN_VALIDATING_CAPTURE_DATA"}}"#;
+    post_signed(&server, "/hooks/prism", started, None).await;
     let ok = r#"{"eventType":"capture_data.validation.succeeded","payload":{"scanId":"scan-1","state":"SCAN_CAPTURE_DATA_VALID"}}"#;
     let event = post_signed(&server, "/hooks/prism", ok, None).await;
     assert_eq!(
