@@ -40,7 +40,7 @@ use std::hash::{Hash, Hasher};
 
 /// Most headers accepted in one request (hyper's default is 100; webhook senders and tests with
 /// many headers need more). Beyond it the request is refused with 431 and counted as rejected.
-const MAX_HEADERS: usize = 2048;
+const MAX_HEADERS: usize = 1024;
 /// How long in-flight requests may take to finish once shutdown starts.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 

@@ -12,6 +12,8 @@ use crate::sanitize;
 use crate::store::Store;
 
 const BATCH: usize = 1024;
+/// How long new events may wait to be printed, so that a burst is printed in one go.
+const COALESCE: std::time::Duration = std::time::Duration::from_millis(20);
 
 /// One event as a line, without the newline:
 /// `06:31:23.123  #12  POST /hooks?x=1  json 600 B → 200  wms INTERMEDIATE_RESULTS`.
@@ -91,7 +93,13 @@ pub async fn print_events(store: Arc<Store>, mut stop: watch::Receiver<bool>) {
             return;
         }
         tokio::select! {
-            changed = changes.changed() => if changed.is_err() { return },
+            changed = changes.changed() => {
+                if changed.is_err() {
+                    return;
+                }
+                // Let a burst gather: one wake-up and one write per batch, not per event.
+                tokio::time::sleep(COALESCE).await;
+            }
             _ = stop.changed() => {}
         }
     }
