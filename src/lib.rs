@@ -1,7 +1,7 @@
 //! hookscope: a terminal webhook inspector.
 //!
-//! The flow is one way: socket → `capture` → `decode` → `store` → output (headless lines today),
-//! with `export` beside the store.
+//! The flow is one way: socket → `capture` → `decode` → `store` → output (the terminal `ui`, or
+//! headless lines), with `export` beside the store and `filter` selecting events for both.
 
 pub mod capture;
 pub mod cli;
@@ -9,7 +9,9 @@ pub mod config;
 pub mod decode;
 pub mod event;
 pub mod export;
+pub mod filter;
 pub mod headless;
 pub mod listen;
 pub mod sanitize;
 pub mod store;
+pub mod ui;
