@@ -122,8 +122,9 @@ impl Areas {
             .map_or(0, |d| usize::from(d.height.saturating_sub(3)))
     }
 
+    /// Columns of text in the detail (borders and a padding column take three).
     pub fn detail_width(&self) -> u16 {
-        self.detail.map_or(0, |d| d.width.saturating_sub(2))
+        self.detail.map_or(0, |d| d.width.saturating_sub(3))
     }
 }
 
@@ -395,11 +396,12 @@ impl Columns {
             method: 6,
             provider: 5,
             kind: 0,
-            note: 14,
+            note: 20,
             size: 8,
         };
         // Narrower screens drop detail in this order until the kind has room.
-        let steps: [fn(&mut Columns); 6] = [
+        let steps: [fn(&mut Columns); 7] = [
+            |c| c.note = 14,
             |c| c.size = 0,
             |c| c.note = 11,
             |c| c.method = 0,
@@ -408,7 +410,7 @@ impl Columns {
             |c| c.note = 0,
         ];
         for step in steps {
-            if width >= c.fixed() + 14 {
+            if width >= c.fixed() + 20 {
                 break;
             }
             step(&mut c);
@@ -689,13 +691,19 @@ fn render_detail(frame: &mut Frame, area: Rect, state: &EventsState, theme: &The
         .iter()
         .skip(state.detail_scroll)
         .take(usize::from(inner.height.saturating_sub(1)));
+    // One column of padding inside the border, so text does not touch it.
+    let text_area = Rect {
+        x: inner.x + 1,
+        width: inner.width.saturating_sub(1),
+        ..inner
+    };
     for (i, line) in lines.enumerate() {
         frame.render_widget(
-            line.to_line(theme, width),
+            line.to_line(theme, width.saturating_sub(1)),
             Rect {
                 y: inner.y + 1 + i as u16,
                 height: 1,
-                ..inner
+                ..text_area
             },
         );
     }

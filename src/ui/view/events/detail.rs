@@ -11,8 +11,7 @@ use crate::event::{BodyKind, CapturedEvent, Provider, SequenceStatus};
 use crate::sanitize;
 use crate::ui::json;
 use crate::ui::text::{
-    self, RichLine, Role, ranges, sequence_label, severity_glyph, signature_glyph,
-    signature_words,
+    self, RichLine, Role, ranges, severity_glyph, signature_glyph, signature_words,
 };
 
 /// At most this many lines per tab; the rest is summarised in one line.
@@ -359,18 +358,22 @@ fn analysis(event: &CapturedEvent) -> Vec<RichLine> {
     }
 
     if let Some(seq) = &a.sequence {
-        let mut line = label("Sequence").with(
-            Role::Sequence(seq.status),
-            match seq.status {
-                SequenceStatus::First => format!("{} (first of the session)", seq.seq),
-                SequenceStatus::InOrder => format!("{} in order", seq.seq),
-                _ => sequence_label(seq),
-            },
-        );
-        if seq.status == SequenceStatus::Gap && !seq.missing.is_empty() {
-            line.push(Role::Text, format!("  missing {}", ranges(&seq.missing)));
-        }
-        lines.push(line);
+        let words = match seq.status {
+            SequenceStatus::First => format!("{} (the first seen of the session)", seq.seq),
+            SequenceStatus::InOrder => format!("{} in order", seq.seq),
+            SequenceStatus::Gap => format!(
+                "⚠ {} came with {} missing before it",
+                seq.seq,
+                ranges(&seq.missing)
+            ),
+            SequenceStatus::Late => format!("↺ {} arrived late, filling a gap", seq.seq),
+            SequenceStatus::Duplicate => format!("⧉ {} again, same body: a redelivery", seq.seq),
+            SequenceStatus::Conflict => {
+                format!("≠ {} again with a different body", seq.seq)
+            }
+            SequenceStatus::Restart => format!("⟲ {}: the session started again", seq.seq),
+        };
+        lines.push(label("Sequence").with(Role::Sequence(seq.status), words));
         lines.push(label("").with(
             Role::Dim,
             format!("session {}", sanitize::escape(&seq.session_id)),
