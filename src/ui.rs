@@ -210,17 +210,18 @@ where
         }
     }
     // Let exports started just before quitting finish, so their files are complete.
+    let mut dirty = false;
     while exports_running > 0 {
         match tokio::time::timeout(Duration::from_secs(30), notices_rx.recv()).await {
             Ok(Some(notice)) => {
                 exports_running -= 1;
-                app.handle(notice, &store);
+                dirty |= app.handle(notice, &store);
             }
             _ => break,
         }
     }
     // When the inputs ran out (tests), show what the store holds by now.
-    if !app.quit && (store_pending || changes.has_changed().unwrap_or(false)) {
+    if !app.quit && (dirty || store_pending || changes.has_changed().unwrap_or(false)) {
         app.sync(&store);
         draw(terminal, app, &store, theme)?;
         report.frames += 1;
@@ -247,7 +248,12 @@ fn write_export(store: &Store, path: &std::path::Path, ids: Option<Vec<u64>>) ->
     let stats = store.stats();
     match export::write_export_file(path, stats, events.iter().map(|e| e.as_ref())) {
         Ok(()) => Input::Notice {
-            text: format!("exported {} events to {}", events.len(), path.display()),
+            text: format!(
+                "exported {} event{} to {}",
+                events.len(),
+                if events.len() == 1 { "" } else { "s" },
+                path.display()
+            ),
             ok: true,
         },
         Err(error) => Input::Notice {

@@ -109,17 +109,27 @@ pub struct App {
     pub commands: Vec<Command>,
     /// Where exports are written.
     pub export_dir: PathBuf,
+    /// Export paths handed out, so two exports in one second never share a file even before
+    /// the first is written.
+    exports: Vec<PathBuf>,
 }
 
 impl App {
     pub fn new(source: Source, size: Rect, export_dir: PathBuf) -> App {
         // Live capture starts following the newest event; a file starts at its first.
         let follow = matches!(source, Source::Live { .. });
+        let mut events = EventsState::new(follow);
+        events.empty_hint = match &source {
+            Source::Live { addr, .. } => {
+                format!("No events yet. Try: curl -d '{{\"hello\":1}}' http://{addr}/hook")
+            }
+            Source::File { .. } => "The file holds no events.".to_owned(),
+        };
         App {
             source,
             view: View::Events,
             mode: Mode::Normal,
-            events: EventsState::new(follow),
+            events,
             stats: Stats::default(),
             rates: VecDeque::with_capacity(RATE_HISTORY),
             last_received: None,
@@ -129,6 +139,7 @@ impl App {
             quit: false,
             commands: Vec::new(),
             export_dir,
+            exports: Vec::new(),
         }
     }
 
@@ -261,10 +272,8 @@ impl App {
                 self.mode = Mode::Normal;
                 if !self.events.filter.is_empty() {
                     let shown = self.events.len();
-                    self.say(
-                        format!("filter kept: {} events match", shown),
-                        true,
-                    );
+                    let verb = if shown == 1 { "event matches" } else { "events match" };
+                    self.say(format!("filter kept: {shown} {verb}"), true);
                 }
             }
             Action::FilterCancel => {
@@ -435,10 +444,11 @@ impl App {
         let stamp = chrono::Local::now().format("%Y%m%d-%H%M%S");
         let mut path = self.export_dir.join(format!("hookscope-{stamp}.json"));
         let mut n = 2;
-        while path.exists() {
+        while path.exists() || self.exports.contains(&path) {
             path = self.export_dir.join(format!("hookscope-{stamp}-{n}.json"));
             n += 1;
         }
+        self.exports.push(path.clone());
         let ids = (!self.events.filter.is_empty()).then(|| self.events.ids().collect());
         self.say(format!("exporting to {} …", path.display()), true);
         self.commands.push(Command::Export { path, ids });

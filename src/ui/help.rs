@@ -99,6 +99,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             theme.title(),
         ))
         .title_bottom(Line::styled(more, theme.dim()).right_aligned());
-    let paragraph = Paragraph::new(lines.into_iter().skip(scroll).collect::<Vec<_>>()).block(block);
+    let paragraph = Paragraph::new(lines.into_iter().skip(scroll).collect::<Vec<_>>())
+        .block(block.padding(ratatui::widgets::Padding::horizontal(1)));
     frame.render_widget(paragraph, popup);
 }

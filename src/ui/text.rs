@@ -166,6 +166,39 @@ pub fn fit_right(text: &str, width: usize) -> String {
     out
 }
 
+/// `text` broken into lines of at most `width` columns, at spaces where possible.
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    let mut used = 0;
+    for word in text.split(' ') {
+        let w = display_width(word);
+        if used > 0 && used + 1 + w > width {
+            lines.push(std::mem::take(&mut line));
+            used = 0;
+        }
+        if used > 0 {
+            line.push(' ');
+            used += 1;
+        }
+        // A word longer than a line is cut where the line ends.
+        for c in word.chars() {
+            let cw = c.width().unwrap_or(0);
+            if used + cw > width && used > 0 {
+                lines.push(std::mem::take(&mut line));
+                used = 0;
+            }
+            line.push(c);
+            used += cw;
+        }
+    }
+    if !line.is_empty() || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
 /// `1204` → `1,204`.
 pub fn thousands(n: u64) -> String {
     let digits = n.to_string();
@@ -285,6 +318,17 @@ mod tests {
         assert_eq!(fit_right("ab", 4), "  ab");
         for width in 0..12 {
             assert!(display_width(&fit("a日b本c語d", width)) == width);
+        }
+    }
+
+    #[test]
+    fn wrapping_breaks_at_spaces_and_inside_long_words() {
+        assert_eq!(wrap("one two three", 7), ["one two", "three"]);
+        assert_eq!(wrap("abcdefghij", 4), ["abcd", "efgh", "ij"]);
+        assert_eq!(wrap("", 4), [""]);
+        assert_eq!(wrap("日本語テキスト", 5), ["日本", "語テ", "キス", "ト"]);
+        for line in wrap("a very long sentence with words", 1) {
+            assert!(display_width(&line) <= 1);
         }
     }
 

@@ -249,7 +249,7 @@ pub fn sample_events() -> Vec<CapturedEvent> {
     let file_at = multipart.find("id,total").unwrap() as u64;
     upload.analysis.parts = vec![
         BodyPart { name: Some("note".into()), filename: None, content_type: None, offset: note_at, size: 16 },
-        BodyPart { name: Some("file".into()), filename: Some("report.csv".into()), content_type: Some("text/csv".into()), offset: file_at, size: 12 },
+        BodyPart { name: Some("file".into()), filename: Some("report.csv".into()), content_type: Some("text/csv".into()), offset: file_at, size: 13 },
     ];
     events.push(upload);
 

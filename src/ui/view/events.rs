@@ -74,6 +74,8 @@ pub struct EventsState {
     pub detail: DetailContent,
     /// Events stored (filtered or not), for the title.
     pub stored: usize,
+    /// What the empty list says (how to send a first event).
+    pub empty_hint: String,
 }
 
 /// The areas of the view.
@@ -592,7 +594,7 @@ fn render_list(frame: &mut Frame, area: Rect, state: &EventsState, theme: &Theme
     );
     if state.rows.is_empty() {
         let message = if state.filter.is_empty() {
-            "No events yet. Send a request and it shows here."
+            state.empty_hint.as_str()
         } else {
             "No event matches the filter. Esc clears it."
         };

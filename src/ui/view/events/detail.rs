@@ -56,7 +56,7 @@ pub fn build(event: &CapturedEvent, tab: Tab, reveal_secrets: bool, width: u16) 
         Tab::Body => body(event, reveal_secrets, width),
         Tab::Headers => headers(event),
         Tab::Raw => raw(event, width),
-        Tab::Analysis => analysis(event),
+        Tab::Analysis => analysis(event, usize::from(width)),
     };
     if lines.len() > MAX_LINES {
         lines.truncate(MAX_LINES);
@@ -322,11 +322,22 @@ fn raw(event: &CapturedEvent, width: u16) -> Vec<RichLine> {
     lines
 }
 
+const LABEL: usize = 13;
+
 fn label(name: &str) -> RichLine {
-    RichLine::new().with(Role::Dim, format!("{name:<13}"))
+    RichLine::new().with(Role::Dim, format!("{name:<LABEL$}"))
 }
 
-fn analysis(event: &CapturedEvent) -> Vec<RichLine> {
+/// A sentence after `first`, wrapped to `width`, continued under the labels' column.
+fn sentence(lines: &mut Vec<RichLine>, first: RichLine, role: Role, text: &str, width: usize) {
+    let room = width.saturating_sub(LABEL).max(20);
+    for (i, part) in text::wrap(&sanitize::escape(text), room).into_iter().enumerate() {
+        let prefix = if i == 0 { first.clone() } else { label("") };
+        lines.push(prefix.with(role, part));
+    }
+}
+
+fn analysis(event: &CapturedEvent, width: usize) -> Vec<RichLine> {
     let a = &event.analysis;
     let mut lines = Vec::new();
 
@@ -354,7 +365,7 @@ fn analysis(event: &CapturedEvent) -> Vec<RichLine> {
     }
     lines.push(line);
     if let Some(note) = &a.signature.note {
-        lines.push(label("").with(Role::Text, sanitize::escape(note)));
+        sentence(&mut lines, label(""), Role::Text, note, width);
     }
 
     if let Some(seq) = &a.sequence {
@@ -425,22 +436,26 @@ fn analysis(event: &CapturedEvent) -> Vec<RichLine> {
     lines.push(line);
 
     if let Some(r) = &a.redelivery {
-        lines.push(label("Redelivery").with(
+        let words = format!(
+            "↻ retry #{} of #{}, {} after the first delivery",
+            r.retry,
+            r.first_id,
+            lag_words(r.delay_ms / 1000.0)
+        );
+        sentence(
+            &mut lines,
+            label("Redelivery"),
             Role::Severity(crate::event::Severity::Warn),
-            format!(
-                "↻ retry #{} of #{}, {} after the first delivery",
-                r.retry,
-                r.first_id,
-                lag_words(r.delay_ms / 1000.0)
-            ),
-        ));
+            &words,
+            width,
+        );
         lines.push(
             label("")
                 .with(Role::Text, format!("previous delivery #{} was answered ", r.previous_id))
                 .with(Role::Status(r.previous_status), r.previous_status.to_string()),
         );
         if let Some(schedule) = &r.schedule {
-            lines.push(label("").with(Role::Text, sanitize::escape(schedule)));
+            sentence(&mut lines, label(""), Role::Text, schedule, width);
         }
     }
 
@@ -451,12 +466,11 @@ fn analysis(event: &CapturedEvent) -> Vec<RichLine> {
         lines.push(label("Anomalies").with(Role::Text, a.anomalies.len().to_string()));
         for anomaly in &a.anomalies {
             lines.push(
-                RichLine::new()
-                    .with(Role::Severity(crate::event::Severity::Warn), "  ⚠ ")
-                    .with(Role::Title, sanitize::escape(&anomaly.code))
-                    .with(Role::Dim, " — ")
-                    .with(Role::Text, sanitize::escape(&anomaly.message)),
+                label("")
+                    .with(Role::Severity(crate::event::Severity::Warn), "⚠ ")
+                    .with(Role::Title, sanitize::escape(&anomaly.code)),
             );
+            sentence(&mut lines, label(""), Role::Text, &anomaly.message, width);
         }
     }
     if a.provider == Provider::Generic && a.kind.is_none() {
