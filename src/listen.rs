@@ -79,9 +79,15 @@ pub async fn run(config: ListenConfig, theme: Theme) -> anyhow::Result<()> {
     });
     let mut first_signal = signals.clone();
     let shutdown = async move {
+        let interface_done = async {
+            // Without an interface its sender is gone at once: that is no reason to stop.
+            if ui_done_rx.wait_for(|done| *done).await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        };
         tokio::select! {
             _ = first_signal.wait_for(|n| *n >= 1) => {}
-            _ = ui_done_rx.wait_for(|done| *done) => {}
+            () = interface_done => {}
         }
     };
     {
