@@ -71,7 +71,14 @@ pub struct FilterError(String);
 
 /// The keys a query understands, for hints next to the prompt.
 pub const KEYS: [&str; 8] = [
-    "sev:", "sig:", "provider:", "session:", "scan:", "type:", "status:", "gap",
+    "sev:",
+    "sig:",
+    "provider:",
+    "session:",
+    "scan:",
+    "type:",
+    "status:",
+    "gap",
 ];
 
 impl Filter {
@@ -161,7 +168,14 @@ impl Test {
         let key = key.to_ascii_lowercase();
         let known = matches!(
             key.as_str(),
-            "sev" | "severity" | "sig" | "signature" | "provider" | "session" | "scan" | "type"
+            "sev"
+                | "severity"
+                | "sig"
+                | "signature"
+                | "provider"
+                | "session"
+                | "scan"
+                | "type"
                 | "status"
         );
         if !known {
@@ -218,11 +232,7 @@ impl Test {
             "session" => Test::Session(Glob::new(&value)),
             "scan" => Test::Scan(Glob::new(&value)),
             "type" => Test::Type(Glob::new(&value)),
-            "status" => Test::Status(
-                list()
-                    .map(StatusPattern::parse)
-                    .collect::<Result<_, _>>()?,
-            ),
+            "status" => Test::Status(list().map(StatusPattern::parse).collect::<Result<_, _>>()?),
             _ => unreachable!("every known key is handled above"),
         })
     }
@@ -257,7 +267,12 @@ impl Test {
 
 impl fmt::Display for Test {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fn join<T>(f: &mut fmt::Formatter<'_>, key: &str, list: &[T], name: impl Fn(&T) -> String) -> fmt::Result {
+        fn join<T>(
+            f: &mut fmt::Formatter<'_>,
+            key: &str,
+            list: &[T],
+            name: impl Fn(&T) -> String,
+        ) -> fmt::Result {
             let names: Vec<String> = list.iter().map(name).collect();
             write!(f, "{key}:{}", names.join(","))
         }
@@ -326,7 +341,11 @@ impl StatusPattern {
 impl Glob {
     fn new(pattern: &str) -> Glob {
         Glob {
-            pieces: pattern.to_lowercase().split('*').map(str::to_owned).collect(),
+            pieces: pattern
+                .to_lowercase()
+                .split('*')
+                .map(str::to_owned)
+                .collect(),
         }
     }
 
@@ -370,21 +389,17 @@ fn text_matches(event: &CapturedEvent, needle: &str) -> bool {
         subject.scan_id.as_deref(),
         subject.video_id.as_deref(),
     ];
-    if fields
+    // Compared without allocating: a filter runs over every stored event on each keystroke.
+    let needle = needle.as_bytes();
+    fields
         .into_iter()
         .flatten()
-        .any(|field| field.to_lowercase().contains(needle))
-    {
-        return true;
-    }
-    if analysis
-        .anomalies
-        .iter()
-        .any(|a| a.code.contains(needle) || a.message.to_lowercase().contains(needle))
-    {
-        return true;
-    }
-    contains_ignore_ascii_case(&event.body, needle.as_bytes())
+        .any(|field| contains_ignore_ascii_case(field.as_bytes(), needle))
+        || analysis.anomalies.iter().any(|a| {
+            contains_ignore_ascii_case(a.code.as_bytes(), needle)
+                || contains_ignore_ascii_case(a.message.as_bytes(), needle)
+        })
+        || contains_ignore_ascii_case(&event.body, needle)
 }
 
 /// Byte search ignoring ASCII case (the needle is already lower-case). Bodies are bytes, not
@@ -564,7 +579,10 @@ mod tests {
 
     #[test]
     fn canonical_form_reads_back_the_same() {
-        for query in ["sev:warn,error -sig:valid type:scan.* status:5xx gap \"two words\" x"] {
+        for query in [
+            "sev:warn,error -sig:valid type:scan.* status:5xx gap \"two words\" x",
+            "provider:video,wms session:a*b scan:gen_* status:413 -\"page hidden\"",
+        ] {
             let filter = Filter::parse(query).unwrap();
             assert_eq!(Filter::parse(&filter.to_string()).unwrap(), filter);
         }

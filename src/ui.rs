@@ -92,8 +92,7 @@ pub async fn run_terminal(
 /// An export read for `hookscope open FILE`: a store holding its events, and the source the
 /// header names. Errors are one sentence.
 pub fn load_export(path: &std::path::Path) -> Result<(Arc<Store>, Source), String> {
-    let bytes =
-        std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let imported = export::import(&bytes).map_err(|e| {
         format!(
             "{} is not a hookscope export: {}",
@@ -106,9 +105,10 @@ pub fn load_export(path: &std::path::Path) -> Result<(Arc<Store>, Source), Strin
         max_bytes: u64::MAX,
     };
     let store = Arc::new(Store::from_events(limits, imported.events, imported.stats));
-    let name = path
-        .file_name()
-        .map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+    let name = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
     Ok((store, Source::File { name }))
 }
 
@@ -229,7 +229,12 @@ where
     Ok(report)
 }
 
-fn draw<B>(terminal: &mut Terminal<B>, app: &mut App, store: &Store, theme: &Theme) -> anyhow::Result<()>
+fn draw<B>(
+    terminal: &mut Terminal<B>,
+    app: &mut App,
+    store: &Store,
+    theme: &Theme,
+) -> anyhow::Result<()>
 where
     B: Backend,
     B::Error: std::error::Error + Send + Sync + 'static,

@@ -16,7 +16,9 @@ const LIMIT: Duration = Duration::from_secs(20);
 
 fn hookscope() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_hookscope"));
-    command.env_remove("HOOKSCOPE_CONFIG").env_remove("NO_COLOR");
+    command
+        .env_remove("HOOKSCOPE_CONFIG")
+        .env_remove("NO_COLOR");
     command
 }
 
@@ -50,9 +52,16 @@ fn output(command: &mut Command) -> Output {
 fn open_refuses_a_missing_or_invalid_file_in_one_line() {
     let dir = temp_dir("open-errors");
     let bad = dir.join("bad.json");
-    std::fs::write(&bad, "{\"format\":\"hookscope\",\"version\":1,\n\"events\":[{]}").unwrap();
+    std::fs::write(
+        &bad,
+        "{\"format\":\"hookscope\",\"version\":1,\n\"events\":[{]}",
+    )
+    .unwrap();
     let missing = dir.join("missing.json");
-    for (path, says) in [(&bad, "is not a hookscope export"), (&missing, "cannot read")] {
+    for (path, says) in [
+        (&bad, "is not a hookscope export"),
+        (&missing, "cannot read"),
+    ] {
         let out = output(hookscope().arg("open").arg(path));
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{err}");
@@ -70,8 +79,17 @@ fn a_broken_theme_is_named_with_its_line() {
     let theme = dir.join("mine.toml");
     std::fs::write(&theme, "text = \"white\"\n\nerror = \"not-a-colour\"\n").unwrap();
     for args in [
-        vec!["--headless".to_owned(), "--theme".to_owned(), theme.display().to_string()],
-        vec!["open".to_owned(), "x.json".to_owned(), "--theme".to_owned(), theme.display().to_string()],
+        vec![
+            "--headless".to_owned(),
+            "--theme".to_owned(),
+            theme.display().to_string(),
+        ],
+        vec![
+            "open".to_owned(),
+            "x.json".to_owned(),
+            "--theme".to_owned(),
+            theme.display().to_string(),
+        ],
     ] {
         let out = output(hookscope().args(&args));
         let err = String::from_utf8_lossy(&out.stderr);
@@ -95,7 +113,10 @@ struct Tmux {
 impl Tmux {
     /// A detached session running `command` in a 100x30 terminal, or none without tmux.
     fn start(name: &str, command: &str) -> Option<Tmux> {
-        let available = Command::new("tmux").arg("-V").output().is_ok_and(|o| o.status.success());
+        let available = Command::new("tmux")
+            .arg("-V")
+            .output()
+            .is_ok_and(|o| o.status.success());
         if !available {
             eprintln!("tmux is not installed: skipping the real-terminal test");
             return None;
@@ -105,7 +126,17 @@ impl Tmux {
         };
         let status = tmux
             .command()
-            .args(["new-session", "-d", "-s", "t", "-x", "100", "-y", "30", command])
+            .args([
+                "new-session",
+                "-d",
+                "-s",
+                "t",
+                "-x",
+                "100",
+                "-y",
+                "30",
+                command,
+            ])
             .status()
             .unwrap();
         assert!(status.success());
@@ -233,7 +264,9 @@ fn the_interface_runs_in_a_real_terminal() {
     let answer = post(&addr, "/hooks/first", r#"{"hello":"tmux"}"#);
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     post(&addr, "/hooks/second", r#"{"n":2}"#);
-    tmux.wait_for("both rows", |s| s.contains("/hooks/first") && s.contains("/hooks/second"));
+    tmux.wait_for("both rows", |s| {
+        s.contains("/hooks/first") && s.contains("/hooks/second")
+    });
 
     // Filter: only the first remains.
     tmux.keys(&["/"]);
@@ -245,7 +278,9 @@ fn the_interface_runs_in_a_real_terminal() {
 
     // The detail, the help, the view key.
     tmux.keys(&["Enter"]);
-    tmux.wait_for("the detail", |s| s.contains("[Body]") && s.contains("\"hello\": \"tmux\""));
+    tmux.wait_for("the detail", |s| {
+        s.contains("[Body]") && s.contains("\"hello\": \"tmux\"")
+    });
     tmux.keys(&["?"]);
     tmux.wait_for("the help", |s| s.contains("Keys — Events view"));
     // One Esc at a time: a terminal cannot tell Esc Esc from an Alt sequence.
@@ -255,7 +290,9 @@ fn the_interface_runs_in_a_real_terminal() {
     tmux.wait_for("the detail to close", |s| !s.contains("[Body]"));
     tmux.keys(&["Escape"]);
     tmux.keys(&["1"]);
-    let screen = tmux.wait_for("the whole list", |s| s.contains("Events 2 ") && s.contains("/hooks/second"));
+    let screen = tmux.wait_for("the whole list", |s| {
+        s.contains("Events 2 ") && s.contains("/hooks/second")
+    });
     assert!(screen.contains("[1 Events]"), "{screen}");
 
     tmux.keys(&["q"]);
@@ -263,9 +300,17 @@ fn the_interface_runs_in_a_real_terminal() {
     assert!(report.contains("EXIT=0"), "{report}");
     assert_terminal_restored(&report);
     // Back on the main screen: what was printed before and after the interface is visible.
-    let screen = tmux.wait_for("the final counters", |s| s.contains("hookscope: received 2"));
-    assert!(screen.contains("hookscope listening on http://"), "{screen}");
-    assert!(!screen.contains("KIND / PATH"), "the interface is gone:\n{screen}");
+    let screen = tmux.wait_for("the final counters", |s| {
+        s.contains("hookscope: received 2")
+    });
+    assert!(
+        screen.contains("hookscope listening on http://"),
+        "{screen}"
+    );
+    assert!(
+        !screen.contains("KIND / PATH"),
+        "the interface is gone:\n{screen}"
+    );
     drop(tmux);
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -61,7 +61,14 @@ where
 }
 
 fn push_generic(store: &Store, path: &str) -> u64 {
-    store.push(request("POST", path, &[("content-type", "application/json")], b"{}")).id
+    store
+        .push(request(
+            "POST",
+            path,
+            &[("content-type", "application/json")],
+            b"{}",
+        ))
+        .id
 }
 
 fn sample_screen(capacity: usize) -> Screen {
@@ -119,7 +126,10 @@ async fn follow_mode_keeps_the_newest_in_view() {
     })
     .await;
     assert_eq!(screen.app.events.selected, Some(50));
-    assert!(screen.frames > 2, "store changes were drawn while they came");
+    assert!(
+        screen.frames > 2,
+        "store changes were drawn while they came"
+    );
     let text = screen.text();
     assert!(text.contains("▶"), "{text}");
     let selected_line = text.lines().find(|l| l.contains('▶')).unwrap();
@@ -222,7 +232,10 @@ async fn an_idle_screen_is_not_redrawn() {
         })
     })
     .await;
-    assert_eq!(screen.frames, 1, "thirty idle seconds drew only the first frame");
+    assert_eq!(
+        screen.frames, 1,
+        "thirty idle seconds drew only the first frame"
+    );
     // One event: drawn when it comes, then the rate shows in the next ticks, then stillness.
     let frames = screen.frames;
     run_within(&mut screen, Duration::from_secs(3600), |store, tx| {
@@ -235,7 +248,10 @@ async fn an_idle_screen_is_not_redrawn() {
     .await;
     let drawn = screen.frames - frames;
     assert!(drawn >= 2, "the event and its rate were drawn ({drawn})");
-    assert!(drawn < 140, "the screen settled once the rate history was all zero ({drawn})");
+    assert!(
+        drawn < 140,
+        "the screen settled once the rate history was all zero ({drawn})"
+    );
     let frames = screen.frames;
     run_within(&mut screen, Duration::from_secs(3600), |_, tx| {
         tokio::spawn(async move {
@@ -261,13 +277,19 @@ async fn export_writes_what_the_filter_shows() {
     assert_eq!(files.len(), 1, "{files:?}");
     let name = files[0].file_name().unwrap().to_string_lossy().into_owned();
     assert!(
-        name.starts_with("hookscope-") && name.ends_with(".json") && name.len() == "hookscope-20261122-140211.json".len(),
+        name.starts_with("hookscope-")
+            && name.ends_with(".json")
+            && name.len() == "hookscope-20261122-140211.json".len(),
         "{name}"
     );
     let imported = hookscope::export::import(&std::fs::read(&files[0]).unwrap()).unwrap();
     let ids: Vec<u64> = imported.events.iter().map(|e| e.id).collect();
     assert_eq!(ids, [13, 16]);
-    assert!(screen.text().contains("exported 2 events to"), "{}", screen.text());
+    assert!(
+        screen.text().contains("exported 2 events to"),
+        "{}",
+        screen.text()
+    );
 
     // Without a filter, everything; a second export in the same second gets its own name.
     screen.send(keys("⎋ee")).await;
@@ -294,7 +316,10 @@ async fn c_copies_the_selected_event_as_curl() {
         command.starts_with("curl -X 'POST' 'http://127.0.0.1:8765/hooks/prism' "),
         "{command}"
     );
-    assert!(command.contains("-H 'x-prism-signature: 2ac2fd3b"), "{command}");
+    assert!(
+        command.contains("-H 'x-prism-signature: 2ac2fd3b"),
+        "{command}"
+    );
     assert!(command.contains(r#"--data-binary '{"eventType":"scan.processing.succeeded""#));
     assert!(screen.text().contains("copied #15 as a curl command"));
 }
@@ -329,9 +354,14 @@ async fn resizing_redraws_at_the_new_size() {
     screen.send(vec![TermEvent::Resize(120, 40)]).await;
     let text = screen.text();
     assert_eq!(text.lines().count(), 40);
-    assert!(text.contains("SIZE"), "the wide layout shows the size column:\n{text}");
+    assert!(
+        text.contains("SIZE"),
+        "the wide layout shows the size column:\n{text}"
+    );
     screen.terminal.backend_mut().resize(60, 12);
-    screen.send(vec![TermEvent::Resize(60, 12), key(KeyCode::Enter)]).await;
+    screen
+        .send(vec![TermEvent::Resize(60, 12), key(KeyCode::Enter)])
+        .await;
     assert_eq!(screen.text().lines().count(), 12);
 }
 
@@ -345,12 +375,21 @@ async fn a_hundred_thousand_events_fetch_only_the_visible_rows() {
     for _ in 0..100_000 {
         store.push(template.clone());
     }
-    let mut screen = Screen::new(Arc::clone(&store), Source::File { name: "big.json".into() }, 120, 40);
+    let mut screen = Screen::new(
+        Arc::clone(&store),
+        Source::File {
+            name: "big.json".into(),
+        },
+        120,
+        40,
+    );
     screen.send(keys("G")).await;
     assert_eq!(screen.app.events.selected, Some(100_000));
     assert!(screen.app.events.rows.len() <= 36);
     assert!(screen.text().contains("Events 100,000"));
-    screen.send(vec![key(KeyCode::PageUp), key(KeyCode::PageUp)]).await;
+    screen
+        .send(vec![key(KeyCode::PageUp), key(KeyCode::PageUp)])
+        .await;
     // 40 rows: header, tabs and status take 3, the list's borders and heading 3 more.
     assert_eq!(screen.app.events.selected, Some(100_000 - 2 * 34));
     screen.send(keys("/gap⏎")).await;

@@ -67,7 +67,10 @@ async fn detail_tabs() {
         // The gap event (#9): body, headers, raw, analysis.
         for (i, tab) in ["body", "headers", "raw", "analysis"].iter().enumerate() {
             let screen = shot(w, h, open_detail(9, i)).await;
-            insta::assert_snapshot!(name(&format!("detail_{tab}"), w, h), screen.terminal.backend());
+            insta::assert_snapshot!(
+                name(&format!("detail_{tab}"), w, h),
+                screen.terminal.backend()
+            );
         }
     }
 }
@@ -212,7 +215,9 @@ async fn payloads_cannot_drive_the_terminal() {
             for cell in screen.buffer().content() {
                 let symbol = cell.symbol();
                 assert!(
-                    !symbol.chars().any(|c| c.is_control() || ('\u{202a}'..='\u{202e}').contains(&c)),
+                    !symbol
+                        .chars()
+                        .any(|c| c.is_control() || ('\u{202a}'..='\u{202e}').contains(&c)),
                     "raw control character {symbol:?} reached a cell"
                 );
             }
@@ -230,11 +235,18 @@ async fn tiny_and_odd_sizes_never_panic() {
     let mut events = sample_events();
     events.push(hostile_event(21));
     let store = store_with(events, 1000);
-    for (w, h) in [(1, 1), (10, 3), (20, 5), (39, 12), (80, 6), (200, 60), (81, 25)] {
+    for (w, h) in [
+        (1, 1),
+        (10, 3),
+        (20, 5),
+        (39, 12),
+        (80, 6),
+        (200, 60),
+        (81, 25),
+    ] {
         for script in ["", "⏎", "⏎lll", "?", "/sev:e", "z"] {
             let mut screen = Screen::new(store.clone(), live_source(), w, h);
             screen.send(keys(script)).await;
         }
     }
 }
-

@@ -34,7 +34,10 @@ pub enum Input {
     /// A second passed (rates and message timeouts).
     Tick,
     /// A background job finished (an export), with a message for the bottom line.
-    Notice { text: String, ok: bool },
+    Notice {
+        text: String,
+        ok: bool,
+    },
 }
 
 /// What the interface shows events from.
@@ -272,7 +275,11 @@ impl App {
                 self.mode = Mode::Normal;
                 if !self.events.filter.is_empty() {
                     let shown = self.events.len();
-                    let verb = if shown == 1 { "event matches" } else { "events match" };
+                    let verb = if shown == 1 {
+                        "event matches"
+                    } else {
+                        "events match"
+                    };
                     self.say(format!("filter kept: {shown} {verb}"), true);
                 }
             }
@@ -424,7 +431,9 @@ impl App {
                     self.events.focus = Pane::Detail;
                     if mouse.row == detail.y + 1 {
                         let x = mouse.column.saturating_sub(detail.x + 1);
-                        for (tab, (start, width)) in Tab::ALL.into_iter().zip(events::tab_positions()) {
+                        for (tab, (start, width)) in
+                            Tab::ALL.into_iter().zip(events::tab_positions())
+                        {
                             if x >= start && x < start + width {
                                 self.events.tab = tab;
                                 self.events.detail_scroll = 0;
@@ -465,7 +474,10 @@ impl App {
                 .headers
                 .get_str("host")
                 .filter(|h| !h.is_empty() && !h.contains(['/', '\'', ' ']))
-                .map_or_else(|| "http://127.0.0.1:8765".to_owned(), |h| format!("http://{h}")),
+                .map_or_else(
+                    || "http://127.0.0.1:8765".to_owned(),
+                    |h| format!("http://{h}"),
+                ),
         };
         let command = curl::command(event, &base);
         let id = event.id;

@@ -39,17 +39,29 @@ pub fn lines(app: &App, theme: &Theme) -> Vec<Line<'static>> {
         }
         lines.push(Line::default());
     }
-    lines.push(Line::styled("Filter terms (all must match)".to_owned(), theme.title()));
+    lines.push(Line::styled(
+        "Filter terms (all must match)".to_owned(),
+        theme.title(),
+    ));
     for (term, meaning) in [
-        ("sev:error", "severity info, warn or error (warn,error: either)"),
-        ("sig:invalid", "valid invalid missing unsigned no_secret malformed stale"),
+        (
+            "sev:error",
+            "severity info, warn or error (warn,error: either)",
+        ),
+        (
+            "sig:invalid",
+            "valid invalid missing unsigned no_secret malformed stale",
+        ),
         ("provider:wms", "wms, prism, video or generic"),
         ("session:ID", "a WMS session (* is a wildcard)"),
         ("scan:ID", "a Prism scan or video id"),
         ("type:scan.*", "the event name"),
         ("status:5xx", "the status answered (5xx, 413, 4xx,5xx)"),
         ("gap", "WMS events that found numbers missing"),
-        ("-term", "anything but; other words search the text and body"),
+        (
+            "-term",
+            "anything but; other words search the text and body",
+        ),
     ] {
         lines.push(Line::from(vec![
             Span::raw("  "),
@@ -61,10 +73,19 @@ pub fn lines(app: &App, theme: &Theme) -> Vec<Line<'static>> {
     lines.push(Line::styled("Signs".to_owned(), theme.title()));
     for (what, signs) in [
         ("severity", "· info   ▲ warn   ✖ error"),
-        ("signature", "✓ valid   ✗ invalid, malformed or stale   ? not checkable   – unsigned"),
-        ("sequence", "⚠ gap (numbers missing)   ↺ late   ⧉ duplicate   ≠ conflict   ⟲ restart"),
+        (
+            "signature",
+            "✓ valid   ✗ invalid, malformed or stale   ? not checkable   – unsigned",
+        ),
+        (
+            "sequence",
+            "⚠ gap (numbers missing)   ↺ late   ⧉ duplicate   ≠ conflict   ⟲ restart",
+        ),
         ("note", "↻ retry #n of an earlier delivery   ⚠ an anomaly"),
-        ("mouse", "the wheel scrolls; a click selects a row or a detail tab"),
+        (
+            "mouse",
+            "the wheel scrolls; a click selects a row or a detail tab",
+        ),
     ] {
         lines.push(Line::from(vec![
             Span::raw("  "),
@@ -86,7 +107,12 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let visible = usize::from(popup.height.saturating_sub(2));
     let scroll = app.help_scroll.min(lines.len().saturating_sub(visible));
     let more = if lines.len() > visible {
-        format!(" {}-{} of {}, ↑↓ scroll ", scroll + 1, scroll + visible, lines.len())
+        format!(
+            " {}-{} of {}, ↑↓ scroll ",
+            scroll + 1,
+            scroll + visible,
+            lines.len()
+        )
     } else {
         String::new()
     };

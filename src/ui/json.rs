@@ -102,15 +102,19 @@ pub fn pretty(text: &str, reveal_secrets: bool, max_lines: usize) -> (Vec<RichLi
                 let is_key = matches!(next_non_space(end), Some((_, b':')));
                 if is_key {
                     mask_next = is_secret_key(raw.trim_matches('"'));
-                    p.current
-                        .push(Role::Json(JsonToken::Key), sanitize::escape(raw).into_owned());
+                    p.current.push(
+                        Role::Json(JsonToken::Key),
+                        sanitize::escape(raw).into_owned(),
+                    );
                 } else if mask_next && !reveal_secrets {
                     mask_next = false;
                     p.current.push(Role::Masked, MASK);
                 } else {
                     mask_next = false;
-                    p.current
-                        .push(Role::Json(JsonToken::String), sanitize::escape(raw).into_owned());
+                    p.current.push(
+                        Role::Json(JsonToken::String),
+                        sanitize::escape(raw).into_owned(),
+                    );
                 }
                 i = end;
             }
@@ -120,7 +124,15 @@ pub fn pretty(text: &str, reveal_secrets: bool, max_lines: usize) -> (Vec<RichLi
                     .find(|&j| {
                         matches!(
                             bytes[j],
-                            b',' | b':' | b'{' | b'}' | b'[' | b']' | b'"' | b' ' | b'\t' | b'\n'
+                            b',' | b':'
+                                | b'{'
+                                | b'}'
+                                | b'['
+                                | b']'
+                                | b'"'
+                                | b' '
+                                | b'\t'
+                                | b'\n'
                                 | b'\r'
                         )
                     })
@@ -172,7 +184,11 @@ mod tests {
     use super::*;
 
     fn lines(text: &str, reveal: bool) -> Vec<String> {
-        pretty(text, reveal, 1000).0.iter().map(RichLine::text).collect()
+        pretty(text, reveal, 1000)
+            .0
+            .iter()
+            .map(RichLine::text)
+            .collect()
     }
 
     #[test]
@@ -228,7 +244,16 @@ mod tests {
 
     #[test]
     fn malformed_input_never_panics() {
-        for text in ["{", "}", "{\"a\":", "[1,,2", "\"open", "é{ü:1", "{\"userToken\":", "]]]]"] {
+        for text in [
+            "{",
+            "}",
+            "{\"a\":",
+            "[1,,2",
+            "\"open",
+            "é{ü:1",
+            "{\"userToken\":",
+            "]]]]",
+        ] {
             let _ = pretty(text, false, 100);
         }
     }

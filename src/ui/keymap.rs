@@ -102,13 +102,9 @@ impl Key {
         if event.kind == KeyEventKind::Release {
             return None;
         }
-        let code = match event.code {
-            // Terminals report Shift+Tab as BackTab; letters arrive already upper-cased.
-            KeyCode::Char(c) => KeyCode::Char(c),
-            other => other,
-        };
+        // Letters arrive already upper-cased with Shift, and Shift+Tab as BackTab.
         Some(Key {
-            code,
+            code: event.code,
             ctrl: event.modifiers.contains(KeyModifiers::CONTROL),
         })
     }
@@ -184,20 +180,68 @@ const ENTER: &[Key] = &[Key::plain(KeyCode::Enter)];
 /// Every binding. Order matters twice: the first match wins, and hints appear in this order.
 pub const KEYMAP: &[Binding] = &[
     // The event list.
-    bind(EventsList, UP, Action::Up, "select the previous event", None),
-    bind(EventsList, DOWN, Action::Down, "select the next event", Some("move")),
+    bind(
+        EventsList,
+        UP,
+        Action::Up,
+        "select the previous event",
+        None,
+    ),
+    bind(
+        EventsList,
+        DOWN,
+        Action::Down,
+        "select the next event",
+        Some("move"),
+    ),
     bind(EventsList, PAGE_UP, Action::PageUp, "one page up", None),
-    bind(EventsList, PAGE_DOWN, Action::PageDown, "one page down", None),
+    bind(
+        EventsList,
+        PAGE_DOWN,
+        Action::PageDown,
+        "one page down",
+        None,
+    ),
     bind(EventsList, TOP, Action::Top, "the oldest event", None),
     bind(EventsList, BOTTOM, Action::Bottom, "the newest event", None),
-    bind(EventsList, ENTER, Action::Open, "open the detail of the event", Some("detail")),
-    bind(EventsList, TAB, Action::SwitchPane, "focus the detail (when open)", None),
-    bind(EventsList, ESC, Action::Back, "close the detail, then clear the filter", None),
+    bind(
+        EventsList,
+        ENTER,
+        Action::Open,
+        "open the detail of the event",
+        Some("detail"),
+    ),
+    bind(
+        EventsList,
+        TAB,
+        Action::SwitchPane,
+        "focus the detail (when open)",
+        None,
+    ),
+    bind(
+        EventsList,
+        ESC,
+        Action::Back,
+        "close the detail, then clear the filter",
+        None,
+    ),
     // The detail pane.
     bind(EventsDetail, UP, Action::Up, "scroll up", None),
-    bind(EventsDetail, DOWN, Action::Down, "scroll down", Some("scroll")),
+    bind(
+        EventsDetail,
+        DOWN,
+        Action::Down,
+        "scroll down",
+        Some("scroll"),
+    ),
     bind(EventsDetail, PAGE_UP, Action::PageUp, "one page up", None),
-    bind(EventsDetail, PAGE_DOWN, Action::PageDown, "one page down", None),
+    bind(
+        EventsDetail,
+        PAGE_DOWN,
+        Action::PageDown,
+        "one page down",
+        None,
+    ),
     bind(EventsDetail, TOP, Action::Top, "the top", None),
     bind(EventsDetail, BOTTOM, Action::Bottom, "the bottom", None),
     bind(
@@ -214,8 +258,20 @@ pub const KEYMAP: &[Binding] = &[
         "previous tab",
         None,
     ),
-    bind(EventsDetail, TAB, Action::SwitchPane, "focus the list", Some("list")),
-    bind(EventsDetail, ESC, Action::Back, "close the detail", Some("back")),
+    bind(
+        EventsDetail,
+        TAB,
+        Action::SwitchPane,
+        "focus the list",
+        Some("list"),
+    ),
+    bind(
+        EventsDetail,
+        ESC,
+        Action::Back,
+        "close the detail",
+        Some("back"),
+    ),
     bind(
         EventsDetail,
         &[Key::char('u')],
@@ -224,8 +280,20 @@ pub const KEYMAP: &[Binding] = &[
         Some("tokens"),
     ),
     // Every view.
-    bind(Global, &[Key::char('/')], Action::Filter, "filter the events", Some("filter")),
-    bind(Global, &[Key::char('f')], Action::Follow, "follow the newest event", Some("follow")),
+    bind(
+        Global,
+        &[Key::char('/')],
+        Action::Filter,
+        "filter the events",
+        Some("filter"),
+    ),
+    bind(
+        Global,
+        &[Key::char('f')],
+        Action::Follow,
+        "follow the newest event",
+        Some("follow"),
+    ),
     bind(
         Global,
         &[Key::char('e')],
@@ -240,13 +308,49 @@ pub const KEYMAP: &[Binding] = &[
         "copy the event as a curl command (OSC 52)",
         Some("curl"),
     ),
-    bind(Global, &[Key::char('z')], Action::Clear, "clear the buffer (asks first)", None),
-    bind(Global, &[Key::char('1')], Action::ShowView(View::Events), "the Events view", None),
-    bind(Global, &[Key::char('?')], Action::Help, "this help", Some("help")),
-    bind(Global, &[Key::char('q'), Key::ctrl('c')], Action::Quit, "quit", Some("quit")),
+    bind(
+        Global,
+        &[Key::char('z')],
+        Action::Clear,
+        "clear the buffer (asks first)",
+        None,
+    ),
+    bind(
+        Global,
+        &[Key::char('1')],
+        Action::ShowView(View::Events),
+        "the Events view",
+        None,
+    ),
+    bind(
+        Global,
+        &[Key::char('?')],
+        Action::Help,
+        "this help",
+        Some("help"),
+    ),
+    bind(
+        Global,
+        &[Key::char('q'), Key::ctrl('c')],
+        Action::Quit,
+        "quit",
+        Some("quit"),
+    ),
     // The filter prompt.
-    bind(FilterPrompt, ENTER, Action::FilterKeep, "keep the filter", Some("keep")),
-    bind(FilterPrompt, ESC, Action::FilterCancel, "clear the filter", Some("clear")),
+    bind(
+        FilterPrompt,
+        ENTER,
+        Action::FilterKeep,
+        "keep the filter",
+        Some("keep"),
+    ),
+    bind(
+        FilterPrompt,
+        ESC,
+        Action::FilterCancel,
+        "clear the filter",
+        Some("clear"),
+    ),
     // Questions.
     bind(
         Context::Confirm,
@@ -264,7 +368,13 @@ pub const KEYMAP: &[Binding] = &[
     ),
     // Help.
     bind(Context::Help, UP, Action::Up, "scroll up", None),
-    bind(Context::Help, DOWN, Action::Down, "scroll down", Some("scroll")),
+    bind(
+        Context::Help,
+        DOWN,
+        Action::Down,
+        "scroll down",
+        Some("scroll"),
+    ),
     bind(
         Context::Help,
         &[Key::char('?'), Key::plain(KeyCode::Esc), Key::char('q')],
@@ -339,8 +449,14 @@ mod tests {
             lookup(&[EventsList, Global], Key::char('j')),
             Some(Action::Down)
         );
-        assert_eq!(lookup(&[EventsList, Global], Key::char('q')), Some(Action::Quit));
-        assert_eq!(lookup(&[EventsList, Global], Key::ctrl('c')), Some(Action::Quit));
+        assert_eq!(
+            lookup(&[EventsList, Global], Key::char('q')),
+            Some(Action::Quit)
+        );
+        assert_eq!(
+            lookup(&[EventsList, Global], Key::ctrl('c')),
+            Some(Action::Quit)
+        );
         assert_eq!(
             lookup(&[Context::Help], Key::char('q')),
             Some(Action::CloseHelp)

@@ -64,11 +64,7 @@ fn render_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let stats = app.stats;
     let (glyph, place, answer) = match &app.source {
         Source::Live { addr, answer } => ("●", addr.to_string(), Some(answer.as_str())),
-        Source::File { name } => (
-            "◼",
-            crate::sanitize::escape(name).into_owned(),
-            None,
-        ),
+        Source::File { name } => ("◼", crate::sanitize::escape(name).into_owned(), None),
     };
     let counters = format!(
         "recv {}  stored {}  evicted {}  rejected {}",
@@ -125,7 +121,9 @@ fn render_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         };
         if data.iter().any(|&r| r > 0) {
             frame.render_widget(
-                Sparkline::default().data(&data).style(theme.accent().patch(theme.header())),
+                Sparkline::default()
+                    .data(&data)
+                    .style(theme.accent().patch(theme.header())),
                 spark_area,
             );
         }
@@ -153,7 +151,10 @@ fn render_tabs(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let filter = app.events.filter.to_string();
     if !filter.is_empty() {
         right.push(Span::styled("filter: ", theme.dim()));
-        right.push(Span::styled(crate::sanitize::escape(&filter).into_owned(), theme.accent()));
+        right.push(Span::styled(
+            crate::sanitize::escape(&filter).into_owned(),
+            theme.accent(),
+        ));
         right.push(Span::raw("  "));
     }
     if app.events.follow {
@@ -218,13 +219,23 @@ fn render_prompt(frame: &mut Frame, area: Rect, prompt: &Prompt, theme: &Theme) 
 fn render_status(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let mut spans: Vec<Span> = vec![Span::raw(" ")];
     if let Some(status) = &app.status {
-        let style = if status.ok { theme.success() } else { theme.problem() };
-        spans.push(Span::styled(crate::sanitize::escape(&status.text).into_owned(), style));
+        let style = if status.ok {
+            theme.success()
+        } else {
+            theme.problem()
+        };
+        spans.push(Span::styled(
+            crate::sanitize::escape(&status.text).into_owned(),
+            style,
+        ));
         spans.push(Span::raw("   "));
     }
     let used: usize = spans.iter().map(|s| display_width(&s.content)).sum();
     let mut hints: Vec<(String, &str)> = keymap::bindings(&app.contexts())
-        .filter_map(|b| b.hint.map(|hint| (b.keys.first().map(Key::label).unwrap_or_default(), hint)))
+        .filter_map(|b| {
+            b.hint
+                .map(|hint| (b.keys.first().map(Key::label).unwrap_or_default(), hint))
+        })
         .collect();
     // Drop hints from the middle until they fit, keeping help and quit at the end.
     let width_of = |hints: &[(String, &str)]| -> usize {
@@ -277,7 +288,10 @@ fn render_question(frame: &mut Frame, area: Rect, question: Question, app: &App,
     let keys = keymap::bindings(&[keymap::Context::Confirm])
         .flat_map(|b| {
             [
-                Span::styled(b.keys.first().map(Key::label).unwrap_or_default(), theme.key()),
+                Span::styled(
+                    b.keys.first().map(Key::label).unwrap_or_default(),
+                    theme.key(),
+                ),
                 Span::styled(format!(" {}   ", b.help), theme.dim()),
             ]
         })

@@ -243,7 +243,10 @@ mod tests {
         assert!(svg.starts_with("<svg"));
         assert!(svg.contains(r##"fill="#cd3131">a</text>"##), "{svg}");
         assert!(svg.contains("&lt;"));
-        assert!(svg.contains(r##"width="16.8" height="18" fill="#2472c8""##), "{svg}");
+        assert!(
+            svg.contains(r##"width="16.8" height="18" fill="#2472c8""##),
+            "{svg}"
+        );
         assert!(svg.contains("<path d=\"M21.0 0.0L21.0 18.0\""), "{svg}");
         assert!(svg.trim_end().ends_with("</svg>"));
     }

@@ -17,7 +17,10 @@ use crate::event::{SequenceStatus, Severity, SignatureVerdict};
 pub const BUILT_IN: [(&str, &str); 4] = [
     ("dark", include_str!("../../themes/dark.toml")),
     ("light", include_str!("../../themes/light.toml")),
-    ("high-contrast", include_str!("../../themes/high-contrast.toml")),
+    (
+        "high-contrast",
+        include_str!("../../themes/high-contrast.toml"),
+    ),
     ("colorblind", include_str!("../../themes/colorblind.toml")),
 ];
 
@@ -165,7 +168,10 @@ impl Theme {
                     names.join(", ")
                 ))
             } else {
-                ThemeError(format!("cannot read theme file {}: {error}", path.display()))
+                ThemeError(format!(
+                    "cannot read theme file {}: {error}",
+                    path.display()
+                ))
             }
         })?;
         Theme::from_toml(&text, &path.display().to_string())
@@ -239,7 +245,9 @@ impl Theme {
     /// The header lines at the top.
     pub fn header(&self) -> Style {
         if self.color {
-            Style::new().fg(self.palette.text).bg(self.palette.header_bg)
+            Style::new()
+                .fg(self.palette.text)
+                .bg(self.palette.header_bg)
         } else {
             Style::new()
         }
@@ -273,7 +281,8 @@ impl Theme {
         match verdict {
             SignatureVerdict::Valid => self.fg(self.palette.sig_valid),
             SignatureVerdict::Invalid | SignatureVerdict::Malformed | SignatureVerdict::Stale => {
-                self.fg(self.palette.sig_invalid).add_modifier(Modifier::BOLD)
+                self.fg(self.palette.sig_invalid)
+                    .add_modifier(Modifier::BOLD)
             }
             SignatureVerdict::Missing => self.fg(self.palette.sig_missing),
             SignatureVerdict::NoSecret => self.fg(self.palette.sig_no_secret),
@@ -387,21 +396,31 @@ mod tests {
         let error = Theme::from_toml("\n\nerorr = \"red\"\n", "typo.toml")
             .unwrap_err()
             .to_string();
-        assert!(error.starts_with("theme file typo.toml, line 3:"), "{error}");
+        assert!(
+            error.starts_with("theme file typo.toml, line 3:"),
+            "{error}"
+        );
         assert!(error.contains("erorr"), "{error}");
 
         let error = Theme::from_toml("text = \n", "syntax.toml")
             .unwrap_err()
             .to_string();
-        assert!(error.starts_with("theme file syntax.toml, line 1:"), "{error}");
+        assert!(
+            error.starts_with("theme file syntax.toml, line 1:"),
+            "{error}"
+        );
     }
 
     #[test]
     fn load_takes_names_and_paths() {
         assert_eq!(Theme::load("light").unwrap().name(), "light");
         let error = Theme::load("no-such-theme").unwrap_err().to_string();
-        assert!(error.contains("dark, light, high-contrast, colorblind"), "{error}");
-        let path = std::env::temp_dir().join(format!("hookscope-theme-{}.toml", std::process::id()));
+        assert!(
+            error.contains("dark, light, high-contrast, colorblind"),
+            "{error}"
+        );
+        let path =
+            std::env::temp_dir().join(format!("hookscope-theme-{}.toml", std::process::id()));
         std::fs::write(&path, "gap = \"magenta\"\n").unwrap();
         let theme = Theme::load(path.to_str().unwrap()).unwrap();
         let _ = std::fs::remove_file(&path);

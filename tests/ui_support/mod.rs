@@ -76,7 +76,14 @@ pub fn request(method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) 
     }
 }
 
-fn wms(seq: u64, event: &str, severity: Severity, payload: &str, status: SequenceStatus, missing: Vec<u64>) -> CapturedEvent {
+fn wms(
+    seq: u64,
+    event: &str,
+    severity: Severity,
+    payload: &str,
+    status: SequenceStatus,
+    missing: Vec<u64>,
+) -> CapturedEvent {
     let body = format!(
         r#"{{"timestamp":1795356131,"sessionId":"{SESSION}","sequence":{seq},"event":"{event}","severity":"{}","payload":{payload}}}"#,
         severity.as_str().to_uppercase()
@@ -112,7 +119,9 @@ fn wms(seq: u64, event: &str, severity: Severity, payload: &str, status: Sequenc
     });
     e.analysis.subject = Subject {
         session_id: Some(SESSION.into()),
-        measurement_id: payload.contains("measurementId").then(|| MEASUREMENT.to_owned()),
+        measurement_id: payload
+            .contains("measurementId")
+            .then(|| MEASUREMENT.to_owned()),
         ..Subject::default()
     };
     if status == SequenceStatus::Gap {
@@ -173,10 +182,34 @@ pub fn sample_events() -> Vec<CapturedEvent> {
         wms(3, "CAMERA_STARTED", Info, "{}", InOrder, vec![]),
         wms(4, "MEASUREMENT_STARTED", Info, "{}", InOrder, vec![]),
         wms(5, "MEASUREMENT_CREATED", Info, &mid, InOrder, vec![]),
-        wms(6, "INTERMEDIATE_RESULTS", Info, &snr(100, 1), InOrder, vec![]),
-        prism("capture_data.validation.started", "SCAN_VALIDATING_CAPTURE_DATA", "", Info),
-        wms(9, "INTERMEDIATE_RESULTS", Info, &snr(97, 4), Gap, vec![7, 8]),
-        prism("capture_data.validation.succeeded", "SCAN_CAPTURE_DATA_VALID", "", Info),
+        wms(
+            6,
+            "INTERMEDIATE_RESULTS",
+            Info,
+            &snr(100, 1),
+            InOrder,
+            vec![],
+        ),
+        prism(
+            "capture_data.validation.started",
+            "SCAN_VALIDATING_CAPTURE_DATA",
+            "",
+            Info,
+        ),
+        wms(
+            9,
+            "INTERMEDIATE_RESULTS",
+            Info,
+            &snr(97, 4),
+            Gap,
+            vec![7, 8],
+        ),
+        prism(
+            "capture_data.validation.succeeded",
+            "SCAN_CAPTURE_DATA_VALID",
+            "",
+            Info,
+        ),
         wms(7, "INTERMEDIATE_RESULTS", Info, &snr(98, 2), Late, vec![]),
         prism("body.creation.started", "ASSET_PROCESSING", "", Info),
         prism(
@@ -194,7 +227,10 @@ pub fn sample_events() -> Vec<CapturedEvent> {
         &[
             ("host", "hooks.example.dev"),
             ("content-type", "application/json"),
-            ("x-prism-signature", "9d1f0c6e5b1a2d3c4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5"),
+            (
+                "x-prism-signature",
+                "9d1f0c6e5b1a2d3c4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5",
+            ),
         ],
         video_body.as_bytes(),
     );
@@ -233,7 +269,15 @@ pub fn sample_events() -> Vec<CapturedEvent> {
     constraint.response.status = 503;
     events.push(constraint);
 
-    let mut verify = request("GET", "/prismatic/trigger", &[("host", "hooks.example.dev"), ("user-agent", "Prismatic/1.0")], b"");
+    let mut verify = request(
+        "GET",
+        "/prismatic/trigger",
+        &[
+            ("host", "hooks.example.dev"),
+            ("user-agent", "Prismatic/1.0"),
+        ],
+        b"",
+    );
     verify.query = Some("challenge=3c5e1b&flow=onboarding".into());
     verify.analysis.body_kind = BodyKind::Empty;
     events.push(verify);
@@ -243,29 +287,64 @@ pub fn sample_events() -> Vec<CapturedEvent> {
         "--{boundary}\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nquarterly export\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"report.csv\"\r\nContent-Type: text/csv\r\n\r\nid,total\n1,42\r\n--{boundary}--\r\n"
     );
     let content_type = format!("multipart/form-data; boundary={boundary}");
-    let mut upload = request("POST", "/prismatic/upload", &[("host", "hooks.example.dev"), ("content-type", &content_type)], multipart.as_bytes());
+    let mut upload = request(
+        "POST",
+        "/prismatic/upload",
+        &[
+            ("host", "hooks.example.dev"),
+            ("content-type", &content_type),
+        ],
+        multipart.as_bytes(),
+    );
     upload.analysis.body_kind = BodyKind::Multipart;
     let note_at = multipart.find("quarterly").unwrap() as u64;
     let file_at = multipart.find("id,total").unwrap() as u64;
     upload.analysis.parts = vec![
-        BodyPart { name: Some("note".into()), filename: None, content_type: None, offset: note_at, size: 16 },
-        BodyPart { name: Some("file".into()), filename: Some("report.csv".into()), content_type: Some("text/csv".into()), offset: file_at, size: 13 },
+        BodyPart {
+            name: Some("note".into()),
+            filename: None,
+            content_type: None,
+            offset: note_at,
+            size: 16,
+        },
+        BodyPart {
+            name: Some("file".into()),
+            filename: Some("report.csv".into()),
+            content_type: Some("text/csv".into()),
+            offset: file_at,
+            size: 13,
+        },
     ];
     events.push(upload);
 
     let png: &[u8] = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10\x00\x00\x00\x10\x08\x06\x00\x00\x00\x1f\xf3\xffa\x00\x00\x00\x19tEXtSoftware\x00hookscope";
-    let mut binary = request("POST", "/prismatic/image", &[("host", "hooks.example.dev"), ("content-type", "image/png")], png);
+    let mut binary = request(
+        "POST",
+        "/prismatic/image",
+        &[("host", "hooks.example.dev"), ("content-type", "image/png")],
+        png,
+    );
     binary.analysis.body_kind = BodyKind::Binary;
     events.push(binary);
 
-    let mut big = request("POST", "/prismatic/bulk", &[("host", "hooks.example.dev"), ("content-type", "application/json"), ("content-length", "20971520")], br#"{"rows":[{"id":1,"name":"a"},{"id":2,"#);
+    let mut big = request(
+        "POST",
+        "/prismatic/bulk",
+        &[
+            ("host", "hooks.example.dev"),
+            ("content-type", "application/json"),
+            ("content-length", "20971520"),
+        ],
+        br#"{"rows":[{"id":1,"name":"a"},{"id":2,"#,
+    );
     big.body_size = 20 * 1024 * 1024;
     big.truncated = true;
     big.response.status = 413;
     big.analysis.severity = Warn;
     big.analysis.anomalies.push(Anomaly {
         code: "body_too_large".into(),
-        message: "The body was over the size limit: answered 413, only its first bytes kept.".into(),
+        message: "The body was over the size limit: answered 413, only its first bytes kept."
+            .into(),
     });
     events.push(big);
 
@@ -285,7 +364,10 @@ pub fn hostile_event(id: u64) -> CapturedEvent {
     let mut e = request(
         "POST",
         "/x\u{1b}]2;pwned\u{7}/\u{1b}[2J",
-        &[("x-title", "\u{1b}]0;owned\u{7}"), ("content-type", "text/plain")],
+        &[
+            ("x-title", "\u{1b}]0;owned\u{7}"),
+            ("content-type", "text/plain"),
+        ],
         "clear\u{1b}[2J\u{1b}[31mred\u{202e}txt.exe\r\nbell\u{7}".as_bytes(),
     );
     e.id = id;

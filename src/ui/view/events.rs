@@ -214,7 +214,10 @@ impl EventsState {
         {
             self.selected = match self.position(id) {
                 Ok(_) => Some(id),
-                Err(at) => self.ids.get(at.min(self.ids.len().saturating_sub(1))).copied(),
+                Err(at) => self
+                    .ids
+                    .get(at.min(self.ids.len().saturating_sub(1)))
+                    .copied(),
             };
         }
         self.top = None;
@@ -285,11 +288,9 @@ impl EventsState {
                 self.follow = false;
                 self.select_position(self.ids.len().saturating_sub(1));
             }
-            Action::Open => {
-                if self.selected.is_some() {
-                    self.detail_open = true;
-                    self.focus = Pane::Detail;
-                }
+            Action::Open if self.selected.is_some() => {
+                self.detail_open = true;
+                self.focus = Pane::Detail;
             }
             Action::SwitchPane => {
                 self.focus = match self.focus {
@@ -319,7 +320,9 @@ impl EventsState {
             Some(top) => match self.position(top) {
                 Ok(at) | Err(at) => at,
             },
-            None => self.selected_position().map_or(0, |p| p.saturating_sub(rows / 2)),
+            None => self
+                .selected_position()
+                .map_or(0, |p| p.saturating_sub(rows / 2)),
         };
         if let Some(selected) = self.selected_position() {
             if selected < offset {
@@ -423,7 +426,14 @@ impl Columns {
 
     /// Columns taken by everything but the kind, spaces and the selection marker included.
     fn fixed(&self) -> usize {
-        let shown = [self.time, self.id, self.method, self.provider, self.note, self.size];
+        let shown = [
+            self.time,
+            self.id,
+            self.method,
+            self.provider,
+            self.note,
+            self.size,
+        ];
         let gaps = shown.iter().filter(|w| **w > 0).count();
         1 + shown.iter().sum::<usize>() + gaps + Self::SEV + Self::SIG + Self::ANS + 3
     }
@@ -480,7 +490,12 @@ fn note(event: &CapturedEvent) -> (Role, String) {
     )
 }
 
-fn row_line(event: &CapturedEvent, columns: &Columns, selected: bool, theme: &Theme) -> Line<'static> {
+fn row_line(
+    event: &CapturedEvent,
+    columns: &Columns,
+    selected: bool,
+    theme: &Theme,
+) -> Line<'static> {
     let a = &event.analysis;
     let mut spans: Vec<Span<'static>> = Vec::with_capacity(12);
     let cell = |spans: &mut Vec<Span<'static>>, text: String, style: Style| {
@@ -492,14 +507,22 @@ fn row_line(event: &CapturedEvent, columns: &Columns, selected: bool, theme: &Th
         theme.accent(),
     ));
     if columns.time > 0 {
-        let format = if columns.time >= 12 { "%H:%M:%S%.3f" } else { "%H:%M:%S" };
+        let format = if columns.time >= 12 {
+            "%H:%M:%S%.3f"
+        } else {
+            "%H:%M:%S"
+        };
         cell(
             &mut spans,
             fit(&event.received_at.format(format).to_string(), columns.time),
             theme.dim(),
         );
     }
-    cell(&mut spans, fit_right(&event.id.to_string(), columns.id), theme.dim());
+    cell(
+        &mut spans,
+        fit_right(&event.id.to_string(), columns.id),
+        theme.dim(),
+    );
     if columns.method > 0 {
         cell(
             &mut spans,
@@ -514,7 +537,11 @@ fn row_line(event: &CapturedEvent, columns: &Columns, selected: bool, theme: &Th
             theme.accent(),
         );
     }
-    cell(&mut spans, fit(&kind_or_path(event), columns.kind), theme.text());
+    cell(
+        &mut spans,
+        fit(&kind_or_path(event), columns.kind),
+        theme.text(),
+    );
     cell(
         &mut spans,
         fit(severity_glyph(a.severity), Columns::SEV),
@@ -541,14 +568,22 @@ fn row_line(event: &CapturedEvent, columns: &Columns, selected: bool, theme: &Th
         theme.status(event.response.status),
     ));
     let line = Line::from(spans);
-    if selected { line.patch_style(theme.selection()) } else { line }
+    if selected {
+        line.patch_style(theme.selection())
+    } else {
+        line
+    }
 }
 
 fn heading_line(columns: &Columns, theme: &Theme) -> Line<'static> {
     let mut text = String::from(" ");
     let mut push = |label: &str, width: usize, right: bool| {
         if width > 0 {
-            text.push_str(&if right { fit_right(label, width) } else { fit(label, width) });
+            text.push_str(&if right {
+                fit_right(label, width)
+            } else {
+                fit(label, width)
+            });
             text.push(' ');
         }
     };
@@ -588,10 +623,7 @@ fn render_list(frame: &mut Frame, area: Rect, state: &EventsState, theme: &Theme
     }
     let max_id = state.rows.last().map_or(0, |e| e.id);
     let columns = Columns::new(usize::from(inner.width), max_id);
-    frame.render_widget(
-        heading_line(&columns, theme),
-        Rect { height: 1, ..inner },
-    );
+    frame.render_widget(heading_line(&columns, theme), Rect { height: 1, ..inner });
     if state.rows.is_empty() {
         let message = if state.filter.is_empty() {
             state.empty_hint.as_str()

@@ -97,9 +97,7 @@ fn body(event: &CapturedEvent, reveal: bool, width: u16) -> Vec<RichLine> {
             let why = serde_json::from_slice::<serde::de::IgnoredAny>(body)
                 .err()
                 .map_or_else(|| "it does not parse".to_owned(), |e| e.to_string());
-            lines.push(
-                RichLine::new().with(Role::Problem, format!("✗ not valid JSON: {why}")),
-            );
+            lines.push(RichLine::new().with(Role::Problem, format!("✗ not valid JSON: {why}")));
             lines.push(RichLine::new());
             text_lines(body, &mut lines);
         }
@@ -135,7 +133,10 @@ fn form(body: &[u8], reveal: bool, lines: &mut Vec<RichLine>) {
         let value = percent_decode(value);
         let name_text = sanitize::escape_bytes(&name).into_owned();
         let mut line = RichLine::new()
-            .with(Role::Json(crate::ui::theme::JsonToken::Key), name_text.clone())
+            .with(
+                Role::Json(crate::ui::theme::JsonToken::Key),
+                name_text.clone(),
+            )
             .with(Role::Dim, " = ");
         if json::is_secret_key(&name_text) && !reveal {
             line.push(Role::Masked, "••••");
@@ -174,12 +175,19 @@ fn multipart(event: &CapturedEvent, lines: &mut Vec<RichLine>) {
     let parts = &event.analysis.parts;
     lines.push(RichLine::new().with(
         Role::Dim,
-        format!("multipart, {} part{}", parts.len(), if parts.len() == 1 { "" } else { "s" }),
+        format!(
+            "multipart, {} part{}",
+            parts.len(),
+            if parts.len() == 1 { "" } else { "s" }
+        ),
     ));
     for (i, part) in parts.iter().enumerate() {
         let mut line = RichLine::new().with(Role::Title, format!("{}. ", i + 1));
         let name = part.name.as_deref().unwrap_or("(unnamed)");
-        line.push(Role::Json(crate::ui::theme::JsonToken::Key), sanitize::escape(name));
+        line.push(
+            Role::Json(crate::ui::theme::JsonToken::Key),
+            sanitize::escape(name),
+        );
         if let Some(filename) = &part.filename {
             line.push(Role::Dim, "  file ");
             line.push(Role::Text, sanitize::escape(filename));
@@ -234,7 +242,13 @@ fn hexdump(bytes: &[u8], per_line: usize, lines: &mut Vec<RichLine>) {
         }
         let ascii: String = chunk
             .iter()
-            .map(|&b| if (0x20..0x7f).contains(&b) { b as char } else { '.' })
+            .map(|&b| {
+                if (0x20..0x7f).contains(&b) {
+                    b as char
+                } else {
+                    '.'
+                }
+            })
             .collect();
         lines.push(
             RichLine::new()
@@ -331,7 +345,10 @@ fn label(name: &str) -> RichLine {
 /// A sentence after `first`, wrapped to `width`, continued under the labels' column.
 fn sentence(lines: &mut Vec<RichLine>, first: RichLine, role: Role, text: &str, width: usize) {
     let room = width.saturating_sub(LABEL).max(20);
-    for (i, part) in text::wrap(&sanitize::escape(text), room).into_iter().enumerate() {
+    for (i, part) in text::wrap(&sanitize::escape(text), room)
+        .into_iter()
+        .enumerate()
+    {
         let prefix = if i == 0 { first.clone() } else { label("") };
         lines.push(prefix.with(role, part));
     }
@@ -403,29 +420,32 @@ fn analysis(event: &CapturedEvent, width: usize) -> Vec<RichLine> {
         }
     }
 
-    let mut line = label("Received").with(
-        Role::Text,
-        event
-            .received_at
-            .format("%Y-%m-%d %H:%M:%S%.3f UTC")
-            .to_string(),
+    lines.push(
+        label("Received").with(
+            Role::Text,
+            event
+                .received_at
+                .format("%Y-%m-%d %H:%M:%S%.3f UTC")
+                .to_string(),
+        ),
     );
     if let Some(sent) = a.sent_at {
         let lag = event.received_at.signed_duration_since(sent);
         let seconds = lag.num_milliseconds() as f64 / 1000.0;
-        line.push(
-            Role::Dim,
-            format!("  sent {}", sent.format("%H:%M:%S%.3f")),
-        );
-        let role = if seconds < 0.0 || seconds > 60.0 {
+        // A negative or long lag usually means a clock is off, or deliveries are held up.
+        let role = if !(0.0..=60.0).contains(&seconds) {
             Role::Severity(crate::event::Severity::Warn)
         } else {
             Role::Text
         };
-        line.push(role, format!("  lag {}", lag_words(seconds)));
+        lines.push(label("Delivery lag").with(role, lag_words(seconds)).with(
+            Role::Dim,
+            format!(
+                "  sent {} by the sender's clock",
+                sent.format("%H:%M:%S%.3f")
+            ),
+        ));
     }
-    lines.push(line);
-
     let response = &event.response;
     let mut line = label("Answer").with(Role::Status(response.status), response.status.to_string());
     line.push(Role::Dim, format!(" in {:.1} ms", response.latency_ms));
@@ -451,8 +471,14 @@ fn analysis(event: &CapturedEvent, width: usize) -> Vec<RichLine> {
         );
         lines.push(
             label("")
-                .with(Role::Text, format!("previous delivery #{} was answered ", r.previous_id))
-                .with(Role::Status(r.previous_status), r.previous_status.to_string()),
+                .with(
+                    Role::Text,
+                    format!("previous delivery #{} was answered ", r.previous_id),
+                )
+                .with(
+                    Role::Status(r.previous_status),
+                    r.previous_status.to_string(),
+                ),
         );
         if let Some(schedule) = &r.schedule {
             sentence(&mut lines, label(""), Role::Text, schedule, width);
