@@ -253,13 +253,15 @@ fn the_interface_runs_in_a_real_terminal() {
     let Some(tmux) = Tmux::start("listen", &wrapped("--port 0", &result)) else {
         return;
     };
-    let screen = tmux.wait_for("the header", |s| s.contains("hookscope ●"));
+    // A frame reaches the terminal in pieces: wait for all of it.
+    let screen = tmux.wait_for("the first frame", |s| {
+        s.contains("hookscope ●") && s.contains("No events yet") && s.contains("q quit")
+    });
     let addr = screen
         .split_whitespace()
         .find(|w| w.starts_with("127.0.0.1:"))
         .expect("the header shows the address")
         .to_owned();
-    assert!(screen.contains("No events yet"), "{screen}");
 
     let answer = post(&addr, "/hooks/first", r#"{"hello":"tmux"}"#);
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
@@ -272,9 +274,9 @@ fn the_interface_runs_in_a_real_terminal() {
     tmux.keys(&["/"]);
     tmux.type_text("first");
     tmux.keys(&["Enter"]);
-    let screen = tmux.wait_for("the filter", |s| s.contains("filter: first"));
-    assert!(screen.contains("Events 1 of 2"), "{screen}");
-    assert!(!screen.contains("/hooks/second"), "{screen}");
+    tmux.wait_for("the filter", |s| {
+        s.contains("filter: first") && s.contains("Events 1 of 2") && !s.contains("/hooks/second")
+    });
 
     // The detail, the help, the view key.
     tmux.keys(&["Enter"]);
@@ -332,9 +334,10 @@ fn open_shows_an_export_in_a_real_terminal() {
     let Some(tmux) = Tmux::start("open", &wrapped(&args, &result)) else {
         return;
     };
-    let screen = tmux.wait_for("the export", |s| s.contains("◼ capture.json"));
-    assert!(screen.contains("WMS_LOADED"), "{screen}");
-    assert!(screen.contains("⚠ gap 7-8"), "{screen}");
+    // A frame reaches the terminal in pieces: wait for all of it.
+    tmux.wait_for("the export", |s| {
+        s.contains("◼ capture.json") && s.contains("WMS_LOADED") && s.contains("⚠ gap 7-8")
+    });
     tmux.keys(&["G", "q"]);
     let report = wait_result(&result);
     assert!(report.contains("EXIT=0"), "{report}");

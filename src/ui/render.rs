@@ -278,7 +278,7 @@ fn render_question(frame: &mut Frame, area: Rect, question: Question, app: &App,
             ),
         ),
     };
-    let popup = centered(area, 54, 6);
+    let popup = centered(area, 56, 6);
     frame.render_widget(Clear, popup);
     let block = Block::new()
         .borders(Borders::ALL)
@@ -302,6 +302,6 @@ fn render_question(frame: &mut Frame, area: Rect, question: Question, app: &App,
         Line::from(keys),
     ])
     .wrap(ratatui::widgets::Wrap { trim: true })
-    .block(block);
+    .block(block.padding(ratatui::widgets::Padding::horizontal(1)));
     frame.render_widget(paragraph, popup);
 }

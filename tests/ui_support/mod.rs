@@ -219,6 +219,10 @@ pub fn sample_events() -> Vec<CapturedEvent> {
             Error,
         ),
     ];
+    events[12].analysis.anomalies.push(Anomaly {
+        code: "job_failed".into(),
+        message: "body.creation failed: error 42 MESH_ERROR, \"Mesh could not be fitted to the capture data\".".into(),
+    });
     // A video event whose signature does not verify.
     let video_body = r#"{"event":"video.completed","timestamp":"2026-11-22T14:02:14Z","data":{"id":"gen_abc123xyz","status":"completed","prompt":"A serene mountain lake at sunset","provider":"runway","duration":6,"video_url":"https://storage.prism.video/videos/gen_abc123xyz.mp4"}}"#;
     let mut video = request(
