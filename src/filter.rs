@@ -103,6 +103,37 @@ impl Filter {
         self.terms.is_empty()
     }
 
+    /// True when every event this filter matches is also matched by `previous` — the user typed
+    /// on: a term was added, or the last free-text term grew. The matches of `previous` can then
+    /// be narrowed instead of searching everything again.
+    pub fn narrows(&self, previous: &Filter) -> bool {
+        let old = &previous.terms;
+        let new = &self.terms;
+        if new.len() < old.len() {
+            return false;
+        }
+        if new[..old.len()] == old[..] {
+            return true;
+        }
+        let n = old.len();
+        if new.len() != n || n == 0 || new[..n - 1] != old[..n - 1] {
+            return false;
+        }
+        match (&old[n - 1], &new[n - 1]) {
+            (
+                Term {
+                    negated: false,
+                    test: Test::Text(before),
+                },
+                Term {
+                    negated: false,
+                    test: Test::Text(after),
+                },
+            ) => after.contains(before.as_str()),
+            _ => false,
+        }
+    }
+
     pub fn matches(&self, event: &CapturedEvent) -> bool {
         self.terms
             .iter()
@@ -349,22 +380,28 @@ impl Glob {
         }
     }
 
+    /// Compared ignoring ASCII case, without allocating (it runs once per stored event).
     fn matches(&self, text: &str) -> bool {
-        let text = text.to_lowercase();
+        let text = text.as_bytes();
         let [first, middle @ .., last] = self.pieces.as_slice() else {
             // One piece: no wildcard, the whole text must be equal.
-            return self.pieces.first().is_some_and(|p| *p == text);
+            return self
+                .pieces
+                .first()
+                .is_some_and(|p| text.eq_ignore_ascii_case(p.as_bytes()));
         };
-        let Some(mut rest) = text.strip_prefix(first.as_str()) else {
+        let (first, last) = (first.as_bytes(), last.as_bytes());
+        if text.len() < first.len() || !text[..first.len()].eq_ignore_ascii_case(first) {
             return false;
-        };
+        }
+        let mut rest = &text[first.len()..];
         for piece in middle {
-            match rest.find(piece.as_str()) {
+            match find_ignore_ascii_case(rest, piece.as_bytes()) {
                 Some(at) => rest = &rest[at + piece.len()..],
                 None => return false,
             }
         }
-        rest.len() >= last.len() && rest.ends_with(last.as_str())
+        rest.len() >= last.len() && rest[rest.len() - last.len()..].eq_ignore_ascii_case(last)
     }
 }
 
@@ -405,20 +442,25 @@ fn text_matches(event: &CapturedEvent, needle: &str) -> bool {
 /// Byte search ignoring ASCII case (the needle is already lower-case). Bodies are bytes, not
 /// necessarily UTF-8, so they are searched without decoding.
 fn contains_ignore_ascii_case(haystack: &[u8], needle: &[u8]) -> bool {
-    if needle.is_empty() {
-        return true;
-    }
+    find_ignore_ascii_case(haystack, needle).is_some()
+}
+
+/// Where `needle` first occurs in `haystack`, ignoring ASCII case. Candidates are found with
+/// `memchr` on both cases of the first byte, which keeps a search over a million bodies fast.
+fn find_ignore_ascii_case(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    let Some((&first, rest)) = needle.split_first() else {
+        return Some(0);
+    };
     if needle.len() > haystack.len() {
-        return false;
+        return None;
     }
-    let first = needle[0];
-    haystack.windows(needle.len()).any(|window| {
-        window[0].to_ascii_lowercase() == first
-            && window
-                .iter()
-                .zip(needle)
-                .all(|(a, b)| a.to_ascii_lowercase() == *b)
-    })
+    let starts = &haystack[..=haystack.len() - needle.len()];
+    memchr::memchr2_iter(
+        first.to_ascii_lowercase(),
+        first.to_ascii_uppercase(),
+        starts,
+    )
+    .find(|&at| haystack[at + 1..at + needle.len()].eq_ignore_ascii_case(rest))
 }
 
 #[cfg(test)]
@@ -562,6 +604,29 @@ mod tests {
     }
 
     #[test]
+    fn typing_on_narrows() {
+        let narrows = |before: &str, after: &str| {
+            Filter::parse(after)
+                .unwrap()
+                .narrows(&Filter::parse(before).unwrap())
+        };
+        assert!(narrows("", "sev:error"));
+        assert!(narrows("mea", "meas"));
+        assert!(narrows("sev:error mea", "sev:error meas"));
+        assert!(narrows("sev:error", "sev:error gap"));
+        assert!(!narrows("meas", "mea"));
+        assert!(
+            !narrows("type:sca", "type:scan"),
+            "an exact match is not narrower"
+        );
+        assert!(
+            !narrows("-mea", "-meas"),
+            "a negated text widens as it grows"
+        );
+        assert!(!narrows("sev:error gap", "sev:error"));
+    }
+
+    #[test]
     fn bad_values_are_explained() {
         for (query, says) in [
             ("sev:fatal", "use info, warn or error"),
@@ -599,5 +664,10 @@ mod tests {
         assert!(Filter::parse("hello").unwrap().matches(&e));
         e.body = Bytes::from_static(b"a");
         assert!(!Filter::parse("zzzzzz").unwrap().matches(&e));
+        assert_eq!(find_ignore_ascii_case(b"xxABdab", b"abc"), None);
+        assert_eq!(find_ignore_ascii_case(b"xxABcabc", b"abc"), Some(2));
+        assert_eq!(find_ignore_ascii_case(b"abC", b"abc"), Some(0));
+        assert_eq!(find_ignore_ascii_case(b"ab", b"abc"), None);
+        assert_eq!(find_ignore_ascii_case(b"1-2", b"-2"), Some(1));
     }
 }

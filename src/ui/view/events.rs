@@ -203,10 +203,17 @@ impl EventsState {
         if filter == self.filter {
             return;
         }
-        self.filter = filter;
-        self.ids.clear();
-        self.scanned = 0;
         let selected = self.selected;
+        if filter.narrows(&self.filter) {
+            // Typing on: only the current matches can still match.
+            self.ids
+                .retain(|&id| store.get(id).is_some_and(|event| filter.matches(&event)));
+            self.filter = filter;
+        } else {
+            self.filter = filter;
+            self.ids.clear();
+            self.scanned = 0;
+        }
         self.sync(store);
         // Keep the selected event when it still matches; otherwise the nearest that does.
         if !self.follow
