@@ -297,6 +297,17 @@ fn the_interface_runs_in_a_real_terminal() {
     });
     assert!(screen.contains("[1 Events]"), "{screen}");
 
+    // A smaller terminal: the layout follows (no room for the size column).
+    let status = tmux
+        .command()
+        .args(["resize-window", "-t", "t", "-x", "80", "-y", "24"])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    tmux.wait_for("the narrow layout", |s| {
+        s.contains("KIND / PATH") && !s.contains("SIZE") && s.lines().count() <= 24
+    });
+
     tmux.keys(&["q"]);
     let report = wait_result(&result);
     assert!(report.contains("EXIT=0"), "{report}");

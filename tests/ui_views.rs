@@ -108,6 +108,22 @@ async fn revealing_the_token() {
 }
 
 #[tokio::test]
+async fn long_lines_wrap_on_request() {
+    let mut inputs = open_detail(13, 0);
+    let mut cut_inputs = inputs.clone();
+    cut_inputs.extend(keys("G"));
+    let cut = shot(60, 24, cut_inputs).await;
+    assert!(!cut.text().contains("capture data"), "{}", cut.text());
+    // Wrap, then scroll to the end of the body, where the long message is.
+    inputs.extend(keys("wG"));
+    let wrapped = shot(60, 24, inputs).await;
+    let text = wrapped.text();
+    assert!(text.contains("wrapped"), "{text}");
+    assert!(text.contains("to the capture") && text.contains(" data\""), "{text}");
+    insta::assert_snapshot!("detail_wrapped_60x24", wrapped.terminal.backend());
+}
+
+#[tokio::test]
 async fn help_overlay() {
     for (w, h) in SIZES {
         let screen = shot(w, h, keys("?")).await;

@@ -337,7 +337,8 @@ impl App {
             | Action::SwitchPane
             | Action::NextTab
             | Action::PrevTab
-            | Action::RevealSecrets => {
+            | Action::RevealSecrets
+            | Action::Wrap => {
                 let areas = self.events_areas();
                 self.events.update(action, &areas);
             }

@@ -34,6 +34,8 @@ pub enum Action {
     CopyCurl,
     Clear,
     RevealSecrets,
+    /// Wrap long lines of the detail instead of cutting them.
+    Wrap,
     /// In the filter prompt: keep the filter and leave the prompt.
     FilterKeep,
     /// In the filter prompt: drop the filter and leave the prompt.
@@ -271,6 +273,13 @@ pub const KEYMAP: &[Binding] = &[
         Action::Back,
         "close the detail",
         Some("back"),
+    ),
+    bind(
+        EventsDetail,
+        &[Key::char('w')],
+        Action::Wrap,
+        "wrap long lines (or cut them with …)",
+        Some("wrap"),
     ),
     bind(
         EventsDetail,

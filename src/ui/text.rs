@@ -116,6 +116,40 @@ impl RichLine {
     }
 }
 
+impl RichLine {
+    /// The line broken into lines of at most `width` columns; continuations keep the first
+    /// line's indentation, so nested JSON stays readable.
+    pub fn wrap(&self, width: usize) -> Vec<RichLine> {
+        let width = width.max(2);
+        let total: usize = self.0.iter().map(|(_, t)| display_width(t)).sum();
+        if total <= width {
+            return vec![self.clone()];
+        }
+        let text = self.text();
+        let indent = text.len() - text.trim_start_matches(' ').len();
+        let indent = " ".repeat(indent.min(width / 2));
+        let mut lines = Vec::new();
+        let mut line = RichLine::new();
+        let mut used = 0;
+        for (role, piece) in &self.0 {
+            for c in piece.chars() {
+                let w = c.width().unwrap_or(0);
+                if used + w > width {
+                    lines.push(std::mem::take(&mut line));
+                    line.push(Role::Text, indent.clone());
+                    used = indent.len();
+                }
+                line.push(*role, c.to_string());
+                used += w;
+            }
+        }
+        if !line.is_empty() {
+            lines.push(line);
+        }
+        lines
+    }
+}
+
 /// Columns a string takes in a terminal.
 pub fn display_width(text: &str) -> usize {
     UnicodeWidthStr::width(text)
@@ -347,6 +381,21 @@ mod tests {
         assert_eq!(ranges(&[3, 4]), "3-4");
         assert_eq!(ranges(&[0, 1, 2, 5, 7, 8]), "0-2,5,7-8");
         assert_eq!(ranges(&[]), "");
+    }
+
+    #[test]
+    fn rich_lines_wrap_under_their_indentation() {
+        let line = RichLine::new()
+            .with(Role::Text, "  ")
+            .with(Role::Key, "\"k\": ")
+            .with(Role::Text, "abcdefghij");
+        let wrapped: Vec<String> = line.wrap(8).iter().map(RichLine::text).collect();
+        assert_eq!(wrapped, ["  \"k\": a", "  bcdefg", "  hij"]);
+        assert_eq!(line.wrap(100), [line.clone()]);
+        let wide = RichLine::plain("日本語テキスト");
+        for part in wide.wrap(5) {
+            assert!(display_width(&part.text()) <= 5);
+        }
     }
 
     #[test]

@@ -43,7 +43,8 @@ pub enum Pane {
 /// The detail lines built for one event and tab, and what they were built for.
 #[derive(Debug, Clone, Default)]
 pub struct DetailContent {
-    pub key: Option<(u64, Tab, bool, u16)>,
+    /// Event id, tab, secrets shown, lines wrapped, width.
+    pub key: Option<(u64, Tab, bool, bool, u16)>,
     pub lines: Vec<RichLine>,
 }
 
@@ -66,6 +67,8 @@ pub struct EventsState {
     pub detail_scroll: usize,
     /// Show `userToken` values instead of `••••`.
     pub reveal_secrets: bool,
+    /// Wrap long detail lines instead of cutting them.
+    pub wrap: bool,
     /// What `refresh` fetched for the next frame.
     pub rows: Vec<Arc<CapturedEvent>>,
     /// Position of `rows[0]` among the filtered events.
@@ -314,6 +317,7 @@ impl EventsState {
                 self.detail_scroll = 0;
             }
             Action::RevealSecrets => self.reveal_secrets = !self.reveal_secrets,
+            Action::Wrap => self.wrap = !self.wrap,
             _ => {}
         }
     }
@@ -362,11 +366,18 @@ impl EventsState {
             && let Some(event) = &self.selected_event
         {
             let width = areas.detail_width();
-            let key = (event.id, self.tab, self.reveal_secrets, width);
+            let key = (event.id, self.tab, self.reveal_secrets, self.wrap, width);
             if self.detail.key != Some(key) {
+                let mut lines = detail::build(event, self.tab, self.reveal_secrets, width);
+                if self.wrap {
+                    lines = lines
+                        .iter()
+                        .flat_map(|line| line.wrap(usize::from(width)))
+                        .collect();
+                }
                 self.detail = DetailContent {
                     key: Some(key),
-                    lines: detail::build(event, self.tab, self.reveal_secrets, width),
+                    lines,
                 };
             }
             let max = self.detail.lines.len().saturating_sub(areas.detail_rows());
@@ -720,6 +731,9 @@ fn render_detail(frame: &mut Frame, area: Rect, state: &EventsState, theme: &The
             tabs.push(Span::styled(label, theme.dim()));
         }
         tabs.push(Span::raw(" "));
+    }
+    if state.wrap {
+        tabs.push(Span::styled(" wrapped", theme.dim()));
     }
     if state.reveal_secrets {
         tabs.push(Span::styled(" tokens shown", theme.masked()));
