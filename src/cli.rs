@@ -24,7 +24,8 @@ With no subcommand, hookscope listens: `hookscope --port 9000` is `hookscope lis
 hookscope --headless                      capture on 127.0.0.1:8765, one line per request\n  \
 hookscope --jsonl events.jsonl            also append every event to a JSON Lines log\n  \
 hookscope --headless --jsonl -            JSON Lines on stdout, for piping into jq\n  \
-hookscope --export-on-exit capture.json   write everything captured when you quit",
+hookscope --export-on-exit capture.json   write everything captured when you quit\n  \
+hookscope open capture.json               look at an export again, offline",
     args_conflicts_with_subcommands = true,
     subcommand_negates_reqs = true
 )]
@@ -36,9 +37,25 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
+#[allow(clippy::large_enum_variant)] // parsed once per run: its size does not matter
 pub enum Command {
     /// Listen for webhooks and capture them (the default).
     Listen(ListenArgs),
+    /// Open an export (JSON or JSON Lines) in the terminal interface, offline.
+    Open(OpenArgs),
+}
+
+/// Settings of `hookscope open`.
+#[derive(Debug, Clone, Args)]
+pub struct OpenArgs {
+    /// The export to open: a JSON export or a JSON Lines log written by hookscope.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+
+    /// Colour theme: dark, light, high-contrast, colorblind, or the path of a TOML theme file.
+    /// NO_COLOR turns colours off.
+    #[arg(long, value_name = "NAME|PATH")]
+    pub theme: Option<String>,
 }
 
 /// Settings of the listener. Every one can also come from the config file; flags win.
@@ -118,6 +135,11 @@ pub struct ListenArgs {
     /// Answer 429 to requests beyond N in any one second (they are still captured).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..), help_heading = "Answering")]
     pub rate_limit: Option<u32>,
+
+    /// Colour theme of the interface: dark (default), light, high-contrast, colorblind, or the
+    /// path of a TOML theme file. NO_COLOR turns colours off.
+    #[arg(long, value_name = "NAME|PATH")]
+    pub theme: Option<String>,
 }
 
 /// A status code hookscope can answer with.
@@ -196,6 +218,19 @@ mod tests {
         assert_eq!(parse_duration("1.5"), Ok(Duration::from_millis(1500)));
         assert!(parse_duration("0s").is_err());
         assert!(parse_duration("10h").is_err());
+    }
+
+    #[test]
+    fn open_takes_a_file_and_a_theme() {
+        let cli = Cli::try_parse_from(["hookscope", "open", "x.json", "--theme", "light"]).unwrap();
+        let Some(Command::Open(args)) = cli.command else {
+            panic!("expected open")
+        };
+        assert_eq!(args.file, PathBuf::from("x.json"));
+        assert_eq!(args.theme.as_deref(), Some("light"));
+        assert!(Cli::try_parse_from(["hookscope", "open"]).is_err());
+        let cli = Cli::try_parse_from(["hookscope", "--theme", "themes/mine.toml"]).unwrap();
+        assert_eq!(cli.listen.theme.as_deref(), Some("themes/mine.toml"));
     }
 
     #[test]

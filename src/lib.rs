@@ -1,7 +1,7 @@
 //! hookscope: a terminal webhook inspector.
 //!
-//! The flow is one way: socket → `capture` → `decode` → `store` → output (headless lines today),
-//! with `export` beside the store.
+//! The flow is one way: socket → `capture` → `decode` → `store` → output (the terminal `ui`, or
+//! headless lines), with `export` beside the store and `filter` selecting events for both.
 
 pub mod analysis;
 pub mod capture;
@@ -10,6 +10,7 @@ pub mod config;
 pub mod decode;
 pub mod event;
 pub mod export;
+pub mod filter;
 pub mod headless;
 pub mod listen;
 pub mod replay;
@@ -17,3 +18,4 @@ pub mod sanitize;
 pub mod sender;
 pub mod simulate;
 pub mod store;
+pub mod ui;

@@ -1,6 +1,8 @@
-//! The `listen` command: bind, capture until told to stop, finish in-flight requests, write the
-//! export. Ctrl-C and SIGTERM stop it the same way; a second one stops waiting for requests.
+//! The `listen` command: bind, show the terminal interface (or print lines when headless),
+//! capture until told to stop, finish in-flight requests, write the export. Quitting the
+//! interface, Ctrl-C and SIGTERM stop it the same way; a second signal stops waiting for requests.
 
+use std::io::IsTerminal as _;
 use std::sync::Arc;
 
 use anyhow::Context as _;
@@ -12,8 +14,11 @@ use crate::config::{JsonlTarget, ListenConfig, format_size};
 use crate::export;
 use crate::headless;
 use crate::store::Store;
+use crate::ui;
+use crate::ui::app::Source;
+use crate::ui::theme::Theme;
 
-pub async fn run(config: ListenConfig) -> anyhow::Result<()> {
+pub async fn run(config: ListenConfig, theme: Theme) -> anyhow::Result<()> {
     let os_signals = Signals::install();
     let store = Arc::new(Store::new(config.limits));
     let recorder = Arc::new(Recorder::new(Arc::clone(&store), config.jsonl.as_ref())?);
@@ -34,21 +39,57 @@ pub async fn run(config: ListenConfig) -> anyhow::Result<()> {
             .collect();
         eprintln!("hookscope: secrets loaded for {}", schemes.join(", "));
     }
-    if !config.headless {
-        eprintln!(
-            "hookscope: this build has no interactive interface yet; printing events as with --headless"
-        );
+    let jsonl_on_stdout = config.jsonl == Some(JsonlTarget::Stdout);
+    let on_terminal = std::io::stdout().is_terminal() && std::io::stdin().is_terminal();
+    let interactive = !config.headless && !jsonl_on_stdout && on_terminal;
+    if !config.headless && !interactive {
+        let why = if jsonl_on_stdout {
+            "--jsonl - writes to stdout"
+        } else {
+            "stdout is not a terminal"
+        };
+        eprintln!("hookscope: {why}: printing events as with --headless");
     }
 
     let (stop_printing, stop_rx) = watch::channel(false);
-    let printer = (config.jsonl != Some(JsonlTarget::Stdout))
+    let printer = (!interactive && !jsonl_on_stdout)
         .then(|| tokio::spawn(headless::print_events(Arc::clone(&store), stop_rx)));
 
     let (signals_tx, mut signals) = watch::channel(0u32);
     tokio::spawn(os_signals.count(signals_tx));
+    let (ui_done, mut ui_done_rx) = watch::channel(false);
+    let interface = interactive.then(|| {
+        let options = ui::Options {
+            source: Source::Live {
+                addr,
+                answer: "200".to_owned(),
+            },
+            theme,
+            export_dir: std::env::current_dir().unwrap_or_else(|_| ".".into()),
+        };
+        let store = Arc::clone(&store);
+        let mut stop = signals.clone();
+        tokio::spawn(async move {
+            let stop = async move {
+                let _ = stop.wait_for(|n| *n >= 1).await;
+            };
+            let result = ui::run_terminal(store, options, stop).await;
+            let _ = ui_done.send(true);
+            result
+        })
+    });
     let mut first_signal = signals.clone();
     let shutdown = async move {
-        let _ = first_signal.wait_for(|n| *n >= 1).await;
+        let interface_done = async {
+            // Without an interface its sender is gone at once: that is no reason to stop.
+            if ui_done_rx.wait_for(|done| *done).await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        };
+        tokio::select! {
+            _ = first_signal.wait_for(|n| *n >= 1) => {}
+            () = interface_done => {}
+        }
     };
     {
         let run = listener.run(shutdown);
@@ -65,6 +106,11 @@ pub async fn run(config: ListenConfig) -> anyhow::Result<()> {
     if let Some(printer) = printer {
         let _ = printer.await;
     }
+    // The interface has restored the terminal once this returns; only then print again.
+    let interface_result = match interface {
+        Some(task) => task.await.context("the interface task failed")?,
+        None => Ok(()),
+    };
     if let Some(error) = recorder.jsonl_error() {
         eprintln!("hookscope: warning: {error}");
     }
@@ -86,7 +132,7 @@ pub async fn run(config: ListenConfig) -> anyhow::Result<()> {
         .with_context(|| format!("cannot write the export to {}", path.display()))?;
         eprintln!("hookscope: wrote {count} events to {}", path.display());
     }
-    Ok(())
+    interface_result.context("the terminal interface failed")
 }
 
 /// Ctrl-C and SIGTERM, listened for from the moment this is made: a signal that arrives

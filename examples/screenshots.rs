@@ -1,0 +1,158 @@
+//! Regenerates the images in `screenshots/` from the real rendering code:
+//!
+//! ```sh
+//! cargo run --example screenshots
+//! ```
+//!
+//! Each screen is drawn by the real event loop into a `TestBackend` with realistic events, then
+//! written as SVG; when `rsvg-convert` (Debian: `librsvg2-bin`) is installed, a PNG is made
+//! beside each SVG.
+
+#[path = "../tests/ui_support/mod.rs"]
+mod ui_support;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use hookscope::ui::svg::{self, Canvas};
+use hookscope::ui::theme::Theme;
+use ratatui::crossterm::event::Event as TermEvent;
+use ui_support::*;
+
+struct Shot {
+    name: &'static str,
+    what: &'static str,
+    size: (u16, u16),
+    inputs: Vec<TermEvent>,
+    theme: Theme,
+    canvas: Canvas,
+}
+
+/// Keys that select event `id` of the sample (the newest is 20) while following.
+fn select(id: u64) -> String {
+    "k".repeat((20 - id) as usize)
+}
+
+fn shots() -> Vec<Shot> {
+    let dark = Theme::default;
+    vec![
+        Shot {
+            name: "events",
+            what: "the Events view following live traffic",
+            size: (120, 32),
+            inputs: vec![],
+            theme: dark(),
+            canvas: Canvas::DARK,
+        },
+        Shot {
+            name: "events-detail-json",
+            what: "a WMS error event's JSON body beside the list (gap, failed job, bad signature rows)",
+            size: (150, 34),
+            inputs: keys(&format!("{}⏎", select(16))),
+            theme: dark(),
+            canvas: Canvas::DARK,
+        },
+        Shot {
+            name: "events-detail-analysis",
+            what: "the Analysis tab of an event whose signature does not verify",
+            size: (150, 34),
+            inputs: keys(&format!("{}⏎lll", select(14))),
+            theme: dark(),
+            canvas: Canvas::DARK,
+        },
+        Shot {
+            name: "events-80x24",
+            what: "the smallest supported terminal, detail open on a gap",
+            size: (80, 24),
+            inputs: keys(&format!("{}⏎", select(9))),
+            theme: dark(),
+            canvas: Canvas::DARK,
+        },
+        Shot {
+            name: "help",
+            what: "the help overlay, generated from the key map",
+            size: (120, 40),
+            inputs: keys("?"),
+            theme: dark(),
+            canvas: Canvas::DARK,
+        },
+        Shot {
+            name: "filter",
+            what: "the filter prompt narrowing the list as you type",
+            size: (120, 32),
+            inputs: keys("/sev:warn,error"),
+            theme: dark(),
+            canvas: Canvas::DARK,
+        },
+        Shot {
+            name: "theme-light",
+            what: "the light theme",
+            size: (120, 32),
+            inputs: keys(&format!("{}⏎", select(13))),
+            theme: Theme::built_in("light").expect("built in"),
+            canvas: Canvas::LIGHT,
+        },
+        Shot {
+            name: "theme-colorblind",
+            what: "the colour-blind safe theme (Okabe–Ito)",
+            size: (120, 32),
+            inputs: vec![],
+            theme: Theme::built_in("colorblind").expect("built in"),
+            canvas: Canvas::DARK,
+        },
+        Shot {
+            name: "no-color",
+            what: "NO_COLOR: every state still has a glyph or a word",
+            size: (120, 32),
+            inputs: keys("kkkkk"),
+            theme: dark().without_color(),
+            canvas: Canvas::DARK,
+        },
+    ]
+}
+
+fn png(svg: &Path) -> Option<PathBuf> {
+    let png = svg.with_extension("png");
+    let status = Command::new("rsvg-convert")
+        .arg("-o")
+        .arg(&png)
+        .arg(svg)
+        .status()
+        .ok()?;
+    status.success().then_some(png)
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> anyhow::Result<()> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("screenshots");
+    std::fs::create_dir_all(&dir)?;
+    let mut made_png = false;
+    for shot in shots() {
+        let store = store_with(sample_events(), 10_000);
+        let (width, height) = shot.size;
+        let mut screen =
+            Screen::new(store, live_source(), width, height).with_theme(shot.theme.clone());
+        // A plausible minute of traffic for the events/s sparkline.
+        screen.app.rates = [
+            0u64, 2, 5, 9, 14, 12, 8, 11, 19, 24, 21, 16, 9, 6, 11, 17, 20, 14, 8, 5,
+        ]
+        .into_iter()
+        .cycle()
+        .take(60)
+        .collect();
+        screen.send(shot.inputs).await;
+        let svg_path = dir.join(format!("{}.svg", shot.name));
+        std::fs::write(&svg_path, svg::render(screen.buffer(), shot.canvas))?;
+        let png_path = png(&svg_path);
+        made_png |= png_path.is_some();
+        println!(
+            "{}  {}",
+            png_path.as_deref().unwrap_or(&svg_path).display(),
+            shot.what
+        );
+    }
+    if !made_png {
+        println!("rsvg-convert not found: SVG only (Debian: apt-get install librsvg2-bin)");
+    }
+    Ok(())
+}

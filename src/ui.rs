@@ -1,0 +1,269 @@
+//! The terminal interface: one event loop merging terminal input, store changes, a one-second
+//! tick and finished background jobs; state in `app`, drawing in `render` and `view/`, keys in
+//! `keymap`, colours in `theme`.
+//!
+//! The interface only reads the store (the visible rows and the selected event), so capture
+//! never waits for it. It draws when something visible changed — never on a timer — and at most
+//! about thirty times a second while events pour in.
+
+pub mod app;
+pub mod curl;
+pub mod help;
+pub mod json;
+pub mod keymap;
+pub mod render;
+pub mod svg;
+pub mod text;
+pub mod theme;
+pub mod view;
+
+use std::io::{self, Write as _};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::{Stream, StreamExt};
+use ratatui::Terminal;
+use ratatui::backend::Backend;
+use ratatui::crossterm::event::{DisableMouseCapture, EnableMouseCapture, Event as TermEvent};
+use ratatui::crossterm::execute;
+use ratatui::layout::Rect;
+use tokio::sync::mpsc;
+use tokio::time::{Instant, MissedTickBehavior};
+
+use crate::export;
+use crate::store::Store;
+use app::{App, Command, Input, Source};
+use theme::Theme;
+
+/// The shortest time between two frames drawn because of store changes.
+const FRAME: Duration = Duration::from_millis(33);
+const TICK: Duration = Duration::from_secs(1);
+
+/// What the interface shows and how.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub source: Source,
+    pub theme: Theme,
+    /// Where `e` writes exports (the current directory).
+    pub export_dir: PathBuf,
+}
+
+/// What a run of the loop did, for tests and diagnostics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RunReport {
+    /// Frames drawn.
+    pub frames: u64,
+}
+
+/// Runs the interface on the real terminal until the user quits or `stop` completes (a signal).
+/// The terminal is restored on every way out: a quit, an error, a panic, or this future being
+/// dropped.
+pub async fn run_terminal(
+    store: Arc<Store>,
+    options: Options,
+    stop: impl std::future::Future<Output = ()>,
+) -> anyhow::Result<()> {
+    let mut terminal = ratatui::try_init()?;
+    let _restore = RestoreOnDrop;
+    // ratatui's panic hook restores the screen and raw mode; mouse reporting must stop too.
+    let previous_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let _ = execute!(io::stdout(), DisableMouseCapture);
+        previous_hook(info);
+    }));
+    execute!(io::stdout(), EnableMouseCapture)?;
+    let size = terminal.size()?;
+    let mut app = App::new(
+        options.source.clone(),
+        Rect::new(0, 0, size.width, size.height),
+        options.export_dir.clone(),
+    );
+    let inputs = crossterm::event::EventStream::new();
+    let mut clipboard = copy_osc52;
+    tokio::select! {
+        result = run(&mut terminal, inputs, store, &mut app, &options.theme, &mut clipboard) => {
+            result.map(|_| ())
+        }
+        () = stop => Ok(()),
+    }
+}
+
+/// An export read for `hookscope open FILE`: a store holding its events, and the source the
+/// header names. Errors are one sentence.
+pub fn load_export(path: &std::path::Path) -> Result<(Arc<Store>, Source), String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let imported = export::import(&bytes).map_err(|e| {
+        format!(
+            "{} is not a hookscope export: {}",
+            path.display(),
+            e.to_string().replace('\n', " ")
+        )
+    })?;
+    let limits = crate::store::Limits {
+        capacity: imported.events.len().max(1),
+        max_bytes: u64::MAX,
+    };
+    let store = Arc::new(Store::from_events(limits, imported.events, imported.stats));
+    let name = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    Ok((store, Source::File { name }))
+}
+
+/// Restores the terminal when dropped, whichever way the interface ends.
+struct RestoreOnDrop;
+
+impl Drop for RestoreOnDrop {
+    fn drop(&mut self) {
+        let _ = execute!(io::stdout(), DisableMouseCapture);
+        ratatui::restore();
+    }
+}
+
+/// Puts text on the clipboard of the terminal in front of the user, over SSH too.
+fn copy_osc52(text: &str) {
+    let mut out = io::stdout();
+    let _ = out.write_all(curl::osc52(text).as_bytes());
+    let _ = out.flush();
+}
+
+/// The event loop. Returns when the user quits or `inputs` ends (tests end it to look at the
+/// screen, then call `run` again to go on).
+///
+/// Generic over the backend and given its inputs, so that tests drive the real loop with fake
+/// keys, a real store and a `TestBackend`.
+pub async fn run<B, S>(
+    terminal: &mut Terminal<B>,
+    inputs: S,
+    store: Arc<Store>,
+    app: &mut App,
+    theme: &Theme,
+    clipboard: &mut (dyn FnMut(&str) + Send),
+) -> anyhow::Result<RunReport>
+where
+    B: Backend,
+    B::Error: std::error::Error + Send + Sync + 'static,
+    S: Stream<Item = io::Result<TermEvent>> + Unpin,
+{
+    let mut inputs = inputs;
+    let mut report = RunReport::default();
+    let mut changes = store.subscribe();
+    changes.mark_unchanged();
+    let (notices, mut notices_rx) = mpsc::unbounded_channel::<Input>();
+    let mut tick = tokio::time::interval_at(Instant::now() + TICK, TICK);
+    tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let mut store_pending = false;
+    let mut last_draw = Instant::now();
+    let mut exports_running = 0usize;
+
+    app.sync(&store);
+    draw(terminal, app, &store, theme)?;
+    report.frames += 1;
+
+    while !app.quit {
+        let next_frame = last_draw + FRAME;
+        let input = tokio::select! {
+            input = inputs.next() => match input {
+                Some(Ok(event)) => Input::Terminal(event),
+                Some(Err(error)) => return Err(anyhow::Error::new(error).context("cannot read the terminal")),
+                None => break,
+            },
+            Some(notice) = notices_rx.recv() => {
+                exports_running = exports_running.saturating_sub(1);
+                notice
+            }
+            changed = changes.changed(), if !store_pending => {
+                if changed.is_err() {
+                    break;
+                }
+                // Coalesce: take in everything that arrives until the next frame is due.
+                store_pending = true;
+                continue;
+            }
+            () = tokio::time::sleep_until(next_frame), if store_pending => {
+                store_pending = false;
+                Input::StoreChanged
+            }
+            _ = tick.tick() => Input::Tick,
+        };
+        let dirty = app.handle(input, &store);
+        for command in std::mem::take(&mut app.commands) {
+            match command {
+                Command::Copy(text) => clipboard(&text),
+                Command::Export { path, ids } => {
+                    exports_running += 1;
+                    let store = Arc::clone(&store);
+                    let notices = notices.clone();
+                    tokio::task::spawn_blocking(move || {
+                        let notice = write_export(&store, &path, ids);
+                        let _ = notices.send(notice);
+                    });
+                }
+            }
+        }
+        if dirty && !app.quit {
+            draw(terminal, app, &store, theme)?;
+            report.frames += 1;
+            last_draw = Instant::now();
+        }
+    }
+    // Let exports started just before quitting finish, so their files are complete.
+    let mut dirty = false;
+    while exports_running > 0 {
+        match tokio::time::timeout(Duration::from_secs(30), notices_rx.recv()).await {
+            Ok(Some(notice)) => {
+                exports_running -= 1;
+                dirty |= app.handle(notice, &store);
+            }
+            _ => break,
+        }
+    }
+    // When the inputs ran out (tests), show what the store holds by now.
+    if !app.quit && (dirty || store_pending || changes.has_changed().unwrap_or(false)) {
+        app.sync(&store);
+        draw(terminal, app, &store, theme)?;
+        report.frames += 1;
+    }
+    Ok(report)
+}
+
+fn draw<B>(
+    terminal: &mut Terminal<B>,
+    app: &mut App,
+    store: &Store,
+    theme: &Theme,
+) -> anyhow::Result<()>
+where
+    B: Backend,
+    B::Error: std::error::Error + Send + Sync + 'static,
+{
+    app.refresh(store);
+    terminal.draw(|frame| render::draw(frame, app, theme))?;
+    Ok(())
+}
+
+/// Writes an export of the whole store, or of the given ids, and says how it went.
+fn write_export(store: &Store, path: &std::path::Path, ids: Option<Vec<u64>>) -> Input {
+    let events = match ids {
+        Some(ids) => ids.into_iter().filter_map(|id| store.get(id)).collect(),
+        None => store.snapshot(),
+    };
+    let stats = store.stats();
+    match export::write_export_file(path, stats, events.iter().map(|e| e.as_ref())) {
+        Ok(()) => Input::Notice {
+            text: format!(
+                "exported {} event{} to {}",
+                events.len(),
+                if events.len() == 1 { "" } else { "s" },
+                path.display()
+            ),
+            ok: true,
+        },
+        Err(error) => Input::Notice {
+            text: format!("export to {} failed: {error}", path.display()),
+            ok: false,
+        },
+    }
+}

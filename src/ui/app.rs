@@ -1,0 +1,488 @@
+//! The interface's state and the one place it changes: `App::handle` turns an input (a key, a
+//! mouse event, a resize, news from the store, a tick) into actions, and `App::update` applies
+//! them. Side effects the state cannot perform itself (the clipboard, writing an export) are
+//! queued as `Command`s for the event loop.
+
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use ratatui::crossterm::event::{
+    Event as TermEvent, KeyCode, KeyEvent, MouseButton, MouseEvent, MouseEventKind,
+};
+use ratatui::layout::{Position, Rect};
+
+use crate::filter::Filter;
+use crate::store::{Stats, Store};
+use crate::ui::curl;
+use crate::ui::keymap::{self, Action, Context, Key};
+use crate::ui::render;
+use crate::ui::view::events::{self, EventsState, Pane, Tab};
+use crate::ui::view::{self, View};
+
+/// Per-second samples kept for the events/s sparkline.
+const RATE_HISTORY: usize = 120;
+/// Ticks (seconds) a status message stays on the bottom line.
+const STATUS_TICKS: u8 = 6;
+
+/// One thing that happened, from any source; the event loop merges them into one stream.
+#[derive(Debug, Clone)]
+pub enum Input {
+    Terminal(TermEvent),
+    /// The store changed (events captured, evicted or cleared).
+    StoreChanged,
+    /// A second passed (rates and message timeouts).
+    Tick,
+    /// A background job finished (an export), with a message for the bottom line.
+    Notice {
+        text: String,
+        ok: bool,
+    },
+}
+
+/// What the interface shows events from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// A running listener: its address and what it answers.
+    Live { addr: SocketAddr, answer: String },
+    /// An export opened offline.
+    File { name: String },
+}
+
+/// What has the keyboard: the view, or a prompt or overlay above it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mode {
+    Normal,
+    Filter(Prompt),
+    Confirm(Question),
+    Help,
+}
+
+/// The filter prompt's text and cursor.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Prompt {
+    pub text: String,
+    /// Byte index of the cursor in `text`.
+    pub cursor: usize,
+    /// Why the text does not parse; the list keeps the last filter that did.
+    pub error: Option<String>,
+}
+
+/// A question waiting for y or n.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Question {
+    Clear,
+}
+
+/// A message on the bottom line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Status {
+    pub text: String,
+    pub ok: bool,
+    ticks_left: u8,
+}
+
+/// Work for the event loop.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// Put this text on the clipboard (OSC 52).
+    Copy(String),
+    /// Write an export: every stored event, or only these ids.
+    Export {
+        path: PathBuf,
+        ids: Option<Vec<u64>>,
+    },
+}
+
+#[derive(Debug)]
+pub struct App {
+    pub source: Source,
+    pub view: View,
+    pub mode: Mode,
+    pub events: EventsState,
+    pub stats: Stats,
+    /// Events received per second, oldest first.
+    pub rates: VecDeque<u64>,
+    last_received: Option<u64>,
+    pub status: Option<Status>,
+    /// The terminal's size.
+    pub size: Rect,
+    pub help_scroll: usize,
+    pub quit: bool,
+    pub commands: Vec<Command>,
+    /// Where exports are written.
+    pub export_dir: PathBuf,
+    /// Export paths handed out, so two exports in one second never share a file even before
+    /// the first is written.
+    exports: Vec<PathBuf>,
+}
+
+impl App {
+    pub fn new(source: Source, size: Rect, export_dir: PathBuf) -> App {
+        // Live capture starts following the newest event; a file starts at its first.
+        let follow = matches!(source, Source::Live { .. });
+        let mut events = EventsState::new(follow);
+        events.empty_hint = match &source {
+            Source::Live { addr, .. } => {
+                format!("No events yet. Try: curl -d '{{\"hello\":1}}' http://{addr}/hook")
+            }
+            Source::File { .. } => "The file holds no events.".to_owned(),
+        };
+        App {
+            source,
+            view: View::Events,
+            mode: Mode::Normal,
+            events,
+            stats: Stats::default(),
+            rates: VecDeque::with_capacity(RATE_HISTORY),
+            last_received: None,
+            status: None,
+            size,
+            help_scroll: 0,
+            quit: false,
+            commands: Vec::new(),
+            export_dir,
+            exports: Vec::new(),
+        }
+    }
+
+    /// The areas of the Events view in the current terminal size.
+    pub fn events_areas(&self) -> events::Areas {
+        events::Areas::new(render::frame_areas(self.size).body, self.events.detail_open)
+    }
+
+    /// The key contexts active now, most specific first.
+    pub fn contexts(&self) -> Vec<Context> {
+        match &self.mode {
+            Mode::Normal => view::contexts(self.view, &self.events).to_vec(),
+            Mode::Filter(_) => vec![Context::FilterPrompt],
+            Mode::Confirm(_) => vec![Context::Confirm],
+            Mode::Help => vec![Context::Help],
+        }
+    }
+
+    /// Catches up with the store; call once before the first frame too.
+    pub fn sync(&mut self, store: &Store) {
+        self.stats = store.stats();
+        if self.last_received.is_none() {
+            self.last_received = Some(self.stats.received);
+        }
+        self.events.sync(store);
+    }
+
+    /// Fetches what the next frame shows.
+    pub fn refresh(&mut self, store: &Store) {
+        let areas = self.events_areas();
+        self.events.refresh(store, &areas);
+    }
+
+    /// Applies one input. Returns whether the screen needs drawing again.
+    pub fn handle(&mut self, input: Input, store: &Store) -> bool {
+        match input {
+            Input::Terminal(TermEvent::Key(key)) => {
+                self.key(key, store);
+                true
+            }
+            Input::Terminal(TermEvent::Mouse(mouse)) => self.mouse(mouse),
+            Input::Terminal(TermEvent::Resize(width, height)) => {
+                self.size = Rect::new(0, 0, width, height);
+                true
+            }
+            Input::Terminal(_) => false,
+            Input::StoreChanged => {
+                self.sync(store);
+                true
+            }
+            Input::Tick => self.tick(store),
+            Input::Notice { text, ok } => {
+                self.say(text, ok);
+                true
+            }
+        }
+    }
+
+    fn say(&mut self, text: impl Into<String>, ok: bool) {
+        self.status = Some(Status {
+            text: text.into(),
+            ok,
+            ticks_left: STATUS_TICKS,
+        });
+    }
+
+    fn tick(&mut self, store: &Store) -> bool {
+        let mut changed = false;
+        let received = store.stats().received;
+        let sample = received.saturating_sub(self.last_received.unwrap_or(received));
+        self.last_received = Some(received);
+        // An idle screen stays still: a zero added to zeros changes nothing visible.
+        if sample > 0 || self.rates.iter().any(|&r| r > 0) {
+            changed = true;
+        }
+        if self.rates.len() == RATE_HISTORY {
+            self.rates.pop_front();
+        }
+        self.rates.push_back(sample);
+        if let Some(status) = &mut self.status {
+            status.ticks_left = status.ticks_left.saturating_sub(1);
+            if status.ticks_left == 0 {
+                self.status = None;
+                changed = true;
+            }
+        }
+        changed
+    }
+
+    fn key(&mut self, event: KeyEvent, store: &Store) {
+        let Some(key) = Key::from_event(&event) else {
+            return;
+        };
+        let action = keymap::lookup(&self.contexts(), key);
+        if let Mode::Filter(_) = self.mode
+            && action.is_none()
+        {
+            self.edit_prompt(key, store);
+            return;
+        }
+        if let Some(action) = action {
+            self.update(action, store);
+        }
+    }
+
+    /// Applies an action.
+    pub fn update(&mut self, action: Action, store: &Store) {
+        match action {
+            Action::Quit => self.quit = true,
+            Action::Help => {
+                self.help_scroll = 0;
+                self.mode = Mode::Help;
+            }
+            Action::CloseHelp => self.mode = Mode::Normal,
+            Action::Up if self.mode == Mode::Help => {
+                self.help_scroll = self.help_scroll.saturating_sub(1);
+            }
+            Action::Down if self.mode == Mode::Help => self.help_scroll += 1,
+            Action::ShowView(view) => self.view = view,
+            Action::Filter => {
+                let text = self.events.filter.to_string();
+                let text = if text.is_empty() { text } else { text + " " };
+                self.mode = Mode::Filter(Prompt {
+                    cursor: text.len(),
+                    text,
+                    error: None,
+                });
+            }
+            Action::FilterKeep => {
+                self.mode = Mode::Normal;
+                if !self.events.filter.is_empty() {
+                    let shown = self.events.len();
+                    let verb = if shown == 1 {
+                        "event matches"
+                    } else {
+                        "events match"
+                    };
+                    self.say(format!("filter kept: {shown} {verb}"), true);
+                }
+            }
+            Action::FilterCancel => {
+                self.mode = Mode::Normal;
+                self.events.set_filter(Filter::default(), store);
+            }
+            Action::Back => {
+                if self.events.detail_open {
+                    self.events.detail_open = false;
+                    self.events.focus = Pane::List;
+                } else if !self.events.filter.is_empty() {
+                    self.events.set_filter(Filter::default(), store);
+                    self.say("filter cleared", true);
+                }
+            }
+            Action::Follow => {
+                self.events.follow = !self.events.follow;
+                if self.events.follow {
+                    self.events.sync(store);
+                    self.say("following the newest event", true);
+                } else {
+                    self.say("follow off: the selection stays put", true);
+                }
+            }
+            Action::Export => self.export(),
+            Action::CopyCurl => self.copy_curl(),
+            Action::Clear => {
+                if self.stats.stored == 0 {
+                    self.say("the buffer is already empty", true);
+                } else {
+                    self.mode = Mode::Confirm(Question::Clear);
+                }
+            }
+            Action::Confirm => {
+                if self.mode == Mode::Confirm(Question::Clear) {
+                    let n = store.len();
+                    store.clear();
+                    self.sync(store);
+                    self.say(format!("cleared {} events", n), true);
+                }
+                self.mode = Mode::Normal;
+            }
+            Action::Decline => {
+                self.mode = Mode::Normal;
+                self.say("nothing cleared", true);
+            }
+            Action::Up
+            | Action::Down
+            | Action::PageUp
+            | Action::PageDown
+            | Action::Top
+            | Action::Bottom
+            | Action::Open
+            | Action::SwitchPane
+            | Action::NextTab
+            | Action::PrevTab
+            | Action::RevealSecrets
+            | Action::Wrap => {
+                let areas = self.events_areas();
+                self.events.update(action, &areas);
+            }
+        }
+    }
+
+    fn edit_prompt(&mut self, key: Key, store: &Store) {
+        let Mode::Filter(prompt) = &mut self.mode else {
+            return;
+        };
+        match (key.code, key.ctrl) {
+            (KeyCode::Char('u'), true) => {
+                prompt.text.clear();
+                prompt.cursor = 0;
+            }
+            (KeyCode::Char(c), false) => {
+                prompt.text.insert(prompt.cursor, c);
+                prompt.cursor += c.len_utf8();
+            }
+            (KeyCode::Backspace, _) => {
+                if let Some(c) = prompt.text[..prompt.cursor].chars().next_back() {
+                    prompt.cursor -= c.len_utf8();
+                    prompt.text.remove(prompt.cursor);
+                }
+            }
+            (KeyCode::Delete, _) => {
+                if prompt.cursor < prompt.text.len() {
+                    prompt.text.remove(prompt.cursor);
+                }
+            }
+            (KeyCode::Left, _) => {
+                if let Some(c) = prompt.text[..prompt.cursor].chars().next_back() {
+                    prompt.cursor -= c.len_utf8();
+                }
+            }
+            (KeyCode::Right, _) => {
+                if let Some(c) = prompt.text[prompt.cursor..].chars().next() {
+                    prompt.cursor += c.len_utf8();
+                }
+            }
+            (KeyCode::Home, _) => prompt.cursor = 0,
+            (KeyCode::End, _) => prompt.cursor = prompt.text.len(),
+            _ => return,
+        }
+        // Narrow the list as the user types; a query that does not parse (yet) keeps the last
+        // one that did, and says why.
+        match Filter::parse(&prompt.text) {
+            Ok(filter) => {
+                prompt.error = None;
+                self.events.set_filter(filter, store);
+            }
+            Err(error) => prompt.error = Some(error.to_string()),
+        }
+    }
+
+    fn mouse(&mut self, mouse: MouseEvent) -> bool {
+        if self.mode != Mode::Normal {
+            return false;
+        }
+        let at = Position::new(mouse.column, mouse.row);
+        let areas = self.events_areas();
+        let in_detail = areas.detail.is_some_and(|d| d.contains(at));
+        let in_list = areas.list.contains(at);
+        match mouse.kind {
+            MouseEventKind::ScrollDown | MouseEventKind::ScrollUp => {
+                let action = if mouse.kind == MouseEventKind::ScrollDown {
+                    Action::Down
+                } else {
+                    Action::Up
+                };
+                if in_detail || in_list {
+                    let focus = self.events.focus;
+                    self.events.focus = if in_detail { Pane::Detail } else { Pane::List };
+                    for _ in 0..3 {
+                        self.events.update(action, &areas);
+                    }
+                    self.events.focus = focus;
+                    return true;
+                }
+                false
+            }
+            MouseEventKind::Down(MouseButton::Left) => {
+                if in_list {
+                    // Row 0 is the border, row 1 the column heading.
+                    let row = mouse.row.saturating_sub(areas.list.y);
+                    if row >= 2 && row < areas.list.height.saturating_sub(1) {
+                        self.events.click_row(usize::from(row - 2));
+                    }
+                    true
+                } else if let Some(detail) = areas.detail.filter(|_| in_detail) {
+                    self.events.focus = Pane::Detail;
+                    if mouse.row == detail.y + 1 {
+                        let x = mouse.column.saturating_sub(detail.x + 1);
+                        for (tab, (start, width)) in
+                            Tab::ALL.into_iter().zip(events::tab_positions())
+                        {
+                            if x >= start && x < start + width {
+                                self.events.tab = tab;
+                                self.events.detail_scroll = 0;
+                            }
+                        }
+                    }
+                    true
+                } else {
+                    false
+                }
+            }
+            _ => false,
+        }
+    }
+
+    fn export(&mut self) {
+        let stamp = chrono::Local::now().format("%Y%m%d-%H%M%S");
+        let mut path = self.export_dir.join(format!("hookscope-{stamp}.json"));
+        let mut n = 2;
+        while path.exists() || self.exports.contains(&path) {
+            path = self.export_dir.join(format!("hookscope-{stamp}-{n}.json"));
+            n += 1;
+        }
+        self.exports.push(path.clone());
+        let ids = (!self.events.filter.is_empty()).then(|| self.events.ids().collect());
+        self.say(format!("exporting to {} …", path.display()), true);
+        self.commands.push(Command::Export { path, ids });
+    }
+
+    fn copy_curl(&mut self) {
+        let Some(event) = &self.events.selected_event else {
+            self.say("no event selected", false);
+            return;
+        };
+        let base = match &self.source {
+            Source::Live { addr, .. } => format!("http://{addr}"),
+            Source::File { .. } => event
+                .headers
+                .get_str("host")
+                .filter(|h| !h.is_empty() && !h.contains(['/', '\'', ' ']))
+                .map_or_else(
+                    || "http://127.0.0.1:8765".to_owned(),
+                    |h| format!("http://{h}"),
+                ),
+        };
+        let command = curl::command(event, &base);
+        let id = event.id;
+        self.commands.push(Command::Copy(command));
+        self.say(format!("copied #{id} as a curl command (OSC 52)"), true);
+    }
+}

@@ -1,0 +1,307 @@
+//! Drawing a frame from the state: the header (source, answer, counters, events/s), the tab bar
+//! (or the filter prompt), the current view, the bottom line of key hints, and the overlays
+//! (help, questions). Everything here only reads.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Position, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Sparkline};
+
+use crate::filter;
+use crate::ui::app::{App, Mode, Prompt, Question, Source};
+use crate::ui::help;
+use crate::ui::keymap::{self, Key};
+use crate::ui::text::{display_width, thousands, truncate};
+use crate::ui::theme::Theme;
+use crate::ui::view::{self, View};
+
+/// The fixed parts of the screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FrameAreas {
+    pub header: Rect,
+    pub tabs: Rect,
+    pub body: Rect,
+    pub status: Rect,
+}
+
+pub fn frame_areas(area: Rect) -> FrameAreas {
+    let [header, tabs, body, status] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Min(0),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    FrameAreas {
+        header,
+        tabs,
+        body,
+        status,
+    }
+}
+
+/// Draws the whole screen.
+pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
+    let areas = frame_areas(frame.area());
+    render_header(frame, areas.header, app, theme);
+    match &app.mode {
+        Mode::Filter(prompt) => render_prompt(frame, areas.tabs, prompt, theme),
+        _ => render_tabs(frame, areas.tabs, app, theme),
+    }
+    match app.view {
+        View::Events => view::events::render(frame, areas.body, &app.events, theme),
+    }
+    render_status(frame, areas.status, app, theme);
+    match &app.mode {
+        Mode::Help => help::render(frame, frame.area(), app, theme),
+        Mode::Confirm(question) => render_question(frame, frame.area(), *question, app, theme),
+        Mode::Normal | Mode::Filter(_) => {}
+    }
+}
+
+fn render_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    frame.render_widget(Block::new().style(theme.header()), area);
+    let stats = app.stats;
+    let (glyph, place, answer) = match &app.source {
+        Source::Live { addr, answer } => ("●", addr.to_string(), Some(answer.as_str())),
+        Source::File { name } => ("◼", crate::sanitize::escape(name).into_owned(), None),
+    };
+    let counters = format!(
+        "recv {}  stored {}  evicted {}  rejected {}",
+        thousands(stats.received),
+        thousands(stats.stored),
+        thousands(stats.evicted),
+        thousands(stats.rejected)
+    );
+    let rate = app.rates.back().copied().unwrap_or(0);
+    let live = matches!(app.source, Source::Live { .. });
+    let width = usize::from(area.width);
+    // The longest form that fits, then shorter ones.
+    let mut chosen = Vec::new();
+    for brand in [true, false] {
+        for with_answer in [true, false] {
+            let mut spans: Vec<Span> = vec![Span::raw(" ")];
+            if brand {
+                spans.push(Span::styled("hookscope ", theme.title()));
+            }
+            spans.push(Span::styled(format!("{glyph} "), theme.accent()));
+            spans.push(Span::styled(place.clone(), theme.text()));
+            if let Some(answer) = answer.filter(|_| with_answer) {
+                spans.push(Span::styled(" → answer ", theme.dim()));
+                spans.push(Span::styled(answer.to_owned(), theme.text()));
+            }
+            spans.push(Span::styled(" │ ", theme.dim()));
+            spans.push(Span::styled(counters.clone(), theme.text()));
+            if live {
+                spans.push(Span::styled(" │ ", theme.dim()));
+                spans.push(Span::styled(format!("{rate}/s "), theme.text()));
+            }
+            let w: usize = spans.iter().map(|s| display_width(&s.content)).sum();
+            chosen = spans;
+            if w <= width {
+                break;
+            }
+        }
+        let w: usize = chosen.iter().map(|s| display_width(&s.content)).sum();
+        if w <= width {
+            break;
+        }
+    }
+    let used: usize = chosen.iter().map(|s| display_width(&s.content)).sum();
+    frame.render_widget(Line::from(chosen), area);
+    // The sparkline takes what is left on the right, when there is a useful amount.
+    let left = width.saturating_sub(used + 1);
+    if live && left >= 6 {
+        let n = left.min(app.rates.len().max(1)).min(60);
+        let data: Vec<u64> = app.rates.iter().rev().take(n).rev().copied().collect();
+        let spark_area = Rect {
+            x: area.x + used as u16,
+            width: left as u16,
+            ..area
+        };
+        if data.iter().any(|&r| r > 0) {
+            frame.render_widget(
+                Sparkline::default()
+                    .data(&data)
+                    .style(theme.accent().patch(theme.header())),
+                spark_area,
+            );
+        }
+    }
+}
+
+fn render_tabs(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let mut spans = vec![Span::raw(" ")];
+    for view in View::ALL {
+        let label = format!("{} {}", view.number(), view.title());
+        if view == app.view {
+            spans.push(Span::styled(
+                format!("[{label}]"),
+                theme.title().patch(theme.selection()),
+            ));
+        } else {
+            spans.push(Span::styled(format!(" {label} "), theme.dim()));
+        }
+        spans.push(Span::raw(" "));
+    }
+    let left: usize = spans.iter().map(|s| display_width(&s.content)).sum();
+    frame.render_widget(Line::from(spans), area);
+
+    let mut right: Vec<Span> = Vec::new();
+    let filter = app.events.filter.to_string();
+    if !filter.is_empty() {
+        right.push(Span::styled("filter: ", theme.dim()));
+        right.push(Span::styled(
+            crate::sanitize::escape(&filter).into_owned(),
+            theme.accent(),
+        ));
+        right.push(Span::raw("  "));
+    }
+    if app.events.follow {
+        right.push(Span::styled("● follow ", theme.accent()));
+    } else {
+        right.push(Span::styled("○ follow off ", theme.dim()));
+    }
+    let room = usize::from(area.width).saturating_sub(left + 1);
+    let line = fit_spans(right, room);
+    let w: usize = line.iter().map(|s| display_width(&s.content)).sum();
+    frame.render_widget(
+        Line::from(line),
+        Rect {
+            x: area.x + area.width.saturating_sub(w as u16),
+            width: w as u16,
+            ..area
+        },
+    );
+}
+
+/// Spans cut to `width` columns, the last one visible ending in `…`.
+fn fit_spans(spans: Vec<Span<'static>>, width: usize) -> Vec<Span<'static>> {
+    let mut out = Vec::new();
+    let mut left = width;
+    for span in spans {
+        let w = display_width(&span.content);
+        if w <= left {
+            left -= w;
+            out.push(span);
+        } else {
+            if left > 0 {
+                let cut = truncate(&span.content, left).into_owned();
+                out.push(Span::styled(cut, span.style));
+            }
+            break;
+        }
+    }
+    out
+}
+
+fn render_prompt(frame: &mut Frame, area: Rect, prompt: &Prompt, theme: &Theme) {
+    let shown = crate::sanitize::escape(&prompt.text).into_owned();
+    let before_cursor = crate::sanitize::escape(&prompt.text[..prompt.cursor]).into_owned();
+    let mut spans = vec![
+        Span::styled(" / ", theme.key()),
+        Span::styled(shown.clone(), theme.text()),
+        Span::raw("  "),
+    ];
+    match &prompt.error {
+        Some(error) => spans.push(Span::styled(error.clone(), theme.problem())),
+        None => spans.push(Span::styled(filter::KEYS.join(" "), theme.dim())),
+    }
+    let spans = fit_spans(spans, usize::from(area.width));
+    frame.render_widget(Line::from(spans), area);
+    let x = area.x + 3 + display_width(&before_cursor) as u16;
+    if x < area.x + area.width {
+        frame.set_cursor_position(Position::new(x, area.y));
+    }
+}
+
+/// The bottom line: a status message if there is one, then the hints of the keys that matter.
+fn render_status(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let mut spans: Vec<Span> = vec![Span::raw(" ")];
+    if let Some(status) = &app.status {
+        let style = if status.ok {
+            theme.success()
+        } else {
+            theme.problem()
+        };
+        spans.push(Span::styled(
+            crate::sanitize::escape(&status.text).into_owned(),
+            style,
+        ));
+        spans.push(Span::raw("   "));
+    }
+    let used: usize = spans.iter().map(|s| display_width(&s.content)).sum();
+    let mut hints: Vec<(String, &str)> = keymap::bindings(&app.contexts())
+        .filter_map(|b| {
+            b.hint
+                .map(|hint| (b.keys.first().map(Key::label).unwrap_or_default(), hint))
+        })
+        .collect();
+    // Drop hints from the middle until they fit, keeping help and quit at the end.
+    let width_of = |hints: &[(String, &str)]| -> usize {
+        hints
+            .iter()
+            .map(|(k, h)| display_width(k) + 1 + display_width(h) + 2)
+            .sum()
+    };
+    while !hints.is_empty() && used + width_of(&hints) > usize::from(area.width) {
+        let at = hints.len().saturating_sub(3);
+        hints.remove(at);
+    }
+    for (key, hint) in hints {
+        spans.push(Span::styled(key, theme.key()));
+        spans.push(Span::styled(format!(" {hint}  "), theme.dim()));
+    }
+    let spans = fit_spans(spans, usize::from(area.width));
+    frame.render_widget(Line::from(spans), area);
+}
+
+/// A box of `width` x `height` in the middle of `area`, never larger than it.
+pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let width = width.min(area.width);
+    let height = height.min(area.height);
+    Rect {
+        x: area.x + (area.width - width) / 2,
+        y: area.y + (area.height - height) / 2,
+        width,
+        height,
+    }
+}
+
+fn render_question(frame: &mut Frame, area: Rect, question: Question, app: &App, theme: &Theme) {
+    let (title, text) = match question {
+        Question::Clear => (
+            " Clear the buffer? ",
+            format!(
+                "Drop all {} stored events? They count as evicted; ids keep counting.",
+                thousands(app.stats.stored)
+            ),
+        ),
+    };
+    let popup = centered(area, 56, 6);
+    frame.render_widget(Clear, popup);
+    let block = Block::new()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Rounded)
+        .border_style(theme.border(true))
+        .title(Span::styled(title, theme.title()));
+    let keys = keymap::bindings(&[keymap::Context::Confirm])
+        .flat_map(|b| {
+            [
+                Span::styled(
+                    b.keys.first().map(Key::label).unwrap_or_default(),
+                    theme.key(),
+                ),
+                Span::styled(format!(" {}   ", b.help), theme.dim()),
+            ]
+        })
+        .collect::<Vec<_>>();
+    let paragraph = Paragraph::new(vec![
+        Line::styled(text, theme.text()),
+        Line::default(),
+        Line::from(keys),
+    ])
+    .wrap(ratatui::widgets::Wrap { trim: true })
+    .block(block.padding(ratatui::widgets::Padding::horizontal(1)));
+    frame.render_widget(paragraph, popup);
+}

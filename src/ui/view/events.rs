@@ -1,0 +1,787 @@
+//! The Events view: the live list of captured events and the detail of the selected one.
+//!
+//! The view keeps the ids of the events that pass the filter (appended as events arrive,
+//! dropped from the front as the store evicts them), and, before each frame, fetches only the
+//! events of the visible rows and the selected one. Selection and scrolling are held as event
+//! ids, so the rows on screen stay put while events arrive and old ones are evicted.
+
+pub mod detail;
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Direction, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Borders, Paragraph};
+
+use crate::event::{CapturedEvent, Provider};
+use crate::filter::Filter;
+use crate::sanitize;
+use crate::store::Store;
+use crate::ui::keymap::{Action, Context};
+use crate::ui::text::{
+    self, RichLine, Role, display_width, fit, fit_right, sequence_label, severity_glyph,
+    signature_glyph, thousands,
+};
+use crate::ui::theme::Theme;
+
+pub use detail::Tab;
+
+/// How many events are read from the store per lock when catching up.
+const BATCH: usize = 4096;
+
+/// Which pane has the keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Pane {
+    #[default]
+    List,
+    Detail,
+}
+
+/// The detail lines built for one event and tab, and what they were built for.
+#[derive(Debug, Clone, Default)]
+pub struct DetailContent {
+    /// Event id, tab, secrets shown, lines wrapped, width.
+    pub key: Option<(u64, Tab, bool, bool, u16)>,
+    pub lines: Vec<RichLine>,
+}
+
+#[derive(Debug, Default)]
+pub struct EventsState {
+    /// Ids of the stored events that pass the filter, oldest first.
+    ids: VecDeque<u64>,
+    /// The highest id looked at so far.
+    scanned: u64,
+    pub filter: Filter,
+    /// Id of the selected event.
+    pub selected: Option<u64>,
+    /// Id of the first visible row.
+    top: Option<u64>,
+    /// Keep the newest event selected as events arrive.
+    pub follow: bool,
+    pub focus: Pane,
+    pub detail_open: bool,
+    pub tab: Tab,
+    pub detail_scroll: usize,
+    /// Show `userToken` values instead of `••••`.
+    pub reveal_secrets: bool,
+    /// Wrap long detail lines instead of cutting them.
+    pub wrap: bool,
+    /// What `refresh` fetched for the next frame.
+    pub rows: Vec<Arc<CapturedEvent>>,
+    /// Position of `rows[0]` among the filtered events.
+    pub offset: usize,
+    pub selected_event: Option<Arc<CapturedEvent>>,
+    pub detail: DetailContent,
+    /// Events stored (filtered or not), for the title.
+    pub stored: usize,
+    /// What the empty list says (how to send a first event).
+    pub empty_hint: String,
+}
+
+/// The areas of the view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Areas {
+    pub list: Rect,
+    pub detail: Option<Rect>,
+}
+
+impl Areas {
+    /// Side by side when wide, one above the other when not.
+    pub fn new(body: Rect, detail_open: bool) -> Areas {
+        if !detail_open {
+            return Areas {
+                list: body,
+                detail: None,
+            };
+        }
+        let [list, detail] = if body.width >= 110 {
+            Layout::new(
+                Direction::Horizontal,
+                [Constraint::Percentage(55), Constraint::Percentage(45)],
+            )
+            .areas(body)
+        } else {
+            Layout::new(
+                Direction::Vertical,
+                [Constraint::Percentage(40), Constraint::Percentage(60)],
+            )
+            .areas(body)
+        };
+        Areas {
+            list,
+            detail: Some(detail),
+        }
+    }
+
+    /// Rows of events the list shows (borders and the column heading take three).
+    pub fn list_rows(&self) -> usize {
+        usize::from(self.list.height.saturating_sub(3))
+    }
+
+    /// Lines of text the detail shows (borders and the tab line take three).
+    pub fn detail_rows(&self) -> usize {
+        self.detail
+            .map_or(0, |d| usize::from(d.height.saturating_sub(3)))
+    }
+
+    /// Columns of text in the detail (borders and a padding column take three).
+    pub fn detail_width(&self) -> u16 {
+        self.detail.map_or(0, |d| d.width.saturating_sub(3))
+    }
+}
+
+impl EventsState {
+    pub fn new(follow: bool) -> EventsState {
+        EventsState {
+            follow,
+            ..EventsState::default()
+        }
+    }
+
+    /// The key context for the focused pane.
+    pub fn context(&self) -> Context {
+        match self.focus {
+            Pane::Detail if self.detail_open => Context::EventsDetail,
+            _ => Context::EventsList,
+        }
+    }
+
+    /// Filtered events held now.
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    /// Ids of the filtered events, oldest first (for an export of what is shown).
+    pub fn ids(&self) -> impl Iterator<Item = u64> + '_ {
+        self.ids.iter().copied()
+    }
+
+    /// Catches up with the store: forgets evicted events, takes in new ones. O(new events).
+    pub fn sync(&mut self, store: &Store) {
+        match store.id_range() {
+            None => self.ids.clear(),
+            Some((front, _)) => {
+                while self.ids.front().is_some_and(|&id| id < front) {
+                    self.ids.pop_front();
+                }
+            }
+        }
+        loop {
+            let batch = store.batch_from(self.scanned + 1, BATCH);
+            let Some(last) = batch.last() else { break };
+            self.scanned = last.id;
+            let full = batch.len() == BATCH;
+            self.ids.extend(
+                batch
+                    .iter()
+                    .filter(|e| self.filter.matches(e))
+                    .map(|e| e.id),
+            );
+            if !full {
+                break;
+            }
+        }
+        self.stored = store.len();
+        if self.follow {
+            self.selected = self.ids.back().copied();
+        } else if let Some(selected) = self.selected {
+            // An evicted selection moves to the oldest event still held.
+            if self.position(selected).is_err() {
+                self.selected = self.ids.front().copied();
+            }
+        } else {
+            self.selected = self.ids.front().copied();
+        }
+    }
+
+    /// Applies a new filter: the matching events are found again from the start.
+    pub fn set_filter(&mut self, filter: Filter, store: &Store) {
+        if filter == self.filter {
+            return;
+        }
+        let selected = self.selected;
+        if filter.narrows(&self.filter) {
+            // Typing on: only the current matches can still match.
+            self.ids
+                .retain(|&id| store.get(id).is_some_and(|event| filter.matches(&event)));
+            self.filter = filter;
+        } else {
+            self.filter = filter;
+            self.ids.clear();
+            self.scanned = 0;
+        }
+        self.sync(store);
+        // Keep the selected event when it still matches; otherwise the nearest that does.
+        if !self.follow
+            && let Some(id) = selected
+        {
+            self.selected = match self.position(id) {
+                Ok(_) => Some(id),
+                Err(at) => self
+                    .ids
+                    .get(at.min(self.ids.len().saturating_sub(1)))
+                    .copied(),
+            };
+        }
+        self.top = None;
+    }
+
+    fn position(&self, id: u64) -> Result<usize, usize> {
+        self.ids.binary_search(&id)
+    }
+
+    fn selected_position(&self) -> Option<usize> {
+        self.selected.and_then(|id| self.position(id).ok())
+    }
+
+    /// Moves the selection by `delta` rows (negative: up) and stops following.
+    fn move_selection(&mut self, delta: isize) {
+        if self.ids.is_empty() {
+            return;
+        }
+        let current = self.selected_position().unwrap_or(0);
+        let last = self.ids.len() - 1;
+        let target = current.saturating_add_signed(delta).min(last);
+        self.select_position(target);
+        self.follow = false;
+    }
+
+    fn select_position(&mut self, position: usize) {
+        if let Some(&id) = self.ids.get(position) {
+            if self.selected != Some(id) {
+                self.detail_scroll = 0;
+            }
+            self.selected = Some(id);
+        }
+    }
+
+    /// Selects the event shown at `row` of the list (0 = first visible row).
+    pub fn click_row(&mut self, row: usize) {
+        let position = self.offset + row;
+        if position < self.ids.len() {
+            self.select_position(position);
+            self.follow = false;
+            self.focus = Pane::List;
+        }
+    }
+
+    /// Acts on a view action; `areas` tells page sizes.
+    pub fn update(&mut self, action: Action, areas: &Areas) {
+        let page = areas.list_rows().max(1) as isize;
+        let detail_page = areas.detail_rows().max(1);
+        let in_detail = self.detail_open && self.focus == Pane::Detail;
+        match action {
+            Action::Up if in_detail => self.detail_scroll = self.detail_scroll.saturating_sub(1),
+            Action::Down if in_detail => self.detail_scroll += 1,
+            Action::PageUp if in_detail => {
+                self.detail_scroll = self.detail_scroll.saturating_sub(detail_page);
+            }
+            Action::PageDown if in_detail => self.detail_scroll += detail_page,
+            Action::Top if in_detail => self.detail_scroll = 0,
+            Action::Bottom if in_detail => self.detail_scroll = usize::MAX,
+            Action::Up => self.move_selection(-1),
+            Action::Down => self.move_selection(1),
+            Action::PageUp => self.move_selection(-page),
+            Action::PageDown => self.move_selection(page),
+            Action::Top => {
+                self.follow = false;
+                self.select_position(0);
+            }
+            Action::Bottom => {
+                self.follow = false;
+                self.select_position(self.ids.len().saturating_sub(1));
+            }
+            Action::Open if self.selected.is_some() => {
+                self.detail_open = true;
+                self.focus = Pane::Detail;
+            }
+            Action::SwitchPane => {
+                self.focus = match self.focus {
+                    Pane::List if self.detail_open => Pane::Detail,
+                    _ => Pane::List,
+                };
+            }
+            Action::NextTab => {
+                self.tab = self.tab.next();
+                self.detail_scroll = 0;
+            }
+            Action::PrevTab => {
+                self.tab = self.tab.prev();
+                self.detail_scroll = 0;
+            }
+            Action::RevealSecrets => self.reveal_secrets = !self.reveal_secrets,
+            Action::Wrap => self.wrap = !self.wrap,
+            _ => {}
+        }
+    }
+
+    /// Fetches what the next frame shows: the visible rows, the selected event, its detail.
+    pub fn refresh(&mut self, store: &Store, areas: &Areas) {
+        let rows = areas.list_rows();
+        let len = self.ids.len();
+        // Where the list starts: at the remembered top row, moved only to show the selection.
+        let mut offset = match self.top {
+            Some(top) => match self.position(top) {
+                Ok(at) | Err(at) => at,
+            },
+            None => self
+                .selected_position()
+                .map_or(0, |p| p.saturating_sub(rows / 2)),
+        };
+        if let Some(selected) = self.selected_position() {
+            if selected < offset {
+                offset = selected;
+            } else if rows > 0 && selected >= offset + rows {
+                offset = selected + 1 - rows;
+            }
+        }
+        // No empty rows at the bottom while there are events above.
+        offset = offset.min(len.saturating_sub(rows));
+        self.offset = offset;
+        self.top = self.ids.get(offset).copied();
+        self.rows = self
+            .ids
+            .range(offset..(offset + rows).min(len))
+            .filter_map(|&id| store.get(id))
+            .collect();
+        self.selected_event = self.selected.and_then(|id| {
+            self.rows
+                .iter()
+                .find(|e| e.id == id)
+                .cloned()
+                .or_else(|| store.get(id))
+        });
+        if self.selected_event.is_none() {
+            self.detail_open = false;
+            self.focus = Pane::List;
+        }
+        if self.detail_open
+            && let Some(event) = &self.selected_event
+        {
+            let width = areas.detail_width();
+            let key = (event.id, self.tab, self.reveal_secrets, self.wrap, width);
+            if self.detail.key != Some(key) {
+                let mut lines = detail::build(event, self.tab, self.reveal_secrets, width);
+                if self.wrap {
+                    lines = lines
+                        .iter()
+                        .flat_map(|line| line.wrap(usize::from(width)))
+                        .collect();
+                }
+                self.detail = DetailContent {
+                    key: Some(key),
+                    lines,
+                };
+            }
+            let max = self.detail.lines.len().saturating_sub(areas.detail_rows());
+            self.detail_scroll = self.detail_scroll.min(max);
+        }
+    }
+}
+
+/// Draws the view into `area`.
+pub fn render(frame: &mut Frame, area: Rect, state: &EventsState, theme: &Theme) {
+    let areas = Areas::new(area, state.detail_open);
+    render_list(frame, areas.list, state, theme);
+    if let Some(detail_area) = areas.detail {
+        render_detail(frame, detail_area, state, theme);
+    }
+}
+
+/// Widths of the list's columns for an inner width; 0 hides a column.
+#[derive(Debug, Clone, Copy)]
+struct Columns {
+    time: usize,
+    id: usize,
+    method: usize,
+    provider: usize,
+    kind: usize,
+    note: usize,
+    size: usize,
+}
+
+impl Columns {
+    const SEV: usize = 3;
+    const SIG: usize = 3;
+    const ANS: usize = 3;
+
+    fn new(width: usize, max_id: u64) -> Columns {
+        let mut c = Columns {
+            time: 12,
+            id: max_id.to_string().len().max(2),
+            method: 6,
+            provider: 5,
+            kind: 0,
+            note: 20,
+            size: 8,
+        };
+        // Narrower screens drop detail in this order until the kind has room.
+        let steps: [fn(&mut Columns); 7] = [
+            |c| c.note = 14,
+            |c| c.size = 0,
+            |c| c.note = 11,
+            |c| c.method = 0,
+            |c| c.time = 8,
+            |c| c.provider = 0,
+            |c| c.note = 0,
+        ];
+        for step in steps {
+            if width >= c.fixed() + 20 {
+                break;
+            }
+            step(&mut c);
+        }
+        c.kind = width.saturating_sub(c.fixed()).max(1);
+        c
+    }
+
+    /// Columns taken by everything but the kind, spaces and the selection marker included.
+    fn fixed(&self) -> usize {
+        let shown = [
+            self.time,
+            self.id,
+            self.method,
+            self.provider,
+            self.note,
+            self.size,
+        ];
+        let gaps = shown.iter().filter(|w| **w > 0).count();
+        1 + shown.iter().sum::<usize>() + gaps + Self::SEV + Self::SIG + Self::ANS + 3
+    }
+}
+
+fn provider_label(provider: Provider) -> &'static str {
+    match provider {
+        Provider::Wms => "wms",
+        Provider::Prism => "prism",
+        Provider::PrismVideo => "video",
+        Provider::Generic => "–",
+    }
+}
+
+/// The kind of a vendor event, or the path of anything else.
+fn kind_or_path(event: &CapturedEvent) -> String {
+    match &event.analysis.kind {
+        Some(kind) => sanitize::escape(kind).into_owned(),
+        None => {
+            let mut target = sanitize::escape(&event.path).into_owned();
+            if let Some(query) = &event.query {
+                target.push('?');
+                target.push_str(&sanitize::escape(query));
+            }
+            target
+        }
+    }
+}
+
+/// The note column: sequence status, else redelivery, else the first anomaly, else the subject.
+fn note(event: &CapturedEvent) -> (Role, String) {
+    let a = &event.analysis;
+    if let Some(seq) = &a.sequence {
+        return (Role::Sequence(seq.status), sequence_label(seq));
+    }
+    if let Some(r) = &a.redelivery {
+        return (
+            Role::Severity(crate::event::Severity::Warn),
+            format!("↻ retry #{} +{:.1}s", r.retry, r.delay_ms / 1000.0),
+        );
+    }
+    if let Some(anomaly) = a.anomalies.first() {
+        return (
+            Role::Severity(crate::event::Severity::Warn),
+            format!("⚠ {}", sanitize::escape(&anomaly.code)),
+        );
+    }
+    let subject = &a.subject;
+    let id = subject.scan_id.as_ref().or(subject.video_id.as_ref());
+    (
+        Role::Dim,
+        id.map(|id| sanitize::escape(id).into_owned())
+            .unwrap_or_default(),
+    )
+}
+
+fn row_line(
+    event: &CapturedEvent,
+    columns: &Columns,
+    selected: bool,
+    theme: &Theme,
+) -> Line<'static> {
+    let a = &event.analysis;
+    let mut spans: Vec<Span<'static>> = Vec::with_capacity(12);
+    let cell = |spans: &mut Vec<Span<'static>>, text: String, style: Style| {
+        spans.push(Span::styled(text, style));
+        spans.push(Span::raw(" "));
+    };
+    spans.push(Span::styled(
+        if selected { "▶" } else { " " },
+        theme.accent(),
+    ));
+    if columns.time > 0 {
+        let format = if columns.time >= 12 {
+            "%H:%M:%S%.3f"
+        } else {
+            "%H:%M:%S"
+        };
+        cell(
+            &mut spans,
+            fit(&event.received_at.format(format).to_string(), columns.time),
+            theme.dim(),
+        );
+    }
+    cell(
+        &mut spans,
+        fit_right(&event.id.to_string(), columns.id),
+        theme.dim(),
+    );
+    if columns.method > 0 {
+        cell(
+            &mut spans,
+            fit(&sanitize::escape(&event.method), columns.method),
+            theme.text(),
+        );
+    }
+    if columns.provider > 0 {
+        cell(
+            &mut spans,
+            fit(provider_label(a.provider), columns.provider),
+            theme.accent(),
+        );
+    }
+    cell(
+        &mut spans,
+        fit(&kind_or_path(event), columns.kind),
+        theme.text(),
+    );
+    cell(
+        &mut spans,
+        fit(severity_glyph(a.severity), Columns::SEV),
+        theme.severity(a.severity),
+    );
+    cell(
+        &mut spans,
+        fit(signature_glyph(a.signature.verdict), Columns::SIG),
+        theme.signature(a.signature.verdict),
+    );
+    if columns.note > 0 {
+        let (role, text) = note(event);
+        cell(&mut spans, fit(&text, columns.note), role.style(theme));
+    }
+    if columns.size > 0 {
+        cell(
+            &mut spans,
+            fit_right(&text::short_size(event.body_size), columns.size),
+            theme.dim(),
+        );
+    }
+    spans.push(Span::styled(
+        fit_right(&event.response.status.to_string(), Columns::ANS),
+        theme.status(event.response.status),
+    ));
+    let line = Line::from(spans);
+    if selected {
+        line.patch_style(theme.selection())
+    } else {
+        line
+    }
+}
+
+fn heading_line(columns: &Columns, theme: &Theme) -> Line<'static> {
+    let mut text = String::from(" ");
+    let mut push = |label: &str, width: usize, right: bool| {
+        if width > 0 {
+            text.push_str(&if right {
+                fit_right(label, width)
+            } else {
+                fit(label, width)
+            });
+            text.push(' ');
+        }
+    };
+    push("TIME", columns.time, false);
+    push("#", columns.id, true);
+    push("METHOD", columns.method, false);
+    push("PROV", columns.provider, false);
+    push("KIND / PATH", columns.kind, false);
+    push("SEV", Columns::SEV, false);
+    push("SIG", Columns::SIG, false);
+    push("SEQ / NOTE", columns.note, false);
+    push("SIZE", columns.size, true);
+    push("ANS", Columns::ANS, true);
+    Line::styled(text.trim_end().to_owned(), theme.dim())
+}
+
+fn render_list(frame: &mut Frame, area: Rect, state: &EventsState, theme: &Theme) {
+    let focused = state.focus == Pane::List || !state.detail_open;
+    let title = if state.filter.is_empty() {
+        format!(" Events {} ", thousands(state.ids.len() as u64))
+    } else {
+        format!(
+            " Events {} of {} ",
+            thousands(state.ids.len() as u64),
+            thousands(state.stored as u64)
+        )
+    };
+    let block = Block::new()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Rounded)
+        .border_style(theme.border(focused))
+        .title(Span::styled(title, theme.title()));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    if inner.height == 0 || inner.width == 0 {
+        return;
+    }
+    let max_id = state.rows.last().map_or(0, |e| e.id);
+    let columns = Columns::new(usize::from(inner.width), max_id);
+    frame.render_widget(heading_line(&columns, theme), Rect { height: 1, ..inner });
+    if state.rows.is_empty() {
+        let message = if state.filter.is_empty() {
+            state.empty_hint.as_str()
+        } else {
+            "No event matches the filter. Esc clears it."
+        };
+        let area = Rect {
+            y: inner.y + inner.height / 2,
+            height: 1,
+            ..inner
+        };
+        frame.render_widget(
+            Paragraph::new(Span::styled(
+                text::truncate(message, usize::from(inner.width)).into_owned(),
+                theme.dim(),
+            ))
+            .centered(),
+            area,
+        );
+        return;
+    }
+    for (i, event) in state.rows.iter().enumerate() {
+        let y = inner.y + 1 + i as u16;
+        if y >= inner.y + inner.height {
+            break;
+        }
+        let selected = state.selected == Some(event.id);
+        frame.render_widget(
+            row_line(event, &columns, selected, theme),
+            Rect {
+                y,
+                height: 1,
+                ..inner
+            },
+        );
+    }
+}
+
+/// Where each tab's title sits on the tab line: `(x offset, width)`, for clicks.
+pub fn tab_positions() -> [(u16, u16); 4] {
+    let mut x = 1u16;
+    Tab::ALL.map(|tab| {
+        let width = display_width(tab.title()) as u16 + 2;
+        let at = x;
+        x += width + 1;
+        (at, width)
+    })
+}
+
+fn render_detail(frame: &mut Frame, area: Rect, state: &EventsState, theme: &Theme) {
+    let focused = state.focus == Pane::Detail;
+    let title = match &state.selected_event {
+        Some(event) => {
+            let mut title = format!(" #{} ", event.id);
+            if event.analysis.provider != Provider::Generic {
+                title.push_str(event.analysis.provider.as_str());
+                title.push(' ');
+            }
+            title.push_str(&kind_or_path(event));
+            title.push(' ');
+            title
+        }
+        None => " detail ".to_owned(),
+    };
+    let block = Block::new()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Rounded)
+        .border_style(theme.border(focused))
+        .title(Span::styled(
+            text::truncate(&title, usize::from(area.width.saturating_sub(4))).into_owned(),
+            theme.title(),
+        ));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    if inner.height == 0 {
+        return;
+    }
+    let mut tabs: Vec<Span> = vec![Span::raw(" ")];
+    for tab in Tab::ALL {
+        let label = format!(" {} ", tab.title());
+        if tab == state.tab {
+            tabs.push(Span::styled(
+                format!("[{}]", tab.title()),
+                theme.title().patch(theme.selection()),
+            ));
+        } else {
+            tabs.push(Span::styled(label, theme.dim()));
+        }
+        tabs.push(Span::raw(" "));
+    }
+    if state.wrap {
+        tabs.push(Span::styled(" wrapped", theme.dim()));
+    }
+    if state.reveal_secrets {
+        tabs.push(Span::styled(" tokens shown", theme.masked()));
+    }
+    let width = usize::from(inner.width);
+    frame.render_widget(Line::from(tabs), Rect { height: 1, ..inner });
+    let lines = state
+        .detail
+        .lines
+        .iter()
+        .skip(state.detail_scroll)
+        .take(usize::from(inner.height.saturating_sub(1)));
+    // One column of padding inside the border, so text does not touch it.
+    let text_area = Rect {
+        x: inner.x + 1,
+        width: inner.width.saturating_sub(1),
+        ..inner
+    };
+    for (i, line) in lines.enumerate() {
+        frame.render_widget(
+            line.to_line(theme, width.saturating_sub(1)),
+            Rect {
+                y: inner.y + 1 + i as u16,
+                height: 1,
+                ..text_area
+            },
+        );
+    }
+    let total = state.detail.lines.len();
+    let shown = usize::from(inner.height.saturating_sub(1));
+    if total > shown {
+        let position = format!(
+            " {}-{} of {} ",
+            state.detail_scroll + 1,
+            (state.detail_scroll + shown).min(total),
+            total
+        );
+        let w = display_width(&position) as u16;
+        if area.width > w + 2 {
+            frame.render_widget(
+                Span::styled(position, theme.dim()),
+                Rect {
+                    x: area.x + area.width - w - 1,
+                    y: area.y + area.height - 1,
+                    width: w,
+                    height: 1,
+                },
+            );
+        }
+    }
+}

@@ -1,0 +1,562 @@
+//! The detail of one event, as lines for each tab: Body (pretty JSON, text, form fields,
+//! multipart parts, or a hex view), Headers, Raw (the request as bytes) and Analysis (the
+//! signature verdict, anomalies, sequence, redelivery and delivery lag, in sentences).
+//!
+//! Lines are built once per event and tab (not per frame), capped in number so a 10 MiB body
+//! costs no more than a screenful of work to draw.
+
+use std::fmt::Write as _;
+
+use crate::event::{BodyKind, CapturedEvent, Provider, SequenceStatus};
+use crate::sanitize;
+use crate::ui::json;
+use crate::ui::text::{
+    self, RichLine, Role, ranges, severity_glyph, signature_glyph, signature_words,
+};
+
+/// At most this many lines per tab; the rest is summarised in one line.
+pub const MAX_LINES: usize = 5_000;
+
+/// The tabs of the detail pane, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Tab {
+    #[default]
+    Body,
+    Headers,
+    Raw,
+    Analysis,
+}
+
+impl Tab {
+    pub const ALL: [Tab; 4] = [Tab::Body, Tab::Headers, Tab::Raw, Tab::Analysis];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Tab::Body => "Body",
+            Tab::Headers => "Headers",
+            Tab::Raw => "Raw",
+            Tab::Analysis => "Analysis",
+        }
+    }
+
+    pub fn next(self) -> Tab {
+        let i = Tab::ALL.iter().position(|t| *t == self).unwrap_or(0);
+        Tab::ALL[(i + 1) % Tab::ALL.len()]
+    }
+
+    pub fn prev(self) -> Tab {
+        let i = Tab::ALL.iter().position(|t| *t == self).unwrap_or(0);
+        Tab::ALL[(i + Tab::ALL.len() - 1) % Tab::ALL.len()]
+    }
+}
+
+/// The lines of `tab` for `event`. `width` is the pane's inner width (for the hex view).
+pub fn build(event: &CapturedEvent, tab: Tab, reveal_secrets: bool, width: u16) -> Vec<RichLine> {
+    let mut lines = match tab {
+        Tab::Body => body(event, reveal_secrets, width),
+        Tab::Headers => headers(event),
+        Tab::Raw => raw(event, width),
+        Tab::Analysis => analysis(event, usize::from(width)),
+    };
+    if lines.len() > MAX_LINES {
+        lines.truncate(MAX_LINES);
+        lines.push(RichLine::new().with(
+            Role::Dim,
+            format!("… cut at {MAX_LINES} lines: export the event to see all of it"),
+        ));
+    }
+    lines
+}
+
+fn body(event: &CapturedEvent, reveal: bool, width: u16) -> Vec<RichLine> {
+    let mut lines = Vec::new();
+    if event.truncated {
+        lines.push(RichLine::new().with(
+            Role::Severity(crate::event::Severity::Warn),
+            format!(
+                "▲ truncated: the first {} of {} kept",
+                text::short_size(event.body.len() as u64),
+                text::short_size(event.body_size)
+            ),
+        ));
+    }
+    let body = &event.body;
+    match event.analysis.body_kind {
+        BodyKind::Empty if body.is_empty() => {
+            lines.push(RichLine::new().with(Role::Dim, "(no body)"));
+        }
+        BodyKind::Json => {
+            let text = String::from_utf8_lossy(body);
+            let (pretty, more) = json::pretty(&text, reveal, MAX_LINES);
+            lines.extend(pretty);
+            if more {
+                lines.push(RichLine::new().with(Role::Dim, "… (more JSON below)"));
+            }
+        }
+        BodyKind::MalformedJson => {
+            let why = serde_json::from_slice::<serde::de::IgnoredAny>(body)
+                .err()
+                .map_or_else(|| "it does not parse".to_owned(), |e| e.to_string());
+            lines.push(RichLine::new().with(Role::Problem, format!("✗ not valid JSON: {why}")));
+            lines.push(RichLine::new());
+            text_lines(body, &mut lines);
+        }
+        BodyKind::Form => form(body, reveal, &mut lines),
+        BodyKind::Multipart => multipart(event, &mut lines),
+        BodyKind::Binary => {
+            lines.push(RichLine::new().with(
+                Role::Dim,
+                format!("binary, {} bytes", text::thousands(body.len() as u64)),
+            ));
+            hexdump(body, bytes_per_line(width), &mut lines);
+        }
+        BodyKind::Text | BodyKind::Empty => text_lines(body, &mut lines),
+    }
+    lines
+}
+
+/// Text split into lines, each made safe (a `\r` before the newline is dropped).
+fn text_lines(body: &[u8], lines: &mut Vec<RichLine>) {
+    for line in body.split(|&b| b == b'\n').take(MAX_LINES + 1) {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        lines.push(RichLine::plain(sanitize::escape_bytes(line).into_owned()));
+    }
+}
+
+fn form(body: &[u8], reveal: bool, lines: &mut Vec<RichLine>) {
+    for pair in body.split(|&b| b == b'&').filter(|p| !p.is_empty()) {
+        let (name, value) = match pair.iter().position(|&b| b == b'=') {
+            Some(at) => (&pair[..at], &pair[at + 1..]),
+            None => (pair, &b""[..]),
+        };
+        let name = percent_decode(name);
+        let value = percent_decode(value);
+        let name_text = sanitize::escape_bytes(&name).into_owned();
+        let mut line = RichLine::new()
+            .with(
+                Role::Json(crate::ui::theme::JsonToken::Key),
+                name_text.clone(),
+            )
+            .with(Role::Dim, " = ");
+        if json::is_secret_key(&name_text) && !reveal {
+            line.push(Role::Masked, "••••");
+        } else {
+            line.push(Role::Text, sanitize::escape_bytes(&value).into_owned());
+        }
+        lines.push(line);
+    }
+}
+
+/// `a%20b+c` → `a b c` as bytes (the result need not be UTF-8).
+fn percent_decode(input: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(input.len());
+    let mut i = 0;
+    while i < input.len() {
+        match input[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < input.len() => {
+                let hex = std::str::from_utf8(&input[i + 1..i + 3]).ok();
+                match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                    Some(byte) => {
+                        out.push(byte);
+                        i += 2;
+                    }
+                    None => out.push(b'%'),
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    out
+}
+
+fn multipart(event: &CapturedEvent, lines: &mut Vec<RichLine>) {
+    let parts = &event.analysis.parts;
+    lines.push(RichLine::new().with(
+        Role::Dim,
+        format!(
+            "multipart, {} part{}",
+            parts.len(),
+            if parts.len() == 1 { "" } else { "s" }
+        ),
+    ));
+    for (i, part) in parts.iter().enumerate() {
+        let mut line = RichLine::new().with(Role::Title, format!("{}. ", i + 1));
+        let name = part.name.as_deref().unwrap_or("(unnamed)");
+        line.push(
+            Role::Json(crate::ui::theme::JsonToken::Key),
+            sanitize::escape(name),
+        );
+        if let Some(filename) = &part.filename {
+            line.push(Role::Dim, "  file ");
+            line.push(Role::Text, sanitize::escape(filename));
+        }
+        if let Some(content_type) = &part.content_type {
+            line.push(Role::Dim, "  ");
+            line.push(Role::Text, sanitize::escape(content_type));
+        }
+        line.push(Role::Dim, format!("  {}", text::short_size(part.size)));
+        lines.push(line);
+        // A short preview of text parts; binary parts are only listed.
+        let start = usize::try_from(part.offset).unwrap_or(usize::MAX);
+        let end = start.saturating_add(usize::try_from(part.size).unwrap_or(0));
+        if let Some(content) = event.body.get(start..end.min(event.body.len())) {
+            let preview = &content[..content.len().min(200)];
+            if std::str::from_utf8(preview).is_ok_and(|t| !t.contains('\0')) {
+                for line in preview.split(|&b| b == b'\n').take(3) {
+                    lines.push(
+                        RichLine::new()
+                            .with(Role::Dim, "   │ ")
+                            .with(Role::Text, sanitize::escape_bytes(line).into_owned()),
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// Bytes per hex-dump line that fit in `width` columns.
+fn bytes_per_line(width: u16) -> usize {
+    match width {
+        78.. => 16,
+        45..78 => 8,
+        _ => 4,
+    }
+}
+
+/// `00000010  7b 22 61 22 3a 31 7d 0a                           |{"a":1}.|`
+fn hexdump(bytes: &[u8], per_line: usize, lines: &mut Vec<RichLine>) {
+    for (row, chunk) in bytes.chunks(per_line).enumerate().take(MAX_LINES) {
+        let mut hex = String::with_capacity(per_line * 3 + 2);
+        for i in 0..per_line {
+            if i > 0 && i % 8 == 0 {
+                hex.push(' ');
+            }
+            match chunk.get(i) {
+                Some(b) => {
+                    let _ = write!(hex, "{b:02x} ");
+                }
+                None => hex.push_str("   "),
+            }
+        }
+        let ascii: String = chunk
+            .iter()
+            .map(|&b| {
+                if (0x20..0x7f).contains(&b) {
+                    b as char
+                } else {
+                    '.'
+                }
+            })
+            .collect();
+        lines.push(
+            RichLine::new()
+                .with(Role::Dim, format!("{:08x}  ", row * per_line))
+                .with(Role::Text, hex)
+                .with(Role::Dim, "|")
+                .with(Role::Accent, ascii)
+                .with(Role::Dim, "|"),
+        );
+    }
+}
+
+fn request_line(event: &CapturedEvent) -> String {
+    let mut target = sanitize::escape(&event.path).into_owned();
+    if let Some(query) = &event.query {
+        target.push('?');
+        target.push_str(&sanitize::escape(query));
+    }
+    format!(
+        "{} {target} {}",
+        sanitize::escape(&event.method),
+        event.http_version.as_str()
+    )
+}
+
+fn headers(event: &CapturedEvent) -> Vec<RichLine> {
+    let mut lines = vec![
+        RichLine::new().with(Role::Title, request_line(event)),
+        RichLine::new().with(
+            Role::Dim,
+            format!(
+                "from {} at {}",
+                sanitize::escape(&event.remote_addr),
+                event.received_at.format("%Y-%m-%d %H:%M:%S%.6f UTC")
+            ),
+        ),
+        RichLine::new(),
+    ];
+    if event.headers.is_empty() {
+        lines.push(RichLine::new().with(Role::Dim, "(no headers)"));
+    }
+    for (name, value) in event.headers.iter() {
+        lines.push(
+            RichLine::new()
+                .with(Role::Accent, sanitize::escape_bytes(name).into_owned())
+                .with(Role::Dim, ": ")
+                .with(Role::Text, sanitize::escape_bytes(value).into_owned()),
+        );
+    }
+    lines
+}
+
+/// The request as it came over the wire (HTTP/1 form), as a hex dump.
+fn raw(event: &CapturedEvent, width: u16) -> Vec<RichLine> {
+    let mut bytes = Vec::with_capacity(256 + event.body.len().min(64 * 1024));
+    bytes.extend_from_slice(event.method.as_bytes());
+    bytes.push(b' ');
+    bytes.extend_from_slice(event.path.as_bytes());
+    if let Some(query) = &event.query {
+        bytes.push(b'?');
+        bytes.extend_from_slice(query.as_bytes());
+    }
+    bytes.push(b' ');
+    bytes.extend_from_slice(event.http_version.as_str().as_bytes());
+    bytes.extend_from_slice(b"\r\n");
+    for (name, value) in event.headers.iter() {
+        bytes.extend_from_slice(name);
+        bytes.extend_from_slice(b": ");
+        bytes.extend_from_slice(value);
+        bytes.extend_from_slice(b"\r\n");
+    }
+    bytes.extend_from_slice(b"\r\n");
+    let per_line = bytes_per_line(width);
+    bytes.extend_from_slice(&event.body[..event.body.len().min(MAX_LINES * per_line)]);
+    let mut lines = vec![RichLine::new().with(
+        Role::Dim,
+        format!(
+            "{} bytes: request head and {} of body{}",
+            text::thousands(bytes.len() as u64),
+            text::short_size(event.body.len() as u64),
+            if event.truncated { " (truncated)" } else { "" }
+        ),
+    )];
+    hexdump(&bytes, per_line, &mut lines);
+    lines
+}
+
+const LABEL: usize = 13;
+
+fn label(name: &str) -> RichLine {
+    RichLine::new().with(Role::Dim, format!("{name:<LABEL$}"))
+}
+
+/// A sentence after `first`, wrapped to `width`, continued under the labels' column.
+fn sentence(lines: &mut Vec<RichLine>, first: RichLine, role: Role, text: &str, width: usize) {
+    let room = width.saturating_sub(LABEL).max(20);
+    for (i, part) in text::wrap(&sanitize::escape(text), room)
+        .into_iter()
+        .enumerate()
+    {
+        let prefix = if i == 0 { first.clone() } else { label("") };
+        lines.push(prefix.with(role, part));
+    }
+}
+
+fn analysis(event: &CapturedEvent, width: usize) -> Vec<RichLine> {
+    let a = &event.analysis;
+    let mut lines = Vec::new();
+
+    let mut line = label("Sender");
+    line.push(Role::Text, a.provider.as_str());
+    if let Some(kind) = &a.kind {
+        line.push(Role::Dim, " · ");
+        line.push(Role::Title, sanitize::escape(kind));
+    }
+    line.push(Role::Dim, format!("  ({} body)", a.body_kind.as_str()));
+    lines.push(line);
+
+    lines.push(label("Severity").with(
+        Role::Severity(a.severity),
+        format!("{} {}", severity_glyph(a.severity), a.severity.as_str()),
+    ));
+
+    let verdict = a.signature.verdict;
+    let mut line = label("Signature").with(
+        Role::Signature(verdict),
+        format!("{} {}", signature_glyph(verdict), signature_words(verdict)),
+    );
+    if let Some(scheme) = a.signature.scheme {
+        line.push(Role::Dim, format!("  scheme {}", scheme.as_str()));
+    }
+    lines.push(line);
+    if let Some(note) = &a.signature.note {
+        sentence(&mut lines, label(""), Role::Text, note, width);
+    }
+
+    if let Some(seq) = &a.sequence {
+        let words = match seq.status {
+            SequenceStatus::First => format!("{} (the first seen of the session)", seq.seq),
+            SequenceStatus::InOrder => format!("{} in order", seq.seq),
+            SequenceStatus::Gap => format!(
+                "⚠ {} came with {} missing before it",
+                seq.seq,
+                ranges(&seq.missing)
+            ),
+            SequenceStatus::Late => format!("↺ {} arrived late, filling a gap", seq.seq),
+            SequenceStatus::Duplicate => format!("⧉ {} again, same body: a redelivery", seq.seq),
+            SequenceStatus::Conflict => {
+                format!("≠ {} again with a different body", seq.seq)
+            }
+            SequenceStatus::Restart => format!("⟲ {}: the session started again", seq.seq),
+        };
+        lines.push(label("Sequence").with(Role::Sequence(seq.status), words));
+        lines.push(label("").with(
+            Role::Dim,
+            format!("session {}", sanitize::escape(&seq.session_id)),
+        ));
+    }
+
+    let subject = &a.subject;
+    for (name, value) in [
+        ("Session", &subject.session_id),
+        ("Measurement", &subject.measurement_id),
+        ("Scan", &subject.scan_id),
+        ("Video", &subject.video_id),
+    ] {
+        if let Some(value) = value {
+            lines.push(label(name).with(Role::Text, sanitize::escape(value)));
+        }
+    }
+
+    lines.push(
+        label("Received").with(
+            Role::Text,
+            event
+                .received_at
+                .format("%Y-%m-%d %H:%M:%S%.3f UTC")
+                .to_string(),
+        ),
+    );
+    if let Some(sent) = a.sent_at {
+        let lag = event.received_at.signed_duration_since(sent);
+        let seconds = lag.num_milliseconds() as f64 / 1000.0;
+        // A negative or long lag usually means a clock is off, or deliveries are held up.
+        let role = if !(0.0..=60.0).contains(&seconds) {
+            Role::Severity(crate::event::Severity::Warn)
+        } else {
+            Role::Text
+        };
+        lines.push(label("Delivery lag").with(role, lag_words(seconds)).with(
+            Role::Dim,
+            format!(
+                "  sent {} by the sender's clock",
+                sent.format("%H:%M:%S%.3f")
+            ),
+        ));
+    }
+    let response = &event.response;
+    let mut line = label("Answer").with(Role::Status(response.status), response.status.to_string());
+    line.push(Role::Dim, format!(" in {:.1} ms", response.latency_ms));
+    if let Some(target) = &response.forwarded_to {
+        line.push(Role::Dim, "  forwarded to ");
+        line.push(Role::Text, sanitize::escape(target));
+    }
+    lines.push(line);
+
+    if let Some(r) = &a.redelivery {
+        let words = format!(
+            "↻ retry #{} of #{}, {} after the first delivery",
+            r.retry,
+            r.first_id,
+            lag_words(r.delay_ms / 1000.0)
+        );
+        sentence(
+            &mut lines,
+            label("Redelivery"),
+            Role::Severity(crate::event::Severity::Warn),
+            &words,
+            width,
+        );
+        lines.push(
+            label("")
+                .with(
+                    Role::Text,
+                    format!("previous delivery #{} was answered ", r.previous_id),
+                )
+                .with(
+                    Role::Status(r.previous_status),
+                    r.previous_status.to_string(),
+                ),
+        );
+        if let Some(schedule) = &r.schedule {
+            sentence(&mut lines, label(""), Role::Text, schedule, width);
+        }
+    }
+
+    lines.push(RichLine::new());
+    if a.anomalies.is_empty() {
+        lines.push(label("Anomalies").with(Role::Dim, "none"));
+    } else {
+        lines.push(label("Anomalies").with(Role::Text, a.anomalies.len().to_string()));
+        for anomaly in &a.anomalies {
+            lines.push(
+                label("")
+                    .with(Role::Severity(crate::event::Severity::Warn), "⚠ ")
+                    .with(Role::Title, sanitize::escape(&anomaly.code)),
+            );
+            sentence(&mut lines, label(""), Role::Text, &anomaly.message, width);
+        }
+    }
+    if a.provider == Provider::Generic && a.kind.is_none() {
+        lines.push(RichLine::new());
+        lines.push(RichLine::new().with(
+            Role::Dim,
+            "Not a recognised vendor event: shown as received.",
+        ));
+    }
+    lines
+}
+
+/// `0.4 s`, `12 s`, `3 min 5 s`, `-2.0 s` (a sender clock ahead of ours).
+fn lag_words(seconds: f64) -> String {
+    if seconds.abs() < 60.0 {
+        if seconds.abs() < 10.0 {
+            format!("{seconds:.1} s")
+        } else {
+            format!("{seconds:.0} s")
+        }
+    } else {
+        let total = seconds.round() as i64;
+        format!("{} min {} s", total / 60, (total % 60).abs())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forms_are_decoded_and_tokens_masked() {
+        let mut lines = Vec::new();
+        form(b"a=1+2&b=%41%zz&userToken=abc&flag", false, &mut lines);
+        let text: Vec<String> = lines.iter().map(RichLine::text).collect();
+        assert_eq!(text, ["a = 1 2", "b = A%zz", "userToken = ••••", "flag = "]);
+    }
+
+    #[test]
+    fn percent_decoding_at_the_end_never_panics() {
+        assert_eq!(percent_decode(b"%"), b"%");
+        assert_eq!(percent_decode(b"%4"), b"%4");
+        assert_eq!(percent_decode(b"%41"), b"A");
+    }
+
+    #[test]
+    fn hexdump_lines() {
+        let mut lines = Vec::new();
+        hexdump(b"{\"a\":1}\n\x00", 16, &mut lines);
+        assert_eq!(
+            lines[0].text(),
+            "00000000  7b 22 61 22 3a 31 7d 0a  00                      |{\"a\":1}..|"
+        );
+    }
+
+    #[test]
+    fn lag_reads_naturally() {
+        assert_eq!(lag_words(0.42), "0.4 s");
+        assert_eq!(lag_words(12.4), "12 s");
+        assert_eq!(lag_words(185.0), "3 min 5 s");
+        assert_eq!(lag_words(-2.0), "-2.0 s");
+    }
+}

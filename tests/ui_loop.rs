@@ -1,0 +1,399 @@
+//! The real event loop driven with fake terminal input and a real `Store`: filtering, follow
+//! mode, selection while events arrive and are evicted, the clear question, quitting, idle
+//! screens, export, copy as curl, the mouse and resizing.
+
+mod ui_support;
+
+use std::io;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hookscope::store::Store;
+use hookscope::ui::app::{Mode, Source};
+use ratatui::crossterm::event::{Event as TermEvent, KeyCode};
+use tokio::sync::mpsc;
+use ui_support::*;
+
+/// An input stream fed from a channel, so a test can push events to the store while the loop
+/// runs, and end the run by dropping the sender.
+fn channel() -> (
+    mpsc::UnboundedSender<TermEvent>,
+    impl futures_util::Stream<Item = io::Result<TermEvent>> + Unpin,
+) {
+    let (tx, mut rx) = mpsc::unbounded_channel::<TermEvent>();
+    let stream = futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx).map(|e| e.map(Ok)));
+    (tx, stream)
+}
+
+/// Runs the loop with a channel of inputs while `driver` works on the store.
+async fn run_while<F>(screen: &mut Screen, driver: F)
+where
+    F: FnOnce(Arc<Store>, mpsc::UnboundedSender<TermEvent>) -> tokio::task::JoinHandle<()>,
+{
+    run_within(screen, Duration::from_secs(20), driver).await;
+}
+
+/// `run_while` with its own bound (tests on a paused clock wait for minutes of it).
+async fn run_within<F>(screen: &mut Screen, limit: Duration, driver: F)
+where
+    F: FnOnce(Arc<Store>, mpsc::UnboundedSender<TermEvent>) -> tokio::task::JoinHandle<()>,
+{
+    let (tx, stream) = channel();
+    let task = driver(Arc::clone(&screen.store), tx);
+    let copied = &mut screen.copied;
+    let mut clipboard = |text: &str| copied.push(text.to_owned());
+    let report = tokio::time::timeout(
+        limit,
+        hookscope::ui::run(
+            &mut screen.terminal,
+            stream,
+            Arc::clone(&screen.store),
+            &mut screen.app,
+            &screen.theme,
+            &mut clipboard,
+        ),
+    )
+    .await
+    .expect("the loop ends when its inputs do")
+    .unwrap();
+    screen.frames += report.frames;
+    task.await.unwrap();
+}
+
+fn push_generic(store: &Store, path: &str) -> u64 {
+    store
+        .push(request(
+            "POST",
+            path,
+            &[("content-type", "application/json")],
+            b"{}",
+        ))
+        .id
+}
+
+fn sample_screen(capacity: usize) -> Screen {
+    Screen::new(store_with(sample_events(), capacity), live_source(), 80, 24)
+}
+
+#[tokio::test]
+async fn the_filter_narrows_as_you_type_and_enter_keeps_it() {
+    let mut screen = sample_screen(100);
+    screen.send(keys("/sev")).await;
+    // Plain text so far: the WMS events, whose bodies say "severity".
+    assert_eq!(screen.app.events.len(), 10);
+    screen.send(keys(":e")).await;
+    // Not a severity yet: the list keeps the last filter that parsed and says why.
+    assert_eq!(screen.app.events.len(), 10);
+    let Mode::Filter(prompt) = &screen.app.mode else {
+        panic!("the prompt should be open")
+    };
+    assert!(prompt.error.as_deref().unwrap().contains("not a severity"));
+    screen.send(keys("rror")).await;
+    assert_eq!(screen.app.events.len(), 2);
+    assert!(screen.text().contains("Events 2 of 20"));
+    screen.send(keys(" status:5xx⏎")).await;
+    assert_eq!(screen.app.mode, Mode::Normal);
+    assert_eq!(screen.app.events.len(), 1);
+    assert!(screen.text().contains("filter: sev:error status:5xx"));
+    // New events that match join the list; others do not.
+    let store = Arc::clone(&screen.store);
+    push_generic(&store, "/a");
+    screen.send(vec![]).await;
+    assert_eq!(screen.app.events.len(), 1);
+    // Esc drops the filter.
+    screen.send(keys("⎋")).await;
+    assert_eq!(screen.app.events.len(), 21);
+    // Esc in the prompt drops it too.
+    screen.send(keys("/gap")).await;
+    assert_eq!(screen.app.events.len(), 1);
+    screen.send(keys("⎋")).await;
+    assert_eq!(screen.app.events.len(), 21);
+    assert!(screen.app.events.filter.is_empty());
+}
+
+#[tokio::test]
+async fn follow_mode_keeps_the_newest_in_view() {
+    let mut screen = sample_screen(1000);
+    assert!(screen.app.events.follow, "live capture starts following");
+    run_while(&mut screen, |store, tx| {
+        tokio::spawn(async move {
+            for i in 0..30 {
+                push_generic(&store, &format!("/burst/{i}"));
+                tokio::time::sleep(Duration::from_millis(3)).await;
+            }
+            drop(tx);
+        })
+    })
+    .await;
+    assert_eq!(screen.app.events.selected, Some(50));
+    assert!(
+        screen.frames > 2,
+        "store changes were drawn while they came"
+    );
+    let text = screen.text();
+    assert!(text.contains("▶"), "{text}");
+    let selected_line = text.lines().find(|l| l.contains('▶')).unwrap();
+    assert!(selected_line.contains("/burst/29"), "{text}");
+
+    // Moving stops following: the selection then stays put while events arrive.
+    screen.send(keys("k")).await;
+    assert!(!screen.app.events.follow);
+    assert_eq!(screen.app.events.selected, Some(49));
+    let store = Arc::clone(&screen.store);
+    for i in 0..5 {
+        push_generic(&store, &format!("/later/{i}"));
+    }
+    screen.send(vec![]).await;
+    assert_eq!(screen.app.events.selected, Some(49));
+    assert!(screen.text().contains("/burst/28"));
+    // `f` follows again and jumps to the newest.
+    screen.send(keys("f")).await;
+    assert_eq!(screen.app.events.selected, Some(55));
+}
+
+#[tokio::test]
+async fn the_selection_survives_eviction_of_older_events() {
+    // The store holds 20: every new event evicts the oldest.
+    let mut screen = sample_screen(20);
+    screen.send(keys("kkk")).await;
+    assert_eq!(screen.app.events.selected, Some(17));
+    let store = Arc::clone(&screen.store);
+    run_while(&mut screen, move |_, tx| {
+        tokio::spawn(async move {
+            for i in 0..5 {
+                push_generic(&store, &format!("/new/{i}"));
+                tokio::time::sleep(Duration::from_millis(2)).await;
+            }
+            drop(tx);
+        })
+    })
+    .await;
+    assert_eq!(screen.store.id_range(), Some((6, 25)));
+    assert_eq!(screen.app.events.selected, Some(17));
+    let text = screen.text();
+    let selected_line = text.lines().find(|l| l.contains('▶')).unwrap();
+    assert!(selected_line.contains(" 17 "), "{text}");
+
+    // When the selected event itself is evicted, the oldest one left is selected.
+    screen.send(keys("gj")).await;
+    assert_eq!(screen.app.events.selected, Some(7));
+    let store = Arc::clone(&screen.store);
+    for i in 0..3 {
+        push_generic(&store, &format!("/more/{i}"));
+    }
+    screen.send(vec![]).await;
+    assert_eq!(screen.app.events.selected, Some(9));
+}
+
+#[tokio::test]
+async fn clearing_asks_first() {
+    let mut screen = sample_screen(100);
+    screen.send(keys("z")).await;
+    assert!(screen.text().contains("Clear the buffer?"));
+    assert_eq!(screen.store.len(), 20);
+    screen.send(keys("n")).await;
+    assert_eq!(screen.store.len(), 20);
+    assert!(screen.text().contains("nothing cleared"));
+    // Other keys do not answer the question.
+    screen.send(keys("zq")).await;
+    assert!(!screen.app.quit);
+    assert_eq!(screen.store.len(), 20);
+    screen.send(keys("y")).await;
+    assert_eq!(screen.store.len(), 0);
+    assert_eq!(screen.store.stats().evicted, 20);
+    let text = screen.text();
+    assert!(text.contains("cleared 20 events"), "{text}");
+    assert!(text.contains("No events yet"), "{text}");
+}
+
+#[tokio::test]
+async fn q_quits_and_nothing_after_it_is_read() {
+    let mut screen = sample_screen(100);
+    screen.send(keys("q/")).await;
+    assert!(screen.app.quit);
+    assert_eq!(screen.app.mode, Mode::Normal);
+    let mut screen = sample_screen(100);
+    screen.send(vec![ctrl('c')]).await;
+    assert!(screen.app.quit);
+    // In the help, q closes the help instead.
+    let mut screen = sample_screen(100);
+    screen.send(keys("?q")).await;
+    assert!(!screen.app.quit);
+    assert_eq!(screen.app.mode, Mode::Normal);
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_idle_screen_is_not_redrawn() {
+    let mut screen = Screen::new(store_with(vec![], 100), live_source(), 80, 24);
+    run_within(&mut screen, Duration::from_secs(3600), |_, tx| {
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_secs(30)).await;
+            drop(tx);
+        })
+    })
+    .await;
+    assert_eq!(
+        screen.frames, 1,
+        "thirty idle seconds drew only the first frame"
+    );
+    // One event: drawn when it comes, then the rate shows in the next ticks, then stillness.
+    let frames = screen.frames;
+    run_within(&mut screen, Duration::from_secs(3600), |store, tx| {
+        tokio::spawn(async move {
+            push_generic(&store, "/one");
+            tokio::time::sleep(Duration::from_secs(300)).await;
+            drop(tx);
+        })
+    })
+    .await;
+    let drawn = screen.frames - frames;
+    assert!(drawn >= 2, "the event and its rate were drawn ({drawn})");
+    assert!(
+        drawn < 140,
+        "the screen settled once the rate history was all zero ({drawn})"
+    );
+    let frames = screen.frames;
+    run_within(&mut screen, Duration::from_secs(3600), |_, tx| {
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_secs(60)).await;
+            drop(tx);
+        })
+    })
+    .await;
+    assert_eq!(screen.frames - frames, 1, "only the first frame of the run");
+}
+
+#[tokio::test]
+async fn export_writes_what_the_filter_shows() {
+    let dir = std::env::temp_dir().join(format!("hookscope-ui-export-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut screen = sample_screen(100).export_to(dir.clone());
+    screen.send(keys("/sev:error⏎e")).await;
+    let files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    let name = files[0].file_name().unwrap().to_string_lossy().into_owned();
+    assert!(
+        name.starts_with("hookscope-")
+            && name.ends_with(".json")
+            && name.len() == "hookscope-20261122-140211.json".len(),
+        "{name}"
+    );
+    let imported = hookscope::export::import(&std::fs::read(&files[0]).unwrap()).unwrap();
+    let ids: Vec<u64> = imported.events.iter().map(|e| e.id).collect();
+    assert_eq!(ids, [13, 16]);
+    assert!(
+        screen.text().contains("exported 2 events to"),
+        "{}",
+        screen.text()
+    );
+
+    // Without a filter, everything; a second export in the same second gets its own name.
+    screen.send(keys("⎋ee")).await;
+    let mut sizes: Vec<usize> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| {
+            let bytes = std::fs::read(e.unwrap().path()).unwrap();
+            hookscope::export::import(&bytes).unwrap().events.len()
+        })
+        .collect();
+    sizes.sort();
+    assert_eq!(sizes.len(), 3);
+    assert_eq!(sizes, [2, 20, 20]);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn c_copies_the_selected_event_as_curl() {
+    let mut screen = sample_screen(100);
+    screen.send(keys("kkkkkc")).await;
+    assert_eq!(screen.copied.len(), 1);
+    let command = &screen.copied[0];
+    assert!(
+        command.starts_with("curl -X 'POST' 'http://127.0.0.1:8765/hooks/prism' "),
+        "{command}"
+    );
+    assert!(
+        command.contains("-H 'x-prism-signature: 2ac2fd3b"),
+        "{command}"
+    );
+    assert!(command.contains(r#"--data-binary '{"eventType":"scan.processing.succeeded""#));
+    assert!(screen.text().contains("copied #15 as a curl command"));
+}
+
+#[tokio::test]
+async fn a_click_selects_a_row_and_the_wheel_scrolls() {
+    let mut screen = sample_screen(100);
+    screen.send(vec![]).await;
+    let row = screen
+        .text()
+        .lines()
+        .position(|l| l.contains(" 10 POST"))
+        .unwrap() as u16;
+    screen.send(vec![click(20, row)]).await;
+    assert_eq!(screen.app.events.selected, Some(10));
+    assert!(!screen.app.events.follow);
+    let wheel = TermEvent::Mouse(ratatui::crossterm::event::MouseEvent {
+        kind: ratatui::crossterm::event::MouseEventKind::ScrollDown,
+        column: 20,
+        row,
+        modifiers: ratatui::crossterm::event::KeyModifiers::NONE,
+    });
+    screen.send(vec![wheel]).await;
+    assert_eq!(screen.app.events.selected, Some(13));
+}
+
+#[tokio::test]
+async fn resizing_redraws_at_the_new_size() {
+    let mut screen = sample_screen(100);
+    screen.send(vec![]).await;
+    screen.terminal.backend_mut().resize(120, 40);
+    screen.send(vec![TermEvent::Resize(120, 40)]).await;
+    let text = screen.text();
+    assert_eq!(text.lines().count(), 40);
+    assert!(
+        text.contains("SIZE"),
+        "the wide layout shows the size column:\n{text}"
+    );
+    screen.terminal.backend_mut().resize(60, 12);
+    screen
+        .send(vec![TermEvent::Resize(60, 12), key(KeyCode::Enter)])
+        .await;
+    assert_eq!(screen.text().lines().count(), 12);
+}
+
+#[tokio::test]
+async fn a_hundred_thousand_events_fetch_only_the_visible_rows() {
+    let template = sample_events().remove(8);
+    let store = Arc::new(Store::new(hookscope::store::Limits {
+        capacity: 100_000,
+        max_bytes: u64::MAX,
+    }));
+    for _ in 0..100_000 {
+        store.push(template.clone());
+    }
+    let mut screen = Screen::new(
+        Arc::clone(&store),
+        Source::File {
+            name: "big.json".into(),
+        },
+        120,
+        40,
+    );
+    screen.send(keys("G")).await;
+    assert_eq!(screen.app.events.selected, Some(100_000));
+    assert!(screen.app.events.rows.len() <= 36);
+    assert!(screen.text().contains("Events 100,000"));
+    screen
+        .send(vec![key(KeyCode::PageUp), key(KeyCode::PageUp)])
+        .await;
+    // 40 rows: header, tabs and status take 3, the list's borders and heading 3 more.
+    assert_eq!(screen.app.events.selected, Some(100_000 - 2 * 34));
+    screen.send(keys("/gap⏎")).await;
+    assert_eq!(screen.app.events.len(), 100_000);
+    screen.send(keys("⎋/sev:error⏎")).await;
+    assert_eq!(screen.app.events.len(), 0);
+}

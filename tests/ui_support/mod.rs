@@ -1,0 +1,500 @@
+//! Realistic captured events for the interface's tests and screenshots, built from the vendor
+//! documents (a WMS session with a gap and a late event, a Prism scan whose body creation
+//! failed, a video event with a bad signature, a Hosted API retry carrying a userToken, and
+//! Prismatic-style generic requests), and a driver that runs the real event loop on a
+//! `TestBackend` with scripted keys.
+#![allow(dead_code)] // each test binary uses its own subset
+
+use std::io;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use hookscope::event::{
+    Analysis, Anomaly, BodyKind, BodyPart, CapturedEvent, HeaderList, HttpVersion, Provider,
+    Redelivery, ResponseInfo, SequenceInfo, SequenceStatus, Severity, Signature, SignatureScheme,
+    SignatureVerdict, Subject,
+};
+use hookscope::store::{Limits, Stats, Store};
+use hookscope::ui::app::{App, Source};
+use hookscope::ui::theme::Theme;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{
+    Event as TermEvent, KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
+};
+use ratatui::layout::Rect;
+
+pub const SESSION: &str = "ryueiwoqfh910fu3rpqruvfiu";
+pub const MEASUREMENT: &str = "fbfbec8f-cb05-4288-99e5-5e219648399a";
+pub const SCAN: &str = "scan-7f3a9c";
+
+pub fn live_source() -> Source {
+    Source::Live {
+        addr: SocketAddr::from(([127, 0, 0, 1], 8765)),
+        answer: "200".into(),
+    }
+}
+
+fn start() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 22, 14, 2, 11).unwrap() + Duration::milliseconds(204)
+}
+
+/// An event as the listener would store it, before analysis.
+pub fn request(method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> CapturedEvent {
+    let pairs: Vec<(&[u8], &[u8])> = headers
+        .iter()
+        .map(|(n, v)| (n.as_bytes(), v.as_bytes()))
+        .collect();
+    CapturedEvent {
+        id: 0,
+        received_at: start(),
+        remote_addr: "127.0.0.1:53122".into(),
+        http_version: HttpVersion::Http11,
+        method: method.into(),
+        path: path.into(),
+        query: None,
+        headers: HeaderList::from_pairs(pairs),
+        body: Bytes::copy_from_slice(body),
+        body_size: body.len() as u64,
+        truncated: false,
+        analysis: Analysis {
+            body_kind: if body.is_empty() {
+                BodyKind::Empty
+            } else {
+                BodyKind::Json
+            },
+            ..Analysis::default()
+        },
+        response: ResponseInfo::local(200, 0.3),
+    }
+}
+
+fn wms(
+    seq: u64,
+    event: &str,
+    severity: Severity,
+    payload: &str,
+    status: SequenceStatus,
+    missing: Vec<u64>,
+) -> CapturedEvent {
+    let body = format!(
+        r#"{{"timestamp":1795356131,"sessionId":"{SESSION}","sequence":{seq},"event":"{event}","severity":"{}","payload":{payload}}}"#,
+        severity.as_str().to_uppercase()
+    );
+    let mut e = request(
+        "POST",
+        "/hooks/wms",
+        &[
+            ("host", "127.0.0.1:8765"),
+            ("user-agent", "WMS-Webhook/2.3"),
+            ("content-type", "application/json"),
+            ("content-length", &body.len().to_string()),
+            (
+                "x-wms-content-mac",
+                "hmac-sha256=1f46bc1cc5a45591b9ebfc09e5baa3965b5e46c4ebabf380826e2b62950ea07b",
+            ),
+        ],
+        body.as_bytes(),
+    );
+    e.analysis.provider = Provider::Wms;
+    e.analysis.kind = Some(event.into());
+    e.analysis.severity = severity;
+    e.analysis.signature = Signature {
+        scheme: Some(SignatureScheme::Wms),
+        verdict: SignatureVerdict::Valid,
+        note: Some("X-WMS-Content-MAC matches the raw body bytes (secret 1 of 1).".into()),
+    };
+    e.analysis.sequence = Some(SequenceInfo {
+        session_id: SESSION.into(),
+        seq,
+        status,
+        missing: missing.clone(),
+    });
+    e.analysis.subject = Subject {
+        session_id: Some(SESSION.into()),
+        measurement_id: payload
+            .contains("measurementId")
+            .then(|| MEASUREMENT.to_owned()),
+        ..Subject::default()
+    };
+    if status == SequenceStatus::Gap {
+        let list: Vec<String> = missing.iter().map(u64::to_string).collect();
+        e.analysis.anomalies.push(Anomaly {
+            code: "sequence_gap".into(),
+            message: format!(
+                "Sequence numbers {} of session {SESSION} have not arrived.",
+                list.join(", ")
+            ),
+        });
+    }
+    e
+}
+
+fn prism(event_type: &str, state: &str, extra: &str, severity: Severity) -> CapturedEvent {
+    let body = format!(
+        r#"{{"eventType":"{event_type}","payload":{{"scanId":"{SCAN}","state":"{state}"{extra}}}}}"#
+    );
+    let mut e = request(
+        "POST",
+        "/hooks/prism",
+        &[
+            ("host", "hooks.example.dev"),
+            ("content-type", "application/json"),
+            ("content-length", &body.len().to_string()),
+            (
+                "x-prism-signature",
+                "2ac2fd3b5ea5702056d99785c2b1db6c7f18df63b97affc6dd8ca46dabcefb94",
+            ),
+        ],
+        body.as_bytes(),
+    );
+    e.analysis.provider = Provider::Prism;
+    e.analysis.kind = Some(event_type.into());
+    e.analysis.severity = severity;
+    e.analysis.signature = Signature {
+        scheme: Some(SignatureScheme::Prism),
+        verdict: SignatureVerdict::Valid,
+        note: Some("X-Prism-Signature matches the raw body (secret 1 of 1).".into()),
+    };
+    e.analysis.subject.scan_id = Some(SCAN.into());
+    e
+}
+
+/// Twenty events of a realistic afternoon, ids 1 to 20, about 0.3 s apart.
+pub fn sample_events() -> Vec<CapturedEvent> {
+    use SequenceStatus::*;
+    use Severity::*;
+    let mid = format!(r#"{{"measurementId":"{MEASUREMENT}"}}"#);
+    let snr = |snr: u32, seq: u64| {
+        format!(r#"{{"measurementId":"{MEASUREMENT}","snr":{snr},"sequence":{seq}}}"#)
+    };
+    let mut events = vec![
+        wms(0, "WMS_LOADED", Info, "{}", First, vec![]),
+        wms(1, "CONFIGURATION_LOADED", Info, "{}", InOrder, vec![]),
+        wms(2, "CAMERA_PERMISSION_GRANTED", Info, "{}", InOrder, vec![]),
+        wms(3, "CAMERA_STARTED", Info, "{}", InOrder, vec![]),
+        wms(4, "MEASUREMENT_STARTED", Info, "{}", InOrder, vec![]),
+        wms(5, "MEASUREMENT_CREATED", Info, &mid, InOrder, vec![]),
+        wms(
+            6,
+            "INTERMEDIATE_RESULTS",
+            Info,
+            &snr(100, 1),
+            InOrder,
+            vec![],
+        ),
+        prism(
+            "capture_data.validation.started",
+            "SCAN_VALIDATING_CAPTURE_DATA",
+            "",
+            Info,
+        ),
+        wms(
+            9,
+            "INTERMEDIATE_RESULTS",
+            Info,
+            &snr(97, 4),
+            Gap,
+            vec![7, 8],
+        ),
+        prism(
+            "capture_data.validation.succeeded",
+            "SCAN_CAPTURE_DATA_VALID",
+            "",
+            Info,
+        ),
+        wms(7, "INTERMEDIATE_RESULTS", Info, &snr(98, 2), Late, vec![]),
+        prism("body.creation.started", "ASSET_PROCESSING", "", Info),
+        prism(
+            "body.creation.failed",
+            "ASSET_FAILED",
+            r#","error":{"id":42,"code":"MESH_ERROR","message":"Mesh could not be fitted to the capture data"}"#,
+            Error,
+        ),
+    ];
+    events[12].analysis.anomalies.push(Anomaly {
+        code: "job_failed".into(),
+        message: "body.creation failed: error 42 MESH_ERROR, \"Mesh could not be fitted to the capture data\".".into(),
+    });
+    // A video event whose signature does not verify.
+    let video_body = r#"{"event":"video.completed","timestamp":"2026-11-22T14:02:14Z","data":{"id":"gen_abc123xyz","status":"completed","prompt":"A serene mountain lake at sunset","provider":"runway","duration":6,"video_url":"https://storage.prism.video/videos/gen_abc123xyz.mp4"}}"#;
+    let mut video = request(
+        "POST",
+        "/webhooks/prism",
+        &[
+            ("host", "hooks.example.dev"),
+            ("content-type", "application/json"),
+            (
+                "x-prism-signature",
+                "9d1f0c6e5b1a2d3c4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5",
+            ),
+        ],
+        video_body.as_bytes(),
+    );
+    video.analysis.provider = Provider::PrismVideo;
+    video.analysis.kind = Some("video.completed".into());
+    video.analysis.signature = Signature {
+        scheme: Some(SignatureScheme::Prism),
+        verdict: SignatureVerdict::Invalid,
+        note: Some(
+            "X-Prism-Signature does not match HMAC-SHA256 of the raw body with any of the 2 prism secrets."
+                .into(),
+        ),
+    };
+    video.analysis.subject.video_id = Some("gen_abc123xyz".into());
+    video.analysis.sent_at = Some(Utc.with_ymd_and_hms(2026, 11, 22, 14, 2, 14).unwrap());
+    events.push(video);
+
+    // The Hosted API retrying an event that was answered 503, with a credential in it.
+    let mut retry = prism(
+        "scan.processing.succeeded",
+        "READY",
+        r#","userId":"usr_5521","userToken":"ut_live_9f8e7d6c5b4a""#,
+        Info,
+    );
+    retry.analysis.redelivery = Some(Redelivery {
+        retry: 1,
+        first_id: 14,
+        delay_ms: 5012.0,
+        previous_id: 14,
+        previous_status: 503,
+        schedule: Some("Prism re-sends after 5 s: on time.".into()),
+    });
+    events.push(retry);
+
+    let mut constraint = wms(10, "CONSTRAINT_VIOLATION", Error, &mid, InOrder, vec![]);
+    constraint.response.status = 503;
+    events.push(constraint);
+
+    let mut verify = request(
+        "GET",
+        "/prismatic/trigger",
+        &[
+            ("host", "hooks.example.dev"),
+            ("user-agent", "Prismatic/1.0"),
+        ],
+        b"",
+    );
+    verify.query = Some("challenge=3c5e1b&flow=onboarding".into());
+    verify.analysis.body_kind = BodyKind::Empty;
+    events.push(verify);
+
+    let boundary = "----hookscope7MA4YWxk";
+    let multipart = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nquarterly export\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"report.csv\"\r\nContent-Type: text/csv\r\n\r\nid,total\n1,42\r\n--{boundary}--\r\n"
+    );
+    let content_type = format!("multipart/form-data; boundary={boundary}");
+    let mut upload = request(
+        "POST",
+        "/prismatic/upload",
+        &[
+            ("host", "hooks.example.dev"),
+            ("content-type", &content_type),
+        ],
+        multipart.as_bytes(),
+    );
+    upload.analysis.body_kind = BodyKind::Multipart;
+    let note_at = multipart.find("quarterly").unwrap() as u64;
+    let file_at = multipart.find("id,total").unwrap() as u64;
+    upload.analysis.parts = vec![
+        BodyPart {
+            name: Some("note".into()),
+            filename: None,
+            content_type: None,
+            offset: note_at,
+            size: 16,
+        },
+        BodyPart {
+            name: Some("file".into()),
+            filename: Some("report.csv".into()),
+            content_type: Some("text/csv".into()),
+            offset: file_at,
+            size: 13,
+        },
+    ];
+    events.push(upload);
+
+    let png: &[u8] = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10\x00\x00\x00\x10\x08\x06\x00\x00\x00\x1f\xf3\xffa\x00\x00\x00\x19tEXtSoftware\x00hookscope";
+    let mut binary = request(
+        "POST",
+        "/prismatic/image",
+        &[("host", "hooks.example.dev"), ("content-type", "image/png")],
+        png,
+    );
+    binary.analysis.body_kind = BodyKind::Binary;
+    events.push(binary);
+
+    let mut big = request(
+        "POST",
+        "/prismatic/bulk",
+        &[
+            ("host", "hooks.example.dev"),
+            ("content-type", "application/json"),
+            ("content-length", "20971520"),
+        ],
+        br#"{"rows":[{"id":1,"name":"a"},{"id":2,"#,
+    );
+    big.body_size = 20 * 1024 * 1024;
+    big.truncated = true;
+    big.response.status = 413;
+    big.analysis.severity = Warn;
+    big.analysis.anomalies.push(Anomaly {
+        code: "body_too_large".into(),
+        message: "The body was over the size limit: answered 413, only its first bytes kept."
+            .into(),
+    });
+    events.push(big);
+
+    for (i, e) in events.iter_mut().enumerate() {
+        e.id = i as u64 + 1;
+        e.received_at = start() + Duration::milliseconds(i as i64 * 311 + (i as i64 * 37) % 90);
+        if e.analysis.provider == Provider::Wms {
+            e.analysis.sent_at = Some(Utc.with_ymd_and_hms(2026, 11, 22, 14, 2, 11).unwrap());
+        }
+    }
+    events
+}
+
+/// A request crafted to attack the terminal: escape sequences, bidi overrides and control
+/// characters in the path, a header and the body.
+pub fn hostile_event(id: u64) -> CapturedEvent {
+    let mut e = request(
+        "POST",
+        "/x\u{1b}]2;pwned\u{7}/\u{1b}[2J",
+        &[
+            ("x-title", "\u{1b}]0;owned\u{7}"),
+            ("content-type", "text/plain"),
+        ],
+        "clear\u{1b}[2J\u{1b}[31mred\u{202e}txt.exe\r\nbell\u{7}".as_bytes(),
+    );
+    e.id = id;
+    e.analysis.body_kind = BodyKind::Text;
+    e
+}
+
+/// A store holding `events` (ids kept), roomy enough for more.
+pub fn store_with(events: Vec<CapturedEvent>, capacity: usize) -> Arc<Store> {
+    let n = events.len() as u64;
+    Arc::new(Store::from_events(
+        Limits {
+            capacity,
+            max_bytes: u64::MAX,
+        },
+        events,
+        Stats {
+            received: n,
+            stored: n,
+            evicted: 0,
+            rejected: 0,
+        },
+    ))
+}
+
+pub fn key(code: KeyCode) -> TermEvent {
+    TermEvent::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+pub fn ctrl(c: char) -> TermEvent {
+    TermEvent::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
+}
+
+/// Key events typing `text` (`⏎` is Enter, `⎋` Esc, `⇥` Tab, `↓`/`↑`/`→`/`←` arrows).
+pub fn keys(text: &str) -> Vec<TermEvent> {
+    text.chars()
+        .map(|c| {
+            key(match c {
+                '⏎' => KeyCode::Enter,
+                '⎋' => KeyCode::Esc,
+                '⇥' => KeyCode::Tab,
+                '↓' => KeyCode::Down,
+                '↑' => KeyCode::Up,
+                '→' => KeyCode::Right,
+                '←' => KeyCode::Left,
+                c => KeyCode::Char(c),
+            })
+        })
+        .collect()
+}
+
+pub fn click(column: u16, row: u16) -> TermEvent {
+    TermEvent::Mouse(MouseEvent {
+        kind: MouseEventKind::Down(MouseButton::Left),
+        column,
+        row,
+        modifiers: KeyModifiers::NONE,
+    })
+}
+
+/// The app and a test terminal of the given size, ready to run.
+pub struct Screen {
+    pub app: App,
+    pub terminal: Terminal<TestBackend>,
+    pub store: Arc<Store>,
+    pub theme: Theme,
+    pub copied: Vec<String>,
+    pub frames: u64,
+}
+
+impl Screen {
+    pub fn new(store: Arc<Store>, source: Source, width: u16, height: u16) -> Screen {
+        Screen {
+            app: App::new(source, Rect::new(0, 0, width, height), std::env::temp_dir()),
+            terminal: Terminal::new(TestBackend::new(width, height)).unwrap(),
+            store,
+            theme: Theme::default(),
+            copied: Vec::new(),
+            frames: 0,
+        }
+    }
+
+    pub fn with_theme(mut self, theme: Theme) -> Screen {
+        self.theme = theme;
+        self
+    }
+
+    pub fn export_to(mut self, dir: PathBuf) -> Screen {
+        self.app.export_dir = dir;
+        self
+    }
+
+    /// Runs the real event loop over these inputs, until they run out or the app quits.
+    pub async fn send(&mut self, inputs: Vec<TermEvent>) -> &mut Screen {
+        let stream = futures_util::stream::iter(inputs.into_iter().map(Ok::<_, io::Error>));
+        let copied = &mut self.copied;
+        let mut clipboard = |text: &str| copied.push(text.to_owned());
+        let report = hookscope::ui::run(
+            &mut self.terminal,
+            stream,
+            Arc::clone(&self.store),
+            &mut self.app,
+            &self.theme,
+            &mut clipboard,
+        )
+        .await
+        .unwrap();
+        self.frames += report.frames;
+        self
+    }
+
+    /// The screen as text, one line per row.
+    pub fn text(&self) -> String {
+        let buffer = self.terminal.backend().buffer();
+        let mut out = String::new();
+        for y in 0..buffer.area.height {
+            let mut line = String::new();
+            for x in 0..buffer.area.width {
+                line.push_str(buffer[(x, y)].symbol());
+            }
+            out.push_str(line.trim_end());
+            out.push('\n');
+        }
+        out
+    }
+
+    pub fn buffer(&self) -> &ratatui::buffer::Buffer {
+        self.terminal.backend().buffer()
+    }
+}

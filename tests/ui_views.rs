@@ -1,0 +1,271 @@
+//! Snapshots of every screen of the interface at 80x24 and 120x40, drawn by the real event loop
+//! into a `TestBackend`: the empty Events view, the list, the detail on each tab, the help and
+//! the filter prompt; plus the colours of severity and signature cells, `NO_COLOR`, and
+//! payloads that try to drive the terminal.
+
+mod ui_support;
+
+use hookscope::event::{Severity, SignatureVerdict};
+use hookscope::ui::app::Source;
+use hookscope::ui::theme::Theme;
+use ratatui::style::{Color, Modifier};
+use ui_support::*;
+
+const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
+
+/// Draws the sample events after `inputs` and returns the screen.
+async fn shot(width: u16, height: u16, inputs: Vec<ratatui::crossterm::event::Event>) -> Screen {
+    let store = store_with(sample_events(), 1000);
+    let mut screen = Screen::new(store, live_source(), width, height);
+    screen.send(inputs).await;
+    screen
+}
+
+fn name(base: &str, width: u16, height: u16) -> String {
+    format!("{base}_{width}x{height}")
+}
+
+#[tokio::test]
+async fn empty() {
+    for (w, h) in SIZES {
+        let mut screen = Screen::new(store_with(vec![], 100), live_source(), w, h);
+        screen.send(vec![]).await;
+        insta::assert_snapshot!(name("empty", w, h), screen.terminal.backend());
+    }
+}
+
+#[tokio::test]
+async fn list_follows_the_newest() {
+    for (w, h) in SIZES {
+        let screen = shot(w, h, vec![]).await;
+        insta::assert_snapshot!(name("list", w, h), screen.terminal.backend());
+    }
+}
+
+#[tokio::test]
+async fn opened_file_starts_at_the_oldest() {
+    let store = store_with(sample_events(), 1000);
+    let source = Source::File {
+        name: "capture.json".into(),
+    };
+    let mut screen = Screen::new(store, source, 120, 40);
+    screen.send(vec![]).await;
+    insta::assert_snapshot!("file_120x40", screen.terminal.backend());
+}
+
+/// Selects event `id` of the sample (counted from the newest, 20) and opens its detail.
+fn open_detail(id: u64, tab_moves: usize) -> Vec<ratatui::crossterm::event::Event> {
+    let up = "k".repeat((20 - id) as usize);
+    let mut text = format!("{up}⏎");
+    text.push_str(&"l".repeat(tab_moves));
+    keys(&text)
+}
+
+#[tokio::test]
+async fn detail_tabs() {
+    for (w, h) in SIZES {
+        // The gap event (#9): body, headers, raw, analysis.
+        for (i, tab) in ["body", "headers", "raw", "analysis"].iter().enumerate() {
+            let screen = shot(w, h, open_detail(9, i)).await;
+            insta::assert_snapshot!(
+                name(&format!("detail_{tab}"), w, h),
+                screen.terminal.backend()
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn detail_of_each_body_shape() {
+    // #13 failed asset job, #14 bad signature, #15 retry with a masked token, #17 GET with a
+    // query, #18 multipart, #19 binary, #20 truncated.
+    for (id, tab, label) in [
+        (13, 3, "failed_analysis"),
+        (14, 3, "bad_signature_analysis"),
+        (15, 0, "masked_token_body"),
+        (15, 3, "retry_analysis"),
+        (17, 1, "get_headers"),
+        (18, 0, "multipart_body"),
+        (19, 0, "binary_body"),
+        (20, 0, "truncated_body"),
+    ] {
+        let screen = shot(120, 40, open_detail(id, tab)).await;
+        insta::assert_snapshot!(format!("detail_{label}_120x40"), screen.terminal.backend());
+    }
+}
+
+#[tokio::test]
+async fn revealing_the_token() {
+    let mut inputs = open_detail(15, 0);
+    inputs.extend(keys("u"));
+    let screen = shot(120, 40, inputs).await;
+    let text = screen.text();
+    assert!(text.contains("ut_live_9f8e7d6c5b4a"), "{text}");
+    assert!(text.contains("tokens shown"));
+    let screen = shot(120, 40, open_detail(15, 0)).await;
+    assert!(!screen.text().contains("ut_live_9f8e7d6c5b4a"));
+    assert!(screen.text().contains("\"userToken\": \"••••\""));
+}
+
+#[tokio::test]
+async fn long_lines_wrap_on_request() {
+    let mut inputs = open_detail(13, 0);
+    let mut cut_inputs = inputs.clone();
+    cut_inputs.extend(keys("G"));
+    let cut = shot(60, 24, cut_inputs).await;
+    assert!(!cut.text().contains("capture data"), "{}", cut.text());
+    // Wrap, then scroll to the end of the body, where the long message is.
+    inputs.extend(keys("wG"));
+    let wrapped = shot(60, 24, inputs).await;
+    let text = wrapped.text();
+    assert!(text.contains("wrapped"), "{text}");
+    assert!(
+        text.contains("to the capture") && text.contains(" data\""),
+        "{text}"
+    );
+    insta::assert_snapshot!("detail_wrapped_60x24", wrapped.terminal.backend());
+}
+
+#[tokio::test]
+async fn help_overlay() {
+    for (w, h) in SIZES {
+        let screen = shot(w, h, keys("?")).await;
+        insta::assert_snapshot!(name("help", w, h), screen.terminal.backend());
+    }
+}
+
+#[tokio::test]
+async fn filter_prompt() {
+    for (w, h) in SIZES {
+        let screen = shot(w, h, keys("/sev:error")).await;
+        insta::assert_snapshot!(name("filter_typing", w, h), screen.terminal.backend());
+        let screen = shot(w, h, keys("/sig:maybe")).await;
+        insta::assert_snapshot!(name("filter_error", w, h), screen.terminal.backend());
+        let screen = shot(w, h, keys("/gap⏎")).await;
+        insta::assert_snapshot!(name("filter_kept", w, h), screen.terminal.backend());
+    }
+}
+
+#[tokio::test]
+async fn clear_question() {
+    let screen = shot(80, 24, keys("z")).await;
+    insta::assert_snapshot!("clear_question_80x24", screen.terminal.backend());
+}
+
+/// The first cell of the row showing `needle`, and the row.
+fn find(screen: &Screen, needle: &str) -> (u16, String) {
+    let text = screen.text();
+    let (row, line) = text
+        .lines()
+        .enumerate()
+        .find(|(_, l)| l.contains(needle))
+        .unwrap_or_else(|| panic!("{needle} not on screen:\n{text}"));
+    (row as u16, line.to_owned())
+}
+
+/// The style of the cell showing `glyph` in the row that contains `needle`.
+fn glyph_style(screen: &Screen, needle: &str, glyph: &str) -> ratatui::style::Style {
+    let (row, _) = find(screen, needle);
+    let buffer = screen.buffer();
+    (0..buffer.area.width)
+        .map(|x| &buffer[(x, row)])
+        .find(|cell| cell.symbol() == glyph)
+        .unwrap_or_else(|| panic!("no {glyph} in the row of {needle}"))
+        .style()
+}
+
+#[tokio::test]
+async fn severity_and_signature_cells_are_coloured() {
+    let screen = shot(120, 40, vec![]).await;
+    let theme = Theme::default();
+    let failed = glyph_style(&screen, "body.creation.failed", "✖");
+    assert_eq!(failed.fg, theme.severity(Severity::Error).fg);
+    assert!(failed.add_modifier.contains(Modifier::BOLD));
+    let bad = glyph_style(&screen, "video.completed", "✗");
+    assert_eq!(bad.fg, theme.signature(SignatureVerdict::Invalid).fg);
+    let good = glyph_style(&screen, "CAMERA_STARTED", "✓");
+    assert_eq!(good.fg, theme.signature(SignatureVerdict::Valid).fg);
+    assert_ne!(good.fg, bad.fg);
+    let gap = glyph_style(&screen, "gap 7-8", "⚠");
+    assert_eq!(gap.fg, theme.gap().fg);
+    // The answer column is the last: the status is the row's last "503".
+    let (row, line) = find(&screen, "CONSTRAINT_VIOLATION");
+    let column = line[..line.rfind("503").unwrap()].chars().count() as u16;
+    let status = screen.buffer()[(column, row)].style();
+    assert_eq!(status.fg, theme.status(503).fg);
+    assert_ne!(status.fg, theme.status(200).fg);
+    // The whole buffer, styles included, for review.
+    insta::assert_debug_snapshot!("list_styles_120x40", screen.buffer());
+}
+
+#[tokio::test]
+async fn no_color_keeps_every_state_readable() {
+    let store = store_with(sample_events(), 1000);
+    for (w, h) in SIZES {
+        let mut screen = Screen::new(store.clone(), live_source(), w, h)
+            .with_theme(Theme::default().honour_no_color(Some("1")));
+        screen.send(keys("k")).await;
+        let buffer = screen.buffer();
+        for cell in buffer.content() {
+            assert_eq!((cell.fg, cell.bg), (Color::Reset, Color::Reset), "{cell:?}");
+        }
+        let text = screen.text();
+        for sign in ["✖", "✗", "✓", "⚠ gap 7-8", "↺ 7 late", "503", "▶"] {
+            assert!(text.contains(sign), "{sign} missing:\n{text}");
+        }
+        // The selection still shows, by reversed video.
+        let (row, _) = find(&screen, "▶");
+        assert!(buffer[(3, row)].modifier.contains(Modifier::REVERSED));
+        insta::assert_snapshot!(name("no_color", w, h), screen.terminal.backend());
+    }
+}
+
+#[tokio::test]
+async fn payloads_cannot_drive_the_terminal() {
+    let mut events = sample_events();
+    events.push(hostile_event(21));
+    let store = store_with(events, 1000);
+    for (w, h) in SIZES {
+        for tab in 0..4 {
+            let mut screen = Screen::new(store.clone(), live_source(), w, h);
+            let mut inputs = keys("⏎");
+            inputs.extend(keys(&"l".repeat(tab)));
+            screen.send(inputs).await;
+            for cell in screen.buffer().content() {
+                let symbol = cell.symbol();
+                assert!(
+                    !symbol
+                        .chars()
+                        .any(|c| c.is_control() || ('\u{202a}'..='\u{202e}').contains(&c)),
+                    "raw control character {symbol:?} reached a cell"
+                );
+            }
+            if tab == 0 {
+                let text = screen.text();
+                assert!(text.contains(r"\x1b[2J"), "{text}");
+                insta::assert_snapshot!(name("hostile_body", w, h), screen.terminal.backend());
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn tiny_and_odd_sizes_never_panic() {
+    let mut events = sample_events();
+    events.push(hostile_event(21));
+    let store = store_with(events, 1000);
+    for (w, h) in [
+        (1, 1),
+        (10, 3),
+        (20, 5),
+        (39, 12),
+        (80, 6),
+        (200, 60),
+        (81, 25),
+    ] {
+        for script in ["", "⏎", "⏎lll", "?", "/sev:e", "z"] {
+            let mut screen = Screen::new(store.clone(), live_source(), w, h);
+            screen.send(keys(script)).await;
+        }
+    }
+}
