@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use crate::capture::forward::ForwardTarget;
 use crate::config::{SecretArg, parse_size};
+use crate::simulate::Scenario;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -43,6 +44,94 @@ pub enum Command {
     Listen(ListenArgs),
     /// Open an export (JSON or JSON Lines) in the terminal interface, offline.
     Open(OpenArgs),
+    /// Listen, and feed the listener realistic vendor traffic: every feature in ten seconds.
+    Demo(DemoArgs),
+    /// Send realistic, signed vendor traffic to a URL (hookscope's, or your app's).
+    Simulate(SimulateArgs),
+    /// Re-send the events of an export to a URL.
+    Replay(ReplayArgs),
+}
+
+/// The scenarios, for help texts.
+fn scenario_help() -> String {
+    let mut help =
+        String::from("Scenarios:\n  all            every scenario below (the default)\n");
+    for scenario in Scenario::ALL {
+        help.push_str(&format!("  {:<14} {}\n", scenario.name(), scenario.about()));
+    }
+    help
+}
+
+/// Settings of `hookscope demo`.
+#[derive(Debug, Clone, Args)]
+#[command(after_help = scenario_help())]
+pub struct DemoArgs {
+    /// Which traffic to send.
+    #[arg(long, value_name = "NAME", default_value = "all")]
+    pub scenario: String,
+
+    /// Requests per second.
+    #[arg(long, value_name = "N", default_value_t = 12.0, value_parser = parse_rate)]
+    pub rate: f64,
+
+    #[command(flatten)]
+    pub listen: ListenArgs,
+}
+
+/// Settings of `hookscope simulate`.
+#[derive(Debug, Clone, Args)]
+#[command(after_help = scenario_help())]
+pub struct SimulateArgs {
+    /// Where to send, e.g. http://127.0.0.1:8765 (paths such as /hooks/wms are appended).
+    #[arg(long, value_name = "URL")]
+    pub to: String,
+
+    /// Which traffic to send.
+    #[arg(long, value_name = "NAME", default_value = "all")]
+    pub scenario: String,
+
+    /// Requests per second.
+    #[arg(long, value_name = "N", default_value_t = 20.0, value_parser = parse_rate)]
+    pub rate: f64,
+
+    /// Secret to sign with (wms, prism); also from HOOKSCOPE_SECRET_<SCHEME>. Unsigned without.
+    #[arg(long, value_name = "SCHEME=SECRET", value_parser = SecretArg::parse)]
+    pub secret: Vec<SecretArg>,
+}
+
+/// Settings of `hookscope replay`.
+#[derive(Debug, Clone, Args)]
+pub struct ReplayArgs {
+    /// The export (JSON or JSON Lines) whose events to send.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+
+    /// Where to send, e.g. http://127.0.0.1:3000 (each event's path is appended).
+    #[arg(long, value_name = "URL")]
+    pub to: String,
+
+    /// Only the events matching this filter, e.g. 'sev:error provider:wms' (the interface's
+    /// filter language).
+    #[arg(long, value_name = "QUERY")]
+    pub filter: Option<String>,
+
+    /// Requests per second [default: as fast as the target answers].
+    #[arg(long, value_name = "N", value_parser = parse_rate)]
+    pub rate: Option<f64>,
+
+    /// Sign again with this secret (fresh timestamp) instead of sending the captured signature.
+    /// Also from HOOKSCOPE_SECRET_<SCHEME>.
+    #[arg(long, value_name = "SCHEME=SECRET", value_parser = SecretArg::parse)]
+    pub resign: Vec<SecretArg>,
+}
+
+fn parse_rate(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(rate) if rate > 0.0 && rate <= 100_000.0 => Ok(rate),
+        _ => Err(format!(
+            "'{text}' is not a rate between 0 and 100000 per second"
+        )),
+    }
 }
 
 /// Settings of `hookscope open`.
@@ -231,6 +320,56 @@ mod tests {
         assert!(Cli::try_parse_from(["hookscope", "open"]).is_err());
         let cli = Cli::try_parse_from(["hookscope", "--theme", "themes/mine.toml"]).unwrap();
         assert_eq!(cli.listen.theme.as_deref(), Some("themes/mine.toml"));
+    }
+
+    #[test]
+    fn demo_simulate_and_replay() {
+        let cli = Cli::try_parse_from(["hookscope", "demo", "--port", "0", "--rate", "5"]).unwrap();
+        let Some(Command::Demo(args)) = cli.command else {
+            panic!("expected demo")
+        };
+        assert_eq!(
+            (args.scenario.as_str(), args.rate, args.listen.port),
+            ("all", 5.0, Some(0))
+        );
+        let cli = Cli::try_parse_from([
+            "hookscope",
+            "simulate",
+            "--to",
+            "http://x",
+            "--scenario",
+            "wms",
+        ])
+        .unwrap();
+        let Some(Command::Simulate(args)) = cli.command else {
+            panic!("expected simulate")
+        };
+        assert_eq!(
+            (args.to.as_str(), args.scenario.as_str(), args.rate),
+            ("http://x", "wms", 20.0)
+        );
+        let cli = Cli::try_parse_from([
+            "hookscope",
+            "replay",
+            "f.json",
+            "--to",
+            "http://x",
+            "--filter",
+            "sev:error",
+            "--resign",
+            "wms=k",
+        ])
+        .unwrap();
+        let Some(Command::Replay(args)) = cli.command else {
+            panic!("expected replay")
+        };
+        assert_eq!(args.filter.as_deref(), Some("sev:error"));
+        assert_eq!(args.resign.len(), 1);
+        assert!(Cli::try_parse_from(["hookscope", "simulate"]).is_err());
+        assert!(Cli::try_parse_from(["hookscope", "replay", "f.json"]).is_err());
+        assert!(
+            Cli::try_parse_from(["hookscope", "simulate", "--to", "u", "--rate", "0"]).is_err()
+        );
     }
 
     #[test]

@@ -95,6 +95,30 @@ impl Secrets {
         }
     }
 
+    /// Adds the secrets of `HOOKSCOPE_SECRET_<SCHEME>` variables (commas separate several).
+    pub fn add_from_env(&mut self, env: impl Fn(&str) -> Option<String>) {
+        for scheme in SignatureScheme::ALL {
+            let var = format!("HOOKSCOPE_SECRET_{}", scheme.as_str().to_ascii_uppercase());
+            if let Some(value) = env(&var) {
+                for secret in value.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+                    self.add(scheme, Secret::new(secret));
+                }
+            }
+        }
+    }
+
+    /// Adds secrets given as `--secret` flags; returns the warning to print, if any.
+    pub fn add_from_args(&mut self, args: &[SecretArg]) -> Option<String> {
+        for arg in args {
+            self.add(arg.scheme, arg.secret.clone());
+        }
+        (!args.is_empty()).then(|| {
+            "a secret given with --secret is visible to other users in the process list; \
+             prefer HOOKSCOPE_SECRET_<SCHEME> or [secrets] in the config file"
+                .to_string()
+        })
+    }
+
     pub fn for_scheme(&self, scheme: SignatureScheme) -> &[Secret] {
         self.0
             .get(scheme.as_str())
@@ -174,14 +198,7 @@ impl ListenConfig {
         if let Some(path) = &args.config {
             FileConfig::load(path)?.apply(&mut config, path)?;
         }
-        for scheme in SignatureScheme::ALL {
-            let var = format!("HOOKSCOPE_SECRET_{}", scheme.as_str().to_ascii_uppercase());
-            if let Some(value) = env(&var) {
-                for secret in value.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-                    config.secrets.add(scheme, Secret::new(secret));
-                }
-            }
-        }
+        config.secrets.add_from_env(&env);
 
         if let Some(bind) = args.bind {
             config.bind = bind;
@@ -198,16 +215,7 @@ impl ListenConfig {
         if let Some(max_body) = args.max_body {
             config.max_body = max_body;
         }
-        if !args.secret.is_empty() {
-            warnings.push(
-                "a secret given with --secret is visible to other users in the process list; \
-                 prefer HOOKSCOPE_SECRET_<SCHEME> or [secrets] in the config file"
-                    .to_string(),
-            );
-            for arg in &args.secret {
-                config.secrets.add(arg.scheme, arg.secret.clone());
-            }
-        }
+        warnings.extend(config.secrets.add_from_args(&args.secret));
         if let Some(path) = &args.jsonl {
             config.jsonl = Some(jsonl_target(path));
         }

@@ -8,21 +8,39 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use tokio::sync::watch;
 
-use crate::capture::Listener;
+use crate::capture::answer::AnswerMode;
 use crate::capture::recorder::Recorder;
+use crate::capture::{BindError, Listener};
 use crate::config::{JsonlTarget, ListenConfig, format_size};
 use crate::export;
 use crate::headless;
+use crate::sender;
+use crate::simulate::{self, Scenario};
 use crate::store::Store;
 use crate::ui;
 use crate::ui::app::Source;
 use crate::ui::theme::Theme;
 
-pub async fn run(config: ListenConfig, theme: Theme) -> anyhow::Result<()> {
+/// Simulated traffic for the listener to receive (`hookscope demo`).
+#[derive(Debug, Clone)]
+pub struct Feed {
+    pub scenarios: Vec<Scenario>,
+    pub rate: f64,
+}
+
+pub async fn run(mut config: ListenConfig, theme: Theme, feed: Option<Feed>) -> anyhow::Result<()> {
     let os_signals = Signals::install();
     let store = Arc::new(Store::new(config.limits));
     let recorder = Arc::new(Recorder::new(Arc::clone(&store), config.jsonl.as_ref())?);
-    let listener = Listener::bind(&config, Arc::clone(&recorder)).await?;
+    let listener = match Listener::bind(&config, Arc::clone(&recorder)).await {
+        // A demo is no reason to fail: any free port will do.
+        Err(BindError::InUse { port, .. }) if feed.is_some() => {
+            eprintln!("hookscope: port {port} is in use; the demo listens on a free port instead");
+            config.port = 0;
+            Listener::bind(&config, Arc::clone(&recorder)).await?
+        }
+        bound => bound?,
+    };
     let addr = listener.local_addr();
     eprintln!(
         "hookscope listening on http://{addr}  (keeps {} events / {}, bodies up to {}; Ctrl-C to stop)",
@@ -78,6 +96,14 @@ pub async fn run(config: ListenConfig, theme: Theme) -> anyhow::Result<()> {
             result
         })
     });
+    if let Some(feed) = feed {
+        tokio::spawn(run_feed(
+            feed,
+            format!("http://{addr}"),
+            config.secrets.clone(),
+            listener.policy(),
+        ));
+    }
     let mut first_signal = signals.clone();
     let shutdown = async move {
         let interface_done = async {
@@ -133,6 +159,35 @@ pub async fn run(config: ListenConfig, theme: Theme) -> anyhow::Result<()> {
         eprintln!("hookscope: wrote {count} events to {}", path.display());
     }
     interface_result.context("the terminal interface failed")
+}
+
+/// Sends the demo's traffic. The retrying sender is sent last, while the answer mode is 503 for
+/// a few seconds: its immediate re-send and the one 5 s later fail too, the one after 30 s gets
+/// through — Prism's whole schedule, live.
+async fn run_feed(
+    feed: Feed,
+    target: String,
+    secrets: crate::config::Secrets,
+    policy: Arc<crate::capture::answer::AnswerPolicy>,
+) {
+    let quiet: sender::Progress = Arc::new(|_, _| {});
+    let (retrying, others): (Vec<Scenario>, Vec<Scenario>) =
+        feed.scenarios.iter().partition(|s| **s == Scenario::Retry);
+    let deliveries = simulate::deliveries(&others, &secrets, chrono::Utc::now());
+    sender::send(&target, deliveries, Some(feed.rate), Arc::clone(&quiet)).await;
+    if retrying.is_empty() {
+        return;
+    }
+    let deliveries = simulate::deliveries(&retrying, &secrets, chrono::Utc::now());
+    policy.set_mode(AnswerMode::Status503);
+    let rate = feed.rate;
+    let sending =
+        tokio::spawn(async move { sender::send(&target, deliveries, Some(rate), quiet).await });
+    tokio::time::sleep(std::time::Duration::from_secs(7)).await;
+    if policy.mode() == AnswerMode::Status503 {
+        policy.set_mode(AnswerMode::Configured);
+    }
+    let _ = sending.await;
 }
 
 /// Ctrl-C and SIGTERM, listened for from the moment this is made: a signal that arrives

@@ -112,6 +112,59 @@ pub fn deliveries<'a>(
     (out, skipped)
 }
 
+/// `hookscope replay`: reads the export, sends the (filtered) events to `target` with progress
+/// on stderr, and returns the summary. Fails when nothing answered at all.
+pub async fn run(
+    file: &std::path::Path,
+    target: &str,
+    filter: Option<&crate::filter::Filter>,
+    rate: Option<f64>,
+    resign: &Secrets,
+) -> anyhow::Result<crate::sender::Summary> {
+    use anyhow::Context as _;
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let imported = crate::export::import(&bytes)
+        .with_context(|| format!("{} is not a hookscope export", file.display()))?;
+    let total = imported.events.len();
+    let chosen: Vec<&CapturedEvent> = imported
+        .events
+        .iter()
+        .filter(|e| filter.is_none_or(|f| f.matches(e)))
+        .collect();
+    let (deliveries, skipped) = deliveries(chosen.iter().copied(), resign, Utc::now());
+    let mut intro = format!(
+        "hookscope: replaying {} of {total} events from {} to {target}",
+        deliveries.len(),
+        file.display()
+    );
+    if let Some(filter) = filter {
+        intro.push_str(&format!(" (filter: {filter})"));
+    }
+    if !skipped.is_empty() {
+        intro.push_str(&format!(
+            "; {} skipped: only the first bytes of their bodies were kept",
+            skipped.len()
+        ));
+    }
+    eprintln!("{intro}");
+    if deliveries.is_empty() {
+        return Ok(crate::sender::Summary::default());
+    }
+    let count = deliveries.len();
+    let summary = crate::sender::send(
+        target,
+        deliveries,
+        rate,
+        crate::sender::stderr_progress(count),
+    )
+    .await;
+    eprintln!("hookscope: {summary}");
+    if summary.failed == summary.sent {
+        anyhow::bail!("no event got an answer from {target}: is anything listening there?");
+    }
+    Ok(summary)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
