@@ -277,3 +277,71 @@ async fn a_sender_that_hangs_up_during_a_delay_is_still_captured() {
     assert_eq!(event.response.status, 200);
     server.stop().await;
 }
+
+#[tokio::test]
+async fn replay_of_an_export_reaches_the_app_byte_for_byte() {
+    use hookscope::export;
+    // Capture three events, one of them binary, one too large to replay.
+    let server = start(ListenConfig {
+        max_body: 64,
+        ..config()
+    })
+    .await;
+    post(
+        server.addr,
+        "/hooks/a?x=1",
+        "application/json",
+        br#"{"n":1}"#,
+    )
+    .await;
+    send(
+        server.addr,
+        "PUT",
+        "/hooks/b",
+        &[
+            ("content-type", b"application/octet-stream"),
+            ("x-custom", b"kept"),
+        ],
+        b"\x00\xff\x01",
+    )
+    .await;
+    post(server.addr, "/hooks/big", "text/plain", &[b'z'; 100]).await;
+    let events = server.store.snapshot();
+    server.stop().await;
+    let dir = std::env::temp_dir().join(format!("hookscope-replay-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("capture.json");
+    export::write_export_file(
+        &file,
+        hookscope::store::Stats::default(),
+        events.iter().map(|e| e.as_ref()),
+    )
+    .unwrap();
+
+    let app = start_app(200, "{}", Duration::ZERO).await;
+    let target = format!("http://{}/app", app.addr);
+    let summary = hookscope::replay::run(&file, &target, None, None, &Default::default())
+        .await
+        .unwrap();
+    assert_eq!((summary.sent, summary.by_class[0]), (2, 2));
+    let received = app.received.lock().unwrap().clone();
+    assert_eq!(received.len(), 2);
+    assert_eq!(
+        (received[0].method.as_str(), received[0].uri.as_str()),
+        ("POST", "/app/hooks/a?x=1")
+    );
+    assert_eq!(&received[0].body[..], br#"{"n":1}"#);
+    assert_eq!(
+        (received[1].method.as_str(), &received[1].body[..]),
+        ("PUT", &b"\x00\xff\x01"[..])
+    );
+    assert_eq!(received[1].header("x-custom"), Some(&b"kept"[..]));
+
+    // With a filter, only the matching events go.
+    let filter = hookscope::filter::Filter::parse("/hooks/b").unwrap();
+    let summary = hookscope::replay::run(&file, &target, Some(&filter), None, &Default::default())
+        .await
+        .unwrap();
+    assert_eq!(summary.sent, 1);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -318,3 +318,50 @@ fn secrets_on_the_command_line_warn_and_stay_hidden() {
         );
     }
 }
+
+#[test]
+fn simulate_sends_signed_traffic_to_a_running_listener() {
+    let dir = temp_dir("simulate");
+    let export = dir.join("capture.json");
+    let hs = start(&["--headless", "--export-on-exit", export.to_str().unwrap()]);
+    let to = format!("http://{}", hs.addr);
+    let (status, _, err) = run(hookscope()
+        .args([
+            "simulate",
+            "--to",
+            &to,
+            "--scenario",
+            "wms-trouble",
+            "--rate",
+            "500",
+        ])
+        .env("HOOKSCOPE_SECRET_WMS", "sim-secret"));
+    assert!(status.success(), "{err}");
+    assert!(err.contains("16 sent, 16 × 2xx"), "{err}");
+    hs.signal("-TERM");
+    let (status, _, _) = hs.finish();
+    assert!(status.success());
+    let exported = hookscope::export::import(&std::fs::read(&export).unwrap()).unwrap();
+    assert_eq!(exported.events.len(), 16);
+    // The listener had no secret: every WMS signature is there but uncheckable.
+    assert!(
+        exported
+            .events
+            .iter()
+            .all(|e| e.analysis.signature.verdict == hookscope::event::SignatureVerdict::NoSecret)
+    );
+
+    // Nothing listening: a clear error and a failing status.
+    let (status, _, err) = run(hookscope().args([
+        "simulate",
+        "--to",
+        "http://127.0.0.1:9",
+        "--scenario",
+        "video",
+    ]));
+    assert_eq!(status.code(), Some(1));
+    assert!(err.contains("no request got an answer"), "{err}");
+    let (status, _, err) = run(hookscope().args(["simulate", "--to", "https://example.test"]));
+    assert_eq!(status.code(), Some(2), "{err}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
