@@ -119,7 +119,10 @@ async fn long_lines_wrap_on_request() {
     let wrapped = shot(60, 24, inputs).await;
     let text = wrapped.text();
     assert!(text.contains("wrapped"), "{text}");
-    assert!(text.contains("to the capture") && text.contains(" data\""), "{text}");
+    assert!(
+        text.contains("to the capture") && text.contains(" data\""),
+        "{text}"
+    );
     insta::assert_snapshot!("detail_wrapped_60x24", wrapped.terminal.backend());
 }
 
