@@ -391,7 +391,7 @@ mod tests {
             .with(Role::Text, "abcdefghij");
         let wrapped: Vec<String> = line.wrap(8).iter().map(RichLine::text).collect();
         assert_eq!(wrapped, ["  \"k\": a", "  bcdefg", "  hij"]);
-        assert_eq!(line.wrap(100), [line.clone()]);
+        assert_eq!(line.wrap(100), std::slice::from_ref(&line));
         let wide = RichLine::plain("日本語テキスト");
         for part in wide.wrap(5) {
             assert!(display_width(&part.text()) <= 5);
