@@ -327,6 +327,12 @@ impl App {
                 self.mode = Mode::Normal;
                 self.say("nothing cleared", true);
             }
+            Action::Open if self.events.follow && self.events.selected.is_some() => {
+                // Reading one event: the detail must not jump to each new arrival.
+                self.events.follow = false;
+                let areas = self.events_areas();
+                self.events.update(action, &areas);
+            }
             Action::Up
             | Action::Down
             | Action::PageUp
