@@ -112,7 +112,7 @@ fn render_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     // The sparkline takes what is left on the right, when there is a useful amount.
     let left = width.saturating_sub(used + 1);
     if live && left >= 6 {
-        let n = left.min(app.rates.len().max(1)).min(60);
+        let n = left.min(app.rates.len().max(1));
         let data: Vec<u64> = app.rates.iter().rev().take(n).rev().copied().collect();
         let spark_area = Rect {
             x: area.x + used as u16,
