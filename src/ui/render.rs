@@ -94,7 +94,10 @@ fn render_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             spans.push(Span::styled(counters.clone(), theme.text()));
             if live {
                 spans.push(Span::styled(" │ ", theme.dim()));
-                spans.push(Span::styled(format!("{}/s ", thousands(rate)), theme.text()));
+                spans.push(Span::styled(
+                    format!("{}/s ", thousands(rate)),
+                    theme.text(),
+                ));
             }
             let w: usize = spans.iter().map(|s| display_width(&s.content)).sum();
             chosen = spans;
