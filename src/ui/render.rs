@@ -126,7 +126,7 @@ fn render_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             frame.render_widget(
                 Sparkline::default()
                     .data(&data)
-                    .style(theme.accent().patch(theme.header())),
+                    .style(theme.header().patch(theme.accent())),
                 spark_area,
             );
         }
