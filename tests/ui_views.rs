@@ -315,3 +315,48 @@ async fn wide_characters_keep_the_columns_aligned() {
     screen.send(keys("⏎")).await;
     insta::assert_snapshot!("wide_characters_80x24", screen.terminal.backend());
 }
+
+#[tokio::test]
+async fn a_body_of_one_enormous_line_stays_cheap() {
+    let blob = "y".repeat(5 * 1024 * 1024);
+    let json = format!("{{\"blob\":\"{blob}\"}}");
+    let mut one_line = request(
+        "POST",
+        "/big",
+        &[("content-type", "application/json")],
+        json.as_bytes(),
+    );
+    one_line.id = 1;
+    let mut text = request(
+        "POST",
+        "/big.txt",
+        &[("content-type", "text/plain")],
+        blob.as_bytes(),
+    );
+    text.id = 2;
+    text.analysis.body_kind = hookscope::event::BodyKind::Text;
+    let store = store_with(vec![one_line, text], 10);
+    // The raw tab is a hex dump, cut at its line limit; the others are a few lines.
+    for (script, most) in [
+        ("g⏎", 200),
+        ("g⏎w", 200),
+        ("⏎", 200),
+        ("⏎w", 200),
+        ("⏎ll", 5_001),
+    ] {
+        let mut screen = Screen::new(store.clone(), live_source(), 120, 40);
+        screen.send(keys(script)).await;
+        let lines = &screen.app.events.detail.lines;
+        assert!(lines.len() <= most, "{script}: {} lines", lines.len());
+        let widest = lines
+            .iter()
+            .map(|l| l.text().chars().count())
+            .max()
+            .unwrap_or(0);
+        assert!(widest < 4_100, "{script}: a line of {widest} columns");
+    }
+    let mut screen = Screen::new(store, live_source(), 120, 40);
+    screen.send(keys("⏎w")).await;
+    screen.send(keys("G")).await;
+    assert!(screen.text().contains("more columns;"), "{}", screen.text());
+}
