@@ -318,7 +318,7 @@ async fn wide_characters_keep_the_columns_aligned() {
 
 #[tokio::test]
 async fn a_body_of_one_enormous_line_stays_cheap() {
-    let blob = "y".repeat(5 * 1024 * 1024);
+    let blob = "y".repeat(2 * 1024 * 1024);
     let json = format!("{{\"blob\":\"{blob}\"}}");
     let mut one_line = request(
         "POST",
