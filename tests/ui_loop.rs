@@ -229,6 +229,13 @@ async fn q_quits_and_nothing_after_it_is_read() {
     );
     screen.send(keys("k")).await;
     assert_eq!(screen.app.help_scroll, at_end - 1);
+    screen
+        .send(vec![key(KeyCode::PageUp), key(KeyCode::PageUp)])
+        .await;
+    assert_eq!(screen.app.help_scroll, 0);
+    screen.send(vec![key(KeyCode::PageDown)]).await;
+    assert!(screen.app.help_scroll > 0);
+    screen.send(keys("?")).await;
     // In the help, q closes the help instead.
     let mut screen = sample_screen(100);
     screen.send(keys("?q")).await;

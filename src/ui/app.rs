@@ -263,6 +263,15 @@ impl App {
             Action::Down if self.mode == Mode::Help => {
                 self.help_scroll = (self.help_scroll + 1).min(crate::ui::help::max_scroll(self));
             }
+            Action::PageUp if self.mode == Mode::Help => {
+                let page = usize::from(self.size.height.saturating_sub(4)).max(1);
+                self.help_scroll = self.help_scroll.saturating_sub(page);
+            }
+            Action::PageDown if self.mode == Mode::Help => {
+                let page = usize::from(self.size.height.saturating_sub(4)).max(1);
+                let end = crate::ui::help::max_scroll(self);
+                self.help_scroll = (self.help_scroll + page).min(end);
+            }
             Action::ShowView(view) => self.view = view,
             Action::Filter => {
                 let text = self.events.filter.to_string();
