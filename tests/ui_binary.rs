@@ -200,6 +200,21 @@ impl Drop for Tmux {
     }
 }
 
+/// The first process whose parent is `parent`, from `/proc`.
+fn child_of(parent: &str) -> Option<String> {
+    std::fs::read_dir("/proc")
+        .ok()?
+        .flatten()
+        .find_map(|entry| {
+            let pid = entry.file_name().to_string_lossy().into_owned();
+            let stat = std::fs::read_to_string(entry.path().join("stat")).ok()?;
+            // `pid (name) state ppid …`; the name may hold spaces, so read after its `)`.
+            let after_name = &stat[stat.rfind(')')? + 1..];
+            let ppid = after_name.split_whitespace().nth(1)?;
+            (ppid == parent).then_some(pid)
+        })
+}
+
 /// The shell command that runs hookscope, then reports its exit status and the terminal mode.
 fn wrapped(args: &str, result: &Path) -> String {
     format!(
@@ -353,6 +368,48 @@ fn open_shows_an_export_in_a_real_terminal() {
     let report = wait_result(&result);
     assert!(report.contains("EXIT=0"), "{report}");
     assert_terminal_restored(&report);
+    drop(tmux);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn sigterm_ends_the_interface_and_restores_the_terminal() {
+    let dir = temp_dir("tmux-term");
+    let result = dir.join("result");
+    let export = dir.join("on-exit.json");
+    let args = format!("--port 0 --export-on-exit '{}'", export.display());
+    let Some(tmux) = Tmux::start("term", &wrapped(&args, &result)) else {
+        return;
+    };
+    let screen = tmux.wait_for("the first frame", |s| {
+        s.contains("hookscope ●") && s.contains("q quit")
+    });
+    let addr = screen
+        .split_whitespace()
+        .find(|w| w.starts_with("127.0.0.1:"))
+        .expect("the header shows the address")
+        .to_owned();
+    post(&addr, "/before-term", "{}");
+    tmux.wait_for("the row", |s| s.contains("/before-term"));
+    // The shell in the pane is the wrapper; hookscope is its only child.
+    let out = tmux
+        .command()
+        .args(["list-panes", "-t", "t", "-F", "#{pane_pid}"])
+        .output()
+        .unwrap();
+    let shell = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    let pid = child_of(&shell).expect("hookscope runs under the wrapper");
+    let status = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    assert!(status.success());
+    let report = wait_result(&result);
+    assert!(report.contains("EXIT=0"), "{report}");
+    assert_terminal_restored(&report);
+    let bytes = std::fs::read(&export).expect("the export on exit was written");
+    let imported = hookscope::export::import(&bytes).unwrap();
+    assert_eq!(imported.events.len(), 1);
+    tmux.wait_for("the main screen again", |s| {
+        s.contains("hookscope: received 1") && !s.contains("KIND / PATH")
+    });
     drop(tmux);
     let _ = std::fs::remove_dir_all(&dir);
 }
