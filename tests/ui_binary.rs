@@ -413,3 +413,44 @@ fn sigterm_ends_the_interface_and_restores_the_terminal() {
     drop(tmux);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn without_a_terminal_it_prints_lines_instead() {
+    use std::io::BufRead;
+    let mut child = hookscope()
+        .args(["--port", "0"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut seen = String::new();
+    let deadline = Instant::now() + LIMIT;
+    while !seen.contains("printing events as with --headless") {
+        let mut line = String::new();
+        if stderr.read_line(&mut line).unwrap() == 0 || Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("no note about the missing terminal: {seen}");
+        }
+        seen.push_str(&line);
+    }
+    assert!(seen.contains("stdout is not a terminal"), "{seen}");
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let deadline = Instant::now() + LIMIT;
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            assert!(status.success());
+            break;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("hookscope did not stop on SIGTERM");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
