@@ -1,6 +1,7 @@
 //! The real binary's interface in a real terminal (tmux): start with `--port 0`, send HTTP,
-//! see the row, filter, open the help, quit with `q`, exit status 0, terminal restored. And the
-//! one-line errors of `hookscope open` and `--theme`.
+//! see the row, filter, open the help, resize, quit with `q`, exit status 0, terminal restored;
+//! the same after SIGTERM; `hookscope open` on an export. And what happens without a terminal,
+//! and the one-line errors of `hookscope open` and `--theme`.
 //!
 //! The tmux tests need tmux; where it is missing they say so and pass, and CI installs it.
 
