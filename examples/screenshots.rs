@@ -14,9 +14,11 @@ mod ui_support;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use hookscope::ui::app::Mode;
 use hookscope::ui::svg::{self, Canvas};
 use hookscope::ui::theme::Theme;
 use ratatui::crossterm::event::Event as TermEvent;
+use ratatui::style::Modifier;
 use ui_support::*;
 
 struct Shot {
@@ -141,8 +143,16 @@ async fn main() -> anyhow::Result<()> {
         .take(60)
         .collect();
         screen.send(shot.inputs).await;
+        let mut buffer = screen.buffer().clone();
+        // A terminal shows the cursor of the filter prompt; the buffer alone does not.
+        if matches!(screen.app.mode, Mode::Filter(_)) {
+            let at = screen.terminal.get_cursor_position()?;
+            if buffer.area.contains(at) {
+                buffer[at].modifier.insert(Modifier::REVERSED);
+            }
+        }
         let svg_path = dir.join(format!("{}.svg", shot.name));
-        std::fs::write(&svg_path, svg::render(screen.buffer(), shot.canvas))?;
+        std::fs::write(&svg_path, svg::render(&buffer, shot.canvas))?;
         let png_path = png(&svg_path);
         made_png |= png_path.is_some();
         println!(

@@ -107,8 +107,9 @@ pub async fn run(mut config: ListenConfig, theme: Theme, feed: Option<Feed>) -> 
     let mut first_signal = signals.clone();
     let shutdown = async move {
         let interface_done = async {
-            // Without an interface its sender is gone at once: that is no reason to stop.
-            if ui_done_rx.wait_for(|done| *done).await.is_err() {
+            // The sender is gone once the interface ends, even by a panic: stop then. Without
+            // an interface it is gone from the start, which is no reason to stop.
+            if ui_done_rx.wait_for(|done| *done).await.is_err() && !interactive {
                 std::future::pending::<()>().await;
             }
         };

@@ -64,8 +64,9 @@ pub async fn run_terminal(
     options: Options,
     stop: impl std::future::Future<Output = ()>,
 ) -> anyhow::Result<()> {
-    let mut terminal = ratatui::try_init()?;
+    // Armed first: an init that fails half-way (raw mode on, no alternate screen) is undone too.
     let _restore = RestoreOnDrop;
+    let mut terminal = ratatui::try_init()?;
     // ratatui's panic hook restores the screen and raw mode; mouse reporting must stop too.
     let previous_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {

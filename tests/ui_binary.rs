@@ -1,6 +1,7 @@
 //! The real binary's interface in a real terminal (tmux): start with `--port 0`, send HTTP,
-//! see the row, filter, open the help, quit with `q`, exit status 0, terminal restored. And the
-//! one-line errors of `hookscope open` and `--theme`.
+//! see the row, filter, open the help, resize, quit with `q`, exit status 0, terminal restored;
+//! the same after SIGTERM; `hookscope open` on an export. And what happens without a terminal,
+//! and the one-line errors of `hookscope open` and `--theme`.
 //!
 //! The tmux tests need tmux; where it is missing they say so and pass, and CI installs it.
 
@@ -200,6 +201,21 @@ impl Drop for Tmux {
     }
 }
 
+/// The first process whose parent is `parent`, from `/proc`.
+fn child_of(parent: &str) -> Option<String> {
+    std::fs::read_dir("/proc")
+        .ok()?
+        .flatten()
+        .find_map(|entry| {
+            let pid = entry.file_name().to_string_lossy().into_owned();
+            let stat = std::fs::read_to_string(entry.path().join("stat")).ok()?;
+            // `pid (name) state ppid …`; the name may hold spaces, so read after its `)`.
+            let after_name = &stat[stat.rfind(')')? + 1..];
+            let ppid = after_name.split_whitespace().nth(1)?;
+            (ppid == parent).then_some(pid)
+        })
+}
+
 /// The shell command that runs hookscope, then reports its exit status and the terminal mode.
 fn wrapped(args: &str, result: &Path) -> String {
     format!(
@@ -355,4 +371,87 @@ fn open_shows_an_export_in_a_real_terminal() {
     assert_terminal_restored(&report);
     drop(tmux);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn sigterm_ends_the_interface_and_restores_the_terminal() {
+    let dir = temp_dir("tmux-term");
+    let result = dir.join("result");
+    let export = dir.join("on-exit.json");
+    let args = format!("--port 0 --export-on-exit '{}'", export.display());
+    let Some(tmux) = Tmux::start("term", &wrapped(&args, &result)) else {
+        return;
+    };
+    let screen = tmux.wait_for("the first frame", |s| {
+        s.contains("hookscope ●") && s.contains("q quit")
+    });
+    let addr = screen
+        .split_whitespace()
+        .find(|w| w.starts_with("127.0.0.1:"))
+        .expect("the header shows the address")
+        .to_owned();
+    post(&addr, "/before-term", "{}");
+    tmux.wait_for("the row", |s| s.contains("/before-term"));
+    // The shell in the pane is the wrapper; hookscope is its only child.
+    let out = tmux
+        .command()
+        .args(["list-panes", "-t", "t", "-F", "#{pane_pid}"])
+        .output()
+        .unwrap();
+    let shell = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    let pid = child_of(&shell).expect("hookscope runs under the wrapper");
+    let status = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    assert!(status.success());
+    let report = wait_result(&result);
+    assert!(report.contains("EXIT=0"), "{report}");
+    assert_terminal_restored(&report);
+    let bytes = std::fs::read(&export).expect("the export on exit was written");
+    let imported = hookscope::export::import(&bytes).unwrap();
+    assert_eq!(imported.events.len(), 1);
+    tmux.wait_for("the main screen again", |s| {
+        s.contains("hookscope: received 1") && !s.contains("KIND / PATH")
+    });
+    drop(tmux);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn without_a_terminal_it_prints_lines_instead() {
+    use std::io::BufRead;
+    let mut child = hookscope()
+        .args(["--port", "0"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut seen = String::new();
+    let deadline = Instant::now() + LIMIT;
+    while !seen.contains("printing events as with --headless") {
+        let mut line = String::new();
+        if stderr.read_line(&mut line).unwrap() == 0 || Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("no note about the missing terminal: {seen}");
+        }
+        seen.push_str(&line);
+    }
+    assert!(seen.contains("stdout is not a terminal"), "{seen}");
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let deadline = Instant::now() + LIMIT;
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            assert!(status.success());
+            break;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("hookscope did not stop on SIGTERM");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }

@@ -215,6 +215,27 @@ async fn q_quits_and_nothing_after_it_is_read() {
     let mut screen = sample_screen(100);
     screen.send(vec![ctrl('c')]).await;
     assert!(screen.app.quit);
+    // The help scrolls no further than its end, so one key brings it back up.
+    let mut screen = sample_screen(100);
+    screen.send(keys(&"j".repeat(200))).await;
+    screen.send(keys("?")).await;
+    screen.send(keys(&"j".repeat(200))).await;
+    let at_end = screen.app.help_scroll;
+    assert!(at_end > 0 && at_end < 60, "{at_end}");
+    assert!(
+        screen.text().contains("unsigned"),
+        "the last lines show:\n{}",
+        screen.text()
+    );
+    screen.send(keys("k")).await;
+    assert_eq!(screen.app.help_scroll, at_end - 1);
+    screen
+        .send(vec![key(KeyCode::PageUp), key(KeyCode::PageUp)])
+        .await;
+    assert_eq!(screen.app.help_scroll, 0);
+    screen.send(vec![key(KeyCode::PageDown)]).await;
+    assert!(screen.app.help_scroll > 0);
+    screen.send(keys("?")).await;
     // In the help, q closes the help instead.
     let mut screen = sample_screen(100);
     screen.send(keys("?q")).await;

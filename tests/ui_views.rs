@@ -253,6 +253,16 @@ async fn payloads_cannot_drive_the_terminal() {
 async fn tiny_and_odd_sizes_never_panic() {
     let mut events = sample_events();
     events.push(hostile_event(21));
+    // Wide characters, emoji and a combining accent everywhere text is shown.
+    let mut wide = request(
+        "POST",
+        "/通知/😀/u\u{301}ber",
+        &[("x-name", "日本語テキスト😀")],
+        "{\"名前\":\"テスト😀\",\"userToken\":\"秘密\"}".as_bytes(),
+    );
+    wide.id = 22;
+    wide.analysis.kind = Some("イベント.作成.成功😀".into());
+    events.push(wide);
     let store = store_with(events, 1000);
     for (w, h) in [
         (1, 1),
@@ -263,9 +273,90 @@ async fn tiny_and_odd_sizes_never_panic() {
         (200, 60),
         (81, 25),
     ] {
-        for script in ["", "⏎", "⏎lll", "?", "/sev:e", "z"] {
+        for script in [
+            "", "⏎", "⏎l", "⏎ll", "⏎lll", "⏎w", "⏎lllw", "k⏎w", "?", "/sev:e", "/日本", "z",
+        ] {
             let mut screen = Screen::new(store.clone(), live_source(), w, h);
             screen.send(keys(script)).await;
         }
     }
+}
+
+#[tokio::test]
+async fn wide_characters_keep_the_columns_aligned() {
+    let mut wide = request(
+        "POST",
+        "/通知/😀/u\u{301}ber",
+        &[("x-name", "日本語テキスト😀")],
+        "{\"名前\":\"テスト😀テスト😀テスト😀テスト😀テスト😀テスト😀\"}".as_bytes(),
+    );
+    wide.id = 1;
+    let mut kinded = wide.clone();
+    kinded.id = 2;
+    kinded.analysis.kind = Some("イベント.作成.成功😀イベント.作成.成功😀".into());
+    let store = store_with(vec![wide, kinded], 100);
+    for (w, h) in SIZES {
+        for script in ["", "⏎", "⏎w"] {
+            let mut screen = Screen::new(store.clone(), live_source(), w, h);
+            screen.send(keys(script)).await;
+            let buffer = screen.buffer();
+            // Every row inside a pane ends with its border in the last column.
+            for y in 3..h - 2 {
+                let last = buffer[(w - 1, y)].symbol();
+                assert!(
+                    last == "│" || last == "╮" || last == "╯" || last == "╭" || last == "╰",
+                    "row {y} overflows at {w}x{h} after {script:?}:\n{}",
+                    screen.text()
+                );
+            }
+        }
+    }
+    let mut screen = Screen::new(store, live_source(), 80, 24);
+    screen.send(keys("⏎")).await;
+    insta::assert_snapshot!("wide_characters_80x24", screen.terminal.backend());
+}
+
+#[tokio::test]
+async fn a_body_of_one_enormous_line_stays_cheap() {
+    let blob = "y".repeat(2 * 1024 * 1024);
+    let json = format!("{{\"blob\":\"{blob}\"}}");
+    let mut one_line = request(
+        "POST",
+        "/big",
+        &[("content-type", "application/json")],
+        json.as_bytes(),
+    );
+    one_line.id = 1;
+    let mut text = request(
+        "POST",
+        "/big.txt",
+        &[("content-type", "text/plain")],
+        blob.as_bytes(),
+    );
+    text.id = 2;
+    text.analysis.body_kind = hookscope::event::BodyKind::Text;
+    let store = store_with(vec![one_line, text], 10);
+    // The raw tab is a hex dump, cut at its line limit; the others are a few lines.
+    for (script, most) in [
+        ("g⏎", 200),
+        ("g⏎w", 200),
+        ("⏎", 200),
+        ("⏎w", 200),
+        ("⏎ll", 5_001),
+    ] {
+        let mut screen = Screen::new(store.clone(), live_source(), 120, 40);
+        screen.send(keys(script)).await;
+        let lines = &screen.app.events.detail.lines;
+        assert!(lines.len() <= most, "{script}: {} lines", lines.len());
+        let widest = lines
+            .iter()
+            .map(|l| l.text().chars().count())
+            .max()
+            .unwrap_or(0);
+        assert!(widest < 4_100, "{script}: a line of {widest} columns");
+    }
+    let mut screen = Screen::new(store, live_source(), 120, 40);
+    screen.send(keys("⏎w")).await;
+    screen.send(keys("G")).await;
+    assert!(screen.text().contains("more columns;"), "{}", screen.text());
 }

@@ -20,8 +20,8 @@ use crate::ui::render;
 use crate::ui::view::events::{self, EventsState, Pane, Tab};
 use crate::ui::view::{self, View};
 
-/// Per-second samples kept for the events/s sparkline.
-const RATE_HISTORY: usize = 120;
+/// Per-second samples kept for the events/s sparkline (the most it draws).
+const RATE_HISTORY: usize = 60;
 /// Ticks (seconds) a status message stays on the bottom line.
 const STATUS_TICKS: u8 = 6;
 
@@ -260,7 +260,18 @@ impl App {
             Action::Up if self.mode == Mode::Help => {
                 self.help_scroll = self.help_scroll.saturating_sub(1);
             }
-            Action::Down if self.mode == Mode::Help => self.help_scroll += 1,
+            Action::Down if self.mode == Mode::Help => {
+                self.help_scroll = (self.help_scroll + 1).min(crate::ui::help::max_scroll(self));
+            }
+            Action::PageUp if self.mode == Mode::Help => {
+                let page = usize::from(self.size.height.saturating_sub(4)).max(1);
+                self.help_scroll = self.help_scroll.saturating_sub(page);
+            }
+            Action::PageDown if self.mode == Mode::Help => {
+                let page = usize::from(self.size.height.saturating_sub(4)).max(1);
+                let end = crate::ui::help::max_scroll(self);
+                self.help_scroll = (self.help_scroll + page).min(end);
+            }
             Action::ShowView(view) => self.view = view,
             Action::Filter => {
                 let text = self.events.filter.to_string();
@@ -319,13 +330,20 @@ impl App {
                     let n = store.len();
                     store.clear();
                     self.sync(store);
-                    self.say(format!("cleared {} events", n), true);
+                    let noun = if n == 1 { "event" } else { "events" };
+                    self.say(format!("cleared {n} {noun}"), true);
                 }
                 self.mode = Mode::Normal;
             }
             Action::Decline => {
                 self.mode = Mode::Normal;
                 self.say("nothing cleared", true);
+            }
+            Action::Open if self.events.follow && self.events.selected.is_some() => {
+                // Reading one event: the detail must not jump to each new arrival.
+                self.events.follow = false;
+                let areas = self.events_areas();
+                self.events.update(action, &areas);
             }
             Action::Up
             | Action::Down

@@ -96,13 +96,25 @@ pub fn lines(app: &App, theme: &Theme) -> Vec<Line<'static>> {
     lines
 }
 
+/// Where the overlay sits in `area` for `count` lines.
+fn popup(area: Rect, count: usize) -> Rect {
+    let height = area
+        .height
+        .saturating_sub(2)
+        .min(u16::try_from(count + 2).unwrap_or(u16::MAX));
+    centered(area, area.width.saturating_sub(4).min(86), height)
+}
+
+/// The furthest the help can scroll in a terminal of `app.size`.
+pub fn max_scroll(app: &App) -> usize {
+    let count = lines(app, &Theme::default()).len();
+    let visible = usize::from(popup(app.size, count).height.saturating_sub(2));
+    count.saturating_sub(visible)
+}
+
 pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let lines = lines(app, theme);
-    let popup = centered(
-        area,
-        area.width.saturating_sub(4).min(86),
-        area.height.saturating_sub(2).min(lines.len() as u16 + 2),
-    );
+    let popup = popup(area, lines.len());
     frame.render_widget(Clear, popup);
     let visible = usize::from(popup.height.saturating_sub(2));
     let scroll = app.help_scroll.min(lines.len().saturating_sub(visible));

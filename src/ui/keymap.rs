@@ -384,6 +384,14 @@ pub const KEYMAP: &[Binding] = &[
         "scroll down",
         Some("scroll"),
     ),
+    bind(Context::Help, PAGE_UP, Action::PageUp, "one page up", None),
+    bind(
+        Context::Help,
+        PAGE_DOWN,
+        Action::PageDown,
+        "one page down",
+        None,
+    ),
     bind(
         Context::Help,
         &[Key::char('?'), Key::plain(KeyCode::Esc), Key::char('q')],

@@ -94,7 +94,10 @@ fn render_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             spans.push(Span::styled(counters.clone(), theme.text()));
             if live {
                 spans.push(Span::styled(" │ ", theme.dim()));
-                spans.push(Span::styled(format!("{rate}/s "), theme.text()));
+                spans.push(Span::styled(
+                    format!("{}/s ", thousands(rate)),
+                    theme.text(),
+                ));
             }
             let w: usize = spans.iter().map(|s| display_width(&s.content)).sum();
             chosen = spans;
@@ -112,7 +115,7 @@ fn render_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     // The sparkline takes what is left on the right, when there is a useful amount.
     let left = width.saturating_sub(used + 1);
     if live && left >= 6 {
-        let n = left.min(app.rates.len().max(1)).min(60);
+        let n = left.min(app.rates.len().max(1));
         let data: Vec<u64> = app.rates.iter().rev().take(n).rev().copied().collect();
         let spark_area = Rect {
             x: area.x + used as u16,
@@ -123,7 +126,7 @@ fn render_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             frame.render_widget(
                 Sparkline::default()
                     .data(&data)
-                    .style(theme.accent().patch(theme.header())),
+                    .style(theme.header().patch(theme.accent())),
                 spark_area,
             );
         }

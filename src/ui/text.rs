@@ -117,6 +117,38 @@ impl RichLine {
 }
 
 impl RichLine {
+    /// The line cut to at most `max` columns, saying how much was left out: a one-line
+    /// megabyte of JSON must not cost a megabyte of work on every frame.
+    pub fn limit(self, max: usize) -> RichLine {
+        let total: usize = self.0.iter().map(|(_, t)| display_width(t)).sum();
+        if total <= max {
+            return self;
+        }
+        let mut out = RichLine::new();
+        let mut left = max;
+        for (role, text) in self.0 {
+            if left == 0 {
+                break;
+            }
+            let w = display_width(&text);
+            if w <= left {
+                left -= w;
+                out.push(role, text);
+            } else {
+                out.push(role, cut(&text, left));
+                left = 0;
+            }
+        }
+        out.push(
+            Role::Dim,
+            format!(
+                " ({} more columns; export to see them)",
+                thousands((total - max) as u64)
+            ),
+        );
+        out
+    }
+
     /// The line broken into lines of at most `width` columns; continuations keep the first
     /// line's indentation, so nested JSON stays readable.
     pub fn wrap(&self, width: usize) -> Vec<RichLine> {
@@ -381,6 +413,23 @@ mod tests {
         assert_eq!(ranges(&[3, 4]), "3-4");
         assert_eq!(ranges(&[0, 1, 2, 5, 7, 8]), "0-2,5,7-8");
         assert_eq!(ranges(&[]), "");
+    }
+
+    #[test]
+    fn very_long_lines_are_limited() {
+        let long = RichLine::new()
+            .with(Role::Key, "k: ")
+            .with(Role::Text, "x".repeat(10_000));
+        let limited = long.limit(100);
+        assert!(limited.text().starts_with("k: xxx"));
+        assert!(
+            limited.text().contains("9,903 more columns"),
+            "{}",
+            limited.text()
+        );
+        assert!(display_width(&limited.text()) < 150);
+        let short = RichLine::plain("short");
+        assert_eq!(short.clone().limit(100), short);
     }
 
     #[test]

@@ -4,6 +4,12 @@
 //! three parts: `sync` reads what it needs from the store (or analysis) when the store changes,
 //! `update` applies an action, `render` draws from the state only. Its keys are bindings with its
 //! own `keymap::Context` values, returned by `contexts`.
+//!
+//! Adding a view (Sessions, Timelines): a variant here with its number and title, and in
+//! `ALL` (the tab bar shows exactly these); a `view/<name>.rs` with its state, `sync`, `update`
+//! and `render(frame, area, &state, &theme)`; a field for the state in `App`, fed in
+//! `App::sync`; its `Context`s and bindings in `keymap` (and `ShowView` on its digit); its arm
+//! in `render::draw`, in `contexts` below and in the help's sections.
 
 pub mod events;
 

@@ -207,8 +207,9 @@ impl EventsState {
             return;
         }
         let selected = self.selected;
-        if filter.narrows(&self.filter) {
-            // Typing on: only the current matches can still match.
+        if !self.filter.is_empty() && filter.narrows(&self.filter) {
+            // Typing on: only the current matches can still match. (From no filter at all, a
+            // scan in batches is cheaper than looking up every event one by one.)
             self.ids
                 .retain(|&id| store.get(id).is_some_and(|event| filter.matches(&event)));
             self.filter = filter;

@@ -16,6 +16,8 @@ use crate::ui::text::{
 
 /// At most this many lines per tab; the rest is summarised in one line.
 pub const MAX_LINES: usize = 5_000;
+/// At most this many columns per line; the rest is summarised at its end.
+pub const MAX_COLUMNS: usize = 4_000;
 
 /// The tabs of the detail pane, in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -58,6 +60,10 @@ pub fn build(event: &CapturedEvent, tab: Tab, reveal_secrets: bool, width: u16) 
         Tab::Raw => raw(event, width),
         Tab::Analysis => analysis(event, usize::from(width)),
     };
+    lines = lines
+        .into_iter()
+        .map(|line| line.limit(MAX_COLUMNS))
+        .collect();
     if lines.len() > MAX_LINES {
         lines.truncate(MAX_LINES);
         lines.push(RichLine::new().with(
