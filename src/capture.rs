@@ -115,6 +115,11 @@ impl Listener {
         self.shared.recorder.store()
     }
 
+    /// Where events go; also holds the analysis state (sessions, timelines).
+    pub fn recorder(&self) -> Arc<Recorder> {
+        Arc::clone(&self.shared.recorder)
+    }
+
     /// The answer policy, whose mode can be switched while the listener runs.
     pub fn policy(&self) -> Arc<AnswerPolicy> {
         Arc::clone(&self.shared.policy)

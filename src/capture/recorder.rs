@@ -91,6 +91,21 @@ impl Recorder {
         stored
     }
 
+    /// Rebuilds the analysis state from events read back from an export, in id order, without
+    /// storing or changing them: their bodies are decoded again for the vendor fields.
+    pub fn rebuild_analysis<'a>(&self, events: impl IntoIterator<Item = &'a CapturedEvent>) {
+        let mut ingest = self.ingest.lock().unwrap_or_else(|p| p.into_inner());
+        for event in events {
+            let content_type = event.headers.get_str("content-type");
+            let (kind, json) =
+                crate::decode::body::shape(content_type, &event.body, event.truncated);
+            let facts = crate::decode::vendor::detect(&event.headers, kind, json.as_ref()).facts;
+            let mut copy = event.clone();
+            ingest.analyzer.observe(&mut copy, &facts);
+            ingest.analyzer.stored(event);
+        }
+    }
+
     /// Reads the analysis state (sessions, timelines) under the lock; keep `read` short.
     pub fn analysis<R>(&self, read: impl FnOnce(&Analyzer) -> R) -> R {
         read(
@@ -119,4 +134,53 @@ fn open_append(path: &Path) -> io::Result<File> {
                 format!("cannot open the JSON Lines log {}: {e}", path.display()),
             )
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{Analysis, CapturedEvent, HeaderList, HttpVersion, ResponseInfo};
+    use crate::store::Limits;
+    use bytes::Bytes;
+
+    fn wms(id: u64, seq: u64) -> CapturedEvent {
+        let body = format!(
+            r#"{{"timestamp":1700000000,"sessionId":"s1","sequence":{seq},"event":"INTERMEDIATE_RESULTS","severity":"INFO","payload":{{"snr":50}}}}"#
+        );
+        CapturedEvent {
+            id,
+            received_at: CapturedEvent::now(),
+            remote_addr: "127.0.0.1:1".into(),
+            http_version: HttpVersion::Http11,
+            method: "POST".into(),
+            path: "/".into(),
+            query: None,
+            headers: HeaderList::from_pairs([(&b"content-type"[..], &b"application/json"[..])]),
+            body: Bytes::from(body),
+            body_size: 0,
+            truncated: false,
+            analysis: Analysis {
+                provider: Provider::Wms,
+                ..Analysis::default()
+            },
+            response: ResponseInfo::local(200, 0.1),
+        }
+    }
+
+    #[test]
+    fn analysis_is_rebuilt_from_imported_events() {
+        let store = Arc::new(Store::new(Limits {
+            capacity: 10,
+            max_bytes: 1 << 20,
+        }));
+        let recorder = Recorder::new(store, None).unwrap();
+        let events = [wms(1, 0), wms(2, 1), wms(3, 4)];
+        recorder.rebuild_analysis(&events);
+        let (highest, missing) = recorder.analysis(|a| {
+            let session = a.session("s1").unwrap();
+            (session.highest, session.missing.to_string())
+        });
+        assert_eq!(highest, Some(4));
+        assert_eq!(missing, "2-3");
+    }
 }
