@@ -96,7 +96,7 @@ impl Analyzer {
         let body_hash = hash_bytes(0, &event.body);
         let redelivery = self.redeliveries.observe(event, body_hash);
         let repeated = redelivery.is_some();
-        event.analysis.redelivery = redelivery;
+        event.analysis.redelivery = redelivery.map(Box::new);
         let at = event.received_at;
         let anomalies = &mut event.analysis.anomalies;
         match facts {

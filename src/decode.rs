@@ -41,7 +41,7 @@ pub fn analyse(request: &RequestView<'_>, secrets: &Secrets, now: DateTime<Utc>)
 
     let mut analysis = Analysis {
         provider: vendor.provider,
-        kind: vendor.kind.map(Into::into),
+        kind: vendor.kind.as_deref().map(crate::intern::intern),
         severity: vendor.severity,
         body_kind,
         signature: check.signature,

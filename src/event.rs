@@ -3,6 +3,8 @@
 //! An event is immutable once stored: everything the listener learned about one request — what
 //! arrived, what hookscope made of it, and what it answered. No hyper or ratatui types live here.
 
+use std::sync::Arc;
+
 use bytes::Bytes;
 use chrono::{DateTime, SubsecRound, Utc};
 use serde::{Deserialize, Serialize};
@@ -146,7 +148,7 @@ impl std::fmt::Debug for HeaderList {
 pub struct Analysis {
     pub provider: Provider,
     /// Event name (`INTERMEDIATE_RESULTS`, `scan.processing.succeeded`…); none for generic traffic.
-    pub kind: Option<Box<str>>,
+    pub kind: Option<Arc<str>>,
     pub severity: Severity,
     pub body_kind: BodyKind,
     /// For multipart bodies, the parts found.
@@ -158,7 +160,7 @@ pub struct Analysis {
     /// When the sender says it sent the event (WMS `timestamp`, video `timestamp`).
     pub sent_at: Option<DateTime<Utc>>,
     /// Set when the same body came before: which delivery this is.
-    pub redelivery: Option<Redelivery>,
+    pub redelivery: Option<Box<Redelivery>>,
 }
 
 /// A repeated delivery of a body already received (same provider, method, path and body).
@@ -324,7 +326,7 @@ pub struct Signature {
     pub verdict: SignatureVerdict,
     /// Why the verdict is what it is, in a sentence (which header, which secret, which bytes).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub note: Option<String>,
+    pub note: Option<Arc<str>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -342,7 +344,7 @@ pub enum SequenceStatus {
 /// Where a WMS event sits in its session's sequence.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SequenceInfo {
-    pub session_id: String,
+    pub session_id: Arc<str>,
     pub seq: u64,
     pub status: SequenceStatus,
     /// The sequence numbers found missing by this event, e.g. `[3, 4]`.
@@ -353,13 +355,13 @@ pub struct SequenceInfo {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Subject {
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
+    pub session_id: Option<Arc<str>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub measurement_id: Option<String>,
+    pub measurement_id: Option<Arc<str>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub scan_id: Option<String>,
+    pub scan_id: Option<Arc<str>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub video_id: Option<String>,
+    pub video_id: Option<Arc<str>>,
 }
 
 /// Something about an event that a person debugging the integration should know.

@@ -91,7 +91,7 @@ impl<'a> EventOut<'a> {
             subject: &analysis.subject,
             anomalies: &analysis.anomalies,
             sent_at: analysis.sent_at.as_ref().map(format_time),
-            redelivery: analysis.redelivery.as_ref(),
+            redelivery: analysis.redelivery.as_deref(),
             response: &event.response,
         }
     }
@@ -405,7 +405,7 @@ impl EventIn {
                 subject: self.subject,
                 anomalies: self.anomalies,
                 sent_at,
-                redelivery: self.redelivery,
+                redelivery: self.redelivery.map(Box::new),
             },
             response: self.response,
         })
@@ -572,14 +572,14 @@ mod tests {
                         .unwrap()
                         .with_timezone(&Utc),
                 ),
-                redelivery: Some(Redelivery {
+                redelivery: Some(Box::new(Redelivery {
                     retry: 1,
                     first_id: 3,
                     delay_ms: 5000.5,
                     previous_id: 3,
                     previous_status: 503,
                     schedule: None,
-                }),
+                })),
             },
             response: ResponseInfo::local(200, 0.125),
         }

@@ -279,7 +279,7 @@ impl Test {
                 .session_id
                 .as_deref()
                 .into_iter()
-                .chain(analysis.sequence.as_ref().map(|s| s.session_id.as_str()))
+                .chain(analysis.sequence.as_ref().map(|s| &*s.session_id))
                 .any(|id| glob.matches(id)),
             Test::Scan(glob) => [&analysis.subject.scan_id, &analysis.subject.video_id]
                 .into_iter()

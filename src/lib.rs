@@ -12,6 +12,7 @@ pub mod event;
 pub mod export;
 pub mod filter;
 pub mod headless;
+pub mod intern;
 pub mod listen;
 pub mod replay;
 pub mod sanitize;

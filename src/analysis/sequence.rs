@@ -515,7 +515,7 @@ impl SessionState {
         let info = facts.sequence.map(|seq| {
             let (status, missing) = self.place(seq, body_hash, facts.timestamp, anomalies);
             SequenceInfo {
-                session_id: facts.session_id.clone(),
+                session_id: crate::intern::intern(&facts.session_id),
                 seq,
                 status,
                 missing,
@@ -867,7 +867,7 @@ mod tests {
         for (i, n) in [0, 1, 2, 5, 3, 5, 4].into_iter().enumerate() {
             let e = h.wms(wms("s", n, "INTERMEDIATE_RESULTS"), i as f64);
             let info = e.analysis.sequence.unwrap();
-            assert_eq!((info.session_id.as_str(), info.seq), ("s", n));
+            assert_eq!((&*info.session_id, info.seq), ("s", n));
             statuses.push(info.status);
             missing.push(info.missing);
         }

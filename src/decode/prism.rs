@@ -234,7 +234,7 @@ pub(crate) fn decode(object: &Object, findings: &mut Findings) -> VendorResult {
         kind: event_type.map(str::to_owned),
         severity,
         subject: Subject {
-            scan_id: scan_id.map(str::to_owned),
+            scan_id: scan_id.map(crate::intern::intern),
             ..Subject::default()
         },
         anomalies: Vec::new(),

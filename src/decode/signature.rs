@@ -182,7 +182,7 @@ impl Outcome {
             signature: Signature {
                 scheme,
                 verdict: self.verdict,
-                note: Some(self.note),
+                note: Some(crate::intern::intern(&self.note)),
             },
             anomalies: self.anomalies,
         }

@@ -160,7 +160,7 @@ pub(crate) fn decode(
         kind: event.map(str::to_owned),
         severity,
         subject: Subject {
-            video_id: video_id.map(str::to_owned),
+            video_id: video_id.map(crate::intern::intern),
             ..Subject::default()
         },
         anomalies: Vec::new(),

@@ -157,8 +157,8 @@ pub(crate) fn decode(
     }
 
     let subject = Subject {
-        session_id: session_id.map(str::to_owned),
-        measurement_id: facts.measurement_id.clone(),
+        session_id: session_id.map(crate::intern::intern),
+        measurement_id: facts.measurement_id.as_deref().map(crate::intern::intern),
         ..Subject::default()
     };
     VendorResult {
@@ -444,7 +444,10 @@ mod tests {
             facts.measurement_id.as_deref(),
             payload["measurementId"].as_str()
         );
-        assert_eq!(result.subject.measurement_id, facts.measurement_id);
+        assert_eq!(
+            result.subject.measurement_id.as_deref(),
+            facts.measurement_id.as_deref()
+        );
 
         let other = if severity == "WARN" { "INFO" } else { "WARN" };
         let result = run(body(event, other, payload));

@@ -117,7 +117,7 @@ fn wms(
         session_id: Some(SESSION.into()),
         measurement_id: payload
             .contains("measurementId")
-            .then(|| MEASUREMENT.to_owned()),
+            .then(|| MEASUREMENT.into()),
         ..Subject::default()
     };
     if status == SequenceStatus::Gap {
@@ -255,14 +255,14 @@ pub fn sample_events() -> Vec<CapturedEvent> {
         r#","userId":"usr_5521","userToken":"ut_live_9f8e7d6c5b4a""#,
         Info,
     );
-    retry.analysis.redelivery = Some(Redelivery {
+    retry.analysis.redelivery = Some(Box::new(Redelivery {
         retry: 1,
         first_id: 14,
         delay_ms: 5012.0,
         previous_id: 14,
         previous_status: 503,
         schedule: Some("Prism re-sends after 5 s: on time.".into()),
-    });
+    }));
     events.push(retry);
 
     let mut constraint = wms(10, "CONSTRAINT_VIOLATION", Error, &mid, InOrder, vec![]);
