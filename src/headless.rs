@@ -53,6 +53,10 @@ pub fn summary_line(event: &CapturedEvent) -> String {
         line.push_str("  ⚠ ");
         line.push_str(&anomaly.code);
     }
+    if let Some(error) = &event.response.error {
+        line.push_str("  ✗ ");
+        line.push_str(&sanitize::escape(error));
+    }
     line
 }
 
