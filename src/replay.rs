@@ -4,24 +4,14 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::capture::forward::HOP_BY_HOP;
 use crate::config::Secrets;
 use crate::decode::signature;
 use crate::event::{CapturedEvent, SignatureScheme};
 use crate::sender::Delivery;
 
-/// Headers not to copy: they describe the original connection, or are recomputed.
-const NOT_REPLAYED: [&str; 10] = [
-    "host",
-    "content-length",
-    "connection",
-    "keep-alive",
-    "proxy-authenticate",
-    "proxy-authorization",
-    "te",
-    "trailer",
-    "transfer-encoding",
-    "upgrade",
-];
+/// Headers not to copy besides the hop-by-hop ones: they are recomputed for the new request.
+const RECOMPUTED: [&str; 2] = ["host", "content-length"];
 
 /// Why an event was not replayed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,8 +58,9 @@ pub fn deliveries<'a>(
             .headers
             .iter()
             .filter(|(name, _)| {
-                !NOT_REPLAYED
+                !RECOMPUTED
                     .iter()
+                    .chain(HOP_BY_HOP.iter())
                     .any(|n| n.as_bytes().eq_ignore_ascii_case(name))
             })
             .map(|(name, value)| {

@@ -111,7 +111,7 @@ impl ForwardError {
 const MAX_APP_BODY: usize = 16 << 20;
 
 /// Headers that belong to one connection, not to the request (RFC 9110 section 7.6.1).
-const HOP_BY_HOP: [&str; 8] = [
+pub const HOP_BY_HOP: [&str; 8] = [
     "connection",
     "keep-alive",
     "proxy-authenticate",

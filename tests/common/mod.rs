@@ -101,33 +101,8 @@ pub async fn send(
     headers: &[(&str, &[u8])],
     body: &[u8],
 ) -> Answer {
-    let exchange = async {
-        let stream = TcpStream::connect(addr).await.unwrap();
-        let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-            .await
-            .unwrap();
-        tokio::spawn(connection);
-        let mut request = Request::builder()
-            .method(method)
-            .uri(target)
-            .header("host", addr.to_string());
-        for (name, value) in headers {
-            request = request.header(
-                *name,
-                hyper::header::HeaderValue::from_bytes(value).unwrap(),
-            );
-        }
-        let request = request
-            .body(Full::new(Bytes::copy_from_slice(body)))
-            .unwrap();
-        let response = sender.send_request(request).await.unwrap();
-        let status = response.status().as_u16();
-        let body = response.into_body().collect().await.unwrap().to_bytes();
-        Answer { status, body }
-    };
-    tokio::time::timeout(LIMIT, exchange)
-        .await
-        .expect("answer in time")
+    let (status, _, body) = send_full(addr, method, target, headers, body).await;
+    Answer { status, body }
 }
 
 pub async fn post(addr: SocketAddr, target: &str, content_type: &str, body: &[u8]) -> Answer {
