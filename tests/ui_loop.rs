@@ -230,7 +230,11 @@ async fn q_quits_and_nothing_after_it_is_read() {
     screen.send(keys("k")).await;
     assert_eq!(screen.app.help_scroll, at_end - 1);
     screen
-        .send(vec![key(KeyCode::PageUp), key(KeyCode::PageUp)])
+        .send(vec![
+            key(KeyCode::PageUp),
+            key(KeyCode::PageUp),
+            key(KeyCode::PageUp),
+        ])
         .await;
     assert_eq!(screen.app.help_scroll, 0);
     screen.send(vec![key(KeyCode::PageDown)]).await;
@@ -409,7 +413,11 @@ async fn a_hundred_thousand_events_fetch_only_the_visible_rows() {
     assert!(screen.app.events.rows.len() <= 36);
     assert!(screen.text().contains("Events 100,000"));
     screen
-        .send(vec![key(KeyCode::PageUp), key(KeyCode::PageUp)])
+        .send(vec![
+            key(KeyCode::PageUp),
+            key(KeyCode::PageUp),
+            key(KeyCode::PageUp),
+        ])
         .await;
     // 40 rows: header, tabs and status take 3, the list's borders and heading 3 more.
     assert_eq!(screen.app.events.selected, Some(100_000 - 2 * 34));

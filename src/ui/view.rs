@@ -5,13 +5,16 @@
 //! `update` applies an action, `render` draws from the state only. Its keys are bindings with its
 //! own `keymap::Context` values, returned by `contexts`.
 //!
-//! Adding a view (Sessions, Timelines): a variant here with its number and title, and in
+//! Adding a view: a variant here with its number and title, and in
 //! `ALL` (the tab bar shows exactly these); a `view/<name>.rs` with its state, `sync`, `update`
 //! and `render(frame, area, &state, &theme)`; a field for the state in `App`, fed in
 //! `App::sync`; its `Context`s and bindings in `keymap` (and `ShowView` on its digit); its arm
 //! in `render::draw`, in `contexts` below and in the help's sections.
 
 pub mod events;
+pub mod list;
+pub mod sessions;
+pub mod timelines;
 
 use crate::ui::keymap::Context;
 
@@ -19,22 +22,28 @@ use crate::ui::keymap::Context;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum View {
     Events,
+    Sessions,
+    Timelines,
 }
 
 impl View {
     /// Every view that exists, in the order of the tab bar.
-    pub const ALL: [View; 1] = [View::Events];
+    pub const ALL: [View; 3] = [View::Events, View::Sessions, View::Timelines];
 
     /// The digit that switches to the view.
     pub fn number(self) -> u8 {
         match self {
             View::Events => 1,
+            View::Sessions => 2,
+            View::Timelines => 3,
         }
     }
 
     pub fn title(self) -> &'static str {
         match self {
             View::Events => "Events",
+            View::Sessions => "Sessions",
+            View::Timelines => "Timelines",
         }
     }
 }
@@ -43,5 +52,7 @@ impl View {
 pub fn contexts(view: View, events: &events::EventsState) -> [Context; 2] {
     match view {
         View::Events => [events.context(), Context::Global],
+        View::Sessions => [Context::Sessions, Context::Global],
+        View::Timelines => [Context::Timelines, Context::Global],
     }
 }

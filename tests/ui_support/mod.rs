@@ -34,7 +34,7 @@ pub const SCAN: &str = "scan-7f3a9c";
 pub fn live_source() -> Source {
     Source::Live {
         addr: SocketAddr::from(([127, 0, 0, 1], 8765)),
-        answer: "200".into(),
+        answer: "answer 200".into(),
     }
 }
 
