@@ -348,6 +348,20 @@ pub const KEYMAP: &[Binding] = &[
     // Every view.
     bind(
         Global,
+        &[Key::char('r')],
+        Action::Replay,
+        "replay the event (or every filtered event) to a URL",
+        Some("replay"),
+    ),
+    bind(
+        Global,
+        &[Key::char('m')],
+        Action::CycleAnswer,
+        "cycle the answer: configured, 500, 503, 429, slow, local",
+        Some("answer"),
+    ),
+    bind(
+        Global,
         &[Key::char('/')],
         Action::Filter,
         "filter the events",
@@ -373,20 +387,6 @@ pub const KEYMAP: &[Binding] = &[
         Action::CopyCurl,
         "copy the event as a curl command (OSC 52)",
         Some("curl"),
-    ),
-    bind(
-        Global,
-        &[Key::char('r')],
-        Action::Replay,
-        "replay the event (or every filtered event) to a URL",
-        Some("replay"),
-    ),
-    bind(
-        Global,
-        &[Key::char('m')],
-        Action::CycleAnswer,
-        "cycle the answer: configured, 500, 503, 429, slow, local",
-        Some("answer"),
     ),
     bind(
         Global,

@@ -69,8 +69,15 @@ fn render_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         Source::Live { addr, answer } => ("●", addr.to_string(), Some(answer.as_str())),
         Source::File { name } => ("◼", crate::sanitize::escape(name).into_owned(), None),
     };
-    let counters = format!(
+    let counters_in_full = format!(
         "recv {}  stored {}  evicted {}  rejected {}",
+        thousands(stats.received),
+        thousands(stats.stored),
+        thousands(stats.evicted),
+        thousands(stats.rejected)
+    );
+    let counters_short = format!(
+        "recv {} stored {} ev {} rej {}",
         thousands(stats.received),
         thousands(stats.stored),
         thousands(stats.evicted),
@@ -79,10 +86,15 @@ fn render_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let rate = app.rates.back().copied().unwrap_or(0);
     let live = matches!(app.source, Source::Live { .. });
     let width = usize::from(area.width);
-    // The longest form that fits, then shorter ones.
+    // The longest form that fits, then shorter ones; the answer outlasts the name.
     let mut chosen = Vec::new();
-    for brand in [true, false] {
-        for with_answer in [true, false] {
+    let forms = [
+        (true, &counters_in_full),
+        (false, &counters_in_full),
+        (false, &counters_short),
+    ];
+    for with_answer in [true, false] {
+        for (brand, counters) in forms {
             let mut spans: Vec<Span> = vec![Span::raw(" ")];
             if brand {
                 spans.push(Span::styled("hookscope ", theme.title()));

@@ -191,11 +191,11 @@ fn warnings(session: &SessionSummary, now: Option<DateTime<Utc>>, live: bool) ->
 fn seen(session: &SessionSummary, now: Option<DateTime<Utc>>, live: bool) -> String {
     match now.filter(|_| live) {
         Some(now) => {
-            let ago = (now - session.last_seen).to_std().unwrap_or_default();
-            if ago.as_secs() < 1 {
-                "just now".to_owned()
-            } else {
-                format!("{} ago", short_duration(std::time::Duration::from_secs(ago.as_secs())))
+            let ago = (now - session.last_seen).to_std().unwrap_or_default().as_secs();
+            match ago {
+                0 => "just now".to_owned(),
+                1..120 => format!("{ago} s ago"),
+                _ => format!("{} ago", short_duration(std::time::Duration::from_secs(ago))),
             }
         }
         None => session.last_seen.format("%H:%M:%S").to_string(),
@@ -566,6 +566,12 @@ fn detail_lines(session: &SessionSummary, state: &SessionsState, width: usize) -
             let bar_width = if beside { room - legend_width - 3 } else { room };
             bar.push(Role::Dim, "0 ");
             let cells = sequence_cells(session, bar_width);
+            // A short session is drawn wider, each number in up to three cells.
+            let stretch = (bar_width / cells.len().max(1)).clamp(1, 3);
+            let cells: Vec<Cell> = cells
+                .into_iter()
+                .flat_map(|c| std::iter::repeat_n(c, stretch))
+                .collect();
             let n = cells.len();
             let mut run: Option<(Cell, String)> = None;
             for cell in cells {

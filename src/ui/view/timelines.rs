@@ -20,7 +20,7 @@ use crate::ui::view::list::Cursor;
 use crate::ui::view::sessions::id_filter;
 
 /// Width of the list beside the detail on wide screens.
-const LIST_WIDTH: u16 = 36;
+const LIST_WIDTH: u16 = 44;
 
 #[derive(Debug, Default)]
 pub struct TimelinesState {
@@ -147,18 +147,28 @@ impl TimelinesState {
         self.selected().map(|t| id_filter("scan", &t.id))
     }
 
-    /// Where running jobs end: now when live, the last event when read from a file.
+    /// Where the time axis ends: now while a job runs and events arrive, else the last event.
     fn end_of(&self, timeline: &Timeline) -> DateTime<Utc> {
-        match self.now.filter(|_| self.live) {
+        let running = timeline
+            .lanes
+            .iter()
+            .any(|l| l.outcome == LaneOutcome::Running);
+        match self.now.filter(|_| self.live && running) {
             Some(now) if now > timeline.last_seen => now,
             _ => timeline.last_seen,
         }
     }
 }
 
-/// `body.creation` → `body`: the job's first word, for the list.
+/// `body.creation` → `body`, `scan.processing` → `processing`: a job in a word, for the list.
 fn short_job(job: &str) -> &str {
-    job.split('.').next().unwrap_or(job)
+    match job {
+        "capture_data.validation" => "validation",
+        "fitted_body.creation" => "fitted body",
+        "scan.processing" => "processing",
+        "body_shape_prediction.processing" => "prediction",
+        other => other.split('.').next().unwrap_or(other),
+    }
 }
 
 /// `✖ body failed`, `● processing 12 s`, `✓ done`, for the list.
@@ -214,8 +224,8 @@ impl Columns {
         let steps: [fn(&mut Columns); 4] = [
             |c| c.seen = 0,
             |c| c.events = 0,
-            |c| c.anomalies = 0,
             |c| c.kind = 0,
+            |c| c.anomalies = 0,
         ];
         for step in steps {
             if width >= c.fixed() + 14 {
@@ -361,13 +371,13 @@ fn render_list(frame: &mut Frame, area: Rect, state: &TimelinesState, theme: &Th
     }
 }
 
-/// Seconds between ticks of the axis, the first that leaves about ten columns per label.
+/// Seconds between ticks of the axis, the first that leaves about eight columns per label.
 fn tick_step(span: f64, columns: usize) -> f64 {
     const STEPS: [f64; 17] = [
         0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 900.0, 1800.0,
         3600.0, 7200.0,
     ];
-    let labels = (columns / 10).max(1) as f64;
+    let labels = (columns / 8).max(1) as f64;
     STEPS
         .into_iter()
         .find(|step| span / step <= labels)
@@ -391,9 +401,10 @@ fn axis(span: f64, width: usize) -> String {
     let mut t = 0.0;
     let mut free_from = 0;
     while t <= span + 1e-9 && width > 0 {
-        let at = ((t / span) * (width - 1) as f64).round() as usize;
         let label = tick_label(t);
         let w = label.chars().count();
+        // A label that would run off the end ends there instead.
+        let at = (((t / span) * (width - 1) as f64).round() as usize).min(width.saturating_sub(w));
         if at >= free_from && at + w <= width {
             for (i, c) in label.chars().enumerate() {
                 cells[at + i] = c;
@@ -422,10 +433,11 @@ fn outcome_glyph(outcome: LaneOutcome) -> (&'static str, Role) {
 
 /// `✓ 4.1 s ASSET_SUCCEEDED`, `✖ 9.8 s ASSET_FAILED`, `● 12 s PROCESSING`.
 fn outcome_text(lane: &Lane, end: DateTime<Utc>) -> (Role, String) {
+    // `SCAN_CAPTURE_DATA_VALID` says no more than `CAPTURE_DATA_VALID` on a scan's lane.
     let state = lane
         .state
         .as_deref()
-        .map(|s| sanitize::escape(s).into_owned())
+        .map(|s| sanitize::escape(s.strip_prefix("SCAN_").unwrap_or(s)).into_owned())
         .unwrap_or_default();
     let (glyph, role) = match lane.outcome {
         LaneOutcome::Succeeded => ("✓", Role::Success),
@@ -437,8 +449,13 @@ fn outcome_text(lane: &Lane, end: DateTime<Utc>) -> (Role, String) {
         (LaneOutcome::Running, Some(start)) => (end - start).to_std().ok(),
         _ => lane.duration(),
     };
-    let took = took.map_or_else(|| "–".to_owned(), short_duration);
-    (role, format!("{glyph} {took} {state}").trim_end().to_owned())
+    let took = match took {
+        // A video's lane begins at its first event: one event has no duration to tell.
+        Some(d) if d.is_zero() && lane.events <= 1 => String::new(),
+        Some(d) => format!("{} ", short_duration(d)),
+        None => "– ".to_owned(),
+    };
+    (role, format!("{glyph} {took}{state}").trim_end().to_owned())
 }
 
 /// The lines of the detail of `timeline`, `width` columns wide.
@@ -453,8 +470,8 @@ fn detail_lines(timeline: &Timeline, state: &TimelinesState, width: usize) -> Ve
         .map(|l| display_width(&l.job))
         .max()
         .unwrap_or(5)
-        .min(24);
-    let outcome_width = if width >= 70 { 26 } else { 18 };
+        .clamp(9, if width >= 90 { 32 } else { 24 });
+    let outcome_width = if width >= 70 { 24 } else { 18 };
     let bar_width = width.saturating_sub(name_width + outcome_width + 2).max(8);
     let col = |t: DateTime<Utc>| -> usize {
         let offset = (t - start).to_std().unwrap_or_default().as_secs_f64();
@@ -540,8 +557,9 @@ fn detail_lines(timeline: &Timeline, state: &TimelinesState, width: usize) -> Ve
     summary.push(
         Role::Dim,
         format!(
-            "{} events over {}",
+            "{} event{} over {}",
             thousands(timeline.events),
+            if timeline.events == 1 { "" } else { "s" },
             short_duration(timeline.span())
         ),
     );
@@ -640,6 +658,7 @@ mod tests {
     #[test]
     fn jobs_are_named_by_their_first_word() {
         assert_eq!(short_job("body.creation"), "body");
+        assert_eq!(short_job("scan.processing"), "processing");
         assert_eq!(short_job("video"), "video");
     }
 }
