@@ -316,7 +316,9 @@ fn the_interface_runs_in_a_real_terminal() {
     // The other views, and the answer switched live.
     tmux.keys(&["2"]);
     tmux.wait_for("the Sessions view", |s| {
-        s.contains("[2 Sessions]") && s.contains("WMS sessions 0") && s.contains("No WMS session yet")
+        s.contains("[2 Sessions]")
+            && s.contains("WMS sessions 0")
+            && s.contains("No WMS session yet")
     });
     tmux.keys(&["3"]);
     tmux.wait_for("the Timelines view", |s| {
@@ -329,7 +331,9 @@ fn the_interface_runs_in_a_real_terminal() {
     let answer = post(&addr, "/hooks/third", r#"{"n":3}"#);
     assert!(answer.starts_with("HTTP/1.1 500"), "{answer}");
     tmux.keys(&["m", "m", "m", "m"]);
-    tmux.wait_for("the configured answer again", |s| s.contains("→ answer 200"));
+    tmux.wait_for("the configured answer again", |s| {
+        s.contains("→ answer 200")
+    });
     tmux.keys(&["1"]);
     tmux.wait_for("the Events view", |s| s.contains("[1 Events]"));
 

@@ -451,7 +451,11 @@ async fn sink(status: u16) -> Sink {
                     let log = Arc::clone(&log);
                     async move {
                         let (parts, body) = request.into_parts();
-                        let body = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+                        let body = body
+                            .collect()
+                            .await
+                            .map(|b| b.to_bytes())
+                            .unwrap_or_default();
                         log.lock().unwrap().push((
                             parts.method.to_string(),
                             parts.uri.to_string(),
@@ -499,7 +503,11 @@ async fn digits_switch_views_and_keys_move_their_selection() {
     let (mut screen, _) = live_screen(120, 40, Default::default());
     screen.send(keys("2")).await;
     assert_eq!(screen.app.view, hookscope::ui::view::View::Sessions);
-    assert!(screen.text().contains("WMS sessions 3"), "{}", screen.text());
+    assert!(
+        screen.text().contains("WMS sessions 3"),
+        "{}",
+        screen.text()
+    );
     let first = screen.app.sessions.cursor.selected.clone().unwrap();
     assert_eq!(first, "ryueiwoqfh910fu3rpqruvfiu");
     screen.send(keys("jj")).await;
@@ -510,13 +518,20 @@ async fn digits_switch_views_and_keys_move_their_selection() {
     screen.send(keys("jjjj")).await;
     assert_eq!(screen.app.sessions.cursor.position, 2);
     screen.send(keys("g")).await;
-    assert_eq!(screen.app.sessions.cursor.selected.as_deref(), Some(first.as_str()));
+    assert_eq!(
+        screen.app.sessions.cursor.selected.as_deref(),
+        Some(first.as_str())
+    );
 
     screen.send(keys("3j")).await;
     assert_eq!(screen.app.view, hookscope::ui::view::View::Timelines);
     let (_, id) = screen.app.timelines.cursor.selected.clone().unwrap();
     assert_eq!(id, "scan-7f3a9c21");
-    assert!(screen.text().contains("╭ scan scan-7f3a9c21 "), "{}", screen.text());
+    assert!(
+        screen.text().contains("╭ scan scan-7f3a9c21 "),
+        "{}",
+        screen.text()
+    );
     // A click on a row selects it.
     let (row, _) = find_line(&screen, "scan-e41d0b77");
     screen.send(vec![click(5, row)]).await;
@@ -544,14 +559,22 @@ async fn the_sessions_view_redraws_each_second_only_while_it_shows_a_clock() {
     let (mut screen, _) = live_screen(80, 24, Default::default());
     screen.app.clock = None;
     screen.send(keys("2")).await;
-    screen.app.handle(hookscope::ui::app::Input::Tick, &screen.store.clone());
+    screen
+        .app
+        .handle(hookscope::ui::app::Input::Tick, &screen.store.clone());
     assert!(
-        screen.app.handle(hookscope::ui::app::Input::Tick, &screen.store.clone()),
+        screen
+            .app
+            .handle(hookscope::ui::app::Input::Tick, &screen.store.clone()),
         "an unfinished session's age moves"
     );
     // The Events view of an idle store does not.
     screen.send(keys("1")).await;
-    assert!(!screen.app.handle(hookscope::ui::app::Input::Tick, &screen.store.clone()));
+    assert!(
+        !screen
+            .app
+            .handle(hookscope::ui::app::Input::Tick, &screen.store.clone())
+    );
 }
 
 #[tokio::test]
@@ -559,7 +582,11 @@ async fn m_cycles_the_answer_and_the_header_follows() {
     use hookscope::capture::answer::AnswerMode;
     let (mut screen, policy) = live_screen(120, 40, Default::default());
     screen.send(vec![]).await;
-    assert!(screen.text().contains("→ answer 200 │"), "{}", screen.text());
+    assert!(
+        screen.text().contains("→ answer 200 │"),
+        "{}",
+        screen.text()
+    );
     screen.send(keys("m")).await;
     assert_eq!(policy.mode(), AnswerMode::Status500);
     let text = screen.text();
@@ -572,14 +599,26 @@ async fn m_cycles_the_answer_and_the_header_follows() {
     // From any view.
     screen.send(keys("3mm")).await;
     assert_eq!(policy.mode(), AnswerMode::Slow);
-    assert!(screen.text().contains("→ answer 200 after 6 s │"), "{}", screen.text());
+    assert!(
+        screen.text().contains("→ answer 200 after 6 s │"),
+        "{}",
+        screen.text()
+    );
     // No forward target: Local is skipped, back to what was configured.
     screen.send(keys("m")).await;
     assert_eq!(policy.mode(), AnswerMode::Configured);
-    assert!(screen.text().contains("back to the configured answer: answer 200"));
+    assert!(
+        screen
+            .text()
+            .contains("back to the configured answer: answer 200")
+    );
     // A mode changed elsewhere (the demo does) shows at the next tick.
     policy.set_mode(AnswerMode::Status429);
-    assert!(screen.app.handle(hookscope::ui::app::Input::Tick, &screen.store.clone()));
+    assert!(
+        screen
+            .app
+            .handle(hookscope::ui::app::Input::Tick, &screen.store.clone())
+    );
     screen.send(vec![]).await;
     assert!(screen.text().contains("→ answer 429 │"));
 
@@ -594,7 +633,9 @@ async fn m_cycles_the_answer_and_the_header_follows() {
     );
     screen.send(keys("m")).await;
     assert!(
-        screen.text().contains("no listener: a file opened offline answers no one"),
+        screen
+            .text()
+            .contains("no listener: a file opened offline answers no one"),
         "{}",
         screen.text()
     );

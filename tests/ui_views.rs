@@ -383,10 +383,22 @@ async fn sessions_running_and_finished() {
         // The newest session first: still measuring, 12 missing, 13 filled late, 9 twice.
         let screen = analysis_shot(w, h, three, keys("2")).await;
         let text = screen.text();
-        for sign in ["[2 Sessions]", "⚠ 12", "● measuring", "✖ constraint", "✖ camera denied"] {
+        for sign in [
+            "[2 Sessions]",
+            "⚠ 12",
+            "● measuring",
+            "✖ constraint",
+            "✖ camera denied",
+        ] {
             assert!(text.contains(sign), "{sign} missing:\n{text}");
         }
-        for sign in ["░", "▒", "◆", "░ missing", "16 events · ⚠ 1 missing: 12 · 1 late · 1 duplicate"] {
+        for sign in [
+            "░",
+            "▒",
+            "◆",
+            "░ missing",
+            "16 events · ⚠ 1 missing: 12 · 1 late · 1 duplicate",
+        ] {
             assert!(text.contains(sign), "{sign} missing:\n{text}");
         }
         assert!(text.contains("last 86, min 41, max 93"), "{text}");
@@ -396,7 +408,10 @@ async fn sessions_running_and_finished() {
         let screen = analysis_shot(w, h, three, keys("2jj")).await;
         let text = screen.text();
         assert!(text.contains("ended    ✖ constraint at #10"), "{text}");
-        assert!(text.contains("CONSTRAINT_VIOLATION (14:02:16, 7.0 s)"), "{text}");
+        assert!(
+            text.contains("CONSTRAINT_VIOLATION (14:02:16, 7.0 s)"),
+            "{text}"
+        );
         insta::assert_snapshot!(name("sessions_finished", w, h), screen.terminal.backend());
     }
 }
@@ -452,7 +467,10 @@ async fn timelines_running_failed_and_anomalous() {
         // The scan whose body creation failed, and an end that came without its start.
         let screen = analysis_shot(w, h, three, keys("3jjj")).await;
         let text = screen.text();
-        assert!(text.contains("✖ E42 MESH_ERROR: Body mesh could not be fitted"), "{text}");
+        assert!(
+            text.contains("✖ E42 MESH_ERROR: Body mesh could not be fitted"),
+            "{text}"
+        );
         assert!(
             text.contains("⚠ fitted_body.creation.succeeded came with no"),
             "{text}"
@@ -463,7 +481,10 @@ async fn timelines_running_failed_and_anomalous() {
     // An asset job before valid capture data, still running on the time axis.
     let screen = analysis_shot(120, 40, three, keys("3jj")).await;
     let text = screen.text();
-    assert!(text.contains("⚠ measurements.creation started before capture data was valid"), "{text}");
+    assert!(
+        text.contains("⚠ measurements.creation started before capture data was valid"),
+        "{text}"
+    );
     assert!(text.contains("✖ E7 CAPTURE_TOO_DARK"), "{text}");
     insta::assert_snapshot!("timelines_anomalies_120x40", screen.terminal.backend());
 }
@@ -501,9 +522,25 @@ async fn analysis_views_read_without_colour() {
             }
             let text = screen.text();
             let signs: &[&str] = if input == "2" {
-                &["⚠ 12", "░ missing", "▒ late", "◆ duplicate", "✖ constraint", "● measuring", "▶"]
+                &[
+                    "⚠ 12",
+                    "░ missing",
+                    "▒ late",
+                    "◆ duplicate",
+                    "✖ constraint",
+                    "● measuring",
+                    "▶",
+                ]
             } else {
-                &["✖ body failed", "✓ done", "· not seen", "✖ E42", "◆", "⚠ fitted_body", "▶"]
+                &[
+                    "✖ body failed",
+                    "✓ done",
+                    "· not seen",
+                    "✖ E42",
+                    "◆",
+                    "⚠ fitted_body",
+                    "▶",
+                ]
             };
             for sign in signs {
                 assert!(text.contains(sign), "{sign} missing:\n{text}");
@@ -553,10 +590,19 @@ async fn an_opened_file_has_sessions_and_timelines_too() {
 #[tokio::test]
 async fn analysis_views_help() {
     for view in ["2", "3"] {
-        let screen = analysis_shot(120, 40, chrono::Duration::seconds(3), keys(&format!("{view}?"))).await;
+        let screen = analysis_shot(
+            120,
+            40,
+            chrono::Duration::seconds(3),
+            keys(&format!("{view}?")),
+        )
+        .await;
         let text = screen.text();
         assert!(text.contains("replay the event"), "{text}");
         assert!(text.contains("cycle the answer"), "{text}");
-        insta::assert_snapshot!(format!("help_view_{view}_120x40"), screen.terminal.backend());
+        insta::assert_snapshot!(
+            format!("help_view_{view}_120x40"),
+            screen.terminal.backend()
+        );
     }
 }

@@ -49,7 +49,9 @@ pub enum Input {
         ok: bool,
     },
     /// A background job is under way (a replay), with how far it got.
-    Progress { text: String },
+    Progress {
+        text: String,
+    },
 }
 
 /// What the interface may act on besides the store: the recorder, whose analysis the Sessions
@@ -114,7 +116,9 @@ impl Prompt {
 pub enum Question {
     Clear,
     /// Replay this many filtered events?
-    Replay { count: usize },
+    Replay {
+        count: usize,
+    },
 }
 
 /// A message on the bottom line.

@@ -70,19 +70,28 @@ fn signs(view: View) -> &'static [(&'static str, &'static str)] {
                 "warnings",
                 "⚠ websocket down, page hidden, SNR falling, no event for 10 s or more",
             ),
-            ("SNR", "the intermediate results' SNR, oldest left, scaled min to max"),
+            (
+                "SNR",
+                "the intermediate results' SNR, oldest left, scaled min to max",
+            ),
         ],
         View::Timelines => &[
             (
                 "lanes",
                 "█ start to end (green done, red failed)   ▒ running, up to now",
             ),
-            ("", "◆ an end without its start   · not seen: no event of the job yet"),
+            (
+                "",
+                "◆ an end without its start   · not seen: no event of the job yet",
+            ),
             (
                 "status",
                 "✖ a job failed   ● a job is running   ✓ every job seen is done",
             ),
-            ("ANOM", "⚠ anomalies found on the timeline, listed under its lanes"),
+            (
+                "ANOM",
+                "⚠ anomalies found on the timeline, listed under its lanes",
+            ),
         ],
     }
 }

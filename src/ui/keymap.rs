@@ -306,7 +306,13 @@ pub const KEYMAP: &[Binding] = &[
         Some("tokens"),
     ),
     // The Sessions view.
-    bind(Sessions, UP, Action::Up, "select the previous session", None),
+    bind(
+        Sessions,
+        UP,
+        Action::Up,
+        "select the previous session",
+        None,
+    ),
     bind(
         Sessions,
         DOWN,
@@ -316,8 +322,20 @@ pub const KEYMAP: &[Binding] = &[
     ),
     bind(Sessions, PAGE_UP, Action::PageUp, "one page up", None),
     bind(Sessions, PAGE_DOWN, Action::PageDown, "one page down", None),
-    bind(Sessions, TOP, Action::Top, "the most recently seen session", None),
-    bind(Sessions, BOTTOM, Action::Bottom, "the least recently seen session", None),
+    bind(
+        Sessions,
+        TOP,
+        Action::Top,
+        "the most recently seen session",
+        None,
+    ),
+    bind(
+        Sessions,
+        BOTTOM,
+        Action::Bottom,
+        "the least recently seen session",
+        None,
+    ),
     bind(
         Sessions,
         ENTER,
@@ -326,7 +344,13 @@ pub const KEYMAP: &[Binding] = &[
         Some("events"),
     ),
     // The Timelines view.
-    bind(Timelines, UP, Action::Up, "select the previous scan or video", None),
+    bind(
+        Timelines,
+        UP,
+        Action::Up,
+        "select the previous scan or video",
+        None,
+    ),
     bind(
         Timelines,
         DOWN,
@@ -335,9 +359,21 @@ pub const KEYMAP: &[Binding] = &[
         Some("move"),
     ),
     bind(Timelines, PAGE_UP, Action::PageUp, "one page up", None),
-    bind(Timelines, PAGE_DOWN, Action::PageDown, "one page down", None),
+    bind(
+        Timelines,
+        PAGE_DOWN,
+        Action::PageDown,
+        "one page down",
+        None,
+    ),
     bind(Timelines, TOP, Action::Top, "the most recently seen", None),
-    bind(Timelines, BOTTOM, Action::Bottom, "the least recently seen", None),
+    bind(
+        Timelines,
+        BOTTOM,
+        Action::Bottom,
+        "the least recently seen",
+        None,
+    ),
     bind(
         Timelines,
         ENTER,

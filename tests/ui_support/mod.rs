@@ -570,9 +570,8 @@ pub fn analysed_traffic() -> (Arc<Store>, hookscope::ui::app::Links, DateTime<Ut
         capacity: 10_000,
         max_bytes: u64::MAX,
     }));
-    let recorder = Arc::new(
-        hookscope::capture::recorder::Recorder::new(Arc::clone(&store), None).unwrap(),
-    );
+    let recorder =
+        Arc::new(hookscope::capture::recorder::Recorder::new(Arc::clone(&store), None).unwrap());
     let mut at = traffic_start();
     for (scenario, step, hold_back) in [
         (Scenario::Video, 4_000, 0),

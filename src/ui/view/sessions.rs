@@ -191,11 +191,17 @@ fn warnings(session: &SessionSummary, now: Option<DateTime<Utc>>, live: bool) ->
 fn seen(session: &SessionSummary, now: Option<DateTime<Utc>>, live: bool) -> String {
     match now.filter(|_| live) {
         Some(now) => {
-            let ago = (now - session.last_seen).to_std().unwrap_or_default().as_secs();
+            let ago = (now - session.last_seen)
+                .to_std()
+                .unwrap_or_default()
+                .as_secs();
             match ago {
                 0 => "just now".to_owned(),
                 1..120 => format!("{ago} s ago"),
-                _ => format!("{} ago", short_duration(std::time::Duration::from_secs(ago))),
+                _ => format!(
+                    "{} ago",
+                    short_duration(std::time::Duration::from_secs(ago))
+                ),
             }
         }
         None => session.last_seen.format("%H:%M:%S").to_string(),
@@ -349,10 +355,7 @@ fn row(
     );
     if columns.last_event > 0 {
         let name = session.last_event.as_deref().unwrap_or("–");
-        cell(
-            fit(&sanitize::escape(name), columns.last_event),
-            Role::Text,
-        );
+        cell(fit(&sanitize::escape(name), columns.last_event), Role::Text);
     }
     let warnings = warnings(session, state.now, state.live);
     let (role, text) = state_cell(session);
@@ -376,7 +379,10 @@ fn row(
         }
     }
     if columns.seen > 0 {
-        cell(fit(&seen(session, state.now, state.live), columns.seen), Role::Dim);
+        cell(
+            fit(&seen(session, state.now, state.live), columns.seen),
+            Role::Dim,
+        );
     }
     let line = Line::from(spans);
     if selected {
@@ -519,7 +525,7 @@ fn spark(values: impl DoubleEndedIterator<Item = f64> + ExactSizeIterator, width
     shown
         .iter()
         .map(|v| {
-            if high - low < f64::EPSILON {
+            if (high - low).abs() < f64::EPSILON {
                 SPARK[4]
             } else {
                 SPARK[(((v - low) / (high - low)) * 7.0).round().clamp(0.0, 7.0) as usize]
@@ -563,7 +569,11 @@ fn detail_lines(session: &SessionSummary, state: &SessionsState, width: usize) -
             let end = highest.to_string();
             let room = width.saturating_sub(LABEL + 4 + end.len());
             let beside = room >= 24 + legend_width + 3;
-            let bar_width = if beside { room - legend_width - 3 } else { room };
+            let bar_width = if beside {
+                room - legend_width - 3
+            } else {
+                room
+            };
             bar.push(Role::Dim, "0 ");
             let cells = sequence_cells(session, bar_width);
             // A short session is drawn wider, each number in up to three cells.
@@ -605,10 +615,7 @@ fn detail_lines(session: &SessionSummary, state: &SessionsState, width: usize) -
     }
     // What the bar says in numbers.
     let mut counts = RichLine(vec![label("")]);
-    counts.push(
-        Role::Text,
-        format!("{} events", thousands(session.events)),
-    );
+    counts.push(Role::Text, format!("{} events", thousands(session.events)));
     if !session.missing.is_empty() {
         counts.push(Role::Dim, " · ");
         counts.push(
@@ -619,7 +626,11 @@ fn detail_lines(session: &SessionSummary, state: &SessionsState, width: usize) -
     for (n, word, status) in [
         (session.late_fills(), "late", SequenceStatus::Late),
         (session.duplicates(), "duplicate", SequenceStatus::Duplicate),
-        (session.counts.conflict, "conflicting", SequenceStatus::Conflict),
+        (
+            session.counts.conflict,
+            "conflicting",
+            SequenceStatus::Conflict,
+        ),
         (session.counts.restart, "restart", SequenceStatus::Restart),
     ] {
         if n > 0 {
@@ -654,7 +665,10 @@ fn detail_lines(session: &SessionSummary, state: &SessionsState, width: usize) -
             let room = width
                 .saturating_sub(LABEL + display_width(&words) + display_width(falling))
                 .min(80);
-            snr.push(Role::Accent, spark(session.snr.values.iter().copied(), room));
+            snr.push(
+                Role::Accent,
+                spark(session.snr.values.iter().copied(), room),
+            );
             snr.push(Role::Dim, words);
             if !falling.is_empty() {
                 snr.push(warn, falling);
@@ -676,7 +690,11 @@ fn detail_lines(session: &SessionSummary, state: &SessionsState, width: usize) -
             rest.push_str(&format!(
                 ", {} after {}",
                 ending.at.format("%H:%M:%S"),
-                short_duration((ending.at - session.first_seen).to_std().unwrap_or_default())
+                short_duration(
+                    (ending.at - session.first_seen)
+                        .to_std()
+                        .unwrap_or_default()
+                )
             ));
             line.push(Role::Dim, rest);
             if let Some(detail) = &ending.detail {

@@ -14,7 +14,9 @@ use crate::analysis::{Analyzer, Lane, LaneOutcome, Timeline, TimelineKind, Timel
 use crate::event::Severity;
 use crate::sanitize;
 use crate::ui::keymap::Action;
-use crate::ui::text::{self, RichLine, Role, display_width, fit, fit_right, short_duration, thousands};
+use crate::ui::text::{
+    self, RichLine, Role, display_width, fit, fit_right, short_duration, thousands,
+};
 use crate::ui::theme::Theme;
 use crate::ui::view::list::Cursor;
 use crate::ui::view::sessions::id_filter;
@@ -174,13 +176,14 @@ fn short_job(job: &str) -> &str {
 /// `✖ body failed`, `● processing 12 s`, `✓ done`, for the list.
 fn status_cell(timeline: &Timeline, state: &TimelinesState) -> (Role, String) {
     match timeline.status() {
-        TimelineStatus::Failed(lane) => (
-            Role::Problem,
-            format!("✖ {} failed", short_job(&lane.job)),
-        ),
+        TimelineStatus::Failed(lane) => {
+            (Role::Problem, format!("✖ {} failed", short_job(&lane.job)))
+        }
         TimelineStatus::Running(lane) => {
             let since = lane.started_at.unwrap_or(timeline.first_seen);
-            let running = (state.end_of(timeline) - since).to_std().unwrap_or_default();
+            let running = (state.end_of(timeline) - since)
+                .to_std()
+                .unwrap_or_default();
             (
                 Role::Accent,
                 format!(
@@ -238,7 +241,13 @@ impl Columns {
     }
 
     fn fixed(&self) -> usize {
-        let shown = [self.kind, self.status, self.anomalies, self.events, self.seen];
+        let shown = [
+            self.kind,
+            self.status,
+            self.anomalies,
+            self.events,
+            self.seen,
+        ];
         1 + shown.iter().sum::<usize>() + shown.iter().filter(|w| **w > 0).count()
     }
 }
@@ -303,7 +312,10 @@ fn row(
     }
     if columns.seen > 0 {
         cell(
-            fit(&timeline.last_seen.format("%H:%M:%S").to_string(), columns.seen),
+            fit(
+                &timeline.last_seen.format("%H:%M:%S").to_string(),
+                columns.seen,
+            ),
             Role::Dim,
         );
     }
@@ -325,7 +337,10 @@ pub fn render(frame: &mut Frame, area: Rect, state: &TimelinesState, theme: &The
 }
 
 fn render_list(frame: &mut Frame, area: Rect, state: &TimelinesState, theme: &Theme) {
-    let title = format!(" Scans and videos {} ", thousands(state.cursor.total as u64));
+    let title = format!(
+        " Scans and videos {} ",
+        thousands(state.cursor.total as u64)
+    );
     let block = Block::new()
         .borders(Borders::ALL)
         .border_type(BorderType::Rounded)
@@ -463,7 +478,11 @@ fn detail_lines(timeline: &Timeline, state: &TimelinesState, width: usize) -> Ve
     let mut lines = Vec::new();
     let start = timeline.first_seen;
     let end = state.end_of(timeline);
-    let span = (end - start).to_std().unwrap_or_default().as_secs_f64().max(1.0);
+    let span = (end - start)
+        .to_std()
+        .unwrap_or_default()
+        .as_secs_f64()
+        .max(1.0);
     let name_width = timeline
         .lanes
         .iter()
@@ -479,7 +498,10 @@ fn detail_lines(timeline: &Timeline, state: &TimelinesState, width: usize) -> Ve
     };
 
     lines.push(RichLine(vec![
-        (Role::Dim, fit(&start.format("%H:%M:%S").to_string(), name_width + 1)),
+        (
+            Role::Dim,
+            fit(&start.format("%H:%M:%S").to_string(), name_width + 1),
+        ),
         (Role::Dim, axis(span, bar_width)),
     ]));
     let warn = Role::Severity(Severity::Warn);
@@ -584,7 +606,10 @@ fn detail_lines(timeline: &Timeline, state: &TimelinesState, width: usize) -> Ve
     }
     for anomaly in &timeline.anomalies {
         let message = sanitize::escape(&anomaly.message).into_owned();
-        for (i, part) in text::wrap(&message, width.saturating_sub(2)).into_iter().enumerate() {
+        for (i, part) in text::wrap(&message, width.saturating_sub(2))
+            .into_iter()
+            .enumerate()
+        {
             let lead = if i == 0 { "⚠ " } else { "  " };
             lines.push(RichLine(vec![(warn, format!("{lead}{part}"))]));
         }
@@ -627,7 +652,11 @@ fn render_detail(
         return;
     }
     let width = usize::from(inner.width - 1);
-    let lines = detail_lines(timeline, state, width);
+    let mut lines = detail_lines(timeline, state, width);
+    if lines.len() > usize::from(inner.height) {
+        // Short of room: the blank line before the anomalies goes first.
+        lines.retain(|line| !line.is_empty());
+    }
     for (i, line) in lines.iter().take(usize::from(inner.height)).enumerate() {
         frame.render_widget(
             line.to_line(theme, width),
