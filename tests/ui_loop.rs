@@ -740,3 +740,14 @@ fn find_line(screen: &Screen, needle: &str) -> (u16, String) {
         .map(|(row, l)| (row as u16, l.to_owned()))
         .unwrap_or_else(|| panic!("{needle} not on screen:\n{text}"))
 }
+
+#[tokio::test]
+async fn finished_sessions_alone_need_no_ticking() {
+    let (mut screen, _) = live_screen(80, 24, Default::default());
+    screen.send(keys("2")).await;
+    assert!(screen.app.sessions.shows_clock());
+    // Only the finished sessions on screen: a tick changes nothing.
+    screen.app.sessions.rows.retain(|s| s.is_finished());
+    assert!(!screen.app.sessions.rows.is_empty());
+    assert!(!screen.app.sessions.shows_clock());
+}

@@ -125,9 +125,10 @@ impl SessionsState {
         self.now = Some(now);
     }
 
-    /// Whether a visible row shows a time that moves with the clock.
+    /// Whether a visible row shows a time that moves with the clock: an unfinished session's
+    /// age and silence, while events can still arrive.
     pub fn shows_clock(&self) -> bool {
-        self.live && !self.rows.is_empty()
+        self.live && self.rows.iter().any(|s| !s.is_finished())
     }
 
     /// The filter that shows the selected session's events.
@@ -187,9 +188,10 @@ fn warnings(session: &SessionSummary, now: Option<DateTime<Utc>>, live: bool) ->
     out
 }
 
-/// When the session was last seen: `2 s ago` live, the time of day from a file.
+/// When the session was last seen: `2 s ago` while it runs live, else the time of day (which
+/// needs no redrawing as the clock moves).
 fn seen(session: &SessionSummary, now: Option<DateTime<Utc>>, live: bool) -> String {
-    match now.filter(|_| live) {
+    match now.filter(|_| live && !session.is_finished()) {
         Some(now) => {
             let ago = (now - session.last_seen)
                 .to_std()
