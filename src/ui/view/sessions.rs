@@ -723,6 +723,20 @@ fn detail_lines(session: &SessionSummary, state: &SessionsState, width: usize) -
         let mut line = RichLine(vec![label("warnings")]);
         line.push(warn, format!("⚠ {}", warnings.join("  ⚠ ")));
         lines.push(line);
+    } else if session.is_finished() && session.warnings.any() {
+        // How things stood when it ended often says why it did.
+        let w = &session.warnings;
+        let words: Vec<&str> = [
+            (w.websocket_down, "websocket down"),
+            (w.page_hidden, "page hidden"),
+            (w.snr_falling, "SNR falling"),
+        ]
+        .into_iter()
+        .filter_map(|(on, word)| on.then_some(word))
+        .collect();
+        let mut line = RichLine(vec![label("at end")]);
+        line.push(warn, format!("⚠ {}", words.join("  ⚠ ")));
+        lines.push(line);
     }
 
     // The measurement ids.
