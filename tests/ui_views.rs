@@ -606,3 +606,61 @@ async fn analysis_views_help() {
         );
     }
 }
+
+#[tokio::test]
+async fn ids_and_names_from_senders_cannot_drive_the_terminal() {
+    let (store, links, last) = analysed_traffic();
+    let recorder = links.recorder.clone().unwrap();
+    let hostile = |seq: u64, event: &str| {
+        let body = serde_json::json!({
+            "timestamp": 1_700_000_000,
+            "sessionId": "evil\u{1b}[2J\u{1b}]52;c;AAAA\u{7}\u{202e}id",
+            "sequence": seq,
+            "event": event,
+            "severity": "ERROR",
+            "payload": { "measurementId": "m\u{1b}[31m", "details": "bad\u{1b}[0m\r\nthing" }
+        });
+        request(
+            "POST",
+            "/hooks/wms",
+            &[("content-type", "application/json")],
+            body.to_string().as_bytes(),
+        )
+    };
+    record_at(&recorder, hostile(0, "WMS_LOADED\u{1b}[5m"), last);
+    record_at(&recorder, hostile(3, "CONSTRAINT_VIOLATION"), last);
+    let prism = serde_json::json!({
+        "eventType": "body.creation.failed",
+        "payload": { "scanId": "scan\u{1b}[1m\u{8}", "state": "ASSET\u{1b}[7mFAILED",
+            "error": { "id": 1, "code": "C\u{1b}c", "message": "m\u{1b}[?1049l" } }
+    });
+    record_at(
+        &recorder,
+        request(
+            "POST",
+            "/hooks/prism",
+            &[("content-type", "application/json")],
+            prism.to_string().as_bytes(),
+        ),
+        last,
+    );
+    for (w, h) in SIZES {
+        for (input, shown) in [("2", "evil\\x1b[2J"), ("3", "scan\\x1b[1m\\x08")] {
+            let mut screen = Screen::new(store.clone(), live_source(), w, h)
+                .with_links(links.clone())
+                .at(last);
+            screen.send(keys(input)).await;
+            let text = screen.text();
+            assert!(text.contains(shown), "{text}");
+            for cell in screen.buffer().content() {
+                let symbol = cell.symbol();
+                assert!(
+                    !symbol
+                        .chars()
+                        .any(|c| c.is_control() || ('\u{202a}'..='\u{202e}').contains(&c)),
+                    "raw control character {symbol:?} reached a cell"
+                );
+            }
+        }
+    }
+}

@@ -537,23 +537,32 @@ pub fn record_scenarios(
         };
         let mut event = request(&delivery.method, &path, &headers, &delivery.body);
         event.query = query.map(Into::into);
-        event.received_at = at;
-        let decoded = hookscope::decode::analyse(
-            &hookscope::decode::RequestView {
-                method: &delivery.method,
-                path: &path,
-                headers: &event.headers,
-                body: &delivery.body,
-                truncated: false,
-            },
-            &secrets,
-            at,
-        );
-        event.analysis = decoded.analysis;
-        recorder.record(event, &decoded.facts);
+        record_at(recorder, event, at);
         at += step;
     }
     at - step
+}
+
+/// Decodes `event` as the listener does and records it as received at `at`.
+pub fn record_at(
+    recorder: &hookscope::capture::recorder::Recorder,
+    mut event: CapturedEvent,
+    at: DateTime<Utc>,
+) {
+    event.received_at = at;
+    let decoded = hookscope::decode::analyse(
+        &hookscope::decode::RequestView {
+            method: &event.method,
+            path: &event.path,
+            headers: &event.headers,
+            body: &event.body,
+            truncated: false,
+        },
+        &hookscope::config::Secrets::default(),
+        at,
+    );
+    event.analysis = decoded.analysis;
+    recorder.record(event, &decoded.facts);
 }
 
 /// The moment the traffic of `analysed_traffic` starts.
