@@ -244,6 +244,13 @@ pub const KEYMAP: &[Binding] = &[
         "close the detail, then clear the filter",
         None,
     ),
+    bind(
+        EventsList,
+        &[Key::char('r')],
+        Action::Replay,
+        "replay the event (or every filtered event) to a URL",
+        Some("replay"),
+    ),
     // The detail pane.
     bind(EventsDetail, UP, Action::Up, "scroll up", None),
     bind(
@@ -304,6 +311,13 @@ pub const KEYMAP: &[Binding] = &[
         Action::RevealSecrets,
         "show or hide userToken values",
         Some("tokens"),
+    ),
+    bind(
+        EventsDetail,
+        &[Key::char('r')],
+        Action::Replay,
+        "replay the event (or every filtered event) to a URL",
+        Some("replay"),
     ),
     // The Sessions view.
     bind(
@@ -382,13 +396,6 @@ pub const KEYMAP: &[Binding] = &[
         Some("events"),
     ),
     // Every view.
-    bind(
-        Global,
-        &[Key::char('r')],
-        Action::Replay,
-        "replay the event (or every filtered event) to a URL",
-        Some("replay"),
-    ),
     bind(
         Global,
         &[Key::char('m')],
