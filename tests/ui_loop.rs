@@ -751,3 +751,34 @@ async fn finished_sessions_alone_need_no_ticking() {
     assert!(!screen.app.sessions.rows.is_empty());
     assert!(!screen.app.sessions.shows_clock());
 }
+
+#[tokio::test]
+async fn with_a_forward_target_m_can_turn_forwarding_off() {
+    use hookscope::capture::answer::AnswerMode;
+    let settings = hookscope::capture::answer::AnswerSettings {
+        forward: Some("http://127.0.0.1:3000".parse().unwrap()),
+        ..Default::default()
+    };
+    let (mut screen, policy) = live_screen(120, 40, settings);
+    screen.send(vec![]).await;
+    assert!(
+        screen.text().contains("→ forward → http://127.0.0.1:3000"),
+        "{}",
+        screen.text()
+    );
+    screen.send(keys("mmmmm")).await;
+    assert_eq!(policy.mode(), AnswerMode::Local);
+    let text = screen.text();
+    assert!(text.contains("→ answer 200 (forward off)"), "{text}");
+    assert!(
+        text.contains("forwarding off: senders get 200 from hookscope"),
+        "{text}"
+    );
+    screen.send(keys("m")).await;
+    assert_eq!(policy.mode(), AnswerMode::Configured);
+    assert!(
+        screen
+            .text()
+            .contains("back to the configured answer: forward → http://127.0.0.1:3000")
+    );
+}

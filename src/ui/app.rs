@@ -745,7 +745,10 @@ impl App {
             }
             AnswerMode::Status429 => "senders now get 429 Too Many Requests".to_owned(),
             AnswerMode::Slow => format!("senders now wait: {describe}"),
-            AnswerMode::Local => format!("forwarding off: senders get the local {describe}"),
+            AnswerMode::Local => format!(
+                "forwarding off: senders get {} from hookscope",
+                policy.settings().status
+            ),
         };
         self.say(text, true);
     }
