@@ -426,7 +426,7 @@ async fn a_silent_session_warns() {
     // Narrow: the warning takes the place of the phase.
     let screen = analysis_shot(80, 24, chrono::Duration::seconds(25), keys("2")).await;
     let (_, line) = find(&screen, "ryueiwoqfh910fu");
-    assert!(line.contains("⚠ no event for"), "{line}");
+    assert!(line.contains("⚠ silent 25 s"), "{line}");
 }
 
 #[tokio::test]

@@ -164,28 +164,50 @@ fn state_cell(session: &SessionSummary) -> (Role, String) {
     }
 }
 
-/// The warnings of a running session, shortest words first for narrow cells.
-fn warnings(session: &SessionSummary, now: Option<DateTime<Utc>>, live: bool) -> Vec<String> {
+/// A warning about a running session: in words, and in a few for a narrow cell.
+struct Warning {
+    words: String,
+    short: String,
+}
+
+/// The warnings of a running session, the most pressing first.
+fn warnings(session: &SessionSummary, now: Option<DateTime<Utc>>, live: bool) -> Vec<Warning> {
     let mut out = Vec::new();
     if session.is_finished() {
         return out;
     }
+    let mut warn = |words: String, short: String| out.push(Warning { words, short });
     if session.warnings.websocket_down {
-        out.push("websocket down".to_owned());
+        warn("websocket down".into(), "ws down".into());
     }
     if session.warnings.page_hidden {
-        out.push("page hidden".to_owned());
+        warn("page hidden".into(), "page hidden".into());
     }
     if session.warnings.snr_falling {
-        out.push("SNR falling".to_owned());
+        warn("SNR falling".into(), "SNR falling".into());
     }
     if live
         && let Some(idle) = now.and_then(|now| session.idle_for(now))
         && idle >= IDLE_WARNING
     {
-        out.push(format!("no event for {}", short_duration(idle)));
+        let idle = short_duration(std::time::Duration::from_secs(idle.as_secs()));
+        warn(format!("no event for {idle}"), format!("silent {idle}"));
     }
     out
+}
+
+fn joined(warnings: &[Warning], short: bool) -> String {
+    let words: Vec<&str> = warnings
+        .iter()
+        .map(|w| {
+            if short {
+                w.short.as_str()
+            } else {
+                w.words.as_str()
+            }
+        })
+        .collect();
+    words.join(if short { ", " } else { "  ⚠ " })
 }
 
 /// When the session was last seen: `2 s ago` while it runs live, else the time of day (which
@@ -364,7 +386,7 @@ fn row(
     if columns.warn == 0 && !warnings.is_empty() {
         // No room for the warnings: the most pressing one replaces the phase.
         cell(
-            fit(&format!("⚠ {}", warnings[0]), columns.state),
+            fit(&format!("⚠ {}", warnings[0].short), columns.state),
             Role::Severity(Severity::Warn),
         );
     } else {
@@ -375,7 +397,7 @@ fn row(
             cell(fit("", columns.warn), Role::Dim);
         } else {
             cell(
-                fit(&format!("⚠ {}", warnings.join(", ")), columns.warn),
+                fit(&format!("⚠ {}", joined(&warnings, true)), columns.warn),
                 Role::Severity(Severity::Warn),
             );
         }
@@ -721,7 +743,7 @@ fn detail_lines(session: &SessionSummary, state: &SessionsState, width: usize) -
     let warnings = warnings(session, state.now, state.live);
     if !warnings.is_empty() {
         let mut line = RichLine(vec![label("warnings")]);
-        line.push(warn, format!("⚠ {}", warnings.join("  ⚠ ")));
+        line.push(warn, format!("⚠ {}", joined(&warnings, false)));
         lines.push(line);
     } else if session.is_finished() && session.warnings.any() {
         // How things stood when it ended often says why it did.
