@@ -269,7 +269,7 @@ fn heading(columns: &Columns, theme: &Theme) -> Line<'static> {
     push("STATUS", columns.status, false);
     push("ANOM", columns.anomalies, true);
     push("EVENTS", columns.events, true);
-    push("LAST", columns.seen, false);
+    push("SEEN", columns.seen, false);
     Line::styled(text.trim_end().to_owned(), theme.dim())
 }
 
@@ -490,7 +490,14 @@ fn detail_lines(timeline: &Timeline, state: &TimelinesState, width: usize) -> Ve
         .max()
         .unwrap_or(5)
         .clamp(9, if width >= 90 { 32 } else { 24 });
-    let outcome_width = if width >= 70 { 24 } else { 18 };
+    // The outcome column is as wide as its longest text, within bounds; the bars get the rest.
+    let outcome_width = timeline
+        .lanes
+        .iter()
+        .map(|l| display_width(&outcome_text(l, end).1))
+        .max()
+        .unwrap_or(0)
+        .clamp(8, if width >= 70 { 26 } else { 18 });
     let bar_width = width.saturating_sub(name_width + outcome_width + 2).max(8);
     let col = |t: DateTime<Utc>| -> usize {
         let offset = (t - start).to_std().unwrap_or_default().as_secs_f64();
