@@ -1,5 +1,7 @@
 //! How long the interface takes with a full buffer: one frame of the Events view (list alone,
-//! and with the detail open) and a filter over every event, with a million events stored.
+//! and with the detail open) and a filter over every event, with a million events stored; then
+//! one frame of the Sessions and Timelines views with the analysis at its limits (10,000
+//! sessions, 10,000 scans), the selection deep in the list.
 //!
 //! ```sh
 //! cargo run --release --example frame_time [EVENTS]
@@ -16,10 +18,11 @@ use std::time::{Duration, Instant};
 
 use hookscope::filter::Filter;
 use hookscope::store::{Limits, Store};
-use hookscope::ui::app::{App, Source};
+use hookscope::ui::app::{App, Links, Source};
 use hookscope::ui::keymap::Action;
 use hookscope::ui::render;
 use hookscope::ui::theme::Theme;
+use hookscope::ui::view::View;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::layout::Rect;
@@ -83,5 +86,67 @@ fn main() {
             app.events.len()
         );
         app.events.set_filter(Filter::default(), &store);
+    }
+    analysis_frames(&theme);
+}
+
+/// Frames of the Sessions and Timelines views over a full analysis.
+fn analysis_frames(theme: &Theme) {
+    const ITEMS: usize = 10_000;
+    let store = Arc::new(Store::new(Limits {
+        capacity: 4 * ITEMS,
+        max_bytes: u64::MAX,
+    }));
+    let recorder = Arc::new(
+        hookscope::capture::recorder::Recorder::new(Arc::clone(&store), None)
+            .expect("a recorder without a log"),
+    );
+    let at = ui_support::traffic_start();
+    let json = [("content-type", "application/json")];
+    for i in 0..ITEMS {
+        for seq in [0, 2] {
+            let body = format!(
+                r#"{{"timestamp":1700000000,"sessionId":"session-{i:05}","sequence":{seq},"event":"INTERMEDIATE_RESULTS","severity":"INFO","payload":{{"snr":{seq}}}}}"#
+            );
+            let event = ui_support::request("POST", "/hooks/wms", &json, body.as_bytes());
+            ui_support::record_at(&recorder, event, at);
+        }
+        let body = format!(
+            r#"{{"eventType":"body.creation.started","payload":{{"scanId":"scan-{i:05}","state":"ASSET_PROCESSING"}}}}"#
+        );
+        let event = ui_support::request("POST", "/hooks/prism", &json, body.as_bytes());
+        ui_support::record_at(&recorder, event, at);
+    }
+    let mut app = App::new(
+        Source::File {
+            name: "measure".into(),
+        },
+        Rect::new(0, 0, 120, 40),
+        ".".into(),
+    )
+    .with_links(Links {
+        recorder: Some(recorder),
+        policy: None,
+    });
+    app.sync(&store);
+    let mut terminal = Terminal::new(TestBackend::new(120, 40)).expect("a test terminal");
+    const FRAMES: u32 = 200;
+    for view in [View::Sessions, View::Timelines] {
+        app.update(Action::ShowView(view), &store);
+        let mut total = Duration::ZERO;
+        for _ in 0..FRAMES {
+            app.update(Action::PageDown, &store);
+            let started = Instant::now();
+            app.refresh(&store);
+            terminal
+                .draw(|frame| render::draw(frame, &app, theme))
+                .expect("drawing into memory");
+            total += started.elapsed();
+        }
+        println!(
+            "one frame, {} ({ITEMS} of them): {:?}",
+            view.title(),
+            total / FRAMES
+        );
     }
 }

@@ -13,7 +13,9 @@ mod ui_support;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::Arc;
 
+use hookscope::capture::answer::{AnswerPolicy, AnswerSettings};
 use hookscope::ui::app::Mode;
 use hookscope::ui::svg::{self, Canvas};
 use hookscope::ui::theme::Theme;
@@ -28,6 +30,9 @@ struct Shot {
     inputs: Vec<TermEvent>,
     theme: Theme,
     canvas: Canvas,
+    /// Drawn over the simulator's traffic recorded through a real analysis (Sessions,
+    /// Timelines), rather than the sample events.
+    traffic: bool,
 }
 
 /// Keys that select event `id` of the sample (the newest is 20) while following.
@@ -45,6 +50,7 @@ fn shots() -> Vec<Shot> {
             inputs: vec![],
             theme: dark(),
             canvas: Canvas::DARK,
+            traffic: false,
         },
         Shot {
             name: "events-detail-json",
@@ -53,6 +59,7 @@ fn shots() -> Vec<Shot> {
             inputs: keys(&format!("{}⏎", select(16))),
             theme: dark(),
             canvas: Canvas::DARK,
+            traffic: false,
         },
         Shot {
             name: "events-detail-analysis",
@@ -61,6 +68,7 @@ fn shots() -> Vec<Shot> {
             inputs: keys(&format!("{}⏎lll", select(14))),
             theme: dark(),
             canvas: Canvas::DARK,
+            traffic: false,
         },
         Shot {
             name: "events-80x24",
@@ -69,6 +77,7 @@ fn shots() -> Vec<Shot> {
             inputs: keys(&format!("{}⏎", select(9))),
             theme: dark(),
             canvas: Canvas::DARK,
+            traffic: false,
         },
         Shot {
             name: "help",
@@ -77,6 +86,7 @@ fn shots() -> Vec<Shot> {
             inputs: keys("?"),
             theme: dark(),
             canvas: Canvas::DARK,
+            traffic: false,
         },
         Shot {
             name: "filter",
@@ -85,6 +95,7 @@ fn shots() -> Vec<Shot> {
             inputs: keys("/sev:warn,error"),
             theme: dark(),
             canvas: Canvas::DARK,
+            traffic: false,
         },
         Shot {
             name: "theme-light",
@@ -93,6 +104,7 @@ fn shots() -> Vec<Shot> {
             inputs: keys(&format!("{}⏎", select(13))),
             theme: Theme::built_in("light").expect("built in"),
             canvas: Canvas::LIGHT,
+            traffic: false,
         },
         Shot {
             name: "theme-colorblind",
@@ -101,6 +113,7 @@ fn shots() -> Vec<Shot> {
             inputs: vec![],
             theme: Theme::built_in("colorblind").expect("built in"),
             canvas: Canvas::DARK,
+            traffic: false,
         },
         Shot {
             name: "no-color",
@@ -109,6 +122,70 @@ fn shots() -> Vec<Shot> {
             inputs: keys("kkkkk"),
             theme: dark().without_color(),
             canvas: Canvas::DARK,
+            traffic: false,
+        },
+        Shot {
+            name: "sessions",
+            what: "WMS sessions: one still measuring with a number missing, a late one and a duplicate",
+            size: (120, 32),
+            inputs: keys("2"),
+            theme: dark(),
+            canvas: Canvas::DARK,
+            traffic: true,
+        },
+        Shot {
+            name: "sessions-ended",
+            what: "a session that ended in a constraint violation after a hidden page",
+            size: (120, 32),
+            inputs: keys("2jj"),
+            theme: dark(),
+            canvas: Canvas::DARK,
+            traffic: true,
+        },
+        Shot {
+            name: "sessions-80x24",
+            what: "the Sessions view in the smallest supported terminal",
+            size: (80, 24),
+            inputs: keys("2"),
+            theme: dark(),
+            canvas: Canvas::DARK,
+            traffic: true,
+        },
+        Shot {
+            name: "timelines",
+            what: "a scan whose body creation failed: lanes on a shared time axis, the error, an anomaly",
+            size: (120, 32),
+            inputs: keys("3jjj"),
+            theme: dark(),
+            canvas: Canvas::DARK,
+            traffic: true,
+        },
+        Shot {
+            name: "timelines-running",
+            what: "a scan still processing, just after m switched the answer to 500",
+            size: (120, 32),
+            inputs: keys("3m"),
+            theme: dark(),
+            canvas: Canvas::DARK,
+            traffic: true,
+        },
+        Shot {
+            name: "timelines-80x24",
+            what: "an asset job started before valid capture data, at 80x24",
+            size: (80, 24),
+            inputs: keys("3jj"),
+            theme: dark(),
+            canvas: Canvas::DARK,
+            traffic: true,
+        },
+        Shot {
+            name: "replay",
+            what: "r: the prompt for where to replay the selected event",
+            size: (120, 32),
+            inputs: keys("kkr"),
+            theme: dark(),
+            canvas: Canvas::DARK,
+            traffic: false,
         },
     ]
 }
@@ -130,10 +207,22 @@ async fn main() -> anyhow::Result<()> {
     std::fs::create_dir_all(&dir)?;
     let mut made_png = false;
     for shot in shots() {
-        let store = store_with(sample_events(), 10_000);
         let (width, height) = shot.size;
-        let mut screen =
-            Screen::new(store, live_source(), width, height).with_theme(shot.theme.clone());
+        let mut screen = if shot.traffic {
+            let (store, mut links, last) = analysed_traffic();
+            links.policy = Some(Arc::new(AnswerPolicy::new(AnswerSettings::default())));
+            Screen::new(store, live_source(), width, height)
+                .with_links(links)
+                .at(last + chrono::Duration::seconds(3))
+        } else {
+            Screen::new(
+                store_with(sample_events(), 10_000),
+                live_source(),
+                width,
+                height,
+            )
+        }
+        .with_theme(shot.theme.clone());
         // A plausible minute of traffic for the events/s sparkline.
         screen.app.rates = [
             0u64, 2, 5, 9, 14, 12, 8, 11, 19, 24, 21, 16, 9, 6, 11, 17, 20, 14, 8, 5,
@@ -145,7 +234,7 @@ async fn main() -> anyhow::Result<()> {
         screen.send(shot.inputs).await;
         let mut buffer = screen.buffer().clone();
         // A terminal shows the cursor of the filter prompt; the buffer alone does not.
-        if matches!(screen.app.mode, Mode::Filter(_)) {
+        if matches!(screen.app.mode, Mode::Filter(_) | Mode::Replay(_)) {
             let at = screen.terminal.get_cursor_position()?;
             if buffer.area.contains(at) {
                 buffer[at].modifier.insert(Modifier::REVERSED);

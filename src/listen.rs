@@ -18,7 +18,7 @@ use crate::sender;
 use crate::simulate::{self, Scenario};
 use crate::store::Store;
 use crate::ui;
-use crate::ui::app::Source;
+use crate::ui::app::{Links, Source};
 use crate::ui::theme::Theme;
 
 /// Simulated traffic for the listener to receive (`hookscope demo`).
@@ -80,10 +80,14 @@ pub async fn run(mut config: ListenConfig, theme: Theme, feed: Option<Feed>) -> 
         let options = ui::Options {
             source: Source::Live {
                 addr,
-                answer: "200".to_owned(),
+                answer: listener.policy().describe(),
             },
             theme,
             export_dir: std::env::current_dir().unwrap_or_else(|_| ".".into()),
+            links: Links {
+                recorder: Some(listener.recorder()),
+                policy: Some(listener.policy()),
+            },
         };
         let store = Arc::clone(&store);
         let mut stop = signals.clone();

@@ -193,7 +193,7 @@ fn open(args: OpenArgs) -> ExitCode {
         Ok(theme) => theme,
         Err(code) => return code,
     };
-    let (store, source) = match hookscope::ui::load_export(&args.file) {
+    let (store, source, links) = match hookscope::ui::load_export(&args.file) {
         Ok(loaded) => loaded,
         Err(error) => {
             eprintln!("hookscope: error: {error}");
@@ -214,6 +214,7 @@ fn open(args: OpenArgs) -> ExitCode {
         source,
         theme,
         export_dir: std::env::current_dir().unwrap_or_else(|_| ".".into()),
+        links,
     };
     let stop = std::future::pending();
     match runtime.block_on(hookscope::ui::run_terminal(store, options, stop)) {

@@ -2,8 +2,9 @@
 //! tick and finished background jobs; state in `app`, drawing in `render` and `view/`, keys in
 //! `keymap`, colours in `theme`.
 //!
-//! The interface only reads the store (the visible rows and the selected event), so capture
-//! never waits for it. It draws when something visible changed — never on a timer — and at most
+//! The interface only reads the store (the visible rows and the selected event) and, for the
+//! Sessions and Timelines views, copies the visible rows out of the analysis under a short
+//! lock, so capture never waits for it. It draws when something visible changed — never on a timer — and at most
 //! about thirty times a second while events pour in.
 
 pub mod app;
@@ -33,7 +34,7 @@ use tokio::time::{Instant, MissedTickBehavior};
 
 use crate::export;
 use crate::store::Store;
-use app::{App, Command, Input, Source};
+use app::{App, Command, Input, Links, Source};
 use theme::Theme;
 
 /// The shortest time between two frames drawn because of store changes.
@@ -47,6 +48,8 @@ pub struct Options {
     pub theme: Theme,
     /// Where `e` writes exports (the current directory).
     pub export_dir: PathBuf,
+    /// The recorder (analysis) and, when live, the answer policy.
+    pub links: Links,
 }
 
 /// What a run of the loop did, for tests and diagnostics.
@@ -79,7 +82,8 @@ pub async fn run_terminal(
         options.source.clone(),
         Rect::new(0, 0, size.width, size.height),
         options.export_dir.clone(),
-    );
+    )
+    .with_links(options.links.clone());
     let inputs = crossterm::event::EventStream::new();
     let mut clipboard = copy_osc52;
     tokio::select! {
@@ -90,9 +94,10 @@ pub async fn run_terminal(
     }
 }
 
-/// An export read for `hookscope open FILE`: a store holding its events, and the source the
-/// header names. Errors are one sentence.
-pub fn load_export(path: &std::path::Path) -> Result<(Arc<Store>, Source), String> {
+/// An export read for `hookscope open FILE`: a store holding its events, the source the header
+/// names, and a recorder whose analysis is rebuilt from the events (for the Sessions and
+/// Timelines views). Errors are one sentence.
+pub fn load_export(path: &std::path::Path) -> Result<(Arc<Store>, Source, Links), String> {
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let imported = export::import(&bytes).map_err(|e| {
         format!(
@@ -106,11 +111,18 @@ pub fn load_export(path: &std::path::Path) -> Result<(Arc<Store>, Source), Strin
         max_bytes: u64::MAX,
     };
     let store = Arc::new(Store::from_events(limits, imported.events, imported.stats));
+    let recorder = crate::capture::recorder::Recorder::new(Arc::clone(&store), None)
+        .map_err(|e| format!("cannot analyse {}: {e}", path.display()))?;
+    recorder.rebuild_analysis(store.snapshot().iter().map(|e| e.as_ref()));
+    let links = Links {
+        recorder: Some(Arc::new(recorder)),
+        policy: None,
+    };
     let name = path.file_name().map_or_else(
         || path.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
     );
-    Ok((store, Source::File { name }))
+    Ok((store, Source::File { name }, links))
 }
 
 /// Restores the terminal when dropped, whichever way the interface ends.
@@ -157,7 +169,8 @@ where
     tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let mut store_pending = false;
     let mut last_draw = Instant::now();
-    let mut exports_running = 0usize;
+    // Exports and replays under way; their last notice ends them.
+    let mut jobs_running = 0usize;
 
     app.sync(&store);
     draw(terminal, app, &store, theme)?;
@@ -172,7 +185,9 @@ where
                 None => break,
             },
             Some(notice) = notices_rx.recv() => {
-                exports_running = exports_running.saturating_sub(1);
+                if matches!(notice, Input::Notice { .. }) {
+                    jobs_running = jobs_running.saturating_sub(1);
+                }
                 notice
             }
             changed = changes.changed(), if !store_pending => {
@@ -193,8 +208,12 @@ where
         for command in std::mem::take(&mut app.commands) {
             match command {
                 Command::Copy(text) => clipboard(&text),
+                Command::Replay { target, ids } => {
+                    jobs_running += 1;
+                    tokio::spawn(replay(Arc::clone(&store), target, ids, notices.clone()));
+                }
                 Command::Export { path, ids } => {
-                    exports_running += 1;
+                    jobs_running += 1;
                     let store = Arc::clone(&store);
                     let notices = notices.clone();
                     tokio::task::spawn_blocking(move || {
@@ -210,12 +229,14 @@ where
             last_draw = Instant::now();
         }
     }
-    // Let exports started just before quitting finish, so their files are complete.
+    // Let exports and replays started just before quitting finish, so files are complete.
     let mut dirty = false;
-    while exports_running > 0 {
+    while jobs_running > 0 {
         match tokio::time::timeout(Duration::from_secs(30), notices_rx.recv()).await {
             Ok(Some(notice)) => {
-                exports_running -= 1;
+                if matches!(notice, Input::Notice { .. }) {
+                    jobs_running -= 1;
+                }
                 dirty |= app.handle(notice, &store);
             }
             _ => break,
@@ -243,6 +264,51 @@ where
     app.refresh(store);
     terminal.draw(|frame| render::draw(frame, app, theme))?;
     Ok(())
+}
+
+/// Sends the events `ids` to `target` as they were captured, telling progress as answers come
+/// and a summary at the end (`3 sent, 3 × 2xx`).
+async fn replay(
+    store: Arc<Store>,
+    target: String,
+    ids: Vec<u64>,
+    notices: mpsc::UnboundedSender<Input>,
+) {
+    let events: Vec<_> = ids.iter().filter_map(|&id| store.get(id)).collect();
+    let gone = ids.len() - events.len();
+    let (deliveries, skipped) = crate::replay::deliveries(
+        events.iter().map(|e| e.as_ref()),
+        &crate::config::Secrets::default(),
+        chrono::Utc::now(),
+    );
+    let total = deliveries.len();
+    let done = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let progress: crate::sender::Progress = {
+        let notices = notices.clone();
+        Arc::new(move |delivery, result| {
+            let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            let answer = match result {
+                Ok(status) => status.to_string(),
+                Err(_) => "no answer".to_owned(),
+            };
+            let _ = notices.send(Input::Progress {
+                text: format!(
+                    "replaying {n}/{total}: {} → {answer}",
+                    crate::sanitize::escape(&delivery.label)
+                ),
+            });
+        })
+    };
+    let summary = crate::sender::send(&target, deliveries, None, progress).await;
+    let mut text = format!("replay to {target}: {summary}");
+    if !skipped.is_empty() {
+        text.push_str(&format!(", {} skipped (body truncated)", skipped.len()));
+    }
+    if gone > 0 {
+        text.push_str(&format!(", {gone} no longer stored"));
+    }
+    let ok = summary.failed == 0 && summary.sent > 0;
+    let _ = notices.send(Input::Notice { text, ok });
 }
 
 /// Writes an export of the whole store, or of the given ids, and says how it went.

@@ -313,6 +313,30 @@ fn the_interface_runs_in_a_real_terminal() {
     });
     assert!(screen.contains("[1 Events]"), "{screen}");
 
+    // The other views, and the answer switched live.
+    tmux.keys(&["2"]);
+    tmux.wait_for("the Sessions view", |s| {
+        s.contains("[2 Sessions]")
+            && s.contains("WMS sessions 0")
+            && s.contains("No WMS session yet")
+    });
+    tmux.keys(&["3"]);
+    tmux.wait_for("the Timelines view", |s| {
+        s.contains("[3 Timelines]") && s.contains("Scans and videos 0")
+    });
+    tmux.keys(&["m"]);
+    tmux.wait_for("the answer mode", |s| {
+        s.contains("→ answer 500") && s.contains("senders now get 500")
+    });
+    let answer = post(&addr, "/hooks/third", r#"{"n":3}"#);
+    assert!(answer.starts_with("HTTP/1.1 500"), "{answer}");
+    tmux.keys(&["m", "m", "m", "m"]);
+    tmux.wait_for("the configured answer again", |s| {
+        s.contains("→ answer 200")
+    });
+    tmux.keys(&["1"]);
+    tmux.wait_for("the Events view", |s| s.contains("[1 Events]"));
+
     // A smaller terminal: the layout follows (no room for the size column).
     let status = tmux
         .command()
@@ -330,7 +354,7 @@ fn the_interface_runs_in_a_real_terminal() {
     assert_terminal_restored(&report);
     // Back on the main screen: what was printed before and after the interface is visible.
     let screen = tmux.wait_for("the final counters", |s| {
-        s.contains("hookscope: received 2")
+        s.contains("hookscope: received 3")
     });
     assert!(
         screen.contains("hookscope listening on http://"),
@@ -365,7 +389,18 @@ fn open_shows_an_export_in_a_real_terminal() {
     tmux.wait_for("the export", |s| {
         s.contains("◼ capture.json") && s.contains("WMS_LOADED") && s.contains("⚠ gap 7-8")
     });
-    tmux.keys(&["G", "q"]);
+    // The analysis is rebuilt from the file: sessions and timelines work offline.
+    tmux.keys(&["2"]);
+    tmux.wait_for("the file's sessions", |s| {
+        s.contains("WMS sessions 1") && s.contains("ryueiwoqfh910fu3") && s.contains("sequence 0")
+    });
+    tmux.keys(&["3"]);
+    tmux.wait_for("the file's timelines", |s| {
+        s.contains("[3 Timelines]") && s.contains("scan-7f3a9c") && s.contains("body.creation")
+    });
+    tmux.keys(&["m"]);
+    tmux.wait_for("no listener", |s| s.contains("no listener"));
+    tmux.keys(&["1", "G", "q"]);
     let report = wait_result(&result);
     assert!(report.contains("EXIT=0"), "{report}");
     assert_terminal_restored(&report);

@@ -230,7 +230,11 @@ async fn q_quits_and_nothing_after_it_is_read() {
     screen.send(keys("k")).await;
     assert_eq!(screen.app.help_scroll, at_end - 1);
     screen
-        .send(vec![key(KeyCode::PageUp), key(KeyCode::PageUp)])
+        .send(vec![
+            key(KeyCode::PageUp),
+            key(KeyCode::PageUp),
+            key(KeyCode::PageUp),
+        ])
         .await;
     assert_eq!(screen.app.help_scroll, 0);
     screen.send(vec![key(KeyCode::PageDown)]).await;
@@ -417,4 +421,364 @@ async fn a_hundred_thousand_events_fetch_only_the_visible_rows() {
     assert_eq!(screen.app.events.len(), 100_000);
     screen.send(keys("⎋/sev:error⏎")).await;
     assert_eq!(screen.app.events.len(), 0);
+}
+
+/// A tiny app on a loopback port that answers every request `status` and keeps what it got
+/// (method, path and query, body).
+struct Sink {
+    addr: std::net::SocketAddr,
+    received: Arc<std::sync::Mutex<Vec<(String, String, bytes::Bytes)>>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Sink {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+async fn sink(status: u16) -> Sink {
+    use http_body_util::BodyExt;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let received = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = Arc::clone(&received);
+    let task = tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let log = Arc::clone(&log);
+            let service = hyper::service::service_fn(
+                move |request: hyper::Request<hyper::body::Incoming>| {
+                    let log = Arc::clone(&log);
+                    async move {
+                        let (parts, body) = request.into_parts();
+                        let body = body
+                            .collect()
+                            .await
+                            .map(|b| b.to_bytes())
+                            .unwrap_or_default();
+                        log.lock().unwrap().push((
+                            parts.method.to_string(),
+                            parts.uri.to_string(),
+                            body,
+                        ));
+                        let response = hyper::Response::builder()
+                            .status(status)
+                            .body(http_body_util::Full::new(bytes::Bytes::from_static(b"ok")))
+                            .unwrap();
+                        Ok::<_, std::convert::Infallible>(response)
+                    }
+                },
+            );
+            tokio::spawn(async move {
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    });
+    Sink {
+        addr,
+        received,
+        task,
+    }
+}
+
+/// The sample events on a live screen with an answer policy and the simulator's analysis.
+fn live_screen(
+    width: u16,
+    height: u16,
+    settings: hookscope::capture::answer::AnswerSettings,
+) -> (Screen, Arc<hookscope::capture::answer::AnswerPolicy>) {
+    let (store, mut links, last) = analysed_traffic();
+    let policy = Arc::new(hookscope::capture::answer::AnswerPolicy::new(settings));
+    links.policy = Some(Arc::clone(&policy));
+    let screen = Screen::new(store, live_source(), width, height)
+        .with_links(links)
+        .at(last + chrono::Duration::seconds(3));
+    (screen, policy)
+}
+
+#[tokio::test]
+async fn digits_switch_views_and_keys_move_their_selection() {
+    let (mut screen, _) = live_screen(120, 40, Default::default());
+    screen.send(keys("2")).await;
+    assert_eq!(screen.app.view, hookscope::ui::view::View::Sessions);
+    assert!(
+        screen.text().contains("WMS sessions 3"),
+        "{}",
+        screen.text()
+    );
+    let first = screen.app.sessions.cursor.selected.clone().unwrap();
+    assert_eq!(first, "ryueiwoqfh910fu3rpqruvfiu");
+    screen.send(keys("jj")).await;
+    assert_eq!(screen.app.sessions.cursor.position, 2);
+    let (_, line) = find_line(&screen, "▶");
+    assert!(line.contains("a8d1c0e4b2f94e1c9d7a6b5c4d3"), "{line}");
+    // Past the end stays at the end; g goes back to the top.
+    screen.send(keys("jjjj")).await;
+    assert_eq!(screen.app.sessions.cursor.position, 2);
+    screen.send(keys("g")).await;
+    assert_eq!(
+        screen.app.sessions.cursor.selected.as_deref(),
+        Some(first.as_str())
+    );
+
+    screen.send(keys("3j")).await;
+    assert_eq!(screen.app.view, hookscope::ui::view::View::Timelines);
+    let (_, id) = screen.app.timelines.cursor.selected.clone().unwrap();
+    assert_eq!(id, "scan-7f3a9c21");
+    assert!(
+        screen.text().contains("╭ scan scan-7f3a9c21 "),
+        "{}",
+        screen.text()
+    );
+    // A click on a row selects it.
+    let (row, _) = find_line(&screen, "scan-e41d0b77");
+    screen.send(vec![click(5, row)]).await;
+    let (_, id) = screen.app.timelines.cursor.selected.clone().unwrap();
+    assert_eq!(id, "scan-e41d0b77");
+
+    // Enter shows that scan's events in the Events view.
+    screen.send(keys("⏎")).await;
+    assert_eq!(screen.app.view, hookscope::ui::view::View::Events);
+    assert_eq!(screen.app.events.filter.to_string(), "scan:scan-e41d0b77");
+    assert_eq!(screen.app.events.len(), 5);
+    // And from Sessions, the session's.
+    screen.send(keys("2⏎")).await;
+    assert_eq!(
+        screen.app.events.filter.to_string(),
+        "session:ryueiwoqfh910fu3rpqruvfiu"
+    );
+    assert_eq!(screen.app.events.len(), 16);
+    screen.send(keys("1")).await;
+    assert_eq!(screen.app.view, hookscope::ui::view::View::Events);
+}
+
+#[tokio::test]
+async fn the_sessions_view_redraws_each_second_only_while_it_shows_a_clock() {
+    let (mut screen, _) = live_screen(80, 24, Default::default());
+    screen.app.clock = None;
+    screen.send(keys("2")).await;
+    screen
+        .app
+        .handle(hookscope::ui::app::Input::Tick, &screen.store.clone());
+    assert!(
+        screen
+            .app
+            .handle(hookscope::ui::app::Input::Tick, &screen.store.clone()),
+        "an unfinished session's age moves"
+    );
+    // The Events view of an idle store does not.
+    screen.send(keys("1")).await;
+    assert!(
+        !screen
+            .app
+            .handle(hookscope::ui::app::Input::Tick, &screen.store.clone())
+    );
+}
+
+#[tokio::test]
+async fn m_cycles_the_answer_and_the_header_follows() {
+    use hookscope::capture::answer::AnswerMode;
+    let (mut screen, policy) = live_screen(120, 40, Default::default());
+    screen.send(vec![]).await;
+    assert!(
+        screen.text().contains("→ answer 200 │"),
+        "{}",
+        screen.text()
+    );
+    screen.send(keys("m")).await;
+    assert_eq!(policy.mode(), AnswerMode::Status500);
+    let text = screen.text();
+    assert!(text.contains("→ answer 500 │"), "{text}");
+    assert!(text.contains("senders now get 500"), "{text}");
+    screen.send(keys("m")).await;
+    assert_eq!(policy.mode(), AnswerMode::Status503);
+    assert!(screen.text().contains("→ answer 503 │"));
+    assert!(screen.text().contains("watch their retries"));
+    // From any view.
+    screen.send(keys("3mm")).await;
+    assert_eq!(policy.mode(), AnswerMode::Slow);
+    assert!(
+        screen.text().contains("→ answer 200 after 6 s │"),
+        "{}",
+        screen.text()
+    );
+    // No forward target: Local is skipped, back to what was configured.
+    screen.send(keys("m")).await;
+    assert_eq!(policy.mode(), AnswerMode::Configured);
+    assert!(
+        screen
+            .text()
+            .contains("back to the configured answer: answer 200")
+    );
+    // A mode changed elsewhere (the demo does) shows at the next tick.
+    policy.set_mode(AnswerMode::Status429);
+    assert!(
+        screen
+            .app
+            .handle(hookscope::ui::app::Input::Tick, &screen.store.clone())
+    );
+    screen.send(vec![]).await;
+    assert!(screen.text().contains("→ answer 429 │"));
+
+    // A file has no listener to answer anyone.
+    let mut screen = Screen::new(
+        store_with(sample_events(), 100),
+        Source::File {
+            name: "capture.json".into(),
+        },
+        80,
+        24,
+    );
+    screen.send(keys("m")).await;
+    assert!(
+        screen
+            .text()
+            .contains("no listener: a file opened offline answers no one"),
+        "{}",
+        screen.text()
+    );
+}
+
+#[tokio::test]
+async fn r_replays_the_selected_event_to_a_real_server() {
+    let app = sink(200).await;
+    let (mut screen, _) = live_screen(120, 40, Default::default());
+    screen.send(keys("1k")).await;
+    let selected = screen.app.events.selected.unwrap();
+    let event = screen.store.get(selected).unwrap();
+    screen.send(keys("r")).await;
+    // The prompt offers the listener's own address first.
+    match &screen.app.mode {
+        Mode::Replay(prompt) => assert_eq!(prompt.text, "http://127.0.0.1:8765"),
+        other => panic!("no replay prompt: {other:?}"),
+    }
+    assert!(screen.text().contains("replay to http://127.0.0.1:8765"));
+    let mut inputs = vec![ctrl('u')];
+    inputs.extend(keys(&format!("http://{}⏎", app.addr)));
+    tokio::time::timeout(Duration::from_secs(20), screen.send(inputs))
+        .await
+        .expect("the replay ends");
+    let received = app.received.lock().unwrap().clone();
+    assert_eq!(received.len(), 1);
+    assert_eq!(received[0].0, event.method.to_string());
+    assert_eq!(received[0].1, event.path.to_string());
+    assert_eq!(received[0].2, event.body);
+    let text = screen.text();
+    assert!(text.contains(": 1 sent, 1 × 2xx"), "{text}");
+    assert_eq!(screen.app.mode, Mode::Normal);
+}
+
+#[tokio::test]
+async fn r_with_a_filter_asks_then_replays_every_filtered_event() {
+    let app = sink(503).await;
+    let settings = hookscope::capture::answer::AnswerSettings {
+        forward: Some(format!("http://{}", app.addr).parse().unwrap()),
+        ..Default::default()
+    };
+    let (mut screen, _) = live_screen(120, 40, settings);
+    screen.send(keys("1/provider:prism⏎")).await;
+    let count = screen.app.events.len();
+    assert!(count > 5, "{count}");
+    screen.send(keys("r")).await;
+    assert_eq!(
+        screen.app.mode,
+        Mode::Confirm(hookscope::ui::app::Question::Replay { count })
+    );
+    assert!(screen.text().contains("Replay the filtered events?"));
+    // No sends nothing.
+    screen.send(keys("n")).await;
+    assert_eq!(screen.app.mode, Mode::Normal);
+    assert!(screen.text().contains("nothing replayed"));
+    // Yes asks where, offering the forward target.
+    screen.send(keys("ry")).await;
+    match &screen.app.mode {
+        Mode::Replay(prompt) => assert_eq!(prompt.text, format!("http://{}", app.addr)),
+        other => panic!("no replay prompt: {other:?}"),
+    }
+    // Not a URL: the prompt says so and stays.
+    let mut inputs = vec![ctrl('u')];
+    inputs.extend(keys("ftp://x⏎"));
+    screen.send(inputs).await;
+    assert!(matches!(screen.app.mode, Mode::Replay(_)));
+    assert!(screen.text().contains("an http:// URL, please"));
+    let mut inputs = vec![ctrl('u')];
+    inputs.extend(keys(&format!("http://{}⏎", app.addr)));
+    tokio::time::timeout(Duration::from_secs(30), screen.send(inputs))
+        .await
+        .expect("the replay ends");
+    assert_eq!(app.received.lock().unwrap().len(), count);
+    let text = screen.text();
+    assert!(
+        text.contains(&format!(": {count} sent, {count} × 5xx")),
+        "{text}"
+    );
+    // Nothing listens here: the summary says no answer came.
+    let closed = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let dead = closed.local_addr().unwrap();
+    drop(closed);
+    screen.send(keys("⎋k")).await;
+    screen.send(keys("r")).await;
+    let mut inputs = vec![ctrl('u')];
+    inputs.extend(keys(&format!("http://{dead}⏎")));
+    tokio::time::timeout(Duration::from_secs(30), screen.send(inputs))
+        .await
+        .expect("the replay ends");
+    assert!(
+        screen.text().contains("1 sent, 1 without an answer"),
+        "{}",
+        screen.text()
+    );
+}
+
+fn find_line(screen: &Screen, needle: &str) -> (u16, String) {
+    let text = screen.text();
+    text.lines()
+        .enumerate()
+        .find(|(_, l)| l.contains(needle))
+        .map(|(row, l)| (row as u16, l.to_owned()))
+        .unwrap_or_else(|| panic!("{needle} not on screen:\n{text}"))
+}
+
+#[tokio::test]
+async fn finished_sessions_alone_need_no_ticking() {
+    let (mut screen, _) = live_screen(80, 24, Default::default());
+    screen.send(keys("2")).await;
+    assert!(screen.app.sessions.shows_clock());
+    // Only the finished sessions on screen: a tick changes nothing.
+    screen.app.sessions.rows.retain(|s| s.is_finished());
+    assert!(!screen.app.sessions.rows.is_empty());
+    assert!(!screen.app.sessions.shows_clock());
+}
+
+#[tokio::test]
+async fn with_a_forward_target_m_can_turn_forwarding_off() {
+    use hookscope::capture::answer::AnswerMode;
+    let settings = hookscope::capture::answer::AnswerSettings {
+        forward: Some("http://127.0.0.1:3000".parse().unwrap()),
+        ..Default::default()
+    };
+    let (mut screen, policy) = live_screen(120, 40, settings);
+    screen.send(vec![]).await;
+    assert!(
+        screen.text().contains("→ forward → http://127.0.0.1:3000"),
+        "{}",
+        screen.text()
+    );
+    screen.send(keys("mmmmm")).await;
+    assert_eq!(policy.mode(), AnswerMode::Local);
+    let text = screen.text();
+    assert!(text.contains("→ answer 200 (forward off)"), "{text}");
+    assert!(
+        text.contains("forwarding off: senders get 200 from hookscope"),
+        "{text}"
+    );
+    screen.send(keys("m")).await;
+    assert_eq!(policy.mode(), AnswerMode::Configured);
+    assert!(
+        screen
+            .text()
+            .contains("back to the configured answer: forward → http://127.0.0.1:3000")
+    );
 }

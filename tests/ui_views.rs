@@ -360,3 +360,309 @@ async fn a_body_of_one_enormous_line_stays_cheap() {
     screen.send(keys("G")).await;
     assert!(screen.text().contains("more columns;"), "{}", screen.text());
 }
+
+/// The simulator's traffic through a real recorder, seen `later` after its last event.
+async fn analysis_shot(
+    width: u16,
+    height: u16,
+    later: chrono::Duration,
+    inputs: Vec<ratatui::crossterm::event::Event>,
+) -> Screen {
+    let (store, links, last) = analysed_traffic();
+    let mut screen = Screen::new(store, live_source(), width, height)
+        .with_links(links)
+        .at(last + later);
+    screen.send(inputs).await;
+    screen
+}
+
+#[tokio::test]
+async fn sessions_running_and_finished() {
+    let three = chrono::Duration::seconds(3);
+    for (w, h) in SIZES {
+        // The newest session first: still measuring, 12 missing, 13 filled late, 9 twice.
+        let screen = analysis_shot(w, h, three, keys("2")).await;
+        let text = screen.text();
+        for sign in [
+            "[2 Sessions]",
+            "⚠ 12",
+            "● measuring",
+            "✖ constraint",
+            "✖ camera denied",
+        ] {
+            assert!(text.contains(sign), "{sign} missing:\n{text}");
+        }
+        for sign in [
+            "░",
+            "▒",
+            "◆",
+            "░ missing",
+            "16 events · ⚠ 1 missing: 12 · 1 late · 1 duplicate",
+        ] {
+            assert!(text.contains(sign), "{sign} missing:\n{text}");
+        }
+        assert!(text.contains("last 86, min 41, max 93"), "{text}");
+        assert!(text.contains("INTERMEDIATE_RESULTS ×9"), "{text}");
+        insta::assert_snapshot!(name("sessions_running", w, h), screen.terminal.backend());
+        // Two down: the session that ended in a constraint violation, its trail to the end.
+        let screen = analysis_shot(w, h, three, keys("2jj")).await;
+        let text = screen.text();
+        assert!(text.contains("ended    ✖ constraint at #10"), "{text}");
+        assert!(
+            text.contains("CONSTRAINT_VIOLATION (14:02:16, 7.0 s)"),
+            "{text}"
+        );
+        insta::assert_snapshot!(name("sessions_finished", w, h), screen.terminal.backend());
+    }
+}
+
+#[tokio::test]
+async fn a_silent_session_warns() {
+    let screen = analysis_shot(120, 40, chrono::Duration::seconds(25), keys("2")).await;
+    let text = screen.text();
+    assert!(text.contains("⚠ no event for 25 s"), "{text}");
+    assert!(text.contains("25 s ago"), "{text}");
+    insta::assert_snapshot!("sessions_silent_120x40", screen.terminal.backend());
+    // Narrow: the warning takes the place of the phase.
+    let screen = analysis_shot(80, 24, chrono::Duration::seconds(25), keys("2")).await;
+    let (_, line) = find(&screen, "ryueiwoqfh910fu");
+    assert!(line.contains("⚠ silent 25 s"), "{line}");
+}
+
+#[tokio::test]
+async fn sessions_gaps_are_coloured_and_signed() {
+    let theme = Theme::default();
+    let screen = analysis_shot(120, 40, chrono::Duration::seconds(3), keys("2")).await;
+    let gap = glyph_style(&screen, "ryueiwoqfh910fu3rpqruvfiu        16", "⚠");
+    assert_eq!(gap.fg, theme.gap().fg);
+    let missing = glyph_style(&screen, "sequence 0", "░");
+    assert_eq!(missing.fg, theme.gap().fg);
+    let in_order = glyph_style(&screen, "sequence 0", "█");
+    assert_ne!(in_order.fg, missing.fg);
+    let ended = glyph_style(&screen, "a8d1c0e4b2f94e1c9d7a6b5c4d3", "✖");
+    assert_eq!(ended.fg, theme.problem().fg);
+    insta::assert_debug_snapshot!("sessions_styles_120x40", screen.buffer());
+}
+
+#[tokio::test]
+async fn timelines_running_failed_and_anomalous() {
+    let three = chrono::Duration::seconds(3);
+    for (w, h) in SIZES {
+        // The newest scan first: four jobs done, processing running up to now.
+        let screen = analysis_shot(w, h, three, keys("3")).await;
+        let text = screen.text();
+        for sign in [
+            "[3 Timelines]",
+            "● processing 23 s",
+            "✓ done",
+            "✖ body failed",
+            "✖ validation failed",
+            "▒▒▒",
+            "· not seen",
+            "0 s ──",
+        ] {
+            assert!(text.contains(sign), "{sign} missing:\n{text}");
+        }
+        insta::assert_snapshot!(name("timelines_running", w, h), screen.terminal.backend());
+        // The scan whose body creation failed, and an end that came without its start.
+        let screen = analysis_shot(w, h, three, keys("3jjj")).await;
+        let text = screen.text();
+        assert!(
+            text.contains("✖ E42 MESH_ERROR: Body mesh could not be fitted"),
+            "{text}"
+        );
+        assert!(
+            text.contains("⚠ fitted_body.creation.succeeded came with no"),
+            "{text}"
+        );
+        assert!(text.contains("◆"), "{text}");
+        insta::assert_snapshot!(name("timelines_failed", w, h), screen.terminal.backend());
+    }
+    // An asset job before valid capture data, still running on the time axis.
+    let screen = analysis_shot(120, 40, three, keys("3jj")).await;
+    let text = screen.text();
+    assert!(
+        text.contains("⚠ measurements.creation started before capture data was valid"),
+        "{text}"
+    );
+    assert!(text.contains("✖ E7 CAPTURE_TOO_DARK"), "{text}");
+    insta::assert_snapshot!("timelines_anomalies_120x40", screen.terminal.backend());
+}
+
+#[tokio::test]
+async fn failed_lanes_are_coloured() {
+    let theme = Theme::default();
+    let screen = analysis_shot(120, 40, chrono::Duration::seconds(3), keys("3jjj")).await;
+    let (row, line) = find(&screen, "body.creation ");
+    let bar = line.find('█').expect("a bar on the failed lane");
+    let column = line[..bar].chars().count() as u16;
+    let cell = screen.buffer()[(column, row)].style();
+    assert_eq!(cell.fg, theme.problem().fg);
+    let error = glyph_style(&screen, "MESH_ERROR", "✖");
+    assert_eq!(error.fg, theme.problem().fg);
+    let done = glyph_style(&screen, "capture_data.validation", "█");
+    assert_eq!(done.fg, theme.success().fg);
+    assert_ne!(done.fg, cell.fg);
+    let anomaly = glyph_style(&screen, "came with no", "⚠");
+    assert_eq!(anomaly.fg, theme.severity(Severity::Warn).fg);
+}
+
+#[tokio::test]
+async fn analysis_views_read_without_colour() {
+    for (w, h) in SIZES {
+        for input in ["2", "3jjj"] {
+            let (store, links, last) = analysed_traffic();
+            let mut screen = Screen::new(store, live_source(), w, h)
+                .with_links(links)
+                .at(last + chrono::Duration::seconds(3))
+                .with_theme(Theme::default().honour_no_color(Some("1")));
+            screen.send(keys(input)).await;
+            for cell in screen.buffer().content() {
+                assert_eq!((cell.fg, cell.bg), (Color::Reset, Color::Reset), "{cell:?}");
+            }
+            let text = screen.text();
+            let signs: &[&str] = if input == "2" {
+                &[
+                    "⚠ 12",
+                    "░ missing",
+                    "▒ late",
+                    "◆ duplicate",
+                    "✖ constraint",
+                    "● measuring",
+                    "▶",
+                ]
+            } else {
+                &[
+                    "✖ body failed",
+                    "✓ done",
+                    "· not seen",
+                    "✖ E42",
+                    "◆",
+                    "⚠ fitted_body",
+                    "▶",
+                ]
+            };
+            for sign in signs {
+                assert!(text.contains(sign), "{sign} missing:\n{text}");
+            }
+        }
+    }
+    let (store, links, last) = analysed_traffic();
+    let mut screen = Screen::new(store, live_source(), 80, 24)
+        .with_links(links)
+        .at(last + chrono::Duration::seconds(3))
+        .with_theme(Theme::default().honour_no_color(Some("1")));
+    screen.send(keys("3")).await;
+    insta::assert_snapshot!("timelines_no_color_80x24", screen.terminal.backend());
+}
+
+#[tokio::test]
+async fn an_opened_file_has_sessions_and_timelines_too() {
+    let (store, links, _) = analysed_traffic();
+    // The same events read back as `open` does: a fresh recorder rebuilt from them.
+    let events: Vec<_> = store.snapshot();
+    let copy = store_with(events.iter().map(|e| (**e).clone()).collect(), 1000);
+    let recorder = std::sync::Arc::new(
+        hookscope::capture::recorder::Recorder::new(copy.clone(), None).unwrap(),
+    );
+    recorder.rebuild_analysis(events.iter().map(|e| e.as_ref()));
+    drop(links);
+    let source = Source::File {
+        name: "capture.json".into(),
+    };
+    let links = hookscope::ui::app::Links {
+        recorder: Some(recorder),
+        policy: None,
+    };
+    let mut screen = Screen::new(copy, source, 120, 40).with_links(links);
+    screen.send(keys("2")).await;
+    let text = screen.text();
+    assert!(text.contains("WMS sessions 3"), "{text}");
+    // From a file, "seen" is a time of day, never an age against today's clock.
+    assert!(!text.contains("ago"), "{text}");
+    assert!(!text.contains("no event for"), "{text}");
+    screen.send(keys("3")).await;
+    let text = screen.text();
+    assert!(text.contains("Scans and videos 6"), "{text}");
+    insta::assert_snapshot!("file_timelines_120x40", screen.terminal.backend());
+}
+
+#[tokio::test]
+async fn analysis_views_help() {
+    for view in ["2", "3"] {
+        let screen = analysis_shot(
+            120,
+            40,
+            chrono::Duration::seconds(3),
+            keys(&format!("{view}?")),
+        )
+        .await;
+        let text = screen.text();
+        assert!(text.contains("(Events view, filtered)"), "{text}");
+        assert!(text.contains("cycle the answer"), "{text}");
+        // Replay works on events: it is a key of the Events view.
+        assert!(!text.contains("replay the event"), "{text}");
+        insta::assert_snapshot!(
+            format!("help_view_{view}_120x40"),
+            screen.terminal.backend()
+        );
+    }
+}
+
+#[tokio::test]
+async fn ids_and_names_from_senders_cannot_drive_the_terminal() {
+    let (store, links, last) = analysed_traffic();
+    let recorder = links.recorder.clone().unwrap();
+    let hostile = |seq: u64, event: &str| {
+        let body = serde_json::json!({
+            "timestamp": 1_700_000_000,
+            "sessionId": "evil\u{1b}[2J\u{1b}]52;c;AAAA\u{7}\u{202e}id",
+            "sequence": seq,
+            "event": event,
+            "severity": "ERROR",
+            "payload": { "measurementId": "m\u{1b}[31m", "details": "bad\u{1b}[0m\r\nthing" }
+        });
+        request(
+            "POST",
+            "/hooks/wms",
+            &[("content-type", "application/json")],
+            body.to_string().as_bytes(),
+        )
+    };
+    record_at(&recorder, hostile(0, "WMS_LOADED\u{1b}[5m"), last);
+    record_at(&recorder, hostile(3, "CONSTRAINT_VIOLATION"), last);
+    let prism = serde_json::json!({
+        "eventType": "body.creation.failed",
+        "payload": { "scanId": "scan\u{1b}[1m\u{8}", "state": "ASSET\u{1b}[7mFAILED",
+            "error": { "id": 1, "code": "C\u{1b}c", "message": "m\u{1b}[?1049l" } }
+    });
+    record_at(
+        &recorder,
+        request(
+            "POST",
+            "/hooks/prism",
+            &[("content-type", "application/json")],
+            prism.to_string().as_bytes(),
+        ),
+        last,
+    );
+    for (w, h) in SIZES {
+        for (input, shown) in [("2", "evil\\x1b[2J"), ("3", "scan\\x1b[1m\\x08")] {
+            let mut screen = Screen::new(store.clone(), live_source(), w, h)
+                .with_links(links.clone())
+                .at(last);
+            screen.send(keys(input)).await;
+            let text = screen.text();
+            assert!(text.contains(shown), "{text}");
+            for cell in screen.buffer().content() {
+                let symbol = cell.symbol();
+                assert!(
+                    !symbol
+                        .chars()
+                        .any(|c| c.is_control() || ('\u{202a}'..='\u{202e}').contains(&c)),
+                    "raw control character {symbol:?} reached a cell"
+                );
+            }
+        }
+    }
+}

@@ -2,22 +2,32 @@
 //! mouse event, a resize, news from the store, a tick) into actions, and `App::update` applies
 //! them. Side effects the state cannot perform itself (the clipboard, writing an export) are
 //! queued as `Command`s for the event loop.
+//!
+//! Besides the store, the interface may be given the recorder (whose analysis feeds the
+//! Sessions and Timelines views) and, when live, the answer policy that `m` cycles.
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
 
 use ratatui::crossterm::event::{
     Event as TermEvent, KeyCode, KeyEvent, MouseButton, MouseEvent, MouseEventKind,
 };
 use ratatui::layout::{Position, Rect};
 
+use crate::capture::answer::{AnswerMode, AnswerPolicy};
+use crate::capture::recorder::Recorder;
 use crate::filter::Filter;
 use crate::store::{Stats, Store};
 use crate::ui::curl;
 use crate::ui::keymap::{self, Action, Context, Key};
 use crate::ui::render;
 use crate::ui::view::events::{self, EventsState, Pane, Tab};
+use crate::ui::view::sessions::{self, SessionsState};
+use crate::ui::view::timelines::{self, TimelinesState};
 use crate::ui::view::{self, View};
 
 /// Per-second samples kept for the events/s sparkline (the most it draws).
@@ -33,17 +43,38 @@ pub enum Input {
     StoreChanged,
     /// A second passed (rates and message timeouts).
     Tick,
-    /// A background job finished (an export), with a message for the bottom line.
+    /// A background job finished (an export, a replay), with a message for the bottom line.
     Notice {
         text: String,
         ok: bool,
     },
+    /// A background job is under way (a replay), with how far it got.
+    Progress {
+        text: String,
+    },
+}
+
+/// What the interface may act on besides the store: the recorder, whose analysis the Sessions
+/// and Timelines views read, and the answer policy of a running listener.
+#[derive(Clone, Default)]
+pub struct Links {
+    pub recorder: Option<Arc<Recorder>>,
+    pub policy: Option<Arc<AnswerPolicy>>,
+}
+
+impl std::fmt::Debug for Links {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Links")
+            .field("recorder", &self.recorder.is_some())
+            .field("policy", &self.policy.as_ref().map(|p| p.describe()))
+            .finish()
+    }
 }
 
 /// What the interface shows events from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Source {
-    /// A running listener: its address and what it answers.
+    /// A running listener: its address and what it answers (`answer 200`, `forward → …`).
     Live { addr: SocketAddr, answer: String },
     /// An export opened offline.
     File { name: String },
@@ -54,11 +85,13 @@ pub enum Source {
 pub enum Mode {
     Normal,
     Filter(Prompt),
+    /// The URL to replay events to.
+    Replay(Prompt),
     Confirm(Question),
     Help,
 }
 
-/// The filter prompt's text and cursor.
+/// A prompt's text and cursor.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Prompt {
     pub text: String,
@@ -68,10 +101,24 @@ pub struct Prompt {
     pub error: Option<String>,
 }
 
+impl Prompt {
+    fn with(text: String) -> Prompt {
+        Prompt {
+            cursor: text.len(),
+            text,
+            error: None,
+        }
+    }
+}
+
 /// A question waiting for y or n.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Question {
     Clear,
+    /// Replay this many filtered events?
+    Replay {
+        count: usize,
+    },
 }
 
 /// A message on the bottom line.
@@ -92,6 +139,8 @@ pub enum Command {
         path: PathBuf,
         ids: Option<Vec<u64>>,
     },
+    /// Send these events to `target` in the background.
+    Replay { target: String, ids: Vec<u64> },
 }
 
 #[derive(Debug)]
@@ -100,6 +149,13 @@ pub struct App {
     pub view: View,
     pub mode: Mode,
     pub events: EventsState,
+    pub sessions: SessionsState,
+    pub timelines: TimelinesState,
+    pub links: Links,
+    /// The time views show ages against; the system clock unless fixed (tests, screenshots).
+    pub clock: Option<DateTime<Utc>>,
+    /// The events `r` is about to replay, while the question and the prompt are open.
+    replay_ids: Vec<u64>,
     pub stats: Stats,
     /// Events received per second, oldest first.
     pub rates: VecDeque<u64>,
@@ -133,6 +189,11 @@ impl App {
             view: View::Events,
             mode: Mode::Normal,
             events,
+            sessions: SessionsState::new(follow),
+            timelines: TimelinesState::new(follow),
+            links: Links::default(),
+            clock: None,
+            replay_ids: Vec::new(),
             stats: Stats::default(),
             rates: VecDeque::with_capacity(RATE_HISTORY),
             last_received: None,
@@ -146,6 +207,31 @@ impl App {
         }
     }
 
+    /// Gives the interface the recorder (Sessions and Timelines) and the answer policy (`m`).
+    pub fn with_links(mut self, links: Links) -> App {
+        self.links = links;
+        self.sync_answer();
+        self
+    }
+
+    /// Now, for ages and running jobs.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.unwrap_or_else(Utc::now)
+    }
+
+    /// Takes in the answer policy's current mode; returns whether the header changed.
+    fn sync_answer(&mut self) -> bool {
+        if let (Some(policy), Source::Live { answer, .. }) = (&self.links.policy, &mut self.source)
+        {
+            let now = policy.describe();
+            if *answer != now {
+                *answer = now;
+                return true;
+            }
+        }
+        false
+    }
+
     /// The areas of the Events view in the current terminal size.
     pub fn events_areas(&self) -> events::Areas {
         events::Areas::new(render::frame_areas(self.size).body, self.events.detail_open)
@@ -156,6 +242,7 @@ impl App {
         match &self.mode {
             Mode::Normal => view::contexts(self.view, &self.events).to_vec(),
             Mode::Filter(_) => vec![Context::FilterPrompt],
+            Mode::Replay(_) => vec![Context::ReplayPrompt],
             Mode::Confirm(_) => vec![Context::Confirm],
             Mode::Help => vec![Context::Help],
         }
@@ -168,12 +255,43 @@ impl App {
             self.last_received = Some(self.stats.received);
         }
         self.events.sync(store);
+        self.sync_answer();
     }
 
-    /// Fetches what the next frame shows.
+    /// Fetches what the next frame shows: the visible rows of the current view.
     pub fn refresh(&mut self, store: &Store) {
-        let areas = self.events_areas();
-        self.events.refresh(store, &areas);
+        let body = render::frame_areas(self.size).body;
+        let now = self.now();
+        match self.view {
+            View::Events => {
+                let areas = self.events_areas();
+                self.events.refresh(store, &areas);
+            }
+            View::Sessions => match &self.links.recorder {
+                Some(recorder) => {
+                    let sessions = &mut self.sessions;
+                    recorder.analysis(|a| sessions.refresh(a, body, now));
+                }
+                None => self.sessions.rows.clear(),
+            },
+            View::Timelines => match &self.links.recorder {
+                Some(recorder) => {
+                    let timelines = &mut self.timelines;
+                    recorder.analysis(|a| timelines.refresh(a, body, now));
+                }
+                None => self.timelines.rows.clear(),
+            },
+        }
+    }
+
+    /// Rows a page of the current analysis list holds.
+    fn page(&self) -> usize {
+        let body = render::frame_areas(self.size).body;
+        match self.view {
+            View::Sessions => sessions::Areas::new(body, self.sessions.cursor.total).rows(),
+            View::Timelines => timelines::Areas::new(body, self.timelines.cursor.total).rows(),
+            View::Events => self.events_areas().list_rows(),
+        }
     }
 
     /// Applies one input. Returns whether the screen needs drawing again.
@@ -196,6 +314,10 @@ impl App {
             Input::Tick => self.tick(store),
             Input::Notice { text, ok } => {
                 self.say(text, ok);
+                true
+            }
+            Input::Progress { text } => {
+                self.say(text, true);
                 true
             }
         }
@@ -222,6 +344,14 @@ impl App {
             self.rates.pop_front();
         }
         self.rates.push_back(sample);
+        // What the listener answers may change from elsewhere (the demo switches it).
+        changed |= self.sync_answer();
+        // "2 s ago", "no event for N s", running jobs: only when such a row is on screen.
+        changed |= match (self.view, &self.mode) {
+            (View::Sessions, Mode::Normal) => self.sessions.shows_clock(),
+            (View::Timelines, Mode::Normal) => self.timelines.shows_clock(),
+            _ => false,
+        };
         if let Some(status) = &mut self.status {
             status.ticks_left = status.ticks_left.saturating_sub(1);
             if status.ticks_left == 0 {
@@ -237,7 +367,7 @@ impl App {
             return;
         };
         let action = keymap::lookup(&self.contexts(), key);
-        if let Mode::Filter(_) = self.mode
+        if let Mode::Filter(_) | Mode::Replay(_) = self.mode
             && action.is_none()
         {
             self.edit_prompt(key, store);
@@ -276,11 +406,15 @@ impl App {
             Action::Filter => {
                 let text = self.events.filter.to_string();
                 let text = if text.is_empty() { text } else { text + " " };
-                self.mode = Mode::Filter(Prompt {
-                    cursor: text.len(),
-                    text,
-                    error: None,
-                });
+                self.mode = Mode::Filter(Prompt::with(text));
+            }
+            Action::CycleAnswer => self.cycle_answer(),
+            Action::Replay => self.replay(),
+            Action::ReplaySend => self.replay_send(),
+            Action::ReplayCancel => {
+                self.mode = Mode::Normal;
+                self.replay_ids.clear();
+                self.say("nothing replayed", true);
             }
             Action::FilterKeep => {
                 self.mode = Mode::Normal;
@@ -325,19 +459,41 @@ impl App {
                     self.mode = Mode::Confirm(Question::Clear);
                 }
             }
-            Action::Confirm => {
-                if self.mode == Mode::Confirm(Question::Clear) {
+            Action::Confirm => match std::mem::replace(&mut self.mode, Mode::Normal) {
+                Mode::Confirm(Question::Clear) => {
                     let n = store.len();
                     store.clear();
                     self.sync(store);
                     let noun = if n == 1 { "event" } else { "events" };
                     self.say(format!("cleared {n} {noun}"), true);
                 }
-                self.mode = Mode::Normal;
-            }
+                Mode::Confirm(Question::Replay { .. }) => self.ask_replay_target(),
+                _ => {}
+            },
             Action::Decline => {
+                let what = match self.mode {
+                    Mode::Confirm(Question::Replay { .. }) => "nothing replayed",
+                    _ => "nothing cleared",
+                };
                 self.mode = Mode::Normal;
-                self.say("nothing cleared", true);
+                self.replay_ids.clear();
+                self.say(what, true);
+            }
+            Action::Open if self.view != View::Events => self.show_events_of_selection(store),
+            Action::Up
+            | Action::Down
+            | Action::PageUp
+            | Action::PageDown
+            | Action::Top
+            | Action::Bottom
+                if self.view != View::Events =>
+            {
+                let page = self.page();
+                match self.view {
+                    View::Sessions => self.sessions.update(action, page),
+                    View::Timelines => self.timelines.update(action, page),
+                    View::Events => {}
+                }
             }
             Action::Open if self.events.follow && self.events.selected.is_some() => {
                 // Reading one event: the detail must not jump to each new arrival.
@@ -364,7 +520,7 @@ impl App {
     }
 
     fn edit_prompt(&mut self, key: Key, store: &Store) {
-        let Mode::Filter(prompt) = &mut self.mode else {
+        let (Mode::Filter(prompt) | Mode::Replay(prompt)) = &mut self.mode else {
             return;
         };
         match (key.code, key.ctrl) {
@@ -401,6 +557,9 @@ impl App {
             (KeyCode::End, _) => prompt.cursor = prompt.text.len(),
             _ => return,
         }
+        let Mode::Filter(prompt) = &mut self.mode else {
+            return;
+        };
         // Narrow the list as the user types; a query that does not parse (yet) keeps the last
         // one that did, and says why.
         match Filter::parse(&prompt.text) {
@@ -415,6 +574,9 @@ impl App {
     fn mouse(&mut self, mouse: MouseEvent) -> bool {
         if self.mode != Mode::Normal {
             return false;
+        }
+        if self.view != View::Events {
+            return self.mouse_on_list(mouse);
         }
         let at = Position::new(mouse.column, mouse.row);
         let areas = self.events_areas();
@@ -502,5 +664,154 @@ impl App {
         let id = event.id;
         self.commands.push(Command::Copy(command));
         self.say(format!("copied #{id} as a curl command (OSC 52)"), true);
+    }
+}
+
+impl App {
+    /// The wheel moves the selection of the Sessions and Timelines lists; a click selects.
+    fn mouse_on_list(&mut self, mouse: MouseEvent) -> bool {
+        let body = render::frame_areas(self.size).body;
+        let list = match self.view {
+            View::Sessions => sessions::Areas::new(body, self.sessions.cursor.total).list,
+            View::Timelines => timelines::Areas::new(body, self.timelines.cursor.total).list,
+            View::Events => return false,
+        };
+        if !list.contains(Position::new(mouse.column, mouse.row)) {
+            return false;
+        }
+        let (cursor_position, offset) = match self.view {
+            View::Sessions => (self.sessions.cursor.position, self.sessions.cursor.offset),
+            _ => (self.timelines.cursor.position, self.timelines.cursor.offset),
+        };
+        let delta = match mouse.kind {
+            MouseEventKind::ScrollDown => 3,
+            MouseEventKind::ScrollUp => -3,
+            MouseEventKind::Down(MouseButton::Left) => {
+                // Row 0 is the border, row 1 the column heading.
+                let row = mouse.row.saturating_sub(list.y);
+                if row < 2 || row >= list.height.saturating_sub(1) {
+                    return false;
+                }
+                (offset + usize::from(row - 2)) as isize - cursor_position as isize
+            }
+            _ => return false,
+        };
+        let action = if delta < 0 { Action::Up } else { Action::Down };
+        for _ in 0..delta.unsigned_abs() {
+            match self.view {
+                View::Sessions => self.sessions.update(action, 1),
+                _ => self.timelines.update(action, 1),
+            }
+        }
+        true
+    }
+
+    /// Enter on a session or a timeline: the Events view, filtered to its events.
+    fn show_events_of_selection(&mut self, store: &Store) {
+        let text = match self.view {
+            View::Sessions => self.sessions.filter_text(),
+            View::Timelines => self.timelines.filter_text(),
+            View::Events => None,
+        };
+        let Some(text) = text else {
+            self.say("nothing selected", false);
+            return;
+        };
+        match Filter::parse(&text) {
+            Ok(filter) => {
+                self.events.set_filter(filter, store);
+                self.view = View::Events;
+                let shown = self.events.len();
+                let noun = if shown == 1 { "event" } else { "events" };
+                self.say(format!("{shown} {noun}; Esc clears the filter"), true);
+            }
+            Err(error) => self.say(format!("cannot filter on this id: {error}"), false),
+        }
+    }
+
+    fn cycle_answer(&mut self) {
+        let Some(policy) = self.links.policy.clone() else {
+            self.say("no listener: a file opened offline answers no one", false);
+            return;
+        };
+        let mode = policy.cycle_mode();
+        self.sync_answer();
+        let describe = policy.describe();
+        let text = match mode {
+            AnswerMode::Configured => format!("back to the configured answer: {describe}"),
+            AnswerMode::Status500 => "senders now get 500 Internal Server Error".to_owned(),
+            AnswerMode::Status503 => {
+                "senders now get 503 Service Unavailable: watch their retries".to_owned()
+            }
+            AnswerMode::Status429 => "senders now get 429 Too Many Requests".to_owned(),
+            AnswerMode::Slow => format!("senders now wait: {describe}"),
+            AnswerMode::Local => format!(
+                "forwarding off: senders get {} from hookscope",
+                policy.settings().status
+            ),
+        };
+        self.say(text, true);
+    }
+
+    /// `r`: the selected event, or every filtered one after a question.
+    fn replay(&mut self) {
+        let ids: Vec<u64> = if self.events.filter.is_empty() {
+            self.events.selected.into_iter().collect()
+        } else {
+            self.events.ids().collect()
+        };
+        match ids.len() {
+            0 => self.say("no event to replay", false),
+            1 => {
+                self.replay_ids = ids;
+                self.ask_replay_target();
+            }
+            count => {
+                self.replay_ids = ids;
+                self.mode = Mode::Confirm(Question::Replay { count });
+            }
+        }
+    }
+
+    /// Where replays go unless the user types otherwise: the forward target, else the
+    /// listener itself.
+    pub fn default_replay_target(&self) -> String {
+        if let Some(target) = self
+            .links
+            .policy
+            .as_ref()
+            .and_then(|p| p.settings().forward.as_ref())
+        {
+            return target.to_string();
+        }
+        match &self.source {
+            Source::Live { addr, .. } => format!("http://{addr}"),
+            Source::File { .. } => "http://127.0.0.1:8765".to_owned(),
+        }
+    }
+
+    fn ask_replay_target(&mut self) {
+        self.mode = Mode::Replay(Prompt::with(self.default_replay_target()));
+    }
+
+    fn replay_send(&mut self) {
+        let Mode::Replay(prompt) = &mut self.mode else {
+            return;
+        };
+        let target = prompt.text.trim().to_owned();
+        if !target.starts_with("http://") || target.len() <= "http://".len() {
+            prompt.error = Some("an http:// URL, please".to_owned());
+            return;
+        }
+        self.mode = Mode::Normal;
+        let ids = std::mem::take(&mut self.replay_ids);
+        let n = ids.len();
+        let what = if n == 1 {
+            format!("#{}", ids[0])
+        } else {
+            format!("{n} events")
+        };
+        self.say(format!("replaying {what} to {target} …"), true);
+        self.commands.push(Command::Replay { target, ids });
     }
 }

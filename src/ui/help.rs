@@ -21,6 +21,77 @@ fn sections(view: View) -> &'static [Context] {
             Context::EventsDetail,
             Context::Global,
             Context::FilterPrompt,
+            Context::ReplayPrompt,
+        ],
+        View::Sessions => &[
+            Context::Sessions,
+            Context::Global,
+            Context::FilterPrompt,
+            Context::ReplayPrompt,
+        ],
+        View::Timelines => &[
+            Context::Timelines,
+            Context::Global,
+            Context::FilterPrompt,
+            Context::ReplayPrompt,
+        ],
+    }
+}
+
+/// What the signs of a view mean.
+fn signs(view: View) -> &'static [(&'static str, &'static str)] {
+    match view {
+        View::Events => &[
+            ("severity", "· info   ▲ warn   ✖ error"),
+            (
+                "signature",
+                "✓ valid   ✗ invalid, malformed or stale   ? not checkable   – unsigned",
+            ),
+            (
+                "sequence",
+                "⚠ gap (numbers missing)   ↺ late   ⧉ duplicate   ≠ conflict   ⟲ restart",
+            ),
+            ("note", "↻ retry #n of an earlier delivery   ⚠ an anomaly"),
+            (
+                "mouse",
+                "the wheel scrolls; a click selects a row or a detail tab",
+            ),
+        ],
+        View::Sessions => &[
+            (
+                "sequence bar",
+                "█ in order   ▒ late   ░ missing   ◆ duplicate   ✖ conflict",
+            ),
+            (
+                "state",
+                "✓ results   ✖ how it ended otherwise   ● phase while running",
+            ),
+            (
+                "warnings",
+                "⚠ websocket down, page hidden, SNR falling, no event for 10 s or more",
+            ),
+            (
+                "SNR",
+                "the intermediate results' SNR, oldest left, scaled min to max",
+            ),
+        ],
+        View::Timelines => &[
+            (
+                "lanes",
+                "█ start to end (green done, red failed)   ▒ running, up to now",
+            ),
+            (
+                "",
+                "◆ an end without its start   · not seen: no event of the job yet",
+            ),
+            (
+                "status",
+                "✖ a job failed   ● a job is running   ✓ every job seen is done",
+            ),
+            (
+                "ANOM",
+                "⚠ anomalies found on the timeline, listed under its lanes",
+            ),
         ],
     }
 }
@@ -71,22 +142,7 @@ pub fn lines(app: &App, theme: &Theme) -> Vec<Line<'static>> {
     }
     lines.push(Line::default());
     lines.push(Line::styled("Signs".to_owned(), theme.title()));
-    for (what, signs) in [
-        ("severity", "· info   ▲ warn   ✖ error"),
-        (
-            "signature",
-            "✓ valid   ✗ invalid, malformed or stale   ? not checkable   – unsigned",
-        ),
-        (
-            "sequence",
-            "⚠ gap (numbers missing)   ↺ late   ⧉ duplicate   ≠ conflict   ⟲ restart",
-        ),
-        ("note", "↻ retry #n of an earlier delivery   ⚠ an anomaly"),
-        (
-            "mouse",
-            "the wheel scrolls; a click selects a row or a detail tab",
-        ),
-    ] {
+    for (what, signs) in signs(app.view).iter().copied() {
         lines.push(Line::from(vec![
             Span::raw("  "),
             Span::styled(fit(what, 14), theme.dim()),

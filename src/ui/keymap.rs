@@ -43,6 +43,14 @@ pub enum Action {
     Confirm,
     Decline,
     CloseHelp,
+    /// Cycle what the listener answers.
+    CycleAnswer,
+    /// Replay the selected (or the filtered) events to a URL.
+    Replay,
+    /// In the replay prompt: send to the URL typed.
+    ReplaySend,
+    /// In the replay prompt: send nothing.
+    ReplayCancel,
 }
 
 /// Where a binding applies.
@@ -54,8 +62,14 @@ pub enum Context {
     EventsList,
     /// The Events view with the detail focused.
     EventsDetail,
+    /// The Sessions view.
+    Sessions,
+    /// The Timelines view.
+    Timelines,
     /// The filter prompt (other keys edit the text).
     FilterPrompt,
+    /// The prompt for the URL to replay to (other keys edit the text).
+    ReplayPrompt,
     /// A yes/no question.
     Confirm,
     /// The help overlay.
@@ -69,7 +83,10 @@ impl Context {
             Context::Global => "Everywhere",
             Context::EventsList => "Event list",
             Context::EventsDetail => "Event detail",
+            Context::Sessions => "Sessions",
+            Context::Timelines => "Timelines",
             Context::FilterPrompt => "Filter prompt",
+            Context::ReplayPrompt => "Replay prompt",
             Context::Confirm => "Questions",
             Context::Help => "This help",
         }
@@ -167,7 +184,7 @@ const fn bind(
     }
 }
 
-use Context::{EventsDetail, EventsList, FilterPrompt, Global};
+use Context::{EventsDetail, EventsList, FilterPrompt, Global, ReplayPrompt, Sessions, Timelines};
 
 const UP: &[Key] = &[Key::plain(KeyCode::Up), Key::char('k')];
 const DOWN: &[Key] = &[Key::plain(KeyCode::Down), Key::char('j')];
@@ -226,6 +243,13 @@ pub const KEYMAP: &[Binding] = &[
         Action::Back,
         "close the detail, then clear the filter",
         None,
+    ),
+    bind(
+        EventsList,
+        &[Key::char('r')],
+        Action::Replay,
+        "replay the event (or every filtered event) to a URL",
+        Some("replay"),
     ),
     // The detail pane.
     bind(EventsDetail, UP, Action::Up, "scroll up", None),
@@ -288,7 +312,97 @@ pub const KEYMAP: &[Binding] = &[
         "show or hide userToken values",
         Some("tokens"),
     ),
+    bind(
+        EventsDetail,
+        &[Key::char('r')],
+        Action::Replay,
+        "replay the event (or every filtered event) to a URL",
+        Some("replay"),
+    ),
+    // The Sessions view.
+    bind(
+        Sessions,
+        UP,
+        Action::Up,
+        "select the previous session",
+        None,
+    ),
+    bind(
+        Sessions,
+        DOWN,
+        Action::Down,
+        "select the next session",
+        Some("move"),
+    ),
+    bind(Sessions, PAGE_UP, Action::PageUp, "one page up", None),
+    bind(Sessions, PAGE_DOWN, Action::PageDown, "one page down", None),
+    bind(
+        Sessions,
+        TOP,
+        Action::Top,
+        "the most recently seen session",
+        None,
+    ),
+    bind(
+        Sessions,
+        BOTTOM,
+        Action::Bottom,
+        "the least recently seen session",
+        None,
+    ),
+    bind(
+        Sessions,
+        ENTER,
+        Action::Open,
+        "the session's events (Events view, filtered)",
+        Some("events"),
+    ),
+    // The Timelines view.
+    bind(
+        Timelines,
+        UP,
+        Action::Up,
+        "select the previous scan or video",
+        None,
+    ),
+    bind(
+        Timelines,
+        DOWN,
+        Action::Down,
+        "select the next scan or video",
+        Some("move"),
+    ),
+    bind(Timelines, PAGE_UP, Action::PageUp, "one page up", None),
+    bind(
+        Timelines,
+        PAGE_DOWN,
+        Action::PageDown,
+        "one page down",
+        None,
+    ),
+    bind(Timelines, TOP, Action::Top, "the most recently seen", None),
+    bind(
+        Timelines,
+        BOTTOM,
+        Action::Bottom,
+        "the least recently seen",
+        None,
+    ),
+    bind(
+        Timelines,
+        ENTER,
+        Action::Open,
+        "its events (Events view, filtered)",
+        Some("events"),
+    ),
     // Every view.
+    bind(
+        Global,
+        &[Key::char('m')],
+        Action::CycleAnswer,
+        "cycle the answer: configured, 500, 503, 429, slow, local",
+        Some("answer"),
+    ),
     bind(
         Global,
         &[Key::char('/')],
@@ -333,6 +447,20 @@ pub const KEYMAP: &[Binding] = &[
     ),
     bind(
         Global,
+        &[Key::char('2')],
+        Action::ShowView(View::Sessions),
+        "the Sessions view (WMS)",
+        None,
+    ),
+    bind(
+        Global,
+        &[Key::char('3')],
+        Action::ShowView(View::Timelines),
+        "the Timelines view (scans, videos)",
+        None,
+    ),
+    bind(
+        Global,
         &[Key::char('?')],
         Action::Help,
         "this help",
@@ -359,6 +487,21 @@ pub const KEYMAP: &[Binding] = &[
         Action::FilterCancel,
         "clear the filter",
         Some("clear"),
+    ),
+    // The replay prompt.
+    bind(
+        ReplayPrompt,
+        ENTER,
+        Action::ReplaySend,
+        "send to this URL",
+        Some("send"),
+    ),
+    bind(
+        ReplayPrompt,
+        ESC,
+        Action::ReplayCancel,
+        "send nothing",
+        Some("cancel"),
     ),
     // Questions.
     bind(
@@ -430,10 +573,13 @@ pub fn keys_label(binding: &Binding) -> String {
 
 /// Keys bound twice among contexts that are active together (a mistake in the table).
 pub fn conflicts() -> Vec<String> {
-    let together: [&[Context]; 4] = [
+    let together: [&[Context]; 7] = [
         &[EventsList, Global],
         &[EventsDetail, Global],
+        &[Sessions, Global],
+        &[Timelines, Global],
         &[FilterPrompt],
+        &[ReplayPrompt],
         &[Context::Confirm],
     ];
     let mut problems = Vec::new();

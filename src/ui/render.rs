@@ -46,16 +46,19 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
     render_header(frame, areas.header, app, theme);
     match &app.mode {
         Mode::Filter(prompt) => render_prompt(frame, areas.tabs, prompt, theme),
+        Mode::Replay(prompt) => render_replay_prompt(frame, areas.tabs, prompt, theme),
         _ => render_tabs(frame, areas.tabs, app, theme),
     }
     match app.view {
         View::Events => view::events::render(frame, areas.body, &app.events, theme),
+        View::Sessions => view::sessions::render(frame, areas.body, &app.sessions, theme),
+        View::Timelines => view::timelines::render(frame, areas.body, &app.timelines, theme),
     }
     render_status(frame, areas.status, app, theme);
     match &app.mode {
         Mode::Help => help::render(frame, frame.area(), app, theme),
         Mode::Confirm(question) => render_question(frame, frame.area(), *question, app, theme),
-        Mode::Normal | Mode::Filter(_) => {}
+        Mode::Normal | Mode::Filter(_) | Mode::Replay(_) => {}
     }
 }
 
@@ -66,8 +69,15 @@ fn render_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         Source::Live { addr, answer } => ("●", addr.to_string(), Some(answer.as_str())),
         Source::File { name } => ("◼", crate::sanitize::escape(name).into_owned(), None),
     };
-    let counters = format!(
+    let counters_in_full = format!(
         "recv {}  stored {}  evicted {}  rejected {}",
+        thousands(stats.received),
+        thousands(stats.stored),
+        thousands(stats.evicted),
+        thousands(stats.rejected)
+    );
+    let counters_short = format!(
+        "recv {} stored {} ev {} rej {}",
         thousands(stats.received),
         thousands(stats.stored),
         thousands(stats.evicted),
@@ -76,10 +86,15 @@ fn render_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let rate = app.rates.back().copied().unwrap_or(0);
     let live = matches!(app.source, Source::Live { .. });
     let width = usize::from(area.width);
-    // The longest form that fits, then shorter ones.
+    // The longest form that fits, then shorter ones; the answer outlasts the name.
     let mut chosen = Vec::new();
-    for brand in [true, false] {
-        for with_answer in [true, false] {
+    let forms = [
+        (true, &counters_in_full),
+        (false, &counters_in_full),
+        (false, &counters_short),
+    ];
+    for with_answer in [true, false] {
+        for (brand, counters) in forms {
             let mut spans: Vec<Span> = vec![Span::raw(" ")];
             if brand {
                 spans.push(Span::styled("hookscope ", theme.title()));
@@ -87,8 +102,11 @@ fn render_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             spans.push(Span::styled(format!("{glyph} "), theme.accent()));
             spans.push(Span::styled(place.clone(), theme.text()));
             if let Some(answer) = answer.filter(|_| with_answer) {
-                spans.push(Span::styled(" → answer ", theme.dim()));
-                spans.push(Span::styled(answer.to_owned(), theme.text()));
+                spans.push(Span::styled(" → ", theme.dim()));
+                spans.push(Span::styled(
+                    crate::sanitize::escape(answer).into_owned(),
+                    theme.text(),
+                ));
             }
             spans.push(Span::styled(" │ ", theme.dim()));
             spans.push(Span::styled(counters.clone(), theme.text()));
@@ -218,6 +236,31 @@ fn render_prompt(frame: &mut Frame, area: Rect, prompt: &Prompt, theme: &Theme) 
     }
 }
 
+/// The replay prompt: where to send, with the cursor.
+fn render_replay_prompt(frame: &mut Frame, area: Rect, prompt: &Prompt, theme: &Theme) {
+    const LEAD: &str = " replay to ";
+    let shown = crate::sanitize::escape(&prompt.text).into_owned();
+    let before_cursor = crate::sanitize::escape(&prompt.text[..prompt.cursor]).into_owned();
+    let mut spans = vec![
+        Span::styled(LEAD, theme.key()),
+        Span::styled(shown, theme.text()),
+        Span::raw("  "),
+    ];
+    match &prompt.error {
+        Some(error) => spans.push(Span::styled(error.clone(), theme.problem())),
+        None => spans.push(Span::styled(
+            "⏎ send  Esc cancel  (path and query of each event are appended)",
+            theme.dim(),
+        )),
+    }
+    let spans = fit_spans(spans, usize::from(area.width));
+    frame.render_widget(Line::from(spans), area);
+    let x = area.x + display_width(LEAD) as u16 + display_width(&before_cursor) as u16;
+    if x < area.x + area.width {
+        frame.set_cursor_position(Position::new(x, area.y));
+    }
+}
+
 /// The bottom line: a status message if there is one, then the hints of the keys that matter.
 fn render_status(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let mut spans: Vec<Span> = vec![Span::raw(" ")];
@@ -278,6 +321,13 @@ fn render_question(frame: &mut Frame, area: Rect, question: Question, app: &App,
             format!(
                 "Drop all {} stored events? They count as evicted; ids keep counting.",
                 thousands(app.stats.stored)
+            ),
+        ),
+        Question::Replay { count } => (
+            " Replay the filtered events? ",
+            format!(
+                "Send all {} events the filter shows again, one after another? The URL comes next.",
+                thousands(count as u64)
             ),
         ),
     };

@@ -297,6 +297,24 @@ pub fn short_size(bytes: u64) -> String {
     }
 }
 
+/// `850 ms`, `4.1 s`, `12 s`, `3 min`, `2 h`: a duration short enough for a column.
+pub fn short_duration(duration: std::time::Duration) -> String {
+    let secs = duration.as_secs_f64();
+    if secs < 1.0 {
+        format!("{} ms", duration.as_millis())
+    } else if secs < 10.0 {
+        format!("{secs:.1} s")
+    } else if secs < 120.0 {
+        format!("{} s", duration.as_secs())
+    } else if secs < 2.0 * 3600.0 {
+        format!("{} min", duration.as_secs() / 60)
+    } else if secs < 2.0 * 86_400.0 {
+        format!("{} h", duration.as_secs() / 3600)
+    } else {
+        format!("{} d", duration.as_secs() / 86_400)
+    }
+}
+
 pub fn severity_glyph(severity: Severity) -> &'static str {
     match severity {
         Severity::Info => "·",

@@ -34,7 +34,7 @@ pub const SCAN: &str = "scan-7f3a9c";
 pub fn live_source() -> Source {
     Source::Live {
         addr: SocketAddr::from(([127, 0, 0, 1], 8765)),
-        answer: "200".into(),
+        answer: "answer 200".into(),
     }
 }
 
@@ -450,6 +450,18 @@ impl Screen {
         }
     }
 
+    /// Gives the interface a recorder and an answer policy.
+    pub fn with_links(mut self, links: hookscope::ui::app::Links) -> Screen {
+        self.app = self.app.with_links(links);
+        self
+    }
+
+    /// Fixes the interface's clock (ages, running jobs).
+    pub fn at(mut self, now: DateTime<Utc>) -> Screen {
+        self.app.clock = Some(now);
+        self
+    }
+
     pub fn with_theme(mut self, theme: Theme) -> Screen {
         self.theme = theme;
         self
@@ -497,4 +509,97 @@ impl Screen {
     pub fn buffer(&self) -> &ratatui::buffer::Buffer {
         self.terminal.backend().buffer()
     }
+}
+
+/// Simulated vendor traffic as the listener records it: each delivery of `scenarios` decoded
+/// and recorded (analysis, store) at `step` intervals from `start`, but for the last `hold_back`
+/// deliveries, which never arrive (a session or a job still running).
+pub fn record_scenarios(
+    recorder: &hookscope::capture::recorder::Recorder,
+    scenarios: &[hookscope::simulate::Scenario],
+    start: DateTime<Utc>,
+    step: Duration,
+    hold_back: usize,
+) -> DateTime<Utc> {
+    let secrets = hookscope::config::Secrets::default();
+    let deliveries = hookscope::simulate::deliveries(scenarios, &secrets, start);
+    let keep = deliveries.len().saturating_sub(hold_back);
+    let mut at = start;
+    for delivery in deliveries.into_iter().take(keep) {
+        let headers: Vec<(&str, &str)> = delivery
+            .headers
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect();
+        let (path, query) = match delivery.path.split_once('?') {
+            Some((path, query)) => (path.to_owned(), Some(query.to_owned())),
+            None => (delivery.path.clone(), None),
+        };
+        let mut event = request(&delivery.method, &path, &headers, &delivery.body);
+        event.query = query.map(Into::into);
+        record_at(recorder, event, at);
+        at += step;
+    }
+    at - step
+}
+
+/// Decodes `event` as the listener does and records it as received at `at`.
+pub fn record_at(
+    recorder: &hookscope::capture::recorder::Recorder,
+    mut event: CapturedEvent,
+    at: DateTime<Utc>,
+) {
+    event.received_at = at;
+    let decoded = hookscope::decode::analyse(
+        &hookscope::decode::RequestView {
+            method: &event.method,
+            path: &event.path,
+            headers: &event.headers,
+            body: &event.body,
+            truncated: false,
+        },
+        &hookscope::config::Secrets::default(),
+        at,
+    );
+    event.analysis = decoded.analysis;
+    recorder.record(event, &decoded.facts);
+}
+
+/// The moment the traffic of `analysed_traffic` starts.
+pub fn traffic_start() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 22, 14, 1, 2).unwrap()
+}
+
+/// A recorder holding the simulator's traffic: videos, failing and succeeding scans (one still
+/// processing), WMS sessions that end badly and one measurement still running with a gap.
+/// Returns the store, the links for the interface, and the time of the last event.
+pub fn analysed_traffic() -> (Arc<Store>, hookscope::ui::app::Links, DateTime<Utc>) {
+    use hookscope::simulate::Scenario;
+    let store = Arc::new(Store::new(Limits {
+        capacity: 10_000,
+        max_bytes: u64::MAX,
+    }));
+    let recorder =
+        Arc::new(hookscope::capture::recorder::Recorder::new(Arc::clone(&store), None).unwrap());
+    let mut at = traffic_start();
+    for (scenario, step, hold_back) in [
+        (Scenario::Video, 4_000, 0),
+        (Scenario::PrismFailure, 2_600, 0),
+        (Scenario::PrismScan, 1_900, 1),
+        (Scenario::WmsTrouble, 700, 0),
+        (Scenario::Wms, 450, 12),
+    ] {
+        at = record_scenarios(
+            &recorder,
+            &[scenario],
+            at,
+            Duration::milliseconds(step),
+            hold_back,
+        ) + Duration::milliseconds(step);
+    }
+    let links = hookscope::ui::app::Links {
+        recorder: Some(recorder),
+        policy: None,
+    };
+    (store, links, at)
 }

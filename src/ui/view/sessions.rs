@@ -1,0 +1,942 @@
+//! The Sessions view: one row per WMS session (events, highest number, missing ranges,
+//! duplicates, late fills, last event, how it ended or where it is, warnings, last seen) and,
+//! below, the selected session: its sequence bar, its SNR, its trail of events and its
+//! measurement ids.
+//!
+//! Rows are copied out of the analysis before each frame, only those on screen.
+
+use chrono::{DateTime, Utc};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Borders, Paragraph};
+
+use crate::analysis::{Analyzer, SessionEnd, SessionSummary};
+use crate::event::{SequenceStatus, Severity};
+use crate::sanitize;
+use crate::ui::keymap::Action;
+use crate::ui::text::{
+    self, RichLine, Role, display_width, fit, fit_right, short_duration, thousands,
+};
+use crate::ui::theme::Theme;
+use crate::ui::view::list::Cursor;
+
+/// A running session silent for this long gets "no event for N s".
+pub const IDLE_WARNING: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The width of the label column of the detail (`sequence `).
+const LABEL: usize = 9;
+
+#[derive(Debug, Default)]
+pub struct SessionsState {
+    pub cursor: Cursor<String>,
+    /// The visible rows, copied from the analysis by `refresh`.
+    pub rows: Vec<SessionSummary>,
+    /// The time the rows were read at ("2 s ago", "no event for N s").
+    pub now: Option<DateTime<Utc>>,
+    /// Whether events still arrive (a listener) or the sessions come from a file.
+    pub live: bool,
+    /// What the empty list says.
+    pub empty_hint: String,
+}
+
+/// The areas of the view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Areas {
+    pub list: Rect,
+    pub detail: Option<Rect>,
+}
+
+impl Areas {
+    /// The list on top, as tall as its rows (at most two fifths), the detail below.
+    pub fn new(body: Rect, total: usize) -> Areas {
+        if total == 0 || body.height < 12 {
+            return Areas {
+                list: body,
+                detail: None,
+            };
+        }
+        let most = (body.height * 2 / 5).max(5);
+        let wanted = (total as u16).saturating_add(3).min(most);
+        let [list, detail] =
+            Layout::vertical([Constraint::Length(wanted), Constraint::Min(0)]).areas(body);
+        Areas {
+            list,
+            detail: Some(detail),
+        }
+    }
+
+    /// Session rows the list shows (borders and the heading take three).
+    pub fn rows(&self) -> usize {
+        usize::from(self.list.height.saturating_sub(3))
+    }
+}
+
+impl SessionsState {
+    pub fn new(live: bool) -> SessionsState {
+        SessionsState {
+            live,
+            empty_hint: if live {
+                "No WMS session yet. Sessions appear as WMS events arrive.".to_owned()
+            } else {
+                "The file holds no WMS events.".to_owned()
+            },
+            ..SessionsState::default()
+        }
+    }
+
+    pub fn update(&mut self, action: Action, page: usize) {
+        let page = page.max(1) as isize;
+        match action {
+            Action::Up => self.cursor.move_by(-1),
+            Action::Down => self.cursor.move_by(1),
+            Action::PageUp => self.cursor.move_by(-page),
+            Action::PageDown => self.cursor.move_by(page),
+            Action::Top => self.cursor.top(),
+            Action::Bottom => self.cursor.bottom(),
+            _ => {}
+        }
+    }
+
+    /// The selected session, when it is on screen.
+    pub fn selected(&self) -> Option<&SessionSummary> {
+        let at = self.cursor.position.checked_sub(self.cursor.offset)?;
+        self.rows.get(at)
+    }
+
+    /// Copies the rows `body` shows out of the analysis.
+    pub fn refresh(&mut self, analyzer: &Analyzer, body: Rect, now: DateTime<Utc>) {
+        let total = analyzer.counters().sessions;
+        let rows = Areas::new(body, total).rows();
+        let found = self
+            .cursor
+            .selected
+            .as_deref()
+            .and_then(|id| analyzer.sessions().position(|s| s.session_id == id));
+        self.cursor.place(total, found, rows);
+        self.rows = analyzer
+            .sessions()
+            .skip(self.cursor.offset)
+            .take(rows)
+            .cloned()
+            .collect();
+        let key = self.selected().map(|s| s.session_id.clone());
+        self.cursor.select(key);
+        self.now = Some(now);
+    }
+
+    /// Whether a visible row shows a time that moves with the clock: an unfinished session's
+    /// age and silence, while events can still arrive.
+    pub fn shows_clock(&self) -> bool {
+        self.live && self.rows.iter().any(|s| !s.is_finished())
+    }
+
+    /// The filter that shows the selected session's events.
+    pub fn filter_text(&self) -> Option<String> {
+        self.selected().map(|s| id_filter("session", &s.session_id))
+    }
+}
+
+/// `session:ID`, quoted when the id has spaces, with a shortened id as a prefix match.
+pub fn id_filter(key: &str, id: &str) -> String {
+    let id = match id.strip_suffix('…') {
+        Some(prefix) => format!("{prefix}*"),
+        None => id.to_owned(),
+    };
+    if id.chars().any(|c| c.is_whitespace() || c == '"') {
+        format!("{key}:\"{}\"", id.replace('"', ""))
+    } else {
+        format!("{key}:{id}")
+    }
+}
+
+/// `✓ results`, `✖ constraint`, or the phase of a running session.
+fn state_cell(session: &SessionSummary) -> (Role, String) {
+    match &session.ended {
+        Some(ending) if ending.reason.is_success() => {
+            (Role::Success, format!("✓ {}", ending.reason.as_str()))
+        }
+        Some(ending) if ending.reason == SessionEnd::Redirected => {
+            (Role::Severity(Severity::Warn), "↪ redirected".to_owned())
+        }
+        Some(ending) => (Role::Problem, format!("✖ {}", ending.reason.as_str())),
+        None => (Role::Accent, format!("● {}", session.phase.as_str())),
+    }
+}
+
+/// A warning about a running session: in words, and in a few for a narrow cell.
+struct Warning {
+    words: String,
+    short: String,
+}
+
+/// The warnings of a running session, the most pressing first.
+fn warnings(session: &SessionSummary, now: Option<DateTime<Utc>>, live: bool) -> Vec<Warning> {
+    let mut out = Vec::new();
+    if session.is_finished() {
+        return out;
+    }
+    let mut warn = |words: String, short: String| out.push(Warning { words, short });
+    if session.warnings.websocket_down {
+        warn("websocket down".into(), "ws down".into());
+    }
+    if session.warnings.page_hidden {
+        warn("page hidden".into(), "page hidden".into());
+    }
+    if session.warnings.snr_falling {
+        warn("SNR falling".into(), "SNR falling".into());
+    }
+    if live
+        && let Some(idle) = now.and_then(|now| session.idle_for(now))
+        && idle >= IDLE_WARNING
+    {
+        let idle = short_duration(std::time::Duration::from_secs(idle.as_secs()));
+        warn(format!("no event for {idle}"), format!("silent {idle}"));
+    }
+    out
+}
+
+fn joined(warnings: &[Warning], short: bool) -> String {
+    let words: Vec<&str> = warnings
+        .iter()
+        .map(|w| {
+            if short {
+                w.short.as_str()
+            } else {
+                w.words.as_str()
+            }
+        })
+        .collect();
+    words.join(if short { ", " } else { "  ⚠ " })
+}
+
+/// When the session was last seen: `2 s ago` while it runs live, else the time of day (which
+/// needs no redrawing as the clock moves).
+fn seen(session: &SessionSummary, now: Option<DateTime<Utc>>, live: bool) -> String {
+    match now.filter(|_| live && !session.is_finished()) {
+        Some(now) => {
+            let ago = (now - session.last_seen)
+                .to_std()
+                .unwrap_or_default()
+                .as_secs();
+            match ago {
+                0 => "just now".to_owned(),
+                1..120 => format!("{ago} s ago"),
+                _ => format!(
+                    "{} ago",
+                    short_duration(std::time::Duration::from_secs(ago))
+                ),
+            }
+        }
+        None => session.last_seen.format("%H:%M:%S").to_string(),
+    }
+}
+
+/// Widths of the list's columns; 0 hides a column.
+#[derive(Debug, Clone, Copy)]
+struct Columns {
+    session: usize,
+    events: usize,
+    highest: usize,
+    missing: usize,
+    dup: usize,
+    late: usize,
+    last_event: usize,
+    state: usize,
+    warn: usize,
+    seen: usize,
+}
+
+impl Columns {
+    fn new(width: usize) -> Columns {
+        let mut c = Columns {
+            session: 0,
+            events: 6,
+            highest: 5,
+            missing: 12,
+            dup: 3,
+            late: 4,
+            last_event: 22,
+            state: 15,
+            warn: 22,
+            seen: 9,
+        };
+        // Narrower screens drop these in order until the id has room.
+        let steps: [fn(&mut Columns); 5] = [
+            |c| c.warn = 0,
+            |c| c.last_event = 20,
+            |c| c.last_event = 0,
+            |c| c.missing = 10,
+            |c| c.seen = 0,
+        ];
+        for step in steps {
+            if width >= c.fixed() + 16 {
+                break;
+            }
+            step(&mut c);
+        }
+        c.session = width.saturating_sub(c.fixed()).clamp(1, 28);
+        // What the id does not need goes to the last event's name.
+        if c.last_event > 0 {
+            c.last_event += width.saturating_sub(c.fixed() + c.session);
+        }
+        c
+    }
+
+    fn fixed(&self) -> usize {
+        let shown = [
+            self.events,
+            self.highest,
+            self.missing,
+            self.dup,
+            self.late,
+            self.last_event,
+            self.state,
+            self.warn,
+            self.seen,
+        ];
+        1 + shown.iter().sum::<usize>() + shown.iter().filter(|w| **w > 0).count()
+    }
+}
+
+fn heading(columns: &Columns, theme: &Theme) -> Line<'static> {
+    let mut text = String::from(" ");
+    let mut push = |label: &str, width: usize, right: bool| {
+        if width > 0 {
+            text.push_str(&if right {
+                fit_right(label, width)
+            } else {
+                fit(label, width)
+            });
+            text.push(' ');
+        }
+    };
+    push("SESSION", columns.session, false);
+    push("EVENTS", columns.events, true);
+    push("LAST", columns.highest, true);
+    push("MISSING", columns.missing, false);
+    push("DUP", columns.dup, true);
+    push("LATE", columns.late, true);
+    push("LAST EVENT", columns.last_event, false);
+    push("STATE", columns.state, false);
+    push("WARNINGS", columns.warn, false);
+    push("SEEN", columns.seen, false);
+    Line::styled(text.trim_end().to_owned(), theme.dim())
+}
+
+fn row(
+    session: &SessionSummary,
+    columns: &Columns,
+    state: &SessionsState,
+    selected: bool,
+    theme: &Theme,
+) -> Line<'static> {
+    let mut spans: Vec<Span<'static>> = vec![Span::styled(
+        if selected { "▶" } else { " " },
+        theme.accent(),
+    )];
+    let mut cell = |text: String, role: Role| {
+        spans.push(Span::styled(text, role.style(theme)));
+        spans.push(Span::raw(" "));
+    };
+    cell(
+        fit(&sanitize::escape(&session.session_id), columns.session),
+        Role::Text,
+    );
+    cell(
+        fit_right(&thousands(session.events), columns.events),
+        Role::Text,
+    );
+    cell(
+        fit_right(
+            &session.highest.map_or("–".to_owned(), |h| h.to_string()),
+            columns.highest,
+        ),
+        Role::Text,
+    );
+    if session.missing.is_empty() {
+        cell(fit("—", columns.missing), Role::Dim);
+    } else {
+        cell(
+            fit(&format!("⚠ {}", session.missing), columns.missing),
+            Role::Sequence(SequenceStatus::Gap),
+        );
+    }
+    let count = |n: u64, status: SequenceStatus| {
+        if n == 0 {
+            Role::Dim
+        } else {
+            Role::Sequence(status)
+        }
+    };
+    cell(
+        fit_right(&session.duplicates().to_string(), columns.dup),
+        count(session.duplicates(), SequenceStatus::Duplicate),
+    );
+    cell(
+        fit_right(&session.late_fills().to_string(), columns.late),
+        count(session.late_fills(), SequenceStatus::Late),
+    );
+    if columns.last_event > 0 {
+        let name = session.last_event.as_deref().unwrap_or("–");
+        cell(fit(&sanitize::escape(name), columns.last_event), Role::Text);
+    }
+    let warnings = warnings(session, state.now, state.live);
+    let (role, text) = state_cell(session);
+    if columns.warn == 0 && !warnings.is_empty() {
+        // No room for the warnings: the most pressing one replaces the phase.
+        cell(
+            fit(&format!("⚠ {}", warnings[0].short), columns.state),
+            Role::Severity(Severity::Warn),
+        );
+    } else {
+        cell(fit(&text, columns.state), role);
+    }
+    if columns.warn > 0 {
+        if warnings.is_empty() {
+            cell(fit("", columns.warn), Role::Dim);
+        } else {
+            cell(
+                fit(&format!("⚠ {}", joined(&warnings, true)), columns.warn),
+                Role::Severity(Severity::Warn),
+            );
+        }
+    }
+    if columns.seen > 0 {
+        cell(
+            fit(&seen(session, state.now, state.live), columns.seen),
+            Role::Dim,
+        );
+    }
+    let line = Line::from(spans);
+    if selected {
+        line.patch_style(theme.selection())
+    } else {
+        line
+    }
+}
+
+/// Draws the view into `area`.
+pub fn render(frame: &mut Frame, area: Rect, state: &SessionsState, theme: &Theme) {
+    let areas = Areas::new(area, state.cursor.total);
+    render_list(frame, areas.list, state, theme);
+    if let (Some(detail), Some(session)) = (areas.detail, state.selected()) {
+        render_detail(frame, detail, session, state, theme);
+    }
+}
+
+fn render_list(frame: &mut Frame, area: Rect, state: &SessionsState, theme: &Theme) {
+    let title = format!(" WMS sessions {} ", thousands(state.cursor.total as u64));
+    let block = Block::new()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Rounded)
+        .border_style(theme.border(true))
+        .title(Span::styled(title, theme.title()));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    if inner.height == 0 || inner.width == 0 {
+        return;
+    }
+    let columns = Columns::new(usize::from(inner.width));
+    frame.render_widget(heading(&columns, theme), Rect { height: 1, ..inner });
+    if state.rows.is_empty() {
+        let middle = Rect {
+            y: inner.y + inner.height / 2,
+            height: 1,
+            ..inner
+        };
+        frame.render_widget(
+            Paragraph::new(Span::styled(
+                text::truncate(&state.empty_hint, usize::from(inner.width)).into_owned(),
+                theme.dim(),
+            ))
+            .centered(),
+            middle,
+        );
+        return;
+    }
+    for (i, session) in state.rows.iter().enumerate() {
+        let y = inner.y + 1 + i as u16;
+        if y >= inner.y + inner.height {
+            break;
+        }
+        let selected = state.cursor.offset + i == state.cursor.position;
+        frame.render_widget(
+            row(session, &columns, state, selected, theme),
+            Rect {
+                y,
+                height: 1,
+                ..inner
+            },
+        );
+    }
+}
+
+/// What a cell of the sequence bar shows, in rising order of importance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Cell {
+    InOrder,
+    Late,
+    Duplicate,
+    Conflict,
+    Missing,
+}
+
+impl Cell {
+    fn glyph(self) -> &'static str {
+        match self {
+            Cell::InOrder => "█",
+            Cell::Late => "▒",
+            Cell::Missing => "░",
+            Cell::Duplicate => "◆",
+            Cell::Conflict => "✖",
+        }
+    }
+
+    fn role(self) -> Role {
+        match self {
+            Cell::InOrder => Role::Success,
+            Cell::Late => Role::Sequence(SequenceStatus::Late),
+            Cell::Missing => Role::Sequence(SequenceStatus::Gap),
+            Cell::Duplicate => Role::Sequence(SequenceStatus::Duplicate),
+            Cell::Conflict => Role::Sequence(SequenceStatus::Conflict),
+        }
+    }
+}
+
+/// The sequence numbers 0..=highest in at most `width` cells; each cell shows the most
+/// important thing that happened to a number in it.
+fn sequence_cells(session: &SessionSummary, width: usize) -> Vec<Cell> {
+    let Some(highest) = session.highest else {
+        return Vec::new();
+    };
+    let numbers = u128::from(highest) + 1;
+    let cells = (width as u128).min(numbers).max(1);
+    let cell_of = |seq: u64| (u128::from(seq) * cells / numbers) as usize;
+    let mut out = vec![Cell::InOrder; cells as usize];
+    let mut mark = |at: usize, cell: Cell| {
+        if let Some(slot) = out.get_mut(at)
+            && cell > *slot
+        {
+            *slot = cell;
+        }
+    };
+    for range in session.missing.ranges() {
+        for at in cell_of(range.first)..=cell_of(range.last.min(highest)) {
+            mark(at, Cell::Missing);
+        }
+    }
+    for m in session.marks.iter().filter(|m| m.seq <= highest) {
+        let cell = match m.status {
+            SequenceStatus::Late => Cell::Late,
+            SequenceStatus::Duplicate => Cell::Duplicate,
+            SequenceStatus::Conflict => Cell::Conflict,
+            _ => continue,
+        };
+        mark(cell_of(m.seq), cell);
+    }
+    out
+}
+
+const SPARK: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+
+/// The latest `width` readings as bar characters, scaled between their minimum and maximum.
+fn spark(values: impl DoubleEndedIterator<Item = f64> + ExactSizeIterator, width: usize) -> String {
+    let skip = values.len().saturating_sub(width);
+    let shown: Vec<f64> = values.skip(skip).collect();
+    let low = shown.iter().copied().fold(f64::INFINITY, f64::min);
+    let high = shown.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    shown
+        .iter()
+        .map(|v| {
+            if (high - low).abs() < f64::EPSILON {
+                SPARK[4]
+            } else {
+                SPARK[(((v - low) / (high - low)) * 7.0).round().clamp(0.0, 7.0) as usize]
+            }
+        })
+        .collect()
+}
+
+fn number(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.1}")
+    }
+}
+
+fn label(name: &str) -> (Role, String) {
+    (Role::Dim, fit(name, LABEL))
+}
+
+/// The lines of the detail of `session`, `width` columns wide.
+fn detail_lines(session: &SessionSummary, state: &SessionsState, width: usize) -> Vec<RichLine> {
+    let mut lines = Vec::new();
+    let warn = Role::Severity(Severity::Warn);
+
+    // The sequence bar, with its legend beside it or below.
+    let legend = RichLine(vec![
+        (Cell::InOrder.role(), "█".into()),
+        (Role::Dim, " in order  ".into()),
+        (Cell::Late.role(), "▒".into()),
+        (Role::Dim, " late  ".into()),
+        (Cell::Missing.role(), "░".into()),
+        (Role::Dim, " missing  ".into()),
+        (Cell::Duplicate.role(), "◆".into()),
+        (Role::Dim, " duplicate".into()),
+    ]);
+    let legend_width = display_width(&legend.text());
+    let mut bar = RichLine(vec![label("sequence")]);
+    match session.highest {
+        Some(highest) => {
+            let end = highest.to_string();
+            let room = width.saturating_sub(LABEL + 4 + end.len());
+            let beside = room >= 24 + legend_width + 3;
+            let bar_width = if beside {
+                room - legend_width - 3
+            } else {
+                room
+            };
+            bar.push(Role::Dim, "0 ");
+            let cells = sequence_cells(session, bar_width);
+            // A short session is drawn wider, each number in up to three cells.
+            let stretch = (bar_width / cells.len().max(1)).clamp(1, 3);
+            let cells: Vec<Cell> = cells
+                .into_iter()
+                .flat_map(|c| std::iter::repeat_n(c, stretch))
+                .collect();
+            let n = cells.len();
+            let mut run: Option<(Cell, String)> = None;
+            for cell in cells {
+                match &mut run {
+                    Some((kind, text)) if *kind == cell => text.push_str(cell.glyph()),
+                    _ => {
+                        if let Some((kind, text)) = run.take() {
+                            bar.push(kind.role(), text);
+                        }
+                        run = Some((cell, cell.glyph().to_owned()));
+                    }
+                }
+            }
+            if let Some((kind, text)) = run {
+                bar.push(kind.role(), text);
+            }
+            bar.push(Role::Dim, format!(" {end}"));
+            if beside {
+                let pad = bar_width.saturating_sub(n) + 3;
+                bar.push(Role::Dim, " ".repeat(pad));
+                bar.0.extend(legend.0.clone());
+                lines.push(bar);
+            } else {
+                lines.push(bar);
+                let mut below = RichLine(vec![(Role::Dim, " ".repeat(LABEL))]);
+                below.0.extend(legend.0.clone());
+                lines.push(below);
+            }
+        }
+        None => lines.push(bar.with(Role::Dim, "no sequence numbers")),
+    }
+    // What the bar says in numbers.
+    let mut counts = RichLine(vec![label("")]);
+    counts.push(Role::Text, format!("{} events", thousands(session.events)));
+    if !session.missing.is_empty() {
+        counts.push(Role::Dim, " · ");
+        counts.push(
+            Role::Sequence(SequenceStatus::Gap),
+            format!("⚠ {} missing: {}", session.missing.count(), session.missing),
+        );
+    }
+    for (n, word, status) in [
+        (session.late_fills(), "late", SequenceStatus::Late),
+        (session.duplicates(), "duplicate", SequenceStatus::Duplicate),
+        (
+            session.counts.conflict,
+            "conflicting",
+            SequenceStatus::Conflict,
+        ),
+        (session.counts.restart, "restart", SequenceStatus::Restart),
+    ] {
+        if n > 0 {
+            counts.push(Role::Dim, " · ");
+            counts.push(Role::Sequence(status), format!("{n} {word}"));
+        }
+    }
+    if session.timestamps_backwards > 0 {
+        counts.push(Role::Dim, " · ");
+        counts.push(
+            warn,
+            format!("{} timestamps backwards", session.timestamps_backwards),
+        );
+    }
+    lines.push(counts);
+
+    // The SNR of the intermediate results.
+    let mut snr = RichLine(vec![label("SNR")]);
+    match (session.snr.last(), session.snr.min, session.snr.max) {
+        (Some(last), Some(min), Some(max)) => {
+            let words = format!(
+                "  last {}, min {}, max {}",
+                number(last),
+                number(min),
+                number(max)
+            );
+            let falling = if session.warnings.snr_falling {
+                "  ↘ falling"
+            } else {
+                ""
+            };
+            let room = width
+                .saturating_sub(LABEL + display_width(&words) + display_width(falling))
+                .min(80);
+            snr.push(
+                Role::Accent,
+                spark(session.snr.values.iter().copied(), room),
+            );
+            snr.push(Role::Dim, words);
+            if !falling.is_empty() {
+                snr.push(warn, falling);
+            }
+        }
+        _ => snr.push(Role::Dim, "no readings yet"),
+    }
+    lines.push(snr);
+
+    // How it ended, or where it is.
+    let (role, text) = state_cell(session);
+    match &session.ended {
+        Some(ending) => {
+            let mut line = RichLine(vec![label("ended"), (role, text)]);
+            let mut rest = String::new();
+            if let Some(seq) = ending.seq {
+                rest.push_str(&format!(" at #{seq}"));
+            }
+            rest.push_str(&format!(
+                ", {} after {}",
+                ending.at.format("%H:%M:%S"),
+                short_duration(
+                    (ending.at - session.first_seen)
+                        .to_std()
+                        .unwrap_or_default()
+                )
+            ));
+            line.push(Role::Dim, rest);
+            if let Some(detail) = &ending.detail {
+                line.push(Role::Dim, ": ");
+                line.push(role, sanitize::escape(detail).into_owned());
+            }
+            lines.push(line);
+        }
+        None => {
+            let mut line = RichLine(vec![label("running"), (role, text)]);
+            line.push(
+                Role::Dim,
+                format!(
+                    " for {}, last event {}",
+                    short_duration(session.span()),
+                    seen(session, state.now, state.live)
+                ),
+            );
+            lines.push(line);
+        }
+    }
+    let warnings = warnings(session, state.now, state.live);
+    if !warnings.is_empty() {
+        let mut line = RichLine(vec![label("warnings")]);
+        line.push(warn, format!("⚠ {}", joined(&warnings, false)));
+        lines.push(line);
+    } else if session.is_finished() && session.warnings.any() {
+        // How things stood when it ended often says why it did.
+        let w = &session.warnings;
+        let words: Vec<&str> = [
+            (w.websocket_down, "websocket down"),
+            (w.page_hidden, "page hidden"),
+            (w.snr_falling, "SNR falling"),
+        ]
+        .into_iter()
+        .filter_map(|(on, word)| on.then_some(word))
+        .collect();
+        let mut line = RichLine(vec![label("at end")]);
+        line.push(warn, format!("⚠ {}", words.join("  ⚠ ")));
+        lines.push(line);
+    }
+
+    // The measurement ids.
+    if !session.measurement_ids.is_empty() {
+        let ids: Vec<String> = session
+            .measurement_ids
+            .iter()
+            .map(|id| sanitize::escape(id).into_owned())
+            .collect();
+        lines.push(RichLine(vec![
+            label("measured"),
+            (Role::Text, ids.join(", ")),
+        ]));
+    }
+
+    // The trail: event names in arrival order, each line starting with the time of its first.
+    let mut trail: Vec<RichLine> = Vec::new();
+    let text_width = width.saturating_sub(LABEL + 9).max(10);
+    let mut line: Option<(RichLine, usize)> = None;
+    let steps = session.trail.len();
+    if session.trail_dropped > 0 {
+        trail.push(RichLine(vec![
+            (Role::Dim, " ".repeat(LABEL)),
+            (
+                Role::Dim,
+                format!("… {} earlier steps", thousands(session.trail_dropped)),
+            ),
+        ]));
+    }
+    for (i, step) in session.trail.iter().enumerate() {
+        let name = sanitize::escape(&step.event).into_owned();
+        let mut piece = vec![(step_role(&name, session), name)];
+        if step.count > 1 {
+            piece.push((Role::Dim, format!(" ×{}", step.count)));
+        }
+        if i + 1 == steps && session.is_finished() {
+            piece.push((
+                Role::Dim,
+                format!(
+                    " ({}, {})",
+                    step.last_at.format("%H:%M:%S"),
+                    short_duration(session.span())
+                ),
+            ));
+        }
+        let piece_width: usize = piece.iter().map(|(_, t)| display_width(t)).sum();
+        let arrow = if i + 1 < steps { " →" } else { "" };
+        match &mut line {
+            Some((current, used)) if *used + 1 + piece_width + arrow.len() <= text_width => {
+                current.push(Role::Dim, " ");
+                current.0.extend(piece);
+                current.push(Role::Dim, arrow);
+                *used += 1 + piece_width + 2;
+            }
+            _ => {
+                if let Some((done, _)) = line.take() {
+                    trail.push(done);
+                }
+                let mut current = RichLine(vec![
+                    (Role::Dim, " ".repeat(LABEL)),
+                    (Role::Dim, step.first_at.format("%H:%M:%S").to_string()),
+                    (Role::Dim, " ".into()),
+                ]);
+                current.0.extend(piece);
+                current.push(Role::Dim, arrow);
+                line = Some((current, piece_width + 2));
+            }
+        }
+    }
+    if let Some((done, _)) = line {
+        trail.push(done);
+    }
+    if let Some(first) = trail.first_mut() {
+        first.0[0] = label("trail");
+    }
+    lines.extend(trail);
+    lines
+}
+
+/// The ending event in the ending's colour; the others plain.
+fn step_role(name: &str, session: &SessionSummary) -> Role {
+    match &session.ended {
+        Some(ending) if ends_with(name, ending.reason) => {
+            if ending.reason.is_success() {
+                Role::Success
+            } else {
+                Role::Problem
+            }
+        }
+        _ => Role::Text,
+    }
+}
+
+fn ends_with(name: &str, reason: SessionEnd) -> bool {
+    matches!(
+        (name, reason),
+        ("RESULTS_RECEIVED", SessionEnd::ResultsReceived)
+            | ("CONSTRAINT_VIOLATION", SessionEnd::ConstraintViolation)
+            | ("MEASUREMENT_CANCELED", SessionEnd::Cancelled)
+            | ("LOW_SNR", SessionEnd::LowSnr)
+            | ("CAMERA_PERMISSION_DENIED", SessionEnd::CameraDenied)
+            | ("PAGE_UNLOADED", SessionEnd::PageUnloaded)
+            | ("API_ERROR", SessionEnd::ApiError)
+            | ("GENERAL_ERROR", SessionEnd::GeneralError)
+    )
+}
+
+fn render_detail(
+    frame: &mut Frame,
+    area: Rect,
+    session: &SessionSummary,
+    state: &SessionsState,
+    theme: &Theme,
+) {
+    let mut title = format!(" {} ", sanitize::escape(&session.session_id));
+    if let Some(id) = session.measurement_ids.first() {
+        title.push_str(&format!("· measurement {} ", sanitize::escape(id)));
+    }
+    let block = Block::new()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Rounded)
+        .border_style(theme.border(false))
+        .title(Span::styled(
+            text::truncate(&title, usize::from(area.width.saturating_sub(4))).into_owned(),
+            theme.title(),
+        ));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    if inner.height == 0 || inner.width < 2 {
+        return;
+    }
+    let width = usize::from(inner.width - 1);
+    let mut lines = detail_lines(session, state, width);
+    // Too many lines: the trail's oldest go first; its end is what matters.
+    let height = usize::from(inner.height);
+    if lines.len() > height {
+        let trail_start = lines
+            .iter()
+            .position(|l| l.0.first().is_some_and(|(_, t)| t.trim() == "trail"))
+            .unwrap_or(lines.len());
+        let excess = lines.len() - height;
+        let removable = lines.len().saturating_sub(trail_start + 1);
+        let cut = excess.min(removable);
+        if cut > 0 {
+            lines.drain(trail_start..trail_start + cut);
+            if let Some(first) = lines.get_mut(trail_start) {
+                first.0[0] = label("trail …");
+            }
+        }
+    }
+    for (i, line) in lines.iter().take(height).enumerate() {
+        frame.render_widget(
+            line.to_line(theme, width),
+            Rect {
+                x: inner.x + 1,
+                y: inner.y + i as u16,
+                width: inner.width - 1,
+                height: 1,
+            },
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filters_quote_odd_ids_and_widen_shortened_ones() {
+        assert_eq!(id_filter("session", "abc"), "session:abc");
+        assert_eq!(id_filter("session", "a b"), "session:\"a b\"");
+        assert_eq!(id_filter("scan", "abc…"), "scan:abc*");
+    }
+
+    #[test]
+    fn the_spark_scales_between_its_extremes() {
+        assert_eq!(spark([1.0, 2.0, 3.0].into_iter(), 10), "▁▅█");
+        assert_eq!(spark([5.0, 5.0].into_iter(), 10), "▅▅");
+        assert_eq!(spark([1.0, 2.0, 3.0].into_iter(), 2), "▁█");
+    }
+}
