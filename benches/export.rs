@@ -33,7 +33,7 @@ fn export_import(c: &mut Criterion) {
     let mut group = c.benchmark_group("export_100k_events");
     group
         .sampling_mode(SamplingMode::Flat)
-        .measurement_time(Duration::from_secs(5))
+        .measurement_time(Duration::from_secs(15))
         .warm_up_time(Duration::from_secs(1))
         .sample_size(10)
         .throughput(Throughput::Elements(EVENTS as u64));
