@@ -76,10 +76,7 @@ fn decode_per_event(c: &mut Criterion) {
     group.finish();
 
     // The HMAC alone, for its share of the WMS figure.
-    let event = support::request_event(
-        &support::wms_delivery(support::wms_body(7, 42, 93)),
-        now,
-    );
+    let event = support::request_event(&support::wms_delivery(support::wms_body(7, 42, 93)), now);
     let mut group = c.benchmark_group("signature");
     group
         .measurement_time(Duration::from_secs(3))

@@ -48,7 +48,7 @@ fn events_view(c: &mut Criterion) {
         group.bench_function(name, |b| {
             b.iter(|| {
                 pages += 1;
-                let action = if pages % 20_000 == 0 {
+                let action = if pages.is_multiple_of(20_000) {
                     Action::Top
                 } else {
                     Action::PageDown
@@ -71,7 +71,10 @@ fn events_view(c: &mut Criterion) {
         .sample_size(10);
     for (name, query) in [
         ("keyed_sev_error", "sev:error"),
-        ("keyed_provider_session", "provider:wms session:load-session-0007*"),
+        (
+            "keyed_provider_session",
+            "provider:wms session:load-session-0007*",
+        ),
         ("text_measurementid", "measurementid"),
         ("text_no_match", "no-such-text"),
     ] {
