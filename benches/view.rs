@@ -66,7 +66,7 @@ fn events_view(c: &mut Criterion) {
     let mut group = c.benchmark_group("filter_1m_events");
     group
         .sampling_mode(SamplingMode::Flat)
-        .measurement_time(Duration::from_secs(8))
+        .measurement_time(Duration::from_secs(10))
         .warm_up_time(Duration::from_secs(1))
         .sample_size(10);
     for (name, query) in [
