@@ -1,0 +1,100 @@
+//! Decoding one request as the listener does for every event: body shape, vendor detection and
+//! classification, conformance and the signature check, per kind of traffic.
+
+mod support;
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use hookscope::decode::{self, RequestView, signature};
+use hookscope::event::{CapturedEvent, Provider};
+
+fn view(event: &CapturedEvent) -> RequestView<'_> {
+    RequestView {
+        method: &event.method,
+        path: &event.path,
+        headers: &event.headers,
+        body: &event.body,
+        truncated: event.truncated,
+    }
+}
+
+fn decode_per_event(c: &mut Criterion) {
+    let secrets = support::secrets();
+    let now = support::now();
+    let cases = [
+        (
+            "wms_signed",
+            support::delivery("/hooks/wms", |d| {
+                d.header("x-wms-content-mac").is_some()
+                    && d.body.windows(20).any(|w| w == b"INTERMEDIATE_RESULTS")
+            }),
+        ),
+        (
+            "wms_signed_600b",
+            support::wms_delivery(support::wms_body(7, 42, 93)),
+        ),
+        (
+            "prism_scan",
+            support::delivery("/hooks/prism", |d| {
+                d.body.windows(22).any(|w| w == b"body.creation.succeede")
+            }),
+        ),
+        (
+            "prism_video_signed",
+            support::delivery("/webhooks/prism", |d| {
+                d.header("x-prism-signature").is_some()
+            }),
+        ),
+        (
+            "generic_json",
+            support::delivery("/trigger/SW5zdGFuY2VGbG93", |d| d.method == "POST"),
+        ),
+        ("binary", support::delivery("/trigger/binary", |_| true)),
+    ];
+    let mut group = c.benchmark_group("decode");
+    group
+        .measurement_time(Duration::from_secs(3))
+        .warm_up_time(Duration::from_secs(1))
+        .sample_size(50);
+    for (name, delivery) in &cases {
+        let event = support::request_event(delivery, now);
+        // Each case must decode as what it is meant to measure.
+        let decoded = decode::analyse(&view(&event), &secrets, now);
+        let expected = match *name {
+            "wms_signed" | "wms_signed_600b" => Provider::Wms,
+            "prism_scan" => Provider::Prism,
+            "prism_video_signed" => Provider::PrismVideo,
+            _ => Provider::Generic,
+        };
+        assert_eq!(decoded.analysis.provider, expected, "{name}");
+        group.bench_function(*name, |b| {
+            b.iter(|| decode::analyse(black_box(&view(&event)), &secrets, now))
+        });
+    }
+    group.finish();
+
+    // The HMAC alone, for its share of the WMS figure.
+    let event = support::request_event(&support::wms_delivery(support::wms_body(7, 42, 93)), now);
+    let mut group = c.benchmark_group("signature");
+    group
+        .measurement_time(Duration::from_secs(3))
+        .warm_up_time(Duration::from_secs(1))
+        .sample_size(50);
+    group.bench_function("verify_wms_600b", |b| {
+        b.iter(|| {
+            signature::verify(
+                black_box(&event.headers),
+                black_box(&event.body),
+                Provider::Wms,
+                &secrets,
+                now,
+            )
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, decode_per_event);
+criterion_main!(benches);

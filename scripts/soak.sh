@@ -1,0 +1,183 @@
+#!/usr/bin/env bash
+# Soak and robustness test: hookscope --headless under a long run of valid signed traffic with
+# bad clients mixed in, then a check that nothing was lost or left inconsistent.
+#
+#   scripts/soak.sh             # 1,000,000 valid requests
+#   scripts/soak.sh 100000
+#
+# Loopback only. The bulk is wrk (signed 600-byte WMS bodies, 2 threads, 64 connections);
+# beside it scripts/soak_bad.py sends, round after round, truncated bodies, garbage bytes, heads
+# that never finish, clients that disconnect mid-body, oversized bodies, invalid UTF-8, 1,000 and
+# 1,100 headers, and once holds 2,000 connections open at the same time. Afterwards it checks:
+# the process is alive and answers; received = stored + evicted + rejected; the JSON Lines log
+# has one parsable line per event; the export written on SIGTERM reads back (it is replayed,
+# in part, into a second listener). Prints requests, rejected, peak RSS and duration.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+REQUESTS=${1:-1000000}
+PORT=${PORT:-18775}
+REPLAY_PORT=${REPLAY_PORT:-18776}
+HOLD=${HOLD:-2000}
+MAX_SECONDS=${MAX_SECONDS:-900} # bound on the bulk load
+SECRET=soak-test-secret
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+command -v wrk >/dev/null || fail "wrk is needed (apt-get install wrk)"
+command -v curl >/dev/null || fail "curl is needed"
+# Both processes need a descriptor per held connection, plus wrk's and the log's.
+need=$((HOLD + 1024))
+if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt "$need" ]; then
+  ulimit -n "$need" 2>/dev/null || ulimit -n "$(ulimit -Hn)" ||
+    fail "ulimit -n is $(ulimit -n); $need descriptors are needed"
+fi
+
+echo "building the release binary…" >&2
+cargo build --release --quiet --bin hookscope
+python3 scripts/make_bodies.py "$SECRET" 1000 > "$work/bodies.txt"
+
+wait_port() {
+  for _ in $(seq 1 100); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
+    sleep 0.05
+  done
+  fail "nothing listens on port $1"
+}
+answers() { # port: does a new client get a 200?
+  [ "$(curl -s -o /dev/null -m 5 -w '%{http_code}' -H 'content-type: application/json' \
+    -d '{"alive":true}' "http://127.0.0.1:$1/alive")" = 200 ]
+}
+peak_rss_kb() { awk '/VmHWM/ {print $2}' "/proc/$1/status"; }
+
+HOOKSCOPE_SECRET_WMS=$SECRET target/release/hookscope --headless --port "$PORT" \
+  --capacity 100000 --max-bytes 1GiB --max-body 1MiB \
+  --jsonl "$work/events.jsonl" --export-on-exit "$work/export.json" \
+  >/dev/null 2>"$work/hookscope.err" &
+hs=$!
+pids+=("$hs")
+wait_port "$PORT"
+rss_start=$(peak_rss_kb "$hs")
+started=$(date +%s.%N)
+
+python3 scripts/soak_bad.py "$PORT" "$work/stop" "$work/bad.json" "$HOLD" \
+  2>"$work/bad.err" &
+bad=$!
+pids+=("$bad")
+
+threads=2
+per_thread=$(( (REQUESTS + threads - 1) / threads ))
+: > "$work/wrk.done"
+wrk -t"$threads" -c64 -d"${MAX_SECONDS}s" -s scripts/soak.lua "http://127.0.0.1:$PORT" \
+  -- "$work/bodies.txt" "$per_thread" "$work/wrk.done" > "$work/wrk.txt" &
+load=$!
+pids+=("$load")
+# wrk runs for its whole -d even when every thread has stopped: end it (SIGINT makes it print
+# its summary) once each thread has sent its share.
+while kill -0 "$load" 2>/dev/null && [ "$(wc -l < "$work/wrk.done")" -lt "$threads" ]; do
+  sleep 0.2
+done
+kill -INT "$load" 2>/dev/null || true
+wait "$load" || fail "wrk failed: $(cat "$work/wrk.txt")"
+touch "$work/stop"
+# The bad clients finish their round (bounded by their own timeouts) and write a summary.
+for _ in $(seq 1 1500); do kill -0 "$bad" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$bad" 2>/dev/null && fail "the bad clients did not finish"
+wait "$bad" || fail "the bad clients failed: $(tail -5 "$work/bad.err")"
+duration=$(awk -v s="$started" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }')
+
+kill -0 "$hs" 2>/dev/null || fail "hookscope died: $(tail -5 "$work/hookscope.err")"
+answers "$PORT" || fail "hookscope no longer answers"
+rss_peak=$(peak_rss_kb "$hs")
+kill -TERM "$hs"
+for _ in $(seq 1 300); do kill -0 "$hs" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$hs" 2>/dev/null && fail "hookscope did not stop within 30 s of SIGTERM"
+wait "$hs" || fail "hookscope exited with status $?: $(tail -5 "$work/hookscope.err")"
+
+wrk_answers=$(awk '/requests in/ {print $1}' "$work/wrk.txt")
+wrk_errors=$(awk '/Non-2xx|Socket errors/' "$work/wrk.txt" | tr '\n' ' ')
+counters=$(grep -o 'received [0-9]*, stored [0-9]*, evicted [0-9]*, rejected [0-9]*' \
+  "$work/hookscope.err") || fail "no counters in hookscope's output"
+read -r received stored evicted rejected < <(echo "$counters" | tr -d ',' | awk '{print $2, $4, $6, $8}')
+
+# Every line of the log parses; the export reads back as hookscope's format.
+python3 - "$work" "$received" "$stored" "$evicted" "$rejected" "$wrk_answers" <<'PY' || exit 1
+import json, sys
+work = sys.argv[1]
+received, stored, evicted, rejected, wrk_answers = map(int, sys.argv[2:7])
+bad = json.load(open(f"{work}/bad.json"))
+problems = []
+lines = 0
+with open(f"{work}/events.jsonl", "rb") as log:
+    for number, line in enumerate(log, 1):
+        try:
+            json.loads(line)
+        except ValueError as e:
+            problems.append(f"log line {number} does not parse: {e}")
+            break
+        lines += 1
+events = stored + evicted
+if received != stored + evicted + rejected:
+    problems.append(f"received {received} != stored {stored} + evicted {evicted} + rejected {rejected}")
+if lines != events:
+    problems.append(f"the log has {lines} lines for {events} events")
+answered_events = wrk_answers + sum(
+    n for kind in bad["event_kinds"] for status, n in bad.get(kind, {"outcomes": {}})["outcomes"].items()
+    if status.isdigit())
+if events < answered_events:
+    problems.append(f"{answered_events} requests were answered but only {events} events recorded")
+must_reject = sum(bad.get(kind, {"sent": 0})["sent"] for kind in bad["rejected_kinds"])
+if rejected < must_reject:
+    problems.append(f"{must_reject} broken requests were sent but only {rejected} rejected")
+export = json.load(open(f"{work}/export.json"))
+if (export.get("format"), export.get("version")) != ("hookscope", 1):
+    problems.append("the export is not a hookscope version 1 document")
+if len(export["events"]) != stored:
+    problems.append(f"the export holds {len(export['events'])} events, the store {stored}")
+bad_sent = sum(v["sent"] for k, v in bad.items() if isinstance(v, dict))
+report = {
+    "valid requests answered (wrk)": wrk_answers,
+    "other requests and connections": bad_sent,
+    "events (log lines)": lines,
+    "held open at once": bad.get("held_open_at_once"),
+    "bad-client rounds": bad.get("rounds"),
+}
+for key, value in report.items():
+    print(f"  {key}: {value}")
+for kind in list(bad["event_kinds"]) + list(bad["rejected_kinds"]):
+    if kind in bad:
+        outcomes = ", ".join(f"{k} {v}" for k, v in sorted(bad[kind]["outcomes"].items()))
+        print(f"    {kind}: sent {bad[kind]['sent']} → {outcomes}")
+for p in problems:
+    print(f"FAIL: {p}", file=sys.stderr)
+sys.exit(1 if problems else 0)
+PY
+
+# The export reads back through hookscope's own importer: replay one session of it.
+target/release/hookscope --headless --port "$REPLAY_PORT" --capacity 100000 \
+  >/dev/null 2>"$work/replay-listener.err" &
+replay_listener=$!
+pids+=("$replay_listener")
+wait_port "$REPLAY_PORT"
+timeout 120 target/release/hookscope replay "$work/export.json" \
+  --to "http://127.0.0.1:$REPLAY_PORT" --filter 'session:load-session-0007-*' \
+  >"$work/replay.out" 2>&1 || fail "replaying the export failed: $(tail -3 "$work/replay.out")"
+kill -TERM "$replay_listener"
+wait "$replay_listener" || true
+replayed=$(grep -o 'received [0-9]*' "$work/replay-listener.err" | awk '{print $2}')
+[ "${replayed:-0}" -gt 0 ] || fail "the replay of the export delivered nothing"
+
+echo
+echo "soak: $REQUESTS valid requests requested, ${duration} s"
+echo "  hookscope: $counters"
+echo "  peak RSS: $((rss_peak / 1024)) MiB (at start $((rss_start / 1024)) MiB), capacity 100,000 events"
+echo "  export on SIGTERM: read back, $replayed events of one session replayed into a second listener"
+[ -n "$wrk_errors" ] && echo "  wrk: $wrk_errors"
+echo "  all checks passed"
