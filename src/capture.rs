@@ -311,7 +311,7 @@ async fn handle(
             close,
         ));
     }
-    let body_key = {
+    let body_key = || {
         let mut hasher = std::hash::DefaultHasher::new();
         event.body.hash(&mut hasher);
         hasher.finish()

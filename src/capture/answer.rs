@@ -167,8 +167,13 @@ impl AnswerPolicy {
     }
 
     /// Decides the answer for one request. `body_key` identifies the body (a hash) for
-    /// `--fail-first`; `query` is the raw query string.
-    pub fn decide(&self, query: Option<&str>, body_key: u64, now: Instant) -> Decision {
+    /// `--fail-first`, computed only when that is on; `query` is the raw query string.
+    pub fn decide(
+        &self,
+        query: Option<&str>,
+        body_key: impl FnOnce() -> u64,
+        now: Instant,
+    ) -> Decision {
         if let Some(limit) = self.settings.rate_limit
             && !self.admit(limit, now)
         {
@@ -182,7 +187,7 @@ impl AnswerPolicy {
         }
         let fail_first = self.settings.fail_first;
         if fail_first > 0 {
-            let delivery = self.count_delivery(body_key);
+            let delivery = self.count_delivery(body_key());
             if delivery <= fail_first {
                 return Decision::Local {
                     status: 503,
@@ -298,7 +303,7 @@ mod tests {
         let p = policy(AnswerSettings::default());
         let now = Instant::now();
         assert_eq!(
-            p.decide(None, 1, now),
+            p.decide(None, || 1, now),
             Decision::Local {
                 status: 200,
                 body: LocalBody::Received,
@@ -306,7 +311,7 @@ mod tests {
             }
         );
         assert_eq!(
-            p.decide(Some("mode=x&hub.challenge=a%20b%2"), 1, now),
+            p.decide(Some("mode=x&hub.challenge=a%20b%2"), || 1, now),
             Decision::Local {
                 status: 200,
                 body: LocalBody::Challenge("a b%2".into()),
@@ -319,7 +324,7 @@ mod tests {
             ..AnswerSettings::default()
         });
         assert_eq!(
-            p.decide(Some("challenge=x"), 1, now),
+            p.decide(Some("challenge=x"), || 1, now),
             Decision::Local {
                 status: 202,
                 body: LocalBody::Custom("ok".into()),
@@ -339,12 +344,12 @@ mod tests {
             Decision::Local { status, .. } => status,
             Decision::Forward { .. } => 0,
         };
-        assert_eq!(status(p.decide(None, 7, now)), 503);
-        assert_eq!(status(p.decide(None, 8, now)), 503);
-        assert_eq!(status(p.decide(None, 7, now)), 503);
-        assert_eq!(status(p.decide(None, 7, now)), 200);
-        assert_eq!(status(p.decide(None, 8, now)), 503);
-        assert_eq!(status(p.decide(None, 8, now)), 200);
+        assert_eq!(status(p.decide(None, || 7, now)), 503);
+        assert_eq!(status(p.decide(None, || 8, now)), 503);
+        assert_eq!(status(p.decide(None, || 7, now)), 503);
+        assert_eq!(status(p.decide(None, || 7, now)), 200);
+        assert_eq!(status(p.decide(None, || 8, now)), 503);
+        assert_eq!(status(p.decide(None, || 8, now)), 200);
     }
 
     #[test]
@@ -361,7 +366,7 @@ mod tests {
         let at = |ms| start + Duration::from_millis(ms);
         let answers: Vec<u16> = [0, 100, 200, 300, 999, 1000, 1001, 1100]
             .iter()
-            .map(|&ms| status(p.decide(None, 1, at(ms))))
+            .map(|&ms| status(p.decide(None, || 1, at(ms))))
             .collect();
         assert_eq!(answers, [200, 200, 200, 429, 429, 200, 429, 200]);
     }
@@ -384,12 +389,12 @@ mod tests {
         );
         p.set_mode(AnswerMode::Status503);
         assert!(matches!(
-            p.decide(None, 1, Instant::now()),
+            p.decide(None, || 1, Instant::now()),
             Decision::Local { status: 503, .. }
         ));
         p.set_mode(AnswerMode::Slow);
         assert!(matches!(
-            p.decide(None, 1, Instant::now()),
+            p.decide(None, || 1, Instant::now()),
             Decision::Local { status: 200, delay, .. } if delay == SLOW_DELAY
         ));
         assert_eq!(p.describe(), "answer 200 after 6 s");
@@ -403,13 +408,13 @@ mod tests {
             ..AnswerSettings::default()
         });
         assert!(matches!(
-            p.decide(None, 1, Instant::now()),
+            p.decide(None, || 1, Instant::now()),
             Decision::Forward { .. }
         ));
         assert_eq!(p.describe(), "forward → http://127.0.0.1:3000/app");
         p.set_mode(AnswerMode::Local);
         assert!(matches!(
-            p.decide(None, 1, Instant::now()),
+            p.decide(None, || 1, Instant::now()),
             Decision::Local { status: 200, .. }
         ));
         assert_eq!(p.describe(), "answer 200 (forward off)");
