@@ -215,6 +215,21 @@ fn cut(text: &str, max: usize) -> String {
 }
 
 /// `text` in exactly `width` columns: cut with `…` or padded with spaces on the right.
+/// A table's heading: each `(label, width, right_aligned)` fitted to its column, columns of
+/// width 0 left out, one space between columns and one before the first.
+pub fn table_heading(cells: &[(&str, usize, bool)], theme: &Theme) -> Line<'static> {
+    let mut text = String::from(" ");
+    for &(label, width, right) in cells.iter().filter(|c| c.1 > 0) {
+        text.push_str(&if right {
+            fit_right(label, width)
+        } else {
+            fit(label, width)
+        });
+        text.push(' ');
+    }
+    Line::styled(text.trim_end().to_owned(), theme.dim())
+}
+
 pub fn fit(text: &str, width: usize) -> String {
     let cut = truncate(text, width);
     let pad = width.saturating_sub(display_width(&cut));

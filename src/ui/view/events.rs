@@ -23,7 +23,7 @@ use crate::store::Store;
 use crate::ui::keymap::{Action, Context};
 use crate::ui::text::{
     self, RichLine, Role, display_width, fit, fit_right, sequence_label, severity_glyph,
-    signature_glyph, thousands,
+    signature_glyph, table_heading, thousands,
 };
 use crate::ui::theme::Theme;
 
@@ -595,28 +595,21 @@ fn row_line(
 }
 
 fn heading_line(columns: &Columns, theme: &Theme) -> Line<'static> {
-    let mut text = String::from(" ");
-    let mut push = |label: &str, width: usize, right: bool| {
-        if width > 0 {
-            text.push_str(&if right {
-                fit_right(label, width)
-            } else {
-                fit(label, width)
-            });
-            text.push(' ');
-        }
-    };
-    push("TIME", columns.time, false);
-    push("#", columns.id, true);
-    push("METHOD", columns.method, false);
-    push("PROV", columns.provider, false);
-    push("KIND / PATH", columns.kind, false);
-    push("SEV", Columns::SEV, false);
-    push("SIG", Columns::SIG, false);
-    push("SEQ / NOTE", columns.note, false);
-    push("SIZE", columns.size, true);
-    push("ANS", Columns::ANS, true);
-    Line::styled(text.trim_end().to_owned(), theme.dim())
+    table_heading(
+        &[
+            ("TIME", columns.time, false),
+            ("#", columns.id, true),
+            ("METHOD", columns.method, false),
+            ("PROV", columns.provider, false),
+            ("KIND / PATH", columns.kind, false),
+            ("SEV", Columns::SEV, false),
+            ("SIG", Columns::SIG, false),
+            ("SEQ / NOTE", columns.note, false),
+            ("SIZE", columns.size, true),
+            ("ANS", Columns::ANS, true),
+        ],
+        theme,
+    )
 }
 
 fn render_list(frame: &mut Frame, area: Rect, state: &EventsState, theme: &Theme) {

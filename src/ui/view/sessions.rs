@@ -16,7 +16,7 @@ use crate::event::{SequenceStatus, Severity};
 use crate::sanitize;
 use crate::ui::keymap::Action;
 use crate::ui::text::{
-    self, RichLine, Role, display_width, fit, fit_right, short_duration, thousands,
+    self, RichLine, Role, display_width, fit, fit_right, short_duration, table_heading, thousands,
 };
 use crate::ui::theme::Theme;
 use crate::ui::view::list::Cursor;
@@ -300,28 +300,21 @@ impl Columns {
 }
 
 fn heading(columns: &Columns, theme: &Theme) -> Line<'static> {
-    let mut text = String::from(" ");
-    let mut push = |label: &str, width: usize, right: bool| {
-        if width > 0 {
-            text.push_str(&if right {
-                fit_right(label, width)
-            } else {
-                fit(label, width)
-            });
-            text.push(' ');
-        }
-    };
-    push("SESSION", columns.session, false);
-    push("EVENTS", columns.events, true);
-    push("LAST", columns.highest, true);
-    push("MISSING", columns.missing, false);
-    push("DUP", columns.dup, true);
-    push("LATE", columns.late, true);
-    push("LAST EVENT", columns.last_event, false);
-    push("STATE", columns.state, false);
-    push("WARNINGS", columns.warn, false);
-    push("SEEN", columns.seen, false);
-    Line::styled(text.trim_end().to_owned(), theme.dim())
+    table_heading(
+        &[
+            ("SESSION", columns.session, false),
+            ("EVENTS", columns.events, true),
+            ("LAST", columns.highest, true),
+            ("MISSING", columns.missing, false),
+            ("DUP", columns.dup, true),
+            ("LATE", columns.late, true),
+            ("LAST EVENT", columns.last_event, false),
+            ("STATE", columns.state, false),
+            ("WARNINGS", columns.warn, false),
+            ("SEEN", columns.seen, false),
+        ],
+        theme,
+    )
 }
 
 fn row(

@@ -15,7 +15,7 @@ use crate::event::Severity;
 use crate::sanitize;
 use crate::ui::keymap::Action;
 use crate::ui::text::{
-    self, RichLine, Role, display_width, fit, fit_right, short_duration, thousands,
+    self, RichLine, Role, display_width, fit, fit_right, short_duration, table_heading, thousands,
 };
 use crate::ui::theme::Theme;
 use crate::ui::view::list::Cursor;
@@ -253,24 +253,17 @@ impl Columns {
 }
 
 fn heading(columns: &Columns, theme: &Theme) -> Line<'static> {
-    let mut text = String::from(" ");
-    let mut push = |label: &str, width: usize, right: bool| {
-        if width > 0 {
-            text.push_str(&if right {
-                fit_right(label, width)
-            } else {
-                fit(label, width)
-            });
-            text.push(' ');
-        }
-    };
-    push("KIND", columns.kind, false);
-    push("ID", columns.id, false);
-    push("STATUS", columns.status, false);
-    push("ANOM", columns.anomalies, true);
-    push("EVENTS", columns.events, true);
-    push("SEEN", columns.seen, false);
-    Line::styled(text.trim_end().to_owned(), theme.dim())
+    table_heading(
+        &[
+            ("KIND", columns.kind, false),
+            ("ID", columns.id, false),
+            ("STATUS", columns.status, false),
+            ("ANOM", columns.anomalies, true),
+            ("EVENTS", columns.events, true),
+            ("SEEN", columns.seen, false),
+        ],
+        theme,
+    )
 }
 
 fn row(
