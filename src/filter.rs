@@ -7,7 +7,8 @@
 //! | term | matches |
 //! |---|---|
 //! | `sev:error` (`info`, `warn`, `error`; `warn,error` for either) | the severity |
-//! | `sig:invalid` (`valid`, `invalid`, `missing`, `unsigned`, `no_secret`, `malformed`, `stale`) | the signature verdict |
+//! | `sig:invalid` (`valid`, `invalid`, `missing`, `unsigned`, `no_secret`, `malformed`, `stale`) |
+//! the signature verdict |
 //! | `provider:wms` (`prism`, `prism_video` or `video`, `generic`) | the detected sender |
 //! | `session:ID` | the WMS session id (`*` is a wildcard) |
 //! | `scan:ID` | the Prism scan id or video id (`*` is a wildcard) |

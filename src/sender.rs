@@ -33,7 +33,8 @@ impl Delivery {
     }
 }
 
-/// The delays of Prism's re-sends after a failed delivery (seed 001: "immediately upon failure,
+/// The delays of Prism's re-sends after a failed delivery (Prism's Hosted API webhook guide:
+/// "immediately upon failure,
 /// then again after 5 and then 30 seconds").
 pub const PRISM_RETRY_SCHEDULE: [Duration; 3] = [
     Duration::ZERO,

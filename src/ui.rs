@@ -4,7 +4,8 @@
 //!
 //! The interface only reads the store (the visible rows and the selected event) and, for the
 //! Sessions and Timelines views, copies the visible rows out of the analysis under a short
-//! lock, so capture never waits for it. It draws when something visible changed — never on a timer — and at most
+//! lock, so capture never waits for it. It draws when something visible changed — never on a timer
+//! — and at most
 //! about thirty times a second while events pour in.
 
 pub mod app;

@@ -1,5 +1,7 @@
-//! Prism body-scan pipeline events: capture-data validation and asset creation (seed 000) and
-//! the Hosted API's scan processing and Future Me prediction (seed 001), all in the envelope
+//! Prism body-scan pipeline events: capture-data validation and asset creation (Prism's pipeline
+//! notification document) and
+//! the Hosted API's scan processing and Future Me prediction (Prism's Hosted API webhook guide),
+//! all in the envelope
 //! `{eventType, payload: {scanId, state, ...}}`. Owns their event and state tables, the rules
 //! for which states each phase may carry, and fills `PrismFacts`.
 
@@ -33,7 +35,7 @@ impl StateClass {
     }
 }
 
-/// Seed 000, capture data event payloads: `state`.
+/// Prism's pipeline notification document, capture data event payloads: `state`.
 pub const CAPTURE_DATA_STATES: [(&str, StateClass); 4] = [
     ("SCAN_WAITING_FOR_CAPTURE_DATA", StateClass::Waiting),
     ("SCAN_VALIDATING_CAPTURE_DATA", StateClass::Running),
@@ -41,7 +43,7 @@ pub const CAPTURE_DATA_STATES: [(&str, StateClass); 4] = [
     ("SCAN_CAPTURE_DATA_INVALID", StateClass::Failure),
 ];
 
-/// Seed 000, asset event payloads: `state`.
+/// Prism's pipeline notification document, asset event payloads: `state`.
 pub const ASSET_STATES: [(&str, StateClass); 5] = [
     ("ASSET_REQUESTED", StateClass::Waiting),
     ("ASSET_REQUEST_FAILED", StateClass::Failure),
@@ -50,7 +52,8 @@ pub const ASSET_STATES: [(&str, StateClass); 5] = [
     ("ASSET_FAILED", StateClass::Failure),
 ];
 
-/// Seed 001, "Scan Statuses". The seed gives no states for Future Me (`FutureMePayload` is not
+/// Prism's Hosted API webhook guide, "Scan Statuses". The guide gives no states for Future Me
+/// (`FutureMePayload` is not
 /// spelt out), so its events are held to the same list.
 pub const SCAN_STATUSES: [(&str, StateClass); 4] = [
     ("CREATED", StateClass::Waiting),
@@ -59,20 +62,21 @@ pub const SCAN_STATUSES: [(&str, StateClass); 4] = [
     ("FAILED", StateClass::Failure),
 ];
 
-/// One job of the pipeline as its seed documents it.
+/// One job of the pipeline as its document describes it.
 #[derive(Debug, Clone, Copy)]
 pub struct Family {
     pub job: PrismJob,
     pub states: &'static [(&'static str, StateClass)],
-    /// The name of the optional error object in the payload (seed 000); none for the Hosted API,
-    /// which documents no error object.
+    /// The name of the optional error object in the payload (Prism's pipeline notification
+    /// document); none for the Hosted API, which documents no error object.
     pub error_field: Option<&'static str>,
-    /// Whether the payload documents `userId` and `userToken` (seed 001's scan payload).
+    /// Whether the payload documents `userId` and `userToken` (the scan payload of Prism's
+    /// Hosted API webhook guide).
     pub has_user: bool,
 }
 
-/// Every documented job: `<job>.started|succeeded|failed` (seed 000 for the first four, seed
-/// 001 for the last two).
+/// Every documented job: `<job>.started|succeeded|failed` (Prism's pipeline notification
+/// document for the first four, its Hosted API webhook guide for the last two).
 pub const FAMILIES: [Family; 6] = [
     Family {
         job: PrismJob::CaptureDataValidation,
@@ -112,14 +116,15 @@ pub const FAMILIES: [Family; 6] = [
     },
 ];
 
-/// The event-type suffixes (seed 000: "started, succeeded, and failed").
+/// The event-type suffixes (Prism's pipeline notification document: "started, succeeded, and
+/// failed").
 pub const PHASES: [(&str, JobPhase); 3] = [
     ("started", JobPhase::Started),
     ("succeeded", JobPhase::Succeeded),
     ("failed", JobPhase::Failed),
 ];
 
-/// The states that make an event an error whatever its type (DESIGN 3).
+/// The states that make an event an error whatever its type.
 const FAILURE_STATES: [&str; 4] = [
     "SCAN_CAPTURE_DATA_INVALID",
     "ASSET_FAILED",
@@ -333,7 +338,8 @@ struct ErrorRead {
     parsed: Option<JobError>,
 }
 
-/// Reads `error` / `notificationError` (seed 000: `{id: number, code: string, message?:
+/// Reads `error` / `notificationError` (Prism's pipeline notification document: `{id: number, code:
+/// string, message?:
 /// string}`), preferring the name the family documents. Null counts as absent: serialisers
 /// often write an unset optional field that way.
 fn read_error(
@@ -354,7 +360,8 @@ fn read_error(
             .map(|v| (*name, v))
     });
     let Some((name, value)) = found else {
-        // Seed 000 makes the error optional, so its absence is only a note: the reason for the
+        // Prism's pipeline notification document makes the error optional, so its absence is only a
+        // note: the reason for the
         // failure is not given. The Hosted API documents no error object at all.
         if let (Some(field), Some(JobPhase::Failed)) = (documented, phase) {
             findings.push(
@@ -439,7 +446,8 @@ mod tests {
 
     #[test]
     fn capture_data_every_phase_and_state() {
-        // Seed 000: every capture-data state with every phase. Failed events here carry no
+        // Prism's pipeline notification document: every capture-data state with every phase. Failed
+        // events here carry no
         // `notificationError`, hence the note on each.
         let cases: [(&str, &str, &[&str], Severity); 12] = [
             ("started", "SCAN_WAITING_FOR_CAPTURE_DATA", OK, Info),
@@ -524,7 +532,8 @@ mod tests {
 
     #[test]
     fn hosted_api_every_event_and_status() {
-        // Seed 001: no error object is documented, so a failure without one is not noted.
+        // Prism's Hosted API webhook guide: no error object is documented, so a failure without one
+        // is not noted.
         let cases: [(&str, &str, &[&str], Severity); 12] = [
             ("started", "CREATED", OK, Info),
             ("started", "PROCESSING", OK, Info),

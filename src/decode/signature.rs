@@ -89,7 +89,8 @@ pub fn verify(
     outcome.finish(Some(scheme))
 }
 
-/// The headers a sender of `scheme` would add for `body` (for the simulator, replay re-signing and tests).
+/// The headers a sender of `scheme` would add for `body` (for the simulator, replay re-signing and
+/// tests).
 /// `timestamp` is Unix seconds (used by stripe, standard, slack); `message_id` by standard.
 pub fn sign(
     scheme: SignatureScheme,

@@ -1,6 +1,7 @@
 //! Which vendor sent a request, and what that vendor's documents say about it: the event name,
 //! the severity, the ids it is about, the facts analysis needs, and every way the body departs
-//! from the vendor documents (seeds 000–003). The vendors themselves live in `wms`, `prism` and
+//! from the vendor documents (the vendors' webhook documents). The vendors themselves live in
+//! `wms`, `prism` and
 //! `video`; this file decides between them and holds what they share.
 //!
 //! Detection is by body shape first and signature header second, so a body that clearly belongs
@@ -20,15 +21,20 @@
 //! |---|---|
 //! | `unknown_event` | the event name is not one the vendor documents |
 //! | `severity_mismatch` | a WMS event's `severity` differs from the documented one for its name |
-//! | `state_mismatch` | a documented state contradicts the event type's phase: `.started` needs a waiting or running state, `.succeeded` the success state, `.failed` a failure state (video: `data.status` against the event) |
-//! | `unknown_state` | the state is not in the documented list for its family of events (video: `data.status`; WMS: `PAGE_VISIBILITY_CHANGE`'s `VISIBLE`/`HIDDEN`) |
+//! | `state_mismatch` | a documented state contradicts the event type's phase: `.started` needs a
+//! waiting or running state, `.succeeded` the success state, `.failed` a failure state (video:
+//! `data.status` against the event) |
+//! | `unknown_state` | the state is not in the documented list for its family of events (video:
+//! `data.status`; WMS: `PAGE_VISIBILITY_CHANGE`'s `VISIBLE`/`HIDDEN`) |
 //! | `missing_field` | a documented field is absent |
 //! | `wrong_type` | a field is present with the wrong JSON type |
-//! | `invalid_value` | a field has the right type but an impossible value (negative sequence, empty id, unknown severity word, timestamp not Unix seconds or not RFC 3339) |
+//! | `invalid_value` | a field has the right type but an impossible value (negative sequence, empty
+//! id, unknown severity word, timestamp not Unix seconds or not RFC 3339) |
 //! | `body_not_object` | a signature header names the vendor but the body is not a JSON object |
 //! | `failure_without_error` | a capture-data or asset `.failed` event carries no error object |
 //! | `error_without_failure` | an error object on an event that is not a failure |
-//! | `error_field_name` | the error object is under the other family's name (`error` vs `notificationError`) |
+//! | `error_field_name` | the error object is under the other family's name (`error` vs
+//! `notificationError`) |
 //! | `signature_header_mismatch` | a signature header of another vendor than the body's shape |
 
 use chrono::{DateTime, Utc};
@@ -67,9 +73,9 @@ pub const ANOMALY_CODES: [&str; 12] = [
     SIGNATURE_HEADER_MISMATCH,
 ];
 
-/// The WMS signature header (seed 002).
+/// The WMS signature header (the WMS webhook documentation).
 pub const WMS_SIGNATURE_HEADER: &str = "X-WMS-Content-MAC";
-/// The Prism video signature header (seed 003).
+/// The Prism video signature header (Prism's video webhook documentation).
 pub const PRISM_SIGNATURE_HEADER: &str = "X-Prism-Signature";
 
 /// What the vendor documents make of one request.
@@ -147,7 +153,7 @@ pub fn detect(headers: &HeaderList, body_kind: BodyKind, json: Option<&Value>) -
     }
     if provider != Provider::Wms && !findings.is_empty() {
         // Prism and video have no severity of their own: a body that departs from the documents
-        // is at least a warning. WMS keeps the severity its body declares (DESIGN 3).
+        // is at least a warning. WMS keeps the severity its body declares.
         result.severity = result.severity.max(Severity::Warn);
     }
     result.provider = provider;
@@ -334,7 +340,7 @@ pub(crate) mod tests {
 
     #[test]
     fn prismatic_style_triggers_are_generic() {
-        // Seed 004's examples.
+        // Prismatic's webhook trigger documentation's examples.
         assert_generic(&run(
             json!({"renderId":51266,"s3Bucket":"test-customer-renders","status":"complete"}),
         ));

@@ -1,4 +1,5 @@
-//! Prism video generation events (seed 003): `{event, timestamp (RFC 3339), data: {id, status,
+//! Prism video generation events (Prism's video webhook documentation): `{event, timestamp (RFC
+//! 3339), data: {id, status,
 //! ...}}` with `video.completed` and `video.failed`. Owns their conformance and fills
 //! `VideoFacts`; the `X-Prism-Signature` check itself lives with the signatures.
 
@@ -12,20 +13,22 @@ use super::vendor::{
 };
 use crate::event::{BodyKind, Provider, Severity, Subject};
 
-/// Seed 003, "Event Types".
+/// Prism's video webhook documentation, "Event Types".
 pub const EVENTS: [(&str, JobPhase); 2] = [
     ("video.completed", JobPhase::Succeeded),
     ("video.failed", JobPhase::Failed),
 ];
 
-/// `data.status` values. Seed 003 shows only `"completed"` (in its payload example); `"failed"`
+/// `data.status` values. Prism's video webhook documentation shows only `"completed"` (in its
+/// payload example); `"failed"`
 /// is inferred from the event it must come with.
 pub const STATUSES: [(&str, JobPhase); 2] = [
     ("completed", JobPhase::Succeeded),
     ("failed", JobPhase::Failed),
 ];
 
-/// Keys that may hold an error's text. Seed 003 documents no error field at all, so any common
+/// Keys that may hold an error's text. Prism's video webhook documentation documents no error field
+/// at all, so any common
 /// spelling is taken.
 const MESSAGE_KEYS: [&str; 4] = ["message", "detail", "description", "error"];
 
@@ -210,7 +213,7 @@ mod tests {
     use serde_json::json;
 
     fn completed() -> Value {
-        // Seed 003's payload example.
+        // Prism's video webhook documentation's payload example.
         json!({
             "event": "video.completed",
             "timestamp": "2026-01-13T14:35:00Z",

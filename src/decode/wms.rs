@@ -1,4 +1,5 @@
-//! Nuralogix WMS events (seed 002): the 21 documented events with their severities and payloads,
+//! Nuralogix WMS events (the WMS webhook documentation): the 21 documented events with their
+//! severities and payloads,
 //! and the body `{timestamp, sessionId, sequence, event, severity, payload}`. Owns WMS
 //! conformance and fills `WmsFacts`; sequence analysis per session lives elsewhere.
 
@@ -12,7 +13,8 @@ use super::vendor::{
 };
 use crate::event::{BodyKind, Provider, Severity, Subject};
 
-/// One row of seed 002's event table: the name, its documented severity, and the payload
+/// One row of the WMS webhook documentation's event table: the name, its documented severity, and
+/// the payload
 /// fields the table says the event carries (fields marked "if created" are not listed: they
 /// may be absent).
 #[derive(Debug, Clone, Copy)]
@@ -36,7 +38,8 @@ const fn event(
 
 const MEASUREMENT_ID: &[&str] = &["measurementId"];
 
-/// Seed 002, "Events": all 21 events, in the document's order. API_ERROR's "API Error Code" and
+/// The WMS webhook documentation, "Events": all 21 events, in the document's order. API_ERROR's
+/// "API Error Code" and
 /// CONSTRAINT_VIOLATION's "Constraint Violated" have no documented field name, so they are not
 /// required; their values are looked for under `DETAIL_KEYS`.
 pub const EVENTS: [WmsEvent; 21] = [
@@ -71,27 +74,28 @@ pub const EVENTS: [WmsEvent; 21] = [
     event("GENERAL_ERROR", Severity::Error, &["details"]),
 ];
 
-/// The documented severity words (seed 002's "Severity" column).
+/// The documented severity words (the WMS webhook documentation's "Severity" column).
 const SEVERITIES: [(&str, Severity); 3] = [
     ("INFO", Severity::Info),
     ("WARN", Severity::Warn),
     ("ERROR", Severity::Error),
 ];
 
-/// `PAGE_VISIBILITY_CHANGE` states: seed 002 says "Visible / Hidden" and shows `"VISIBLE"`.
+/// `PAGE_VISIBILITY_CHANGE` states: the WMS webhook documentation says "Visible / Hidden" and shows
+/// `"VISIBLE"`.
 const VISIBILITY_STATES: [&str; 2] = ["VISIBLE", "HIDDEN"];
 
 /// Where a detail or error code may sit: `details` is documented (LOW_SNR, GENERAL_ERROR); the
 /// others are the likely names of API_ERROR's code and CONSTRAINT_VIOLATION's constraint.
 const DETAIL_KEYS: [&str; 4] = ["details", "errorCode", "code", "constraint"];
 
-/// The top-level fields of a WMS body (seed 002, "Event body").
+/// The top-level fields of a WMS body (the WMS webhook documentation, "Event body").
 const BODY_FIELDS: &str = "timestamp, sessionId, sequence, event and severity";
 
 /// Unix seconds beyond this (the year 5138) are almost surely milliseconds.
 const MAX_UNIX_SECONDS: i64 = 100_000_000_000;
 
-/// All four identifying keys present, whatever their types (DESIGN 3).
+/// All four identifying keys present, whatever their types.
 pub(crate) fn has_shape(object: &Object) -> bool {
     ["sessionId", "sequence", "event", "severity"]
         .iter()
@@ -415,7 +419,8 @@ mod tests {
         }
     }
 
-    /// A documented event with its documented severity and the seed's payload example is clean;
+    /// A documented event with its documented severity and the documentation's payload example is
+    /// clean;
     /// the same event with another severity keeps the body's severity and says so.
     fn check_documented(event: &str, severity: &str, expected: Severity, payload: Value) {
         let result = run(body(event, severity, payload.clone()));
