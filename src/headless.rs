@@ -4,6 +4,7 @@
 use std::io::{self, Write};
 use std::sync::Arc;
 
+use chrono::Timelike as _;
 use tokio::sync::watch;
 
 use crate::config::format_size;
@@ -18,52 +19,81 @@ const COALESCE: std::time::Duration = std::time::Duration::from_millis(20);
 /// One event as a line, without the newline:
 /// `06:31:23.123  #12  POST /hooks?x=1  json 600 B → 200  wms INTERMEDIATE_RESULTS`.
 pub fn summary_line(event: &CapturedEvent) -> String {
-    let mut target = sanitize::escape(&event.path).into_owned();
+    let mut line = String::with_capacity(96);
+    push_summary(&mut line, event);
+    line
+}
+
+/// Appends the summary line of `event` to `out`. Written piece by piece rather than through
+/// `format!`, since under load it runs once per request.
+pub fn push_summary(out: &mut String, event: &CapturedEvent) {
+    let time = event.received_at.time();
+    push_two_digits(out, time.hour());
+    out.push(':');
+    push_two_digits(out, time.minute());
+    out.push(':');
+    // chrono keeps a leap second as second 59 with a billion nanoseconds or more: it shows as :60.
+    let leap = time.nanosecond() >= 1_000_000_000;
+    push_two_digits(out, time.second() + u32::from(leap));
+    out.push('.');
+    let millis = (time.nanosecond() % 1_000_000_000) / 1_000_000;
+    push_two_digits(out, millis / 10);
+    out.push(char::from(b'0' + (millis % 10) as u8));
+    out.push_str("  #");
+    out.push_str(itoa::Buffer::new().format(event.id));
+    out.push_str("  ");
+    out.push_str(&sanitize::escape(&event.method));
+    out.push(' ');
+    out.push_str(&sanitize::escape(&event.path));
     if let Some(query) = &event.query {
-        target.push('?');
-        target.push_str(&sanitize::escape(query));
+        out.push('?');
+        out.push_str(&sanitize::escape(query));
     }
-    let mut size = format!(
-        "{} {}",
-        event.analysis.body_kind.as_str(),
-        format_size(event.body_size)
-    );
+    out.push_str("  ");
+    out.push_str(event.analysis.body_kind.as_str());
+    out.push(' ');
+    if event.body_size < 1024 {
+        out.push_str(itoa::Buffer::new().format(event.body_size));
+        out.push_str(" B");
+    } else {
+        out.push_str(&format_size(event.body_size));
+    }
     if event.truncated {
-        size.push_str(" (truncated)");
+        out.push_str(" (truncated)");
     }
-    let mut line = format!(
-        "{}  #{}  {} {}  {} → {}",
-        event.received_at.format("%H:%M:%S%.3f"),
-        event.id,
-        sanitize::escape(&event.method),
-        target,
-        size,
-        event.response.status
-    );
+    out.push_str(" → ");
+    out.push_str(itoa::Buffer::new().format(event.response.status));
     let analysis = &event.analysis;
     if analysis.provider != Provider::Generic {
-        line.push_str("  ");
-        line.push_str(analysis.provider.as_str());
+        out.push_str("  ");
+        out.push_str(analysis.provider.as_str());
         if let Some(kind) = &analysis.kind {
-            line.push(' ');
-            line.push_str(&sanitize::escape(kind));
+            out.push(' ');
+            out.push_str(&sanitize::escape(kind));
         }
     }
     for anomaly in &analysis.anomalies {
-        line.push_str("  ⚠ ");
-        line.push_str(&anomaly.code);
+        out.push_str("  ⚠ ");
+        out.push_str(&anomaly.code);
     }
     if let Some(error) = &event.response.error {
-        line.push_str("  ✗ ");
-        line.push_str(&sanitize::escape(error));
+        out.push_str("  ✗ ");
+        out.push_str(&sanitize::escape(error));
     }
-    line
+}
+
+/// `n` (below 100) as two digits.
+fn push_two_digits(out: &mut String, n: u32) {
+    let n = n.min(99) as u8;
+    out.push(char::from(b'0' + n / 10));
+    out.push(char::from(b'0' + n % 10));
 }
 
 /// Prints every event as it is stored until `stop` turns true, then prints what is left.
 pub async fn print_events(store: Arc<Store>, mut stop: watch::Receiver<bool>) {
     let mut changes = store.subscribe();
     let mut next = 1u64;
+    let mut text = String::new();
     loop {
         let stopping = *stop.borrow();
         loop {
@@ -71,21 +101,23 @@ pub async fn print_events(store: Arc<Store>, mut stop: watch::Receiver<bool>) {
             let Some(last) = batch.last() else { break };
             let first = batch[0].id;
             let full = batch.len() == BATCH;
+            text.clear();
+            if first > next {
+                text.push_str(&format!(
+                    "… {} events were evicted before they could be printed\n",
+                    first - next
+                ));
+            }
+            for event in &batch {
+                push_summary(&mut text, event);
+                text.push('\n');
+            }
             let mut out = io::stdout().lock();
-            let mut write = || -> io::Result<()> {
-                if first > next {
-                    writeln!(
-                        out,
-                        "… {} events were evicted before they could be printed",
-                        first - next
-                    )?;
-                }
-                for event in &batch {
-                    writeln!(out, "{}", summary_line(event))?;
-                }
-                out.flush()
-            };
-            if write().is_err() {
+            if out
+                .write_all(text.as_bytes())
+                .and_then(|()| out.flush())
+                .is_err()
+            {
                 return; // stdout is gone (a closed pipe): nothing more to print to
             }
             next = last.id + 1;
@@ -117,10 +149,30 @@ mod tests {
     use chrono::{TimeZone, Utc};
 
     #[test]
-    fn summary_lines_escape_what_they_show() {
-        let event = CapturedEvent {
+    fn summary_times_read_like_strftime() {
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
+        for (h, m, sec, nano) in [
+            (0, 0, 0, 0),
+            (6, 31, 23, 123_456_789),
+            (23, 59, 59, 999_999_999),
+            (9, 5, 7, 1_000_000),
+            (23, 59, 59, 1_500_000_000), // a leap second
+        ] {
+            let time = chrono::NaiveTime::from_hms_nano_opt(h, m, sec, nano).unwrap();
+            let event = oversized_event(day.and_time(time).and_utc());
+            let expected = event.received_at.format("%H:%M:%S%.3f").to_string();
+            assert!(
+                summary_line(&event).starts_with(&format!("{expected}  #")),
+                "{} vs {expected}",
+                summary_line(&event)
+            );
+        }
+    }
+
+    fn oversized_event(received_at: chrono::DateTime<Utc>) -> CapturedEvent {
+        CapturedEvent {
             id: 12,
-            received_at: Utc.with_ymd_and_hms(2026, 11, 22, 6, 31, 23).unwrap(),
+            received_at,
             remote_addr: "127.0.0.1:1".into(),
             http_version: HttpVersion::Http11,
             method: "POST".into(),
@@ -139,10 +191,20 @@ mod tests {
                 ..Analysis::default()
             },
             response: ResponseInfo::local(413, 0.1),
-        };
+        }
+    }
+
+    #[test]
+    fn summary_lines_escape_what_they_show() {
+        let event = oversized_event(Utc.with_ymd_and_hms(2026, 11, 22, 6, 31, 23).unwrap());
         assert_eq!(
             summary_line(&event),
             "06:31:23.000  #12  POST /hooks/\\x1b[2J?x=1  json 68.4 KiB (truncated) → 413  ⚠ body_too_large"
         );
+        let small = CapturedEvent {
+            body_size: 600,
+            ..event
+        };
+        assert!(summary_line(&small).contains("  json 600 B (truncated) → 413"));
     }
 }
