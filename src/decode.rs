@@ -3,6 +3,7 @@
 
 pub mod body;
 pub mod facts;
+pub mod json;
 pub mod prism;
 pub mod signature;
 pub mod vendor;

@@ -1,6 +1,7 @@
 //! What shape a body has: JSON (well-formed or not), form, text, multipart (with its parts) or
 //! binary. Decided from the declared content type first and the bytes second.
 
+use super::json::Json;
 use crate::event::{BodyKind, BodyPart};
 
 /// Classifies `body` given its `Content-Type` (if any). A truncated body is only ever judged
@@ -10,11 +11,11 @@ pub fn classify(content_type: Option<&str>, body: &[u8], truncated: bool) -> Bod
 }
 
 /// Classifies `body` and, when it is JSON, parses it (once, for every later step).
-pub fn shape(
+pub fn shape<'a>(
     content_type: Option<&str>,
-    body: &[u8],
+    body: &'a [u8],
     truncated: bool,
-) -> (BodyKind, Option<serde_json::Value>) {
+) -> (BodyKind, Option<Json<'a>>) {
     if body.is_empty() {
         return (BodyKind::Empty, None);
     }
@@ -29,7 +30,7 @@ pub fn shape(
         if truncated {
             return (BodyKind::Json, None);
         }
-        match serde_json::from_slice::<serde_json::Value>(body) {
+        match Json::parse(body) {
             Ok(value) => return (BodyKind::Json, Some(value)),
             Err(_) if declared_json || (looks_json && !form) => {
                 return (BodyKind::MalformedJson, None);
@@ -176,7 +177,7 @@ mod tests {
             false,
         );
         assert_eq!(kind, BodyKind::Json);
-        assert_eq!(value, Some(serde_json::json!({"a": 1})));
+        assert_eq!(value, Some(Json::from_value(&serde_json::json!({"a": 1}))));
         assert_eq!(
             classify(Some("application/x-www-form-urlencoded"), b"{a=1", false),
             BodyKind::Form

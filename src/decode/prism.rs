@@ -5,7 +5,7 @@
 //! `{eventType, payload: {scanId, state, ...}}`. Owns their event and state tables, the rules
 //! for which states each phase may carry, and fills `PrismFacts`.
 
-use serde_json::Value;
+use super::json::Json;
 
 use super::facts::{Facts, JobError, JobPhase, PrismFacts, PrismJob};
 use super::vendor::{
@@ -155,7 +155,7 @@ pub(crate) fn has_shape(object: &Object) -> bool {
     event_type.as_str().and_then(parse_event_type).is_some()
         || object
             .get("payload")
-            .and_then(Value::as_object)
+            .and_then(Json::as_object)
             .is_some_and(|payload| payload.contains_key("scanId"))
 }
 
@@ -165,7 +165,7 @@ pub(crate) fn decode(object: &Object, findings: &mut Findings) -> VendorResult {
             findings.missing("eventType");
             None
         }
-        Some(Value::String(text)) => Some(text.as_str()),
+        Some(Json::String(text)) => Some(text.as_ref()),
         Some(other) => {
             findings.wrong_type("eventType", "a string", other);
             None
@@ -183,7 +183,7 @@ pub(crate) fn decode(object: &Object, findings: &mut Findings) -> VendorResult {
             findings.missing("payload");
             None
         }
-        Some(Value::Object(payload)) => Some(payload),
+        Some(Json::Object(payload)) => Some(payload),
         Some(other) => {
             findings.wrong_type("payload", "an object", other);
             None
@@ -355,7 +355,7 @@ fn read_error(
     }
     let found = names.iter().find_map(|name| {
         payload
-            .get(*name)
+            .get(name)
             .filter(|v| !v.is_null())
             .map(|v| (*name, v))
     });
@@ -400,6 +400,7 @@ mod tests {
     use super::*;
     use crate::decode::vendor::tests::{codes, run};
     use crate::decode::vendor::{INVALID_VALUE, MISSING_FIELD, WRONG_TYPE};
+    use serde_json::Value;
     use serde_json::json;
 
     const SCAN: &str = "7c8b0e0a-scan";

@@ -37,8 +37,8 @@
 //! `notificationError`) |
 //! | `signature_header_mismatch` | a signature header of another vendor than the body's shape |
 
+use super::json::Json;
 use chrono::{DateTime, Utc};
-use serde_json::{Map, Value};
 
 use super::facts::{Facts, JobError};
 use super::{prism, video, wms};
@@ -95,8 +95,8 @@ pub struct VendorResult {
 /// Detects the vendor of a request and checks it against that vendor's documents.
 /// `json` is the parsed body when it parsed as JSON (none otherwise). Never fails: anything
 /// unrecognised is `generic`.
-pub fn detect(headers: &HeaderList, body_kind: BodyKind, json: Option<&Value>) -> VendorResult {
-    let object = json.and_then(Value::as_object);
+pub fn detect(headers: &HeaderList, body_kind: BodyKind, json: Option<&Json>) -> VendorResult {
+    let object = json.and_then(Json::as_object);
     let wms_header = headers.get(WMS_SIGNATURE_HEADER).is_some();
     let prism_header = headers.get(PRISM_SIGNATURE_HEADER).is_some();
 
@@ -161,7 +161,7 @@ pub fn detect(headers: &HeaderList, body_kind: BodyKind, json: Option<&Value>) -
     result
 }
 
-pub(crate) type Object = Map<String, Value>;
+pub(crate) use super::json::Object;
 
 /// The anomalies found while decoding one body, in the order found.
 #[derive(Debug, Default)]
@@ -180,7 +180,7 @@ impl Findings {
     }
 
     /// A field of the wrong JSON type. The value itself is never quoted: it may be a credential.
-    pub(crate) fn wrong_type(&mut self, field: &str, expected: &str, found: &Value) {
+    pub(crate) fn wrong_type(&mut self, field: &str, expected: &str, found: &Json) {
         self.push(
             WRONG_TYPE,
             format!("`{field}` is {}, expected {expected}.", json_type(found)),
@@ -207,11 +207,11 @@ impl Findings {
                 self.missing(path);
                 None
             }
-            Some(Value::String(text)) if text.is_empty() => {
+            Some(Json::String(text)) if text.is_empty() => {
                 self.push(INVALID_VALUE, format!("`{path}` is an empty string."));
                 None
             }
-            Some(Value::String(text)) => Some(text),
+            Some(Json::String(text)) => Some(text),
             Some(other) => {
                 self.wrong_type(path, "a string", other);
                 None
@@ -227,8 +227,8 @@ impl Findings {
         path: &str,
     ) -> Option<&'a str> {
         match object.get(key) {
-            None | Some(Value::Null) => None,
-            Some(Value::String(text)) => Some(text),
+            None | Some(Json::Null) => None,
+            Some(Json::String(text)) => Some(text),
             Some(other) => {
                 self.wrong_type(path, "a string", other);
                 None
@@ -242,7 +242,7 @@ impl Findings {
         &mut self,
         provider: Provider,
         body_kind: BodyKind,
-        json: Option<&Value>,
+        json: Option<&Json>,
         fields: &str,
     ) {
         let what = match json {
@@ -260,14 +260,14 @@ impl Findings {
 }
 
 /// The JSON type of a value, with its article, for messages.
-pub(crate) fn json_type(value: &Value) -> &'static str {
+pub(crate) fn json_type(value: &Json) -> &'static str {
     match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
+        Json::Null => "null",
+        Json::Bool(_) => "a boolean",
+        Json::Number(_) => "a number",
+        Json::String(_) => "a string",
+        Json::Array(_) => "an array",
+        Json::Object(_) => "an object",
     }
 }
 
@@ -283,7 +283,7 @@ pub(crate) fn quote(text: &str) -> String {
 
 /// Parses the documented `{id: number, code: string, message?: string}` error object leniently
 /// (numbers and strings are accepted for each), recording departures from that shape.
-pub(crate) fn job_error(value: &Value, path: &str, findings: &mut Findings) -> Option<JobError> {
+pub(crate) fn job_error(value: &Json, path: &str, findings: &mut Findings) -> Option<JobError> {
     let Some(object) = value.as_object() else {
         findings.wrong_type(path, "an object {id, code, message}", value);
         return None;
@@ -291,7 +291,7 @@ pub(crate) fn job_error(value: &Value, path: &str, findings: &mut Findings) -> O
     let mut error = JobError::default();
     match object.get("id") {
         None => findings.missing(&format!("{path}.id")),
-        Some(Value::Number(n)) => match n.as_i64() {
+        Some(Json::Number(n)) => match n.as_i64() {
             Some(id) => error.id = Some(id),
             None => findings.push(
                 INVALID_VALUE,
@@ -302,7 +302,7 @@ pub(crate) fn job_error(value: &Value, path: &str, findings: &mut Findings) -> O
     }
     match object.get("code") {
         None => findings.missing(&format!("{path}.code")),
-        Some(Value::String(code)) => error.code = Some(code.clone()),
+        Some(Json::String(code)) => error.code = Some(code.to_string()),
         Some(other) => findings.wrong_type(&format!("{path}.code"), "a string", other),
     }
     error.message = findings
@@ -314,10 +314,21 @@ pub(crate) fn job_error(value: &Value, path: &str, findings: &mut Findings) -> O
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use serde_json::Value;
     use serde_json::json;
 
     pub(crate) fn headers(pairs: &[(&str, &str)]) -> HeaderList {
         HeaderList::from_pairs(pairs.iter().map(|(n, v)| (n.as_bytes(), v.as_bytes())))
+    }
+
+    /// `detect` for a body built with `json!`.
+    pub(crate) fn detect(
+        headers: &HeaderList,
+        body_kind: BodyKind,
+        json: Option<&Value>,
+    ) -> VendorResult {
+        let json = json.map(Json::from_value);
+        super::detect(headers, body_kind, json.as_ref())
     }
 
     pub(crate) fn run(body: Value) -> VendorResult {
@@ -562,7 +573,7 @@ pub(crate) mod tests {
                     prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
                     prop::collection::vec((prop::sample::select(KEYS.to_vec()), inner), 0..10)
                         .prop_map(|pairs| {
-                            let mut object = Map::new();
+                            let mut object = serde_json::Map::new();
                             for (key, value) in pairs {
                                 // The credential gets its marker value, so leaks can be spotted.
                                 let value = if key == "userToken" {

@@ -3,8 +3,8 @@
 //! ...}}` with `video.completed` and `video.failed`. Owns their conformance and fills
 //! `VideoFacts`; the `X-Prism-Signature` check itself lives with the signatures.
 
+use super::json::Json;
 use chrono::{DateTime, Utc};
-use serde_json::Value;
 
 use super::facts::{Facts, JobError, JobPhase, VideoFacts};
 use super::vendor::{
@@ -39,7 +39,7 @@ const BODY_FIELDS: &str = "event, timestamp and data";
 pub(crate) fn has_shape(object: &Object) -> bool {
     object
         .get("event")
-        .and_then(Value::as_str)
+        .and_then(Json::as_str)
         .is_some_and(|event| event.starts_with("video."))
         && (object.contains_key("data") || object.contains_key("timestamp"))
 }
@@ -47,7 +47,7 @@ pub(crate) fn has_shape(object: &Object) -> bool {
 pub(crate) fn decode(
     object: Option<&Object>,
     body_kind: BodyKind,
-    json: Option<&Value>,
+    json: Option<&Json>,
     findings: &mut Findings,
 ) -> VendorResult {
     let Some(object) = object else {
@@ -93,7 +93,7 @@ pub(crate) fn decode(
             findings.missing("data");
             None
         }
-        Some(Value::Object(data)) => Some(data),
+        Some(Json::Object(data)) => Some(data),
         Some(other) => {
             findings.wrong_type("data", "an object", other);
             None
@@ -175,27 +175,27 @@ pub(crate) fn decode(
 /// `data.error` in any reasonable shape: a message string, a numeric id, or an object with
 /// `id`, `code` and a message under one of `MESSAGE_KEYS`. Anything else is ignored: the field
 /// is not documented, so its shape cannot be wrong.
-fn read_error(value: &Value) -> Option<JobError> {
+fn read_error(value: &Json) -> Option<JobError> {
     match value {
-        Value::String(message) => Some(JobError {
-            message: Some(message.clone()),
+        Json::String(message) => Some(JobError {
+            message: Some(message.to_string()),
             ..JobError::default()
         }),
-        Value::Number(n) => Some(JobError {
+        Json::Number(n) => Some(JobError {
             id: n.as_i64(),
             code: n.as_i64().is_none().then(|| n.to_string()),
             ..JobError::default()
         }),
-        Value::Object(object) => {
-            let id = object.get("id").and_then(Value::as_i64);
+        Json::Object(object) => {
+            let id = object.get("id").and_then(Json::as_i64);
             let code = match object.get("code") {
-                Some(Value::String(code)) => Some(code.clone()),
-                Some(Value::Number(code)) => Some(code.to_string()),
+                Some(Json::String(code)) => Some(code.to_string()),
+                Some(Json::Number(code)) => Some(code.to_string()),
                 _ => None,
             };
             let message = MESSAGE_KEYS
                 .iter()
-                .find_map(|key| object.get(*key).and_then(Value::as_str))
+                .find_map(|key| object.get(key).and_then(Json::as_str))
                 .map(str::to_owned);
             Some(JobError { id, code, message })
         }
@@ -206,10 +206,11 @@ fn read_error(value: &Value) -> Option<JobError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::decode::vendor::tests::{codes, headers, run};
+    use crate::decode::vendor::tests::{codes, detect, headers, run};
     use crate::decode::vendor::{
-        BODY_NOT_OBJECT, MISSING_FIELD, PRISM_SIGNATURE_HEADER, WRONG_TYPE, detect,
+        BODY_NOT_OBJECT, MISSING_FIELD, PRISM_SIGNATURE_HEADER, WRONG_TYPE,
     };
+    use serde_json::Value;
     use serde_json::json;
 
     fn completed() -> Value {

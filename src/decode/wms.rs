@@ -3,8 +3,8 @@
 //! and the body `{timestamp, sessionId, sequence, event, severity, payload}`. Owns WMS
 //! conformance and fills `WmsFacts`; sequence analysis per session lives elsewhere.
 
+use super::json::Json;
 use chrono::{DateTime, Utc};
-use serde_json::Value;
 
 use super::facts::{Facts, WmsFacts};
 use super::vendor::{
@@ -99,7 +99,7 @@ const MAX_UNIX_SECONDS: i64 = 100_000_000_000;
 pub(crate) fn has_shape(object: &Object) -> bool {
     ["sessionId", "sequence", "event", "severity"]
         .iter()
-        .all(|key| object.contains_key(*key))
+        .all(|key| object.contains_key(key))
 }
 
 /// The documented entry for an event name.
@@ -110,7 +110,7 @@ pub fn documented(name: &str) -> Option<&'static WmsEvent> {
 pub(crate) fn decode(
     object: Option<&Object>,
     body_kind: BodyKind,
-    json: Option<&Value>,
+    json: Option<&Json>,
     findings: &mut Findings,
 ) -> VendorResult {
     let Some(object) = object else {
@@ -130,7 +130,7 @@ pub(crate) fn decode(
             findings.missing("event");
             None
         }
-        Some(Value::String(name)) => Some(name.as_str()),
+        Some(Json::String(name)) => Some(name.as_ref()),
         Some(other) => {
             findings.wrong_type("event", "a string", other);
             None
@@ -151,12 +151,12 @@ pub(crate) fn decode(
         ..WmsFacts::default()
     };
     match object.get("payload") {
-        None | Some(Value::Null) => {
+        None | Some(Json::Null) => {
             if let Some(first) = documented.and_then(|e| e.payload.first()) {
                 findings.missing(&format!("payload.{first}"));
             }
         }
-        Some(Value::Object(payload)) => read_payload(payload, documented, &mut facts, findings),
+        Some(Json::Object(payload)) => read_payload(payload, documented, &mut facts, findings),
         Some(other) => findings.wrong_type("payload", "an object", other),
     }
 
@@ -185,7 +185,7 @@ pub(crate) fn decode(
 /// The body's severity when it is a documented word; else the documented severity of the
 /// event; else warn, since nothing says otherwise and the body is already non-conformant.
 fn read_severity(
-    value: Option<&Value>,
+    value: Option<&Json>,
     documented: Option<&WmsEvent>,
     findings: &mut Findings,
 ) -> Severity {
@@ -195,7 +195,7 @@ fn read_severity(
             findings.missing("severity");
             None
         }
-        Some(Value::String(text)) => {
+        Some(Json::String(text)) => {
             let found = SEVERITIES.iter().find(|(w, _)| w == text).map(|(_, s)| *s);
             if found.is_none() {
                 let used = match documented {
@@ -268,7 +268,7 @@ fn unknown_event_message(name: &str) -> String {
 
 /// A sequence number: a non-negative whole number.
 fn read_sequence(
-    value: Option<&Value>,
+    value: Option<&Json>,
     path: &str,
     findings: &mut Findings,
     required: bool,
@@ -280,7 +280,7 @@ fn read_sequence(
             }
             None
         }
-        Some(Value::Number(n)) => {
+        Some(Json::Number(n)) => {
             let sequence = n.as_u64();
             if sequence.is_none() {
                 findings.push(
@@ -299,7 +299,7 @@ fn read_sequence(
 
 /// `timestamp`, Unix seconds (a fraction is tolerated). Returns the whole seconds and the time.
 fn read_timestamp(
-    value: Option<&Value>,
+    value: Option<&Json>,
     findings: &mut Findings,
 ) -> (Option<i64>, Option<DateTime<Utc>>) {
     let seconds = match value {
@@ -307,7 +307,7 @@ fn read_timestamp(
             findings.missing("timestamp");
             return (None, None);
         }
-        Some(Value::Number(n)) => n.as_i64().map(|s| s as f64).or_else(|| n.as_f64()),
+        Some(Json::Number(n)) => n.as_i64().map(|s| s as f64).or_else(|| n.as_f64()),
         Some(other) => {
             findings.wrong_type("timestamp", "a number of Unix seconds", other);
             return (None, None);
@@ -343,7 +343,7 @@ fn read_payload(
 ) {
     if let Some(e) = documented {
         for field in e.payload {
-            if !payload.contains_key(*field) {
+            if !payload.contains_key(field) {
                 findings.missing(&format!("payload.{field}"));
             }
         }
@@ -354,8 +354,8 @@ fn read_payload(
     let event = documented.map(|e| e.name);
     if event == Some("INTERMEDIATE_RESULTS") {
         facts.snr = match payload.get("snr") {
-            None | Some(Value::Null) => None,
-            Some(Value::Number(n)) => n.as_f64(),
+            None | Some(Json::Null) => None,
+            Some(Json::Number(n)) => n.as_f64(),
             Some(other) => {
                 findings.wrong_type("payload.snr", "a number", other);
                 None
@@ -380,9 +380,9 @@ fn read_payload(
     if documented.is_some_and(|e| e.payload.contains(&"details")) {
         findings.optional_str(payload, "details", "payload.details");
     }
-    facts.details = DETAIL_KEYS.iter().find_map(|key| match payload.get(*key) {
-        Some(Value::String(text)) => Some(text.clone()),
-        Some(Value::Number(n)) => Some(n.to_string()),
+    facts.details = DETAIL_KEYS.iter().find_map(|key| match payload.get(key) {
+        Some(Json::String(text)) => Some(text.to_string()),
+        Some(Json::Number(n)) => Some(n.to_string()),
         _ => None,
     });
 }
@@ -390,12 +390,12 @@ fn read_payload(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::decode::vendor::tests::{codes, headers, run};
+    use crate::decode::vendor::tests::{codes, detect, headers, run};
     use crate::decode::vendor::{
-        BODY_NOT_OBJECT, MISSING_FIELD, SIGNATURE_HEADER_MISMATCH, WMS_SIGNATURE_HEADER,
-        WRONG_TYPE, detect,
+        BODY_NOT_OBJECT, MISSING_FIELD, SIGNATURE_HEADER_MISMATCH, WMS_SIGNATURE_HEADER, WRONG_TYPE,
     };
     use crate::event::HeaderList;
+    use serde_json::Value;
     use serde_json::json;
 
     fn body(event: &str, severity: &str, payload: Value) -> Value {
