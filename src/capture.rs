@@ -309,7 +309,8 @@ async fn handle(
             Answer::TooLarge { limit },
             started,
             close,
-        ));
+        )
+        .await);
     }
     let body_key = || {
         let mut hasher = std::hash::DefaultHasher::new();
@@ -333,7 +334,8 @@ async fn handle(
             Answer::Local { status, body },
             started,
             close,
-        )),
+        )
+        .await),
         decision => {
             // Waiting (a delay, the app) happens in a task of its own, so that a sender that
             // hangs up meanwhile cannot cancel the capture: the event is recorded regardless.
@@ -369,7 +371,7 @@ async fn handle(
                         Answer::Forwarded { url, result }
                     }
                 };
-                conclude(&shared, event, &facts, answer, started, close)
+                conclude(&shared, event, &facts, answer, started, close).await
             });
             Ok(task.await.unwrap_or_else(|_| {
                 json_response(
@@ -400,8 +402,9 @@ enum Answer {
 /// How much of the app's answer an event keeps.
 const APP_BODY_PREVIEW: usize = 4096;
 
-/// Records the event with its answer (store, analysis, log) and builds the HTTP response.
-fn conclude(
+/// Records the event with its answer (store, analysis, log) and builds the HTTP response, which
+/// is ready once the event is on the log.
+async fn conclude(
     shared: &Shared,
     mut event: CapturedEvent,
     facts: &Facts,
@@ -430,6 +433,7 @@ fn conclude(
         }
     }
     let stored = shared.recorder.record(event, facts);
+    shared.recorder.logged(stored.id).await;
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
     match answer {
         Answer::TooLarge { limit } => {

@@ -142,6 +142,10 @@ pub async fn run(mut config: ListenConfig, theme: Theme, feed: Option<Feed>) -> 
         Some(task) => task.await.context("the interface task failed")?,
         None => Ok(()),
     };
+    let closing = Arc::clone(&recorder);
+    tokio::task::spawn_blocking(move || closing.close_log())
+        .await
+        .context("the log writer failed")?;
     if let Some(error) = recorder.jsonl_error() {
         eprintln!("hookscope: warning: {error}");
     }

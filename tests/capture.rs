@@ -376,6 +376,52 @@ async fn jsonl_log_equals_the_export_and_both_round_trip() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// Under concurrent load the log is written in batches by its own thread: every answer still
+/// comes only after its event's line is in the file, and the lines are in id order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_answered_request_is_already_on_the_log() {
+    let dir = std::env::temp_dir().join(format!("hookscope-jsonl-load-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let log = dir.join("events.jsonl");
+    let _ = std::fs::remove_file(&log);
+    let server = start(ListenConfig {
+        jsonl: Some(JsonlTarget::File(log.clone())),
+        ..config()
+    })
+    .await;
+    let clients = (0..16).map(|client| {
+        let (addr, log) = (server.addr, log.clone());
+        tokio::spawn(async move {
+            for n in 0..10 {
+                let body = format!(r#"{{"client":{client},"n":{n}}}"#);
+                let answer = post(addr, "/load", "application/json", body.as_bytes()).await;
+                assert_eq!(answer.status, 200);
+                let id = serde_json::from_slice::<serde_json::Value>(&answer.body).unwrap()["id"]
+                    .as_u64()
+                    .unwrap();
+                let logged = std::fs::read_to_string(&log).unwrap();
+                assert!(
+                    logged.contains(&format!(r#"{{"id":{id},"#)),
+                    "event {id} was answered before it was logged"
+                );
+            }
+        })
+    });
+    for client in clients {
+        tokio::time::timeout(LIMIT, client).await.unwrap().unwrap();
+    }
+    let logged = std::fs::read(&log).unwrap();
+    let ids: Vec<u64> = export::import(&logged)
+        .unwrap()
+        .events
+        .iter()
+        .map(|e| e.id)
+        .collect();
+    assert_eq!(ids, (1..=160).collect::<Vec<u64>>());
+    server.stop().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[tokio::test]
 async fn a_thousand_headers_are_all_kept() {
     let server = start(config()).await;

@@ -1,13 +1,16 @@
 //! Where a finished event goes: through the stateful analysis (sequences, timelines,
-//! redeliveries), into the store and, when asked, onto the JSON Lines log — written before the
-//! answer leaves, so the log never misses an answered request.
+//! redeliveries), into the store and, when asked, onto the JSON Lines log.
 //!
-//! One lock covers all three, so that analysis order, id order and log order are the same.
+//! One lock covers analysis and store, and the event's log line is queued under it too, so that
+//! analysis order, id order and log order are the same. A request is answered only once its line
+//! is written (see [`Recorder::logged`]), so the log never misses an answered request; whoever
+//! writes takes every line queued so far, so under load one write carries many lines.
 
 use std::fs::File;
 use std::io::{self, Write};
 use std::path::Path;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use crate::analysis::{AnalysisLimits, Analyzer};
 use crate::config::JsonlTarget;
@@ -23,45 +26,135 @@ enum JsonlSink {
 }
 
 impl JsonlSink {
-    fn write_line(&mut self, line: &[u8]) -> io::Result<()> {
+    fn write_lines(&mut self, lines: &[u8]) -> io::Result<()> {
         match self {
-            // One write of a whole line: the kernel has it (and a crash cannot lose it) as soon
-            // as the call returns.
-            JsonlSink::File(file) => file.write_all(line),
+            // Whole lines in one call: the kernel has them (and a crash of this process cannot
+            // lose them) as soon as it returns.
+            JsonlSink::File(file) => file.write_all(lines),
             JsonlSink::Stdout => {
                 let mut out = io::stdout().lock();
-                out.write_all(line)?;
+                out.write_all(lines)?;
                 out.flush()
             }
         }
     }
 }
 
+/// The JSON Lines log: lines queued in id order, and the file they go to.
+struct JsonlLog {
+    queued: Mutex<Queued>,
+    /// Held while writing, so that batches reach the file in order.
+    writer: Mutex<Writer>,
+    /// The id of the last event whose line is written (or whose write failed).
+    written: AtomicU64,
+    error: OnceLock<String>,
+}
+
+#[derive(Default)]
+struct Queued {
+    lines: Vec<u8>,
+    /// The id of the last event in `lines`.
+    last: u64,
+}
+
+struct Writer {
+    sink: JsonlSink,
+    /// The buffer that changes places with the queue on each write, so neither reallocates.
+    spare: Vec<u8>,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl Drop for JsonlLog {
+    fn drop(&mut self) {
+        self.write_through(u64::MAX);
+    }
+}
+
+/// Past this, a buffer left behind by a burst is let go rather than kept for the next batch.
+const KEEP_BUFFER: usize = 1 << 20;
+
+impl JsonlLog {
+    fn new(sink: JsonlSink) -> JsonlLog {
+        JsonlLog {
+            queued: Mutex::new(Queued::default()),
+            writer: Mutex::new(Writer {
+                sink,
+                spare: Vec::new(),
+            }),
+            written: AtomicU64::new(0),
+            error: OnceLock::new(),
+        }
+    }
+
+    /// Queues the line of `event`; events must come in id order.
+    fn queue(&self, event: &CapturedEvent) {
+        let mut queued = lock(&self.queued);
+        // Writing into a Vec cannot fail.
+        let _ = export::write_event(&mut queued.lines, event);
+        queued.lines.push(b'\n');
+        queued.last = event.id;
+    }
+
+    fn is_written(&self, id: u64) -> bool {
+        self.written.load(Ordering::Acquire) >= id
+    }
+
+    /// Makes sure the line of event `id` is written: writes everything queued unless another
+    /// caller's write already carried it.
+    fn write_through(&self, id: u64) {
+        let mut writer = lock(&self.writer);
+        if self.is_written(id) {
+            return;
+        }
+        let Writer { sink, spare } = &mut *writer;
+        spare.clear();
+        let last = {
+            let mut queued = lock(&self.queued);
+            std::mem::swap(&mut queued.lines, spare);
+            queued.last
+        };
+        if !spare.is_empty()
+            && let Err(e) = sink.write_lines(spare)
+        {
+            let _ = self
+                .error
+                .set(format!("writing the JSON Lines log failed: {e}"));
+        }
+        if spare.capacity() > KEEP_BUFFER {
+            *spare = Vec::new();
+        }
+        self.written.store(last, Ordering::Release);
+    }
+}
+
 pub struct Recorder {
     store: Arc<Store>,
     ingest: Mutex<Ingest>,
-    jsonl_error: OnceLock<String>,
+    log: Option<JsonlLog>,
 }
 
 struct Ingest {
     analyzer: Analyzer,
-    jsonl: Option<JsonlSink>,
 }
 
 impl Recorder {
     pub fn new(store: Arc<Store>, jsonl: Option<&JsonlTarget>) -> io::Result<Recorder> {
-        let jsonl = match jsonl {
+        let log = match jsonl {
             None => None,
-            Some(JsonlTarget::Stdout) => Some(JsonlSink::Stdout),
-            Some(JsonlTarget::File(path)) => Some(JsonlSink::File(open_append(path)?)),
+            Some(JsonlTarget::Stdout) => Some(JsonlLog::new(JsonlSink::Stdout)),
+            Some(JsonlTarget::File(path)) => {
+                Some(JsonlLog::new(JsonlSink::File(open_append(path)?)))
+            }
         };
         Ok(Recorder {
             store,
             ingest: Mutex::new(Ingest {
                 analyzer: Analyzer::new(AnalysisLimits::default()),
-                jsonl,
             }),
-            jsonl_error: OnceLock::new(),
+            log,
         })
     }
 
@@ -69,9 +162,10 @@ impl Recorder {
         &self.store
     }
 
-    /// Analyses `event` in capture order, stores it (it gets its id here) and logs it.
+    /// Analyses `event` in capture order, stores it (it gets its id here) and queues it for the
+    /// log. Answer the request only after [`Recorder::logged`] for its id.
     pub fn record(&self, mut event: CapturedEvent, facts: &Facts) -> Arc<CapturedEvent> {
-        let mut ingest = self.ingest.lock().unwrap_or_else(|p| p.into_inner());
+        let mut ingest = lock(&self.ingest);
         let before = event.analysis.anomalies.len();
         ingest.analyzer.observe(&mut event, facts);
         // A WMS event's severity is the body's own word; for the others, what analysis found
@@ -81,20 +175,36 @@ impl Recorder {
         }
         let stored = self.store.push(event);
         ingest.analyzer.stored(&stored);
-        if let Some(sink) = ingest.jsonl.as_mut()
-            && let Err(e) = sink.write_line(&export::event_line(&stored))
-        {
-            let _ = self
-                .jsonl_error
-                .set(format!("writing the JSON Lines log failed: {e}"));
+        if let Some(log) = &self.log {
+            log.queue(&stored);
         }
         stored
+    }
+
+    /// Completes once the event `id` is on the log (at once without a log). A failed write
+    /// completes it too: the failure is reported by [`Recorder::jsonl_error`].
+    pub async fn logged(&self, id: u64) {
+        let Some(log) = &self.log else { return };
+        if log.is_written(id) {
+            return;
+        }
+        // Let the other requests ready to finish queue their lines first: the write below then
+        // carries them all, instead of one system call per request.
+        tokio::task::yield_now().await;
+        log.write_through(id);
+    }
+
+    /// Writes every line still queued (of requests whose sender went away before the write).
+    pub fn close_log(&self) {
+        if let Some(log) = &self.log {
+            log.write_through(u64::MAX);
+        }
     }
 
     /// Rebuilds the analysis state from events read back from an export, in id order, without
     /// storing or changing them: their bodies are decoded again for the vendor fields.
     pub fn rebuild_analysis<'a>(&self, events: impl IntoIterator<Item = &'a CapturedEvent>) {
-        let mut ingest = self.ingest.lock().unwrap_or_else(|p| p.into_inner());
+        let mut ingest = lock(&self.ingest);
         for event in events {
             let content_type = event.headers.get_str("content-type");
             let (kind, json) =
@@ -108,18 +218,15 @@ impl Recorder {
 
     /// Reads the analysis state (sessions, timelines) under the lock; keep `read` short.
     pub fn analysis<R>(&self, read: impl FnOnce(&Analyzer) -> R) -> R {
-        read(
-            &self
-                .ingest
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .analyzer,
-        )
+        read(&lock(&self.ingest).analyzer)
     }
 
     /// The first error met while writing the log, if any.
     pub fn jsonl_error(&self) -> Option<&str> {
-        self.jsonl_error.get().map(String::as_str)
+        self.log
+            .as_ref()
+            .and_then(|log| log.error.get())
+            .map(String::as_str)
     }
 }
 
