@@ -3,6 +3,7 @@
 #
 #   scripts/load.sh                 # 2 rounds of 15 s each per server
 #   DURATION=5s ROUNDS=1 scripts/load.sh
+#   UI=1 scripts/load.sh            # also hookscope with its interface open (in tmux, 120x40)
 #
 # Prints requests/s, p50/p99 latency, CPU time per request and peak RSS for both servers, the
 # ratios, and checks afterwards that hookscope's counters equal the requests answered and that
@@ -16,18 +17,28 @@ CONNECTIONS=${CONNECTIONS:-64}
 SECRET=load-test-secret
 BARE_PORT=${BARE_PORT:-18766}
 HS_PORT=${HS_PORT:-18765}
+UI=${UI:-0}
+UI_SESSION=hookscope-load-$$
 work=$(mktemp -d)
 pids=()
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  if [ "$UI" = 1 ]; then tmux kill-session -t "$UI_SESSION" 2>/dev/null || true; fi
   rm -rf "$work"
 }
 trap cleanup EXIT
 
+install() { # package
+  if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq "$1" >/dev/null
+  else sudo apt-get update -qq && sudo apt-get install -y -qq "$1" >/dev/null; fi
+}
+if [ "$UI" = 1 ] && ! command -v tmux >/dev/null; then
+  echo "installing tmux…" >&2
+  install tmux
+fi
 if ! command -v wrk >/dev/null; then
   echo "installing wrk…" >&2
-  if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq wrk >/dev/null
-  else sudo apt-get update -qq && sudo apt-get install -y -qq wrk >/dev/null; fi
+  install wrk
 fi
 pin_server=() pin_load=()
 if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
@@ -62,6 +73,15 @@ run_one() { # name round
   if [ "$name" = bare ]; then
     port=$BARE_PORT
     "${pin_server[@]}" target/release/examples/bare_hyper "$port" 2>/dev/null &
+  elif [ "$name" = ui ]; then
+    # The interface needs a terminal: a detached tmux window of 120x40 is one.
+    port=$HS_PORT
+    rm -f "$work/events.jsonl" "$work/ui.pid"
+    tmux new-session -d -s "$UI_SESSION" -x 120 -y 40 \
+      "echo \$\$ > '$work/ui.pid'; HOOKSCOPE_SECRET_WMS=$SECRET exec ${pin_server[*]} \
+       target/release/hookscope --port $port --capacity 100000 --max-bytes 1GiB \
+       --jsonl '$work/events.jsonl' 2>'$work/hookscope.err'"
+    for _ in $(seq 1 100); do [ -s "$work/ui.pid" ] && break; sleep 0.05; done
   else
     port=$HS_PORT
     rm -f "$work/events.jsonl"
@@ -69,7 +89,7 @@ run_one() { # name round
       --port "$port" --capacity 100000 --max-bytes 1GiB --jsonl "$work/events.jsonl" \
       >/dev/null 2>"$work/hookscope.err" &
   fi
-  pid=$!
+  if [ "$name" = ui ]; then pid=$(cat "$work/ui.pid"); else pid=$!; fi
   pids+=("$pid")
   wait_port "$port"
   local rss_start ticks_start
@@ -87,9 +107,15 @@ run_one() { # name round
   errors=$(awk '/Non-2xx|Socket errors/ {print}' "$work/wrk.txt" | tr '\n' ' ')
   local cpu_us
   cpu_us=$(awk -v t=$((ticks_end - ticks_start)) -v hz="$hz" -v n="$requests" 'BEGIN { printf "%.1f", t / hz * 1e6 / n }')
-  kill -TERM "$pid"
-  wait "$pid" || true
-  if [ "$name" = hookscope ]; then
+  if [ "$name" = ui ]; then
+    tmux send-keys -t "$UI_SESSION" q
+    for _ in $(seq 1 200); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+    tmux kill-session -t "$UI_SESSION" 2>/dev/null || true
+  else
+    kill -TERM "$pid"
+    wait "$pid" || true
+  fi
+  if [ "$name" != bare ]; then
     local counters received stored rejected lines
     counters=$(grep -o 'received [0-9]*, stored [0-9]*, evicted [0-9]*, rejected [0-9]*' "$work/hookscope.err")
     received=$(echo "$counters" | awk '{print $2+0}')
@@ -102,7 +128,7 @@ run_one() { # name round
       echo "LOSS: wrk saw $requests answers, hookscope $counters, log $lines lines" >&2
       exit 1
     fi
-    echo "round $round: hookscope $counters; log $lines lines; wrk $requests answers ✓" >&2
+    echo "round $round: $name $counters; log $lines lines; wrk $requests answers ✓" >&2
   fi
   [ -n "$errors" ] && echo "round $round $name: $errors" >&2
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$round" "$rps" "$p50" "$p99" "$cpu_us" \
@@ -112,6 +138,7 @@ run_one() { # name round
 for round in $(seq 1 "$ROUNDS"); do
   run_one bare "$round"
   run_one hookscope "$round"
+  if [ "$UI" = 1 ]; then run_one ui "$round"; fi
 done
 
 python3 - "$results" "$DURATION" <<'EOF'
@@ -125,10 +152,14 @@ def med(name, i):
 print(f"\nload: wrk -t2 -c64 -d{sys.argv[2]}, signed 600-byte WMS bodies, {len(by['bare'])} rounds, medians\n")
 print("| server | requests/s | × bare | p50 ms | p99 ms | × bare p99 | CPU µs/request | RSS growth |")
 print("|---|---|---|---|---|---|---|---|")
-for name in ("bare", "hookscope"):
+labels = {"bare": "bare hyper", "hookscope": "hookscope --headless --jsonl",
+          "ui": "hookscope, interface open, --jsonl"}
+for name in ("bare", "hookscope", "ui"):
+    if name not in by:
+        continue
     rps, p50, p99, cpu = (med(name, i) for i in range(4))
     rss = max(r[4] for r in by[name])
-    label = "bare hyper" if name == "bare" else "hookscope --headless"
+    label = labels[name]
     print(f"| {label} | {rps:,.0f} | {rps / med('bare', 0):.2f} | {p50:.2f} | {p99:.2f} | "
           f"{p99 / med('bare', 2):.2f} | {cpu:.1f} | {rss / 1024:.1f} MiB |")
 EOF
