@@ -9,6 +9,7 @@ pub mod detail;
 
 use std::collections::VecDeque;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Direction, Layout, Rect};
@@ -31,6 +32,58 @@ pub use detail::Tab;
 
 /// How many events are read from the store per lock when catching up.
 const BATCH: usize = 4096;
+
+/// Events not yet looked at from which catching up is split across threads.
+const PARALLEL_BACKLOG: u64 = 8 * BATCH as u64;
+
+/// Most threads a scan uses.
+const MAX_THREADS: usize = 4;
+
+/// Ids of the stored events from id `first` to id `last` that pass `filter`, in order. The ids
+/// are cut into runs of `BATCH`; each thread takes the next run not yet taken, reads its events
+/// from the store (a short lock per run, as in `sync`) and matches them with a matcher of its
+/// own. Events evicted meanwhile are skipped, as a batch read would skip them.
+fn scan_in_parallel(filter: &Filter, store: &Store, first: u64, last: u64) -> Vec<u64> {
+    let runs = (last.saturating_sub(first) / BATCH as u64).saturating_add(1);
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, MAX_THREADS);
+    let next = AtomicU64::new(0);
+    let work = || {
+        let mut matcher = filter.matcher();
+        let mut found: Vec<(u64, Vec<u64>)> = Vec::new();
+        loop {
+            let run = next.fetch_add(1, Ordering::Relaxed);
+            if run >= runs {
+                break;
+            }
+            let from = first.saturating_add(run.saturating_mul(BATCH as u64));
+            let end = from
+                .saturating_add(BATCH as u64)
+                .min(last.saturating_add(1));
+            // At most `BATCH` ids lie in `from..end`, so one batch holds all of them.
+            let batch = store.batch_from(from, BATCH);
+            let within = batch.partition_point(|e| e.id < end);
+            let ids = matcher.select(batch.get(..within).unwrap_or(&batch));
+            found.push((run, ids));
+        }
+        found
+    };
+    let mut found = std::thread::scope(|scope| {
+        let helpers: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
+        let mut found = work();
+        for helper in helpers {
+            match helper.join() {
+                Ok(more) => found.extend(more),
+                // As if the matching had run on this thread.
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        found
+    });
+    found.sort_unstable_by_key(|&(run, _)| run);
+    found.into_iter().flat_map(|(_, ids)| ids).collect()
+}
 
 /// Which pane has the keys.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -173,17 +226,24 @@ impl EventsState {
                 }
             }
         }
+        if let Some((_, back)) = store.id_range()
+            && back.saturating_sub(self.scanned) >= PARALLEL_BACKLOG
+            && self.filter.searches_text()
+        {
+            // A long way behind (a new filter, or a file just opened) with free text to search:
+            // the events up to `back` are matched on every core. Keyed terms cost less than
+            // sharing the work does.
+            let ids = scan_in_parallel(&self.filter, store, self.scanned + 1, back);
+            self.ids.extend(ids);
+            self.scanned = self.scanned.max(back);
+        }
+        let mut matcher = self.filter.matcher();
         loop {
             let batch = store.batch_from(self.scanned + 1, BATCH);
             let Some(last) = batch.last() else { break };
             self.scanned = last.id;
             let full = batch.len() == BATCH;
-            self.ids.extend(
-                batch
-                    .iter()
-                    .filter(|e| self.filter.matches(e))
-                    .map(|e| e.id),
-            );
+            self.ids.extend(matcher.select(&batch));
             if !full {
                 break;
             }
@@ -210,8 +270,9 @@ impl EventsState {
         if !self.filter.is_empty() && filter.narrows(&self.filter) {
             // Typing on: only the current matches can still match. (From no filter at all, a
             // scan in batches is cheaper than looking up every event one by one.)
+            let mut matcher = filter.matcher();
             self.ids
-                .retain(|&id| store.get(id).is_some_and(|event| filter.matches(&event)));
+                .retain(|&id| store.get(id).is_some_and(|event| matcher.matches(&event)));
             self.filter = filter;
         } else {
             self.filter = filter;
@@ -775,6 +836,81 @@ fn render_detail(frame: &mut Frame, area: Rect, state: &EventsState, theme: &The
                     width: w,
                     height: 1,
                 },
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{Analysis, HeaderList, HttpVersion, ResponseInfo, Severity};
+    use crate::store::{Limits, Stats};
+    use bytes::Bytes;
+
+    fn event(id: u64) -> CapturedEvent {
+        CapturedEvent {
+            id,
+            received_at: CapturedEvent::now(),
+            remote_addr: "127.0.0.1:1".into(),
+            http_version: HttpVersion::Http11,
+            method: "POST".into(),
+            path: "/".into(),
+            query: None,
+            headers: HeaderList::default(),
+            body: Bytes::from(format!("{{\"n\":{id}}}")),
+            body_size: 0,
+            truncated: false,
+            analysis: Analysis {
+                severity: if id.is_multiple_of(7) {
+                    Severity::Error
+                } else {
+                    Severity::Info
+                },
+                ..Analysis::default()
+            },
+            response: ResponseInfo::local(200, 0.0),
+        }
+    }
+
+    #[test]
+    fn a_long_catch_up_finds_what_one_event_at_a_time_finds() {
+        // Ids with gaps (as an imported file may have), more than enough to be split across
+        // threads.
+        let count = 5 * PARALLEL_BACKLOG + 123;
+        let events: Vec<CapturedEvent> = (1..=count)
+            .filter(|i| !i.is_multiple_of(5))
+            .map(|i| event(i * 3))
+            .collect();
+        let store = Store::from_events(
+            Limits {
+                capacity: usize::MAX,
+                max_bytes: u64::MAX,
+            },
+            events,
+            Stats::default(),
+        );
+        for query in ["\"n\":1", "-sev:error 7", "nothing", "sev:error"] {
+            let filter = Filter::parse(query).unwrap();
+            let expected: Vec<u64> = store
+                .snapshot()
+                .iter()
+                .filter(|e| filter.matches(e))
+                .map(|e| e.id)
+                .collect();
+            let mut state = EventsState::new(false);
+            state.set_filter(filter, &store);
+            assert_eq!(state.ids().collect::<Vec<_>>(), expected, "{query}");
+            // New events after the catch-up are taken in one batch at a time.
+            let first_new = store.id_range().map_or(1, |(_, back)| back + 1);
+            let new = store.push(event(0));
+            assert_eq!(new.id, first_new);
+            state.sync(&store);
+            let filter = state.filter.clone();
+            assert_eq!(
+                state.ids().last() == Some(new.id),
+                filter.matches(&new),
+                "{query}, after a push"
             );
         }
     }
