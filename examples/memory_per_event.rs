@@ -124,7 +124,7 @@ fn main() {
         let event = CapturedEvent {
             id: 0,
             received_at: CapturedEvent::now(),
-            remote_addr: remote.to_string().into(),
+            remote_addr: remote.into(),
             http_version: HttpVersion::Http11,
             method: "POST".into(),
             path: "/hooks/wms".into(),

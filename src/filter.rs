@@ -502,7 +502,7 @@ mod tests {
                     session_id: "ryueiwoqfh910fu3".into(),
                     seq: 5,
                     status: SequenceStatus::Gap,
-                    missing: vec![3, 4],
+                    missing: vec![3, 4].into(),
                 }),
                 subject: Subject {
                     session_id: Some("ryueiwoqfh910fu3".into()),
@@ -511,7 +511,8 @@ mod tests {
                 anomalies: vec![Anomaly {
                     code: "sequence_gap".into(),
                     message: "Events 3-4 never arrived.".into(),
-                }],
+                }]
+                .into(),
                 ..Analysis::default()
             },
             response: ResponseInfo::local(503, 0.2),

@@ -53,7 +53,7 @@ pub fn summary_line(event: &CapturedEvent) -> String {
         line.push_str("  ⚠ ");
         line.push_str(&anomaly.code);
     }
-    if let Some(error) = &event.response.error {
+    if let Some(error) = event.response.error() {
         line.push_str("  ✗ ");
         line.push_str(&sanitize::escape(error));
     }
@@ -135,7 +135,8 @@ mod tests {
                 anomalies: vec![Anomaly {
                     code: "body_too_large".into(),
                     message: String::new(),
-                }],
+                }]
+                .into(),
                 ..Analysis::default()
             },
             response: ResponseInfo::local(413, 0.1),

@@ -518,7 +518,7 @@ impl SessionState {
                 session_id: crate::intern::intern(&facts.session_id),
                 seq,
                 status,
-                missing,
+                missing: missing.into(),
             }
         });
         // A redelivered event says nothing new: counting its SNR or trail again would lie.
@@ -922,7 +922,7 @@ mod tests {
         let mut h = Harness::new();
         let e = h.wms(wms("s", 3, "INTERMEDIATE_RESULTS"), 0.0);
         let info = e.analysis.sequence.unwrap();
-        assert_eq!((info.status, info.missing), (Gap, vec![0, 1, 2]));
+        assert_eq!((info.status, info.missing), (Gap, vec![0, 1, 2].into()));
         assert!(e.analysis.anomalies[0].message.contains("started late"));
         assert_eq!(h.analyzer.session("s").unwrap().missing.to_string(), "0-2");
         // The numbers then arriving are late fills, 0 included (not a restart).
