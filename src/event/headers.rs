@@ -6,12 +6,18 @@
 //! - `0`: a name of its own — its length and bytes — then the value's length and bytes;
 //! - a [known name](known_name): the value's length and bytes;
 //! - a [known header](known_header) (name and value both common, such as
-//!   `content-type: application/json`): nothing more.
+//!   `content-type: application/json`): nothing more;
+//! - a [learned header](learned_header): nothing more either. Some headers carry the same value
+//!   on nearly every request — a listener has one address (`host`), a sender one user agent —
+//!   so the first [`LEARNED_SLOTS`] distinct values of those met are kept for the life of the
+//!   process, as HTTP/2's HPACK keeps a dynamic table, and cost one byte per request after.
 //!
 //! Lengths are LEB128 (one byte below 128). Names match the table byte for byte, so a name sent
 //! as `Content-Type` stays `Content-Type`; values are never altered.
 
 use std::fmt;
+
+use std::sync::{Mutex, OnceLock};
 
 /// Header names common in webhook traffic, stored as one byte. Codes are part of no file format
 /// (the block lives in memory only), so the list may change freely; each code must be unique and
@@ -100,7 +106,7 @@ known_names! {
 }
 
 /// Whole headers common in webhook traffic, stored as one byte. Same rules as the names, with
-/// codes in 128..=255.
+/// codes in 128..=191.
 macro_rules! known_headers {
     ($($code:literal => ($name:literal, $value:literal),)*) => {
         fn header_code(name: &[u8], value: &[u8]) -> Option<u8> {
@@ -151,6 +157,80 @@ known_headers! {
 const LITERAL: u8 = 0;
 /// Codes from here on stand for a whole header.
 const FIRST_HEADER_CODE: u8 = 128;
+/// Codes from here on stand for a learned header.
+const FIRST_LEARNED_CODE: u8 = 192;
+/// Most values learned, over the life of the process.
+pub const LEARNED_SLOTS: usize = 64;
+/// Longest value learned: the table stays below 16 KiB whatever arrives.
+const MAX_LEARNED_VALUE: usize = 200;
+
+/// Names whose values are learned: the ones a given sender or listener repeats on every request.
+/// Each has a [known name](known_name), so only values are ever copied.
+const LEARNABLE: [&[u8]; 9] = [
+    b"host",
+    b"user-agent",
+    b"accept",
+    b"accept-encoding",
+    b"content-type",
+    b"x-forwarded-proto",
+    b"x-forwarded-host",
+    b"x-shopify-shop-domain",
+    b"x-shopify-api-version",
+];
+
+/// The learned headers, filled in order and never emptied, so that a code once given always
+/// means the same header; a header's encoding never changes once it has been met.
+static LEARNED: [OnceLock<(&'static [u8], &'static [u8])>; LEARNED_SLOTS] =
+    [const { OnceLock::new() }; LEARNED_SLOTS];
+/// Taken only to fill a slot.
+static LEARNING: Mutex<()> = Mutex::new(());
+
+/// The code of a learned header, learning it if there is room.
+fn learned_code(name: &[u8], value: &[u8]) -> Option<u8> {
+    if value.len() > MAX_LEARNED_VALUE || !LEARNABLE.contains(&name) {
+        return None;
+    }
+    let find = || {
+        for (i, slot) in LEARNED.iter().enumerate() {
+            match slot.get() {
+                Some(&(n, v)) if n == name && v == value => return Ok(i),
+                Some(_) => {}
+                None => return Err(Some(i)),
+            }
+        }
+        Err(None)
+    };
+    match find() {
+        Ok(i) => return learned_slot_code(i),
+        // Full: nothing more is learned, ever.
+        Err(None) => return None,
+        Err(Some(_)) => {}
+    }
+    let _filling = LEARNING.lock().unwrap_or_else(|p| p.into_inner());
+    // Another thread may have filled slots meanwhile, this header's included.
+    let free = match find() {
+        Ok(i) => return learned_slot_code(i),
+        Err(free) => free?,
+    };
+    let name = known_name(name_code(name)?)?;
+    // Kept for the life of the process: at most LEARNED_SLOTS values, each bounded.
+    let value: &'static [u8] = Box::leak(Box::from(value));
+    // The slot is free and only filled under the lock.
+    let _ = LEARNED[free].set((name, value));
+    learned_slot_code(free)
+}
+
+fn learned_slot_code(slot: usize) -> Option<u8> {
+    u8::try_from(slot)
+        .ok()
+        .and_then(|i| FIRST_LEARNED_CODE.checked_add(i))
+}
+
+/// The name and value a code from 192 to 255 stands for, once learned.
+fn learned_header(code: u8) -> Option<(&'static [u8], &'static [u8])> {
+    let slot = usize::from(code.checked_sub(FIRST_LEARNED_CODE)?);
+    LEARNED.get(slot)?.get().copied()
+}
 
 /// Request headers in arrival order, duplicates kept, names and values as received, in one
 /// allocation of exact size (see the module documentation for the layout).
@@ -275,7 +355,7 @@ enum Encoded {
 
 impl Encoded {
     fn of(name: &[u8], value: &[u8]) -> Encoded {
-        if let Some(code) = header_code(name, value) {
+        if let Some(code) = header_code(name, value).or_else(|| learned_code(name, value)) {
             Encoded::Header(code)
         } else if let Some(code) = name_code(name) {
             Encoded::Name(code)
@@ -321,6 +401,9 @@ impl<'a> Iter<'a> {
     fn next_header(&mut self) -> Option<(&'a [u8], &'a [u8])> {
         let (&code, rest) = self.rest.split_first()?;
         self.rest = rest;
+        if code >= FIRST_LEARNED_CODE {
+            return learned_header(code);
+        }
         if code >= FIRST_HEADER_CODE {
             return known_header(code);
         }
@@ -412,11 +495,20 @@ mod tests {
             assert_eq!(known_name(code), Some(name));
         }
         for &(code, name, value) in KNOWN_HEADERS {
-            assert!(code >= FIRST_HEADER_CODE, "{code}");
+            assert!(
+                (FIRST_HEADER_CODE..FIRST_LEARNED_CODE).contains(&code),
+                "{code}"
+            );
             assert!(seen.insert(code), "{code} twice");
             assert_eq!(header_code(name, value), Some(code));
             assert_eq!(known_header(code), Some((name, value)));
             assert!(name_code(name).is_some(), "a known header has a known name");
+        }
+        for name in LEARNABLE {
+            assert!(
+                name_code(name).is_some(),
+                "a learnable header has a known name"
+            );
         }
     }
 
@@ -453,14 +545,44 @@ mod tests {
 
     #[test]
     fn common_headers_cost_a_byte_or_two_beyond_their_value() {
+        let mac = [b'a'; 76];
         let list = HeaderList::from_pairs([
-            (&b"host"[..], &b"127.0.0.1:18765"[..]),
+            (&b"x-wms-content-mac"[..], &mac[..]),
             (b"content-type", b"application/json"),
             (b"content-length", b"600"),
         ]);
-        // Count, then host (code, length, 15 bytes), content-type (code), content-length
-        // (code, length, 3 bytes).
-        assert_eq!(list.heap_size(), 1 + (2 + 15) + 1 + (2 + 3));
+        // Count, then the signature (code, length, 76 bytes), content-type (code),
+        // content-length (code, length, 3 bytes).
+        assert_eq!(list.heap_size(), 1 + (2 + 76) + 1 + (2 + 3));
+    }
+
+    #[test]
+    fn learned_values_cost_one_byte_and_the_table_stays_bounded() {
+        // Other tests learn values too (the table is the process's): only what holds whatever
+        // they did is checked.
+        let host = b"learned.example:1";
+        let first = HeaderList::from_pairs([(&b"host"[..], &host[..])]);
+        let again = HeaderList::from_pairs([(&b"host"[..], &host[..])]);
+        assert_eq!(first, again, "a header's encoding never changes");
+        assert_eq!(pairs(&again), vec![(b"host".to_vec(), host.to_vec())]);
+        if let Some(code) = learned_code(b"host", host) {
+            assert_eq!(first.heap_size(), 2);
+            assert_eq!(learned_header(code), Some((&b"host"[..], &host[..])));
+        }
+        // Names that are not learnable and long values are never learned.
+        assert_eq!(learned_code(b"x-request-id", b"1"), None);
+        assert_eq!(learned_code(b"host", &[b'h'; MAX_LEARNED_VALUE + 1]), None);
+        // Past the slots, values are stored in full and still read back.
+        let hosts: Vec<String> = (0..LEARNED_SLOTS + 8)
+            .map(|i| format!("filler-{i}.example"))
+            .collect();
+        for host in &hosts {
+            let list = HeaderList::from_pairs([(&b"host"[..], host.as_bytes())]);
+            assert_eq!(list.get_str("host"), Some(host.as_str()));
+        }
+        assert!(LEARNED.iter().all(|slot| slot.get().is_some()));
+        assert_eq!(learned_code(b"host", b"never-seen.example"), None);
+        assert_eq!(learned_header(FIRST_LEARNED_CODE - 1), None);
     }
 
     #[test]
