@@ -153,6 +153,19 @@ known_headers! {
     148 => (b"x-github-hook-installation-target-type", b"organization"),
 }
 
+/// The code of a name written in any case (known names are lower case).
+fn name_code_ignoring_case(name: &[u8]) -> Option<u8> {
+    if !name.iter().any(u8::is_ascii_uppercase) {
+        return name_code(name);
+    }
+    let mut lower = [0u8; 64];
+    let lower = lower.get_mut(..name.len())?;
+    for (to, from) in lower.iter_mut().zip(name) {
+        *to = from.to_ascii_lowercase();
+    }
+    name_code(lower)
+}
+
 /// Code of a header whose name has no code.
 const LITERAL: u8 = 0;
 /// Codes from here on stand for a whole header.
@@ -309,9 +322,39 @@ impl HeaderList {
 
     /// The first value of a header, compared case-insensitively.
     pub fn get(&self, name: &str) -> Option<&[u8]> {
-        self.iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name.as_bytes()))
-            .map(|(_, v)| v)
+        let wanted = name.as_bytes();
+        // Decoding looks headers up by name many times per request: coded names are compared by
+        // their code, and a name with no code can only be among the literal ones.
+        let wanted_code = name_code_ignoring_case(wanted);
+        let mut headers = self.iter();
+        while headers.remaining > 0 {
+            headers.remaining -= 1;
+            let (&code, rest) = headers.rest.split_first()?;
+            headers.rest = rest;
+            if code >= FIRST_HEADER_CODE {
+                if wanted_code.is_some() {
+                    let (name, value) = if code >= FIRST_LEARNED_CODE {
+                        learned_header(code)?
+                    } else {
+                        known_header(code)?
+                    };
+                    if name.eq_ignore_ascii_case(wanted) {
+                        return Some(value);
+                    }
+                }
+                continue;
+            }
+            let matches = if code == LITERAL {
+                headers.take_sized()?.eq_ignore_ascii_case(wanted)
+            } else {
+                Some(code) == wanted_code
+            };
+            let value = headers.take_sized()?;
+            if matches {
+                return Some(value);
+            }
+        }
+        None
     }
 
     /// The first value of a header as text, when it is UTF-8.
@@ -355,12 +398,13 @@ enum Encoded {
 
 impl Encoded {
     fn of(name: &[u8], value: &[u8]) -> Encoded {
-        if let Some(code) = header_code(name, value).or_else(|| learned_code(name, value)) {
-            Encoded::Header(code)
-        } else if let Some(code) = name_code(name) {
-            Encoded::Name(code)
-        } else {
-            Encoded::Literal
+        // Known and learned headers all have known names: other names need no further look.
+        let Some(name_code) = name_code(name) else {
+            return Encoded::Literal;
+        };
+        match header_code(name, value).or_else(|| learned_code(name, value)) {
+            Some(code) => Encoded::Header(code),
+            None => Encoded::Name(name_code),
         }
     }
 
@@ -462,6 +506,11 @@ fn push_leb128(out: &mut Vec<u8>, mut n: usize) {
 
 /// The number at the start of `bytes` and how many bytes it took.
 fn read_leb128(bytes: &[u8]) -> Option<(usize, usize)> {
+    if let Some(&b) = bytes.first()
+        && b < 0x80
+    {
+        return Some((usize::from(b), 1));
+    }
     let mut n = 0usize;
     for (i, &b) in bytes.iter().enumerate() {
         let shift = 7 * i as u32;
@@ -537,6 +586,11 @@ mod tests {
             .collect();
         assert_eq!(back, expected);
         assert_eq!(list.get("CONTENT-TYPE"), Some(&b"application/json"[..]));
+        assert_eq!(list.get("Host"), Some(&b"127.0.0.1:8765"[..]));
+        assert_eq!(list.get("X-Dup"), Some(&b"one"[..]));
+        assert_eq!(list.get("x-empty"), Some(&b""[..]));
+        assert_eq!(list.get("Accept"), Some(&b"*/*"[..]));
+        assert_eq!(list.get(&"x".repeat(80)), None);
         assert_eq!(list.get("x-dup"), Some(&b"one"[..]));
         assert_eq!(list.get_str("x-latin1"), None);
         assert_eq!(list.get("x-missing"), None);
@@ -624,6 +678,7 @@ mod tests {
                 (
                     prop_oneof![
                         Just(b"content-type".to_vec()),
+                        Just(b"Content-Type".to_vec()),
                         Just(b"host".to_vec()),
                         proptest::collection::vec(any::<u8>(), 0..20),
                     ],
@@ -637,6 +692,17 @@ mod tests {
         ) {
             let list = HeaderList::from_pairs(given.iter().map(|(n, v)| (&n[..], &v[..])));
             prop_assert_eq!(list.len(), given.len());
+            // Lookups agree with a plain walk, whatever the case of the name asked for.
+            for (name, _) in &given {
+                if let Ok(name) = std::str::from_utf8(name) {
+                    let walked = list
+                        .iter()
+                        .find(|(n, _)| n.eq_ignore_ascii_case(name.as_bytes()))
+                        .map(|(_, v)| v);
+                    prop_assert_eq!(list.get(name), walked);
+                    prop_assert_eq!(list.get(&name.to_ascii_uppercase()), walked);
+                }
+            }
             prop_assert_eq!(pairs(&list), given);
         }
     }
