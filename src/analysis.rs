@@ -98,7 +98,9 @@ impl Analyzer {
         let repeated = redelivery.is_some();
         event.analysis.redelivery = redelivery.map(Box::new);
         let at = event.received_at;
-        let anomalies = &mut event.analysis.anomalies;
+        // The analysers append to a plain `Vec`; the event keeps a thin list.
+        let mut found = event.analysis.anomalies.take_vec();
+        let anomalies = &mut found;
         match facts {
             Facts::None => {}
             Facts::Wms(wms) => {
@@ -122,6 +124,7 @@ impl Analyzer {
                     .observe_video(video, at, repeated, anomalies);
             }
         }
+        event.analysis.anomalies = found.into();
     }
 
     /// Takes the id the store gave an event and the answer it got, so that later deliveries of

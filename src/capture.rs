@@ -29,7 +29,7 @@ use tokio::net::{TcpListener, TcpStream};
 use crate::config::{ListenConfig, Secrets};
 use crate::decode::facts::Facts;
 use crate::decode::{self, RequestView};
-use crate::event::{CapturedEvent, HeaderList, HttpVersion, ResponseInfo};
+use crate::event::{CapturedEvent, ForwardInfo, HeaderList, HttpVersion, ResponseInfo};
 use crate::store::Store;
 use answer::{AnswerPolicy, Decision, LocalBody};
 use body::{BodyLimits, BodyRead};
@@ -283,7 +283,7 @@ async fn handle(
     let event = CapturedEvent {
         id: 0,
         received_at,
-        remote_addr: remote.to_string().into(),
+        remote_addr: remote.into(),
         http_version: match parts.version {
             http::Version::HTTP_10 | http::Version::HTTP_09 => HttpVersion::Http10,
             http::Version::HTTP_2 | http::Version::HTTP_3 => HttpVersion::Http2,
@@ -423,14 +423,18 @@ async fn conclude(
     };
     event.response = ResponseInfo::local(status, latency_ms);
     if let Answer::Forwarded { url, result } = &answer {
-        event.response.forwarded_to = Some(url.clone());
+        let mut forward = ForwardInfo {
+            forwarded_to: Some(url.as_str().into()),
+            ..ForwardInfo::default()
+        };
         match result {
             Ok(app) => {
                 let preview = &app.body[..app.body.len().min(APP_BODY_PREVIEW)];
-                event.response.app_body = Some(String::from_utf8_lossy(preview).into_owned());
+                forward.app_body = Some(String::from_utf8_lossy(preview).into());
             }
-            Err(error) => event.response.error = Some(error.to_string()),
+            Err(error) => forward.error = Some(error.to_string().into()),
         }
+        event.response = ResponseInfo::with_forward(status, latency_ms, forward);
     }
     let stored = shared.recorder.record(event, facts);
     shared.recorder.logged(stored.id).await;

@@ -47,13 +47,13 @@ pub fn analyse(request: &RequestView<'_>, secrets: &Secrets, now: DateTime<Utc>)
         body_kind,
         signature: check.signature,
         subject: vendor.subject,
-        anomalies: vendor.anomalies,
+        anomalies: vendor.anomalies.into(),
         sent_at: vendor.sent_at,
         ..Analysis::default()
     };
     analysis.anomalies.extend(check.anomalies);
     if body_kind == BodyKind::Multipart {
-        analysis.parts = body::multipart_parts(content_type.unwrap_or(""), request.body);
+        analysis.parts = body::multipart_parts(content_type.unwrap_or(""), request.body).into();
     }
     if body_kind == BodyKind::MalformedJson {
         analysis.severity = analysis.severity.max(Severity::Warn);

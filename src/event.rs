@@ -3,25 +3,38 @@
 //! An event is immutable once stored: everything the listener learned about one request — what
 //! arrived, what hookscope made of it, and what it answered. No hyper or ratatui types live here.
 
-use std::sync::Arc;
+pub mod headers;
+mod remote;
+mod thin;
 
 use bytes::Bytes;
 use chrono::{DateTime, SubsecRound, Utc};
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+pub use crate::intern::SharedStr;
+pub use headers::HeaderList;
+pub use remote::RemoteAddr;
+pub use thin::ThinList;
 
 /// One request as received, with its analysis and the answer it got.
+///
+/// A buffer holds up to millions of these, so the struct is kept small: strings that repeat are
+/// shared ([`SharedStr`]), lists that are usually empty cost one pointer ([`ThinList`]), and what
+/// only a forwarded answer has sits behind a pointer of its own.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CapturedEvent {
     /// Capture number, from 1, assigned when the event enters the store.
     pub id: u64,
     /// When the request head arrived, UTC, microsecond precision.
     pub received_at: DateTime<Utc>,
-    pub remote_addr: Box<str>,
+    pub remote_addr: RemoteAddr,
     pub http_version: HttpVersion,
-    pub method: Box<str>,
-    pub path: Box<str>,
+    /// The method as sent (shared: there are few of them).
+    pub method: SharedStr,
+    /// The path as sent, without the query (shared: webhooks repeat a few paths).
+    pub path: SharedStr,
     /// The raw query string without the `?`, exactly as sent.
-    pub query: Option<Box<str>>,
+    pub query: Option<SharedStr>,
     pub headers: HeaderList,
     /// The body bytes kept: all of them, or the first ones when `truncated`.
     pub body: Bytes,
@@ -60,103 +73,20 @@ impl HttpVersion {
     }
 }
 
-/// Request headers in arrival order, duplicates kept, stored compactly: every name and value
-/// sits in one byte block, so a request with ten headers costs two allocations, not twenty.
-#[derive(Clone, Default, PartialEq, Eq)]
-pub struct HeaderList {
-    bytes: Box<[u8]>,
-    /// For each header, where its name ends and where its value ends in `bytes`.
-    ends: Box<[(u32, u32)]>,
-}
-
-impl HeaderList {
-    pub fn from_pairs<'a, I>(pairs: I) -> Self
-    where
-        I: IntoIterator<Item = (&'a [u8], &'a [u8])>,
-    {
-        let pairs: Vec<(&[u8], &[u8])> = pairs.into_iter().collect();
-        let total = pairs.iter().map(|(n, v)| n.len() + v.len()).sum();
-        let mut bytes = Vec::with_capacity(total);
-        let mut ends = Vec::with_capacity(pairs.len());
-        for (name, value) in pairs {
-            bytes.extend_from_slice(name);
-            let name_end = bytes.len();
-            bytes.extend_from_slice(value);
-            // Header blocks are bounded far below 4 GiB by the listener's buffer limits.
-            ends.push((name_end as u32, bytes.len() as u32));
-        }
-        HeaderList {
-            bytes: bytes.into_boxed_slice(),
-            ends: ends.into_boxed_slice(),
-        }
-    }
-
-    pub fn len(&self) -> usize {
-        self.ends.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.ends.is_empty()
-    }
-
-    /// Name and value of every header, in order. Names are ASCII (the HTTP parser ensures it);
-    /// values are raw bytes and need not be UTF-8.
-    pub fn iter(&self) -> impl ExactSizeIterator<Item = (&[u8], &[u8])> + Clone + '_ {
-        let mut start = 0usize;
-        self.ends.iter().map(move |&(name_end, value_end)| {
-            let (name_end, value_end) = (name_end as usize, value_end as usize);
-            let pair = (
-                &self.bytes[start..name_end],
-                &self.bytes[name_end..value_end],
-            );
-            start = value_end;
-            pair
-        })
-    }
-
-    /// The first value of a header, compared case-insensitively.
-    pub fn get(&self, name: &str) -> Option<&[u8]> {
-        self.iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name.as_bytes()))
-            .map(|(_, v)| v)
-    }
-
-    /// The first value of a header as text, when it is UTF-8.
-    pub fn get_str(&self, name: &str) -> Option<&str> {
-        self.get(name).and_then(|v| std::str::from_utf8(v).ok())
-    }
-
-    /// Bytes held on the heap, for memory accounting.
-    pub fn heap_size(&self) -> usize {
-        self.bytes.len() + self.ends.len() * std::mem::size_of::<(u32, u32)>()
-    }
-}
-
-impl std::fmt::Debug for HeaderList {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_list()
-            .entries(
-                self.iter()
-                    .map(|(n, v)| (String::from_utf8_lossy(n), String::from_utf8_lossy(v))),
-            )
-            .finish()
-    }
-}
-
 /// What hookscope understood of an event.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Analysis {
     pub provider: Provider,
     /// Event name (`INTERMEDIATE_RESULTS`, `scan.processing.succeeded`…); none for generic traffic.
-    pub kind: Option<Arc<str>>,
+    pub kind: Option<SharedStr>,
     pub severity: Severity,
     pub body_kind: BodyKind,
     /// For multipart bodies, the parts found.
-    pub parts: Vec<BodyPart>,
+    pub parts: ThinList<BodyPart>,
     pub signature: Signature,
     pub sequence: Option<SequenceInfo>,
     pub subject: Subject,
-    pub anomalies: Vec<Anomaly>,
+    pub anomalies: ThinList<Anomaly>,
     /// When the sender says it sent the event (WMS `timestamp`, video `timestamp`).
     pub sent_at: Option<DateTime<Utc>>,
     /// Set when the same body came before: which delivery this is.
@@ -326,7 +256,7 @@ pub struct Signature {
     pub verdict: SignatureVerdict,
     /// Why the verdict is what it is, in a sentence (which header, which secret, which bytes).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub note: Option<Arc<str>>,
+    pub note: Option<SharedStr>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -344,24 +274,24 @@ pub enum SequenceStatus {
 /// Where a WMS event sits in its session's sequence.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SequenceInfo {
-    pub session_id: Arc<str>,
+    pub session_id: SharedStr,
     pub seq: u64,
     pub status: SequenceStatus,
     /// The sequence numbers found missing by this event, e.g. `[3, 4]`.
-    pub missing: Vec<u64>,
+    pub missing: ThinList<u64>,
 }
 
 /// The ids an event is about, as present in its body.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Subject {
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<Arc<str>>,
+    pub session_id: Option<SharedStr>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub measurement_id: Option<Arc<str>>,
+    pub measurement_id: Option<SharedStr>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub scan_id: Option<Arc<str>>,
+    pub scan_id: Option<SharedStr>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub video_id: Option<Arc<str>>,
+    pub video_id: Option<SharedStr>,
 }
 
 /// Something about an event that a person debugging the integration should know.
@@ -374,19 +304,24 @@ pub struct Anomaly {
 }
 
 /// The answer hookscope gave.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ResponseInfo {
     pub status: u16,
     /// From the request head's arrival to the answer being ready (including any forwarding).
     pub latency_ms: f64,
-    /// The URL the request was relayed to, when it was.
-    pub forwarded_to: Option<String>,
+    /// What only a forwarded answer has; none for a local answer, as most are.
+    pub forward: Option<Box<ForwardInfo>>,
+}
+
+/// The part of an answer that only forwarding produces.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ForwardInfo {
+    /// The URL the request was relayed to.
+    pub forwarded_to: Option<Box<str>>,
     /// The first bytes of the forwarded-to app's answer body.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub app_body: Option<String>,
+    pub app_body: Option<Box<str>>,
     /// Why the answer is not the app's (it could not be reached, was too slow…).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
+    pub error: Option<Box<str>>,
 }
 
 impl ResponseInfo {
@@ -395,9 +330,136 @@ impl ResponseInfo {
         ResponseInfo {
             status,
             latency_ms,
-            forwarded_to: None,
-            app_body: None,
-            error: None,
+            forward: None,
         }
+    }
+
+    /// An answer with forwarding details; without any, the same as [`ResponseInfo::local`].
+    pub fn with_forward(status: u16, latency_ms: f64, forward: ForwardInfo) -> ResponseInfo {
+        let any =
+            forward.forwarded_to.is_some() || forward.app_body.is_some() || forward.error.is_some();
+        ResponseInfo {
+            status,
+            latency_ms,
+            forward: any.then(|| Box::new(forward)),
+        }
+    }
+
+    /// The URL the request was relayed to, when it was.
+    pub fn forwarded_to(&self) -> Option<&str> {
+        self.forward.as_ref()?.forwarded_to.as_deref()
+    }
+
+    /// The first bytes of the forwarded-to app's answer body.
+    pub fn app_body(&self) -> Option<&str> {
+        self.forward.as_ref()?.app_body.as_deref()
+    }
+
+    /// Why the answer is not the app's (it could not be reached, was too slow…).
+    pub fn error(&self) -> Option<&str> {
+        self.forward.as_ref()?.error.as_deref()
+    }
+}
+
+/// `{status, latency_ms, forwarded_to, app_body?, error?}`, as in every export.
+#[derive(Serialize, Deserialize)]
+struct ResponseWire<T> {
+    status: u16,
+    latency_ms: f64,
+    forwarded_to: Option<T>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    app_body: Option<T>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    error: Option<T>,
+}
+
+impl Serialize for ResponseInfo {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        ResponseWire {
+            status: self.status,
+            latency_ms: self.latency_ms,
+            forwarded_to: self.forwarded_to(),
+            app_body: self.app_body(),
+            error: self.error(),
+        }
+        .serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for ResponseInfo {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let wire = ResponseWire::<String>::deserialize(deserializer)?;
+        Ok(ResponseInfo::with_forward(
+            wire.status,
+            wire.latency_ms,
+            ForwardInfo {
+                forwarded_to: wire.forwarded_to.map(Into::into),
+                app_body: wire.app_body.map(Into::into),
+                error: wire.error.map(Into::into),
+            },
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_event_struct_stays_small() {
+        // Measured by `examples/memory_per_event.rs`; this guards against a field growing it
+        // unnoticed. Raise it only knowingly.
+        assert!(
+            std::mem::size_of::<CapturedEvent>() <= 272,
+            "{}",
+            std::mem::size_of::<CapturedEvent>()
+        );
+        assert_eq!(std::mem::size_of::<ResponseInfo>(), 24);
+    }
+
+    #[test]
+    fn responses_read_back_as_written() {
+        let local = ResponseInfo::local(200, 0.125);
+        let text = serde_json::to_string(&local).unwrap();
+        assert_eq!(
+            text,
+            r#"{"status":200,"latency_ms":0.125,"forwarded_to":null}"#
+        );
+        assert_eq!(serde_json::from_str::<ResponseInfo>(&text).unwrap(), local);
+
+        let forwarded = ResponseInfo::with_forward(
+            502,
+            3.5,
+            ForwardInfo {
+                forwarded_to: Some("http://127.0.0.1:3000/hook".into()),
+                app_body: None,
+                error: Some("connection refused".into()),
+            },
+        );
+        let text = serde_json::to_string(&forwarded).unwrap();
+        assert_eq!(
+            text,
+            r#"{"status":502,"latency_ms":3.5,"forwarded_to":"http://127.0.0.1:3000/hook","error":"connection refused"}"#
+        );
+        let back: ResponseInfo = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, forwarded);
+        assert_eq!(back.forwarded_to(), Some("http://127.0.0.1:3000/hook"));
+        assert_eq!(back.error(), Some("connection refused"));
+        assert_eq!(back.app_body(), None);
+
+        // An app body without a URL (only a hand-edited file has one) is kept too.
+        let odd: ResponseInfo =
+            serde_json::from_str(r#"{"status":200,"latency_ms":1.0,"app_body":"ok"}"#).unwrap();
+        assert_eq!(odd.app_body(), Some("ok"));
+        assert_eq!(
+            serde_json::to_string(&odd).unwrap(),
+            r#"{"status":200,"latency_ms":1.0,"forwarded_to":null,"app_body":"ok"}"#
+        );
+        // Nothing forwarded: nothing boxed.
+        let plain: ResponseInfo = serde_json::from_str(
+            r#"{"status":200,"latency_ms":1.0,"forwarded_to":null,"app_body":null}"#,
+        )
+        .unwrap();
+        assert!(plain.forward.is_none());
     }
 }

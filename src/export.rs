@@ -19,7 +19,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use crate::analysis::AnalysisSnapshot;
 use crate::event::{
     Analysis, Anomaly, BodyKind, BodyPart, CapturedEvent, HeaderList, HttpVersion, Provider,
-    Redelivery, ResponseInfo, SequenceInfo, Severity, Signature, Subject,
+    Redelivery, RemoteAddr, ResponseInfo, SequenceInfo, Severity, Signature, Subject, ThinList,
 };
 use crate::store::Stats;
 
@@ -32,7 +32,7 @@ pub const FORMAT_VERSION: u32 = 1;
 struct EventOut<'a> {
     id: u64,
     received_at: String,
-    remote_addr: &'a str,
+    remote_addr: &'a RemoteAddr,
     http_version: HttpVersion,
     method: &'a str,
     path: &'a str,
@@ -291,7 +291,7 @@ struct EventIn {
     #[serde(default)]
     body_kind: BodyKind,
     #[serde(default)]
-    parts: Vec<BodyPart>,
+    parts: ThinList<BodyPart>,
     provider: Provider,
     kind: Option<String>,
     severity: Severity,
@@ -300,7 +300,7 @@ struct EventIn {
     #[serde(default)]
     subject: Subject,
     #[serde(default)]
-    anomalies: Vec<Anomaly>,
+    anomalies: ThinList<Anomaly>,
     #[serde(default)]
     sent_at: Option<String>,
     #[serde(default)]
@@ -357,12 +357,15 @@ impl EventIn {
         let received_at = DateTime::parse_from_rfc3339(&self.received_at)
             .map_err(|e| format!("event {}: received_at '{}': {e}", self.id, self.received_at))?
             .with_timezone(&Utc);
+        // Boxed slices: the body's allocation holds it exactly, with no spare capacity kept
+        // for as long as the event is buffered.
         let body = match (self.body, self.body_base64) {
-            (Some(text), None) => Bytes::from(text),
+            (Some(text), None) => Bytes::from(text.into_bytes().into_boxed_slice()),
             (None, Some(b64)) => Bytes::from(
                 BASE64
                     .decode(b64)
-                    .map_err(|e| format!("event {}: body_base64: {e}", self.id))?,
+                    .map_err(|e| format!("event {}: body_base64: {e}", self.id))?
+                    .into_boxed_slice(),
             ),
             (None, None) => return Err(format!("event {}: neither body nor body_base64", self.id)),
             (Some(_), Some(_)) => {
@@ -547,7 +550,7 @@ mod tests {
                 kind: Some("WMS_LOADED".into()),
                 severity: Severity::Info,
                 body_kind: BodyKind::Json,
-                parts: vec![],
+                parts: ThinList::new(),
                 signature: Signature {
                     scheme: Some(SignatureScheme::Wms),
                     verdict: SignatureVerdict::Valid,
@@ -557,7 +560,7 @@ mod tests {
                     session_id: "s1".into(),
                     seq: 5,
                     status: SequenceStatus::Gap,
-                    missing: vec![3, 4],
+                    missing: vec![3, 4].into(),
                 }),
                 subject: Subject {
                     session_id: Some("s1".into()),
@@ -566,7 +569,8 @@ mod tests {
                 anomalies: vec![Anomaly {
                     code: "x".into(),
                     message: "y".into(),
-                }],
+                }]
+                .into(),
                 sent_at: Some(
                     DateTime::parse_from_rfc3339("2026-11-22T06:31:22Z")
                         .unwrap()
@@ -636,6 +640,49 @@ mod tests {
         assert_eq!(back.events, events);
         let again: Vec<u8> = back.events.iter().flat_map(event_line).collect();
         assert_eq!(again, jsonl);
+    }
+
+    #[test]
+    fn ipv6_senders_and_forwarded_answers_round_trip() {
+        let mut event = sample();
+        let sender: std::net::SocketAddr = "[2001:db8::7]:50000".parse().unwrap();
+        event.remote_addr = sender.into();
+        event.response = ResponseInfo::with_forward(
+            502,
+            1.5,
+            crate::event::ForwardInfo {
+                forwarded_to: Some("http://[::1]:3000/hooks/wms?a=1".into()),
+                app_body: None,
+                error: Some("connection refused".into()),
+            },
+        );
+        let line = event_line(&event);
+        let value: serde_json::Value = serde_json::from_slice(&line).unwrap();
+        assert_eq!(value["remote_addr"], "[2001:db8::7]:50000");
+        assert_eq!(
+            value["response"],
+            serde_json::json!({
+                "status": 502,
+                "latency_ms": 1.5,
+                "forwarded_to": "http://[::1]:3000/hooks/wms?a=1",
+                "error": "connection refused",
+            })
+        );
+        let back = import(&line).unwrap();
+        assert_eq!(back.events, vec![event]);
+        assert_eq!(event_line(&back.events[0]), line);
+    }
+
+    #[test]
+    fn imported_bodies_fill_their_allocation_exactly() {
+        let mut binary = sample();
+        binary.body = Bytes::from_static(b"\xff\x00\xfe\x01");
+        let lines: Vec<u8> = [sample(), binary].iter().flat_map(event_line).collect();
+        for event in import(&lines).unwrap().events {
+            let len = event.body.len();
+            let body = event.body.try_into_mut().expect("the only reference");
+            assert_eq!(body.capacity(), len);
+        }
     }
 
     #[test]

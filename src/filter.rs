@@ -20,8 +20,8 @@
 //! A term prefixed with `-` is negated (`-sev:info`). Quotes keep spaces in free text
 //! (`"page unloaded"`). Matching ignores case.
 
+use crate::intern::SharedStr;
 use std::fmt;
-use std::sync::Arc;
 
 use crate::event::{CapturedEvent, Provider, SequenceStatus, Severity, SignatureVerdict};
 
@@ -217,7 +217,7 @@ fn touch(event: &CapturedEvent) -> usize {
     let analysis = &event.analysis;
     let subject = &analysis.subject;
     let first = |bytes: &[u8]| bytes.first().map_or(0, |&b| usize::from(b));
-    let shared = |text: &Option<Arc<str>>| text.as_ref().map_or(0, |t| t.len());
+    let shared = |text: &Option<SharedStr>| text.as_ref().map_or(0, |t| t.len());
     first(event.method.as_bytes())
         ^ first(event.path.as_bytes())
         ^ event.query.as_ref().map_or(0, |q| q.len())
@@ -292,13 +292,13 @@ impl<'f> CompiledTerm<'f> {
     }
 }
 
-/// Verdicts on shared strings (`Arc<str>`), keyed by the string's address: events carry the
+/// Verdicts on shared strings (`SharedStr`), keyed by the string's address: events carry the
 /// same interned event names and ids over and over, so most look-ups are hits. A small
 /// direct-mapped table; each entry holds a reference to its string, so that an address cannot
 /// be freed and reused for another string while the verdict is remembered.
 #[derive(Default)]
 struct Verdicts {
-    slots: Vec<Option<(Arc<str>, bool)>>,
+    slots: Vec<Option<(SharedStr, bool)>>,
 }
 
 impl Verdicts {
@@ -306,11 +306,11 @@ impl Verdicts {
     const SLOTS: usize = 1024;
 
     /// The verdict on `text`, computed by `decide` the first time this string is seen.
-    fn get_or_insert(&mut self, text: &Arc<str>, decide: impl FnOnce(&str) -> bool) -> bool {
+    fn get_or_insert(&mut self, text: &SharedStr, decide: impl FnOnce(&str) -> bool) -> bool {
         if self.slots.is_empty() {
             self.slots = vec![None; Self::SLOTS];
         }
-        let address = Arc::as_ptr(text).cast::<u8>() as usize;
+        let address = text.address();
         // Fibonacci hashing of the address; allocations are at least 8-byte aligned.
         let hash = (address >> 3).wrapping_mul(0x9E37_79B9_7F4A_7C15);
         let index = hash >> (usize::BITS - Self::SLOTS.trailing_zeros());
@@ -318,10 +318,10 @@ impl Verdicts {
             return decide(text);
         };
         match slot {
-            Some((seen, verdict)) if Arc::ptr_eq(seen, text) => *verdict,
+            Some((seen, verdict)) if SharedStr::ptr_eq(seen, text) => *verdict,
             _ => {
                 let verdict = decide(text);
-                *slot = Some((Arc::clone(text), verdict));
+                *slot = Some((text.clone(), verdict));
                 verdict
             }
         }
@@ -814,7 +814,7 @@ mod tests {
                     session_id: "ryueiwoqfh910fu3".into(),
                     seq: 5,
                     status: SequenceStatus::Gap,
-                    missing: vec![3, 4],
+                    missing: vec![3, 4].into(),
                 }),
                 subject: Subject {
                     session_id: Some("ryueiwoqfh910fu3".into()),
@@ -823,7 +823,8 @@ mod tests {
                 anomalies: vec![Anomaly {
                     code: "sequence_gap".into(),
                     message: "Events 3-4 never arrived.".into(),
-                }],
+                }]
+                .into(),
                 ..Analysis::default()
             },
             response: ResponseInfo::local(503, 0.2),
@@ -1018,7 +1019,7 @@ mod tests {
         other.analysis.provider = Provider::Generic;
         other.analysis.kind = None;
         other.analysis.subject.scan_id = Some("scan-7F3A9C".into());
-        other.analysis.anomalies.clear();
+        other.analysis.anomalies = Default::default();
         other.body = Bytes::from_static(b"\xff\x00MeasurementId\x7f_");
         for event in [event(), other] {
             for query in queries {
@@ -1041,12 +1042,14 @@ mod tests {
         // order that makes entries be replaced.
         let filter = Filter::parse("session:s-1*").unwrap();
         let mut matcher = filter.matcher();
-        let ids: Vec<Arc<str>> = (0..3000).map(|i| Arc::from(format!("s-{i}"))).collect();
+        let ids: Vec<SharedStr> = (0..3000)
+            .map(|i| SharedStr::new(&format!("s-{i}")))
+            .collect();
         for round in 0..2 {
             for id in &ids {
                 let mut e = event();
                 e.analysis.sequence = None;
-                e.analysis.subject.session_id = Some(Arc::clone(id));
+                e.analysis.subject.session_id = Some(id.clone());
                 assert_eq!(
                     matcher.matches(&e),
                     id.starts_with("s-1"),

@@ -76,7 +76,7 @@ pub fn push_summary(out: &mut String, event: &CapturedEvent) {
         out.push_str("  ⚠ ");
         out.push_str(&anomaly.code);
     }
-    if let Some(error) = &event.response.error {
+    if let Some(error) = event.response.error() {
         out.push_str("  ✗ ");
         out.push_str(&sanitize::escape(error));
     }
@@ -187,7 +187,8 @@ mod tests {
                 anomalies: vec![Anomaly {
                     code: "body_too_large".into(),
                     message: String::new(),
-                }],
+                }]
+                .into(),
                 ..Analysis::default()
             },
             response: ResponseInfo::local(413, 0.1),

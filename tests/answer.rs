@@ -72,11 +72,11 @@ async fn forwarding_relays_the_request_and_the_answer_byte_for_byte() {
     let event = &server.store.snapshot()[0];
     assert_eq!(event.response.status, 201);
     assert_eq!(
-        event.response.forwarded_to.as_deref(),
+        event.response.forwarded_to(),
         Some(format!("http://{}/app/hooks/wms?attempt=2", app.addr).as_str())
     );
-    assert_eq!(event.response.app_body.as_deref(), Some(r#"{"app":"ok"}"#));
-    assert!(event.response.error.is_none());
+    assert_eq!(event.response.app_body(), Some(r#"{"app":"ok"}"#));
+    assert!(event.response.error().is_none());
     server.stop().await;
 }
 
@@ -107,8 +107,7 @@ async fn an_app_that_is_down_gives_502_and_the_event_says_why() {
     assert!(
         event
             .response
-            .error
-            .as_deref()
+            .error()
             .unwrap()
             .contains("could not be reached"),
         "{:?}",
@@ -142,8 +141,7 @@ async fn a_slow_app_gives_504() {
     assert!(
         event
             .response
-            .error
-            .as_deref()
+            .error()
             .unwrap()
             .contains("did not answer within")
     );

@@ -3,7 +3,9 @@
 //! the delivery before it, and for Prism compared with the documented retry schedule.
 //!
 //! Only a 64-bit hash of (provider, method, path, body) is kept per first delivery, never the
-//! body; entries leave the table once older than the window, oldest first.
+//! body; entries leave the table once older than the window, oldest first. A first delivery
+//! costs 32 bytes in the table (times as microseconds since the epoch); what a re-send adds sits
+//! in a second, small table.
 
 use std::collections::VecDeque;
 
@@ -29,19 +31,70 @@ pub(crate) fn key(provider: Provider, method: &str, path: &str, body_hash: u64) 
     hash_bytes(h, path.as_bytes())
 }
 
+/// Everything known of one delivery key, as the logic reads and updates it. Times are
+/// microseconds since the epoch, the precision events are captured with.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
 struct Entry {
-    first_at: DateTime<Utc>,
+    first_at: i64,
     /// 0 until the store has numbered the first delivery.
     first_id: u64,
     /// When hookscope answered the first delivery: a sender's "upon failure" starts there.
-    first_answered_at: DateTime<Utc>,
+    first_answered_at: i64,
     /// Re-sends seen so far.
     retries: u32,
     /// The latest delivery: id (0 while unknown), status hookscope gave it (0 while unknown),
     /// and when that answer went out.
     prev_id: u64,
     prev_status: u16,
-    prev_answered_at: DateTime<Utc>,
+    prev_answered_at: i64,
+}
+
+/// How an entry is kept while its latest delivery is its first (no re-send yet, as for nearly
+/// every body), in 24 bytes: the time from the first delivery to its answer (microseconds, up to
+/// 2⁴⁸ − 1, almost nine years) shares a word with the latest delivery's status.
+#[derive(Clone, Copy)]
+struct First {
+    first_at: i64,
+    first_id: u64,
+    answer_and_status: u64,
+}
+
+const MAX_ANSWER_MICROS: i64 = (1 << 48) - 1;
+
+impl First {
+    fn new(first_at: i64, first_id: u64, first_answered_at: i64, status: u16) -> First {
+        let answer = first_answered_at
+            .saturating_sub(first_at)
+            .clamp(0, MAX_ANSWER_MICROS) as u64;
+        First {
+            first_at,
+            first_id,
+            answer_and_status: (answer << 16) | u64::from(status),
+        }
+    }
+
+    fn first_answered_at(self) -> i64 {
+        self.first_at
+            .saturating_add((self.answer_and_status >> 16) as i64)
+    }
+
+    fn status(self) -> u16 {
+        self.answer_and_status as u16
+    }
+}
+
+/// What an entry adds once its latest delivery is another than the first.
+#[derive(Clone, Copy)]
+struct Later {
+    retries: u32,
+    prev_id: u64,
+    prev_status: u16,
+    prev_answered_at: i64,
+}
+
+/// Microseconds since the epoch (a `DateTime` always fits).
+fn micros(time: DateTime<Utc>) -> i64 {
+    time.timestamp_micros()
 }
 
 /// The delivery most recently observed, so that `stored` can find its key without hashing the
@@ -55,9 +108,12 @@ struct Pending {
 
 pub(crate) struct Redeliveries {
     window: TimeDelta,
-    table: U64Map<Entry>,
-    /// First deliveries in arrival order, for expiry.
-    order: VecDeque<(DateTime<Utc>, u64)>,
+    /// Every remembered key, with what its first delivery was.
+    table: U64Map<First>,
+    /// The keys whose latest delivery is a re-send, with what it was.
+    later: U64Map<Later>,
+    /// First deliveries in arrival order (microseconds, key), for expiry.
+    order: VecDeque<(i64, u64)>,
     dropped: u64,
     pending: Option<Pending>,
 }
@@ -67,6 +123,7 @@ impl Redeliveries {
         Redeliveries {
             window: TimeDelta::from_std(window).unwrap_or(TimeDelta::MAX),
             table: U64Map::default(),
+            later: U64Map::default(),
             order: VecDeque::new(),
             dropped: 0,
             pending: None,
@@ -84,16 +141,62 @@ impl Redeliveries {
 
     pub(crate) fn clear(&mut self) {
         self.table.clear();
+        self.later.clear();
         self.order.clear();
         self.pending = None;
     }
 
-    fn within(&self, since: DateTime<Utc>, at: DateTime<Utc>) -> bool {
-        at.signed_duration_since(since) <= self.window
+    fn within(&self, since: i64, at: i64) -> bool {
+        since_micros(since, at) <= self.window
+    }
+
+    fn load(&self, key: u64) -> Option<Entry> {
+        let first = *self.table.get(&key)?;
+        let later = self.later.get(&key).copied().unwrap_or(Later {
+            retries: 0,
+            prev_id: first.first_id,
+            prev_status: first.status(),
+            prev_answered_at: first.first_answered_at(),
+        });
+        Some(Entry {
+            first_at: first.first_at,
+            first_id: first.first_id,
+            first_answered_at: first.first_answered_at(),
+            retries: later.retries,
+            prev_id: later.prev_id,
+            prev_status: later.prev_status,
+            prev_answered_at: later.prev_answered_at,
+        })
+    }
+
+    fn save(&mut self, key: u64, e: Entry) {
+        let first = First::new(e.first_at, e.first_id, e.first_answered_at, e.prev_status);
+        self.table.insert(key, first);
+        if e.retries == 0
+            && e.prev_id == e.first_id
+            && e.prev_answered_at == first.first_answered_at()
+        {
+            self.later.remove(&key);
+        } else {
+            self.later.insert(
+                key,
+                Later {
+                    retries: e.retries,
+                    prev_id: e.prev_id,
+                    prev_status: e.prev_status,
+                    prev_answered_at: e.prev_answered_at,
+                },
+            );
+        }
+    }
+
+    fn remove(&mut self, key: u64) {
+        self.table.remove(&key);
+        self.later.remove(&key);
     }
 
     /// Forgets first deliveries older than the window (amortised O(1): each is queued once).
-    fn expire(&mut self, now: DateTime<Utc>) {
+    fn expire(&mut self, now: i64) {
         while let Some(&(at, key)) = self.order.front() {
             if self.within(at, now) {
                 break;
@@ -104,9 +207,9 @@ impl Redeliveries {
     }
 
     /// Removes the entry made at `at`, unless a newer first delivery of the same key replaced it.
-    fn forget(&mut self, at: DateTime<Utc>, key: u64) {
+    fn forget(&mut self, at: i64, key: u64) {
         if self.table.get(&key).is_some_and(|e| e.first_at == at) {
-            self.table.remove(&key);
+            self.remove(key);
         }
     }
 
@@ -125,18 +228,18 @@ impl Redeliveries {
             received_at: at,
             key,
         });
+        let at = micros(at);
         self.expire(at);
-        let window = self.window;
-        if let Some(e) = self.table.get_mut(&key)
-            && at.signed_duration_since(e.first_at) <= window
+        if let Some(mut e) = self.load(key)
+            && self.within(e.first_at, at)
         {
             e.retries = e.retries.saturating_add(1);
-            let delay = at.signed_duration_since(e.first_at);
+            let delay = since_micros(e.first_at, at);
             let schedule = matches!(provider, Provider::Prism | Provider::PrismVideo).then(|| {
                 schedule_note(
                     e.retries,
-                    seconds(at.signed_duration_since(e.prev_answered_at)),
-                    seconds(at.signed_duration_since(e.first_answered_at)),
+                    seconds(since_micros(e.prev_answered_at, at)),
+                    seconds(since_micros(e.first_answered_at, at)),
                     e.prev_status,
                 )
             });
@@ -150,9 +253,10 @@ impl Redeliveries {
             };
             // Until the store numbers this delivery, it is the latest with an unknown answer.
             e.prev_answered_at = at;
+            self.save(key, e);
             return Some(redelivery);
         }
-        self.table.insert(
+        self.save(
             key,
             Entry {
                 first_at: at,
@@ -194,13 +298,15 @@ impl Redeliveries {
                 body_hash(),
             ),
         };
-        let Some(e) = self.table.get_mut(&key) else {
+        let Some(mut e) = self.load(key) else {
             return;
         };
-        let answered_at = event.received_at
-            + TimeDelta::microseconds((event.response.latency_ms.max(0.0) * 1000.0) as i64);
+        let received_at = micros(event.received_at);
+        // Saturating: a latency read from a file may be any number.
+        let answered_at =
+            received_at.saturating_add((event.response.latency_ms.max(0.0) * 1000.0) as i64);
         let latest = match &event.analysis.redelivery {
-            None if e.first_at == event.received_at => {
+            None if e.first_at == received_at => {
                 e.first_id = event.id;
                 e.first_answered_at = answered_at;
                 // A re-send observed before this one was numbered keeps its own place.
@@ -214,7 +320,13 @@ impl Redeliveries {
             e.prev_status = event.response.status;
             e.prev_answered_at = answered_at;
         }
+        self.save(key, e);
     }
+}
+
+/// The time from `since` to `at`, both in microseconds since the epoch.
+fn since_micros(since: i64, at: i64) -> TimeDelta {
+    TimeDelta::microseconds(at.saturating_sub(since))
 }
 
 fn seconds(d: TimeDelta) -> f64 {
@@ -501,6 +613,31 @@ mod tests {
             (r.retry, r.first_id, r.previous_id, r.previous_status),
             (2, 1, 2, 502)
         );
+    }
+
+    #[test]
+    fn a_first_delivery_costs_24_bytes_and_any_latency_is_taken() {
+        assert_eq!(std::mem::size_of::<First>(), 24);
+        let first = First::new(10, 7, 10 + 1_500_000, 503);
+        assert_eq!(
+            (first.first_answered_at(), first.status()),
+            (1_500_010, 503)
+        );
+        // Latencies read from a file may be absurd: kept as far as they fit, never a panic.
+        let huge = First::new(0, 1, i64::MAX, 200);
+        assert_eq!(
+            (huge.first_answered_at(), huge.status()),
+            (MAX_ANSWER_MICROS, 200)
+        );
+
+        let mut h = Harness::new();
+        let mut first = event(Provider::Prism, "b", at(0.0));
+        first.response.status = 503;
+        first.response.latency_ms = f64::MAX;
+        h.feed_event(first, &Facts::None);
+        let again = h.feed_event(event(Provider::Prism, "b", at(1.0)), &Facts::None);
+        let r = again.analysis.redelivery.unwrap();
+        assert_eq!((r.retry, r.first_id, r.previous_status), (1, 1, 503));
     }
 
     #[test]

@@ -452,11 +452,37 @@ impl SessionSummary {
     }
 }
 
-/// What is remembered of a sequence number already seen.
+/// What is remembered of a sequence number already seen, in 16 bytes: the body's hash in the
+/// low 63 bits with whether there is a timestamp in the top one, and the timestamp.
 #[derive(Clone, Copy)]
 struct Seen {
-    body: u64,
-    timestamp: Option<i64>,
+    tagged_body: u64,
+    timestamp: i64,
+}
+
+const HAS_TIMESTAMP: u64 = 1 << 63;
+
+impl Seen {
+    fn new(body: u64, timestamp: Option<i64>) -> Seen {
+        let tag = if timestamp.is_some() {
+            HAS_TIMESTAMP
+        } else {
+            0
+        };
+        Seen {
+            tagged_body: (body & !HAS_TIMESTAMP) | tag,
+            timestamp: timestamp.unwrap_or(0),
+        }
+    }
+
+    /// Whether `body` hashes like the body seen (63 bits of the hash compared).
+    fn same_body(self, body: u64) -> bool {
+        self.tagged_body & !HAS_TIMESTAMP == body & !HAS_TIMESTAMP
+    }
+
+    fn timestamp(self) -> Option<i64> {
+        (self.tagged_body & HAS_TIMESTAMP != 0).then_some(self.timestamp)
+    }
 }
 
 /// A session's summary plus the bookkeeping that only the analysis needs.
@@ -518,7 +544,7 @@ impl SessionState {
                 session_id: crate::intern::intern(&facts.session_id),
                 seq,
                 status,
-                missing,
+                missing: missing.into(),
             }
         });
         // A redelivered event says nothing new: counting its SNR or trail again would lie.
@@ -540,7 +566,7 @@ impl SessionState {
         timestamp: Option<i64>,
         anomalies: &mut Vec<Anomaly>,
     ) -> (SequenceStatus, Vec<u64>) {
-        let seen = Seen { body, timestamp };
+        let seen = Seen::new(body, timestamp);
         let mut missing = Vec::new();
         let status = match self.summary.highest {
             None => {
@@ -616,7 +642,7 @@ impl SessionState {
                     SequenceStatus::Late
                 } else {
                     match self.seen.get(&seq).copied() {
-                        Some(prev) if prev.body == body => {
+                        Some(prev) if prev.same_body(body) => {
                             anomalies.push(anomaly(
                                 "sequence_duplicate",
                                 format!(
@@ -717,11 +743,11 @@ impl SessionState {
         anomalies: &mut Vec<Anomaly>,
     ) {
         let Some(ts) = timestamp else { return };
-        let message = if let Some((n, t)) = before.and_then(|(n, s)| Some((n, s.timestamp?)))
+        let message = if let Some((n, t)) = before.and_then(|(n, s)| Some((n, s.timestamp()?)))
             && ts < t
         {
             format!("Sequence {seq} has timestamp {ts}, earlier than sequence {n}'s {t}.")
-        } else if let Some((n, t)) = after.and_then(|(n, s)| Some((n, s.timestamp?)))
+        } else if let Some((n, t)) = after.and_then(|(n, s)| Some((n, s.timestamp()?)))
             && ts > t
         {
             format!("Sequence {seq} has timestamp {ts}, later than sequence {n}'s {t}.")
@@ -922,7 +948,7 @@ mod tests {
         let mut h = Harness::new();
         let e = h.wms(wms("s", 3, "INTERMEDIATE_RESULTS"), 0.0);
         let info = e.analysis.sequence.unwrap();
-        assert_eq!((info.status, info.missing), (Gap, vec![0, 1, 2]));
+        assert_eq!((info.status, info.missing), (Gap, vec![0, 1, 2].into()));
         assert!(e.analysis.anomalies[0].message.contains("started late"));
         assert_eq!(h.analyzer.session("s").unwrap().missing.to_string(), "0-2");
         // The numbers then arriving are late fills, 0 included (not a restart).
@@ -1232,5 +1258,17 @@ mod tests {
         sink.clear();
         assert_eq!(state.place(1, 0, None, &mut sink).0, Duplicate);
         assert_eq!(state.place(9, 0, None, &mut sink).0, Late);
+    }
+
+    #[test]
+    fn a_seen_number_costs_16_bytes_and_keeps_its_timestamp() {
+        assert_eq!(std::mem::size_of::<Seen>(), 16);
+        let seen = Seen::new(u64::MAX, Some(i64::MIN));
+        assert_eq!(seen.timestamp(), Some(i64::MIN));
+        assert!(seen.same_body(u64::MAX));
+        assert!(!seen.same_body(1));
+        let untimed = Seen::new(5, None);
+        assert_eq!(untimed.timestamp(), None);
+        assert!(untimed.same_body(5));
     }
 }

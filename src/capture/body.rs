@@ -271,6 +271,35 @@ mod tests {
         );
     }
 
+    /// A stored event holds its body for as long as it is buffered: the bytes kept must fill
+    /// their allocation, with no spare capacity and no larger buffer behind them.
+    #[tokio::test]
+    async fn kept_bytes_fill_their_allocation_exactly() {
+        /// Frames, declared length, limits.
+        type Case = (&'static [&'static [u8]], Option<u64>, BodyLimits);
+        let cases: [Case; 5] = [
+            (&[b"hello"], Some(5), limits(10)),
+            (&[b"ab", b"cd", b"e"], None, limits(10)),
+            (&[b"ab", b"cd", b"e"], Some(5), limits(10)),
+            (&[b"0123", b"4567", b"89"], None, limits(6)),
+            (
+                &[b"0123", b"4567", b"89"],
+                Some(1000),
+                BodyLimits {
+                    max_body: 6,
+                    drain_limit: 8,
+                    idle: Duration::from_millis(200),
+                },
+            ),
+        ];
+        for (parts, declared, limits) in cases {
+            let read = super::read(chunks(parts), declared, limits).await.unwrap();
+            let len = read.bytes.len();
+            let kept = read.bytes.try_into_mut().expect("the only reference");
+            assert_eq!(kept.capacity(), len, "{parts:?} declared {declared:?}");
+        }
+    }
+
     #[tokio::test]
     async fn broken_bodies_are_errors() {
         let mut frames = chunks(&[b"ab"]);

@@ -111,7 +111,7 @@ fn wms(
         session_id: SESSION.into(),
         seq,
         status,
-        missing: missing.clone(),
+        missing: missing.clone().into(),
     });
     e.analysis.subject = Subject {
         session_id: Some(SESSION.into()),
@@ -314,7 +314,8 @@ pub fn sample_events() -> Vec<CapturedEvent> {
             offset: file_at,
             size: 13,
         },
-    ];
+    ]
+    .into();
     events.push(upload);
 
     let png: &[u8] = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10\x00\x00\x00\x10\x08\x06\x00\x00\x00\x1f\xf3\xffa\x00\x00\x00\x19tEXtSoftware\x00hookscope";

@@ -287,7 +287,7 @@ fn headers(event: &CapturedEvent) -> Vec<RichLine> {
             Role::Dim,
             format!(
                 "from {} at {}",
-                sanitize::escape(&event.remote_addr),
+                sanitize::escape(&event.remote_addr.to_string()),
                 event.received_at.format("%Y-%m-%d %H:%M:%S%.6f UTC")
             ),
         ),
@@ -455,7 +455,7 @@ fn analysis(event: &CapturedEvent, width: usize) -> Vec<RichLine> {
     let response = &event.response;
     let mut line = label("Answer").with(Role::Status(response.status), response.status.to_string());
     line.push(Role::Dim, format!(" in {:.1} ms", response.latency_ms));
-    if let Some(target) = &response.forwarded_to {
+    if let Some(target) = response.forwarded_to() {
         line.push(Role::Dim, "  forwarded to ");
         line.push(Role::Text, sanitize::escape(target));
     }
