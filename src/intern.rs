@@ -42,6 +42,11 @@ impl SharedStr {
     pub fn ptr_eq(a: &SharedStr, b: &SharedStr) -> bool {
         Arc::ptr_eq(&a.0, &b.0)
     }
+
+    /// The address of the shared copy: equal for clones of one copy, as long as it lives.
+    pub fn as_ptr(this: &SharedStr) -> *const u8 {
+        Arc::as_ptr(&this.0).cast::<u8>()
+    }
 }
 
 impl Deref for SharedStr {
@@ -154,6 +159,8 @@ mod tests {
         assert_eq!(&*intern("x"), "x");
         let c: SharedStr = "INTERMEDIATE_RESULTS".into();
         assert!(SharedStr::ptr_eq(&a, &c));
+        assert_eq!(SharedStr::as_ptr(&a), SharedStr::as_ptr(&c));
+        assert_ne!(SharedStr::as_ptr(&a), SharedStr::as_ptr(&intern("x")));
     }
 
     #[test]
