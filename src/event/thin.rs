@@ -29,6 +29,11 @@ impl<T> ThinList<T> {
         items.push(item);
     }
 
+    /// Empties the list, freeing its items.
+    pub fn clear(&mut self) {
+        self.0 = None;
+    }
+
     /// The items as a `Vec`, leaving the list empty.
     pub fn take_vec(&mut self) -> Vec<T> {
         self.0.take().map_or_else(Vec::new, |items| *items)
@@ -174,7 +179,7 @@ mod tests {
         let collected: ThinList<u64> = [3, 4].into_iter().collect();
         assert_eq!(grown, collected);
         let mut emptied = grown.clone();
-        emptied.take_vec();
+        emptied.clear();
         emptied.extend(std::iter::empty());
         assert_eq!(emptied, ThinList::default());
         assert_eq!(format!("{grown:?}"), "[3, 4]");
