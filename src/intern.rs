@@ -159,8 +159,8 @@ mod tests {
         assert_eq!(&*intern("x"), "x");
         let c: SharedStr = "INTERMEDIATE_RESULTS".into();
         assert!(SharedStr::ptr_eq(&a, &c));
-        assert_eq!(SharedStr::as_ptr(&a), SharedStr::as_ptr(&c));
-        assert_ne!(SharedStr::as_ptr(&a), SharedStr::as_ptr(&intern("x")));
+        assert_eq!(a.address(), c.address());
+        assert_ne!(a.address(), intern("x").address());
     }
 
     #[test]
