@@ -5,8 +5,11 @@
 //! are UTF-8 go in `body`, others in `body_base64`; a header value that is not UTF-8 is written
 //! as `[name, readable_value, {"base64": raw}]` instead of `[name, value]`.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::io::{self, Write};
+use std::net::SocketAddrV4;
+use std::ops::Deref;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -21,6 +24,7 @@ use crate::event::{
     Analysis, Anomaly, BodyKind, BodyPart, CapturedEvent, HeaderList, HttpVersion, Provider,
     Redelivery, RemoteAddr, ResponseInfo, SequenceInfo, Severity, Signature, Subject, ThinList,
 };
+use crate::intern::intern;
 use crate::store::Stats;
 
 pub mod har;
@@ -273,19 +277,71 @@ where
     result
 }
 
+/// A string as read from the input: borrowed from it when the JSON had no escapes in it, a copy
+/// when it had (so reading a field costs no allocation in the common case).
+struct Text<'a>(Cow<'a, str>);
+
+impl Deref for Text<'_> {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct TextVisitor;
+        impl<'de> Visitor<'de> for TextVisitor {
+            type Value = Text<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, text: &'de str) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Borrowed(text)))
+            }
+            fn visit_str<E: de::Error>(self, text: &str) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Owned(text.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, text: String) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Owned(text)))
+            }
+        }
+        deserializer.deserialize_str(TextVisitor)
+    }
+}
+
+impl Text<'_> {
+    /// The bytes in an allocation of exactly their size.
+    fn into_boxed_bytes(self) -> Box<[u8]> {
+        match self.0 {
+            Cow::Borrowed(text) => Box::from(text.as_bytes()),
+            Cow::Owned(text) => text.into_bytes().into_boxed_slice(),
+        }
+    }
+}
+
 #[derive(Deserialize)]
-struct EventIn {
+struct EventIn<'a> {
     id: u64,
-    received_at: String,
-    remote_addr: String,
+    #[serde(borrow)]
+    received_at: Text<'a>,
+    #[serde(borrow)]
+    remote_addr: Text<'a>,
     #[serde(default = "default_version")]
     http_version: HttpVersion,
-    method: String,
-    path: String,
-    query: Option<String>,
-    headers: Vec<HeaderIn>,
-    body: Option<String>,
-    body_base64: Option<String>,
+    #[serde(borrow)]
+    method: Text<'a>,
+    #[serde(borrow)]
+    path: Text<'a>,
+    #[serde(borrow)]
+    query: Option<Text<'a>>,
+    #[serde(borrow)]
+    headers: Vec<HeaderIn<'a>>,
+    #[serde(borrow)]
+    body: Option<Text<'a>>,
+    #[serde(borrow)]
+    body_base64: Option<Text<'a>>,
     body_size: u64,
     truncated: bool,
     #[serde(default)]
@@ -293,7 +349,8 @@ struct EventIn {
     #[serde(default)]
     parts: ThinList<BodyPart>,
     provider: Provider,
-    kind: Option<String>,
+    #[serde(borrow)]
+    kind: Option<Text<'a>>,
     severity: Severity,
     signature: Signature,
     sequence: Option<SequenceInfo>,
@@ -301,8 +358,8 @@ struct EventIn {
     subject: Subject,
     #[serde(default)]
     anomalies: ThinList<Anomaly>,
-    #[serde(default)]
-    sent_at: Option<String>,
+    #[serde(default, borrow)]
+    sent_at: Option<Text<'a>>,
     #[serde(default)]
     redelivery: Option<Redelivery>,
     response: ResponseInfo,
@@ -313,37 +370,51 @@ fn default_version() -> HttpVersion {
 }
 
 /// `[name, value]` or `[name, readable_value, {"base64": raw}]`.
-struct HeaderIn {
-    name: String,
-    value: Vec<u8>,
+struct HeaderIn<'a> {
+    name: Text<'a>,
+    value: Cow<'a, [u8]>,
 }
 
-impl<'de> Deserialize<'de> for HeaderIn {
+/// The `{"base64": raw}` of a header value that is not UTF-8, as read.
+#[derive(Deserialize)]
+#[serde(rename = "RawValue")]
+struct RawValueIn<'a> {
+    #[serde(borrow)]
+    base64: Text<'a>,
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for HeaderIn<'a> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct HeaderVisitor;
         impl<'de> Visitor<'de> for HeaderVisitor {
-            type Value = HeaderIn;
+            type Value = HeaderIn<'de>;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a header as [name, value] or [name, value, {\"base64\": raw}]")
             }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<HeaderIn, A::Error> {
-                let name: String = seq
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<HeaderIn<'de>, A::Error> {
+                let name: Text<'de> = seq
                     .next_element()?
                     .ok_or_else(|| de::Error::invalid_length(0, &self))?;
-                let value: String = seq
+                let value: Text<'de> = seq
                     .next_element()?
                     .ok_or_else(|| de::Error::invalid_length(1, &self))?;
-                let value = match seq.next_element::<RawValue>()? {
-                    Some(raw) => BASE64.decode(raw.base64).map_err(|e| {
-                        de::Error::custom(format!("header {name}: bad base64: {e}"))
-                    })?,
-                    None => value.into_bytes(),
+                let value = match seq.next_element::<RawValueIn<'de>>()? {
+                    Some(raw) => Cow::Owned(BASE64.decode(&*raw.base64).map_err(|e| {
+                        de::Error::custom(format!("header {}: bad base64: {e}", &*name))
+                    })?),
+                    None => match value.0 {
+                        Cow::Borrowed(text) => Cow::Borrowed(text.as_bytes()),
+                        Cow::Owned(text) => Cow::Owned(text.into_bytes()),
+                    },
                 };
                 if seq.next_element::<de::IgnoredAny>()?.is_some() {
                     return Err(de::Error::invalid_length(4, &self));
                 }
                 if name.is_empty() || !name.bytes().all(|b| b.is_ascii_graphic() && b != b':') {
-                    return Err(de::Error::custom(format!("'{name}' is not a header name")));
+                    return Err(de::Error::custom(format!(
+                        "'{}' is not a header name",
+                        &*name
+                    )));
                 }
                 Ok(HeaderIn { name, value })
             }
@@ -352,18 +423,43 @@ impl<'de> Deserialize<'de> for HeaderIn {
     }
 }
 
-impl EventIn {
+/// The sender's address as [`RemoteAddr::from`] reads it, without its round trip through
+/// formatting when the text is plainly a canonical IPv4 socket address (the usual case).
+fn remote_addr(text: &str) -> RemoteAddr {
+    // Text of digits, dots and a colon that parses is `a.b.c.d:port`; it is written back the
+    // same unless a number has a leading zero, which is all the round trip could find.
+    let canonical = text
+        .bytes()
+        .all(|b| b.is_ascii_digit() || b == b'.' || b == b':')
+        && text
+            .split(['.', ':'])
+            .all(|number| !(number.len() > 1 && number.starts_with('0')));
+    if canonical && let Ok(v4) = text.parse::<SocketAddrV4>() {
+        return RemoteAddr::V4 {
+            ip: *v4.ip(),
+            port: v4.port(),
+        };
+    }
+    RemoteAddr::from(text)
+}
+
+impl EventIn<'_> {
     fn into_event(self) -> Result<CapturedEvent, String> {
         let received_at = DateTime::parse_from_rfc3339(&self.received_at)
-            .map_err(|e| format!("event {}: received_at '{}': {e}", self.id, self.received_at))?
+            .map_err(|e| {
+                format!(
+                    "event {}: received_at '{}': {e}",
+                    self.id, &*self.received_at
+                )
+            })?
             .with_timezone(&Utc);
         // Boxed slices: the body's allocation holds it exactly, with no spare capacity kept
         // for as long as the event is buffered.
         let body = match (self.body, self.body_base64) {
-            (Some(text), None) => Bytes::from(text.into_bytes().into_boxed_slice()),
+            (Some(text), None) => Bytes::from(text.into_boxed_bytes()),
             (None, Some(b64)) => Bytes::from(
                 BASE64
-                    .decode(b64)
+                    .decode(&*b64)
                     .map_err(|e| format!("event {}: body_base64: {e}", self.id))?
                     .into_boxed_slice(),
             ),
@@ -376,7 +472,7 @@ impl EventIn {
             None => None,
             Some(text) => Some(
                 DateTime::parse_from_rfc3339(text)
-                    .map_err(|e| format!("event {}: sent_at '{text}': {e}", self.id))?
+                    .map_err(|e| format!("event {}: sent_at '{}': {e}", self.id, &**text))?
                     .with_timezone(&Utc),
             ),
         };
@@ -388,18 +484,18 @@ impl EventIn {
         Ok(CapturedEvent {
             id: self.id,
             received_at,
-            remote_addr: self.remote_addr.into(),
+            remote_addr: remote_addr(&self.remote_addr),
             http_version: self.http_version,
-            method: self.method.into(),
-            path: self.path.into(),
-            query: self.query.map(Into::into),
+            method: intern(&self.method),
+            path: intern(&self.path),
+            query: self.query.as_deref().map(intern),
             headers,
             body,
             body_size: self.body_size,
             truncated: self.truncated,
             analysis: Analysis {
                 provider: self.provider,
-                kind: self.kind.map(Into::into),
+                kind: self.kind.as_deref().map(intern),
                 severity: self.severity,
                 body_kind: self.body_kind,
                 parts: self.parts,
@@ -415,16 +511,53 @@ impl EventIn {
     }
 }
 
+/// The `events` of a JSON export, each made into an event as soon as it is read, so that the
+/// document is never held twice. The first event that is read but cannot be made into one is
+/// kept as `error` (the rest are still read, so that a syntax error later in the file is still
+/// the error reported, as when all are read first).
+struct EventsIn {
+    events: Vec<CapturedEvent>,
+    error: Option<String>,
+}
+
+impl<'de> Deserialize<'de> for EventsIn {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct EventsVisitor;
+        impl<'de> Visitor<'de> for EventsVisitor {
+            type Value = EventsIn;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a sequence")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<EventsIn, A::Error> {
+                let mut events = Vec::new();
+                let mut error = None;
+                while let Some(event) = seq.next_element::<EventIn<'de>>()? {
+                    if error.is_none() {
+                        match event.into_event() {
+                            Ok(event) => events.push(event),
+                            Err(message) => error = Some(message),
+                        }
+                    }
+                }
+                Ok(EventsIn { events, error })
+            }
+        }
+        deserializer.deserialize_seq(EventsVisitor)
+    }
+}
+
 #[derive(Deserialize)]
-struct ExportIn {
-    format: String,
+struct ExportIn<'a> {
+    #[serde(borrow)]
+    format: Text<'a>,
     version: u32,
     #[allow(dead_code)]
-    exported_at: String,
+    #[serde(borrow)]
+    exported_at: Text<'a>,
     stats: Stats,
     #[serde(default)]
     analysis: Option<AnalysisSnapshot>,
-    events: Vec<EventIn>,
+    events: EventsIn,
 }
 
 /// Which of the two layouts a file had.
@@ -448,6 +581,15 @@ pub struct Imported {
 #[error("{0}")]
 pub struct ImportError(String);
 
+/// Reads one JSON value. Text that is valid UTF-8 (all that hookscope writes) is read without
+/// checking each string again; anything else is read as bytes, with the same result or error.
+fn from_json<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> serde_json::Result<T> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => serde_json::from_str(text),
+        Err(_) => serde_json::from_slice(bytes),
+    }
+}
+
 /// Reads an export: a JSON document or JSON Lines, told apart by their first line.
 pub fn import(bytes: &[u8]) -> Result<Imported, ImportError> {
     let first_line = bytes
@@ -456,7 +598,7 @@ pub fn import(bytes: &[u8]) -> Result<Imported, ImportError> {
     let Some(first_line) = first_line else {
         return Err(ImportError("the file is empty".into()));
     };
-    if serde_json::from_slice::<EventIn>(first_line).is_ok() {
+    if from_json::<EventIn>(first_line).is_ok() {
         import_jsonl(bytes)
     } else {
         import_json(bytes)
@@ -464,12 +606,12 @@ pub fn import(bytes: &[u8]) -> Result<Imported, ImportError> {
 }
 
 fn import_json(bytes: &[u8]) -> Result<Imported, ImportError> {
-    let doc: ExportIn = serde_json::from_slice(bytes)
+    let doc: ExportIn = from_json(bytes)
         .map_err(|e| ImportError(format!("not a hookscope export (JSON or JSON Lines): {e}")))?;
-    if doc.format != FORMAT_NAME {
+    if *doc.format != *FORMAT_NAME {
         return Err(ImportError(format!(
             "format is '{}', not '{FORMAT_NAME}'",
-            doc.format
+            &*doc.format
         )));
     }
     if doc.version != FORMAT_VERSION {
@@ -478,33 +620,76 @@ fn import_json(bytes: &[u8]) -> Result<Imported, ImportError> {
             doc.version
         )));
     }
-    let events = doc
-        .events
-        .into_iter()
-        .map(EventIn::into_event)
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(ImportError)?;
+    if let Some(message) = doc.events.error {
+        return Err(ImportError(message));
+    }
     Ok(Imported {
         format: ImportFormat::Json,
         stats: doc.stats,
         analysis: doc.analysis,
-        events,
+        events: doc.events.events,
     })
 }
 
+/// Below this size JSON Lines are read on the calling thread alone.
+const PARALLEL_IMPORT_BYTES: usize = 1 << 20;
+/// Most threads JSON Lines are read on. Each keeps its own shared copies of repeated strings,
+/// so more would cost memory for little gain.
+const MAX_IMPORT_THREADS: usize = 4;
+
 fn import_jsonl(bytes: &[u8]) -> Result<Imported, ImportError> {
-    let mut events = Vec::new();
-    for (index, line) in bytes.split(|&b| b == b'\n').enumerate() {
-        if line.trim_ascii().is_empty() {
-            continue;
+    let threads = if bytes.len() < PARALLEL_IMPORT_BYTES {
+        1
+    } else {
+        std::thread::available_parallelism()
+            .map_or(1, usize::from)
+            .min(MAX_IMPORT_THREADS)
+    };
+    let chunks = split_at_lines(bytes, threads);
+    let results: Vec<Result<LinesRead, LineError>> = match chunks.as_slice() {
+        [] => Vec::new(),
+        [only] => vec![read_lines(only)],
+        [first, rest @ ..] => std::thread::scope(|scope| {
+            let handles: Vec<_> = rest
+                .iter()
+                .map(|&chunk| scope.spawn(move || read_lines(chunk)))
+                .collect();
+            let mut results = vec![read_lines(first)];
+            for handle in handles {
+                results.push(
+                    handle
+                        .join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                );
+            }
+            results
+        }),
+    };
+    // The first error in file order is the one reported, with its line number in the file.
+    let mut lines_before = 0;
+    let mut events = Vec::with_capacity(
+        results
+            .iter()
+            .map(|r| r.as_ref().map_or(0, |read| read.events.len()))
+            .sum(),
+    );
+    for result in results {
+        match result {
+            Ok(read) => {
+                lines_before += read.newlines;
+                if events.is_empty() {
+                    events = read.events;
+                } else {
+                    events.extend(read.events);
+                }
+            }
+            Err(LineError { index, message }) => {
+                return Err(ImportError(format!(
+                    "line {}: {message}",
+                    lines_before + index + 1
+                )));
+            }
         }
-        let event: EventIn = serde_json::from_slice(line)
-            .map_err(|e| ImportError(format!("line {}: {e}", index + 1)))?;
-        events.push(
-            event
-                .into_event()
-                .map_err(|e| ImportError(format!("line {}: {e}", index + 1)))?,
-        );
     }
     let n = events.len() as u64;
     Ok(Imported {
@@ -518,6 +703,62 @@ fn import_jsonl(bytes: &[u8]) -> Result<Imported, ImportError> {
         analysis: None,
         events,
     })
+}
+
+/// `bytes` cut into up to `parts` pieces of about the same size, each cut just after a newline.
+fn split_at_lines(bytes: &[u8], parts: usize) -> Vec<&[u8]> {
+    let mut chunks = Vec::with_capacity(parts);
+    let mut rest = bytes;
+    for left in (2..=parts).rev() {
+        let Some(newline) = memchr::memchr(b'\n', &rest[rest.len() / left..]) else {
+            break;
+        };
+        let (chunk, after) = rest.split_at(rest.len() / left + newline + 1);
+        chunks.push(chunk);
+        rest = after;
+    }
+    if !rest.is_empty() || chunks.is_empty() {
+        chunks.push(rest);
+    }
+    chunks
+}
+
+/// The events of a run of lines, and how many newlines the run had.
+struct LinesRead {
+    events: Vec<CapturedEvent>,
+    newlines: usize,
+}
+
+/// Why the line `index` (from 0) of a run of lines could not be read.
+struct LineError {
+    index: usize,
+    message: String,
+}
+
+/// Reads each non-blank line as one event.
+fn read_lines(bytes: &[u8]) -> Result<LinesRead, LineError> {
+    let mut events = Vec::new();
+    let mut index = 0;
+    let mut start = 0;
+    loop {
+        let end = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |at| start + at);
+        let line = &bytes[start..end];
+        if !line.trim_ascii().is_empty() {
+            let event = from_json::<EventIn>(line)
+                .map_err(|e| e.to_string())
+                .and_then(EventIn::into_event)
+                .map_err(|message| LineError { index, message })?;
+            events.push(event);
+        }
+        if end == bytes.len() {
+            return Ok(LinesRead {
+                events,
+                newlines: index,
+            });
+        }
+        index += 1;
+        start = end + 1;
+    }
 }
 
 #[cfg(test)]
@@ -722,6 +963,67 @@ mod tests {
         write_export(&mut json, Stats::default(), Utc::now(), []).unwrap();
         let back = import(&json).unwrap();
         assert!(back.events.is_empty());
+    }
+
+    #[test]
+    fn remote_addresses_read_as_the_event_type_reads_them() {
+        for text in [
+            "127.0.0.1:54321",
+            "0.0.0.0:0",
+            "255.255.255.255:65535",
+            "127.0.0.01:80",
+            "127.0.0.1:080",
+            "127.0.0.1:65536",
+            "127.0.0.1",
+            "127.0.0.1:",
+            "1.2.3:4",
+            "[::1]:8080",
+            "",
+            "localhost:80",
+        ] {
+            assert_eq!(remote_addr(text), RemoteAddr::from(text), "{text}");
+            assert_eq!(remote_addr(text).to_string(), text);
+        }
+    }
+
+    #[test]
+    fn large_logs_read_back_in_order_and_name_the_first_bad_line() {
+        let mut events = Vec::new();
+        let mut lines = Vec::new();
+        while lines.len() < 3 * PARALLEL_IMPORT_BYTES {
+            let mut event = sample();
+            event.id = events.len() as u64 + 1;
+            lines.extend(event_line(&event));
+            events.push(event);
+        }
+        let back = import(&lines).unwrap();
+        assert_eq!(back.events, events);
+        assert_eq!(back.stats.stored, events.len() as u64);
+
+        // A bad line near the end, then one near the start as well: the first is named.
+        let count = events.len();
+        let mut broken: Vec<Vec<u8>> = events.iter().map(event_line).collect();
+        broken[count - 2] = b"{\"id\":1}\n".to_vec();
+        let err = import(&broken.concat()).unwrap_err().to_string();
+        assert!(err.starts_with(&format!("line {}: ", count - 1)), "{err}");
+        broken[3] = b"[]\n".to_vec();
+        let err = import(&broken.concat()).unwrap_err().to_string();
+        assert!(err.starts_with("line 4: "), "{err}");
+    }
+
+    #[test]
+    fn splitting_keeps_every_byte_and_cuts_after_newlines() {
+        let text = b"aa\nbbbb\n\ncc\nd";
+        for parts in 1..8 {
+            let chunks = split_at_lines(text, parts);
+            assert!(!chunks.is_empty() && chunks.len() <= parts);
+            assert_eq!(chunks.concat(), text);
+            for chunk in &chunks[..chunks.len() - 1] {
+                assert_eq!(chunk.last(), Some(&b'\n'));
+            }
+        }
+        assert_eq!(split_at_lines(b"", 2), vec![&b""[..]]);
+        assert_eq!(split_at_lines(b"no newline", 2), vec![&b"no newline"[..]]);
     }
 
     #[test]
