@@ -132,12 +132,9 @@ impl JsonlLog {
 
 pub struct Recorder {
     store: Arc<Store>,
-    ingest: Mutex<Ingest>,
+    /// Held while an event is analysed, stored and queued for the log.
+    analyzer: Mutex<Analyzer>,
     log: Option<JsonlLog>,
-}
-
-struct Ingest {
-    analyzer: Analyzer,
 }
 
 impl Recorder {
@@ -151,9 +148,7 @@ impl Recorder {
         };
         Ok(Recorder {
             store,
-            ingest: Mutex::new(Ingest {
-                analyzer: Analyzer::new(AnalysisLimits::default()),
-            }),
+            analyzer: Mutex::new(Analyzer::new(AnalysisLimits::default())),
             log,
         })
     }
@@ -165,16 +160,16 @@ impl Recorder {
     /// Analyses `event` in capture order, stores it (it gets its id here) and queues it for the
     /// log. Answer the request only after [`Recorder::logged`] for its id.
     pub fn record(&self, mut event: CapturedEvent, facts: &Facts) -> Arc<CapturedEvent> {
-        let mut ingest = lock(&self.ingest);
+        let mut analyzer = lock(&self.analyzer);
         let before = event.analysis.anomalies.len();
-        ingest.analyzer.observe(&mut event, facts);
+        analyzer.observe(&mut event, facts);
         // A WMS event's severity is the body's own word; for the others, what analysis found
         // (a job ending twice, an asset before valid capture data) is worth a warning.
         if event.analysis.anomalies.len() > before && event.analysis.provider != Provider::Wms {
             event.analysis.severity = event.analysis.severity.max(Severity::Warn);
         }
         let stored = self.store.push(event);
-        ingest.analyzer.stored(&stored);
+        analyzer.stored(&stored);
         if let Some(log) = &self.log {
             log.queue(&stored);
         }
@@ -204,21 +199,21 @@ impl Recorder {
     /// Rebuilds the analysis state from events read back from an export, in id order, without
     /// storing or changing them: their bodies are decoded again for the vendor fields.
     pub fn rebuild_analysis<'a>(&self, events: impl IntoIterator<Item = &'a CapturedEvent>) {
-        let mut ingest = lock(&self.ingest);
+        let mut analyzer = lock(&self.analyzer);
         for event in events {
             let content_type = event.headers.get_str("content-type");
             let (kind, json) =
                 crate::decode::body::shape(content_type, &event.body, event.truncated);
             let facts = crate::decode::vendor::detect(&event.headers, kind, json.as_ref()).facts;
             let mut copy = event.clone();
-            ingest.analyzer.observe(&mut copy, &facts);
-            ingest.analyzer.stored(event);
+            analyzer.observe(&mut copy, &facts);
+            analyzer.stored(event);
         }
     }
 
     /// Reads the analysis state (sessions, timelines) under the lock; keep `read` short.
     pub fn analysis<R>(&self, read: impl FnOnce(&Analyzer) -> R) -> R {
-        read(&lock(&self.ingest).analyzer)
+        read(&lock(&self.analyzer))
     }
 
     /// The first error met while writing the log, if any.
