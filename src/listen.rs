@@ -145,7 +145,7 @@ pub async fn run(mut config: ListenConfig, theme: Theme, feed: Option<Feed>) -> 
     let closing = Arc::clone(&recorder);
     tokio::task::spawn_blocking(move || closing.close_log())
         .await
-        .context("the log writer failed")?;
+        .context("writing the rest of the JSON Lines log failed")?;
     if let Some(error) = recorder.jsonl_error() {
         eprintln!("hookscope: warning: {error}");
     }

@@ -116,11 +116,6 @@ impl<'a> Object<'a> {
         self.0.iter().any(|(k, _)| k == key)
     }
 
-    /// Members in body order, repeated keys included.
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &Json<'a>)> {
-        self.0.iter().map(|(k, v)| (k.as_ref(), v))
-    }
-
     /// Distinct keys, each in the place of its first occurrence.
     pub fn keys(&self) -> impl Iterator<Item = &str> {
         self.0
