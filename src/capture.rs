@@ -452,7 +452,12 @@ async fn conclude(
         Answer::Local { body, .. } => {
             let (text, content_type) = match body {
                 LocalBody::Received => (
-                    format!("{{\"received\":true,\"id\":{}}}", stored.id),
+                    [
+                        "{\"received\":true,\"id\":",
+                        itoa::Buffer::new().format(stored.id),
+                        "}",
+                    ]
+                    .concat(),
                     "application/json",
                 ),
                 LocalBody::Custom(text) => {
@@ -472,11 +477,7 @@ async fn conclude(
                     "application/json",
                 ),
             };
-            let mut response = json_response(status, text, close);
-            response
-                .headers_mut()
-                .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-            response
+            text_response(status, text, content_type, close)
         }
         Answer::Forwarded {
             result: Ok(app), ..
@@ -510,13 +511,19 @@ fn closes(version: http::Version) -> bool {
 }
 
 fn json_response(status: StatusCode, body: String, close: bool) -> Response<Full<Bytes>> {
+    text_response(status, body, "application/json", close)
+}
+
+fn text_response(
+    status: StatusCode,
+    body: String,
+    content_type: &'static str,
+    close: bool,
+) -> Response<Full<Bytes>> {
     let mut response = Response::new(Full::new(Bytes::from(body)));
     *response.status_mut() = status;
     let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     if close {
         headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
     }

@@ -11,6 +11,7 @@ use serde::Deserialize;
 use crate::capture::answer::AnswerSettings;
 use crate::capture::forward::ForwardTarget;
 use crate::cli::{ListenArgs, parse_duration, parse_status};
+use crate::decode::signature::KeyCache;
 use crate::event::SignatureScheme;
 use crate::store::Limits;
 
@@ -28,22 +29,42 @@ pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 pub struct ConfigError(pub String);
 
 /// A signing secret. Never printed: its `Debug` and `Display` show only its length.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
+#[derive(Clone)]
+pub struct Secret {
+    text: String,
+    /// The HMAC state keyed with this secret, made on first use: checking a signature then
+    /// hashes only the message, not the key as well.
+    key: KeyCache,
+}
 
 impl Secret {
     pub fn new(value: impl Into<String>) -> Secret {
-        Secret(value.into())
+        Secret {
+            text: value.into(),
+            key: KeyCache::default(),
+        }
     }
 
     pub fn expose(&self) -> &str {
-        &self.0
+        &self.text
+    }
+
+    pub(crate) fn key_cache(&self) -> &KeyCache {
+        &self.key
     }
 }
 
+impl PartialEq for Secret {
+    fn eq(&self, other: &Secret) -> bool {
+        self.text == other.text
+    }
+}
+
+impl Eq for Secret {}
+
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Secret(<{} chars>)", self.0.chars().count())
+        write!(f, "Secret(<{} chars>)", self.text.chars().count())
     }
 }
 

@@ -7,6 +7,7 @@
 //! secret or the MAC a secret would produce.
 
 use std::borrow::Cow;
+use std::sync::OnceLock;
 
 use base64::Engine as _;
 use base64::alphabet;
@@ -61,13 +62,8 @@ pub fn verify(
     secrets: &Secrets,
     now: DateTime<Utc>,
 ) -> SignatureCheck {
-    let present: Vec<(SignatureScheme, &'static str, &[u8])> = SignatureScheme::ALL
-        .into_iter()
-        .filter_map(|scheme| {
-            signature_header(headers, scheme).map(|(name, value)| (scheme, name, value))
-        })
-        .collect();
-    let Some(&(scheme, name, value)) = present.first() else {
+    let mut present = signature_headers(headers);
+    let Some((scheme, name, value)) = present.next() else {
         return without_signature_header(provider, secrets);
     };
     let mut outcome = check_header(
@@ -79,8 +75,9 @@ pub fn verify(
         secrets.for_scheme(scheme),
         now,
     );
-    if present.len() > 1 {
-        let others: Vec<&str> = present[1..].iter().map(|&(_, other, _)| other).collect();
+    // Nothing is allocated here unless a second scheme's header came too.
+    let others: Vec<&str> = present.map(|(_, other, _)| other).collect();
+    if !others.is_empty() {
         outcome.note.push_str(&format!(
             "; {} also came but only {name} was checked, as its scheme comes first",
             others.join(" and ")
@@ -147,18 +144,42 @@ fn header_name(scheme: SignatureScheme) -> &'static str {
     }
 }
 
-/// The signature header of `scheme` in the request, with the name it was found under.
-fn signature_header(
+/// The name every signature header is looked for under, in the order schemes are checked;
+/// Standard Webhooks' own name is preferred to Svix's.
+const SIGNATURE_HEADERS: [(SignatureScheme, &str); 8] = [
+    (SignatureScheme::Wms, WMS_HEADER),
+    (SignatureScheme::Prism, PRISM_HEADER),
+    (SignatureScheme::Github, GITHUB_HEADER),
+    (SignatureScheme::Stripe, STRIPE_HEADER),
+    (SignatureScheme::Standard, "webhook-signature"),
+    (SignatureScheme::Standard, "svix-signature"),
+    (SignatureScheme::Shopify, SHOPIFY_HEADER),
+    (SignatureScheme::Slack, SLACK_HEADER),
+];
+
+/// The signature header of each scheme present in the request, in the order schemes are
+/// checked, with the name it was found under (the first of each name, in one pass).
+fn signature_headers(
     headers: &HeaderList,
-    scheme: SignatureScheme,
-) -> Option<(&'static str, &[u8])> {
-    if scheme == SignatureScheme::Standard {
-        return ["webhook-signature", "svix-signature"]
-            .into_iter()
-            .find_map(|name| headers.get(name).map(|value| (name, value)));
+) -> impl Iterator<Item = (SignatureScheme, &'static str, &[u8])> {
+    let mut found: [Option<&[u8]>; SIGNATURE_HEADERS.len()] = [None; SIGNATURE_HEADERS.len()];
+    for (name, value) in headers {
+        for (slot, (_, wanted)) in found.iter_mut().zip(SIGNATURE_HEADERS) {
+            if slot.is_none() && name.eq_ignore_ascii_case(wanted.as_bytes()) {
+                *slot = Some(value);
+            }
+        }
     }
-    let name = header_name(scheme);
-    headers.get(name).map(|value| (name, value))
+    let mut previous = None;
+    SIGNATURE_HEADERS
+        .into_iter()
+        .zip(found)
+        .filter_map(move |((scheme, name), value)| {
+            // A scheme with two names counts once, under the first name found.
+            let value = value.filter(|_| previous != Some(scheme))?;
+            previous = Some(scheme);
+            Some((scheme, name, value))
+        })
 }
 
 /// A verdict and its explanation, before the final full stop.
@@ -341,19 +362,11 @@ enum BodyForm {
     QuestionMarks,
 }
 
-/// The bodies to try, in order. Only WMS has a documented reason to try anything but the bytes
-/// sent: its sample recipient code hashes the body re-encoded as `'ascii'`, so senders built from
-/// that sample sign a folded body.
-fn body_forms(scheme: SignatureScheme, body: &[u8]) -> Vec<(BodyForm, Cow<'_, [u8]>)> {
-    let mut forms = vec![(BodyForm::Raw, Cow::Borrowed(body))];
-    if scheme == SignatureScheme::Wms && !body.is_ascii() {
-        forms.push((BodyForm::NodeAscii, Cow::Owned(node_ascii_fold(body))));
-        forms.push((
-            BodyForm::QuestionMarks,
-            Cow::Owned(question_mark_fold(body)),
-        ));
-    }
-    forms
+/// Whether folded forms of the body are tried after the bytes sent. Only WMS has a documented
+/// reason to try anything else: its sample recipient code hashes the body re-encoded as
+/// `'ascii'`, so senders built from that sample sign a folded body.
+fn tries_folded_forms(scheme: SignatureScheme, body: &[u8]) -> bool {
+    scheme == SignatureScheme::Wms && !body.is_ascii()
 }
 
 /// Node's `buffer.toString()` then `'ascii'` encoding: UTF-8 decoded (invalid sequences become
@@ -402,6 +415,39 @@ fn keyed_mac(key: &[u8]) -> HmacSha256 {
     <HmacSha256 as KeyInit>::new_from_slice(key).expect("HMAC accepts keys of any length")
 }
 
+/// A secret's keyed HMAC state, made on first use and kept with the secret.
+#[derive(Clone, Default)]
+pub(crate) struct KeyCache(OnceLock<Keyed>);
+
+/// An HMAC state with the key already absorbed; cloned for each message.
+#[derive(Clone)]
+pub(crate) struct Keyed {
+    /// Made the Standard Webhooks way (base64 after `whsec_`), which no other scheme uses.
+    standard: bool,
+    mac: HmacSha256,
+    decoded_as_documented: bool,
+}
+
+/// The keyed state for `secret` under `scheme`: from the secret's cache when it was made the
+/// same way, else made now.
+fn keyed(scheme: SignatureScheme, secret: &Secret) -> Cow<'_, Keyed> {
+    let standard = scheme == SignatureScheme::Standard;
+    let make = || {
+        let key = signing_key(scheme, secret.expose());
+        Keyed {
+            standard,
+            mac: keyed_mac(&key.bytes),
+            decoded_as_documented: key.decoded_as_documented,
+        }
+    };
+    let cached = secret.key_cache().0.get_or_init(make);
+    if cached.standard == standard {
+        Cow::Borrowed(cached)
+    } else {
+        Cow::Owned(make())
+    }
+}
+
 /// Where a match was found: which body form, which secret (0-based), which offered tag (0-based).
 struct Match {
     form: BodyForm,
@@ -410,29 +456,30 @@ struct Match {
 }
 
 fn find_match(
-    keys: &[SigningKey],
+    scheme: SignatureScheme,
+    secrets: &[Secret],
     prefix: &[u8],
-    forms: &[(BodyForm, Cow<'_, [u8]>)],
+    body: &[u8],
     tags: &[[u8; MAC_LEN]],
 ) -> Option<Match> {
-    // Every secret is tried on the bytes sent before any folded form, so a raw match always wins.
-    for (form, bytes) in forms {
-        for (secret, key) in keys.iter().enumerate() {
-            let mut mac = keyed_mac(&key.bytes);
+    let try_form = |form: BodyForm, bytes: &[u8]| {
+        secrets.iter().enumerate().find_map(|(secret, key)| {
+            let mut mac = keyed(scheme, key).mac.clone();
             mac.update(prefix);
             mac.update(bytes);
-            for (tag_index, tag) in tags.iter().enumerate() {
-                if mac.clone().verify_slice(tag).is_ok() {
-                    return Some(Match {
-                        form: *form,
-                        secret,
-                        tag: tag_index,
-                    });
-                }
-            }
+            tags.iter()
+                .position(|tag| mac.clone().verify_slice(tag).is_ok())
+                .map(|tag| Match { form, secret, tag })
+        })
+    };
+    // Every secret is tried on the bytes sent before any folded form, so a raw match always wins.
+    try_form(BodyForm::Raw, body).or_else(|| {
+        if !tries_folded_forms(scheme, body) {
+            return None;
         }
-    }
-    None
+        try_form(BodyForm::NodeAscii, &node_ascii_fold(body))
+            .or_else(|| try_form(BodyForm::QuestionMarks, &question_mark_fold(body)))
+    })
 }
 
 fn compare(
@@ -444,16 +491,18 @@ fn compare(
     age: Option<i64>,
     stale_age: Option<i64>,
 ) -> Outcome {
-    let keys: Vec<SigningKey> = secrets
-        .iter()
-        .map(|secret| signing_key(scheme, secret.expose()))
-        .collect();
-    let forms = body_forms(scheme, body);
-    let total = keys.len();
+    let total = secrets.len();
     let covered = signed_content(scheme);
-    let mut outcome = match find_match(&keys, claim.prefix.as_bytes(), &forms, &claim.tags) {
+    let found = find_match(scheme, secrets, claim.prefix.as_bytes(), body, &claim.tags);
+    let mut outcome = match found {
         Some(found) => {
-            let which_secret = format!("secret {} of {total}", found.secret + 1);
+            let mut numbers = itoa::Buffer::new();
+            let which_secret = joined(&[
+                "secret ",
+                numbers.format(found.secret + 1),
+                " of ",
+                itoa::Buffer::new().format(total),
+            ]);
             let which_entry = if claim.tags.len() > 1 {
                 format!(" (entry {} of {})", found.tag + 1, claim.tags.len())
             } else {
@@ -508,7 +557,7 @@ fn compare(
                 "matches"
             };
             let mut note = format!("{offered} {verb} {against} over {covered}");
-            if forms.len() > 1 {
+            if tries_folded_forms(scheme, body) {
                 note.push_str(
                     ", nor over the body folded to ASCII by Node's 'ascii' encoding or by '?' \
                      replacement",
@@ -524,10 +573,13 @@ fn compare(
             Outcome::new(SignatureVerdict::Invalid, note)
         }
     };
-    let undecoded: Vec<String> = keys
+    // Only a Standard Webhooks key can be made otherwise than documented.
+    let undecoded: Vec<String> = secrets
         .iter()
         .enumerate()
-        .filter(|(_, key)| !key.decoded_as_documented)
+        .filter(|(_, secret)| {
+            scheme == SignatureScheme::Standard && !keyed(scheme, secret).decoded_as_documented
+        })
         .map(|(index, _)| format!("{} of {total}", index + 1))
         .collect();
     if !undecoded.is_empty() {
@@ -547,7 +599,15 @@ fn matched(
     form: BodyForm,
 ) -> Outcome {
     let note = match form {
-        BodyForm::Raw => format!("{name}{which_entry} matches {covered} with {which_secret}"),
+        // The common case, on every valid request: put together without the formatting machinery.
+        BodyForm::Raw => joined(&[
+            name,
+            which_entry,
+            " matches ",
+            covered,
+            " with ",
+            which_secret,
+        ]),
         BodyForm::NodeAscii => format!(
             "{name} matches the body folded the way Node's 'ascii' encoding does (low byte of \
              each UTF-16 unit), not the bytes sent, with {which_secret}: the sender signed the \
@@ -559,6 +619,15 @@ fn matched(
         ),
     };
     Outcome::new(SignatureVerdict::Valid, note)
+}
+
+/// The parts one after another, with room for the full stop a note ends with.
+fn joined(parts: &[&str]) -> String {
+    let mut text = String::with_capacity(parts.iter().map(|part| part.len()).sum::<usize>() + 1);
+    for part in parts {
+        text.push_str(part);
+    }
+    text
 }
 
 /// What a scheme's MAC covers, as said in notes.
@@ -800,6 +869,23 @@ fn parse_standard(
 }
 
 fn hex_tag(name: &str, digits: &str) -> Result<[u8; MAC_LEN], Rejection> {
+    // Nearly every tag has exactly the right number of digits: decoded straight into place.
+    if let Ok(digits) = <&[u8; 2 * MAC_LEN]>::try_from(digits.as_bytes()) {
+        let mut tag = [0u8; MAC_LEN];
+        let decoded = tag
+            .iter_mut()
+            .zip(digits.chunks_exact(2))
+            .all(|(byte, pair)| match (nibble(pair[0]), nibble(pair[1])) {
+                (Some(high), Some(low)) => {
+                    *byte = high << 4 | low;
+                    true
+                }
+                _ => false,
+            });
+        if decoded {
+            return Ok(tag);
+        }
+    }
     let bytes =
         decode_hex(digits).ok_or_else(|| malformed(format!("{name} is not hexadecimal")))?;
     exact_length(name, bytes)
@@ -822,15 +908,25 @@ fn exact_length(name: &str, bytes: Vec<u8>) -> Result<[u8; MAC_LEN], Rejection> 
     })
 }
 
-fn decode_hex(digits: &str) -> Option<Vec<u8>> {
-    fn nibble(digit: u8) -> Option<u8> {
-        match digit {
-            b'0'..=b'9' => Some(digit - b'0'),
-            b'a'..=b'f' => Some(digit - b'a' + 10),
-            b'A'..=b'F' => Some(digit - b'A' + 10),
-            _ => None,
-        }
+/// The value of each hex digit, `NOT_HEX` for every other byte.
+const HEX_VALUES: [u8; 256] = {
+    let mut values = [NOT_HEX; 256];
+    let mut digit = 0;
+    while digit < 16 {
+        values[b"0123456789abcdef"[digit] as usize] = digit as u8;
+        values[b"0123456789ABCDEF"[digit] as usize] = digit as u8;
+        digit += 1;
     }
+    values
+};
+const NOT_HEX: u8 = 0xFF;
+
+fn nibble(digit: u8) -> Option<u8> {
+    let value = HEX_VALUES[usize::from(digit)];
+    (value != NOT_HEX).then_some(value)
+}
+
+fn decode_hex(digits: &str) -> Option<Vec<u8>> {
     let digits = digits.as_bytes();
     if digits.is_empty() || !digits.len().is_multiple_of(2) {
         return None;
@@ -2135,6 +2231,73 @@ mod tests {
                 note(&check)
             );
         }
+    }
+
+    #[test]
+    fn standard_under_both_names_is_checked_once_under_its_own() {
+        let check = check_generic(
+            &headers(&[
+                ("svix-signature", "v1,bm90IHRoZSByaWdodCBvbmU="),
+                ("webhook-id", STANDARD_ID),
+                ("webhook-timestamp", "1649367553"),
+                ("webhook-signature", STANDARD_SIGNATURE),
+            ]),
+            STANDARD_BODY.as_bytes(),
+            &secrets(&[(S::Standard, STANDARD_SECRET)]),
+            STANDARD_TS,
+        );
+        assert_eq!(check.signature.verdict, V::Valid, "{}", note(&check));
+        assert!(note(&check).starts_with("webhook-signature matches"));
+        assert!(!note(&check).contains("also came"), "{}", note(&check));
+    }
+
+    #[test]
+    fn a_secret_keyed_for_one_scheme_is_keyed_afresh_for_another() {
+        // Standard Webhooks keys with the base64-decoded secret, every other scheme with its
+        // text: the key kept with a secret must never be used for the other kind.
+        let body = b"{\"sessionId\":\"s\"}";
+        let secret = Secret::new(STANDARD_SECRET);
+        let mut standard = Secrets::default();
+        standard.add(S::Standard, secret.clone());
+        let mut wms = Secrets::default();
+        wms.add(S::Wms, secret.clone());
+        let standard_headers = owned_headers(&sign(S::Standard, STANDARD_SECRET, body, 1, "m"));
+        let wms_headers = owned_headers(&sign(S::Wms, STANDARD_SECRET, body, 0, ""));
+        for round in 0..2 {
+            let check = check_generic(&standard_headers, body, &standard, 1);
+            assert_eq!(
+                check.signature.verdict,
+                V::Valid,
+                "round {round}: {}",
+                note(&check)
+            );
+            let check = check_generic(&wms_headers, body, &wms, 1);
+            assert_eq!(
+                check.signature.verdict,
+                V::Valid,
+                "round {round}: {}",
+                note(&check)
+            );
+        }
+        // A copy of the secret whose kept key was made the Standard way, now under WMS.
+        let mut mixed = Secrets::default();
+        mixed.add(S::Wms, standard.for_scheme(S::Standard)[0].clone());
+        let check = check_generic(&wms_headers, body, &mixed, 1);
+        assert_eq!(check.signature.verdict, V::Valid, "{}", note(&check));
+        let check = check_generic(&wms_headers, b"{}", &mixed, 1);
+        assert_eq!(check.signature.verdict, V::Invalid, "{}", note(&check));
+    }
+
+    #[test]
+    fn hex_tags_of_full_length_decode_in_place_and_bad_digits_are_malformed() {
+        let digits = "00ff10AB".repeat(8);
+        let tag = hex_tag("X", &digits).ok().expect("64 hex digits");
+        assert_eq!(tag[..4], [0x00, 0xff, 0x10, 0xab]);
+        let bad = format!("{}g", &digits[..63]);
+        let rejection = hex_tag("X", &bad).expect_err("a digit that is not hex");
+        assert_eq!(rejection.note, "X is not hexadecimal");
+        let short = hex_tag("X", "00ff").expect_err("too short");
+        assert!(short.note.contains("holds 2 bytes"), "{}", short.note);
     }
 
     #[test]
