@@ -16,8 +16,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use bytes::Bytes;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::de::{self, SeqAccess, Visitor};
-use serde::ser::SerializeSeq;
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::analysis::AnalysisSnapshot;
 use crate::event::{
@@ -28,10 +27,14 @@ use crate::intern::intern;
 use crate::store::Stats;
 
 pub mod har;
+mod line;
 
 pub const FORMAT_NAME: &str = "hookscope";
 pub const FORMAT_VERSION: u32 = 1;
 
+/// The event line through serde: the reference that [`line::push_event`] must match byte for
+/// byte.
+#[cfg(test)]
 #[derive(Serialize)]
 struct EventOut<'a> {
     id: u64,
@@ -65,6 +68,7 @@ struct EventOut<'a> {
     response: &'a ResponseInfo,
 }
 
+#[cfg(test)]
 impl<'a> EventOut<'a> {
     fn new(event: &'a CapturedEvent) -> EventOut<'a> {
         let (body, body_base64) = match std::str::from_utf8(&event.body) {
@@ -106,10 +110,13 @@ pub fn format_time(time: &DateTime<Utc>) -> String {
     time.to_rfc3339_opts(SecondsFormat::Micros, true)
 }
 
+#[cfg(test)]
 struct HeadersOut<'a>(&'a HeaderList);
 
+#[cfg(test)]
 impl Serialize for HeadersOut<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq as _;
         let mut seq = serializer.serialize_seq(Some(self.0.len()))?;
         for (name, value) in self.0.iter() {
             let name = String::from_utf8_lossy(name);
@@ -128,21 +135,29 @@ impl Serialize for HeadersOut<'_> {
     }
 }
 
-#[derive(Serialize, Deserialize)]
+#[cfg(test)]
+#[derive(Serialize)]
 struct RawValue {
     base64: String,
 }
 
 /// Writes one event as a single line of JSON, without the newline.
 pub fn write_event<W: Write>(out: &mut W, event: &CapturedEvent) -> io::Result<()> {
-    serde_json::to_writer(out, &EventOut::new(event)).map_err(io::Error::from)
+    let mut line = Vec::with_capacity(event.body.len() + 1024);
+    push_event(&mut line, event)?;
+    out.write_all(&line)
+}
+
+/// Appends one event as a single line of JSON, without the newline.
+pub fn push_event(out: &mut Vec<u8>, event: &CapturedEvent) -> io::Result<()> {
+    line::push_event(out, event).map_err(io::Error::from)
 }
 
 /// One event as a JSON Lines line, newline included.
 pub fn event_line(event: &CapturedEvent) -> Vec<u8> {
-    let mut line = Vec::with_capacity(event.body.len() + 512);
+    let mut line = Vec::with_capacity(event.body.len() + 1024);
     // Writing into a Vec cannot fail.
-    let _ = write_event(&mut line, event);
+    let _ = push_event(&mut line, event);
     line.push(b'\n');
     line
 }
@@ -852,6 +867,85 @@ mod tests {
         assert_eq!(value["response"]["forwarded_to"], serde_json::Value::Null);
         assert_eq!(*line.last().unwrap(), b'\n');
         assert_eq!(line.iter().filter(|&&b| b == b'\n').count(), 1);
+    }
+
+    /// The reference line: the event's fields through serde.
+    fn serde_line(event: &CapturedEvent) -> Vec<u8> {
+        let mut line = serde_json::to_vec(&EventOut::new(event)).unwrap();
+        line.push(b'\n');
+        line
+    }
+
+    #[test]
+    fn event_lines_are_what_serde_writes_byte_for_byte() {
+        let plain = sample();
+        let mut binary = sample();
+        binary.body = Bytes::from_static(b"\xff\x00\xfe");
+        binary.truncated = true;
+        binary.analysis.sequence = None;
+        binary.analysis.kind = None;
+        binary.analysis.sent_at = None;
+        binary.analysis.redelivery = None;
+        binary.query = None;
+        let mut odd = sample();
+        odd.method = "M\"\\\u{1b}".into();
+        odd.path = "/p\u{0}\t\u{7f}é/🙂".into();
+        odd.query = Some("q=\"\n\"".into());
+        odd.body = Bytes::from_static(b"line one\r\nline \"two\"\x01\x1f end \\ ok");
+        odd.headers = HeaderList::from_pairs([
+            (&b"x-\"quoted\""[..], &b"v\\1\x7f"[..]),
+            (b"x-bin", b"\xff\xfe"),
+        ]);
+        odd.analysis.parts = vec![BodyPart {
+            name: Some("file".into()),
+            filename: Some("a \"b\".txt".into()),
+            content_type: None,
+            offset: 12,
+            size: 34,
+        }]
+        .into();
+        odd.analysis.anomalies = ThinList::new();
+        odd.received_at = DateTime::parse_from_rfc3339("1999-01-02T03:04:05.000000999Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        odd.response = ResponseInfo::with_forward(
+            502,
+            1.5,
+            crate::event::ForwardInfo {
+                forwarded_to: Some("http://[::1]:3000/".into()),
+                app_body: Some("{\"ok\":false}".into()),
+                error: None,
+            },
+        );
+        let mut empty = sample();
+        empty.headers = HeaderList::default();
+        empty.body = Bytes::new();
+        empty.analysis.signature = Signature::default();
+        empty.analysis.subject = Subject::default();
+        let mut full = sample();
+        full.analysis.subject = Subject {
+            session_id: Some("s\"1".into()),
+            measurement_id: Some("m".into()),
+            scan_id: Some("scan".into()),
+            video_id: Some("v\u{1}".into()),
+        };
+        full.analysis.sequence = Some(SequenceInfo {
+            session_id: "s\"1".into(),
+            seq: u64::MAX,
+            status: SequenceStatus::First,
+            missing: ThinList::new(),
+        });
+        full.analysis.signature.note = Some("X-WMS-Content-MAC matches \"it\".".into());
+        for event in [plain, binary, odd, empty, full] {
+            let line = event_line(&event);
+            assert_eq!(
+                String::from_utf8_lossy(&line),
+                String::from_utf8_lossy(&serde_line(&event))
+            );
+            let mut written = Vec::new();
+            write_event(&mut written, &event).unwrap();
+            assert_eq!(written, line[..line.len() - 1]);
+        }
     }
 
     #[test]

@@ -93,7 +93,7 @@ impl JsonlLog {
     fn queue(&self, event: &CapturedEvent) {
         let mut queued = lock(&self.queued);
         // Writing into a Vec cannot fail.
-        let _ = export::write_event(&mut queued.lines, event);
+        let _ = export::push_event(&mut queued.lines, event);
         queued.lines.push(b'\n');
         queued.last = event.id;
     }

@@ -1,0 +1,374 @@
+//! One event as one line of JSON, written by hand: with `--jsonl` every request waits for its
+//! line, and serde's string escaping was the largest part of that. The output is byte for byte
+//! what serializing the event's fields through serde_json gives (the tests compare the two), so
+//! the format stays the one `import` and every other reader expects. Small nested values
+//! (signature, sequence, response…) still go through serde.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use chrono::{DateTime, Datelike, Timelike, Utc};
+use serde::Serialize;
+
+use crate::event::{CapturedEvent, SequenceInfo, Signature, Subject};
+
+/// Appends the event's line to `out`, without the newline.
+pub fn push_event(out: &mut Vec<u8>, event: &CapturedEvent) -> serde_json::Result<()> {
+    let analysis = &event.analysis;
+    out.extend_from_slice(b"{\"id\":");
+    out.extend_from_slice(itoa::Buffer::new().format(event.id).as_bytes());
+    out.extend_from_slice(b",\"received_at\":");
+    push_time(out, &event.received_at);
+    field(out, "remote_addr", &event.remote_addr)?;
+    field(out, "http_version", &event.http_version)?;
+    out.extend_from_slice(b",\"method\":");
+    push_str(out, &event.method);
+    out.extend_from_slice(b",\"path\":");
+    push_str(out, &event.path);
+    out.extend_from_slice(b",\"query\":");
+    push_optional_str(out, event.query.as_deref());
+    out.extend_from_slice(b",\"headers\":[");
+    for (index, (name, value)) in event.headers.iter().enumerate() {
+        if index > 0 {
+            out.push(b',');
+        }
+        out.push(b'[');
+        push_str(out, &String::from_utf8_lossy(name));
+        out.push(b',');
+        match std::str::from_utf8(value) {
+            Ok(text) => push_str(out, text),
+            Err(_) => {
+                push_str(out, &String::from_utf8_lossy(value));
+                out.extend_from_slice(b",{\"base64\":\"");
+                out.extend_from_slice(BASE64.encode(value).as_bytes());
+                out.extend_from_slice(b"\"}");
+            }
+        }
+        out.push(b']');
+    }
+    out.push(b']');
+    match std::str::from_utf8(&event.body) {
+        Ok(text) => {
+            out.extend_from_slice(b",\"body\":");
+            push_str(out, text);
+        }
+        Err(_) => {
+            out.extend_from_slice(b",\"body_base64\":\"");
+            out.extend_from_slice(BASE64.encode(&event.body).as_bytes());
+            out.push(b'"');
+        }
+    }
+    out.extend_from_slice(b",\"body_size\":");
+    out.extend_from_slice(itoa::Buffer::new().format(event.body_size).as_bytes());
+    out.extend_from_slice(if event.truncated {
+        b",\"truncated\":true"
+    } else {
+        b",\"truncated\":false"
+    });
+    field(out, "body_kind", &analysis.body_kind)?;
+    if !analysis.parts.is_empty() {
+        field(out, "parts", &*analysis.parts)?;
+    }
+    field(out, "provider", &analysis.provider)?;
+    out.extend_from_slice(b",\"kind\":");
+    push_optional_str(out, analysis.kind.as_deref());
+    field(out, "severity", &analysis.severity)?;
+    out.extend_from_slice(b",\"signature\":");
+    push_signature(out, &analysis.signature)?;
+    out.extend_from_slice(b",\"sequence\":");
+    match &analysis.sequence {
+        Some(sequence) => push_sequence(out, sequence)?,
+        None => out.extend_from_slice(b"null"),
+    }
+    out.extend_from_slice(b",\"subject\":");
+    push_subject(out, &analysis.subject);
+    out.extend_from_slice(b",\"anomalies\":[");
+    for (index, anomaly) in analysis.anomalies.iter().enumerate() {
+        if index > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(b"{\"code\":");
+        push_str(out, &anomaly.code);
+        out.extend_from_slice(b",\"message\":");
+        push_str(out, &anomaly.message);
+        out.push(b'}');
+    }
+    out.push(b']');
+    if let Some(sent_at) = &analysis.sent_at {
+        out.extend_from_slice(b",\"sent_at\":");
+        push_time(out, sent_at);
+    }
+    if let Some(redelivery) = &analysis.redelivery {
+        field(out, "redelivery", redelivery)?;
+    }
+    field(out, "response", &event.response)?;
+    out.push(b'}');
+    Ok(())
+}
+
+fn push_signature(out: &mut Vec<u8>, signature: &Signature) -> serde_json::Result<()> {
+    out.extend_from_slice(b"{\"scheme\":");
+    serde_json::to_writer(&mut *out, &signature.scheme)?;
+    out.extend_from_slice(b",\"verdict\":");
+    serde_json::to_writer(&mut *out, &signature.verdict)?;
+    if let Some(note) = &signature.note {
+        out.extend_from_slice(b",\"note\":");
+        push_str(out, note);
+    }
+    out.push(b'}');
+    Ok(())
+}
+
+fn push_sequence(out: &mut Vec<u8>, sequence: &SequenceInfo) -> serde_json::Result<()> {
+    out.extend_from_slice(b"{\"session_id\":");
+    push_str(out, &sequence.session_id);
+    out.extend_from_slice(b",\"seq\":");
+    out.extend_from_slice(itoa::Buffer::new().format(sequence.seq).as_bytes());
+    out.extend_from_slice(b",\"status\":");
+    serde_json::to_writer(&mut *out, &sequence.status)?;
+    out.extend_from_slice(b",\"missing\":[");
+    for (index, number) in sequence.missing.iter().enumerate() {
+        if index > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(itoa::Buffer::new().format(*number).as_bytes());
+    }
+    out.extend_from_slice(b"]}");
+    Ok(())
+}
+
+fn push_subject(out: &mut Vec<u8>, subject: &Subject) {
+    out.push(b'{');
+    let mut first = true;
+    for (name, value) in [
+        ("session_id", &subject.session_id),
+        ("measurement_id", &subject.measurement_id),
+        ("scan_id", &subject.scan_id),
+        ("video_id", &subject.video_id),
+    ] {
+        let Some(value) = value else { continue };
+        if !first {
+            out.push(b',');
+        }
+        first = false;
+        out.push(b'"');
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(b"\":");
+        push_str(out, value);
+    }
+    out.push(b'}');
+}
+
+/// `,"name":` and the value as serde_json writes it.
+fn field<T: Serialize + ?Sized>(
+    out: &mut Vec<u8>,
+    name: &str,
+    value: &T,
+) -> serde_json::Result<()> {
+    out.extend_from_slice(b",\"");
+    out.extend_from_slice(name.as_bytes());
+    out.extend_from_slice(b"\":");
+    serde_json::to_writer(&mut *out, value)
+}
+
+fn push_optional_str(out: &mut Vec<u8>, text: Option<&str>) {
+    match text {
+        Some(text) => push_str(out, text),
+        None => out.extend_from_slice(b"null"),
+    }
+}
+
+/// A time the way [`super::format_time`] writes it, quoted: RFC 3339 in UTC with microseconds.
+fn push_time(out: &mut Vec<u8>, time: &DateTime<Utc>) {
+    let year = time.year();
+    let nanos = time.nanosecond();
+    // Years of four digits and no leap second: everything a clock or an export holds in practice.
+    if !(0..=9999).contains(&year) || nanos >= 1_000_000_000 {
+        push_str(out, &super::format_time(time));
+        return;
+    }
+    let mut text = *b"\"0000-00-00T00:00:00.000000Z\"";
+    let mut put = |at: usize, width: usize, mut value: u32| {
+        for digit in text[at..at + width].iter_mut().rev() {
+            *digit = b'0' + (value % 10) as u8;
+            value /= 10;
+        }
+    };
+    put(1, 4, year.unsigned_abs());
+    put(6, 2, time.month());
+    put(9, 2, time.day());
+    put(12, 2, time.hour());
+    put(15, 2, time.minute());
+    put(18, 2, time.second());
+    put(21, 6, nanos / 1_000);
+    out.extend_from_slice(&text);
+}
+
+/// What each byte becomes inside a JSON string, as serde_json writes it: 0 for itself, `u` for
+/// `\u00XX`, else the letter after the backslash.
+const ESCAPE: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut byte = 0;
+    while byte < 0x20 {
+        table[byte] = b'u';
+        byte += 1;
+    }
+    table[0x08] = b'b';
+    table[0x09] = b't';
+    table[0x0A] = b'n';
+    table[0x0C] = b'f';
+    table[0x0D] = b'r';
+    table[b'"' as usize] = b'"';
+    table[b'\\' as usize] = b'\\';
+    table
+};
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+const LOW_SEVENS: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+
+/// The top bit of each of the eight bytes that needs escaping: below 0x20, a quote or a
+/// backslash. Exact per byte: no sum carries from one byte into the next.
+fn escape_mask(chunk: u64) -> u64 {
+    let zero_bytes = |x: u64| !(((x & LOW_SEVENS) + LOW_SEVENS) | x | LOW_SEVENS);
+    let below_space = !((chunk & LOW_SEVENS) + ONES * 0x60) & !chunk & HIGHS;
+    below_space
+        | zero_bytes(chunk ^ (ONES * u64::from(b'"')))
+        | zero_bytes(chunk ^ (ONES * u64::from(b'\\')))
+}
+
+/// `text` as a JSON string, quotes included. Bytes are looked at eight at a time, and the runs
+/// between escapes copied whole.
+pub fn push_str(out: &mut Vec<u8>, text: &str) {
+    let bytes = text.as_bytes();
+    out.reserve(bytes.len() + 2);
+    out.push(b'"');
+    let mut run_start = 0;
+    let mut escape_at = |out: &mut Vec<u8>, at: usize| {
+        out.extend_from_slice(&bytes[run_start..at]);
+        push_escape(out, bytes[at]);
+        run_start = at + 1;
+    };
+    let chunks = bytes.chunks_exact(8);
+    let tail_start = bytes.len() - chunks.remainder().len();
+    for (index, chunk) in chunks.enumerate() {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let mut mask = escape_mask(u64::from_le_bytes(word));
+        while mask != 0 {
+            escape_at(out, index * 8 + (mask.trailing_zeros() / 8) as usize);
+            mask &= mask - 1;
+        }
+    }
+    for at in tail_start..bytes.len() {
+        if ESCAPE[usize::from(bytes[at])] != 0 {
+            escape_at(out, at);
+        }
+    }
+    out.extend_from_slice(&bytes[run_start..]);
+    out.push(b'"');
+}
+
+fn push_escape(out: &mut Vec<u8>, byte: u8) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let escape = ESCAPE[usize::from(byte)];
+    if escape == b'u' {
+        out.extend_from_slice(&[
+            b'\\',
+            b'u',
+            b'0',
+            b'0',
+            HEX[usize::from(byte >> 4)],
+            HEX[usize::from(byte & 0xF)],
+        ]);
+    } else {
+        out.extend_from_slice(&[b'\\', escape]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn serde_str(text: &str) -> Vec<u8> {
+        serde_json::to_vec(text).unwrap()
+    }
+
+    fn ours(text: &str) -> Vec<u8> {
+        let mut out = Vec::new();
+        push_str(&mut out, text);
+        out
+    }
+
+    #[test]
+    fn strings_escape_as_serde_json_escapes_them() {
+        for text in [
+            "",
+            "plain ascii that runs past eight bytes",
+            r#"{"event":"WMS_LOADED","payload":{"a":"b\\c"}}"#,
+            "\u{0}\u{1}\u{8}\t\n\u{b}\u{c}\r\u{1f} \u{7f}",
+            "é ü 日本 🙂 and \"quotes\" at the end\"",
+            "\\",
+            "12345678\"",
+            "\u{1b}[31mred\u{1b}[0m",
+        ] {
+            assert_eq!(ours(text), serde_str(text), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn the_mask_marks_exactly_the_bytes_to_escape() {
+        for byte in 0..=255u8 {
+            for position in 0..8 {
+                for filler in [b'a', 0x00, b'"', 0xFF, 0x1F, 0x20] {
+                    let mut word = [filler; 8];
+                    word[position] = byte;
+                    let expected = word.iter().enumerate().fold(0u64, |mask, (at, &b)| {
+                        if ESCAPE[usize::from(b)] != 0 {
+                            mask | 0x80 << (8 * at)
+                        } else {
+                            mask
+                        }
+                    });
+                    assert_eq!(escape_mask(u64::from_le_bytes(word)), expected, "{word:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn times_read_as_rfc3339_with_microseconds() {
+        for text in [
+            "2026-11-22T06:31:23.123456789Z",
+            "2026-01-02T03:04:05Z",
+            "0001-01-01T00:00:00.000001Z",
+            "9999-12-31T23:59:59.999999999Z",
+            "1969-12-31T23:59:59.5Z",
+        ] {
+            let time = DateTime::parse_from_rfc3339(text)
+                .unwrap()
+                .with_timezone(&Utc);
+            let mut out = Vec::new();
+            push_time(&mut out, &time);
+            assert_eq!(out, serde_str(&super::super::format_time(&time)), "{text}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn any_string_escapes_as_serde_json_escapes_it(text in any::<String>()) {
+            prop_assert_eq!(ours(&text), serde_str(&text));
+        }
+
+        #[test]
+        fn ascii_with_many_escapes_matches_too(
+            bytes in proptest::collection::vec(
+                prop_oneof![0u8..0x20, Just(b'"'), Just(b'\\'), 0x20u8..0x7f],
+                0..64,
+            ),
+        ) {
+            let text = String::from_utf8(bytes).unwrap();
+            prop_assert_eq!(ours(&text), serde_str(&text));
+        }
+    }
+}
