@@ -9,7 +9,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use chrono::{DateTime, Datelike, Timelike, Utc};
 use serde::Serialize;
 
-use crate::event::{CapturedEvent, SequenceInfo, Signature, Subject};
+use crate::event::{CapturedEvent, RemoteAddr, SequenceInfo, Signature, Subject};
 
 /// Appends the event's line to `out`, without the newline.
 pub fn push_event(out: &mut Vec<u8>, event: &CapturedEvent) -> serde_json::Result<()> {
@@ -18,7 +18,8 @@ pub fn push_event(out: &mut Vec<u8>, event: &CapturedEvent) -> serde_json::Resul
     out.extend_from_slice(itoa::Buffer::new().format(event.id).as_bytes());
     out.extend_from_slice(b",\"received_at\":");
     push_time(out, &event.received_at);
-    field(out, "remote_addr", &event.remote_addr)?;
+    out.extend_from_slice(b",\"remote_addr\":");
+    push_remote_addr(out, &event.remote_addr);
     field(out, "http_version", &event.http_version)?;
     out.extend_from_slice(b",\"method\":");
     push_str(out, &event.method);
@@ -103,6 +104,25 @@ pub fn push_event(out: &mut Vec<u8>, event: &CapturedEvent) -> serde_json::Resul
     field(out, "response", &event.response)?;
     out.push(b'}');
     Ok(())
+}
+
+/// What `RemoteAddr`'s `Display` gives, quoted, without the formatting machinery for IPv4.
+fn push_remote_addr(out: &mut Vec<u8>, addr: &RemoteAddr) {
+    match addr {
+        RemoteAddr::V4 { ip, port } => {
+            out.push(b'"');
+            for (index, octet) in ip.octets().into_iter().enumerate() {
+                if index > 0 {
+                    out.push(b'.');
+                }
+                out.extend_from_slice(itoa::Buffer::new().format(octet).as_bytes());
+            }
+            out.push(b':');
+            out.extend_from_slice(itoa::Buffer::new().format(*port).as_bytes());
+            out.push(b'"');
+        }
+        RemoteAddr::Text(text) => push_str(out, text),
+    }
 }
 
 fn push_signature(out: &mut Vec<u8>, signature: &Signature) -> serde_json::Result<()> {
@@ -333,6 +353,22 @@ mod tests {
                     assert_eq!(escape_mask(u64::from_le_bytes(word)), expected, "{word:?}");
                 }
             }
+        }
+    }
+
+    #[test]
+    fn remote_addresses_read_as_they_display() {
+        for text in [
+            "127.0.0.1:50000",
+            "0.0.0.0:0",
+            "255.255.255.255:65535",
+            "[::1]:8080",
+        ] {
+            let addr = RemoteAddr::from(text);
+            let mut out = Vec::new();
+            push_remote_addr(&mut out, &addr);
+            assert_eq!(out, serde_json::to_vec(&addr).unwrap(), "{text}");
+            assert_eq!(out, serde_str(text), "{text}");
         }
     }
 
