@@ -1060,6 +1060,30 @@ mod tests {
     }
 
     #[test]
+    fn text_in_the_method_path_and_query_is_found_by_a_matcher() {
+        // Queries of their own (not shared) and shared ones, alternating, searched by one
+        // matcher, which must agree with the filter on each.
+        let filter = Filter::parse("tenant=acme").unwrap();
+        let mut matcher = filter.matcher();
+        for round in 0..3 {
+            for (query, path, yes) in [
+                (Some(SharedStr::new("Tenant=ACME")), "/a", true),
+                (Some(SharedStr::new("tenant=other")), "/b", false),
+                (Some("tenant=acme&x=1".into()), "/c", true),
+                (None, "/tenant=acme", true),
+                (None, "/d", false),
+            ] {
+                let mut e = event();
+                e.body = Bytes::from_static(b"{}");
+                e.query = query;
+                e.path = SharedStr::new(path);
+                assert_eq!(filter.matches(&e), yes, "{path}");
+                assert_eq!(matcher.matches(&e), yes, "{path}, round {round}");
+            }
+        }
+    }
+
+    #[test]
     fn free_text_ignores_ascii_case_only() {
         let mut e = event();
         e.body = Bytes::from("naïve CAFé Kelvin".as_bytes().to_vec());

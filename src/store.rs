@@ -1,11 +1,13 @@
 //! The bounded ring buffer of captured events and its counters.
 //!
 //! Writers (request tasks) hold the lock only to assign an id and push a finished event; readers
-//! copy out the few `Arc`s they need (a visible window, a batch for export) and let go, so a
-//! reader walking a million events never holds capture up for more than one batch.
+//! copy out the few `Arc`s they need (a visible window, a batch for export) and let go, or look
+//! at one batch in place under a shared lock ([`Store::read_from`]), so a reader walking a
+//! million events never holds capture up for more than one batch. Readers do not wait for each
+//! other.
 
 use std::collections::VecDeque;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
@@ -52,7 +54,7 @@ struct Ring {
 /// The shared event store. Cheap to share behind an `Arc`.
 #[derive(Debug)]
 pub struct Store {
-    ring: Mutex<Ring>,
+    ring: RwLock<Ring>,
     limits: Limits,
     /// Bumped after every change, so that readers can wait for news without polling.
     changes: watch::Sender<u64>,
@@ -65,7 +67,7 @@ impl Store {
             ..limits
         };
         Store {
-            ring: Mutex::new(Ring {
+            ring: RwLock::new(Ring {
                 events: VecDeque::with_capacity(limits.capacity.min(64 * 1024)),
                 body_bytes: 0,
                 next_id: 1,
@@ -80,7 +82,7 @@ impl Store {
     pub fn from_events(limits: Limits, events: Vec<CapturedEvent>, stats: Stats) -> Store {
         let store = Store::new(limits);
         {
-            let mut ring = store.lock();
+            let mut ring = store.write();
             let mut events = events;
             events.sort_by_key(|e| e.id);
             ring.next_id = events.last().map_or(1, |e| e.id + 1);
@@ -110,11 +112,17 @@ impl Store {
         self.limits
     }
 
-    fn lock(&self) -> MutexGuard<'_, Ring> {
-        // A panic while holding the lock cannot leave the ring half-updated in a way that
-        // matters to readers, so a poisoned lock is still used.
+    // A panic while holding the lock cannot leave the ring half-updated in a way that matters
+    // to readers, so a poisoned lock is still used.
+    fn read(&self) -> RwLockReadGuard<'_, Ring> {
         self.ring
-            .lock()
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, Ring> {
+        self.ring
+            .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
@@ -130,7 +138,7 @@ impl Store {
     pub fn push(&self, mut event: CapturedEvent) -> Arc<CapturedEvent> {
         let size = event.body.len() as u64;
         let stored = {
-            let mut ring = self.lock();
+            let mut ring = self.write();
             event.id = ring.next_id;
             ring.next_id += 1;
             while !ring.events.is_empty()
@@ -153,7 +161,7 @@ impl Store {
     /// Counts a request that could not become an event.
     pub fn reject(&self) {
         {
-            let mut ring = self.lock();
+            let mut ring = self.write();
             ring.stats.received += 1;
             ring.stats.rejected += 1;
         }
@@ -163,7 +171,7 @@ impl Store {
     /// Drops every stored event (they count as evicted); ids keep counting up.
     pub fn clear(&self) {
         {
-            let mut ring = self.lock();
+            let mut ring = self.write();
             let n = ring.events.len() as u64;
             ring.events.clear();
             ring.body_bytes = 0;
@@ -174,16 +182,16 @@ impl Store {
     }
 
     pub fn stats(&self) -> Stats {
-        self.lock().stats
+        self.read().stats
     }
 
     /// Body bytes held now.
     pub fn body_bytes(&self) -> u64 {
-        self.lock().body_bytes
+        self.read().body_bytes
     }
 
     pub fn len(&self) -> usize {
-        self.lock().events.len()
+        self.read().events.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -192,13 +200,13 @@ impl Store {
 
     /// Ids of the oldest and newest stored events.
     pub fn id_range(&self) -> Option<(u64, u64)> {
-        let ring = self.lock();
+        let ring = self.read();
         Some((ring.events.front()?.id, ring.events.back()?.id))
     }
 
     /// The event with this id, if still stored.
     pub fn get(&self, id: u64) -> Option<Arc<CapturedEvent>> {
-        let ring = self.lock();
+        let ring = self.read();
         let index = Self::index_of(&ring, id).ok()?;
         ring.events.get(index).cloned()
     }
@@ -222,17 +230,54 @@ impl Store {
 
     /// Up to `max` events with ids of at least `from`, oldest first.
     pub fn batch_from(&self, from: u64, max: usize) -> Vec<Arc<CapturedEvent>> {
-        let ring = self.lock();
+        let ring = self.read();
         let start = match Self::index_of(&ring, from) {
             Ok(i) | Err(i) => i,
         };
         ring.events.range(start..).take(max).cloned().collect()
     }
 
+    /// Lends up to `max` events with ids of at least `from`, oldest first, to `read`, in place
+    /// instead of copied out: one or two runs (as the ring holds them), under a shared lock
+    /// that holds capture up until `read` returns, so `read` should be quick (a pass of keyed
+    /// filter terms over a batch, not a search through bodies). Returns the id of the last
+    /// event lent, or `None` when there was none.
+    pub fn read_from(
+        &self,
+        from: u64,
+        max: usize,
+        mut read: impl FnMut(&[Arc<CapturedEvent>]),
+    ) -> Option<u64> {
+        let ring = self.read();
+        let start = match Self::index_of(&ring, from) {
+            Ok(i) | Err(i) => i,
+        };
+        let end = start.saturating_add(max).min(ring.events.len());
+        if start >= end {
+            return None;
+        }
+        // The ring's two runs, cut to `start..end`.
+        let (front, back) = ring.events.as_slices();
+        let split = front.len();
+        let head = front
+            .get(start.min(split)..end.min(split))
+            .unwrap_or_default();
+        let tail = back
+            .get(start.saturating_sub(split)..end.saturating_sub(split))
+            .unwrap_or_default();
+        let last = tail.last().or(head.last()).map(|e| e.id);
+        for run in [head, tail] {
+            if !run.is_empty() {
+                read(run);
+            }
+        }
+        last
+    }
+
     /// Up to `count` events starting at position `offset` (0 = oldest stored): what a list view
     /// needs for its visible rows.
     pub fn window(&self, offset: usize, count: usize) -> Vec<Arc<CapturedEvent>> {
-        let ring = self.lock();
+        let ring = self.read();
         ring.events
             .range(offset.min(ring.events.len())..)
             .take(count)
@@ -405,6 +450,32 @@ mod tests {
         assert!(store.get(4).is_none());
         assert_eq!(store.stats(), stats);
         assert_eq!(store.push(event(1)).id, 10);
+    }
+
+    /// The ids `read_from` lends, in the order it lends them.
+    fn lent(store: &Store, from: u64, max: usize) -> (Vec<u64>, Option<u64>) {
+        let mut ids = Vec::new();
+        let last = store.read_from(from, max, |run| ids.extend(run.iter().map(|e| e.id)));
+        (ids, last)
+    }
+
+    #[test]
+    fn read_from_lends_what_batch_from_copies() {
+        let store = Store::new(Limits {
+            capacity: 7,
+            max_bytes: u64::MAX,
+        });
+        assert_eq!(lent(&store, 0, 10), (vec![], None));
+        // Enough pushes for the ring to wrap around, so that events lie in two runs.
+        for _ in 0..12 {
+            store.push(event(1));
+        }
+        for (from, max) in [(0, 10), (6, 3), (8, 100), (12, 1), (13, 5), (9, 0)] {
+            let copied: Vec<u64> = store.batch_from(from, max).iter().map(|e| e.id).collect();
+            let (ids, last) = lent(&store, from, max);
+            assert_eq!(ids, copied, "from {from}, at most {max}");
+            assert_eq!(last, copied.last().copied(), "from {from}, at most {max}");
+        }
     }
 
     #[derive(Debug, Clone)]

@@ -18,7 +18,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Paragraph};
 
 use crate::event::{CapturedEvent, Provider};
-use crate::filter::Filter;
+use crate::filter::{Filter, Matcher};
 use crate::sanitize;
 use crate::store::Store;
 use crate::ui::keymap::{Action, Context};
@@ -39,11 +39,51 @@ const PARALLEL_BACKLOG: u64 = 8 * BATCH as u64;
 /// Most threads a scan uses.
 const MAX_THREADS: usize = 4;
 
+/// Ids of the events of one batch read from the store, starting at id `from`, that pass the
+/// matcher's filter, the id of the last event read (none when there was none) and how many
+/// were read. Events from id `end` on are left out. Keyed terms
+/// are matched in place under the store's shared lock, which takes about as long as copying
+/// the batch out would and spares a reference count update on every event; free text, which
+/// searches bodies, on a copy of the batch, so that capture is not held up meanwhile.
+fn select_batch(
+    matcher: &mut Matcher<'_>,
+    text: bool,
+    store: &Store,
+    from: u64,
+    end: u64,
+) -> (Vec<u64>, Option<u64>, usize) {
+    if text {
+        let batch = store.batch_from(from, BATCH);
+        let within = batch.partition_point(|e| e.id < end);
+        let batch = batch.get(..within).unwrap_or(&batch);
+        (
+            matcher.select(batch),
+            batch.last().map(|e| e.id),
+            batch.len(),
+        )
+    } else {
+        let mut ids = Vec::new();
+        let mut last = None;
+        let mut read = 0;
+        store.read_from(from, BATCH, |run| {
+            let within = run.partition_point(|e| e.id < end);
+            let run = run.get(..within).unwrap_or(run);
+            if let Some(event) = run.last() {
+                last = Some(event.id);
+            }
+            read += run.len();
+            ids.extend(matcher.select(run));
+        });
+        (ids, last, read)
+    }
+}
+
 /// Ids of the stored events from id `first` to id `last` that pass `filter`, in order. The ids
 /// are cut into runs of `BATCH`; each thread takes the next run not yet taken, reads its events
 /// from the store (a short lock per run, as in `sync`) and matches them with a matcher of its
 /// own. Events evicted meanwhile are skipped, as a batch read would skip them.
 fn scan_in_parallel(filter: &Filter, store: &Store, first: u64, last: u64) -> Vec<u64> {
+    let text = filter.searches_text();
     let runs = (last.saturating_sub(first) / BATCH as u64).saturating_add(1);
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
@@ -62,9 +102,7 @@ fn scan_in_parallel(filter: &Filter, store: &Store, first: u64, last: u64) -> Ve
                 .saturating_add(BATCH as u64)
                 .min(last.saturating_add(1));
             // At most `BATCH` ids lie in `from..end`, so one batch holds all of them.
-            let batch = store.batch_from(from, BATCH);
-            let within = batch.partition_point(|e| e.id < end);
-            let ids = matcher.select(batch.get(..within).unwrap_or(&batch));
+            let (ids, _, _) = select_batch(&mut matcher, text, store, from, end);
             found.push((run, ids));
         }
         found
@@ -228,22 +266,23 @@ impl EventsState {
         }
         if let Some((_, back)) = store.id_range()
             && back.saturating_sub(self.scanned) >= PARALLEL_BACKLOG
-            && self.filter.searches_text()
+            && !self.filter.is_empty()
         {
-            // A long way behind (a new filter, or a file just opened) with free text to search:
-            // the events up to `back` are matched on every core. Keyed terms cost less than
-            // sharing the work does.
+            // A long way behind (a new filter, or a file just opened): the events up to `back`
+            // are matched on every core.
             let ids = scan_in_parallel(&self.filter, store, self.scanned + 1, back);
             self.ids.extend(ids);
             self.scanned = self.scanned.max(back);
         }
         let mut matcher = self.filter.matcher();
+        let text = self.filter.searches_text();
         loop {
-            let batch = store.batch_from(self.scanned + 1, BATCH);
-            let Some(last) = batch.last() else { break };
-            self.scanned = last.id;
-            let full = batch.len() == BATCH;
-            self.ids.extend(matcher.select(&batch));
+            let (ids, last, read) =
+                select_batch(&mut matcher, text, store, self.scanned + 1, u64::MAX);
+            let Some(last) = last else { break };
+            let full = read == BATCH;
+            self.scanned = last;
+            self.ids.extend(ids);
             if !full {
                 break;
             }
@@ -844,9 +883,114 @@ fn render_detail(frame: &mut Frame, area: Rect, state: &EventsState, theme: &The
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::{Analysis, HeaderList, HttpVersion, ResponseInfo, Severity};
+    use crate::event::{
+        Analysis, HeaderList, HttpVersion, ResponseInfo, SequenceInfo, SequenceStatus, Severity,
+        SignatureVerdict, Subject,
+    };
     use crate::store::{Limits, Stats};
     use bytes::Bytes;
+    use proptest::prelude::*;
+
+    /// Events of every shape a filter looks at, varied by `n`: providers, severities, verdicts,
+    /// statuses, event names, session and scan ids (shared and not), queries, anomalies and
+    /// bodies of different sizes.
+    fn varied(n: u64) -> CapturedEvent {
+        let mut e = event(0);
+        let pick = |k: u64| {
+            n.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+                .rotate_left(k as u32 * 7)
+                % 97
+        };
+        e.analysis.provider = [
+            Provider::Wms,
+            Provider::Prism,
+            Provider::PrismVideo,
+            Provider::Generic,
+        ][(pick(1) % 4) as usize];
+        e.analysis.severity =
+            [Severity::Info, Severity::Warn, Severity::Error][(pick(2) % 3) as usize];
+        e.analysis.signature.verdict = if pick(3) % 2 == 0 {
+            SignatureVerdict::Valid
+        } else {
+            SignatureVerdict::Invalid
+        };
+        e.response = ResponseInfo::local([200, 404, 503][(pick(4) % 3) as usize], 0.0);
+        e.analysis.kind = (pick(5) % 4 != 0).then(|| format!("Kind.{}", pick(5) % 5).into());
+        let session = format!("Load-Session-{:04}-x", pick(6) % 12);
+        let session = if pick(6) % 5 == 0 {
+            // Not shared: a copy of its own.
+            crate::intern::SharedStr::new(&session)
+        } else {
+            session.into()
+        };
+        if pick(7) % 3 != 0 {
+            e.analysis.subject = Subject {
+                session_id: Some(session.clone()),
+                measurement_id: (pick(8) % 2 == 0).then(|| format!("m-{}", pick(8) % 9).into()),
+                ..Subject::default()
+            };
+        }
+        if pick(9) % 2 == 0 {
+            e.analysis.sequence = Some(SequenceInfo {
+                session_id: session,
+                seq: n,
+                status: if pick(10) % 4 == 0 {
+                    SequenceStatus::Gap
+                } else {
+                    SequenceStatus::InOrder
+                },
+                missing: Default::default(),
+            });
+        }
+        if pick(11) % 6 == 0 {
+            e.analysis.subject.scan_id = Some(format!("SCAN-{}", pick(11) % 7).into());
+        }
+        e.path = ["/hooks/wms", "/hooks/prism", "/Other"][(pick(12) % 3) as usize].into();
+        e.query = (pick(13) % 4 == 0).then(|| format!("t=Tenant{}", pick(13) % 6).into());
+        if pick(14) % 9 == 0 {
+            e.analysis.anomalies = vec![crate::event::Anomaly {
+                code: "sequence_gap".into(),
+                message: format!("Event {n} came Late."),
+            }]
+            .into();
+        }
+        let filler = "x".repeat((pick(15) * 3) as usize);
+        e.body = Bytes::from(format!(
+            "{{\"MeasurementId\":\"m-{}\",\"pad\":\"{filler}\",\"n\":{n}}}",
+            pick(16) % 9
+        ));
+        e
+    }
+
+    /// Queries over every kind of term, negated and not, keyed and free text.
+    const QUERIES: [&str; 16] = [
+        "sev:error",
+        "provider:wms session:load-session-0007*",
+        "session:*-x -provider:generic",
+        "session:load-session-0003-x",
+        "scan:scan-*",
+        "type:kind.1 status:5xx",
+        "sig:invalid gap",
+        "-sev:info status:404",
+        "measurementid",
+        "no-such-text",
+        "tenant3",
+        "late",
+        "\"n\":1",
+        "wms sev:warn",
+        "-m-4 provider:prism,wms",
+        "/other",
+    ];
+
+    /// What matching every stored event one at a time with `Filter::matches` selects.
+    fn expected(store: &Store, filter: &Filter) -> Vec<u64> {
+        store
+            .snapshot()
+            .iter()
+            .filter(|e| filter.matches(e))
+            .map(|e| e.id)
+            .collect()
+    }
 
     fn event(id: u64) -> CapturedEvent {
         CapturedEvent {
@@ -912,6 +1056,105 @@ mod tests {
                 filter.matches(&new),
                 "{query}, after a push"
             );
+        }
+    }
+
+    #[test]
+    fn filters_select_what_one_event_at_a_time_selects_through_evictions() {
+        // A ring that wraps around many times, large enough to be caught up on every core.
+        let capacity = 3 * PARALLEL_BACKLOG as usize + 1234;
+        let store = Store::new(Limits {
+            capacity,
+            max_bytes: u64::MAX,
+        });
+        let mut next = 0;
+        let mut push = |count: u64| {
+            for _ in 0..count {
+                next += 1;
+                store.push(varied(next));
+            }
+        };
+        push(5 * PARALLEL_BACKLOG + 77);
+        let mut states: Vec<EventsState> = QUERIES
+            .iter()
+            .map(|query| {
+                let mut state = EventsState::new(false);
+                state.set_filter(Filter::parse(query).unwrap(), &store);
+                assert_eq!(
+                    state.ids().collect::<Vec<_>>(),
+                    expected(&store, &state.filter),
+                    "{query}"
+                );
+                state
+            })
+            .collect();
+        // New events, some of the old evicted, then everything cleared and a few more.
+        for round in 0..3 {
+            match round {
+                0 => push(BATCH as u64 + 5),
+                1 => {
+                    store.clear();
+                    push(0);
+                }
+                _ => push(300),
+            }
+            for state in &mut states {
+                state.sync(&store);
+                assert_eq!(
+                    state.ids().collect::<Vec<_>>(),
+                    expected(&store, &state.filter),
+                    "{}, round {round}",
+                    state.filter
+                );
+            }
+        }
+    }
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        Push(u64),
+        Clear,
+        Filter(usize),
+        Sync,
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            8 => (0u64..1_000_000).prop_map(Op::Push),
+            1 => Just(Op::Clear),
+            2 => (0..QUERIES.len()).prop_map(Op::Filter),
+            2 => Just(Op::Sync),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        #[test]
+        fn the_list_always_holds_what_the_filter_matches(
+            capacity in 1usize..40,
+            max_bytes in 200u64..3000,
+            ops in proptest::collection::vec(op(), 0..120),
+        ) {
+            let store = Store::new(Limits { capacity, max_bytes });
+            let mut state = EventsState::new(false);
+            for op in ops {
+                match op {
+                    Op::Push(n) => {
+                        store.push(varied(n));
+                    }
+                    Op::Clear => store.clear(),
+                    Op::Filter(i) => {
+                        state.set_filter(Filter::parse(QUERIES[i]).unwrap(), &store);
+                    }
+                    Op::Sync => state.sync(&store),
+                }
+                state.sync(&store);
+                prop_assert_eq!(
+                    state.ids().collect::<Vec<_>>(),
+                    expected(&store, &state.filter),
+                    "{}", state.filter
+                );
+            }
         }
     }
 }
