@@ -39,12 +39,16 @@ const PARALLEL_BACKLOG: u64 = 8 * BATCH as u64;
 /// Most threads a scan uses.
 const MAX_THREADS: usize = 4;
 
+/// Events searched for free text per shared lock of the store: searching bodies takes longer
+/// per event than keyed terms, so fewer at a time keep capture's wait short (tens of µs).
+const TEXT_BATCH: usize = 512;
+
 /// Ids of the events of one batch read from the store, starting at id `from`, that pass the
 /// matcher's filter, the id of the last event read (none when there was none) and how many
-/// were read. Events from id `end` on are left out. Keyed terms
-/// are matched in place under the store's shared lock, which takes about as long as copying
-/// the batch out would and spares a reference count update on every event; free text, which
-/// searches bodies, on a copy of the batch, so that capture is not held up meanwhile.
+/// were read. Events from id `end` on are left out. Events are matched in place under the
+/// store's shared lock, which spares a reference count update on every event: keyed terms a
+/// whole batch per lock, free text (which searches bodies) `TEXT_BATCH` events per lock, so
+/// that capture is never held up for long.
 fn select_batch(
     matcher: &mut Matcher<'_>,
     text: bool,
@@ -52,21 +56,16 @@ fn select_batch(
     from: u64,
     end: u64,
 ) -> (Vec<u64>, Option<u64>, usize) {
-    if text {
-        let batch = store.batch_from(from, BATCH);
-        let within = batch.partition_point(|e| e.id < end);
-        let batch = batch.get(..within).unwrap_or(&batch);
-        (
-            matcher.select(batch),
-            batch.last().map(|e| e.id),
-            batch.len(),
-        )
-    } else {
-        let mut ids = Vec::new();
-        let mut last = None;
-        let mut read = 0;
-        store.read_from(from, BATCH, |run| {
+    let per_lock = if text { TEXT_BATCH } else { BATCH };
+    let mut ids = Vec::new();
+    let mut last = None;
+    let mut read = 0;
+    let mut next = from;
+    while read < BATCH && next < end {
+        let mut cut = false;
+        let lent = store.read_from(next, per_lock.min(BATCH - read), |run| {
             let within = run.partition_point(|e| e.id < end);
+            cut |= within < run.len();
             let run = run.get(..within).unwrap_or(run);
             if let Some(event) = run.last() {
                 last = Some(event.id);
@@ -74,8 +73,12 @@ fn select_batch(
             read += run.len();
             ids.extend(matcher.select(run));
         });
-        (ids, last, read)
+        match lent {
+            Some(id) if !cut => next = id.saturating_add(1),
+            _ => break,
+        }
     }
+    (ids, last, read)
 }
 
 /// Ids of the stored events from id `first` to id `last` that pass `filter`, in order. The ids
