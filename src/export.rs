@@ -14,7 +14,7 @@ use std::ops::Deref;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use bytes::Bytes;
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, SecondsFormat, SubsecRound, Utc};
 use serde::de::{self, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 
@@ -467,7 +467,9 @@ impl EventIn<'_> {
                     self.id, &*self.received_at
                 )
             })?
-            .with_timezone(&Utc);
+            .with_timezone(&Utc)
+            // The format's precision: finer digits would not survive the next export.
+            .trunc_subsecs(6);
         // Boxed slices: the body's allocation holds it exactly, with no spare capacity kept
         // for as long as the event is buffered.
         let body = match (self.body, self.body_base64) {
@@ -488,7 +490,8 @@ impl EventIn<'_> {
             Some(text) => Some(
                 DateTime::parse_from_rfc3339(text)
                     .map_err(|e| format!("event {}: sent_at '{}': {e}", self.id, &**text))?
-                    .with_timezone(&Utc),
+                    .with_timezone(&Utc)
+                    .trunc_subsecs(6),
             ),
         };
         let headers = HeaderList::from_pairs(
@@ -946,6 +949,18 @@ mod tests {
             write_event(&mut written, &event).unwrap();
             assert_eq!(written, line[..line.len() - 1]);
         }
+    }
+
+    #[test]
+    fn times_finer_than_microseconds_are_cut_on_import() {
+        let mut event = sample();
+        event.analysis.sent_at = Some(event.received_at);
+        let line = String::from_utf8(event_line(&event)).unwrap();
+        let finer = line.replace("23.123456Z", "23.123456789Z");
+        assert_ne!(finer, line);
+        let back = import(finer.as_bytes()).unwrap();
+        assert_eq!(back.events, vec![event]);
+        assert_eq!(event_line(&back.events[0]), line.as_bytes());
     }
 
     #[test]
