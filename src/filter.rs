@@ -337,6 +337,14 @@ impl Verdicts {
 struct TextSearch {
     /// The needle, ASCII lower-case.
     needle: Vec<u8>,
+    /// The needle's rarest byte in the haystacks searched so far, and its offset: a match can
+    /// only start where that byte, in either case, lies that far ahead. `None` until enough
+    /// bytes have been seen to tell, and when even the rarest byte is common.
+    rare: Option<(usize, u8)>,
+    /// How often each byte (ASCII lower-cased) occurred in the first haystacks searched.
+    counts: Box<[u32; 256]>,
+    /// Bytes counted so far, up to `SAMPLE`.
+    sampled: usize,
     /// A search for the folded needle.
     finder: memchr::memmem::Finder<'static>,
     /// The verdict for each provider's name.
@@ -352,6 +360,8 @@ impl TextSearch {
     /// Bytes folded and searched at a time. Consecutive windows overlap by the needle's length
     /// less one, so a match across a window's edge is found in the next window.
     const WINDOW: usize = 4096;
+    /// Bytes of haystack counted before the rarest byte of the needle is chosen.
+    const SAMPLE: usize = 64 * 1024;
 
     fn new(needle: &str) -> TextSearch {
         let needle = needle.as_bytes().to_ascii_lowercase();
@@ -366,6 +376,9 @@ impl TextSearch {
         .map(|p| contains_ignore_ascii_case(p.as_str().as_bytes(), &needle));
         TextSearch {
             needle,
+            rare: None,
+            counts: Box::new([0; 256]),
+            sampled: 0,
             finder,
             providers,
             window: Box::new([0; TextSearch::WINDOW]),
@@ -414,8 +427,69 @@ impl TextSearch {
             || self.contains(&event.body)
     }
 
-    /// True when the needle occurs in `haystack`, ignoring ASCII case.
+    /// True when the needle occurs in `haystack`, ignoring ASCII case. Candidates are the
+    /// places of the needle's rarest byte, found with `memchr` without copying anything; when
+    /// they turn out to be frequent in this haystack, the rest of it is folded and searched.
     fn contains(&mut self, haystack: &[u8]) -> bool {
+        let n = self.needle.len();
+        if n == 0 || n > haystack.len() {
+            return n == 0;
+        }
+        if self.sampled < Self::SAMPLE {
+            self.learn(haystack);
+            return self.contains_folded(haystack);
+        }
+        let Some((offset, byte)) = self.rare else {
+            return self.contains_folded(haystack);
+        };
+        let (lower, upper) = (byte.to_ascii_lowercase(), byte.to_ascii_uppercase());
+        // Where the rare byte lies for every possible start.
+        let places = &haystack[offset..=haystack.len() - n + offset];
+        let mut budget = 4 + haystack.len() / 64;
+        let mut from = 0;
+        while let Some(found) = places
+            .get(from..)
+            .and_then(|rest| memchr::memchr2(lower, upper, rest))
+        {
+            let start = from + found;
+            if haystack[start..start + n].eq_ignore_ascii_case(&self.needle) {
+                return true;
+            }
+            from = start + 1;
+            budget -= 1;
+            if budget == 0 {
+                // Every start up to `start` has been ruled out.
+                return self.contains_folded(&haystack[from..]);
+            }
+        }
+        false
+    }
+
+    /// Counts the bytes of the first haystacks; once there are enough, picks the needle's
+    /// rarest byte among them, if it is rare enough to be worth looking for first.
+    fn learn(&mut self, haystack: &[u8]) {
+        for &byte in haystack {
+            let count = &mut self.counts[usize::from(byte.to_ascii_lowercase())];
+            *count = count.saturating_add(1);
+        }
+        self.sampled += haystack.len();
+        if self.sampled < Self::SAMPLE {
+            return;
+        }
+        self.rare = self
+            .needle
+            .iter()
+            .enumerate()
+            .min_by_key(|&(_, &byte)| self.counts[usize::from(byte)])
+            // At most one candidate in 32 bytes, on average.
+            .filter(|&(_, &byte)| {
+                (self.counts[usize::from(byte)] as usize).saturating_mul(32) <= self.sampled
+            })
+            .map(|(offset, &byte)| (offset, byte));
+    }
+
+    /// `contains`, by folding `haystack` in windows and searching for the folded needle.
+    fn contains_folded(&mut self, haystack: &[u8]) -> bool {
         let n = self.needle.len();
         if n > haystack.len() {
             return false;
@@ -1106,10 +1180,20 @@ mod tests {
         assert!(both("@x", &e));
     }
 
+    /// A search that has already counted bytes where the needle's bytes never occur, so that
+    /// it looks for the rarest of them first.
+    fn warmed(needle: &str) -> TextSearch {
+        let mut search = TextSearch::new(needle);
+        search.learn(&vec![b'.'; TextSearch::SAMPLE]);
+        assert!(search.rare.is_some(), "{needle}");
+        search
+    }
+
     #[test]
     fn text_search_finds_matches_across_window_edges() {
         let window = TextSearch::WINDOW;
         let mut search = TextSearch::new("needle-x");
+        let mut prefiltered = warmed("needle-x");
         for at in [
             0,
             1,
@@ -1123,8 +1207,13 @@ mod tests {
             let mut haystack = vec![b'n'; 3 * window];
             haystack[at..at + 8].copy_from_slice(b"NeEdLe-X");
             assert!(search.contains(&haystack), "at {at}");
+            assert!(prefiltered.contains(&haystack), "prefiltered, at {at}");
             haystack[at + 7] = b'y';
             assert!(!search.contains(&haystack), "broken at {at}");
+            assert!(
+                !prefiltered.contains(&haystack),
+                "prefiltered, broken at {at}"
+            );
         }
         // A needle longer than half a window is searched without windows.
         let long = "ab".repeat(window / 2 + 1);
@@ -1133,6 +1222,35 @@ mod tests {
         haystack.extend_from_slice(long.to_uppercase().as_bytes());
         assert!(search.contains(&haystack));
         assert!(!search.contains(&haystack[1..haystack.len() - 1]));
+    }
+
+    #[test]
+    fn common_needle_bytes_are_not_looked_for_first() {
+        let mut search = TextSearch::new("ab");
+        search.learn(&b"ab.".repeat(TextSearch::SAMPLE / 3 + 1));
+        assert_eq!(search.rare, None);
+        let mut search = TextSearch::new("a-q");
+        search.learn(&b"aaaa-".repeat(TextSearch::SAMPLE / 5 + 1));
+        assert_eq!(search.rare, Some((2, b'q')));
+        assert!(search.contains(b"xxA-Qxx"));
+        assert!(!search.contains(b"xxA-xQx"));
+    }
+
+    #[test]
+    fn frequent_rare_bytes_hand_over_to_the_folded_search() {
+        let mut search = warmed("qz");
+        // Hundreds of candidates for either byte before the match, in both cases.
+        let mut haystack = b"qQzZ".repeat(300);
+        assert!(
+            search.contains(&haystack),
+            "qZ occurs inside the pattern already"
+        );
+        haystack = b"qqQQ".repeat(300);
+        assert!(!search.contains(&haystack));
+        haystack.extend_from_slice(b"Qz");
+        assert!(search.contains(&haystack));
+        haystack.truncate(haystack.len() - 1);
+        assert!(!search.contains(&haystack));
     }
 
     proptest::proptest! {
@@ -1148,11 +1266,11 @@ mod tests {
             ),
         ) {
             let needle = String::from_utf8_lossy(&needle).to_lowercase();
+            let expected = contains_ignore_ascii_case(&haystack, needle.as_bytes());
             let mut search = TextSearch::new(&needle);
-            proptest::prop_assert_eq!(
-                search.contains(&haystack),
-                contains_ignore_ascii_case(&haystack, needle.as_bytes())
-            );
+            proptest::prop_assert_eq!(search.contains(&haystack), expected);
+            let mut prefiltered = warmed(&needle);
+            proptest::prop_assert_eq!(prefiltered.contains(&haystack), expected);
         }
     }
 
