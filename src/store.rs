@@ -311,7 +311,7 @@ impl Store {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::event::{Analysis, HeaderList, HttpVersion, ResponseInfo};
     use bytes::Bytes;

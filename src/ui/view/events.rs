@@ -887,8 +887,7 @@ fn render_detail(frame: &mut Frame, area: Rect, state: &EventsState, theme: &The
 mod tests {
     use super::*;
     use crate::event::{
-        Analysis, HeaderList, HttpVersion, ResponseInfo, SequenceInfo, SequenceStatus, Severity,
-        SignatureVerdict, Subject,
+        ResponseInfo, SequenceInfo, SequenceStatus, Severity, SignatureVerdict, Subject,
     };
     use crate::store::{Limits, Stats};
     use bytes::Bytes;
@@ -996,28 +995,15 @@ mod tests {
     }
 
     fn event(id: u64) -> CapturedEvent {
-        CapturedEvent {
-            id,
-            received_at: CapturedEvent::now(),
-            remote_addr: "127.0.0.1:1".into(),
-            http_version: HttpVersion::Http11,
-            method: "POST".into(),
-            path: "/".into(),
-            query: None,
-            headers: HeaderList::default(),
-            body: Bytes::from(format!("{{\"n\":{id}}}")),
-            body_size: 0,
-            truncated: false,
-            analysis: Analysis {
-                severity: if id.is_multiple_of(7) {
-                    Severity::Error
-                } else {
-                    Severity::Info
-                },
-                ..Analysis::default()
-            },
-            response: ResponseInfo::local(200, 0.0),
-        }
+        let mut event = crate::store::tests::event(0);
+        event.id = id;
+        event.body = Bytes::from(format!("{{\"n\":{id}}}"));
+        event.analysis.severity = if id.is_multiple_of(7) {
+            Severity::Error
+        } else {
+            Severity::Info
+        };
+        event
     }
 
     #[test]
