@@ -26,7 +26,7 @@ use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::{TcpListener, TcpStream};
 
-use crate::config::{ListenConfig, Secrets};
+use crate::config::{DEFAULT_MAX_HEADERS, ListenConfig, Secrets};
 use crate::decode::facts::Facts;
 use crate::decode::{self, RequestView};
 use crate::event::{CapturedEvent, ForwardInfo, HeaderList, HttpVersion, ResponseInfo};
@@ -38,9 +38,6 @@ use forward::{ForwardError, Forwarded, Forwarder, Outgoing};
 use recorder::Recorder;
 use std::hash::{Hash, Hasher};
 
-/// Most headers accepted in one request (hyper's default is 100; webhook senders and tests with
-/// many headers need more). Beyond it the request is refused with 431 and counted as rejected.
-const MAX_HEADERS: usize = 1024;
 /// How long in-flight requests may take to finish once shutdown starts.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
@@ -65,6 +62,7 @@ struct Shared {
     forwarder: Forwarder,
     body_limits: BodyLimits,
     header_timeout: Duration,
+    max_headers: usize,
 }
 
 /// A bound listener, ready to run.
@@ -97,6 +95,7 @@ impl Listener {
             forwarder: Forwarder::new(config.answer.forward_timeout),
             body_limits: BodyLimits::new(config.max_body, config.header_timeout),
             header_timeout: config.header_timeout,
+            max_headers: config.max_headers,
         };
         Ok(Listener {
             tcp,
@@ -129,11 +128,16 @@ impl Listener {
     /// (up to ten seconds) and returns.
     pub async fn run(self, shutdown: impl Future<Output = ()>) {
         let mut builder = auto::Builder::new(TokioExecutor::new());
-        builder
-            .http1()
+        let mut http1 = builder.http1();
+        http1
             .timer(TokioTimer::new())
-            .header_read_timeout(self.shared.header_timeout)
-            .max_headers(MAX_HEADERS);
+            .header_read_timeout(self.shared.header_timeout);
+        // hyper keeps room for its default allowance on the stack. Any other allowance, even the
+        // same number, makes it prepare that many slots on the heap for every request, so it is
+        // only set when it differs. Past the allowance hyper answers 431 (counted as rejected).
+        if self.shared.max_headers != DEFAULT_MAX_HEADERS {
+            http1.max_headers(self.shared.max_headers);
+        }
         builder.http2().timer(TokioTimer::new());
         let builder = Arc::new(builder);
         let graceful = GracefulShutdown::new();

@@ -8,7 +8,7 @@ use clap::{Args, Parser, Subcommand};
 use std::time::Duration;
 
 use crate::capture::forward::ForwardTarget;
-use crate::config::{SecretArg, parse_size};
+use crate::config::{MAX_MAX_HEADERS, SecretArg, parse_size};
 use crate::simulate::Scenario;
 
 #[derive(Debug, Parser)]
@@ -172,6 +172,11 @@ pub struct ListenArgs {
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     pub max_body: Option<u64>,
 
+    /// Most headers accepted in one request [default: 100]. More are answered 431 and counted as
+    /// rejected. Above 100, every request pays a little for the extra room.
+    #[arg(long, value_name = "N", value_parser = parse_max_headers)]
+    pub max_headers: Option<usize>,
+
     /// Signing secret for a scheme (wms, prism, github, stripe, standard, shopify, slack).
     /// Repeat it for several secrets. Prefer HOOKSCOPE_SECRET_<SCHEME> or the config file:
     /// a secret on the command line shows in the process list.
@@ -277,6 +282,18 @@ fn parse_capacity(text: &str) -> Result<usize, String> {
     Ok(n)
 }
 
+fn parse_max_headers(text: &str) -> Result<usize, String> {
+    let n: usize = text
+        .trim()
+        .replace('_', "")
+        .parse()
+        .map_err(|_| format!("'{text}' is not a whole number of headers"))?;
+    if !(1..=MAX_MAX_HEADERS).contains(&n) {
+        return Err(format!("must be between 1 and {MAX_MAX_HEADERS}"));
+    }
+    Ok(n)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -297,6 +314,8 @@ mod tests {
             panic!("expected listen")
         };
         assert_eq!(args.max_body, Some(64 * 1024));
+        let cli = Cli::try_parse_from(["hookscope", "--max-headers", "1_024"]).unwrap();
+        assert_eq!(cli.listen.max_headers, Some(1024));
     }
 
     #[test]
@@ -378,6 +397,9 @@ mod tests {
             &["hookscope", "--port", "70000"][..],
             &["hookscope", "--capacity", "0"],
             &["hookscope", "--max-body", "ten"],
+            &["hookscope", "--max-headers", "0"],
+            &["hookscope", "--max-headers", "10001"],
+            &["hookscope", "--max-headers", "many"],
             &["hookscope", "--bind", "localhost:80"],
             &["hookscope", "--secret", "nosuch=x"],
             &["hookscope", "--secret", "wms"],

@@ -21,6 +21,10 @@ pub const DEFAULT_MAX_BYTES: u64 = 256 * 1024 * 1024;
 pub const DEFAULT_MAX_BODY: u64 = 10 * 1024 * 1024;
 /// A client must finish sending its request head within this time (and may not stall longer
 /// than this in the middle of a body).
+/// Most headers in one request by default: hyper's own default, which costs nothing per request.
+pub const DEFAULT_MAX_HEADERS: usize = 100;
+/// The highest header allowance accepted.
+pub const MAX_MAX_HEADERS: usize = 10_000;
 pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A settings problem, told in one sentence. The process exits with status 2.
@@ -173,6 +177,7 @@ pub struct ListenConfig {
     pub port: u16,
     pub limits: Limits,
     pub max_body: u64,
+    pub max_headers: usize,
     pub secrets: Secrets,
     pub jsonl: Option<JsonlTarget>,
     pub export_on_exit: Option<PathBuf>,
@@ -191,6 +196,7 @@ impl Default for ListenConfig {
                 max_bytes: DEFAULT_MAX_BYTES,
             },
             max_body: DEFAULT_MAX_BODY,
+            max_headers: DEFAULT_MAX_HEADERS,
             secrets: Secrets::default(),
             jsonl: None,
             export_on_exit: None,
@@ -235,6 +241,9 @@ impl ListenConfig {
         }
         if let Some(max_body) = args.max_body {
             config.max_body = max_body;
+        }
+        if let Some(max_headers) = args.max_headers {
+            config.max_headers = max_headers;
         }
         warnings.extend(config.secrets.add_from_args(&args.secret));
         if let Some(path) = &args.jsonl {
@@ -285,6 +294,12 @@ impl ListenConfig {
         if self.max_body == 0 {
             return Err(ConfigError("max-body must be at least 1 byte".into()));
         }
+        if !(1..=MAX_MAX_HEADERS).contains(&self.max_headers) {
+            return Err(ConfigError(format!(
+                "max-headers must be between 1 and {MAX_MAX_HEADERS}, not {}",
+                self.max_headers
+            )));
+        }
         if self.max_body > self.limits.max_bytes {
             return Err(ConfigError(format!(
                 "max-body ({}) is larger than max-bytes ({}): one body must fit in the buffer",
@@ -313,6 +328,7 @@ struct FileConfig {
     capacity: Option<usize>,
     max_bytes: Option<SizeValue>,
     max_body: Option<SizeValue>,
+    max_headers: Option<usize>,
     jsonl: Option<PathBuf>,
     export_on_exit: Option<PathBuf>,
     headless: Option<bool>,
@@ -378,6 +394,9 @@ impl FileConfig {
         }
         if let Some(max_body) = self.max_body {
             config.max_body = size("max_body", max_body)?;
+        }
+        if let Some(max_headers) = self.max_headers {
+            config.max_headers = max_headers;
         }
         if let Some(jsonl) = self.jsonl {
             config.jsonl = Some(jsonl_target(&jsonl));
@@ -532,6 +551,7 @@ mod tests {
         );
         assert_eq!(config.max_body, 10 << 20);
         assert_eq!(config.header_timeout, Duration::from_secs(10));
+        assert_eq!(config.max_headers, 100);
         assert!(warnings.is_empty());
     }
 
@@ -567,7 +587,7 @@ mod tests {
     fn file_then_env_then_flags() {
         let file = config_file(
             "port = 9000\ncapacity = 50\nmax_bytes = \"1MiB\"\nmax_body = 4096\n\
-             forward_to = \"http://127.0.0.1:3000/app\"\nforward_timeout = \"2s\"\n\
+             max_headers = 500\nforward_to = \"http://127.0.0.1:3000/app\"\nforward_timeout = \"2s\"\n\
              status = 202\ndelay = 250\nfail_first = 2\nrate_limit = 50\n\
              [secrets]\nwms = [\"from-file\", \"second\"]\nprism = \"p\"\n",
         );
@@ -588,6 +608,7 @@ mod tests {
             }
         );
         assert_eq!(config.max_body, 4096);
+        assert_eq!(config.max_headers, 500);
         let answer = &config.answer;
         assert_eq!(
             answer.forward.as_ref().map(ToString::to_string).as_deref(),
@@ -652,6 +673,20 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("cannot read config file"), "{err}");
+
+        // The file goes through the same range check as the flag.
+        let file = config_file("max_headers = 0\n");
+        let args = ListenArgs {
+            config: Some(file.0.clone()),
+            ..ListenArgs::default()
+        };
+        let err = ListenConfig::resolve(&args, no_env)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("max-headers must be between 1 and 10000"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -423,8 +423,12 @@ async fn every_answered_request_is_already_on_the_log() {
 }
 
 #[tokio::test]
-async fn a_thousand_headers_are_all_kept() {
-    let server = start(config()).await;
+async fn a_thousand_headers_are_all_kept_when_allowed() {
+    let server = start(ListenConfig {
+        max_headers: 1024,
+        ..config()
+    })
+    .await;
     let names: Vec<String> = (0..1000).map(|i| format!("x-h{i:04}")).collect();
     let headers: Vec<(&str, &[u8])> = names.iter().map(|n| (n.as_str(), n.as_bytes())).collect();
     let answer = send(server.addr, "POST", "/many", &headers, b"{}").await;
@@ -432,6 +436,42 @@ async fn a_thousand_headers_are_all_kept() {
     let event = &server.store.snapshot()[0];
     assert_eq!(event.headers.len(), 1000 + 2); // plus host and content-length
     assert_eq!(event.headers.get("x-h0999"), Some(&b"x-h0999"[..]));
+    server.stop().await;
+}
+
+/// A request head with `count` headers in all (host, content-length and connection included).
+fn head_with_headers(count: usize) -> Vec<u8> {
+    let mut head = b"POST /many HTTP/1.1\r\nhost: x\r\ncontent-length: 0\r\n".to_vec();
+    for i in 0..count - 3 {
+        head.extend_from_slice(format!("x-h{i}: {i}\r\n").as_bytes());
+    }
+    head.extend_from_slice(b"connection: close\r\n\r\n");
+    head
+}
+
+#[tokio::test]
+async fn past_the_header_allowance_the_answer_is_431_and_counted_as_rejected() {
+    let server = start(config()).await;
+    // The default allowance is 100 headers.
+    let answer = raw(server.addr, &head_with_headers(100)).await;
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    let answer = raw(server.addr, &head_with_headers(101)).await;
+    assert!(answer.starts_with("HTTP/1.1 431"), "{answer}");
+    server.wait_received(2).await;
+    let stats = server.store.stats();
+    assert_eq!((stats.received, stats.stored, stats.rejected), (2, 1, 1));
+    assert_eq!(server.store.snapshot()[0].headers.len(), 100);
+    server.stop().await;
+
+    let server = start(ListenConfig {
+        max_headers: 10,
+        ..config()
+    })
+    .await;
+    let answer = raw(server.addr, &head_with_headers(11)).await;
+    assert!(answer.starts_with("HTTP/1.1 431"), "{answer}");
+    let answer = raw(server.addr, &head_with_headers(10)).await;
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     server.stop().await;
 }
 
