@@ -270,28 +270,33 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs_f64(seconds))
 }
 
-fn parse_capacity(text: &str) -> Result<usize, String> {
+/// A whole number of `what` (underscores allowed as separators) within `range`.
+fn parse_count(
+    text: &str,
+    what: &str,
+    range: std::ops::RangeInclusive<usize>,
+) -> Result<usize, String> {
     let n: usize = text
         .trim()
         .replace('_', "")
         .parse()
-        .map_err(|_| format!("'{text}' is not a whole number of events"))?;
-    if n == 0 {
-        return Err("capacity must be at least 1".into());
+        .map_err(|_| format!("'{text}' is not a whole number of {what}"))?;
+    if !range.contains(&n) {
+        return Err(if *range.end() == usize::MAX {
+            format!("must be at least {}", range.start())
+        } else {
+            format!("must be between {} and {}", range.start(), range.end())
+        });
     }
     Ok(n)
 }
 
+fn parse_capacity(text: &str) -> Result<usize, String> {
+    parse_count(text, "events", 1..=usize::MAX)
+}
+
 fn parse_max_headers(text: &str) -> Result<usize, String> {
-    let n: usize = text
-        .trim()
-        .replace('_', "")
-        .parse()
-        .map_err(|_| format!("'{text}' is not a whole number of headers"))?;
-    if !(1..=MAX_MAX_HEADERS).contains(&n) {
-        return Err(format!("must be between 1 and {MAX_MAX_HEADERS}"));
-    }
-    Ok(n)
+    parse_count(text, "headers", 1..=MAX_MAX_HEADERS)
 }
 
 #[cfg(test)]

@@ -632,57 +632,40 @@ mod tests {
         assert!(warnings[0].contains("process list"));
     }
 
-    #[test]
-    fn file_errors_name_the_line() {
-        let file = config_file("port = 8000\ncapacity = \"many\"\n");
-        let args = ListenArgs {
+    /// The one-line error `resolve` gives for these flags.
+    fn resolve_error(args: &ListenArgs) -> String {
+        ListenConfig::resolve(args, no_env).unwrap_err().to_string()
+    }
+
+    /// The error `resolve` gives for a config file holding `text`.
+    fn file_error(text: &str) -> String {
+        let file = config_file(text);
+        resolve_error(&ListenArgs {
             config: Some(file.0.clone()),
             ..ListenArgs::default()
-        };
-        let err = ListenConfig::resolve(&args, no_env)
-            .unwrap_err()
-            .to_string();
+        })
+    }
+
+    #[test]
+    fn file_errors_name_the_line() {
+        let err = file_error("port = 8000\ncapacity = \"many\"\n");
         assert!(err.contains("line 2"), "{err}");
         assert!(!err.contains('\n'), "{err}");
 
-        let file = config_file("prot = 8000\n");
-        let args = ListenArgs {
-            config: Some(file.0.clone()),
-            ..ListenArgs::default()
-        };
-        let err = ListenConfig::resolve(&args, no_env)
-            .unwrap_err()
-            .to_string();
+        let err = file_error("prot = 8000\n");
         assert!(err.contains("prot"), "{err}");
 
-        let file = config_file("[secrets]\nacme = \"x\"\n");
-        let args = ListenArgs {
-            config: Some(file.0.clone()),
-            ..ListenArgs::default()
-        };
-        let err = ListenConfig::resolve(&args, no_env)
-            .unwrap_err()
-            .to_string();
+        let err = file_error("[secrets]\nacme = \"x\"\n");
         assert!(err.contains("acme"), "{err}");
 
-        let args = ListenArgs {
+        let err = resolve_error(&ListenArgs {
             config: Some("/nonexistent/h.toml".into()),
             ..ListenArgs::default()
-        };
-        let err = ListenConfig::resolve(&args, no_env)
-            .unwrap_err()
-            .to_string();
+        });
         assert!(err.contains("cannot read config file"), "{err}");
 
         // The file goes through the same range check as the flag.
-        let file = config_file("max_headers = 0\n");
-        let args = ListenArgs {
-            config: Some(file.0.clone()),
-            ..ListenArgs::default()
-        };
-        let err = ListenConfig::resolve(&args, no_env)
-            .unwrap_err()
-            .to_string();
+        let err = file_error("max_headers = 0\n");
         assert!(
             err.contains("max-headers must be between 1 and 10000"),
             "{err}"
@@ -696,9 +679,7 @@ mod tests {
             max_bytes: Some(1 << 20),
             ..Default::default()
         };
-        let err = ListenConfig::resolve(&args, no_env)
-            .unwrap_err()
-            .to_string();
+        let err = resolve_error(&args);
         assert!(
             err.contains("max-body (2 MiB) is larger than max-bytes (1 MiB)"),
             "{err}"
