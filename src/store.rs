@@ -239,9 +239,9 @@ impl Store {
 
     /// Lends up to `max` events with ids of at least `from`, oldest first, to `read`, in place
     /// instead of copied out: one or two runs (as the ring holds them), under a shared lock
-    /// that holds capture up until `read` returns, so `read` should be quick (a pass of keyed
-    /// filter terms over a batch, not a search through bodies). Returns the id of the last
-    /// event lent, or `None` when there was none.
+    /// that holds capture up until `read` returns, so `max` should keep `read` short (the events
+    /// view lends a few thousand events to keyed filter terms, a few hundred to a search through
+    /// bodies). Returns the id of the last event lent, or `None` when there was none.
     pub fn read_from(
         &self,
         from: u64,

@@ -270,9 +270,7 @@ pub fn push_str(out: &mut Vec<u8>, text: &str) {
     for block in blocks {
         let mut words = [0u64; 4];
         for (word, chunk) in words.iter_mut().zip(block.chunks_exact(8)) {
-            let mut b = [0u8; 8];
-            b.copy_from_slice(chunk);
-            *word = u64::from_le_bytes(b);
+            *word = word_of(chunk);
         }
         let masks = words.map(escape_mask);
         if masks.iter().fold(0, |a, m| a | m) == 0 {
@@ -286,9 +284,7 @@ pub fn push_str(out: &mut Vec<u8>, text: &str) {
     let chunks = rest.chunks_exact(8);
     let tail = chunks.remainder();
     for chunk in chunks {
-        let mut b = [0u8; 8];
-        b.copy_from_slice(chunk);
-        let word = u64::from_le_bytes(b);
+        let word = word_of(chunk);
         push_word(out, word, escape_mask(word));
     }
     for &byte in tail {
@@ -299,6 +295,14 @@ pub fn push_str(out: &mut Vec<u8>, text: &str) {
         }
     }
     out.push(b'"');
+}
+
+/// Eight bytes as one word, the first byte lowest.
+#[inline]
+fn word_of(chunk: &[u8]) -> u64 {
+    let mut bytes = [0u8; 8];
+    bytes.copy_from_slice(chunk);
+    u64::from_le_bytes(bytes)
 }
 
 /// One eight-byte word, whose bytes to escape `mask` marks (see `escape_mask`).
