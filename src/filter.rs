@@ -353,10 +353,10 @@ impl TextSearch {
     }
 
     /// What `text_matches` answers, with the verdicts on shared strings remembered in `known`.
-    /// The cheap fields come first; the body last. The shared strings (method, path, event
-    /// name, ids) are looked up by address before anything else: most events share them, and
-    /// a verdict found spares reading the string itself, which over a million events is
-    /// mostly a cache miss.
+    /// The cheap fields come first; the body last. For the shared strings (method, path,
+    /// query, event name, ids) the verdict is looked up by the string's address before its
+    /// text is read: most events share them, and a verdict found spares reading the string,
+    /// which over a million events is mostly a cache miss.
     fn matches(&mut self, event: &CapturedEvent, known: &mut Verdicts) -> bool {
         let analysis = &event.analysis;
         let subject = &analysis.subject;
