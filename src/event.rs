@@ -250,6 +250,31 @@ pub enum SignatureVerdict {
     Stale,
 }
 
+impl SignatureVerdict {
+    pub const ALL: [SignatureVerdict; 7] = [
+        SignatureVerdict::Valid,
+        SignatureVerdict::Invalid,
+        SignatureVerdict::Missing,
+        SignatureVerdict::Unsigned,
+        SignatureVerdict::NoSecret,
+        SignatureVerdict::Malformed,
+        SignatureVerdict::Stale,
+    ];
+
+    /// The name in exports and filters (`sig:no_secret`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SignatureVerdict::Valid => "valid",
+            SignatureVerdict::Invalid => "invalid",
+            SignatureVerdict::Missing => "missing",
+            SignatureVerdict::Unsigned => "unsigned",
+            SignatureVerdict::NoSecret => "no_secret",
+            SignatureVerdict::Malformed => "malformed",
+            SignatureVerdict::Stale => "stale",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Signature {
     pub scheme: Option<SignatureScheme>,
@@ -269,6 +294,31 @@ pub enum SequenceStatus {
     Duplicate,
     Conflict,
     Restart,
+}
+
+impl SequenceStatus {
+    pub const ALL: [SequenceStatus; 7] = [
+        SequenceStatus::First,
+        SequenceStatus::InOrder,
+        SequenceStatus::Gap,
+        SequenceStatus::Late,
+        SequenceStatus::Duplicate,
+        SequenceStatus::Conflict,
+        SequenceStatus::Restart,
+    ];
+
+    /// The name in exports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SequenceStatus::First => "first",
+            SequenceStatus::InOrder => "in_order",
+            SequenceStatus::Gap => "gap",
+            SequenceStatus::Late => "late",
+            SequenceStatus::Duplicate => "duplicate",
+            SequenceStatus::Conflict => "conflict",
+            SequenceStatus::Restart => "restart",
+        }
+    }
 }
 
 /// Where a WMS event sits in its session's sequence.
@@ -404,6 +454,48 @@ impl<'de> Deserialize<'de> for ResponseInfo {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The names the log line writes without serde must be serde's.
+    #[test]
+    fn each_name_is_what_serde_writes() {
+        fn check<T: Serialize + std::fmt::Debug>(values: &[T], name: impl Fn(&T) -> &'static str) {
+            for value in values {
+                let serde = serde_json::to_string(value).unwrap();
+                assert_eq!(serde, format!("\"{}\"", name(value)), "{value:?}");
+            }
+        }
+        check(
+            &[HttpVersion::Http10, HttpVersion::Http11, HttpVersion::Http2],
+            |v| v.as_str(),
+        );
+        check(
+            &[
+                Provider::Wms,
+                Provider::Prism,
+                Provider::PrismVideo,
+                Provider::Generic,
+            ],
+            |v| v.as_str(),
+        );
+        check(&[Severity::Info, Severity::Warn, Severity::Error], |v| {
+            v.as_str()
+        });
+        check(
+            &[
+                BodyKind::Empty,
+                BodyKind::Json,
+                BodyKind::MalformedJson,
+                BodyKind::Form,
+                BodyKind::Text,
+                BodyKind::Multipart,
+                BodyKind::Binary,
+            ],
+            |v| v.as_str(),
+        );
+        check(&SignatureScheme::ALL, |v| v.as_str());
+        check(&SignatureVerdict::ALL, |v| v.as_str());
+        check(&SequenceStatus::ALL, |v| v.as_str());
+    }
 
     #[test]
     fn the_event_struct_stays_small() {

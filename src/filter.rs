@@ -661,7 +661,7 @@ impl fmt::Display for Test {
         }
         match self {
             Test::Severity(list) => join(f, "sev", list, |s| s.as_str().to_owned()),
-            Test::Signature(list) => join(f, "sig", list, |v| verdict_name(*v).to_owned()),
+            Test::Signature(list) => join(f, "sig", list, |v| v.as_str().to_owned()),
             Test::Provider(list) => join(f, "provider", list, |p| p.as_str().to_owned()),
             Test::Session(glob) => write!(f, "session:{glob}"),
             Test::Scan(glob) => write!(f, "scan:{glob}"),
@@ -674,19 +674,6 @@ impl fmt::Display for Test {
             Test::Text(text) if text.contains(char::is_whitespace) => write!(f, "\"{text}\""),
             Test::Text(text) => f.write_str(text),
         }
-    }
-}
-
-/// The word a query uses for a verdict.
-pub fn verdict_name(verdict: SignatureVerdict) -> &'static str {
-    match verdict {
-        SignatureVerdict::Valid => "valid",
-        SignatureVerdict::Invalid => "invalid",
-        SignatureVerdict::Missing => "missing",
-        SignatureVerdict::Unsigned => "unsigned",
-        SignatureVerdict::NoSecret => "no_secret",
-        SignatureVerdict::Malformed => "malformed",
-        SignatureVerdict::Stale => "stale",
     }
 }
 
