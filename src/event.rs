@@ -251,16 +251,6 @@ pub enum SignatureVerdict {
 }
 
 impl SignatureVerdict {
-    pub const ALL: [SignatureVerdict; 7] = [
-        SignatureVerdict::Valid,
-        SignatureVerdict::Invalid,
-        SignatureVerdict::Missing,
-        SignatureVerdict::Unsigned,
-        SignatureVerdict::NoSecret,
-        SignatureVerdict::Malformed,
-        SignatureVerdict::Stale,
-    ];
-
     /// The name in exports and filters (`sig:no_secret`).
     pub fn as_str(self) -> &'static str {
         match self {
@@ -297,16 +287,6 @@ pub enum SequenceStatus {
 }
 
 impl SequenceStatus {
-    pub const ALL: [SequenceStatus; 7] = [
-        SequenceStatus::First,
-        SequenceStatus::InOrder,
-        SequenceStatus::Gap,
-        SequenceStatus::Late,
-        SequenceStatus::Duplicate,
-        SequenceStatus::Conflict,
-        SequenceStatus::Restart,
-    ];
-
     /// The name in exports.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -493,8 +473,30 @@ mod tests {
             |v| v.as_str(),
         );
         check(&SignatureScheme::ALL, |v| v.as_str());
-        check(&SignatureVerdict::ALL, |v| v.as_str());
-        check(&SequenceStatus::ALL, |v| v.as_str());
+        check(
+            &[
+                SignatureVerdict::Valid,
+                SignatureVerdict::Invalid,
+                SignatureVerdict::Missing,
+                SignatureVerdict::Unsigned,
+                SignatureVerdict::NoSecret,
+                SignatureVerdict::Malformed,
+                SignatureVerdict::Stale,
+            ],
+            |v| v.as_str(),
+        );
+        check(
+            &[
+                SequenceStatus::First,
+                SequenceStatus::InOrder,
+                SequenceStatus::Gap,
+                SequenceStatus::Late,
+                SequenceStatus::Duplicate,
+                SequenceStatus::Conflict,
+                SequenceStatus::Restart,
+            ],
+            |v| v.as_str(),
+        );
     }
 
     #[test]
