@@ -7,11 +7,12 @@
 #
 # Loopback only. The bulk is wrk (signed 600-byte WMS bodies, 2 threads, 64 connections);
 # beside it scripts/soak_bad.py sends, round after round, truncated bodies, garbage bytes, heads
-# that never finish, clients that disconnect mid-body, oversized bodies, invalid UTF-8, 100 headers
-# (the default allowance) and 101, and once holds 2,000 connections open at the same time. Afterwards it checks:
-# the process is alive and answers; received = stored + evicted + rejected; the JSON Lines log
-# has one parsable line per event; the export written on SIGTERM reads back (it is replayed,
-# in part, into a second listener). Prints requests, rejected, peak RSS and duration.
+# that never finish, clients that disconnect mid-body, oversized bodies, invalid UTF-8, 100
+# headers (the default allowance) and 101, and once holds 2,000 connections open at the same
+# time. Afterwards it checks: the process is alive and answers; received = stored + evicted +
+# rejected; the JSON Lines log has one parsable line per event; the export written on SIGTERM
+# reads back (it is replayed, in part, into a second listener). Prints requests, rejected, peak
+# RSS and duration.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -4,8 +4,8 @@
 
 Each round (ten a second) sends: a JSON body cut short (with a matching Content-Length), a
 client that disconnects mid-body, garbage bytes, an oversized body, a body and a header value
-that are not UTF-8, 100 headers (the default allowance) and 101. Meanwhile five heads that never finish are
-kept waiting for the listener's timeout, again and again. Once, early on, it holds
+that are not UTF-8, 100 headers (the default allowance) and 101. Meanwhile five heads that
+never finish are kept waiting for the listener's timeout, again and again. Once, early on, it holds
 HOLD_CONNECTIONS (default 2,000) keep-alive connections open at the same time, each having sent
 a request, checks that a fresh client is still answered, then closes them. Loopback only;
 every wait is bounded. Writes a JSON summary: per kind, how many were sent and what came back.
