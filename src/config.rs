@@ -19,12 +19,12 @@ pub const DEFAULT_PORT: u16 = 8765;
 pub const DEFAULT_CAPACITY: usize = 10_000;
 pub const DEFAULT_MAX_BYTES: u64 = 256 * 1024 * 1024;
 pub const DEFAULT_MAX_BODY: u64 = 10 * 1024 * 1024;
-/// A client must finish sending its request head within this time (and may not stall longer
-/// than this in the middle of a body).
 /// Most headers in one request by default: hyper's own default, which costs nothing per request.
 pub const DEFAULT_MAX_HEADERS: usize = 100;
 /// The highest header allowance accepted.
 pub const MAX_MAX_HEADERS: usize = 10_000;
+/// A client must finish sending its request head within this time (and may not stall longer
+/// than this in the middle of a body).
 pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A settings problem, told in one sentence. The process exits with status 2.
