@@ -711,3 +711,54 @@ async fn shutdown_lets_a_request_in_flight_finish() {
     stopping.await.unwrap();
     assert_eq!(&store.snapshot()[0].body[..], b"abcd");
 }
+
+#[tokio::test]
+async fn multipart_names_with_semicolons_quotes_and_extended_filenames_are_exported_whole() {
+    let server = start(config()).await;
+    let body = "--XyZ\r\n\
+Content-Disposition: form-data; name=\"field;one\"; filename=\"report;2024.pdf\"\r\n\
+Content-Type: application/pdf\r\n\r\n%PDF-1\r\n\
+--XyZ\r\n\
+Content-Disposition: form-data; name=\"say \\\"hi\\\"\"\r\n\r\nhello\r\n\
+--XyZ\r\n\
+Content-Disposition: form-data; name=\"doc\"; filename=\"report.pdf\"; \
+filename*=UTF-8''report%E2%82%AC.pdf\r\n\r\n%PDF-2\r\n\
+--XyZ--\r\n";
+    let answer = post(
+        server.addr,
+        "/upload",
+        "multipart/form-data; boundary=\"XyZ\"",
+        body.as_bytes(),
+    )
+    .await;
+    assert_eq!(answer.status, 200);
+
+    let export = export_json(&server.store);
+    let parts = &export["events"][0]["parts"];
+    assert_eq!(parts.as_array().map(Vec::len), Some(3), "{parts}");
+    assert_eq!(parts[0]["name"], "field;one");
+    assert_eq!(parts[0]["filename"], "report;2024.pdf");
+    assert_eq!(parts[0]["content_type"], "application/pdf");
+    assert_eq!(parts[1]["name"], "say \"hi\"");
+    assert!(parts[1].get("filename").is_none_or(|f| f.is_null()));
+    assert_eq!(parts[2]["name"], "doc");
+    assert_eq!(parts[2]["filename"], "report\u{20ac}.pdf");
+    // The offsets still point at each part's content.
+    for (part, content) in [
+        (&parts[0], "%PDF-1"),
+        (&parts[1], "hello"),
+        (&parts[2], "%PDF-2"),
+    ] {
+        let offset = part["offset"].as_u64().unwrap() as usize;
+        let size = part["size"].as_u64().unwrap() as usize;
+        assert_eq!(&body[offset..offset + size], content);
+    }
+
+    // The JSON Lines form of the event says the same, and importing gives the names back.
+    let events = server.store.snapshot();
+    let line: serde_json::Value = serde_json::from_slice(&export::event_line(&events[0])).unwrap();
+    assert_eq!(line["parts"], *parts);
+    let imported = export::import(&export::event_line(&events[0])).unwrap();
+    assert_eq!(imported.events[0].analysis.parts, events[0].analysis.parts);
+    server.stop().await;
+}

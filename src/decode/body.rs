@@ -69,13 +69,154 @@ fn media_type(content_type: &str) -> String {
 }
 
 /// A parameter of a content type, such as `boundary`, unquoted.
-fn parameter<'a>(content_type: &'a str, name: &str) -> Option<&'a str> {
-    content_type.split(';').skip(1).find_map(|param| {
-        let (key, value) = param.split_once('=')?;
-        key.trim()
-            .eq_ignore_ascii_case(name)
-            .then(|| value.trim().trim_matches('"'))
-    })
+fn parameter(content_type: &str, name: &str) -> Option<String> {
+    parameters(content_type)
+        .into_iter()
+        .find(|(key, _)| key.eq_ignore_ascii_case(name))
+        .map(|(_, value)| value)
+}
+
+/// The `name=value` parameters after the first `;` of a header value such as
+/// `form-data; name="field;one"; filename="a \"b\".pdf"`, in order, values unquoted.
+///
+/// A `;` or `=` inside quotes belongs to the value (RFC 7578, RFC 6266). A backslash escapes
+/// the character after it only when that is one a token cannot hold (`"`, `\`, `;`…): browsers
+/// send Windows paths such as `"C:\dir\a.txt"` without escaping their backslashes, so a
+/// backslash before an ordinary character is kept as it is.
+fn parameters(value: &str) -> Vec<(&str, String)> {
+    let mut params = Vec::new();
+    // The media or disposition type is a token: it ends at the first `;`.
+    let Some(start) = value.find(';') else {
+        return params;
+    };
+    let mut rest = &value[start..];
+    loop {
+        rest = rest.trim_start_matches(|c: char| c == ';' || c.is_ascii_whitespace());
+        if rest.is_empty() {
+            return params;
+        }
+        let key_end = rest.find(['=', ';']).unwrap_or(rest.len());
+        let key = rest[..key_end].trim();
+        rest = &rest[key_end..];
+        let Some(after_equals) = rest.strip_prefix('=') else {
+            continue; // a bare word: no value to take
+        };
+        let after_equals = after_equals.trim_start();
+        let (parsed, remainder) = match after_equals.strip_prefix('"') {
+            Some(quoted) => quoted_string(quoted),
+            None => {
+                let end = after_equals.find(';').unwrap_or(after_equals.len());
+                (
+                    after_equals[..end].trim_end().to_owned(),
+                    &after_equals[end..],
+                )
+            }
+        };
+        if !key.is_empty() {
+            params.push((key, parsed));
+        }
+        rest = remainder;
+    }
+}
+
+/// The content of a quoted string whose opening quote is already consumed, and what follows
+/// its closing quote. An unterminated string runs to the end.
+fn quoted_string(text: &str) -> (String, &str) {
+    let mut value = String::new();
+    let mut chars = text.char_indices();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '"' => return (value, &text[i + 1..]),
+            '\\' => match text[i + 1..].chars().next() {
+                Some(next) if is_tspecial(next) => {
+                    value.push(next);
+                    chars.next();
+                }
+                _ => value.push('\\'),
+            },
+            _ => value.push(c),
+        }
+    }
+    (value, "")
+}
+
+/// The characters RFC 2045 keeps out of tokens, which a quoted string may escape.
+fn is_tspecial(c: char) -> bool {
+    matches!(
+        c,
+        '(' | ')' | '<' | '>' | '@' | ',' | ';' | ':' | '\\' | '"' | '/' | '[' | ']' | '?' | '='
+    )
+}
+
+/// An RFC 8187 (formerly 5987) extended value, `UTF-8''report%E2%82%AC.pdf`, decoded.
+/// `None` for a charset other than UTF-8 and ISO-8859-1 (the only two senders must support)
+/// or a value without its two quotes, so that the plain parameter is used instead.
+fn extended_value(value: &str) -> Option<String> {
+    let (charset, rest) = value.split_once('\'')?;
+    let (_language, encoded) = rest.split_once('\'')?;
+    let bytes = percent_decode(encoded);
+    if charset.eq_ignore_ascii_case("utf-8") {
+        Some(String::from_utf8_lossy(&bytes).into_owned())
+    } else if charset.eq_ignore_ascii_case("iso-8859-1") {
+        Some(bytes.iter().map(|&b| char::from(b)).collect())
+    } else {
+        None
+    }
+}
+
+/// `%XX` sequences turned into their bytes; a `%` not followed by two hex digits is kept.
+fn percent_decode(text: &str) -> Vec<u8> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let digits = bytes.get(i + 1..i + 3).and_then(|pair| {
+            let pair = std::str::from_utf8(pair).ok()?;
+            u8::from_str_radix(pair, 16).ok()
+        });
+        match (bytes[i], digits) {
+            (b'%', Some(byte)) => {
+                out.push(byte);
+                i += 3;
+            }
+            (byte, _) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+/// A part's `name` and `filename` from its `Content-Disposition` value. `filename*` (RFC 6266,
+/// RFC 8187) wins over `filename` when both came and it can be decoded; likewise `name*`.
+fn disposition_names(value: &str) -> (Option<String>, Option<String>) {
+    let mut name = None;
+    let mut filename = None;
+    let mut extended_name = None;
+    let mut extended_filename = None;
+    for (key, value) in parameters(value) {
+        let slot = if key.eq_ignore_ascii_case("name") {
+            &mut name
+        } else if key.eq_ignore_ascii_case("filename") {
+            &mut filename
+        } else if key.eq_ignore_ascii_case("name*") {
+            &mut extended_name
+        } else if key.eq_ignore_ascii_case("filename*") {
+            &mut extended_filename
+        } else {
+            continue;
+        };
+        // The first of a repeated parameter counts, as for the other header parameters.
+        if slot.is_none() {
+            *slot = if key.ends_with('*') {
+                extended_value(&value)
+            } else {
+                Some(value)
+            };
+        }
+    }
+    (extended_name.or(name), extended_filename.or(filename))
 }
 
 /// The parts of a multipart body, as far as they can be found. Never fails: a body that does
@@ -119,9 +260,7 @@ pub fn multipart_parts(content_type: &str, body: &[u8]) -> Vec<BodyPart> {
             };
             let value = value.trim();
             if key.trim().eq_ignore_ascii_case("content-disposition") {
-                let with_leading = format!("; {value}");
-                part.name = parameter(&with_leading, "name").map(str::to_owned);
-                part.filename = parameter(&with_leading, "filename").map(str::to_owned);
+                (part.name, part.filename) = disposition_names(value);
             } else if key.trim().eq_ignore_ascii_case("content-type") {
                 part.content_type = Some(value.to_owned());
             }
@@ -230,6 +369,98 @@ Content-Type: application/octet-stream\r\n\r\n\x00\x01\x02\r\n--XyZ--\r\n";
             Some("application/octet-stream")
         );
         assert_eq!(parts[1].size, 3);
+    }
+
+    /// One part with this `Content-Disposition` value, and what hookscope made of its names.
+    fn names_of(disposition: &str) -> (Option<String>, Option<String>) {
+        let body = format!("--b\r\nContent-Disposition: {disposition}\r\n\r\ncontent\r\n--b--\r\n");
+        let parts = multipart_parts("multipart/form-data; boundary=b", body.as_bytes());
+        assert_eq!(parts.len(), 1, "{disposition}");
+        assert_eq!(parts[0].size, 7, "{disposition}");
+        (parts[0].name.clone(), parts[0].filename.clone())
+    }
+
+    fn both(name: &str, filename: &str) -> (Option<String>, Option<String>) {
+        (Some(name.to_owned()), Some(filename.to_owned()))
+    }
+
+    #[test]
+    fn a_semicolon_inside_quotes_belongs_to_the_name() {
+        assert_eq!(
+            names_of(r#"form-data; name="field;one"; filename="report;2024.pdf""#),
+            both("field;one", "report;2024.pdf")
+        );
+        // `=` inside quotes, and no space after the separators.
+        assert_eq!(
+            names_of(r#"form-data;name="a=b";filename="x=y;z.txt""#),
+            both("a=b", "x=y;z.txt")
+        );
+    }
+
+    #[test]
+    fn escaped_quotes_and_backslashes_inside_quotes() {
+        assert_eq!(
+            names_of(r#"form-data; name="say \"hi\""; filename="a\\b.txt""#),
+            both(r#"say "hi""#, r"a\b.txt")
+        );
+        // A Windows path as browsers send it, backslashes unescaped, stays as it is.
+        assert_eq!(
+            names_of(r#"form-data; name="f"; filename="C:\dir\report.pdf""#),
+            both("f", r"C:\dir\report.pdf")
+        );
+    }
+
+    #[test]
+    fn extended_filename_wins_over_the_plain_one() {
+        assert_eq!(
+            names_of(
+                "form-data; name=\"f\"; filename=\"report.pdf\"; \
+                 filename*=UTF-8''report%E2%82%AC.pdf"
+            ),
+            both("f", "report\u{20ac}.pdf")
+        );
+        // Whichever order they come in.
+        assert_eq!(
+            names_of(
+                "form-data; filename*=utf-8'en'%C3%A9t%C3%A9.txt; filename=\"ete.txt\"; name=f"
+            ),
+            both("f", "\u{e9}t\u{e9}.txt")
+        );
+        assert_eq!(
+            names_of("form-data; name=f; filename*=ISO-8859-1''caf%E9.txt"),
+            both("f", "caf\u{e9}.txt")
+        );
+        // A charset hookscope cannot decode leaves the plain filename in place.
+        assert_eq!(
+            names_of("form-data; name=f; filename=\"plain.txt\"; filename*=KOI8-R''%C1.txt"),
+            both("f", "plain.txt")
+        );
+    }
+
+    #[test]
+    fn odd_dispositions_give_what_can_be_read() {
+        assert_eq!(names_of("form-data"), (None, None));
+        assert_eq!(
+            names_of("form-data; name=plain"),
+            (Some("plain".into()), None)
+        );
+        assert_eq!(
+            names_of("form-data; name=\"unterminated"),
+            (Some("unterminated".into()), None)
+        );
+        assert_eq!(
+            names_of("form-data; ; =x; flag; name=a"),
+            (Some("a".into()), None)
+        );
+        assert_eq!(
+            names_of("form-data; name=f; filename*=UTF-8''100%25%zz"),
+            both("f", "100%%zz")
+        );
+        // A boundary that holds `=` and comes quoted, with parameters after it.
+        let body = b"--a=b\r\nContent-Disposition: form-data; name=x\r\n\r\n1\r\n--a=b--";
+        let parts = multipart_parts("multipart/form-data; boundary=\"a=b\"; charset=utf-8", body);
+        assert_eq!(parts.len(), 1);
+        assert_eq!(parts[0].name.as_deref(), Some("x"));
     }
 
     #[test]
