@@ -696,11 +696,11 @@ fn parse_claim(
                 ))
             })?;
             let stamp_text = header_text(SLACK_TIMESTAMP_HEADER, stamp_value)?;
-            let timestamp = unix_seconds(SLACK_TIMESTAMP_HEADER, stamp_text)?;
+            let stamp = slack_stamp(SLACK_TIMESTAMP_HEADER, stamp_text)?;
             Ok(Claim {
                 tags: vec![tag],
-                prefix: format!("v0:{stamp_text}:"),
-                timestamp: Some(timestamp),
+                prefix: joined(&["v0:", &stamp.signed_text, ":"]),
+                timestamp: Some(stamp.seconds),
                 skipped: Vec::new(),
             })
         }
@@ -715,9 +715,139 @@ fn header_text<'a>(name: &str, value: &'a [u8]) -> Result<&'a str, Rejection> {
         .map_err(|_| malformed(format!("{name} is not valid UTF-8 text")))
 }
 
-fn unix_seconds(name: &str, text: &str) -> Result<i64, Rejection> {
-    text.parse::<i64>()
-        .map_err(|_| malformed(format!("the timestamp in {name} is not whole Unix seconds")))
+/// A signed timestamp as the scheme's official libraries read it.
+struct Stamp<'a> {
+    /// Unix seconds; a number beyond `i64` saturates (it is stale either way).
+    seconds: i64,
+    /// The decimal text the libraries put in the signed message for it.
+    signed_text: Cow<'a, str>,
+}
+
+impl Stamp<'_> {
+    /// A note for a timestamp whose signed form differs from what was sent, so that a reader
+    /// who computes the MAC over the header text knows why it does not match.
+    fn reading_note(&self, name: &str, sent: &str, libraries: &str) -> Option<String> {
+        (self.signed_text != sent.trim() && self.signed_text.len() <= 20).then(|| {
+            format!(
+                "the timestamp in {name} is read as {} and signed so, as {libraries} do",
+                self.signed_text
+            )
+        })
+    }
+}
+
+fn not_whole_seconds(name: &str) -> Rejection {
+    malformed(format!(
+        "the timestamp in {name} is not whole Unix seconds in a form its scheme's libraries \
+         all read alike"
+    ))
+}
+
+/// An integer the way Python's `int()` reads one, which stripe-python and slack_sdk use:
+/// spaces around it, an optional sign, ASCII digits with leading zeros allowed and, when
+/// `underscores` is set, single underscores between digits. Gives the digits without sign,
+/// underscores or leading zeros, and whether the number is below zero.
+fn python_int(text: &str, underscores: bool) -> Option<(bool, Cow<'_, str>)> {
+    let text = text.trim();
+    let (negative, digits) = match text.as_bytes().first()? {
+        b'-' => (true, &text[1..]),
+        b'+' => (false, &text[1..]),
+        _ => (false, text),
+    };
+    let well_formed = !digits.is_empty()
+        && digits
+            .split('_')
+            .all(|run| !run.is_empty() && run.bytes().all(|b| b.is_ascii_digit()))
+        && (underscores || !digits.contains('_'));
+    if !well_formed {
+        return None;
+    }
+    let digits = if digits.contains('_') {
+        Cow::Owned(digits.replace('_', ""))
+    } else {
+        Cow::Borrowed(digits)
+    };
+    // Leading zeros go, but "000" is "0".
+    let keep = digits.trim_start_matches('0').len().max(1);
+    let digits = match digits {
+        Cow::Borrowed(all) => Cow::Borrowed(&all[all.len() - keep..]),
+        Cow::Owned(mut all) => {
+            all.drain(..all.len() - keep);
+            Cow::Owned(all)
+        }
+    };
+    Some((negative && &*digits != "0", digits))
+}
+
+/// `digits` (no sign, no leading zeros) with its sign, as seconds; saturating.
+fn seconds_of(negative: bool, digits: &str) -> i64 {
+    let magnitude = digits.parse::<i64>().unwrap_or(i64::MAX);
+    if negative {
+        magnitude.saturating_neg()
+    } else {
+        magnitude
+    }
+}
+
+/// The signed decimal text of a number given as sign and digits, borrowing when it can.
+fn decimal<'a>(text: &'a str, negative: bool, digits: Cow<'a, str>) -> Cow<'a, str> {
+    if !negative {
+        return digits;
+    }
+    match digits {
+        // "-123" as sent is already its own canonical form.
+        Cow::Borrowed(d) if text.trim().strip_prefix('-') == Some(d) => Cow::Borrowed(text.trim()),
+        d => Cow::Owned(format!("-{d}")),
+    }
+}
+
+/// Stripe's `t=`: stripe-python reads it with `int()` and signs `"%d.%s" % (t, payload)`, the
+/// number written plainly; stripe-node and stripe-go do the same with `parseInt`/`ParseInt`.
+/// So `+1700000000` and `01700000000` are signed as `1700000000`. Underscores (`int()` takes
+/// them, `parseInt` stops at them) and fractions (`parseInt` drops them, `int()` refuses them)
+/// are read differently by the libraries, and are malformed here.
+fn stripe_stamp<'a>(name: &str, text: &'a str) -> Result<Stamp<'a>, Rejection> {
+    let (negative, digits) = python_int(text, false).ok_or_else(|| not_whole_seconds(name))?;
+    let seconds = seconds_of(negative, &digits);
+    Ok(Stamp {
+        seconds,
+        signed_text: decimal(text, negative, digits),
+    })
+}
+
+/// Standard Webhooks' timestamp: the Python library reads it with `float()` and the JavaScript
+/// one with `parseInt`, and both sign the whole seconds as a plain number. They agree on an
+/// optionally signed run of digits, with leading zeros, optionally followed by a fraction
+/// (which is dropped); exponents, underscores and trailing text are read differently by the
+/// two, and are malformed here.
+fn standard_stamp<'a>(name: &str, text: &'a str) -> Result<Stamp<'a>, Rejection> {
+    let text = text.trim();
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+    if !fraction.bytes().all(|b| b.is_ascii_digit()) || whole.contains('_') {
+        return Err(not_whole_seconds(name));
+    }
+    let (negative, digits) = python_int(whole, false).ok_or_else(|| not_whole_seconds(name))?;
+    let mut seconds = seconds_of(negative, &digits);
+    let mut signed_text = decimal(whole, negative, digits);
+    // Python floors a negative fraction; such a time is decades stale, but sign it alike.
+    if seconds < 0 && fraction.bytes().any(|b| b != b'0') {
+        seconds = seconds.saturating_sub(1);
+        signed_text = Cow::Owned(seconds.to_string());
+    }
+    Ok(Stamp {
+        seconds,
+        signed_text,
+    })
+}
+
+/// Slack's timestamp: slack_sdk checks its age with `int()` and signs the header's text as
+/// sent (`f"v0:{timestamp}:{body}"`), as Bolt does, so `+1531420618` is signed with its sign.
+fn slack_stamp<'a>(name: &str, text: &'a str) -> Result<Stamp<'a>, Rejection> {
+    let (negative, digits) = python_int(text, true).ok_or_else(|| not_whole_seconds(name))?;
+    Ok(Stamp {
+        seconds: seconds_of(negative, &digits),
+        signed_text: Cow::Borrowed(text),
+    })
 }
 
 /// `t=TS,v1=hex,v1=hex,v0=hex`: any `v1` may match; `v0` is Stripe's retired test scheme.
@@ -730,8 +860,11 @@ fn parse_stripe(name: &'static str, text: &str) -> Result<Claim, Rejection> {
         let Some((key, value)) = item.split_once('=') else {
             continue;
         };
-        match key.trim() {
-            "t" if stamp_text.is_none() => stamp_text = Some(value.trim()),
+        // Stripe's libraries split each entry at '=' and read the piece after the first one;
+        // they compare names as written, so " t" is not "t".
+        let value = value.split('=').next().unwrap_or(value);
+        match key {
+            "t" if stamp_text.is_none() => stamp_text = Some(value),
             "v1" => match decode_hex(value.trim()).and_then(|bytes| bytes.try_into().ok()) {
                 Some(tag) => tags.push(tag),
                 None => unreadable += 1,
@@ -741,7 +874,7 @@ fn parse_stripe(name: &'static str, text: &str) -> Result<Claim, Rejection> {
         }
     }
     let stamp_text = stamp_text.ok_or_else(|| malformed(format!("{name} has no t= timestamp")))?;
-    let timestamp = unix_seconds(name, stamp_text)?;
+    let stamp = stripe_stamp(name, stamp_text)?;
     if tags.is_empty() {
         return Err(malformed(if unreadable > 0 {
             format!("no v1= entry of {name} is a 64-digit hex HMAC-SHA256")
@@ -764,10 +897,11 @@ fn parse_stripe(name: &'static str, text: &str) -> Result<Claim, Rejection> {
             plural_y(retired)
         ));
     }
+    skipped.extend(stamp.reading_note(name, stamp_text, "Stripe's libraries"));
     Ok(Claim {
         tags,
-        prefix: format!("{stamp_text}."),
-        timestamp: Some(timestamp),
+        prefix: joined(&[&stamp.signed_text, "."]),
+        timestamp: Some(stamp.seconds),
         skipped,
     })
 }
@@ -838,8 +972,13 @@ fn parse_standard(
     };
     let (_, id) = companion("id")?;
     let (stamp_header, stamp_text) = companion("timestamp")?;
-    let timestamp = unix_seconds(&stamp_header, stamp_text)?;
+    let stamp = standard_stamp(&stamp_header, stamp_text)?;
     let mut skipped = Vec::new();
+    skipped.extend(stamp.reading_note(
+        &stamp_header,
+        stamp_text,
+        "the Standard Webhooks libraries",
+    ));
     if asymmetric > 0 {
         skipped.push(format!(
             "{asymmetric} v1a (ed25519) entr{} not checked",
@@ -862,8 +1001,8 @@ fn parse_standard(
     }
     Ok(Claim {
         tags,
-        prefix: format!("{id}.{stamp_text}."),
-        timestamp: Some(timestamp),
+        prefix: joined(&[id, ".", &stamp.signed_text, "."]),
+        timestamp: Some(stamp.seconds),
         skipped,
     })
 }
@@ -2198,6 +2337,178 @@ mod tests {
                     );
                 }
             }
+        }
+    }
+
+    // Timestamps written with a sign, leading zeros, spaces or a fraction. Each case was run
+    // through stripe-python 16, stripe-node, standardwebhooks (Python and JavaScript) and
+    // slack_sdk; the MACs were computed with `openssl dgst -sha256 -hmac` over the text named.
+
+    /// The verdict for a Stripe-Signature of `t={t},v1={mac}` over the Stripe vector's body.
+    fn stripe_verdict(entries: &str) -> (SignatureVerdict, String) {
+        let check = check_generic(
+            &headers(&[("Stripe-Signature", entries)]),
+            STRIPE_BODY.as_bytes(),
+            &secrets(&[(S::Stripe, STRIPE_SECRET)]),
+            STRIPE_TS,
+        );
+        (check.signature.verdict, note(&check).to_owned())
+    }
+
+    #[test]
+    fn stripe_signs_the_timestamp_as_the_plain_number_its_libraries_read() {
+        // Over "+1700000000.{body}" and "01700000000.{body}", which the libraries never compute.
+        let over_plus = "531cdeb4906e4524422e510087f3c8fe0609af19d457fa17b832bf5fddc49e1e";
+        let over_zero = "e3a3ce2f6bf70a9c5140984bae24af45798302275e864bdc4bb163c5c5eee45d";
+        for (t, mac, verdict) in [
+            ("+1700000000", STRIPE_V1, V::Valid),
+            ("01700000000", STRIPE_V1, V::Valid),
+            (" 1700000000 ", STRIPE_V1, V::Valid),
+            ("+0001700000000", STRIPE_V1, V::Valid),
+            // stripe-python splits each entry at its first two '=': the rest is not read.
+            ("1700000000=9", STRIPE_V1, V::Valid),
+            ("+1700000000", over_plus, V::Invalid),
+            ("01700000000", over_zero, V::Invalid),
+        ] {
+            let (verdict_now, note) = stripe_verdict(&format!("t={t},v1={mac}"));
+            assert_eq!(verdict_now, verdict, "t={t}: {note}");
+        }
+        let (_, note) = stripe_verdict(&format!("t=+1700000000,v1={STRIPE_V1}"));
+        assert!(note.contains("read as 1700000000"), "{note}");
+    }
+
+    #[test]
+    fn stripe_timestamps_its_libraries_refuse_or_read_differently_are_malformed() {
+        for entries in [
+            // int() takes underscores, stripe-node's parseInt stops at the first one.
+            format!("t=1_700_000_000,v1={STRIPE_V1}"),
+            // A fraction: int() refuses it, parseInt drops it.
+            format!("t=1700000000.0,v1={STRIPE_V1}"),
+            format!("t=1.7e9,v1={STRIPE_V1}"),
+            format!("t=,v1={STRIPE_V1}"),
+            format!("t=+,v1={STRIPE_V1}"),
+            format!("t=١٧٠٠٠٠٠٠٠٠,v1={STRIPE_V1}"),
+        ] {
+            let (verdict, note) = stripe_verdict(&entries);
+            assert_eq!(verdict, V::Malformed, "{entries}: {note}");
+            assert!(note.contains("not whole Unix seconds"), "{note}");
+        }
+        // Entry names are compared as written: no Stripe library reads " t".
+        let (verdict, note) = stripe_verdict(&format!("v1={STRIPE_V1}, t=1700000000"));
+        assert_eq!(verdict, V::Malformed, "{note}");
+        assert!(note.contains("no t= timestamp"), "{note}");
+    }
+
+    #[test]
+    fn stripe_negative_and_huge_timestamps_are_stale_when_the_mac_matches() {
+        let over_huge = "bcee7a5d594bde1071a37e04becc712400bbb181e6739036badc7037d6018597";
+        let over_negative = "c6d36052b450451a16ad180864dba6b5f1bfdef8027fc79967fd48b24f1fc720";
+        for (t, mac) in [
+            ("99999999999999999999999", over_huge),
+            ("-1700000000", over_negative),
+            ("-0001700000000", over_negative),
+        ] {
+            let (verdict, note) = stripe_verdict(&format!("t={t},v1={mac}"));
+            assert_eq!(verdict, V::Stale, "t={t}: {note}");
+        }
+        let (verdict, note) = stripe_verdict(&format!("t=99999999999999999999999,v1={STRIPE_V1}"));
+        assert_eq!(verdict, V::Invalid, "{note}");
+    }
+
+    fn standard_verdict(timestamp: &str, signature: &str) -> (SignatureVerdict, String) {
+        let check = check_generic(
+            &headers(&[
+                ("webhook-id", STANDARD_ID),
+                ("webhook-timestamp", timestamp),
+                ("webhook-signature", signature),
+            ]),
+            STANDARD_BODY.as_bytes(),
+            &secrets(&[(S::Standard, STANDARD_SECRET)]),
+            STANDARD_TS,
+        );
+        (check.signature.verdict, note(&check).to_owned())
+    }
+
+    #[test]
+    fn standard_signs_the_timestamp_as_the_plain_number_its_libraries_read() {
+        // Over "{id}.+1649367553.{body}".
+        let over_plus = "v1,aaVMIvmDqgpGYNHbLPYdAm7YBIh7LR838GrIXxSA/vw=";
+        for (timestamp, signature, verdict) in [
+            ("+1649367553", STANDARD_SIGNATURE, V::Valid),
+            ("01649367553", STANDARD_SIGNATURE, V::Valid),
+            // Both libraries take a fraction and sign the whole seconds below it.
+            ("1649367553.9", STANDARD_SIGNATURE, V::Valid),
+            ("1649367553.", STANDARD_SIGNATURE, V::Valid),
+            ("+1649367553", over_plus, V::Invalid),
+        ] {
+            let (verdict_now, note) = standard_verdict(timestamp, signature);
+            assert_eq!(verdict_now, verdict, "{timestamp}: {note}");
+        }
+        // Forms the Python and JavaScript libraries read differently from each other.
+        for timestamp in [
+            "1.649367553e9",
+            "1_649_367_553",
+            "1649367553abc",
+            "0x6250",
+            "",
+        ] {
+            let (verdict, note) = standard_verdict(timestamp, STANDARD_SIGNATURE);
+            assert_eq!(verdict, V::Malformed, "{timestamp}: {note}");
+        }
+        let (verdict, _) = standard_verdict("99999999999999999999", STANDARD_SIGNATURE);
+        assert_eq!(verdict, V::Invalid);
+    }
+
+    fn slack_verdict(timestamp: &str, signature: &str) -> (SignatureVerdict, String) {
+        let check = check_generic(
+            &headers(&[
+                ("X-Slack-Request-Timestamp", timestamp),
+                ("X-Slack-Signature", signature),
+            ]),
+            SLACK_BODY.as_bytes(),
+            &secrets(&[(S::Slack, SLACK_SECRET)]),
+            SLACK_TS,
+        );
+        (check.signature.verdict, note(&check).to_owned())
+    }
+
+    #[test]
+    fn slack_signs_the_timestamp_text_as_sent() {
+        // slack_sdk and Bolt put the header's text in the base string unchanged.
+        for (timestamp, mac, verdict) in [
+            (
+                "+1531420618",
+                "a0cfd4fbc51d08fd5f272ce8201721556dae10f27e719706233104d241bcccfa",
+                V::Valid,
+            ),
+            (
+                "01531420618",
+                "f97be45fd441bd03e30272e98f5016047e4717988588047fe73b8059e9aa3c5a",
+                V::Valid,
+            ),
+            (
+                "1_531_420_618",
+                "df1c5fdbdb59069b16b297d8e83098377c90d37f17ddf8d166f83294c88526f5",
+                V::Valid,
+            ),
+            (
+                "99999999999999999999",
+                "f5ab4c50a670658973eec5444c7ff1f1aa64aacf0c6a39a41c854601705badf1",
+                V::Stale,
+            ),
+            (
+                "+1531420618",
+                SLACK_SIGNATURE.trim_start_matches("v0="),
+                V::Invalid,
+            ),
+        ] {
+            let (verdict_now, note) = slack_verdict(timestamp, &format!("v0={mac}"));
+            assert_eq!(verdict_now, verdict, "{timestamp}: {note}");
+        }
+        // slack_sdk's int() refuses these.
+        for timestamp in ["1531420618.0", "1_531__420_618", "_1531420618"] {
+            let (verdict, note) = slack_verdict(timestamp, SLACK_SIGNATURE);
+            assert_eq!(verdict, V::Malformed, "{timestamp}: {note}");
         }
     }
 
