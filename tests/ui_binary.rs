@@ -103,6 +103,18 @@ fn a_broken_theme_is_named_with_its_line() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2));
     assert!(err.contains("no theme named 'purple-rain'"), "{err}");
+    // A value written as a path is a file that is missing, not an unknown theme name.
+    let missing = dir.join("absent.toml").display().to_string();
+    for value in [missing.as_str(), "absent.toml", "themes/absent"] {
+        let out = output(hookscope().args(["--headless", "--theme", value]));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(
+            err.contains("no such file") && err.contains(value),
+            "{value}: {err}"
+        );
+        assert!(!err.contains("no theme named"), "{value}: {err}");
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }
 

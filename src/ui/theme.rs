@@ -162,7 +162,13 @@ impl Theme {
         let path = Path::new(name_or_path);
         let text = std::fs::read_to_string(path).map_err(|error| {
             let names: Vec<&str> = BUILT_IN.iter().map(|(n, _)| *n).collect();
-            if error.kind() == std::io::ErrorKind::NotFound {
+            // A value written as a path means a file, however it is spelt: say it is missing
+            // rather than suggest theme names to someone who meant a file.
+            let looks_like_a_path = name_or_path.contains(['/', '\\'])
+                || name_or_path.to_ascii_lowercase().ends_with(".toml");
+            if error.kind() == std::io::ErrorKind::NotFound && looks_like_a_path {
+                ThemeError(format!("theme file {}: no such file", path.display()))
+            } else if error.kind() == std::io::ErrorKind::NotFound {
                 ThemeError(format!(
                     "no theme named '{name_or_path}': use one of {} or the path of a theme file",
                     names.join(", ")
