@@ -95,7 +95,7 @@ pub struct SimulateArgs {
     pub rate: f64,
 
     /// Secret to sign with (wms, prism); also from HOOKSCOPE_SECRET_<SCHEME>. Unsigned without.
-    #[arg(long, value_name = "SCHEME=SECRET", value_parser = SecretArg::parse)]
+    #[arg(long, value_name = "SCHEME=SECRET", value_parser = SecretArgParser)]
     pub secret: Vec<SecretArg>,
 }
 
@@ -121,8 +121,39 @@ pub struct ReplayArgs {
 
     /// Sign again with this secret (fresh timestamp) instead of sending the captured signature.
     /// Also from HOOKSCOPE_SECRET_<SCHEME>.
-    #[arg(long, value_name = "SCHEME=SECRET", value_parser = SecretArg::parse)]
+    #[arg(long, value_name = "SCHEME=SECRET", value_parser = SecretArgParser)]
     pub resign: Vec<SecretArg>,
+}
+
+/// Parses `SCHEME=SECRET` like `SecretArg::parse`, but reports a bad value in its own words:
+/// clap's usual message quotes the whole value, and with it the secret.
+#[derive(Debug, Clone, Copy)]
+struct SecretArgParser;
+
+impl clap::builder::TypedValueParser for SecretArgParser {
+    type Value = SecretArg;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<SecretArg, clap::Error> {
+        let flag = arg
+            .and_then(clap::Arg::get_long)
+            .map_or_else(|| "--secret".to_string(), |long| format!("--{long}"));
+        let parsed = value
+            .to_str()
+            .ok_or_else(|| "is not valid UTF-8".to_string())
+            .and_then(SecretArg::parse);
+        parsed.map_err(|why| {
+            clap::Error::raw(
+                clap::error::ErrorKind::ValueValidation,
+                format!("invalid value for '{flag}': {why}\n"),
+            )
+            .with_cmd(cmd)
+        })
+    }
 }
 
 fn parse_rate(text: &str) -> Result<f64, String> {
@@ -179,8 +210,9 @@ pub struct ListenArgs {
 
     /// Signing secret for a scheme (wms, prism, github, stripe, standard, shopify, slack).
     /// Repeat it for several secrets. Prefer HOOKSCOPE_SECRET_<SCHEME> or the config file:
-    /// a secret on the command line shows in the process list.
-    #[arg(long, value_name = "SCHEME=SECRET", value_parser = SecretArg::parse)]
+    /// a secret on the command line shows in the process list. A `standard` secret starting
+    /// `whsec_` must be base64 after it.
+    #[arg(long, value_name = "SCHEME=SECRET", value_parser = SecretArgParser)]
     pub secret: Vec<SecretArg>,
 
     /// TOML file with the same settings (see the README); flags override it.

@@ -80,20 +80,34 @@ pub struct SecretArg {
 }
 
 impl SecretArg {
+    /// Reads `SCHEME=SECRET`. The error never quotes the secret, nor text that may be part of
+    /// one: it names the scheme, or quotes what stands before `=` only when that looks like a
+    /// misspelt scheme name (a base64 secret ends in `=`, so `whsec_…==` has a `=` too).
     pub fn parse(text: &str) -> Result<SecretArg, String> {
         let (scheme, secret) = text
             .split_once('=')
             .ok_or_else(|| "expected SCHEME=SECRET, e.g. wms=…".to_string())?;
         let scheme = SignatureScheme::parse(scheme).ok_or_else(|| {
-            format!(
-                "unknown signature scheme '{}'; known: {}",
-                scheme.trim(),
-                scheme_names()
-            )
+            let name = scheme.trim();
+            let looks_like_a_name = (1..=12).contains(&name.len())
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+            if looks_like_a_name {
+                format!(
+                    "unknown signature scheme '{name}'; known: {}",
+                    scheme_names()
+                )
+            } else {
+                format!(
+                    "what stands before the first '=' is not a signature scheme; expected \
+                     SCHEME=SECRET with SCHEME one of {}",
+                    scheme_names()
+                )
+            }
         })?;
-        if secret.is_empty() {
-            return Err(format!("the secret for {} is empty", scheme.as_str()));
-        }
+        check_secret(scheme, secret)
+            .map_err(|why| format!("the {} secret {why}", scheme.as_str()))?;
         Ok(SecretArg {
             scheme,
             secret: Secret::new(secret),
@@ -101,8 +115,59 @@ impl SecretArg {
     }
 }
 
+/// Why `secret` cannot be a secret of `scheme`, said without quoting it: completes a sentence
+/// such as "the standard secret from HOOKSCOPE_SECRET_STANDARD …".
+fn check_secret(scheme: SignatureScheme, secret: &str) -> Result<(), &'static str> {
+    if secret.is_empty() {
+        return Err("is empty");
+    }
+    // A Standard Webhooks secret is the base64 of the key after `whsec_`; one that does not
+    // decode was cut or mistyped, and would only ever give `invalid` verdicts.
+    if scheme == SignatureScheme::Standard
+        && let Some(encoded) = secret.strip_prefix("whsec_")
+    {
+        if encoded.is_empty() {
+            return Err("has nothing after whsec_");
+        }
+        if !crate::decode::signature::is_base64(encoded) {
+            return Err("starts with whsec_ but what follows is not base64");
+        }
+    }
+    Ok(())
+}
+
 fn scheme_names() -> String {
     SignatureScheme::ALL.map(|s| s.as_str()).join(", ")
+}
+
+/// The environment variable that holds the secrets of `scheme`.
+fn secret_variable(scheme: SignatureScheme) -> String {
+    format!("HOOKSCOPE_SECRET_{}", scheme.as_str().to_ascii_uppercase())
+}
+
+/// A warning for each `HOOKSCOPE_SECRET_*` variable named for no scheme (a typo such as
+/// `HOOKSCOPE_SECRET_WSM` would otherwise leave a scheme silently without its secret). Only
+/// names are looked at, never values.
+pub fn unknown_secret_variables(
+    names: impl IntoIterator<Item = std::ffi::OsString>,
+) -> Vec<String> {
+    let known: Vec<String> = SignatureScheme::ALL.map(secret_variable).to_vec();
+    let mut unknown: Vec<String> = names
+        .into_iter()
+        .map(|name| name.to_string_lossy().into_owned())
+        .filter(|name| name.starts_with("HOOKSCOPE_SECRET_") && !known.contains(name))
+        .collect();
+    unknown.sort();
+    unknown
+        .into_iter()
+        .map(|name| {
+            format!(
+                "{} names no signature scheme and is ignored; the schemes are {}",
+                crate::sanitize::escape(&name),
+                scheme_names()
+            )
+        })
+        .collect()
 }
 
 /// Every secret known, per scheme; several per scheme during a rotation.
@@ -121,15 +186,36 @@ impl Secrets {
     }
 
     /// Adds the secrets of `HOOKSCOPE_SECRET_<SCHEME>` variables (commas separate several).
-    pub fn add_from_env(&mut self, env: impl Fn(&str) -> Option<String>) {
+    /// A variable that is set but holds no secret, or a secret its scheme cannot use, is an
+    /// error naming the variable (never its value). An empty item between commas is skipped.
+    pub fn add_from_env(
+        &mut self,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<(), ConfigError> {
         for scheme in SignatureScheme::ALL {
-            let var = format!("HOOKSCOPE_SECRET_{}", scheme.as_str().to_ascii_uppercase());
-            if let Some(value) = env(&var) {
-                for secret in value.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-                    self.add(scheme, Secret::new(secret));
-                }
+            let var = secret_variable(scheme);
+            let Some(value) = env(&var) else {
+                continue;
+            };
+            let secrets: Vec<&str> = value
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .collect();
+            if secrets.is_empty() {
+                return Err(ConfigError(format!(
+                    "{var} is set but holds no secret; unset it, or give the {} secret",
+                    scheme.as_str()
+                )));
+            }
+            for secret in secrets {
+                check_secret(scheme, secret).map_err(|why| {
+                    ConfigError(format!("the {} secret from {var} {why}", scheme.as_str()))
+                })?;
+                self.add(scheme, Secret::new(secret));
             }
         }
+        Ok(())
     }
 
     /// Adds secrets given as `--secret` flags; returns the warning to print, if any.
@@ -225,7 +311,7 @@ impl ListenConfig {
         if let Some(path) = &args.config {
             FileConfig::load(path)?.apply(&mut config, path)?;
         }
-        config.secrets.add_from_env(&env);
+        config.secrets.add_from_env(&env)?;
 
         if let Some(bind) = args.bind {
             config.bind = bind;
@@ -363,12 +449,13 @@ impl FileConfig {
         let text = std::fs::read_to_string(path)
             .map_err(|e| ConfigError(format!("cannot read config file {}: {e}", path.display())))?;
         toml::from_str(&text).map_err(|e| {
-            let line = e
-                .span()
-                .map(|span| text[..span.start.min(text.len())].lines().count());
-            let at = line
-                .map(|l| format!(", line {}", l.max(1)))
-                .unwrap_or_default();
+            // Lines before the error's start, plus its own: a span that starts a line (an
+            // unknown key) would be counted with the line before by `lines()`.
+            let line = e.span().map(|span| {
+                let before = text.as_bytes().get(..span.start).unwrap_or(text.as_bytes());
+                before.iter().filter(|&&b| b == b'\n').count() + 1
+            });
+            let at = line.map(|l| format!(", line {l}")).unwrap_or_default();
             let message = e.message().trim().replace('\n', " ");
             ConfigError(format!("config file {}{at}: {message}", path.display()))
         })
@@ -444,7 +531,14 @@ impl FileConfig {
                 OneOrMany::One(secret) => vec![secret],
                 OneOrMany::Many(secrets) => secrets,
             };
-            for secret in secrets.into_iter().filter(|s| !s.is_empty()) {
+            for secret in secrets {
+                check_secret(scheme, &secret).map_err(|why| {
+                    ConfigError(format!(
+                        "config file {}: the {} secret in [secrets] {why}",
+                        path.display(),
+                        scheme.as_str()
+                    ))
+                })?;
                 config.secrets.add(scheme, Secret::new(secret));
             }
         }
@@ -597,7 +691,7 @@ mod tests {
             secret: vec![SecretArg::parse("github=gh").unwrap()],
             ..ListenArgs::default()
         };
-        let env = |name: &str| (name == "HOOKSCOPE_SECRET_WMS").then(|| "env1, env2".to_string());
+        let env = |name: &str| (name == "HOOKSCOPE_SECRET_WMS").then(|| "env1, ,env2,".to_string());
         let (config, warnings) = ListenConfig::resolve(&args, env).unwrap();
         assert_eq!(config.port, 9000);
         assert_eq!(
@@ -696,6 +790,97 @@ mod tests {
             ..Default::default()
         };
         assert!(ListenConfig::resolve(&args, no_env).unwrap().1.is_empty());
+    }
+
+    #[test]
+    fn an_unknown_key_is_named_on_its_own_line() {
+        let err = file_error("port = 8000\ncapcity = 5\n");
+        assert!(err.contains(", line 2:"), "{err}");
+        let err = file_error("capcity = 5\n");
+        assert!(err.contains(", line 1:"), "{err}");
+    }
+
+    #[test]
+    fn bad_secrets_name_their_scheme_and_source_but_not_the_secret() {
+        for (text, says) in [
+            (
+                "[secrets]\nwms = \"\"\n",
+                "the wms secret in [secrets] is empty",
+            ),
+            (
+                "[secrets]\nwms = [\"SuperSecret\", \"\"]\n",
+                "wms secret in [secrets] is empty",
+            ),
+            (
+                "[secrets]\nstandard = \"whsec_Super$ecret\"\n",
+                "standard secret in [secrets] starts with whsec_ but what follows is not base64",
+            ),
+            (
+                "[secrets]\nstandard = \"whsec_\"\n",
+                "has nothing after whsec_",
+            ),
+        ] {
+            let err = file_error(text);
+            assert!(err.contains(says), "{text}: {err}");
+            assert!(!err.contains("Super"), "{err}");
+        }
+        // A Standard Webhooks secret without the prefix may be any text, and Stripe's
+        // `whsec_` secrets are not base64 at all.
+        let file = config_file("[secrets]\nstandard = \"plain text\"\nstripe = \"whsec_a$b\"\n");
+        let args = ListenArgs {
+            config: Some(file.0.clone()),
+            ..ListenArgs::default()
+        };
+        assert!(ListenConfig::resolve(&args, no_env).is_ok());
+
+        for (value, says) in [
+            ("", "HOOKSCOPE_SECRET_WMS is set but holds no secret"),
+            (" , ", "HOOKSCOPE_SECRET_WMS is set but holds no secret"),
+        ] {
+            let env = |name: &str| (name == "HOOKSCOPE_SECRET_WMS").then(|| value.to_string());
+            let err = ListenConfig::resolve(&ListenArgs::default(), env)
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(says), "{err}");
+        }
+        let env = |name: &str| {
+            (name == "HOOKSCOPE_SECRET_STANDARD")
+                .then(|| "whsec_C2FVsBQI, whsec_Super$".to_string())
+        };
+        let err = ListenConfig::resolve(&ListenArgs::default(), env)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("the standard secret from HOOKSCOPE_SECRET_STANDARD starts with whsec_"),
+            "{err}"
+        );
+        assert!(!err.contains("Super") && !err.contains("C2FV"), "{err}");
+
+        for (arg, says) in [
+            ("bogus=SuperSecret", "unknown signature scheme 'bogus'"),
+            ("wms=", "the wms secret is empty"),
+            ("standard=whsec_Super$ecret", "not base64"),
+            ("standard whsec_SuperSecret==", "not a signature scheme"),
+            ("SuperSecret", "expected SCHEME=SECRET"),
+        ] {
+            let err = SecretArg::parse(arg).unwrap_err();
+            assert!(err.contains(says), "{arg}: {err}");
+            assert!(!err.contains("Super"), "{err}");
+        }
+    }
+
+    #[test]
+    fn secret_variables_for_no_scheme_are_named() {
+        let names = [
+            "HOOKSCOPE_SECRET_WSM",
+            "HOOKSCOPE_SECRET_WMS",
+            "PATH",
+            "HOOKSCOPE_CONFIG",
+        ];
+        let warnings = unknown_secret_variables(names.map(std::ffi::OsString::from));
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(warnings[0].starts_with("HOOKSCOPE_SECRET_WSM names no signature scheme"));
+        assert!(unknown_secret_variables(Vec::new()).is_empty());
     }
 
     #[test]

@@ -89,14 +89,25 @@ fn block_on<T>(future: impl std::future::Future<Output = anyhow::Result<T>>) -> 
     }
 }
 
-/// Secrets from `--secret`-style flags and the environment, with the warning printed.
-fn secrets(args: &[hookscope::config::SecretArg]) -> Secrets {
+/// Secrets from `--secret`-style flags and the environment, with the warnings printed.
+fn secrets(args: &[hookscope::config::SecretArg]) -> Result<Secrets, ExitCode> {
     let mut secrets = Secrets::default();
-    secrets.add_from_env(|name| std::env::var(name).ok());
+    if let Err(error) = secrets.add_from_env(|name| std::env::var(name).ok()) {
+        eprintln!("hookscope: error: {error}");
+        return Err(ExitCode::from(2));
+    }
+    for warning in secret_variable_warnings() {
+        eprintln!("hookscope: warning: {warning}");
+    }
     if let Some(warning) = secrets.add_from_args(args) {
         eprintln!("hookscope: warning: {warning}");
     }
-    secrets
+    Ok(secrets)
+}
+
+/// Warnings about `HOOKSCOPE_SECRET_*` variables that name no scheme (by name only).
+fn secret_variable_warnings() -> Vec<String> {
+    hookscope::config::unknown_secret_variables(std::env::vars_os().map(|(name, _)| name))
 }
 
 /// Checks a target URL the way `--forward-to` is checked.
@@ -121,7 +132,10 @@ fn simulate(args: SimulateArgs) -> ExitCode {
         Ok(to) => to,
         Err(code) => return code,
     };
-    let secrets = secrets(&args.secret);
+    let secrets = match secrets(&args.secret) {
+        Ok(secrets) => secrets,
+        Err(code) => return code,
+    };
     block_on(async move { hookscope::simulate::run(&to, &scenarios, args.rate, &secrets).await })
 }
 
@@ -149,7 +163,10 @@ fn replay(args: ReplayArgs) -> ExitCode {
         );
         return ExitCode::from(2);
     }
-    let secrets = secrets(&args.resign);
+    let secrets = match secrets(&args.resign) {
+        Ok(secrets) => secrets,
+        Err(code) => return code,
+    };
     block_on(async move {
         hookscope::replay::run(&args.file, &to, filter.as_ref(), args.rate, &secrets).await
     })
@@ -178,7 +195,7 @@ fn listen_with(args: ListenArgs, feed: Option<Feed>) -> ExitCode {
         Ok(theme) => theme,
         Err(code) => return code,
     };
-    for warning in warnings {
+    for warning in secret_variable_warnings().into_iter().chain(warnings) {
         eprintln!("hookscope: warning: {warning}");
     }
     let runtime = match runtime() {

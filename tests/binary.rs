@@ -75,7 +75,12 @@ struct Running {
 }
 
 fn start(args: &[&str]) -> Running {
-    let mut child = hookscope()
+    start_with(hookscope(), args)
+}
+
+/// Like `start`, with a command prepared by the caller (its environment, say).
+fn start_with(mut command: Command, args: &[&str]) -> Running {
+    let mut child = command
         .args(["--port", "0"])
         .args(args)
         .stdout(Stdio::piped())
@@ -363,5 +368,175 @@ fn simulate_sends_signed_traffic_to_a_running_listener() {
     assert!(err.contains("no request got an answer"), "{err}");
     let (status, _, err) = run(hookscope().args(["simulate", "--to", "https://example.test"]));
     assert_eq!(status.code(), Some(2), "{err}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// Neither output of a run holds any piece of the secret given to it.
+fn assert_hidden(case: &str, out: &str, err: &str) {
+    for text in [out, err] {
+        for piece in ["SuperSecret", "XYZ123", "$ecret"] {
+            assert!(!text.contains(piece), "{case} printed its secret: {text}");
+        }
+    }
+}
+
+#[test]
+fn a_bad_secret_is_refused_without_printing_it() {
+    let dir = temp_dir("bad-secret");
+    let flag_cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["--secret", "bogus=SuperSecretXYZ123"], "bogus"),
+        (vec!["--secret", "SuperSecretXYZ123"], "SCHEME=SECRET"),
+        (vec!["--secret", "wms="], "wms"),
+        (
+            vec!["--secret", "standard=whsec_Super$ecret!XYZ123"],
+            "standard",
+        ),
+        (vec!["--secret", "standard=whsec_"], "standard"),
+        // Base64 ends in '=': what comes before the first '=' is no scheme and not shown.
+        (
+            vec!["--secret", "standard:whsec_SuperSecretXYZ123=="],
+            "scheme",
+        ),
+        (
+            vec!["listen", "--secret", "bogus=SuperSecretXYZ123"],
+            "bogus",
+        ),
+        (
+            vec![
+                "simulate",
+                "--to",
+                "http://127.0.0.1:9",
+                "--secret",
+                "bogus=SuperSecretXYZ123",
+            ],
+            "bogus",
+        ),
+        (
+            vec![
+                "replay",
+                "x.json",
+                "--to",
+                "http://127.0.0.1:9",
+                "--resign",
+                "bogus=SuperSecretXYZ123",
+            ],
+            "bogus",
+        ),
+    ];
+    for (args, named) in flag_cases {
+        // Were a bad secret let through, the listener would bind a free port, not 8765.
+        let listen_flags: &[&str] = if args[0].starts_with("--") {
+            &["--port", "0", "--headless"]
+        } else {
+            &[]
+        };
+        let (status, out, err) = run(hookscope().args(listen_flags).args(&args));
+        let case = format!("{args:?}");
+        assert_eq!(status.code(), Some(2), "{case}: {err}");
+        assert!(err.contains(named), "{case}: {err}");
+        assert_hidden(&case, &out, &err);
+    }
+
+    let file_cases = [
+        ("[secrets]\nbogus = \"SuperSecretXYZ123\"\n", "bogus"),
+        ("[secrets]\nwms = \"\"\n", "wms"),
+        ("[secrets]\nwms = [\"ok-secret\", \"\"]\n", "wms"),
+        (
+            "[secrets]\nstandard = \"whsec_Super$ecret!XYZ123\"\n",
+            "standard",
+        ),
+        ("[secrets]\nwms = SuperSecretXYZ123\n", "line 2"),
+        ("[secrets]\nwms = \"SuperSecretXYZ123\n", "line 2"),
+        ("[secrets]\nwms = [\"SuperSecretXYZ123\", 5]\n", "line 2"),
+        (
+            "[secrets]\nwms = \"SuperSecretXYZ123\"\nwms = \"XYZ123\"\n",
+            "line 3",
+        ),
+        ("[secrets]\nwms = \"SuperSecretXYZ123\\q\"\n", "line 2"),
+    ];
+    for (i, (text, named)) in file_cases.iter().enumerate() {
+        let path = dir.join(format!("secrets-{i}.toml"));
+        std::fs::write(&path, text).unwrap();
+        let path = path.display().to_string();
+        let (status, out, err) =
+            run(hookscope().args(["--headless", "--port", "0", "--config", &path]));
+        assert_eq!(status.code(), Some(2), "{text}: {err}");
+        assert!(err.contains(named) && err.contains(&path), "{text}: {err}");
+        assert_hidden(text, &out, &err);
+    }
+
+    let env_cases = [
+        ("HOOKSCOPE_SECRET_STANDARD", "whsec_Super$ecret!XYZ123"),
+        ("HOOKSCOPE_SECRET_WMS", ""),
+        ("HOOKSCOPE_SECRET_WMS", " , "),
+    ];
+    for (variable, value) in env_cases {
+        for command in [
+            vec!["--headless", "--port", "0"],
+            vec!["simulate", "--to", "http://127.0.0.1:9"],
+        ] {
+            let (status, out, err) = run(hookscope().env(variable, value).args(&command));
+            let case = format!("{variable}={value:?} {command:?}");
+            assert_eq!(status.code(), Some(2), "{case}: {err}");
+            assert!(err.contains(variable), "{case}: {err}");
+            assert_hidden(&case, &out, &err);
+        }
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn a_misspelt_secret_variable_is_warned_about_by_name_only() {
+    let mut command = hookscope();
+    command.env("HOOKSCOPE_SECRET_WSM", "SuperSecretXYZ123");
+    command.env("HOOKSCOPE_SECRET_WMS", "a-real-one");
+    let hs = start_with(command, &["--headless"]);
+    let early = hs.early.clone();
+    assert!(
+        early.contains("warning") && early.contains("HOOKSCOPE_SECRET_WSM"),
+        "{early}"
+    );
+    assert!(!early.contains("HOOKSCOPE_SECRET_WMS"), "{early}");
+    hs.signal("-TERM");
+    let (status, out, err) = hs.finish();
+    assert!(status.success());
+    assert!(err.contains("secrets loaded for wms (1)"), "{err}");
+    assert_hidden("HOOKSCOPE_SECRET_WSM", &out, &early);
+    assert_hidden("HOOKSCOPE_SECRET_WSM", &out, &err);
+}
+
+#[test]
+fn config_errors_name_the_line_they_are_on() {
+    let dir = temp_dir("config-line");
+    for (text, line) in [
+        // An unknown key starts its line: it was reported as the line before.
+        ("port = 0\ncapcity = 5\n", "line 2"),
+        ("port = 0\nheadless = true\n\nmax_bdoy = 1\n", "line 4"),
+        ("capcity = 5\n", "line 1"),
+        ("port = 0\ncapacity = \"many\"\n", "line 2"),
+    ] {
+        let path = dir.join("line.toml");
+        std::fs::write(&path, text).unwrap();
+        let (status, _, err) = run(hookscope().args(["--headless", "--config"]).arg(&path));
+        assert_eq!(status.code(), Some(2), "{text}: {err}");
+        assert!(
+            err.contains(&format!("{line}:")),
+            "{text:?} should name {line}: {err}"
+        );
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn an_empty_secret_in_the_config_file_is_an_error_naming_its_scheme() {
+    let dir = temp_dir("empty-secret");
+    let path = dir.join("empty.toml");
+    std::fs::write(&path, "[secrets]\nwms = \"\"\n").unwrap();
+    let (status, out, err) = run(hookscope()
+        .args(["--headless", "--port", "0", "--config"])
+        .arg(&path));
+    assert_eq!(status.code(), Some(2), "{err}");
+    assert!(out.is_empty(), "{out}");
+    assert!(err.contains("wms secret") && err.contains("empty"), "{err}");
     std::fs::remove_dir_all(dir).unwrap();
 }

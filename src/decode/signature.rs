@@ -386,6 +386,12 @@ fn question_mark_fold(body: &[u8]) -> Vec<u8> {
         .collect()
 }
 
+/// Whether `text` decodes as base64 the way the part of a Standard Webhooks secret after
+/// `whsec_` is decoded (padding optional).
+pub fn is_base64(text: &str) -> bool {
+    BASE64.decode(text).is_ok()
+}
+
 /// A secret turned into HMAC key bytes.
 struct SigningKey {
     bytes: Vec<u8>,
