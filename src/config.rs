@@ -89,11 +89,7 @@ impl SecretArg {
             .ok_or_else(|| "expected SCHEME=SECRET, e.g. wms=…".to_string())?;
         let scheme = SignatureScheme::parse(scheme).ok_or_else(|| {
             let name = scheme.trim();
-            let looks_like_a_name = (1..=12).contains(&name.len())
-                && name
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-            if looks_like_a_name {
+            if looks_like_a_name(name) {
                 format!(
                     "unknown signature scheme '{name}'; known: {}",
                     scheme_names()
@@ -112,6 +108,32 @@ impl SecretArg {
             scheme,
             secret: Secret::new(secret),
         })
+    }
+}
+
+/// Whether text found before a `=` reads as a (perhaps misspelt) scheme name, safe to quote,
+/// rather than as the start of a secret.
+fn looks_like_a_name(text: &str) -> bool {
+    (1..=12).contains(&text.len())
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// `text` with everything after its first `=` replaced by `…` (and what is before it too,
+/// unless it reads as a name): for quoting a command-line argument that may be `SCHEME=SECRET`
+/// given without `--secret`. Text without `=`, or with nothing after it, is returned as it is.
+pub fn redact_assignment(text: &str) -> String {
+    match text.split_once('=') {
+        Some((before, after)) if !after.is_empty() => {
+            let before = before.trim_start_matches('-');
+            if looks_like_a_name(before) {
+                format!("{}=…", &text[..text.len() - after.len() - 1])
+            } else {
+                "…=…".to_string()
+            }
+        }
+        _ => text.to_string(),
     }
 }
 
@@ -867,6 +889,15 @@ mod tests {
             assert!(err.contains(says), "{arg}: {err}");
             assert!(!err.contains("Super"), "{err}");
         }
+    }
+
+    #[test]
+    fn stray_assignments_are_quoted_without_their_value() {
+        assert_eq!(redact_assignment("wms=SuperSecret"), "wms=…");
+        assert_eq!(redact_assignment("--secrets=wms=SuperSecret"), "--secrets=…");
+        assert_eq!(redact_assignment("standard:whsec_Super=="), "…=…");
+        assert_eq!(redact_assignment("open"), "open");
+        assert_eq!(redact_assignment("wms="), "wms=");
     }
 
     #[test]

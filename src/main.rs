@@ -18,7 +18,10 @@ use hookscope::ui::theme::Theme;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match parse_command_line() {
+        Ok(cli) => cli,
+        Err(code) => return code,
+    };
     match cli.command {
         Some(Command::Open(args)) => open(args),
         Some(Command::Listen(args)) => listen(args),
@@ -27,6 +30,30 @@ fn main() -> ExitCode {
         Some(Command::Replay(args)) => replay(args),
         None => listen(cli.listen),
     }
+}
+
+/// The command line, parsed. clap quotes a stray argument in its error whole, and a stray
+/// `wms=SECRET` (`--secret` forgotten) is a secret: such arguments are quoted without their
+/// value. Other errors, `--help` and `--version` are clap's own.
+fn parse_command_line() -> Result<Cli, ExitCode> {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let error = match Cli::try_parse_from(&args) {
+        Ok(cli) => return Ok(cli),
+        Err(error) => error,
+    };
+    let message = error.to_string();
+    let mut redacted = message.clone();
+    for arg in args.iter().skip(1).filter_map(|arg| arg.to_str()) {
+        let shown = hookscope::config::redact_assignment(arg);
+        if shown != arg && redacted.contains(arg) {
+            redacted = redacted.replace(arg, &shown);
+        }
+    }
+    if redacted == message || !error.use_stderr() {
+        error.exit();
+    }
+    eprint!("{redacted}");
+    Err(ExitCode::from(u8::try_from(error.exit_code()).unwrap_or(2)))
 }
 
 /// The theme named on the command line (or the default), with `NO_COLOR` applied.

@@ -401,6 +401,13 @@ fn a_bad_secret_is_refused_without_printing_it() {
             vec!["listen", "--secret", "bogus=SuperSecretXYZ123"],
             "bogus",
         ),
+        // `--secret` forgotten: clap would quote the stray argument whole.
+        (vec!["wms=SuperSecretXYZ123"], "wms="),
+        (vec!["listen", "wms=SuperSecretXYZ123"], "wms="),
+        (
+            vec!["listen", "--headless", "standard:whsec_SuperSecretXYZ123=="],
+            "=",
+        ),
         (
             vec![
                 "simulate",
