@@ -894,7 +894,10 @@ mod tests {
     #[test]
     fn stray_assignments_are_quoted_without_their_value() {
         assert_eq!(redact_assignment("wms=SuperSecret"), "wms=…");
-        assert_eq!(redact_assignment("--secrets=wms=SuperSecret"), "--secrets=…");
+        assert_eq!(
+            redact_assignment("--secrets=wms=SuperSecret"),
+            "--secrets=…"
+        );
         assert_eq!(redact_assignment("standard:whsec_Super=="), "…=…");
         assert_eq!(redact_assignment("open"), "open");
         assert_eq!(redact_assignment("wms="), "wms=");
