@@ -808,10 +808,11 @@ fn decimal<'a>(text: &'a str, negative: bool, digits: Cow<'a, str>) -> Cow<'a, s
 }
 
 /// Stripe's `t=`: stripe-python reads it with `int()` and signs `"%d.%s" % (t, payload)`, the
-/// number written plainly; stripe-node and stripe-go do the same with `parseInt`/`ParseInt`.
-/// So `+1700000000` and `01700000000` are signed as `1700000000`. Underscores (`int()` takes
-/// them, `parseInt` stops at them) and fractions (`parseInt` drops them, `int()` refuses them)
-/// are read differently by the libraries, and are malformed here.
+/// number written plainly; stripe-node (`parseInt`) and stripe-go (`ParseInt`, `%d`) sign the
+/// plain number too. So `+1700000000` and `01700000000` are signed as `1700000000`. Where
+/// stripe-python and stripe-node disagree — underscores and non-ASCII digits (`int()` takes
+/// them, `parseInt` does not), fractions (`parseInt` drops them, `int()` refuses them) — the
+/// timestamp is malformed here. (stripe-go is stricter than both: no spaces, no second `=`.)
 fn stripe_stamp<'a>(name: &str, text: &'a str) -> Result<Stamp<'a>, Rejection> {
     let (negative, digits) = python_int(text, false).ok_or_else(|| not_whole_seconds(name))?;
     let seconds = seconds_of(negative, &digits);
@@ -2393,6 +2394,7 @@ mod tests {
             format!("t=1.7e9,v1={STRIPE_V1}"),
             format!("t=,v1={STRIPE_V1}"),
             format!("t=+,v1={STRIPE_V1}"),
+            // Arabic-Indic digits: int() reads them, parseInt does not.
             format!("t=١٧٠٠٠٠٠٠٠٠,v1={STRIPE_V1}"),
         ] {
             let (verdict, note) = stripe_verdict(&entries);
