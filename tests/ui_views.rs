@@ -897,3 +897,129 @@ async fn wide_and_invisible_characters_leave_no_stray_cells() {
         sequence_matches_fresh(store.clone(), first, then).await;
     }
 }
+
+/// The bytes of the hex dump on the screen (offset, hex pairs, `|ascii|`), in order.
+fn hexdump_bytes(text: &str) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    for line in text.lines().flat_map(|l| l.split('│')) {
+        let line = line.trim_start();
+        let Some((offset, rest)) = line.split_once("  ") else {
+            continue;
+        };
+        if offset.len() != 8 || !offset.bytes().all(|b| b.is_ascii_hexdigit()) {
+            continue;
+        }
+        for word in rest.split_whitespace() {
+            if word.starts_with('|') {
+                break;
+            }
+            if let Ok(byte) = u8::from_str_radix(word, 16) {
+                bytes.push(byte);
+            }
+        }
+    }
+    bytes
+}
+
+#[tokio::test]
+async fn user_tokens_stay_masked_in_every_tab_whatever_their_spelling() {
+    use hookscope::event::BodyKind;
+    // Each secret is found by its decoded key: an escaped key, a malformed body, a nested
+    // value, a form field, a query parameter, a header, binary bytes around JSON.
+    let cases: [(&str, &str, &[(&str, &str)], &[u8], BodyKind); 7] = [
+        (
+            "/escaped",
+            "",
+            &[],
+            br#"{"payload":{"user\u0054oken":"SECRET1"}}"#,
+            BodyKind::Json,
+        ),
+        (
+            "/malformed",
+            "",
+            &[],
+            br#"{"userToken":"SECRET2", oops"#,
+            BodyKind::MalformedJson,
+        ),
+        (
+            "/nested",
+            "",
+            &[],
+            br#"{"UserToken":{"token":"SECRET3"},"n":1}"#,
+            BodyKind::Json,
+        ),
+        (
+            "/form",
+            "",
+            &[],
+            b"a=1&user%54oken=SECRET4&b=2",
+            BodyKind::Form,
+        ),
+        (
+            "/query",
+            "userToken=SECRET5&x=1",
+            &[("usertoken", "SECRET6")],
+            b"",
+            BodyKind::Empty,
+        ),
+        (
+            "/binary",
+            "",
+            &[],
+            b"\xff\x00{\"userToken\" : \"SECRET7\"}\xfe",
+            BodyKind::Binary,
+        ),
+        (
+            "/text",
+            "",
+            &[],
+            b"log line {\"userToken\":\"SECRET8\"} end",
+            BodyKind::Text,
+        ),
+    ];
+    let mut events = Vec::new();
+    for (i, (path, query, headers, body, kind)) in cases.iter().enumerate() {
+        let mut e = request("POST", path, headers, body);
+        e.id = i as u64 + 1;
+        e.query = (!query.is_empty()).then(|| (*query).into());
+        e.analysis.body_kind = *kind;
+        events.push(e);
+    }
+    let store = store_with(events, 100);
+    for id in 1..=cases.len() as u64 {
+        let up = "k".repeat(cases.len() - id as usize);
+        for tab in 0..4 {
+            for reveal in [false, true] {
+                let script = format!("{up}⏎{}{}", "l".repeat(tab), if reveal { "u" } else { "" });
+                let mut screen = Screen::new(store.clone(), live_source(), 120, 40);
+                screen.send(keys(&script)).await;
+                let text = screen.text();
+                let mut shown = text.clone();
+                shown.push_str(&String::from_utf8_lossy(&hexdump_bytes(&text)));
+                // #5 carries two: in its query and in a header.
+                let secrets = match id {
+                    1..=4 => vec![format!("SECRET{id}")],
+                    5 => vec!["SECRET5".to_owned(), "SECRET6".to_owned()],
+                    _ => vec![format!("SECRET{}", id + 1)],
+                };
+                for secret in &secrets {
+                    if !reveal {
+                        assert!(
+                            !shown.contains(secret),
+                            "{secret} shown in tab {tab} of #{id}:\n{text}"
+                        );
+                        if tab == 2 {
+                            assert!(hexdump_bytes(&text).len() > 40, "no hex dump:\n{text}");
+                        }
+                    }
+                    if reveal && (tab == 2 || (tab == 0 && id != 5) || (tab == 1 && id == 5)) {
+                        assert!(
+                            shown.contains(secret),
+                            "{secret} not revealed in tab {tab}:\n{text}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
