@@ -926,7 +926,15 @@ async fn user_tokens_stay_masked_in_every_tab_whatever_their_spelling() {
     use hookscope::event::BodyKind;
     // Each secret is found by its decoded key: an escaped key, a malformed body, a nested
     // value, a form field, a query parameter, a header, binary bytes around JSON.
-    let cases: [(&str, &str, &[(&str, &str)], &[u8], BodyKind); 7] = [
+    /// Path, query, headers, body and its kind.
+    type Case<'a> = (
+        &'a str,
+        &'a str,
+        &'a [(&'a str, &'a str)],
+        &'a [u8],
+        BodyKind,
+    );
+    let cases: [Case; 7] = [
         (
             "/escaped",
             "",
