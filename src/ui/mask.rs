@@ -221,9 +221,14 @@ pub fn query(query: &str) -> Cow<'_, str> {
     }
 }
 
+/// Whether a header is named like a secret key.
+pub fn is_secret_header(name: &[u8]) -> bool {
+    std::str::from_utf8(name).is_ok_and(is_secret_key)
+}
+
 /// A header's value, masked when the header is named like a secret key.
 pub fn header<'a>(name: &[u8], value: &'a [u8]) -> &'a [u8] {
-    if std::str::from_utf8(name).is_ok_and(is_secret_key) {
+    if is_secret_header(name) {
         MASK.as_bytes()
     } else {
         value
