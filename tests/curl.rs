@@ -151,7 +151,7 @@ async fn copied_commands_send_exactly_the_captured_bytes() {
             assert_eq!(again.path, original.path, "{what}");
             assert_eq!(again.query, original.query, "{what}");
             assert!(
-                &again.body[..] == &original.body[..],
+                again.body[..] == original.body[..],
                 "{what}: the body differs"
             );
             assert_eq!(
