@@ -874,7 +874,8 @@ mod tests {
 
     /// The reference line: the event's fields through serde.
     fn serde_line(event: &CapturedEvent) -> Vec<u8> {
-        let mut line = serde_json::to_vec(&EventOut::new(event)).unwrap();
+        let line = serde_json::to_vec(&EventOut::new(event)).unwrap();
+        let mut line = line::tests::escape_hidden(&line);
         line.push(b'\n');
         line
     }
@@ -892,7 +893,7 @@ mod tests {
         binary.query = None;
         let mut odd = sample();
         odd.method = "M\"\\\u{1b}".into();
-        odd.path = "/p\u{0}\t\u{7f}é/🙂".into();
+        odd.path = "/p\u{0}\t\u{7f}é/🙂\u{9b}\u{202e}".into();
         odd.query = Some("q=\"\n\"".into());
         odd.body = Bytes::from_static(b"line one\r\nline \"two\"\x01\x1f end \\ ok");
         odd.headers = HeaderList::from_pairs([
@@ -949,6 +950,38 @@ mod tests {
             write_event(&mut written, &event).unwrap();
             assert_eq!(written, line[..line.len() - 1]);
         }
+    }
+
+    #[test]
+    fn invisible_characters_are_escaped_and_round_trip_byte_for_byte() {
+        let hidden = "\u{85}\u{9b}[2J\u{9f}\u{ad}\u{61c}\u{180e}\u{200b}\u{202e}\u{2028}\u{2029}\u{2060}\u{feff}\u{fff9}\u{110bd}\u{e0001}\u{e007f}";
+        let mut event = sample();
+        event.path = format!("/p{hidden}").into();
+        event.query = Some(format!("q={hidden}").into());
+        event.body = Bytes::from(format!("{{\"a\":\"{hidden} é 日本 🙂\"}}"));
+        event.headers = HeaderList::from_pairs([(&b"x-h"[..], hidden.as_bytes())]);
+        let line = String::from_utf8(event_line(&event)).unwrap();
+        let raw: Vec<char> = line
+            .chars()
+            .filter(|&c| crate::sanitize::is_hidden(c) && c != '\n')
+            .collect();
+        assert!(raw.is_empty(), "raw {raw:?} in {line}");
+        for escape in [
+            r"\u0085",
+            r"\u202e",
+            r"\u2028",
+            r"\ud804\udcbd",
+            r"\udb40\udc01",
+        ] {
+            assert!(line.contains(escape), "{escape} missing from {line}");
+        }
+        assert!(line.contains("é 日本 🙂"), "{line}");
+        let back = import(line.as_bytes()).unwrap();
+        assert_eq!(back.events, vec![event.clone()]);
+        assert_eq!(event_line(&back.events[0]), line.as_bytes());
+        let mut json = Vec::new();
+        write_export(&mut json, Stats::default(), Utc::now(), [&event]).unwrap();
+        assert_eq!(import(&json).unwrap().events, vec![event]);
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod curl;
 pub mod help;
 pub mod json;
 pub mod keymap;
+pub mod mask;
 pub mod render;
 pub mod svg;
 pub mod text;

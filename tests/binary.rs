@@ -299,6 +299,26 @@ fn jsonl_on_stdout_replaces_the_summary_lines() {
 }
 
 #[test]
+fn jsonl_on_stdout_escapes_invisible_and_c1_characters() {
+    let hs = start(&["--headless", "--jsonl", "-"]);
+    // C1 controls (CSI, OSC), a bidi override, a word joiner, a tag, a line separator.
+    let body =
+        "{\"t\":\"\u{9b}2J\u{9d}0;x\u{9c} evil\u{202e}txt \u{2060}\u{e0001}\u{2028}\u{ad}\"}";
+    hs.post("/a", body.as_bytes());
+    hs.signal("-TERM");
+    let (status, out, _) = hs.finish();
+    assert!(status.success());
+    let raw: Vec<char> = out
+        .chars()
+        .filter(|&c| c != '\n' && (c.is_control() || hookscope::sanitize::is_hidden(c)))
+        .collect();
+    assert!(raw.is_empty(), "raw {raw:?} on stdout: {out}");
+    assert!(out.contains(r"\u009b") && out.contains(r"\u202e"), "{out}");
+    let line: serde_json::Value = serde_json::from_str(out.trim_end()).unwrap();
+    assert_eq!(line["body"], body);
+}
+
+#[test]
 fn secrets_on_the_command_line_warn_and_stay_hidden() {
     let hs = start(&[
         "--headless",

@@ -350,6 +350,26 @@ async fn c_copies_the_selected_event_as_curl() {
 }
 
 #[tokio::test]
+async fn copied_curl_masks_the_user_token_until_revealed() {
+    // #15 carries a userToken.
+    let mut screen = sample_screen(100);
+    screen.send(keys("kkkkkc")).await;
+    let command = &screen.copied[0];
+    assert!(!command.contains("ut_live_9f8e7d6c5b4a"), "{command}");
+    assert!(command.contains(r#""userToken":"••••""#), "{command}");
+    assert!(screen.text().contains("userToken masked: u shows it"));
+
+    let mut screen = sample_screen(100);
+    screen.send(keys("kkkkk⏎uc")).await;
+    let command = &screen.copied[0];
+    assert!(
+        command.contains(r#""userToken":"ut_live_9f8e7d6c5b4a""#),
+        "{command}"
+    );
+    assert!(!screen.text().contains("userToken masked"));
+}
+
+#[tokio::test]
 async fn a_click_selects_a_row_and_the_wheel_scrolls() {
     let mut screen = sample_screen(100);
     screen.send(vec![]).await;

@@ -666,3 +666,368 @@ async fn ids_and_names_from_senders_cannot_drive_the_terminal() {
         }
     }
 }
+
+/// The columns a terminal gives one code point: the C library's `wcwidth`, which tmux, xterm
+/// and most terminals on Linux use, one code point at a time.
+#[cfg(target_os = "linux")]
+fn terminal_width(c: char) -> usize {
+    unsafe extern "C" {
+        fn wcwidth(c: i32) -> i32;
+        fn setlocale(category: i32, locale: *const std::ffi::c_char) -> *mut std::ffi::c_char;
+    }
+    static LOCALE: std::sync::Once = std::sync::Once::new();
+    LOCALE.call_once(|| {
+        const LC_CTYPE: i32 = 0;
+        // SAFETY: called once, before any other use of the locale in this test binary.
+        let set = unsafe { setlocale(LC_CTYPE, c"C.UTF-8".as_ptr()) };
+        assert!(
+            !set.is_null(),
+            "the C.UTF-8 locale is needed to measure like a terminal"
+        );
+    });
+    // SAFETY: wcwidth only reads the locale's tables.
+    usize::try_from(unsafe { wcwidth(c as i32) }).unwrap_or(0)
+}
+
+/// Elsewhere, the code point's own width from the Unicode tables.
+#[cfg(not(target_os = "linux"))]
+fn terminal_width(c: char) -> usize {
+    use ratatui::buffer::CellWidth as _;
+    usize::from(c.encode_utf8(&mut [0; 4]).cell_width())
+}
+
+/// A terminal as the common ones behave: each code point takes its own width (a wide one also
+/// covers the next cell, writing over half of a wide character erases all of it), and a cell
+/// written right after the previous one lands where the cursor is, not where ratatui meant it.
+/// `TestBackend` copies cells where it is told; a real terminal does not, and that difference
+/// is where stray cells come from.
+struct TerminalLike {
+    cells: Vec<Vec<String>>,
+    /// Whether a cell is the right half of the wide character before it.
+    covered: Vec<Vec<bool>>,
+    cursor: (u16, u16),
+    size: (u16, u16),
+}
+
+impl TerminalLike {
+    fn new(width: u16, height: u16) -> TerminalLike {
+        TerminalLike {
+            cells: vec![vec![" ".to_owned(); usize::from(width)]; usize::from(height)],
+            covered: vec![vec![false; usize::from(width)]; usize::from(height)],
+            cursor: (0, 0),
+            size: (width, height),
+        }
+    }
+
+    fn text(&self) -> String {
+        let mut out = String::new();
+        for row in &self.cells {
+            out.push_str(row.concat().trim_end());
+            out.push('\n');
+        }
+        out
+    }
+
+    fn blank(&mut self, x: usize, y: usize) {
+        self.cells[y][x] = " ".to_owned();
+        self.covered[y][x] = false;
+    }
+
+    fn put(&mut self, symbol: &str) {
+        let (x, y) = (usize::from(self.cursor.0), usize::from(self.cursor.1));
+        let width = symbol.chars().map(terminal_width).sum::<usize>();
+        if x >= self.cells[y].len() || width == 0 {
+            return;
+        }
+        // Writing over either half of a wide character erases the whole of it.
+        if self.covered[y][x] && x > 0 {
+            self.blank(x - 1, y);
+        }
+        for k in 0..width.max(1) {
+            if x + k < self.cells[y].len() {
+                if self.covered[y].get(x + k + 1) == Some(&true) {
+                    self.blank(x + k + 1, y);
+                }
+                self.blank(x + k, y);
+                self.covered[y][x + k] = k > 0;
+            }
+        }
+        self.cells[y][x] = symbol.to_owned();
+        self.cursor.0 += width as u16;
+    }
+}
+
+impl ratatui::backend::Backend for TerminalLike {
+    type Error = std::io::Error;
+
+    fn draw<'a, I>(&mut self, content: I) -> std::io::Result<()>
+    where
+        I: Iterator<Item = (u16, u16, &'a ratatui::buffer::Cell)>,
+    {
+        let mut last: Option<(u16, u16)> = None;
+        for (x, y, cell) in content {
+            // As crossterm's backend: the cursor is moved only when the cell does not follow
+            // the previous one.
+            if !matches!(last, Some((lx, ly)) if x == lx + 1 && y == ly) {
+                self.cursor = (x, y);
+            }
+            self.put(cell.symbol());
+            last = Some((x, y));
+        }
+        Ok(())
+    }
+    fn hide_cursor(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+    fn show_cursor(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+    fn get_cursor_position(&mut self) -> std::io::Result<ratatui::layout::Position> {
+        Ok(self.cursor.into())
+    }
+    fn set_cursor_position<P: Into<ratatui::layout::Position>>(
+        &mut self,
+        position: P,
+    ) -> std::io::Result<()> {
+        let p = position.into();
+        self.cursor = (p.x, p.y);
+        Ok(())
+    }
+    fn clear(&mut self) -> std::io::Result<()> {
+        *self = TerminalLike::new(self.size.0, self.size.1);
+        Ok(())
+    }
+    fn clear_region(&mut self, _: ratatui::backend::ClearType) -> std::io::Result<()> {
+        self.clear()
+    }
+    fn size(&self) -> std::io::Result<ratatui::layout::Size> {
+        Ok(ratatui::layout::Size::new(self.size.0, self.size.1))
+    }
+    fn window_size(&mut self) -> std::io::Result<ratatui::backend::WindowSize> {
+        Ok(ratatui::backend::WindowSize {
+            columns_rows: self.size().unwrap(),
+            pixels: ratatui::layout::Size::new(0, 0),
+        })
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Runs the real event loop over `inputs` on a terminal-like screen.
+async fn run_on(
+    terminal: &mut ratatui::Terminal<TerminalLike>,
+    app: &mut hookscope::ui::app::App,
+    store: &std::sync::Arc<hookscope::store::Store>,
+    inputs: Vec<ratatui::crossterm::event::Event>,
+) {
+    let stream = futures_util::stream::iter(inputs.into_iter().map(Ok::<_, std::io::Error>));
+    let mut clipboard = |_: &str| {};
+    hookscope::ui::run(
+        terminal,
+        stream,
+        std::sync::Arc::clone(store),
+        app,
+        &Theme::default(),
+        &mut clipboard,
+    )
+    .await
+    .unwrap();
+}
+
+/// Draws after `first` keys, then after `then` keys, on one terminal; then the same state on
+/// a fresh terminal: the screens must be the same, with no cell left over from the first.
+async fn sequence_matches_fresh(
+    store: std::sync::Arc<hookscope::store::Store>,
+    first: &str,
+    then: &str,
+) {
+    for (w, h) in SIZES {
+        let area = ratatui::layout::Rect::new(0, 0, w, h);
+        let mut app = hookscope::ui::app::App::new(live_source(), area, std::env::temp_dir());
+        let mut terminal = ratatui::Terminal::new(TerminalLike::new(w, h)).unwrap();
+        run_on(&mut terminal, &mut app, &store, keys(first)).await;
+        run_on(&mut terminal, &mut app, &store, keys(then)).await;
+        let incremental = terminal.backend().text();
+        let mut fresh = ratatui::Terminal::new(TerminalLike::new(w, h)).unwrap();
+        run_on(&mut fresh, &mut app, &store, vec![]).await;
+        assert_eq!(
+            incremental,
+            fresh.backend().text(),
+            "stray cells after {first:?} then {then:?} at {w}x{h}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn wide_and_invisible_characters_leave_no_stray_cells() {
+    let texts = [
+        "filler\u{3164}\u{3164}\u{3164}after and more text to cover the pane",
+        "flag \u{1f1fa}\u{1f1f8}\u{1f1fa}\u{1f1f8}\u{1f1e6} single and more text to cover the pane",
+        "joined \u{1f468}\u{200d}\u{1f469}\u{200d}\u{1f467} heart \u{2764}\u{fe0f} tone \u{1f44d}\u{1f3fd} end",
+        "format \u{2060}\u{61c}\u{180e}\u{fff9}\u{ad}\u{e0001} hangul \u{115f}\u{1160}\u{ffa0} end",
+        "wide 日本語テキスト😀 and a combining u\u{301} end",
+    ];
+    let mut events = Vec::new();
+    for (i, text) in texts.iter().enumerate() {
+        let body = format!("{{\"note\":\"{text}\",\"more\":\"{text}\"}}\n{text}");
+        let mut e = request(
+            "POST",
+            &format!("/w/{text}"),
+            &[("x-note", text)],
+            body.as_bytes(),
+        );
+        e.id = i as u64 + 1;
+        e.analysis.body_kind = hookscope::event::BodyKind::Text;
+        e.analysis.kind = Some((*text).into());
+        events.push(e);
+    }
+    let store = store_with(events, 100);
+    for (first, then) in [
+        ("", "⏎"),
+        ("⏎", "l"),
+        ("⏎l", "l"),
+        ("⏎", "2"),
+        ("k⏎", "j"),
+        ("kk⏎", "k"),
+        ("kkk⏎", "j"),
+        ("⏎", "⎋"),
+        ("⏎", "w"),
+    ] {
+        sequence_matches_fresh(store.clone(), first, then).await;
+    }
+}
+
+/// The bytes of the hex dump on the screen (offset, hex pairs, `|ascii|`), in order.
+fn hexdump_bytes(text: &str) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    for line in text.lines().flat_map(|l| l.split('│')) {
+        let line = line.trim_start();
+        let Some((offset, rest)) = line.split_once("  ") else {
+            continue;
+        };
+        if offset.len() != 8 || !offset.bytes().all(|b| b.is_ascii_hexdigit()) {
+            continue;
+        }
+        for word in rest.split_whitespace() {
+            if word.starts_with('|') {
+                break;
+            }
+            if let Ok(byte) = u8::from_str_radix(word, 16) {
+                bytes.push(byte);
+            }
+        }
+    }
+    bytes
+}
+
+#[tokio::test]
+async fn user_tokens_stay_masked_in_every_tab_whatever_their_spelling() {
+    use hookscope::event::BodyKind;
+    // Each secret is found by its decoded key: an escaped key, a malformed body, a nested
+    // value, a form field, a query parameter, a header, binary bytes around JSON.
+    /// Path, query, headers, body and its kind.
+    type Case<'a> = (
+        &'a str,
+        &'a str,
+        &'a [(&'a str, &'a str)],
+        &'a [u8],
+        BodyKind,
+    );
+    let cases: [Case; 7] = [
+        (
+            "/escaped",
+            "",
+            &[],
+            br#"{"payload":{"user\u0054oken":"SECRET1"}}"#,
+            BodyKind::Json,
+        ),
+        (
+            "/malformed",
+            "",
+            &[],
+            br#"{"userToken":"SECRET2", oops"#,
+            BodyKind::MalformedJson,
+        ),
+        (
+            "/nested",
+            "",
+            &[],
+            br#"{"UserToken":{"token":"SECRET3"},"n":1}"#,
+            BodyKind::Json,
+        ),
+        (
+            "/form",
+            "",
+            &[],
+            b"a=1&user%54oken=SECRET4&b=2",
+            BodyKind::Form,
+        ),
+        (
+            "/query",
+            "userToken=SECRET5&x=1",
+            &[("usertoken", "SECRET6")],
+            b"",
+            BodyKind::Empty,
+        ),
+        (
+            "/binary",
+            "",
+            &[],
+            b"\xff\x00{\"userToken\" : \"SECRET7\"}\xfe",
+            BodyKind::Binary,
+        ),
+        (
+            "/text",
+            "",
+            &[],
+            b"log line {\"userToken\":\"SECRET8\"} end",
+            BodyKind::Text,
+        ),
+    ];
+    let mut events = Vec::new();
+    for (i, (path, query, headers, body, kind)) in cases.iter().enumerate() {
+        let mut e = request("POST", path, headers, body);
+        e.id = i as u64 + 1;
+        e.query = (!query.is_empty()).then(|| (*query).into());
+        e.analysis.body_kind = *kind;
+        events.push(e);
+    }
+    let store = store_with(events, 100);
+    for id in 1..=cases.len() as u64 {
+        let up = "k".repeat(cases.len() - id as usize);
+        for tab in 0..4 {
+            for reveal in [false, true] {
+                let script = format!("{up}⏎{}{}", "l".repeat(tab), if reveal { "u" } else { "" });
+                let mut screen = Screen::new(store.clone(), live_source(), 120, 40);
+                screen.send(keys(&script)).await;
+                let text = screen.text();
+                let mut shown = text.clone();
+                shown.push_str(&String::from_utf8_lossy(&hexdump_bytes(&text)));
+                // #5 carries two: in its query and in a header.
+                let secrets = match id {
+                    1..=4 => vec![format!("SECRET{id}")],
+                    5 => vec!["SECRET5".to_owned(), "SECRET6".to_owned()],
+                    _ => vec![format!("SECRET{}", id + 1)],
+                };
+                for secret in &secrets {
+                    if !reveal {
+                        assert!(
+                            !shown.contains(secret),
+                            "{secret} shown in tab {tab} of #{id}:\n{text}"
+                        );
+                        if tab == 2 {
+                            assert!(hexdump_bytes(&text).len() > 40, "no hex dump:\n{text}");
+                        }
+                    }
+                    if reveal && (tab == 2 || (tab == 0 && id != 5) || (tab == 1 && id == 5)) {
+                        assert!(
+                            shown.contains(secret),
+                            "{secret} not revealed in tab {tab}:\n{text}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,8 +1,9 @@
 //! One event as one line of JSON, written by hand: with `--jsonl` every request waits for its
 //! line, and serde's string escaping was the largest part of that. The output is byte for byte
-//! what serializing the event's fields through serde_json gives (the tests compare the two), so
-//! the format stays the one `import` and every other reader expects. Small nested values
-//! (signature, sequence, response…) still go through serde.
+//! what serializing the event's fields through serde_json gives (the tests compare the two), but
+//! for the characters that could steer a terminal (C1 controls, Unicode's Format category),
+//! which are written as `\uXXXX`: still the same JSON to `import` and every other reader. Small
+//! nested values (signature, sequence, response…) still go through serde.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -278,15 +279,66 @@ fn escape_mask(chunk: u64) -> u64 {
         | zero_bytes(chunk ^ (ONES * u64::from(b'\\')))
 }
 
-/// `text` as a JSON string, quotes included. Bytes are looked at 32 at a time: a block with
-/// nothing to escape is copied whole. In a block with escapes, each eight-byte word is handled
-/// on its own; escapes come close together in JSON bodies, so the runs between them are copied
-/// with a fixed eight-byte write that is then cut to length, never with a call to `memcpy` for
-/// a few bytes.
+/// `text` as a JSON string, quotes included: serde_json's escaping, plus `\uXXXX` for the
+/// characters a terminal must not receive raw (C1 controls, Unicode's Format category, the line
+/// and paragraph separators; `sanitize::is_hidden`), so that `--jsonl -` cannot steer the
+/// terminal it is read on. JSON readers decode them back to the same characters.
 pub fn push_str(out: &mut Vec<u8>, text: &str) {
-    let bytes = text.as_bytes();
-    out.reserve(bytes.len() + bytes.len() / 8 + 2);
+    out.reserve(text.len() + text.len() / 8 + 2);
     out.push(b'"');
+    let mut rest = text;
+    while let Some((at, c)) = next_hidden(rest) {
+        push_plain(out, &rest.as_bytes()[..at]);
+        let mut units = [0u16; 2];
+        for unit in c.encode_utf16(&mut units) {
+            push_unit(out, *unit);
+        }
+        rest = &rest[at + c.len_utf8()..];
+    }
+    push_plain(out, rest.as_bytes());
+    out.push(b'"');
+}
+
+/// Where the first character to escape as `\uXXXX` starts in `text`, and which it is. ASCII has
+/// none (its controls are escaped byte by byte), so the search starts at the first byte with its
+/// top bit set, looked for eight bytes at a time.
+fn next_hidden(text: &str) -> Option<(usize, char)> {
+    let bytes = text.as_bytes();
+    let mut start = None;
+    let words = bytes.chunks_exact(8);
+    let tail = words.remainder();
+    for (index, chunk) in words.enumerate() {
+        let high = word_of(chunk) & HIGHS;
+        if high != 0 {
+            start = Some(index * 8 + (high.trailing_zeros() / 8) as usize);
+            break;
+        }
+    }
+    let start = match start {
+        Some(start) => start,
+        None => bytes.len() - tail.len() + tail.iter().position(|b| !b.is_ascii())?,
+    };
+    text[start..]
+        .char_indices()
+        .find(|&(_, c)| !c.is_ascii() && crate::sanitize::is_hidden(c))
+        .map(|(at, c)| (start + at, c))
+}
+
+/// `\uXXXX` for one UTF-16 code unit.
+fn push_unit(out: &mut Vec<u8>, unit: u16) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.extend_from_slice(b"\\u");
+    for shift in [12, 8, 4, 0] {
+        out.push(HEX[usize::from((unit >> shift) & 0xF)]);
+    }
+}
+
+/// Bytes inside a JSON string, escaped as serde_json escapes them. Bytes are looked at 32 at a
+/// time: a block with nothing to escape is copied whole. In a block with escapes, each
+/// eight-byte word is handled on its own; escapes come close together in JSON bodies, so the
+/// runs between them are copied with a fixed eight-byte write that is then cut to length, never
+/// with a call to `memcpy` for a few bytes.
+fn push_plain(out: &mut Vec<u8>, bytes: &[u8]) {
     let blocks = bytes.chunks_exact(32);
     let rest = blocks.remainder();
     for block in blocks {
@@ -316,7 +368,6 @@ pub fn push_str(out: &mut Vec<u8>, text: &str) {
             push_escape(out, byte);
         }
     }
-    out.push(b'"');
 }
 
 /// Eight bytes as one word, the first byte lowest.
@@ -373,12 +424,29 @@ fn push_escape(out: &mut Vec<u8>, byte: u8) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use proptest::prelude::*;
 
     fn serde_str(text: &str) -> Vec<u8> {
-        serde_json::to_vec(text).unwrap()
+        escape_hidden(&serde_json::to_vec(text).unwrap())
+    }
+
+    /// serde_json's output with the characters `sanitize::is_hidden` names (which serde_json
+    /// writes raw, and only inside strings) written as `\uXXXX`: the reference for lines.
+    pub(crate) fn escape_hidden(json: &[u8]) -> Vec<u8> {
+        let text = std::str::from_utf8(json).unwrap();
+        let mut out = String::with_capacity(text.len());
+        for c in text.chars() {
+            if !c.is_ascii() && crate::sanitize::is_hidden(c) {
+                for unit in c.encode_utf16(&mut [0; 2]) {
+                    out.push_str(&format!("\\u{unit:04x}"));
+                }
+            } else {
+                out.push(c);
+            }
+        }
+        out.into_bytes()
     }
 
     fn ours(text: &str) -> Vec<u8> {
@@ -398,6 +466,9 @@ mod tests {
             "\\",
             "12345678\"",
             "\u{1b}[31mred\u{1b}[0m",
+            "C1 \u{85}\u{9b}2J \u{9f} and Cf \u{ad}\u{202e}\u{2060}\u{e0001} then \u{2028}",
+            "\u{202e}",
+            "0123456789012345678901234567890\u{9b}",
         ] {
             assert_eq!(ours(text), serde_str(text), "{text:?}");
         }

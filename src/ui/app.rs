@@ -660,10 +660,17 @@ impl App {
                     |h| format!("http://{h}"),
                 ),
         };
-        let command = curl::command(event, &base);
+        let command = curl::command(event, &base, self.events.reveal_secrets);
         let id = event.id;
-        self.commands.push(Command::Copy(command));
-        self.say(format!("copied #{id} as a curl command (OSC 52)"), true);
+        self.commands.push(Command::Copy(command.text));
+        if command.masked {
+            self.say(
+                format!("copied #{id} as a curl command (OSC 52), userToken masked: u shows it"),
+                true,
+            );
+        } else {
+            self.say(format!("copied #{id} as a curl command (OSC 52)"), true);
+        }
     }
 }
 

@@ -1,8 +1,10 @@
 //! JSON for people: a body re-indented token by token, keys in their original order and numbers
 //! as sent (no parse into a map that would reorder or round them), each token tagged for
-//! colouring, strings made safe, and the value of every `userToken` key masked unless revealed.
+//! colouring, strings made safe, and the value of every `userToken` key (by its decoded key,
+//! whatever the value: a whole object or array too) masked unless revealed.
 
 use crate::sanitize;
+use crate::ui::mask::{self, string_end};
 use crate::ui::text::{RichLine, Role};
 use crate::ui::theme::JsonToken;
 
@@ -11,7 +13,7 @@ pub const MASK: &str = "\"••••\"";
 
 /// Keys whose values are credentials (compared ignoring case).
 pub fn is_secret_key(key: &str) -> bool {
-    key.eq_ignore_ascii_case("usertoken")
+    mask::is_secret_key(key)
 }
 
 /// Indentation stops growing past this depth, so a hostile deeply nested body stays readable.
@@ -62,6 +64,12 @@ pub fn pretty(text: &str, reveal_secrets: bool, max_lines: usize) -> (Vec<RichLi
         let b = bytes[i];
         match b {
             b' ' | b'\t' | b'\n' | b'\r' => i += 1,
+            b'{' | b'[' if mask_next && !reveal_secrets => {
+                // A credential held in an object or an array is hidden whole.
+                mask_next = false;
+                p.current.push(Role::Masked, MASK);
+                i = mask::value_end(bytes, i);
+            }
             b'{' | b'[' => {
                 mask_next = false;
                 let close = if b == b'{' { b'}' } else { b']' };
@@ -101,7 +109,7 @@ pub fn pretty(text: &str, reveal_secrets: bool, max_lines: usize) -> (Vec<RichLi
                 let raw = &text[i..end];
                 let is_key = matches!(next_non_space(end), Some((_, b':')));
                 if is_key {
-                    mask_next = is_secret_key(raw.trim_matches('"'));
+                    mask_next = mask::is_secret_json_key(raw.as_bytes());
                     p.current.push(
                         Role::Json(JsonToken::Key),
                         sanitize::escape(raw).into_owned(),
@@ -166,19 +174,6 @@ pub fn pretty(text: &str, reveal_secrets: bool, max_lines: usize) -> (Vec<RichLi
     (p.lines, false)
 }
 
-/// The index just past the string starting at `start` (a `"`), honouring backslash escapes.
-fn string_end(bytes: &[u8], start: usize) -> usize {
-    let mut j = start + 1;
-    while j < bytes.len() {
-        match bytes[j] {
-            b'\\' => j += 2,
-            b'"' => return j + 1,
-            _ => j += 1,
-        }
-    }
-    bytes.len()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -224,6 +219,10 @@ mod tests {
         assert!(masked.contains("\"other\": \"x\""));
         let shown = lines(text, true).join("\n");
         assert!(shown.contains("\"userToken\": \"tok_secret\""));
+        let escaped = r#"{"user\u0054oken":"tok_a","userToken":{"t":["tok_b"]},"n":1}"#;
+        let masked = lines(escaped, false).join("\n");
+        assert!(!masked.contains("tok_"), "{masked}");
+        assert!(masked.contains("\"n\": 1"), "{masked}");
     }
 
     #[test]

@@ -1,12 +1,14 @@
-//! Text for cells: widths of wide characters, truncation with `…`, number formats, the glyphs
+//! Text for cells: widths of wide characters (measured per grapheme exactly as ratatui's buffer
+//! measures what it draws, so a cut or a padded column is as wide on screen as computed), truncation with `…`, number formats, the glyphs
 //! that say each state without colour, and `RichLine`, text tagged by meaning (`Role`) that the
 //! theme turns into styles only when drawn.
 
 use std::borrow::Cow;
 
+use ratatui::buffer::CellWidth as _;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+use unicode_segmentation::UnicodeSegmentation as _;
 
 use crate::event::{SequenceInfo, SequenceStatus, Severity, SignatureVerdict};
 use crate::ui::theme::{JsonToken, Theme};
@@ -164,14 +166,13 @@ impl RichLine {
         let mut line = RichLine::new();
         let mut used = 0;
         for (role, piece) in &self.0 {
-            for c in piece.chars() {
-                let w = c.width().unwrap_or(0);
+            for (g, w) in graphemes(piece) {
                 if used + w > width {
                     lines.push(std::mem::take(&mut line));
                     line.push(Role::Text, indent.clone());
                     used = indent.len();
                 }
-                line.push(*role, c.to_string());
+                line.push(*role, g);
                 used += w;
             }
         }
@@ -182,9 +183,27 @@ impl RichLine {
     }
 }
 
-/// Columns a string takes in a terminal.
+/// Columns a string takes on screen: the sum of its graphemes' widths as ratatui draws them.
 pub fn display_width(text: &str) -> usize {
-    UnicodeWidthStr::width(text)
+    if text.is_ascii() {
+        // ratatui draws nothing for a control character.
+        return text.bytes().filter(|b| !b.is_ascii_control()).count();
+    }
+    graphemes(text).map(|(_, w)| w).sum()
+}
+
+/// Each grapheme of `text` with the columns ratatui's buffer gives it: its `cell_width`, or 0
+/// for one it skips (a grapheme holding a control character). Measuring by code point instead
+/// disagrees with the buffer on sequences such as an emoji with a variation selector.
+fn graphemes(text: &str) -> impl Iterator<Item = (&str, usize)> {
+    text.graphemes(true).map(|g| {
+        let width = if g.contains(char::is_control) {
+            0
+        } else {
+            usize::from(g.cell_width())
+        };
+        (g, width)
+    })
 }
 
 /// `text` cut to at most `max` columns, ending in `…` when something was cut.
@@ -202,12 +221,11 @@ fn cut(text: &str, max: usize) -> String {
     }
     let mut out = String::new();
     let mut used = 0;
-    for c in text.chars() {
-        let w = c.width().unwrap_or(0);
+    for (g, w) in graphemes(text) {
         if used + w > max - 1 {
             break;
         }
-        out.push(c);
+        out.push_str(g);
         used += w;
     }
     out.push('…');
@@ -264,14 +282,13 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
             used += 1;
         }
         // A word longer than a line is cut where the line ends.
-        for c in word.chars() {
-            let cw = c.width().unwrap_or(0);
-            if used + cw > width && used > 0 {
+        for (g, gw) in graphemes(word) {
+            if used + gw > width && used > 0 {
                 lines.push(std::mem::take(&mut line));
                 used = 0;
             }
-            line.push(c);
-            used += cw;
+            line.push_str(g);
+            used += gw;
         }
     }
     if !line.is_empty() || lines.is_empty() {
@@ -417,6 +434,33 @@ mod tests {
         assert_eq!(fit_right("ab", 4), "  ab");
         for width in 0..12 {
             assert!(display_width(&fit("a日b本c語d", width)) == width);
+        }
+    }
+
+    #[test]
+    fn widths_are_what_the_buffer_draws() {
+        use ratatui::buffer::Buffer;
+        use ratatui::layout::Rect;
+        for text in [
+            "plain",
+            "日本語",
+            "u\u{301}ber",
+            "heart \u{2764}\u{fe0f} ok",
+            "keycap 1\u{fe0f}\u{20e3}",
+            "tone \u{1f44d}\u{1f3fd}",
+            "\u{1f1fa}\u{1f1f8}",
+            "ﾊﾞ",
+            "a\u{1b}b",
+        ] {
+            let mut buffer = Buffer::empty(Rect::new(0, 0, 40, 1));
+            let (x, _) = buffer.set_stringn(0, 0, text, 40, Style::default());
+            assert_eq!(display_width(text), usize::from(x), "{text:?}");
+            for max in 1..8 {
+                let cut = truncate(text, max);
+                let mut buffer = Buffer::empty(Rect::new(0, 0, 40, 1));
+                let (x, _) = buffer.set_stringn(0, 0, &cut, 40, Style::default());
+                assert!(usize::from(x) <= max, "{text:?} cut to {max}: {cut:?}");
+            }
         }
     }
 

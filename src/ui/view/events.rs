@@ -570,15 +570,21 @@ fn provider_label(provider: Provider) -> &'static str {
     }
 }
 
-/// The kind of a vendor event, or the path of anything else.
-fn kind_or_path(event: &CapturedEvent) -> String {
+/// The kind of a vendor event, or the path of anything else (`userToken` in the query masked
+/// unless revealed).
+fn kind_or_path(event: &CapturedEvent, reveal: bool) -> String {
     match &event.analysis.kind {
         Some(kind) => sanitize::escape(kind).into_owned(),
         None => {
             let mut target = sanitize::escape(&event.path).into_owned();
             if let Some(query) = &event.query {
                 target.push('?');
-                target.push_str(&sanitize::escape(query));
+                let query = if reveal {
+                    std::borrow::Cow::Borrowed(&query[..])
+                } else {
+                    crate::ui::mask::query(query)
+                };
+                target.push_str(&sanitize::escape(&query));
             }
             target
         }
@@ -616,6 +622,7 @@ fn row_line(
     event: &CapturedEvent,
     columns: &Columns,
     selected: bool,
+    reveal: bool,
     theme: &Theme,
 ) -> Line<'static> {
     let a = &event.analysis;
@@ -661,7 +668,7 @@ fn row_line(
     }
     cell(
         &mut spans,
-        fit(&kind_or_path(event), columns.kind),
+        fit(&kind_or_path(event, reveal), columns.kind),
         theme.text(),
     );
     cell(
@@ -767,7 +774,7 @@ fn render_list(frame: &mut Frame, area: Rect, state: &EventsState, theme: &Theme
         }
         let selected = state.selected == Some(event.id);
         frame.render_widget(
-            row_line(event, &columns, selected, theme),
+            row_line(event, &columns, selected, state.reveal_secrets, theme),
             Rect {
                 y,
                 height: 1,
@@ -797,7 +804,7 @@ fn render_detail(frame: &mut Frame, area: Rect, state: &EventsState, theme: &The
                 title.push_str(event.analysis.provider.as_str());
                 title.push(' ');
             }
-            title.push_str(&kind_or_path(event));
+            title.push_str(&kind_or_path(event, state.reveal_secrets));
             title.push(' ');
             title
         }

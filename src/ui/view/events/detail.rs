@@ -10,6 +10,7 @@ use std::fmt::Write as _;
 use crate::event::{BodyKind, CapturedEvent, Provider, SequenceStatus};
 use crate::sanitize;
 use crate::ui::json;
+use crate::ui::mask::{self, percent_decode};
 use crate::ui::text::{
     self, RichLine, Role, ranges, severity_glyph, signature_glyph, signature_words,
 };
@@ -56,8 +57,8 @@ impl Tab {
 pub fn build(event: &CapturedEvent, tab: Tab, reveal_secrets: bool, width: u16) -> Vec<RichLine> {
     let mut lines = match tab {
         Tab::Body => body(event, reveal_secrets, width),
-        Tab::Headers => headers(event),
-        Tab::Raw => raw(event, width),
+        Tab::Headers => headers(event, reveal_secrets),
+        Tab::Raw => raw(event, reveal_secrets, width),
         Tab::Analysis => analysis(event, usize::from(width)),
     };
     lines = lines
@@ -72,6 +73,15 @@ pub fn build(event: &CapturedEvent, tab: Tab, reveal_secrets: bool, width: u16) 
         ));
     }
     lines
+}
+
+/// The body's bytes as the tabs show them: `userToken` values masked unless revealed.
+fn shown_body(event: &CapturedEvent, reveal: bool) -> std::borrow::Cow<'_, [u8]> {
+    if reveal {
+        std::borrow::Cow::Borrowed(&event.body[..])
+    } else {
+        mask::body(event)
+    }
 }
 
 fn body(event: &CapturedEvent, reveal: bool, width: u16) -> Vec<RichLine> {
@@ -105,18 +115,22 @@ fn body(event: &CapturedEvent, reveal: bool, width: u16) -> Vec<RichLine> {
                 .map_or_else(|| "it does not parse".to_owned(), |e| e.to_string());
             lines.push(RichLine::new().with(Role::Problem, format!("✗ not valid JSON: {why}")));
             lines.push(RichLine::new());
-            text_lines(body, &mut lines);
+            text_lines(&shown_body(event, reveal), &mut lines);
         }
         BodyKind::Form => form(body, reveal, &mut lines),
-        BodyKind::Multipart => multipart(event, &mut lines),
+        BodyKind::Multipart => multipart(event, reveal, &mut lines),
         BodyKind::Binary => {
             lines.push(RichLine::new().with(
                 Role::Dim,
                 format!("binary, {} bytes", text::thousands(body.len() as u64)),
             ));
-            hexdump(body, bytes_per_line(width), &mut lines);
+            hexdump(
+                &shown_body(event, reveal),
+                bytes_per_line(width),
+                &mut lines,
+            );
         }
-        BodyKind::Text | BodyKind::Empty => text_lines(body, &mut lines),
+        BodyKind::Text | BodyKind::Empty => text_lines(&shown_body(event, reveal), &mut lines),
     }
     lines
 }
@@ -137,6 +151,7 @@ fn form(body: &[u8], reveal: bool, lines: &mut Vec<RichLine>) {
         };
         let name = percent_decode(name);
         let value = percent_decode(value);
+        let secret = std::str::from_utf8(&name).is_ok_and(mask::is_secret_key);
         let name_text = sanitize::escape_bytes(&name).into_owned();
         let mut line = RichLine::new()
             .with(
@@ -144,8 +159,8 @@ fn form(body: &[u8], reveal: bool, lines: &mut Vec<RichLine>) {
                 name_text.clone(),
             )
             .with(Role::Dim, " = ");
-        if json::is_secret_key(&name_text) && !reveal {
-            line.push(Role::Masked, "••••");
+        if secret && !reveal {
+            line.push(Role::Masked, mask::MASK);
         } else {
             line.push(Role::Text, sanitize::escape_bytes(&value).into_owned());
         }
@@ -153,31 +168,9 @@ fn form(body: &[u8], reveal: bool, lines: &mut Vec<RichLine>) {
     }
 }
 
-/// `a%20b+c` → `a b c` as bytes (the result need not be UTF-8).
-fn percent_decode(input: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(input.len());
-    let mut i = 0;
-    while i < input.len() {
-        match input[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < input.len() => {
-                let hex = std::str::from_utf8(&input[i + 1..i + 3]).ok();
-                match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
-                    Some(byte) => {
-                        out.push(byte);
-                        i += 2;
-                    }
-                    None => out.push(b'%'),
-                }
-            }
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    out
-}
-
-fn multipart(event: &CapturedEvent, lines: &mut Vec<RichLine>) {
+/// The parts listed, with a preview of text parts; a part named `userToken` previews as the
+/// mask unless revealed.
+fn multipart(event: &CapturedEvent, reveal: bool, lines: &mut Vec<RichLine>) {
     let parts = &event.analysis.parts;
     lines.push(RichLine::new().with(
         Role::Dim,
@@ -207,7 +200,13 @@ fn multipart(event: &CapturedEvent, lines: &mut Vec<RichLine>) {
         // A short preview of text parts; binary parts are only listed.
         let start = usize::try_from(part.offset).unwrap_or(usize::MAX);
         let end = start.saturating_add(usize::try_from(part.size).unwrap_or(0));
-        if let Some(content) = event.body.get(start..end.min(event.body.len())) {
+        let secret = !reveal && part.name.as_deref().is_some_and(mask::is_secret_key);
+        let content = if secret {
+            Some(mask::MASK.as_bytes())
+        } else {
+            event.body.get(start..end.min(event.body.len()))
+        };
+        if let Some(content) = content {
             let preview = &content[..content.len().min(200)];
             if std::str::from_utf8(preview).is_ok_and(|t| !t.contains('\0')) {
                 for line in preview.split(|&b| b == b'\n').take(3) {
@@ -267,11 +266,16 @@ fn hexdump(bytes: &[u8], per_line: usize, lines: &mut Vec<RichLine>) {
     }
 }
 
-fn request_line(event: &CapturedEvent) -> String {
+fn request_line(event: &CapturedEvent, reveal: bool) -> String {
     let mut target = sanitize::escape(&event.path).into_owned();
     if let Some(query) = &event.query {
         target.push('?');
-        target.push_str(&sanitize::escape(query));
+        let query = if reveal {
+            std::borrow::Cow::Borrowed(&query[..])
+        } else {
+            mask::query(query)
+        };
+        target.push_str(&sanitize::escape(&query));
     }
     format!(
         "{} {target} {}",
@@ -280,9 +284,9 @@ fn request_line(event: &CapturedEvent) -> String {
     )
 }
 
-fn headers(event: &CapturedEvent) -> Vec<RichLine> {
+fn headers(event: &CapturedEvent, reveal: bool) -> Vec<RichLine> {
     let mut lines = vec![
-        RichLine::new().with(Role::Title, request_line(event)),
+        RichLine::new().with(Role::Title, request_line(event, reveal)),
         RichLine::new().with(
             Role::Dim,
             format!(
@@ -297,6 +301,11 @@ fn headers(event: &CapturedEvent) -> Vec<RichLine> {
         lines.push(RichLine::new().with(Role::Dim, "(no headers)"));
     }
     for (name, value) in event.headers.iter() {
+        let value = if reveal {
+            value
+        } else {
+            mask::header(name, value)
+        };
         lines.push(
             RichLine::new()
                 .with(Role::Accent, sanitize::escape_bytes(name).into_owned())
@@ -307,15 +316,20 @@ fn headers(event: &CapturedEvent) -> Vec<RichLine> {
     lines
 }
 
-/// The request as it came over the wire (HTTP/1 form), as a hex dump.
-fn raw(event: &CapturedEvent, width: u16) -> Vec<RichLine> {
+/// The request as it came over the wire (HTTP/1 form), as a hex dump; `userToken` values are
+/// masked there too unless revealed.
+fn raw(event: &CapturedEvent, reveal: bool, width: u16) -> Vec<RichLine> {
     let mut bytes = Vec::with_capacity(256 + event.body.len().min(64 * 1024));
     bytes.extend_from_slice(event.method.as_bytes());
     bytes.push(b' ');
     bytes.extend_from_slice(event.path.as_bytes());
     if let Some(query) = &event.query {
         bytes.push(b'?');
-        bytes.extend_from_slice(query.as_bytes());
+        if reveal {
+            bytes.extend_from_slice(query.as_bytes());
+        } else {
+            bytes.extend_from_slice(mask::query(query).as_bytes());
+        }
     }
     bytes.push(b' ');
     bytes.extend_from_slice(event.http_version.as_str().as_bytes());
@@ -323,12 +337,17 @@ fn raw(event: &CapturedEvent, width: u16) -> Vec<RichLine> {
     for (name, value) in event.headers.iter() {
         bytes.extend_from_slice(name);
         bytes.extend_from_slice(b": ");
-        bytes.extend_from_slice(value);
+        bytes.extend_from_slice(if reveal {
+            value
+        } else {
+            mask::header(name, value)
+        });
         bytes.extend_from_slice(b"\r\n");
     }
     bytes.extend_from_slice(b"\r\n");
     let per_line = bytes_per_line(width);
-    bytes.extend_from_slice(&event.body[..event.body.len().min(MAX_LINES * per_line)]);
+    let body = shown_body(event, reveal);
+    bytes.extend_from_slice(&body[..body.len().min(MAX_LINES * per_line)]);
     let mut lines = vec![RichLine::new().with(
         Role::Dim,
         format!(
