@@ -44,7 +44,26 @@ impl FromStr for ForwardTarget {
         }
         let authority = uri
             .authority()
+            .filter(|a| !a.host().is_empty())
             .ok_or_else(|| format!("'{text}' has no host, e.g. http://127.0.0.1:3000"))?;
+        if authority.as_str().contains('@') {
+            return Err(format!(
+                "'{text}': a forward target cannot carry a user name or password"
+            ));
+        }
+        // The URI grammar takes any digits as a port (`http` then reports none at all); only 1
+        // to 65535 can be connected to.
+        let raw = authority.as_str();
+        let port = raw
+            .rfind(':')
+            .filter(|&colon| !raw[colon..].contains(']')) // not inside an IPv6 address
+            .map(|colon| &raw[colon + 1..])
+            .filter(|port| !port.is_empty());
+        if let Some(port) = port
+            && !matches!(port.parse::<u16>(), Ok(1..))
+        {
+            return Err(format!("'{text}': port {port} is not between 1 and 65535"));
+        }
         if uri.query().is_some() {
             return Err(format!(
                 "'{text}': a forward target cannot have a query string"
@@ -259,9 +278,23 @@ mod tests {
             "localhost:3000",
             "http://x/?q=1",
             "not a url",
+            "http://127.0.0.1:99999",
+            "http://127.0.0.1:0",
+            "http://:3000",
+            "http://user:secret@127.0.0.1:3000",
         ] {
             assert!(bad.parse::<ForwardTarget>().is_err(), "{bad}");
         }
+        // One line that names what is wrong.
+        let err = "http://127.0.0.1:99999"
+            .parse::<ForwardTarget>()
+            .unwrap_err();
+        assert!(err.contains("port 99999") && err.contains("65535"), "{err}");
+        assert!(!err.contains('\n'), "{err}");
+        let err = "http://:3000".parse::<ForwardTarget>().unwrap_err();
+        assert!(err.contains("no host"), "{err}");
+        let t: ForwardTarget = "http://[::1]:3000".parse().unwrap();
+        assert_eq!(t.to_string(), "http://[::1]:3000");
     }
 
     #[test]
