@@ -353,7 +353,26 @@ async fn handle(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok());
 
-    let read = match body::read(body, declared, shared.body_limits).await {
+    // A client that asks before sending a body too large gets its 413 at once: hyper would
+    // answer `100 Continue` as soon as the body is read. The header is only looked at for
+    // such bodies, so other requests pay nothing.
+    let refused_unread = declared.is_some_and(|len| len > shared.body_limits.max_body)
+        && parts
+            .headers
+            .get(header::EXPECT)
+            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"100-continue"));
+    let read = if refused_unread {
+        drop(body);
+        Ok(BodyRead {
+            bytes: Bytes::new(),
+            size: declared.unwrap_or(0),
+            truncated: true,
+            complete: false,
+        })
+    } else {
+        body::read(body, declared, shared.body_limits).await
+    };
+    let read = match read {
         Ok(read) => read,
         Err(error) => {
             // The request never completed: it is counted, not stored, and the connection ends.

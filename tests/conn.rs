@@ -255,3 +255,50 @@ fn out_of_file_descriptors_it_keeps_answering_and_does_not_spin() {
     );
     assert!(started.elapsed() < Duration::from_secs(5));
 }
+
+#[tokio::test]
+async fn expect_continue_over_the_body_limit_is_answered_413_at_once() {
+    let server = start(ListenConfig {
+        max_body: 1000,
+        ..config()
+    })
+    .await;
+    let mut stream = TcpStream::connect(server.addr).await.unwrap();
+    stream
+        .write_all(
+            b"POST /big HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n\
+              content-length: 5000\r\nexpect: 100-continue\r\n\r\n",
+        )
+        .await
+        .unwrap();
+    // The client waits for `100 Continue` before sending the body; it must get the 413 instead,
+    // and the connection ends with it (the body was never read).
+    let answer = read_to_close(&mut stream).await;
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(!answer.contains("100 Continue"), "{answer}");
+    server.wait_received(1).await;
+    let event = &server.store.snapshot()[0];
+    assert_eq!(event.response.status, 413);
+    assert_eq!(event.body_size, 5000);
+    assert!(event.truncated);
+    assert!(event.body.is_empty());
+
+    // Within the limit, `100 Continue` comes and the body is read as usual.
+    let mut stream = TcpStream::connect(server.addr).await.unwrap();
+    stream
+        .write_all(
+            b"POST /small HTTP/1.1\r\nhost: x\r\ncontent-length: 2\r\n\
+              expect: 100-continue\r\nconnection: close\r\n\r\n",
+        )
+        .await
+        .unwrap();
+    let mut head = [0u8; 25];
+    tokio::io::AsyncReadExt::read_exact(&mut stream, &mut head)
+        .await
+        .unwrap();
+    assert_eq!(&head, b"HTTP/1.1 100 Continue\r\n\r\n");
+    stream.write_all(b"{}").await.unwrap();
+    let answer = read_to_close(&mut stream).await;
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    server.stop().await;
+}
