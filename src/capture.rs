@@ -34,7 +34,7 @@ use crate::store::Store;
 use answer::{AnswerPolicy, Decision, LocalBody};
 use body::{BodyLimits, BodyRead};
 use conn::{ConnState, TapIo};
-use forward::{ForwardError, Forwarded, Forwarder, Outgoing};
+use forward::{ForwardError, Forwarded, Forwarder, HopMark, Outgoing};
 use recorder::Recorder;
 use std::hash::{Hash, Hasher};
 
@@ -93,7 +93,7 @@ impl Listener {
             recorder,
             secrets: config.secrets.clone(),
             policy: Arc::new(AnswerPolicy::new(config.answer.clone())),
-            forwarder: Forwarder::new(config.answer.forward_timeout),
+            forwarder: Forwarder::new(config.answer.forward_timeout, HopMark::new()),
             body_limits: BodyLimits::new(config.max_body, config.header_timeout),
             header_timeout: config.header_timeout,
             idle_timeout: config.idle_timeout,
@@ -447,6 +447,11 @@ async fn handle(
         )
         .await);
     }
+    // A request this listener relayed earlier has come back: relaying it again would go round
+    // for ever. Only a listener that forwards can have marked anything.
+    if shared.policy.settings().forward.is_some() && shared.forwarder.mark().is_on(&parts.headers) {
+        return Ok(conclude(&shared, event, &facts, Answer::Loop, started, close).await);
+    }
     let body_key = || {
         let mut hasher = std::hash::DefaultHasher::new();
         event.body.hash(&mut hasher);
@@ -499,6 +504,7 @@ async fn handle(
                                     headers: &request_headers,
                                     body: event.body.clone(),
                                     remote,
+                                    version: parts.version,
                                 },
                             )
                             .await;
@@ -532,7 +538,13 @@ enum Answer {
         url: String,
         result: Result<Forwarded, ForwardError>,
     },
+    /// The request carries this listener's hop mark: `508 Loop Detected`, never forwarded.
+    Loop,
 }
+
+/// Why a request that came back is not forwarded, for the event and the sender.
+const LOOP_ERROR: &str = "forward loop: this request was already relayed by this hookscope \
+     (its mark is in the Via header), so it is answered here and not forwarded again";
 
 /// How much of the app's answer an event keeps.
 const APP_BODY_PREVIEW: usize = 4096;
@@ -550,6 +562,7 @@ async fn conclude(
     let latency_ms = started.elapsed().as_micros() as f64 / 1000.0;
     let status = match &answer {
         Answer::TooLarge { .. } => 413,
+        Answer::Loop => 508,
         Answer::Local { status, .. } => *status,
         Answer::Forwarded {
             result: Ok(app), ..
@@ -571,6 +584,13 @@ async fn conclude(
         }
         event.response = ResponseInfo::with_forward(status, latency_ms, forward);
     }
+    if let Answer::Loop = answer {
+        let forward = ForwardInfo {
+            error: Some(LOOP_ERROR.into()),
+            ..ForwardInfo::default()
+        };
+        event.response = ResponseInfo::with_forward(status, latency_ms, forward);
+    }
     let stored = shared.recorder.record(event, facts);
     shared.recorder.logged(stored.id).await;
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
@@ -582,6 +602,10 @@ async fn conclude(
                 "body_size": stored.body_size,
                 "id": stored.id,
             });
+            json_response(status, body.to_string(), close)
+        }
+        Answer::Loop => {
+            let body = serde_json::json!({ "error": LOOP_ERROR, "id": stored.id });
             json_response(status, body.to_string(), close)
         }
         Answer::Local { body, .. } => {

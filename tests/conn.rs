@@ -302,3 +302,92 @@ async fn expect_continue_over_the_body_limit_is_answered_413_at_once() {
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     server.stop().await;
 }
+
+/// Settings that relay every request to `target`.
+fn forwarding(target: &str) -> ListenConfig {
+    let mut config = config();
+    config.answer.forward = Some(target.parse().unwrap());
+    config.answer.forward_timeout = Duration::from_secs(1);
+    config
+}
+
+#[tokio::test]
+async fn a_request_back_from_its_own_forward_is_answered_508_and_not_forwarded() {
+    let app = start_app(200, "{\"app\":true}", Duration::ZERO).await;
+    let server = start(forwarding(&format!("http://{}", app.addr))).await;
+    let answer = post(server.addr, "/hook", "application/json", b"{\"n\":1}").await;
+    assert_eq!(answer.status, 200);
+    // The relayed request carries this instance's mark in `Via`.
+    let via = {
+        let received = app.received.lock().unwrap();
+        let via = received[0].header("via").expect("a Via header").to_vec();
+        String::from_utf8(via).unwrap()
+    };
+    assert!(via.starts_with("1.1 hookscope-"), "{via}");
+
+    // The same mark coming back (the app relays to hookscope, say) ends the loop here.
+    let looped = send(
+        server.addr,
+        "POST",
+        "/hook",
+        &[("via", format!("1.0 proxy, {via}").as_bytes())],
+        b"{\"n\":2}",
+    )
+    .await;
+    assert_eq!(looped.status, 508, "{:?}", looped.body);
+    assert!(
+        looped.json()["error"].as_str().unwrap().contains("loop"),
+        "{:?}",
+        looped.body
+    );
+    assert_eq!(app.received.lock().unwrap().len(), 1, "not forwarded again");
+    let export = export_json(&server.store);
+    let event = &export["events"][1];
+    assert_eq!(event["response"]["status"], 508);
+    assert!(event["response"]["forwarded_to"].is_null());
+    assert!(
+        event["response"]["error"]
+            .as_str()
+            .unwrap()
+            .contains("loop"),
+        "{event}"
+    );
+
+    // Another hookscope's mark is no loop of this one's.
+    let other = send(
+        server.addr,
+        "POST",
+        "/hook",
+        &[("via", b"1.1 hookscope-0000000000000000")],
+        b"{\"n\":3}",
+    )
+    .await;
+    assert_eq!(other.status, 200);
+    assert_eq!(app.received.lock().unwrap().len(), 2);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn two_instances_forwarding_to_each_other_stop_at_the_first_return() {
+    // B's port is chosen first, so that A can forward to it before B exists.
+    let port_b = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let a = start(forwarding(&format!("http://127.0.0.1:{port_b}"))).await;
+    let b = start(ListenConfig {
+        port: port_b,
+        ..forwarding(&format!("http://{}", a.addr))
+    })
+    .await;
+    let answer = post(a.addr, "/ping-pong", "application/json", b"{}").await;
+    // A → B → A: A recognises its own mark and answers 508, which B and then A relay.
+    assert_eq!(answer.status, 508, "{:?}", answer.body);
+    a.wait_received(2).await;
+    b.wait_received(1).await;
+    assert_eq!(a.store.len(), 2);
+    assert_eq!(b.store.len(), 1);
+    a.stop().await;
+    b.stop().await;
+}

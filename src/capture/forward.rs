@@ -1,5 +1,6 @@
 //! Relaying a captured request to the user's app (`--forward-to`) and bringing its answer back.
-//! Headers and body go as received, minus hop-by-hop headers, plus `X-Forwarded-*`.
+//! Headers and body go as received, minus hop-by-hop headers, plus `X-Forwarded-*` and this
+//! instance's hop mark in `Via`, by which a request that comes back (a forward loop) is known.
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -98,6 +99,78 @@ impl ForwardTarget {
     }
 }
 
+/// This listener's name in the `Via` header (RFC 9110 section 7.6.3) of the requests it
+/// relays: `hookscope-` and 16 random hex digits, different for every listener, so that two
+/// instances relaying to each other each see only their own mark come back.
+#[derive(Debug, Clone)]
+pub struct HopMark {
+    name: String,
+    /// The `Via` entries added, one per protocol version received, made once.
+    via_http10: HeaderValue,
+    via_http11: HeaderValue,
+    via_http2: HeaderValue,
+}
+
+impl HopMark {
+    pub fn new() -> HopMark {
+        use std::hash::{BuildHasher, Hasher};
+        use std::sync::atomic::{AtomicU64, Ordering};
+        // `RandomState` is seeded from the operating system's randomness; the clock and a
+        // counter set apart listeners of one process.
+        static MADE: AtomicU64 = AtomicU64::new(0);
+        let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+        hasher.write_u64(MADE.fetch_add(1, Ordering::Relaxed));
+        hasher.write_u32(std::process::id());
+        if let Ok(since) = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
+            hasher.write_u128(since.as_nanos());
+        }
+        HopMark::named(format!("hookscope-{:016x}", hasher.finish()))
+    }
+
+    fn named(name: String) -> HopMark {
+        let via = |version: &str| {
+            HeaderValue::from_str(&format!("{version} {name}"))
+                .unwrap_or_else(|_| HeaderValue::from_static("1.1 hookscope"))
+        };
+        HopMark {
+            via_http10: via("1.0"),
+            via_http11: via("1.1"),
+            via_http2: via("2"),
+            name,
+        }
+    }
+
+    /// The name, e.g. `hookscope-5f0c…`.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Whether these request headers show that this listener relayed the request before.
+    pub fn is_on(&self, headers: &HeaderMap) -> bool {
+        headers
+            .get_all(header::VIA)
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .flat_map(|value| value.split(','))
+            // An entry is `protocol received-by [comment]`.
+            .any(|entry| entry.split_whitespace().nth(1) == Some(self.name.as_str()))
+    }
+
+    fn via(&self, version: http::Version) -> HeaderValue {
+        match version {
+            http::Version::HTTP_09 | http::Version::HTTP_10 => self.via_http10.clone(),
+            http::Version::HTTP_2 | http::Version::HTTP_3 => self.via_http2.clone(),
+            _ => self.via_http11.clone(),
+        }
+    }
+}
+
+impl Default for HopMark {
+    fn default() -> HopMark {
+        HopMark::new()
+    }
+}
+
 /// The app's answer.
 #[derive(Debug)]
 pub struct Forwarded {
@@ -166,23 +239,35 @@ pub struct Outgoing<'a> {
     pub headers: &'a HeaderMap,
     pub body: Bytes,
     pub remote: SocketAddr,
+    /// The protocol version the request arrived with, named in `Via`.
+    pub version: http::Version,
 }
 
 /// A pooled keep-alive client for the app.
 pub struct Forwarder {
     client: Client<HttpConnector, Full<Bytes>>,
     timeout: Duration,
+    mark: HopMark,
 }
 
 impl Forwarder {
-    pub fn new(timeout: Duration) -> Forwarder {
+    pub fn new(timeout: Duration, mark: HopMark) -> Forwarder {
         let mut connector = HttpConnector::new();
         connector.set_nodelay(true);
         connector.set_connect_timeout(Some(timeout));
         let client = Client::builder(TokioExecutor::new())
             .pool_idle_timeout(Duration::from_secs(30))
             .build(connector);
-        Forwarder { client, timeout }
+        Forwarder {
+            client,
+            timeout,
+            mark,
+        }
+    }
+
+    /// The mark this forwarder puts on what it relays.
+    pub fn mark(&self) -> &HopMark {
+        &self.mark
     }
 
     /// Relays one request and returns the app's answer.
@@ -198,6 +283,7 @@ impl Forwarder {
             headers,
             body,
             remote,
+            version,
         } = outgoing;
         let url = target.url_for(path, query);
         let mut request = Request::builder()
@@ -226,6 +312,8 @@ impl Forwarder {
         }
         out.entry("x-forwarded-proto")
             .or_insert(HeaderValue::from_static("http"));
+        // Appended after any earlier hops, as a proxy does.
+        out.append(header::VIA, self.mark.via(version));
 
         let exchange = async {
             let response = self.client.request(request).await.map_err(|e| {
@@ -295,6 +383,25 @@ mod tests {
         assert!(err.contains("no host"), "{err}");
         let t: ForwardTarget = "http://[::1]:3000".parse().unwrap();
         assert_eq!(t.to_string(), "http://[::1]:3000");
+    }
+
+    #[test]
+    fn hop_marks_name_one_listener() {
+        let (a, b) = (HopMark::new(), HopMark::new());
+        assert_ne!(a.name(), b.name());
+        assert!(a.name().starts_with("hookscope-") && a.name().len() == 26);
+        let mut headers = HeaderMap::new();
+        assert!(!a.is_on(&headers));
+        headers.append(header::VIA, HeaderValue::from_static("1.1 proxy (nginx)"));
+        headers.append(header::VIA, b.via(http::Version::HTTP_2));
+        assert!(b.is_on(&headers) && !a.is_on(&headers));
+        // In a list, with a comment, after other hops; a name only as a comment is not a hop.
+        let listed = format!("1.0 edge, 1.1 {} (hookscope), 2 cdn", a.name());
+        headers.insert(header::VIA, HeaderValue::from_str(&listed).unwrap());
+        assert!(a.is_on(&headers));
+        let comment = format!("1.1 proxy ({})", a.name());
+        headers.insert(header::VIA, HeaderValue::from_str(&comment).unwrap());
+        assert!(!a.is_on(&headers));
     }
 
     #[test]
