@@ -209,6 +209,8 @@ pub struct ListenArgs {
 
     /// Relay every request to your app at this plain-HTTP URL (its path is prefixed to each
     /// request's) and give the sender the app's answer. Unreachable app: 502; too slow: 504.
+    /// hookscope's own address is refused; a request that comes back marked by this instance
+    /// (`Via: 1.1 hookscope-…`) is answered 508.
     #[arg(long, value_name = "URL", help_heading = "Answering")]
     pub forward_to: Option<ForwardTarget>,
 

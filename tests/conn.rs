@@ -391,3 +391,86 @@ async fn two_instances_forwarding_to_each_other_stop_at_the_first_return() {
     a.stop().await;
     b.stop().await;
 }
+
+/// Runs `hookscope` with `args` until it exits (it should, at once) and returns its exit code
+/// and stderr.
+fn refused(args: &[&str]) -> (Option<i32>, String) {
+    let mut child = hookscope()
+        .args(["--headless"])
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + LIMIT;
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("hookscope {args:?} kept running");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    (status.code(), err)
+}
+
+/// A port nothing listens on right now.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+#[test]
+fn forwarding_to_its_own_address_is_refused_at_start() {
+    let port = free_port();
+    let p = port.to_string();
+    for (bind, target) in [
+        ("127.0.0.1", format!("http://127.0.0.1:{port}")),
+        ("127.0.0.1", format!("http://localhost:{port}/app")),
+        ("127.0.0.1", format!("http://[::ffff:127.0.0.1]:{port}")),
+        ("0.0.0.0", format!("http://127.0.0.1:{port}/hooks")),
+        ("::", format!("http://127.0.0.1:{port}")),
+    ] {
+        let (code, err) = refused(&["--bind", bind, "--port", &p, "--forward-to", &target]);
+        assert_eq!(code, Some(2), "{bind} → {target}: {err}");
+        let errors: Vec<&str> = err.lines().filter(|l| l.contains("error")).collect();
+        assert_eq!(errors.len(), 1, "{err}");
+        assert!(
+            errors[0].contains("--forward-to") && errors[0].contains("itself"),
+            "{err}"
+        );
+    }
+    // Another port of the same host is somebody else.
+    let other = free_port();
+    let server = Running::start({
+        let mut command = hookscope();
+        command.args(["--headless", "--port", &p, "--forward-to"]);
+        command.arg(format!("http://localhost:{other}"));
+        command
+    });
+    assert_eq!(server.addr.port(), port);
+}
+
+#[test]
+fn an_impossible_forward_port_is_refused_in_one_line() {
+    let (code, err) = refused(&["--port", "0", "--forward-to", "http://127.0.0.1:99999"]);
+    assert_eq!(code, Some(2), "{err}");
+    let first = err.lines().next().unwrap_or_default();
+    assert!(
+        first.starts_with("error:") && first.contains("port 99999 is not between 1 and 65535"),
+        "{err}"
+    );
+}

@@ -3,7 +3,7 @@
 //! instance's hop mark in `Via`, by which a request that comes back (a forward loop) is known.
 
 use std::fmt;
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -97,6 +97,56 @@ impl ForwardTarget {
     fn authority(&self) -> &str {
         self.scheme_authority.trim_start_matches("http://")
     }
+
+    /// Whether a request relayed here would reach a listener bound to `local` (whose port is
+    /// the real one, not 0): the same port on the bound address, on a name that resolves to it
+    /// (`localhost`), or on any address of this machine when the listener is bound to all of
+    /// them. A name that does not resolve within a moment is given the benefit of the doubt:
+    /// the hop mark still stops a loop.
+    pub async fn leads_to(&self, local: SocketAddr) -> bool {
+        let Ok(authority) = self.authority().parse::<http::uri::Authority>() else {
+            return false;
+        };
+        let port = authority.port_u16().unwrap_or(80);
+        if port != local.port() {
+            return false;
+        }
+        let host = authority
+            .host()
+            .trim_start_matches('[')
+            .trim_end_matches(']');
+        let lookup = tokio::net::lookup_host((host, port));
+        match tokio::time::timeout(Duration::from_secs(2), lookup).await {
+            Ok(Ok(mut addrs)) => addrs.any(|addr| same_listener(addr.ip(), local.ip())),
+            _ => false,
+        }
+    }
+}
+
+/// Whether a connection to `target` reaches a socket bound to `bound` (same port).
+fn same_listener(target: IpAddr, bound: IpAddr) -> bool {
+    // `::ffff:a.b.c.d` is a.b.c.d; connecting to 0.0.0.0 or :: reaches the loopback address.
+    let target = match target.to_canonical() {
+        IpAddr::V4(v4) if v4.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        IpAddr::V6(v6) if v6.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
+        other => other,
+    };
+    let bound = bound.to_canonical();
+    if target == bound {
+        return true;
+    }
+    // 0.0.0.0 takes every IPv4 address of this machine; :: every address, IPv4 ones too (a
+    // dual-stack socket, Linux's default).
+    let all = match bound {
+        IpAddr::V4(v4) => v4.is_unspecified() && target.is_ipv4(),
+        IpAddr::V6(v6) => v6.is_unspecified(),
+    };
+    all && (target.is_loopback() || is_local_address(target))
+}
+
+/// Whether `ip` is an address of this machine: only those can be bound to.
+fn is_local_address(ip: IpAddr) -> bool {
+    std::net::UdpSocket::bind(SocketAddr::new(ip, 0)).is_ok()
 }
 
 /// This listener's name in the `Via` header (RFC 9110 section 7.6.3) of the requests it
