@@ -435,6 +435,29 @@ mod tests {
         assert_eq!(t.to_string(), "http://[::1]:3000");
     }
 
+    #[tokio::test]
+    async fn targets_that_lead_back_to_the_listener() {
+        let leads = |target: &str, local: &str| {
+            let target: ForwardTarget = target.parse().unwrap();
+            let local: SocketAddr = local.parse().unwrap();
+            async move { target.leads_to(local).await }
+        };
+        assert!(leads("http://127.0.0.1:4321", "127.0.0.1:4321").await);
+        assert!(leads("http://localhost:4321/app", "127.0.0.1:4321").await);
+        assert!(leads("http://0.0.0.0:4321", "127.0.0.1:4321").await);
+        assert!(leads("http://[::ffff:127.0.0.1]:4321", "127.0.0.1:4321").await);
+        assert!(leads("http://localhost", "127.0.0.1:80").await);
+        assert!(!leads("http://127.0.0.1:4322", "127.0.0.1:4321").await);
+        assert!(!leads("http://127.0.0.2:4321", "127.0.0.1:4321").await);
+        // A wildcard bind takes every local address of its family (`::` takes IPv4 too).
+        assert!(leads("http://127.0.0.5:4321", "0.0.0.0:4321").await);
+        assert!(!leads("http://[::1]:4321", "0.0.0.0:4321").await);
+        assert!(leads("http://127.0.0.1:4321", "[::]:4321").await);
+        assert!(leads("http://[::1]:4321", "[::]:4321").await);
+        // An address kept for documentation (TEST-NET-2), not one of this machine's.
+        assert!(!leads("http://198.51.100.77:4321", "0.0.0.0:4321").await);
+    }
+
     #[test]
     fn hop_marks_name_one_listener() {
         let (a, b) = (HopMark::new(), HopMark::new());
