@@ -222,6 +222,9 @@ impl Listener {
             let mut phase = Phase::Open;
             let result = loop {
                 tokio::select! {
+                    // The connection first: a request that has arrived is under way (in flight)
+                    // before any notice is looked at.
+                    biased;
                     result = &mut connection => break result,
                     () = &mut first_request, if watching_first => {
                         watching_first = false;
@@ -260,14 +263,20 @@ impl Listener {
                             // Requests in flight finish; the listener bounds the wait.
                             phase = Phase::Stopping;
                             connection.as_mut().graceful_shutdown();
-                        } else if state.in_flight() == 0 {
-                            // Descriptors ran out: a connection with nothing in flight makes
-                            // room for a new client.
-                            phase = Phase::Closing;
-                            connection.as_mut().graceful_shutdown();
-                            timer
-                                .as_mut()
-                                .reset(tokio::time::Instant::now() + CLOSE_GRACE);
+                        } else {
+                            // Descriptors ran out: a connection with nothing in flight for a
+                            // moment makes room for a new client. One accepted a moment ago
+                            // is left to send its request: it may be the client the room was
+                            // made for.
+                            let now = tokio::time::Instant::now();
+                            if state.in_flight() == 0
+                                && state.activity() == seen
+                                && now.duration_since(quiet_since) >= SHED_AFTER
+                            {
+                                phase = Phase::Closing;
+                                connection.as_mut().graceful_shutdown();
+                                timer.as_mut().reset(now + CLOSE_GRACE);
+                            }
                         }
                     }
                 }
@@ -306,6 +315,10 @@ enum Phase {
 /// How long a connection asked to close may take to do so cleanly (an HTTP/2 GOAWAY
 /// acknowledged) before it is dropped.
 const CLOSE_GRACE: Duration = Duration::from_millis(500);
+
+/// How long a connection must have had nothing in flight to be closed when descriptors run
+/// out.
+const SHED_AFTER: Duration = Duration::from_millis(250);
 
 /// Pauses between attempts to accept while descriptors are short: from a few milliseconds,
 /// doubling up to a fifth of a second.
