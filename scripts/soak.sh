@@ -12,7 +12,8 @@
 # time. Afterwards it checks: the process is alive and answers; received = stored + evicted +
 # rejected; the JSON Lines log has one parsable line per event; the export written on SIGTERM
 # reads back (it is replayed, in part, into a second listener). Prints requests, rejected, peak
-# RSS and duration.
+# RSS and duration. Then two cases of their own: idle h2c connections under a low `ulimit -n`,
+# and a forward loop (refused at start; two instances relaying to each other).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -57,6 +58,110 @@ answers() { # port: does a new client get a 200?
     -d '{"alive":true}' "http://127.0.0.1:$1/alive")" = 200 ]
 }
 peak_rss_kb() { awk '/VmHWM/ {print $2}' "/proc/$1/status"; }
+
+# --- Case: idle h2c connections under a low `ulimit -n` ------------------------------------------
+# hookscope with 256 descriptors and a 5 s idle timeout; 600 clients open an HTTP/2 connection
+# with prior knowledge (preface and SETTINGS) and then say nothing. Checks: fresh clients are
+# answered all along (idle connections make room when descriptors run out), the process does
+# not spin while at the limit (CPU under half a core), and once the idle timeout has passed it
+# holds no client connection any more. Prints what it saw.
+IDLE_PORT=${IDLE_PORT:-18777}
+soak_idle_h2c() {
+  local bin=${SOAK_BIN:-target/release/hookscope} port=$IDLE_PORT clients=600 pid holder
+  (ulimit -n 256 && exec "$bin" --headless --port "$port" --idle-timeout 5s) \
+    >/dev/null 2>"$work/idle.err" &
+  pid=$!
+  pids+=("$pid")
+  wait_port "$port"
+  python3 - "$port" "$clients" "$work/idle.ready" "$work/idle.stop" <<'PY' &
+import os, socket, sys, time
+port, clients, ready, stop = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
+preface = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + bytes([0, 0, 0, 4, 0, 0, 0, 0, 0])
+held = []
+for _ in range(clients):
+    s = socket.create_connection(("127.0.0.1", port), timeout=5)
+    s.sendall(preface)
+    held.append(s)
+open(ready, "w").close()
+deadline = time.time() + 120
+while not os.path.exists(stop) and time.time() < deadline:
+    time.sleep(0.1)
+PY
+  holder=$!
+  pids+=("$holder")
+  for _ in $(seq 1 300); do [ -e "$work/idle.ready" ] && break; sleep 0.1; done
+  [ -e "$work/idle.ready" ] || fail "idle h2c: the clients could not connect"
+  local ticks_before ticks_after started elapsed answered=0
+  ticks_before=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+  started=$(date +%s.%N)
+  for _ in $(seq 1 10); do
+    answers "$port" && answered=$((answered + 1))
+    sleep 0.3
+  done
+  ticks_after=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+  elapsed=$(awk -v s="$started" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }')
+  [ "$answered" = 10 ] || fail "idle h2c: $answered of 10 fresh clients answered beside $clients idle ones"
+  local cpu
+  cpu=$(awk -v t=$((ticks_after - ticks_before)) -v e="$elapsed" \
+    'BEGIN { printf "%.2f", t / 100 / e }')
+  awk -v c="$cpu" 'BEGIN { exit !(c < 0.5) }' ||
+    fail "idle h2c: $cpu of a core while out of descriptors: the accept loop spins"
+  # Every idle connection, accepted or still waiting, is closed within a few idle timeouts.
+  local open_fds=""
+  for _ in $(seq 1 60); do
+    open_fds=$(find "/proc/$pid/fd" -mindepth 1 -maxdepth 1 -lname 'socket:*' | wc -l)
+    [ "$open_fds" -le 8 ] && break
+    sleep 0.5
+  done
+  [ "$open_fds" -le 8 ] || fail "idle h2c: $open_fds sockets still open 30 s after the idle timeout"
+  touch "$work/idle.stop"
+  wait "$holder" || true
+  kill -TERM "$pid"
+  wait "$pid" || fail "idle h2c: hookscope exited with status $?: $(tail -3 "$work/idle.err")"
+  echo "  idle h2c: $clients idle connections with 256 descriptors: 10 of 10 fresh clients answered," \
+    "$cpu of a core meanwhile, $open_fds sockets left after the idle timeout"
+}
+
+# --- Case: a forward loop ----------------------------------------------------------------------
+# A --forward-to of hookscope's own address must be refused at start (exit 2, one line); two
+# instances forwarding to each other must stop a request at the first return (508) instead of
+# multiplying it: 20 requests give exactly 40 events on the first and 20 on the second.
+LOOP_PORT_A=${LOOP_PORT_A:-18778}
+LOOP_PORT_B=${LOOP_PORT_B:-18779}
+soak_forward_loop() {
+  local bin=${SOAK_BIN:-target/release/hookscope} a b status out code
+  set +e
+  out=$(timeout 10 "$bin" --headless --port "$LOOP_PORT_A" \
+    --forward-to "http://localhost:$LOOP_PORT_A/app" 2>&1 >/dev/null)
+  code=$?
+  set -e
+  [ "$code" = 2 ] && echo "$out" | grep -q 'leads back to hookscope itself' ||
+    fail "forward loop: forwarding to itself was not refused (exit $code): $out"
+  "$bin" --headless --port "$LOOP_PORT_A" --forward-to "http://127.0.0.1:$LOOP_PORT_B" \
+    >/dev/null 2>"$work/loop-a.err" &
+  a=$!
+  pids+=("$a")
+  "$bin" --headless --port "$LOOP_PORT_B" --forward-to "http://127.0.0.1:$LOOP_PORT_A" \
+    >/dev/null 2>"$work/loop-b.err" &
+  b=$!
+  pids+=("$b")
+  wait_port "$LOOP_PORT_A"
+  wait_port "$LOOP_PORT_B"
+  for _ in $(seq 1 20); do
+    status=$(curl -s -o /dev/null -m 10 -w '%{http_code}' "http://127.0.0.1:$LOOP_PORT_A/loop")
+    [ "$status" = 508 ] || fail "forward loop: a request through both instances got $status, not 508"
+  done
+  local rss_a=$(( $(peak_rss_kb "$a") / 1024 ))
+  kill -TERM "$a" "$b"
+  wait "$a" || fail "forward loop: the first instance exited with status $?"
+  wait "$b" || fail "forward loop: the second instance exited with status $?"
+  grep -q 'received 40, stored 40' "$work/loop-a.err" ||
+    fail "forward loop: first instance: $(grep -o 'received.*' "$work/loop-a.err")"
+  grep -q 'received 20, stored 20' "$work/loop-b.err" ||
+    fail "forward loop: second instance: $(grep -o 'received.*' "$work/loop-b.err")"
+  echo "  forward loop: refused at start; 20 requests between two instances gave 508 each," \
+    "40 + 20 events, peak RSS ${rss_a} MiB"
+}
 
 HOOKSCOPE_SECRET_WMS=$SECRET target/release/hookscope --headless --port "$PORT" \
   --capacity 100000 --max-bytes 1GiB --max-body 1MiB \
@@ -181,4 +286,6 @@ echo "  hookscope: $counters"
 echo "  peak RSS: $((rss_peak / 1024)) MiB (at start $((rss_start / 1024)) MiB), capacity 100,000 events"
 echo "  export on SIGTERM: read back, $replayed events of one session replayed into a second listener"
 [ -n "$wrk_errors" ] && echo "  wrk: $wrk_errors"
+soak_idle_h2c
+soak_forward_loop
 echo "  all checks passed"

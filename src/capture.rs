@@ -23,8 +23,8 @@ use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
-use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
 
 use crate::config::{DEFAULT_MAX_HEADERS, ListenConfig, Secrets};
 use crate::decode::facts::Facts;
@@ -34,7 +34,7 @@ use crate::store::Store;
 use answer::{AnswerPolicy, Decision, LocalBody};
 use body::{BodyLimits, BodyRead};
 use conn::{ConnState, TapIo};
-use forward::{ForwardError, Forwarded, Forwarder, Outgoing};
+use forward::{ForwardError, Forwarded, Forwarder, HopMark, Outgoing};
 use recorder::Recorder;
 use std::hash::{Hash, Hasher};
 
@@ -62,6 +62,7 @@ struct Shared {
     forwarder: Forwarder,
     body_limits: BodyLimits,
     header_timeout: Duration,
+    idle_timeout: Duration,
     max_headers: usize,
 }
 
@@ -92,9 +93,10 @@ impl Listener {
             recorder,
             secrets: config.secrets.clone(),
             policy: Arc::new(AnswerPolicy::new(config.answer.clone())),
-            forwarder: Forwarder::new(config.answer.forward_timeout),
+            forwarder: Forwarder::new(config.answer.forward_timeout, HopMark::new()),
             body_limits: BodyLimits::new(config.max_body, config.header_timeout),
             header_timeout: config.header_timeout,
+            idle_timeout: config.idle_timeout,
             max_headers: config.max_headers,
         };
         Ok(Listener {
@@ -140,28 +142,44 @@ impl Listener {
         }
         builder.http2().timer(TokioTimer::new());
         let builder = Arc::new(builder);
-        let graceful = GracefulShutdown::new();
+        // Every connection holds a receiver until it ends: shutdown waits for all of them.
+        let (notices, _) = watch::channel(Notice::default());
         let mut shutdown = std::pin::pin!(shutdown);
+        let mut backoff = ACCEPT_BACKOFF_MIN;
         loop {
             tokio::select! {
                 accepted = self.tcp.accept() => match accepted {
                     Ok((stream, remote)) => {
-                        self.serve_connection(&builder, &graceful, stream, remote);
+                        backoff = ACCEPT_BACKOFF_MIN;
+                        self.serve_connection(&builder, &notices, stream, remote);
                     }
-                    // Out of file descriptors and the like: wait a little instead of spinning.
-                    Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+                    // That one client gave up before it was accepted: nothing to wait for.
+                    Err(error) if is_connection_error(&error) => {}
+                    // Out of file descriptors (EMFILE, ENFILE) or kernel memory. The waiting
+                    // client stays in the backlog; idle connections are asked to make room and
+                    // accepting is retried after a pause that grows while the shortage lasts,
+                    // so the loop neither spins nor stops.
+                    Err(_) => {
+                        notices.send_modify(|notice| notice.shed += 1);
+                        tokio::select! {
+                            () = tokio::time::sleep(backoff) => {}
+                            () = &mut shutdown => break,
+                        }
+                        backoff = (backoff * 2).min(ACCEPT_BACKOFF_MAX);
+                    }
                 },
                 () = &mut shutdown => break,
             }
         }
         drop(self.tcp);
-        let _ = tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown()).await;
+        notices.send_modify(|notice| notice.stopping = true);
+        let _ = tokio::time::timeout(SHUTDOWN_GRACE, notices.closed()).await;
     }
 
     fn serve_connection(
         &self,
         builder: &Arc<auto::Builder<TokioExecutor>>,
-        graceful: &GracefulShutdown,
+        notices: &watch::Sender<Notice>,
         stream: TcpStream,
         remote: SocketAddr,
     ) {
@@ -179,18 +197,34 @@ impl Listener {
             )
         });
         let connection = builder.serve_connection(io, service).into_owned();
-        let connection = graceful.watch(connection);
+        let notices = notices.subscribe();
         let store = Arc::clone(self.store());
         let header_timeout = self.shared.header_timeout;
+        let idle_timeout = self.shared.idle_timeout;
         tokio::spawn(async move {
+            let mut notices = notices;
             let mut connection = std::pin::pin!(connection);
             // hyper's header timeout starts once it knows the protocol; this one also covers a
             // client that connects and never completes a first request.
             let first_request = tokio::time::sleep(header_timeout);
             let mut first_request = std::pin::pin!(first_request);
             let mut watching_first = true;
+            // hyper closes neither protocol's idle connections by itself (HTTP/1 only through
+            // its header timeout). Idleness is looked at four times per timeout rather than
+            // tracked per request, which would cost a clock read and a timer reset each time:
+            // a connection closes between one and one and a quarter timeouts after its last
+            // request. While closing, the same timer bounds the wait for the client.
+            let step = (idle_timeout / 4).max(Duration::from_millis(1));
+            let timer = tokio::time::sleep(step);
+            let mut timer = std::pin::pin!(timer);
+            let mut seen = state.activity();
+            let mut quiet_since = tokio::time::Instant::now();
+            let mut phase = Phase::Open;
             let result = loop {
                 tokio::select! {
+                    // The connection first: a request that has arrived is under way (in flight)
+                    // before any notice is looked at.
+                    biased;
                     result = &mut connection => break result,
                     () = &mut first_request, if watching_first => {
                         watching_first = false;
@@ -199,6 +233,50 @@ impl Listener {
                                 store.reject();
                             }
                             return; // dropping the connection closes it
+                        }
+                    }
+                    () = &mut timer, if phase != Phase::Stopping => {
+                        let now = tokio::time::Instant::now();
+                        if phase == Phase::Closing {
+                            // The client did not finish closing in time (an HTTP/2 client that
+                            // never acknowledges GOAWAY, a head that never completes).
+                            if state.take_uncounted_failure() {
+                                store.reject();
+                            }
+                            return;
+                        }
+                        let activity = state.activity();
+                        if activity != seen || state.in_flight() > 0 {
+                            seen = activity;
+                            quiet_since = now;
+                        } else if now.duration_since(quiet_since) >= idle_timeout {
+                            phase = Phase::Closing;
+                            connection.as_mut().graceful_shutdown();
+                            timer.as_mut().reset(now + CLOSE_GRACE);
+                            continue;
+                        }
+                        timer.as_mut().reset(now + step);
+                    }
+                    changed = notices.changed(), if phase == Phase::Open => {
+                        let stopping = changed.is_err() || notices.borrow_and_update().stopping;
+                        if stopping {
+                            // Requests in flight finish; the listener bounds the wait.
+                            phase = Phase::Stopping;
+                            connection.as_mut().graceful_shutdown();
+                        } else {
+                            // Descriptors ran out: a connection with nothing in flight for a
+                            // moment makes room for a new client. One accepted a moment ago
+                            // is left to send its request: it may be the client the room was
+                            // made for.
+                            let now = tokio::time::Instant::now();
+                            if state.in_flight() == 0
+                                && state.activity() == seen
+                                && now.duration_since(quiet_since) >= SHED_AFTER
+                            {
+                                phase = Phase::Closing;
+                                connection.as_mut().graceful_shutdown();
+                                timer.as_mut().reset(now + CLOSE_GRACE);
+                            }
                         }
                     }
                 }
@@ -211,6 +289,53 @@ impl Listener {
             }
         });
     }
+}
+
+/// What the accept loop tells every connection.
+#[derive(Debug, Clone, Copy, Default)]
+struct Notice {
+    /// The listener is stopping: finish what is in flight and close.
+    stopping: bool,
+    /// Bumped each time accepting fails for want of descriptors: connections with no request
+    /// in flight close to make room.
+    shed: u64,
+}
+
+/// Where a connection stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Open,
+    /// Asked to close (idle, or making room); dropped if the client takes longer than
+    /// `CLOSE_GRACE`.
+    Closing,
+    /// The listener is stopping; its own grace bounds the wait.
+    Stopping,
+}
+
+/// How long a connection asked to close may take to do so cleanly (an HTTP/2 GOAWAY
+/// acknowledged) before it is dropped.
+const CLOSE_GRACE: Duration = Duration::from_millis(500);
+
+/// How long a connection must have had nothing in flight to be closed when descriptors run
+/// out.
+const SHED_AFTER: Duration = Duration::from_millis(250);
+
+/// Pauses between attempts to accept while descriptors are short: from a few milliseconds,
+/// doubling up to a fifth of a second.
+const ACCEPT_BACKOFF_MIN: Duration = Duration::from_millis(5);
+const ACCEPT_BACKOFF_MAX: Duration = Duration::from_millis(200);
+
+/// Accept errors that concern one client only, not the listener.
+fn is_connection_error(error: &std::io::Error) -> bool {
+    use std::io::ErrorKind;
+    matches!(
+        error.kind(),
+        ErrorKind::ConnectionAborted
+            | ErrorKind::ConnectionReset
+            | ErrorKind::ConnectionRefused
+            | ErrorKind::Interrupted
+            | ErrorKind::WouldBlock
+    )
 }
 
 /// Errors that mean a request was started but never completed: broken HTTP, a head that never
@@ -233,7 +358,7 @@ async fn handle(
 ) -> Result<Response<Full<Bytes>>, Infallible> {
     let received_at = CapturedEvent::now();
     let started = Instant::now();
-    state.requests.fetch_add(1, Ordering::Relaxed);
+    let _in_flight = state.begin();
     let (parts, body) = request.into_parts();
     let declared = parts
         .headers
@@ -241,7 +366,26 @@ async fn handle(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok());
 
-    let read = match body::read(body, declared, shared.body_limits).await {
+    // A client that asks before sending a body too large gets its 413 at once: hyper would
+    // answer `100 Continue` as soon as the body is read. The header is only looked at for
+    // such bodies, so other requests pay nothing.
+    let refused_unread = declared.is_some_and(|len| len > shared.body_limits.max_body)
+        && parts
+            .headers
+            .get(header::EXPECT)
+            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"100-continue"));
+    let read = if refused_unread {
+        drop(body);
+        Ok(BodyRead {
+            bytes: Bytes::new(),
+            size: declared.unwrap_or(0),
+            truncated: true,
+            complete: false,
+        })
+    } else {
+        body::read(body, declared, shared.body_limits).await
+    };
+    let read = match read {
         Ok(read) => read,
         Err(error) => {
             // The request never completed: it is counted, not stored, and the connection ends.
@@ -316,6 +460,11 @@ async fn handle(
         )
         .await);
     }
+    // A request this listener relayed earlier has come back: relaying it again would go round
+    // for ever. Only a listener that forwards can have marked anything.
+    if shared.policy.settings().forward.is_some() && shared.forwarder.mark().is_on(&parts.headers) {
+        return Ok(conclude(&shared, event, &facts, Answer::Loop, started, close).await);
+    }
     let body_key = || {
         let mut hasher = std::hash::DefaultHasher::new();
         event.body.hash(&mut hasher);
@@ -368,6 +517,7 @@ async fn handle(
                                     headers: &request_headers,
                                     body: event.body.clone(),
                                     remote,
+                                    version: parts.version,
                                 },
                             )
                             .await;
@@ -401,7 +551,13 @@ enum Answer {
         url: String,
         result: Result<Forwarded, ForwardError>,
     },
+    /// The request carries this listener's hop mark: `508 Loop Detected`, never forwarded.
+    Loop,
 }
+
+/// Why a request that came back is not forwarded, for the event and the sender.
+const LOOP_ERROR: &str = "forward loop: this request was already relayed by this hookscope \
+     (its mark is in the Via header), so it is answered here and not forwarded again";
 
 /// How much of the app's answer an event keeps.
 const APP_BODY_PREVIEW: usize = 4096;
@@ -419,6 +575,7 @@ async fn conclude(
     let latency_ms = started.elapsed().as_micros() as f64 / 1000.0;
     let status = match &answer {
         Answer::TooLarge { .. } => 413,
+        Answer::Loop => 508,
         Answer::Local { status, .. } => *status,
         Answer::Forwarded {
             result: Ok(app), ..
@@ -440,6 +597,13 @@ async fn conclude(
         }
         event.response = ResponseInfo::with_forward(status, latency_ms, forward);
     }
+    if let Answer::Loop = answer {
+        let forward = ForwardInfo {
+            error: Some(LOOP_ERROR.into()),
+            ..ForwardInfo::default()
+        };
+        event.response = ResponseInfo::with_forward(status, latency_ms, forward);
+    }
     let stored = shared.recorder.record(event, facts);
     shared.recorder.logged(stored.id).await;
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
@@ -451,6 +615,10 @@ async fn conclude(
                 "body_size": stored.body_size,
                 "id": stored.id,
             });
+            json_response(status, body.to_string(), close)
+        }
+        Answer::Loop => {
+            let body = serde_json::json!({ "error": LOOP_ERROR, "id": stored.id });
             json_response(status, body.to_string(), close)
         }
         Answer::Local { body, .. } => {

@@ -233,8 +233,16 @@ pub struct ListenArgs {
     #[arg(long)]
     pub headless: bool,
 
+    /// Close a connection (HTTP/1 or HTTP/2) that has had no request for this long, e.g. 60s,
+    /// 2m [default: 60s]. An HTTP/1 connection waiting for its next request also closes after
+    /// the 10 s header timeout.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub idle_timeout: Option<Duration>,
+
     /// Relay every request to your app at this plain-HTTP URL (its path is prefixed to each
     /// request's) and give the sender the app's answer. Unreachable app: 502; too slow: 504.
+    /// hookscope's own address is refused; a request that comes back marked by this instance
+    /// (`Via: 1.1 hookscope-…`) is answered 508.
     #[arg(long, value_name = "URL", help_heading = "Answering")]
     pub forward_to: Option<ForwardTarget>,
 

@@ -26,6 +26,9 @@ pub const MAX_MAX_HEADERS: usize = 10_000;
 /// A client must finish sending its request head within this time (and may not stall longer
 /// than this in the middle of a body).
 pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+/// A connection of either protocol with no request for this long is closed, so that idle
+/// clients cannot hold file descriptors (and their buffers) for ever.
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// A settings problem, told in one sentence. The process exits with status 2.
 #[derive(Debug, thiserror::Error)]
@@ -291,6 +294,7 @@ pub struct ListenConfig {
     pub export_on_exit: Option<PathBuf>,
     pub headless: bool,
     pub header_timeout: Duration,
+    pub idle_timeout: Duration,
     pub answer: AnswerSettings,
 }
 
@@ -310,6 +314,7 @@ impl Default for ListenConfig {
             export_on_exit: None,
             headless: false,
             header_timeout: DEFAULT_HEADER_TIMEOUT,
+            idle_timeout: DEFAULT_IDLE_TIMEOUT,
             answer: AnswerSettings::default(),
         }
     }
@@ -361,6 +366,9 @@ impl ListenConfig {
             config.export_on_exit = Some(path.clone());
         }
         config.headless |= args.headless;
+        if let Some(idle) = args.idle_timeout {
+            config.idle_timeout = idle;
+        }
         let answer = &mut config.answer;
         if let Some(target) = &args.forward_to {
             answer.forward = Some(target.clone());
@@ -385,7 +393,8 @@ impl ListenConfig {
         }
 
         config.validate()?;
-        if !config.bind.is_loopback() {
+        // `::ffff:127.0.0.1` is 127.0.0.1 reached over an IPv6 socket: loopback all the same.
+        if !config.bind.to_canonical().is_loopback() {
             warnings.push(format!(
                 "listening on {}, not on loopback: anyone who can reach this address can send \
                  requests and read the answers",
@@ -440,6 +449,7 @@ struct FileConfig {
     jsonl: Option<PathBuf>,
     export_on_exit: Option<PathBuf>,
     headless: Option<bool>,
+    idle_timeout: Option<String>,
     forward_to: Option<String>,
     forward_timeout: Option<String>,
     status: Option<u16>,
@@ -515,6 +525,9 @@ impl FileConfig {
         let bad = |key: &str, e: String| {
             ConfigError(format!("config file {}: {key}: {e}", path.display()))
         };
+        if let Some(idle) = self.idle_timeout {
+            config.idle_timeout = parse_duration(&idle).map_err(|e| bad("idle_timeout", e))?;
+        }
         let answer = &mut config.answer;
         if let Some(target) = self.forward_to {
             answer.forward = Some(
@@ -667,6 +680,7 @@ mod tests {
         );
         assert_eq!(config.max_body, 10 << 20);
         assert_eq!(config.header_timeout, Duration::from_secs(10));
+        assert_eq!(config.idle_timeout, Duration::from_secs(60));
         assert_eq!(config.max_headers, 100);
         assert!(warnings.is_empty());
     }
@@ -704,7 +718,7 @@ mod tests {
         let file = config_file(
             "port = 9000\ncapacity = 50\nmax_bytes = \"1MiB\"\nmax_body = 4096\n\
              max_headers = 500\nforward_to = \"http://127.0.0.1:3000/app\"\nforward_timeout = \"2s\"\n\
-             status = 202\ndelay = 250\nfail_first = 2\nrate_limit = 50\n\
+             status = 202\ndelay = 250\nfail_first = 2\nrate_limit = 50\nidle_timeout = \"2m\"\n\
              [secrets]\nwms = [\"from-file\", \"second\"]\nprism = \"p\"\n",
         );
         let args = ListenArgs {
@@ -736,6 +750,7 @@ mod tests {
             (202, 2, Some(50))
         );
         assert_eq!(answer.delay, Duration::from_millis(250));
+        assert_eq!(config.idle_timeout, Duration::from_secs(120));
         let wms: Vec<&str> = config
             .secrets
             .for_scheme(SignatureScheme::Wms)
@@ -807,11 +822,20 @@ mod tests {
         };
         let (_, warnings) = ListenConfig::resolve(&args, no_env).unwrap();
         assert!(warnings[0].contains("not on loopback"));
+        for loopback in ["::1", "::ffff:127.0.0.1", "127.1.2.3"] {
+            let args = ListenArgs {
+                bind: Some(loopback.parse().unwrap()),
+                ..Default::default()
+            };
+            let (_, warnings) = ListenConfig::resolve(&args, no_env).unwrap();
+            assert!(warnings.is_empty(), "{loopback}: {warnings:?}");
+        }
         let args = ListenArgs {
-            bind: Some("::1".parse().unwrap()),
+            bind: Some("::ffff:192.168.1.10".parse().unwrap()),
             ..Default::default()
         };
-        assert!(ListenConfig::resolve(&args, no_env).unwrap().1.is_empty());
+        let (_, warnings) = ListenConfig::resolve(&args, no_env).unwrap();
+        assert!(warnings[0].contains("not on loopback"));
     }
 
     #[test]

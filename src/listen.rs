@@ -11,7 +11,7 @@ use tokio::sync::watch;
 use crate::capture::answer::AnswerMode;
 use crate::capture::recorder::Recorder;
 use crate::capture::{BindError, Listener};
-use crate::config::{JsonlTarget, ListenConfig, format_size};
+use crate::config::{ConfigError, JsonlTarget, ListenConfig, format_size};
 use crate::export;
 use crate::headless;
 use crate::sender;
@@ -42,6 +42,17 @@ pub async fn run(mut config: ListenConfig, theme: Theme, feed: Option<Feed>) -> 
         bound => bound?,
     };
     let addr = listener.local_addr();
+    // Checked once the port is known (`--port 0` picks it only now): relaying to itself would
+    // multiply every request until the process runs out of descriptors.
+    if let Some(target) = &config.answer.forward
+        && target.leads_to(addr).await
+    {
+        return Err(ConfigError(format!(
+            "--forward-to {target} leads back to hookscope itself (listening on {addr}); \
+             give your app's address"
+        ))
+        .into());
+    }
     eprintln!(
         "hookscope listening on http://{addr}  (keeps {} events / {}, bodies up to {}; Ctrl-C to stop)",
         config.limits.capacity,

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use hookscope::cli::{Cli, Command, DemoArgs, ListenArgs, OpenArgs, ReplayArgs, SimulateArgs};
-use hookscope::config::{ListenConfig, Secret, Secrets};
+use hookscope::config::{ConfigError, ListenConfig, Secret, Secrets};
 use hookscope::event::SignatureScheme;
 use hookscope::listen::Feed;
 use hookscope::simulate::Scenario;
@@ -233,7 +233,12 @@ fn listen_with(args: ListenArgs, feed: Option<Feed>) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("hookscope: error: {error:#}");
-            ExitCode::FAILURE
+            // A settings problem found only once listening (a forward loop) is still one.
+            if error.downcast_ref::<ConfigError>().is_some() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::FAILURE
+            }
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Per-connection bookkeeping: whether the client has sent bytes that have not yet become a
 //! request, so that a connection closed mid-request counts as rejected and an idle keep-alive
-//! connection closed by its timeout does not.
+//! connection closed by its timeout does not; and how many requests are being handled, so that
+//! a connection with none for the idle timeout (or when descriptors run out) can be closed.
 
 use std::io;
 use std::pin::Pin;
@@ -13,6 +14,8 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 pub struct ConnState {
     /// Requests whose head was parsed.
     pub requests: AtomicU64,
+    /// Requests whose handler has ended (answered, or dropped with its client).
+    pub finished: AtomicU64,
     /// Bytes arrived since the last request was fully read.
     pub pending_bytes: AtomicBool,
     /// The request handler already counted this connection's failure.
@@ -20,6 +23,30 @@ pub struct ConnState {
 }
 
 impl ConnState {
+    /// Counts a request as started; it is in flight until the guard is dropped, however the
+    /// handler ends.
+    pub fn begin(&self) -> InFlight<'_> {
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        InFlight(self)
+    }
+
+    /// Requests being handled now.
+    pub fn in_flight(&self) -> u64 {
+        // Read `finished` first: `requests` can only have grown since, so the difference never
+        // underestimates what is in flight.
+        let finished = self.finished.load(Ordering::Relaxed);
+        self.requests
+            .load(Ordering::Relaxed)
+            .saturating_sub(finished)
+    }
+
+    /// A number that changes whenever a request starts or ends.
+    pub fn activity(&self) -> u64 {
+        self.requests
+            .load(Ordering::Relaxed)
+            .wrapping_add(self.finished.load(Ordering::Relaxed))
+    }
+
     /// Called once a request (head and body) has been read completely.
     pub fn request_read(&self) {
         self.pending_bytes.store(false, Ordering::Relaxed);
@@ -30,6 +57,15 @@ impl ConnState {
     pub fn take_uncounted_failure(&self) -> bool {
         self.pending_bytes.load(Ordering::Relaxed)
             && !self.failure_counted.swap(true, Ordering::Relaxed)
+    }
+}
+
+/// A request in flight on its connection; see [`ConnState::begin`].
+pub struct InFlight<'a>(&'a ConnState);
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.finished.fetch_add(1, Ordering::Relaxed);
     }
 }
 

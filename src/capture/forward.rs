@@ -1,8 +1,9 @@
 //! Relaying a captured request to the user's app (`--forward-to`) and bringing its answer back.
-//! Headers and body go as received, minus hop-by-hop headers, plus `X-Forwarded-*`.
+//! Headers and body go as received, minus hop-by-hop headers, plus `X-Forwarded-*` and this
+//! instance's hop mark in `Via`, by which a request that comes back (a forward loop) is known.
 
 use std::fmt;
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -44,7 +45,26 @@ impl FromStr for ForwardTarget {
         }
         let authority = uri
             .authority()
+            .filter(|a| !a.host().is_empty())
             .ok_or_else(|| format!("'{text}' has no host, e.g. http://127.0.0.1:3000"))?;
+        if authority.as_str().contains('@') {
+            return Err(format!(
+                "'{text}': a forward target cannot carry a user name or password"
+            ));
+        }
+        // The URI grammar takes any digits as a port (`http` then reports none at all); only 1
+        // to 65535 can be connected to.
+        let raw = authority.as_str();
+        let port = raw
+            .rfind(':')
+            .filter(|&colon| !raw[colon..].contains(']')) // not inside an IPv6 address
+            .map(|colon| &raw[colon + 1..])
+            .filter(|port| !port.is_empty());
+        if let Some(port) = port
+            && !matches!(port.parse::<u16>(), Ok(1..))
+        {
+            return Err(format!("'{text}': port {port} is not between 1 and 65535"));
+        }
         if uri.query().is_some() {
             return Err(format!(
                 "'{text}': a forward target cannot have a query string"
@@ -76,6 +96,128 @@ impl ForwardTarget {
 
     fn authority(&self) -> &str {
         self.scheme_authority.trim_start_matches("http://")
+    }
+
+    /// Whether a request relayed here would reach a listener bound to `local` (whose port is
+    /// the real one, not 0): the same port on the bound address, on a name that resolves to it
+    /// (`localhost`), or on any address of this machine when the listener is bound to all of
+    /// them. A name that does not resolve within a moment is given the benefit of the doubt:
+    /// the hop mark still stops a loop.
+    pub async fn leads_to(&self, local: SocketAddr) -> bool {
+        let Ok(authority) = self.authority().parse::<http::uri::Authority>() else {
+            return false;
+        };
+        let port = authority.port_u16().unwrap_or(80);
+        if port != local.port() {
+            return false;
+        }
+        let host = authority
+            .host()
+            .trim_start_matches('[')
+            .trim_end_matches(']');
+        let lookup = tokio::net::lookup_host((host, port));
+        match tokio::time::timeout(Duration::from_secs(2), lookup).await {
+            Ok(Ok(mut addrs)) => addrs.any(|addr| same_listener(addr.ip(), local.ip())),
+            _ => false,
+        }
+    }
+}
+
+/// Whether a connection to `target` reaches a socket bound to `bound` (same port).
+fn same_listener(target: IpAddr, bound: IpAddr) -> bool {
+    // `::ffff:a.b.c.d` is a.b.c.d; connecting to 0.0.0.0 or :: reaches the loopback address.
+    let target = match target.to_canonical() {
+        IpAddr::V4(v4) if v4.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        IpAddr::V6(v6) if v6.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
+        other => other,
+    };
+    let bound = bound.to_canonical();
+    if target == bound {
+        return true;
+    }
+    // 0.0.0.0 takes every IPv4 address of this machine; :: every address, IPv4 ones too (a
+    // dual-stack socket, Linux's default).
+    let all = match bound {
+        IpAddr::V4(v4) => v4.is_unspecified() && target.is_ipv4(),
+        IpAddr::V6(v6) => v6.is_unspecified(),
+    };
+    all && (target.is_loopback() || is_local_address(target))
+}
+
+/// Whether `ip` is an address of this machine: only those can be bound to.
+fn is_local_address(ip: IpAddr) -> bool {
+    std::net::UdpSocket::bind(SocketAddr::new(ip, 0)).is_ok()
+}
+
+/// This listener's name in the `Via` header (RFC 9110 section 7.6.3) of the requests it
+/// relays: `hookscope-` and 16 random hex digits, different for every listener, so that two
+/// instances relaying to each other each see only their own mark come back.
+#[derive(Debug, Clone)]
+pub struct HopMark {
+    name: String,
+    /// The `Via` entries added, one per protocol version received, made once.
+    via_http10: HeaderValue,
+    via_http11: HeaderValue,
+    via_http2: HeaderValue,
+}
+
+impl HopMark {
+    pub fn new() -> HopMark {
+        use std::hash::{BuildHasher, Hasher};
+        use std::sync::atomic::{AtomicU64, Ordering};
+        // `RandomState` is seeded from the operating system's randomness; the clock and a
+        // counter set apart listeners of one process.
+        static MADE: AtomicU64 = AtomicU64::new(0);
+        let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+        hasher.write_u64(MADE.fetch_add(1, Ordering::Relaxed));
+        hasher.write_u32(std::process::id());
+        if let Ok(since) = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
+            hasher.write_u128(since.as_nanos());
+        }
+        HopMark::named(format!("hookscope-{:016x}", hasher.finish()))
+    }
+
+    fn named(name: String) -> HopMark {
+        let via = |version: &str| {
+            HeaderValue::from_str(&format!("{version} {name}"))
+                .unwrap_or_else(|_| HeaderValue::from_static("1.1 hookscope"))
+        };
+        HopMark {
+            via_http10: via("1.0"),
+            via_http11: via("1.1"),
+            via_http2: via("2"),
+            name,
+        }
+    }
+
+    /// The name, e.g. `hookscope-5f0c…`.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Whether these request headers show that this listener relayed the request before.
+    pub fn is_on(&self, headers: &HeaderMap) -> bool {
+        headers
+            .get_all(header::VIA)
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .flat_map(|value| value.split(','))
+            // An entry is `protocol received-by [comment]`.
+            .any(|entry| entry.split_whitespace().nth(1) == Some(self.name.as_str()))
+    }
+
+    fn via(&self, version: http::Version) -> HeaderValue {
+        match version {
+            http::Version::HTTP_09 | http::Version::HTTP_10 => self.via_http10.clone(),
+            http::Version::HTTP_2 | http::Version::HTTP_3 => self.via_http2.clone(),
+            _ => self.via_http11.clone(),
+        }
+    }
+}
+
+impl Default for HopMark {
+    fn default() -> HopMark {
+        HopMark::new()
     }
 }
 
@@ -147,23 +289,35 @@ pub struct Outgoing<'a> {
     pub headers: &'a HeaderMap,
     pub body: Bytes,
     pub remote: SocketAddr,
+    /// The protocol version the request arrived with, named in `Via`.
+    pub version: http::Version,
 }
 
 /// A pooled keep-alive client for the app.
 pub struct Forwarder {
     client: Client<HttpConnector, Full<Bytes>>,
     timeout: Duration,
+    mark: HopMark,
 }
 
 impl Forwarder {
-    pub fn new(timeout: Duration) -> Forwarder {
+    pub fn new(timeout: Duration, mark: HopMark) -> Forwarder {
         let mut connector = HttpConnector::new();
         connector.set_nodelay(true);
         connector.set_connect_timeout(Some(timeout));
         let client = Client::builder(TokioExecutor::new())
             .pool_idle_timeout(Duration::from_secs(30))
             .build(connector);
-        Forwarder { client, timeout }
+        Forwarder {
+            client,
+            timeout,
+            mark,
+        }
+    }
+
+    /// The mark this forwarder puts on what it relays.
+    pub fn mark(&self) -> &HopMark {
+        &self.mark
     }
 
     /// Relays one request and returns the app's answer.
@@ -179,6 +333,7 @@ impl Forwarder {
             headers,
             body,
             remote,
+            version,
         } = outgoing;
         let url = target.url_for(path, query);
         let mut request = Request::builder()
@@ -207,6 +362,8 @@ impl Forwarder {
         }
         out.entry("x-forwarded-proto")
             .or_insert(HeaderValue::from_static("http"));
+        // Appended after any earlier hops, as a proxy does.
+        out.append(header::VIA, self.mark.via(version));
 
         let exchange = async {
             let response = self.client.request(request).await.map_err(|e| {
@@ -259,9 +416,65 @@ mod tests {
             "localhost:3000",
             "http://x/?q=1",
             "not a url",
+            "http://127.0.0.1:99999",
+            "http://127.0.0.1:0",
+            "http://:3000",
+            "http://user:secret@127.0.0.1:3000",
         ] {
             assert!(bad.parse::<ForwardTarget>().is_err(), "{bad}");
         }
+        // One line that names what is wrong.
+        let err = "http://127.0.0.1:99999"
+            .parse::<ForwardTarget>()
+            .unwrap_err();
+        assert!(err.contains("port 99999") && err.contains("65535"), "{err}");
+        assert!(!err.contains('\n'), "{err}");
+        let err = "http://:3000".parse::<ForwardTarget>().unwrap_err();
+        assert!(err.contains("no host"), "{err}");
+        let t: ForwardTarget = "http://[::1]:3000".parse().unwrap();
+        assert_eq!(t.to_string(), "http://[::1]:3000");
+    }
+
+    #[tokio::test]
+    async fn targets_that_lead_back_to_the_listener() {
+        let leads = |target: &str, local: &str| {
+            let target: ForwardTarget = target.parse().unwrap();
+            let local: SocketAddr = local.parse().unwrap();
+            async move { target.leads_to(local).await }
+        };
+        assert!(leads("http://127.0.0.1:4321", "127.0.0.1:4321").await);
+        assert!(leads("http://localhost:4321/app", "127.0.0.1:4321").await);
+        assert!(leads("http://0.0.0.0:4321", "127.0.0.1:4321").await);
+        assert!(leads("http://[::ffff:127.0.0.1]:4321", "127.0.0.1:4321").await);
+        assert!(leads("http://localhost", "127.0.0.1:80").await);
+        assert!(!leads("http://127.0.0.1:4322", "127.0.0.1:4321").await);
+        assert!(!leads("http://127.0.0.2:4321", "127.0.0.1:4321").await);
+        // A wildcard bind takes every local address of its family (`::` takes IPv4 too).
+        assert!(leads("http://127.0.0.5:4321", "0.0.0.0:4321").await);
+        assert!(!leads("http://[::1]:4321", "0.0.0.0:4321").await);
+        assert!(leads("http://127.0.0.1:4321", "[::]:4321").await);
+        assert!(leads("http://[::1]:4321", "[::]:4321").await);
+        // An address kept for documentation (TEST-NET-2), not one of this machine's.
+        assert!(!leads("http://198.51.100.77:4321", "0.0.0.0:4321").await);
+    }
+
+    #[test]
+    fn hop_marks_name_one_listener() {
+        let (a, b) = (HopMark::new(), HopMark::new());
+        assert_ne!(a.name(), b.name());
+        assert!(a.name().starts_with("hookscope-") && a.name().len() == 26);
+        let mut headers = HeaderMap::new();
+        assert!(!a.is_on(&headers));
+        headers.append(header::VIA, HeaderValue::from_static("1.1 proxy (nginx)"));
+        headers.append(header::VIA, b.via(http::Version::HTTP_2));
+        assert!(b.is_on(&headers) && !a.is_on(&headers));
+        // In a list, with a comment, after other hops; a name only as a comment is not a hop.
+        let listed = format!("1.0 edge, 1.1 {} (hookscope), 2 cdn", a.name());
+        headers.insert(header::VIA, HeaderValue::from_str(&listed).unwrap());
+        assert!(a.is_on(&headers));
+        let comment = format!("1.1 proxy ({})", a.name());
+        headers.insert(header::VIA, HeaderValue::from_str(&comment).unwrap());
+        assert!(!a.is_on(&headers));
     }
 
     #[test]
