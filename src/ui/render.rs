@@ -338,15 +338,17 @@ fn render_question(frame: &mut Frame, area: Rect, question: Question, app: &App,
         Question::Clear => (
             " Clear the buffer? ",
             format!(
-                "Drop all {} stored events? They count as evicted; ids keep counting.",
-                thousands(app.stats.stored)
+                "Drop all {} stored {}? They count as evicted; ids keep counting.",
+                thousands(app.stats.stored),
+                crate::words::noun(app.stats.stored, "event")
             ),
         ),
         Question::Replay { count } => (
             " Replay the filtered events? ",
             format!(
-                "Send all {} events the filter shows again, one after another? The URL comes next.",
-                thousands(count as u64)
+                "Send all {} {} the filter shows again, one after another? The URL comes next.",
+                thousands(count as u64),
+                crate::words::noun(count as u64, "event")
             ),
         ),
     };
