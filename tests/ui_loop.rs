@@ -884,4 +884,26 @@ async fn the_header_says_when_the_log_fails() {
         assert!(header.contains("⚠ log failing → 503"), "{header}");
         assert!(screen.text().contains("503"), "{}", screen.text());
     }
+    // Once the log is written again, the header keeps saying that it has a hole.
+    let mut app = hookscope::ui::app::App::new(
+        live_source(),
+        ratatui::layout::Rect::new(0, 0, 80, 24),
+        std::env::temp_dir(),
+    );
+    app.log = Some(hookscope::capture::recorder::LogHealth {
+        failing: false,
+        not_logged: 2,
+        error: Some("writing the JSON Lines log failed: disk full".into()),
+    });
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 24)).unwrap();
+    let theme = hookscope::ui::theme::Theme::default();
+    terminal
+        .draw(|frame| hookscope::ui::render::draw(frame, &app, &theme))
+        .unwrap();
+    let buffer = terminal.backend().buffer();
+    let header: String = (0..buffer.area.width)
+        .map(|x| buffer[(x, 0)].symbol())
+        .collect();
+    assert!(header.contains("⚠ log lacks 2 events"), "{header}");
+    assert!(!header.contains("failing"), "{header}");
 }

@@ -228,14 +228,14 @@ impl JsonlLog {
                     let reason = error.to_string();
                     let first_failed = first + whole;
                     if first_failed <= last {
-                        let mut health = lock(&self.health);
-                        health.add_failed(first_failed, last);
-                        health.state.failing = true;
-                        health.state.error =
-                            Some(format!("writing the JSON Lines log failed: {reason}"));
-                    }
-                    self.any_failed.store(true, Ordering::Release);
-                    if first_failed <= last {
+                        {
+                            let mut health = lock(&self.health);
+                            health.add_failed(first_failed, last);
+                            health.state.failing = true;
+                            health.state.error =
+                                Some(format!("writing the JSON Lines log failed: {reason}"));
+                        }
+                        self.any_failed.store(true, Ordering::Release);
                         failed(first_failed, last, &reason);
                     }
                 }
