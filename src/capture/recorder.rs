@@ -127,7 +127,7 @@ struct Health {
 impl Health {
     fn add_failed(&mut self, first: u64, last: u64) {
         match self.failed.last_mut() {
-            Some(range) if range.1 + 1 == first => range.1 = last,
+            Some(range) if range.1.checked_add(1) == Some(first) => range.1 = last,
             _ => self.failed.push((first, last)),
         }
         self.state.not_logged += last - first + 1;
