@@ -1,4 +1,5 @@
-//! Writing and reading back an export of 100,000 events, both layouts.
+//! Writing and reading back an export of 100,000 events, both layouts; the JSON document also
+//! with the summaries of 10,000 WMS sessions under `analysis` (as many as the analysis follows).
 
 mod support;
 
@@ -25,6 +26,7 @@ fn export_import(c: &mut Criterion) {
         snapshot.iter().map(|e| &**e),
     )
     .expect("writing into memory");
+    let analysis = support::analysis_of(10_000, 10);
     let lines: Vec<u8> = snapshot
         .iter()
         .flat_map(|e| export::event_line(e))
@@ -42,6 +44,20 @@ fn export_import(c: &mut Criterion) {
             let mut out = Vec::with_capacity(document.len());
             export::write_export(&mut out, stats, exported_at, snapshot.iter().map(|e| &**e))
                 .expect("writing into memory");
+            out
+        })
+    });
+    group.bench_function("write_json_with_analysis", |b| {
+        b.iter(|| {
+            let mut out = Vec::with_capacity(document.len());
+            export::write_export_with(
+                &mut out,
+                stats,
+                Some(&analysis),
+                exported_at,
+                snapshot.iter().map(|e| &**e),
+            )
+            .expect("writing into memory");
             out
         })
     });

@@ -134,6 +134,12 @@ impl Analyzer {
             .stored(event, || hash_bytes(0, &event.body));
     }
 
+    /// Takes a different answer than the one `event` was stored with (its log line failed, so
+    /// its sender got 503), so that a re-send links to the answer really given.
+    pub fn answered_instead(&mut self, event: &CapturedEvent, status: u16) {
+        self.redeliveries.answered_instead(event, status);
+    }
+
     /// WMS sessions, most recently seen first.
     pub fn sessions(&self) -> impl Iterator<Item = &SessionSummary> + '_ {
         self.sessions.iter().map(|s| &s.summary)
@@ -182,6 +188,45 @@ impl Analyzer {
         AnalysisSnapshot {
             sessions: self.sessions().cloned().collect(),
             timelines: self.timelines().cloned().collect(),
+            counters: self.counters(),
+        }
+    }
+
+    /// A copy of the summaries that `events` belong to (their sessions, scans and videos, most
+    /// recently seen first), for an export of only some events; the counters are the whole
+    /// analysis's.
+    pub fn snapshot_of<'a>(
+        &self,
+        events: impl IntoIterator<Item = &'a CapturedEvent>,
+    ) -> AnalysisSnapshot {
+        // The summaries wanted, by address: an export may hold many events of one.
+        let mut wanted = std::collections::HashSet::new();
+        for event in events {
+            let subject = &event.analysis.subject;
+            let session = subject
+                .session_id
+                .as_deref()
+                .and_then(|id| self.session(id));
+            wanted.extend(session.map(|s| std::ptr::from_ref(s).addr()));
+            let scan = subject.scan_id.as_deref().and_then(|id| self.scan(id));
+            let video = subject.video_id.as_deref().and_then(|id| self.video(id));
+            for timeline in [scan, video].into_iter().flatten() {
+                wanted.insert(std::ptr::from_ref(timeline).addr());
+            }
+        }
+        let wanted = |summary: usize| wanted.contains(&summary);
+        // In the order of the whole snapshot.
+        AnalysisSnapshot {
+            sessions: self
+                .sessions()
+                .filter(|s| wanted(std::ptr::from_ref(*s).addr()))
+                .cloned()
+                .collect(),
+            timelines: self
+                .timelines()
+                .filter(|t| wanted(std::ptr::from_ref(*t).addr()))
+                .cloned()
+                .collect(),
             counters: self.counters(),
         }
     }

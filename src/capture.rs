@@ -563,7 +563,7 @@ const LOOP_ERROR: &str = "forward loop: this request was already relayed by this
 const APP_BODY_PREVIEW: usize = 4096;
 
 /// Records the event with its answer (store, analysis, log) and builds the HTTP response, which
-/// is ready once the event is on the log.
+/// is ready once the event is on the log (503 instead when the log could not take it).
 async fn conclude(
     shared: &Shared,
     mut event: CapturedEvent,
@@ -605,7 +605,15 @@ async fn conclude(
         event.response = ResponseInfo::with_forward(status, latency_ms, forward);
     }
     let stored = shared.recorder.record(event, facts);
-    shared.recorder.logged(stored.id).await;
+    if !shared.recorder.logged(stored.id).await {
+        // The promise is that an answered request is in the log: without its line, the sender
+        // is asked to try again (the stored event says 503 already).
+        let body = serde_json::json!({
+            "error": "hookscope could not write this request to its log; send it again",
+            "id": stored.id,
+        });
+        return json_response(StatusCode::SERVICE_UNAVAILABLE, body.to_string(), close);
+    }
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
     match answer {
         Answer::TooLarge { limit } => {

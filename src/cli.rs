@@ -220,11 +220,12 @@ pub struct ListenArgs {
     pub config: Option<PathBuf>,
 
     /// Append every event to this JSON Lines file as it is captured, before it is answered;
-    /// `-` writes to stdout.
+    /// `-` writes to stdout. A request whose line cannot be written is answered 503.
     #[arg(long, value_name = "FILE|-")]
     pub jsonl: Option<PathBuf>,
 
-    /// Write every event still in memory to this JSON file on quit, Ctrl-C or SIGTERM.
+    /// Write every event still in memory to this JSON file on quit, Ctrl-C or SIGTERM, with
+    /// the analysis summaries. Its folder is checked for writing at start.
     #[arg(long, value_name = "FILE")]
     pub export_on_exit: Option<PathBuf>,
 

@@ -263,11 +263,7 @@ pub fn write_export_file_with<'a, I>(
 where
     I: IntoIterator<Item = &'a CapturedEvent>,
 {
-    let file_name = path
-        .file_name()
-        .map(|n| n.to_string_lossy())
-        .unwrap_or_default();
-    let temp = path.with_file_name(format!(".{file_name}.{}.tmp", std::process::id()));
+    let temp = temp_path(path);
     let result = (|| {
         let file = std::fs::File::create(&temp)?;
         let mut out = io::BufWriter::with_capacity(1 << 20, file);
@@ -290,6 +286,32 @@ where
         let _ = std::fs::remove_file(&temp);
     }
     result
+}
+
+/// The temporary file an export to `path` is written to before it takes the name.
+fn temp_path(path: &std::path::Path) -> std::path::PathBuf {
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    path.with_file_name(format!(".{file_name}.{}.tmp", std::process::id()))
+}
+
+/// Checks that an export can be written to `path` (its folder takes a new file, which then
+/// takes the name), by creating and removing the temporary file it would be written to.
+pub fn check_writable(path: &std::path::Path) -> io::Result<()> {
+    if path.is_dir() || path.file_name().is_none() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "it is a folder, not a file",
+        ));
+    }
+    let temp = temp_path(path);
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&temp)?;
+    std::fs::remove_file(&temp)
 }
 
 /// A string as read from the input: borrowed from it when the JSON had no escapes in it, a copy

@@ -1,5 +1,6 @@
-//! Headless output: one line per event on stdout, in capture order, for CI logs and pipes.
-//! Reads the store after the fact, so printing never holds capture up.
+//! Headless output: one line per event on stdout, in capture order, for CI logs and pipes, and
+//! on stderr the moment the JSON Lines log starts failing or works again. Reads the store after
+//! the fact, so printing never holds capture up.
 
 use std::io::{self, Write};
 use std::sync::Arc;
@@ -7,10 +8,12 @@ use std::sync::Arc;
 use chrono::Timelike as _;
 use tokio::sync::watch;
 
+use crate::capture::recorder::{LogHealth, Recorder};
 use crate::config::format_size;
 use crate::event::{CapturedEvent, Provider};
 use crate::sanitize;
 use crate::store::Store;
+use crate::words;
 
 const BATCH: usize = 1024;
 /// How long new events may wait to be printed, so that a burst is printed in one go.
@@ -89,23 +92,43 @@ fn push_two_digits(out: &mut String, n: u32) {
     out.push(char::from(b'0' + n % 10));
 }
 
-/// Prints every event as it is stored until `stop` turns true, then prints what is left.
-pub async fn print_events(store: Arc<Store>, mut stop: watch::Receiver<bool>) {
+/// Prints every event as it is stored until `stop` turns true, then prints what is left. With a
+/// JSON Lines log, an event is printed once its log write is over, so that the line shows the
+/// answer really given (503 when the log failed).
+pub async fn print_events(
+    store: Arc<Store>,
+    recorder: Arc<Recorder>,
+    mut stop: watch::Receiver<bool>,
+) {
     let mut changes = store.subscribe();
     let mut next = 1u64;
     let mut text = String::new();
+    // Whether the last look found events whose log write was not over yet.
+    let mut unsettled = false;
     loop {
         let stopping = *stop.borrow();
+        if unsettled && recorder.log_settled() < next {
+            // Not one more settled after a wait: their senders went away before the write
+            // (which their answers would have made). Write them now rather than wait for more.
+            let blocking = Arc::clone(&recorder);
+            let _ = tokio::task::spawn_blocking(move || blocking.flush_log()).await;
+        }
+        let settled = recorder.log_settled();
+        unsettled = false;
         loop {
-            let batch = store.batch_from(next, BATCH);
+            let mut batch = store.batch_from(next, BATCH);
+            if let Some(cut) = batch.iter().position(|e| e.id > settled) {
+                batch.truncate(cut);
+                unsettled = true;
+            }
             let Some(last) = batch.last() else { break };
             let first = batch[0].id;
             let full = batch.len() == BATCH;
             text.clear();
             if first > next {
                 text.push_str(&format!(
-                    "… {} events were evicted before they could be printed\n",
-                    first - next
+                    "… {} evicted before they could be printed\n",
+                    words::count_as(first - next, "event was", "events were")
                 ));
             }
             for event in &batch {
@@ -121,12 +144,20 @@ pub async fn print_events(store: Arc<Store>, mut stop: watch::Receiver<bool>) {
                 return; // stdout is gone (a closed pipe): nothing more to print to
             }
             next = last.id + 1;
-            if !full {
+            if !full || unsettled {
                 break;
             }
         }
         if stopping {
             return;
+        }
+        if unsettled {
+            // Their writes are under way: look again shortly, without waiting for news.
+            tokio::select! {
+                () = tokio::time::sleep(COALESCE) => {}
+                _ = stop.changed() => {}
+            }
+            continue;
         }
         tokio::select! {
             changed = changes.changed() => {
@@ -138,6 +169,56 @@ pub async fn print_events(store: Arc<Store>, mut stop: watch::Receiver<bool>) {
             }
             _ = stop.changed() => {}
         }
+    }
+}
+
+/// Says on stderr, as soon as it happens, that the JSON Lines log cannot be written (requests
+/// are answered 503 meanwhile) and that it is written again, until `stop` turns true.
+pub async fn watch_log(
+    store: Arc<Store>,
+    recorder: Arc<Recorder>,
+    mut stop: watch::Receiver<bool>,
+) {
+    let mut changes = store.subscribe();
+    let mut was_failing = false;
+    loop {
+        if let Some(health) = recorder.log_health()
+            && health.failing != was_failing
+        {
+            was_failing = health.failing;
+            eprintln!("hookscope: {}", log_news(&health));
+        }
+        if *stop.borrow() {
+            return;
+        }
+        // A failure changes the stored events, so news of the store is news of the log.
+        tokio::select! {
+            changed = changes.changed() => {
+                if changed.is_err() {
+                    return;
+                }
+                tokio::time::sleep(COALESCE).await;
+            }
+            _ = stop.changed() => {}
+        }
+    }
+}
+
+/// The sentence for a log that has just started failing or works again.
+pub fn log_news(health: &LogHealth) -> String {
+    if health.failing {
+        format!(
+            "warning: {}; requests are answered 503 until it can be written again",
+            health
+                .error
+                .as_deref()
+                .unwrap_or("writing the JSON Lines log failed")
+        )
+    } else {
+        format!(
+            "the JSON Lines log is written again; {} not in it (answered 503)",
+            words::count_as(health.not_logged, "event is", "events are")
+        )
     }
 }
 

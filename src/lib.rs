@@ -20,3 +20,4 @@ pub mod sender;
 pub mod simulate;
 pub mod store;
 pub mod ui;
+pub mod words;

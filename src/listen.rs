@@ -20,6 +20,7 @@ use crate::store::Store;
 use crate::ui;
 use crate::ui::app::{Links, Source};
 use crate::ui::theme::Theme;
+use crate::words;
 
 /// Simulated traffic for the listener to receive (`hookscope demo`).
 #[derive(Debug, Clone)]
@@ -30,6 +31,11 @@ pub struct Feed {
 
 pub async fn run(mut config: ListenConfig, theme: Theme, feed: Option<Feed>) -> anyhow::Result<()> {
     let os_signals = Signals::install();
+    // Checked before anything starts: finding out at the end would lose the whole capture.
+    if let Some(path) = &config.export_on_exit {
+        export::check_writable(path)
+            .with_context(|| format!("cannot write the export to {}", path.display()))?;
+    }
     let store = Arc::new(Store::new(config.limits));
     let recorder = Arc::new(Recorder::new(Arc::clone(&store), config.jsonl.as_ref())?);
     let listener = match Listener::bind(&config, Arc::clone(&recorder)).await {
@@ -54,8 +60,8 @@ pub async fn run(mut config: ListenConfig, theme: Theme, feed: Option<Feed>) -> 
         .into());
     }
     eprintln!(
-        "hookscope listening on http://{addr}  (keeps {} events / {}, bodies up to {}; Ctrl-C to stop)",
-        config.limits.capacity,
+        "hookscope listening on http://{addr}  (keeps {} / {}, bodies up to {}; Ctrl-C to stop)",
+        words::count(config.limits.capacity as u64, "event"),
         format_size(config.limits.max_bytes),
         format_size(config.max_body)
     );
@@ -81,8 +87,21 @@ pub async fn run(mut config: ListenConfig, theme: Theme, feed: Option<Feed>) -> 
     }
 
     let (stop_printing, stop_rx) = watch::channel(false);
-    let printer = (!interactive && !jsonl_on_stdout)
-        .then(|| tokio::spawn(headless::print_events(Arc::clone(&store), stop_rx)));
+    let printer = (!interactive && !jsonl_on_stdout).then(|| {
+        tokio::spawn(headless::print_events(
+            Arc::clone(&store),
+            Arc::clone(&recorder),
+            stop_rx.clone(),
+        ))
+    });
+    // Without the interface's header, a failing log is told on stderr.
+    let log_watch = (!interactive && config.jsonl.is_some()).then(|| {
+        tokio::spawn(headless::watch_log(
+            Arc::clone(&store),
+            Arc::clone(&recorder),
+            stop_rx,
+        ))
+    });
 
     let (signals_tx, mut signals) = watch::channel(0u32);
     tokio::spawn(os_signals.count(signals_tx));
@@ -144,21 +163,32 @@ pub async fn run(mut config: ListenConfig, theme: Theme, feed: Option<Feed>) -> 
             eprintln!("hookscope: stopping without waiting for requests in flight");
         }
     }
+    // The lines of requests whose senders went away are written before the last events are
+    // printed, so that those show their final answers.
+    let closing = Arc::clone(&recorder);
+    tokio::task::spawn_blocking(move || closing.flush_log())
+        .await
+        .context("writing the rest of the JSON Lines log failed")?;
     let _ = stop_printing.send(true);
-    if let Some(printer) = printer {
-        let _ = printer.await;
+    for task in [printer, log_watch].into_iter().flatten() {
+        let _ = task.await;
     }
     // The interface has restored the terminal once this returns; only then print again.
     let interface_result = match interface {
         Some(task) => task.await.context("the interface task failed")?,
         None => Ok(()),
     };
-    let closing = Arc::clone(&recorder);
-    tokio::task::spawn_blocking(move || closing.close_log())
-        .await
-        .context("writing the rest of the JSON Lines log failed")?;
-    if let Some(error) = recorder.jsonl_error() {
-        eprintln!("hookscope: warning: {error}");
+    if let Some(health) = recorder.log_health()
+        && health.not_logged > 0
+    {
+        eprintln!(
+            "hookscope: warning: the JSON Lines log lacks {} (each answered 503){}",
+            words::count(health.not_logged, "event"),
+            match &health.error {
+                Some(error) if health.failing => format!(": {error}"),
+                _ => String::new(),
+            }
+        );
     }
 
     let stats = store.stats();
@@ -168,15 +198,25 @@ pub async fn run(mut config: ListenConfig, theme: Theme, feed: Option<Feed>) -> 
     );
     if let Some(path) = config.export_on_exit {
         let events = store.snapshot();
-        let count = events.len();
+        let count = events.len() as u64;
+        let analysis = recorder.analysis_snapshot();
         let target = path.clone();
         tokio::task::spawn_blocking(move || {
-            export::write_export_file(&target, stats, events.iter().map(|e| e.as_ref()))
+            export::write_export_file_with(
+                &target,
+                stats,
+                Some(&analysis),
+                events.iter().map(|e| e.as_ref()),
+            )
         })
         .await
         .context("the export task failed")?
         .with_context(|| format!("cannot write the export to {}", path.display()))?;
-        eprintln!("hookscope: wrote {count} events to {}", path.display());
+        eprintln!(
+            "hookscope: wrote {} to {}",
+            words::count(count, "event"),
+            path.display()
+        );
     }
     interface_result.context("the terminal interface failed")
 }

@@ -124,8 +124,9 @@ pub async fn run(
         .collect();
     let (deliveries, skipped) = deliveries(chosen.iter().copied(), resign, Utc::now());
     let mut intro = format!(
-        "hookscope: replaying {} of {total} events from {} to {target}",
+        "hookscope: replaying {} of {} from {} to {target}",
         deliveries.len(),
+        crate::words::count(total as u64, "event"),
         file.display()
     );
     if let Some(filter) = filter {

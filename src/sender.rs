@@ -70,7 +70,7 @@ impl std::fmt::Display for Summary {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{} sent", self.sent)?;
         if self.retried > 0 {
-            write!(f, " ({} re-sends)", self.retried)?;
+            write!(f, " ({})", crate::words::count(self.retried, "re-send"))?;
         }
         for (class, count) in self.by_class.iter().enumerate() {
             if *count > 0 {

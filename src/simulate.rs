@@ -481,8 +481,8 @@ pub async fn run(
     let deliveries = deliveries(scenarios, secrets, Utc::now());
     let names: Vec<&str> = scenarios.iter().map(|s| s.name()).collect();
     eprintln!(
-        "hookscope: sending {} requests ({}) to {target}, {rate} per second{}",
-        deliveries.len(),
+        "hookscope: sending {} ({}) to {target}, {rate} per second{}",
+        crate::words::count(deliveries.len() as u64, "request"),
         names.join(", "),
         if secrets.is_empty() {
             ", unsigned (no secrets given)"

@@ -168,6 +168,29 @@ impl Store {
         self.changes.send_modify(|v| *v = v.wrapping_add(1));
     }
 
+    /// Changes the stored events with ids in `ids` (those still stored): for the rare facts
+    /// learnt after an event was stored, such as its log line failing. `change` must leave the
+    /// body alone (the byte count is not redone). Readers holding the old event keep it as it was.
+    pub fn update_each(
+        &self,
+        ids: std::ops::RangeInclusive<u64>,
+        mut change: impl FnMut(&mut CapturedEvent),
+    ) {
+        {
+            let mut ring = self.write();
+            let start = match Self::index_of(&ring, *ids.start()) {
+                Ok(i) | Err(i) => i,
+            };
+            for slot in ring.events.range_mut(start..) {
+                if slot.id > *ids.end() {
+                    break;
+                }
+                change(Arc::make_mut(slot));
+            }
+        }
+        self.changes.send_modify(|v| *v = v.wrapping_add(1));
+    }
+
     /// Drops every stored event (they count as evicted); ids keep counting up.
     pub fn clear(&self) {
         {

@@ -34,6 +34,7 @@ use ratatui::layout::Rect;
 use tokio::sync::mpsc;
 use tokio::time::{Instant, MissedTickBehavior};
 
+use crate::capture::recorder::Recorder;
 use crate::export;
 use crate::store::Store;
 use app::{App, Command, Input, Links, Source};
@@ -217,9 +218,10 @@ where
                 Command::Export { path, ids } => {
                     jobs_running += 1;
                     let store = Arc::clone(&store);
+                    let recorder = app.links.recorder.clone();
                     let notices = notices.clone();
                     tokio::task::spawn_blocking(move || {
-                        let notice = write_export(&store, &path, ids);
+                        let notice = write_export(&store, recorder.as_deref(), &path, ids);
                         let _ = notices.send(notice);
                     });
                 }
@@ -313,19 +315,37 @@ async fn replay(
     let _ = notices.send(Input::Notice { text, ok });
 }
 
-/// Writes an export of the whole store, or of the given ids, and says how it went.
-fn write_export(store: &Store, path: &std::path::Path, ids: Option<Vec<u64>>) -> Input {
+/// Writes an export of the whole store, or of the given ids, with the analysis summaries they
+/// belong to (all of them for the whole store), and says how it went.
+fn write_export(
+    store: &Store,
+    recorder: Option<&Recorder>,
+    path: &std::path::Path,
+    ids: Option<Vec<u64>>,
+) -> Input {
+    let whole = ids.is_none();
     let events = match ids {
         Some(ids) => ids.into_iter().filter_map(|id| store.get(id)).collect(),
         None => store.snapshot(),
     };
+    let analysis = recorder.map(|recorder| {
+        if whole {
+            recorder.analysis_snapshot()
+        } else {
+            recorder.analysis_snapshot_of(events.iter().map(|e| e.as_ref()))
+        }
+    });
     let stats = store.stats();
-    match export::write_export_file(path, stats, events.iter().map(|e| e.as_ref())) {
+    match export::write_export_file_with(
+        path,
+        stats,
+        analysis.as_ref(),
+        events.iter().map(|e| e.as_ref()),
+    ) {
         Ok(()) => Input::Notice {
             text: format!(
-                "exported {} event{} to {}",
-                events.len(),
-                if events.len() == 1 { "" } else { "s" },
+                "exported {} to {}",
+                crate::words::count(events.len() as u64, "event"),
                 path.display()
             ),
             ok: true,

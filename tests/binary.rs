@@ -121,20 +121,36 @@ impl Drop for Running {
     }
 }
 
+/// A child process ended when dropped (a test that fails half-way leaves nothing running).
+struct KillOnDrop(Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        if let Ok(None) = self.0.try_wait() {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+}
+
+/// Posts JSON on a connection of its own and returns the whole answer.
+fn post_once(addr: SocketAddr, path: &str, body: &[u8]) -> String {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream.set_read_timeout(Some(LIMIT)).unwrap();
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nhost: {addr}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).unwrap();
+    stream.write_all(body).unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    answer
+}
+
 impl Running {
     fn post(&self, path: &str, body: &[u8]) -> String {
-        let mut stream = TcpStream::connect(self.addr).unwrap();
-        stream.set_read_timeout(Some(LIMIT)).unwrap();
-        let head = format!(
-            "POST {path} HTTP/1.1\r\nhost: {}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
-            self.addr,
-            body.len()
-        );
-        stream.write_all(head.as_bytes()).unwrap();
-        stream.write_all(body).unwrap();
-        let mut answer = String::new();
-        stream.read_to_string(&mut answer).unwrap();
-        answer
+        post_once(self.addr, path, body)
     }
 
     fn signal(&self, name: &str) {
@@ -278,6 +294,7 @@ fn ctrl_c_writes_the_export_too() {
     assert!(status.success(), "{err}");
     let exported = hookscope::export::import(&std::fs::read(&export).unwrap()).unwrap();
     assert_eq!(exported.events.len(), 1);
+    assert!(err.contains("wrote 1 event to"), "{err}");
     std::fs::remove_dir_all(dir).unwrap();
 }
 
@@ -368,6 +385,17 @@ fn simulate_sends_signed_traffic_to_a_running_listener() {
     assert!(status.success());
     let exported = hookscope::export::import(&std::fs::read(&export).unwrap()).unwrap();
     assert_eq!(exported.events.len(), 16);
+    // The export on exit carries the summaries of the sessions the events belong to.
+    let analysis = exported.analysis.expect("the export has `analysis`");
+    assert!(!analysis.sessions.is_empty());
+    for event in &exported.events {
+        let session = event.analysis.subject.session_id.as_deref().unwrap();
+        assert!(
+            analysis.sessions.iter().any(|s| s.session_id == session),
+            "{session}"
+        );
+    }
+    assert_eq!(analysis.counters.sessions, analysis.sessions.len());
     // The listener had no secret: every WMS signature is there but uncheckable.
     assert!(
         exported
@@ -565,5 +593,109 @@ fn an_empty_secret_in_the_config_file_is_an_error_naming_its_scheme() {
     assert_eq!(status.code(), Some(2), "{err}");
     assert!(out.is_empty(), "{out}");
     assert!(err.contains("wms secret") && err.contains("empty"), "{err}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn unwritable_log_and_export_paths_are_refused_at_start() {
+    let dir = temp_dir("unwritable");
+    let missing = dir.join("no-such-folder");
+    let cases = [
+        (
+            "--export-on-exit",
+            missing.join("capture.json"),
+            "cannot write the export",
+        ),
+        ("--export-on-exit", dir.clone(), "cannot write the export"),
+        (
+            "--jsonl",
+            missing.join("events.jsonl"),
+            "cannot open the JSON Lines log",
+        ),
+        ("--jsonl", dir.clone(), "cannot open the JSON Lines log"),
+    ];
+    for (flag, path, says) in cases {
+        let path = path.to_str().unwrap();
+        let (status, out, err) = run(hookscope().args(["--headless", "--port", "0", flag, path]));
+        assert_eq!(status.code(), Some(1), "{flag} {path}: {err}");
+        assert!(out.is_empty(), "{out}");
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+        assert!(err.contains(says) && err.contains(path), "{err}");
+    }
+    // Nothing was left behind by the checks.
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// A JSON Lines log on a full disk: the sender gets 503, stderr says so at once (not only at
+/// exit), the event line says 503 and why, and the export on exit keeps the event.
+#[test]
+fn a_failing_log_answers_503_and_is_told_at_once() {
+    if !std::path::Path::new("/dev/full").exists() {
+        eprintln!("skipped: this system has no /dev/full");
+        return;
+    }
+    let dir = temp_dir("full");
+    let export = dir.join("capture.json");
+    let mut child = hookscope()
+        .args(["--port", "0", "--headless", "--jsonl", "/dev/full"])
+        .args(["--export-on-exit", export.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut hs = KillOnDrop(child);
+    // stderr is read on a thread of its own, so that each wait for a line is bounded.
+    let (lines_tx, lines) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in stderr.lines().map_while(Result::ok) {
+            if lines_tx.send(line).is_err() {
+                return;
+            }
+        }
+    });
+    let next_line = || lines.recv_timeout(LIMIT).expect("a line on stderr in time");
+    let first = next_line();
+    let addr: SocketAddr = first
+        .split_whitespace()
+        .find_map(|word| word.strip_prefix("http://"))
+        .expect("the address comes first")
+        .parse()
+        .unwrap();
+    let answer = post_once(addr, "/hook", br#"{"n":1}"#);
+    assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
+    assert!(answer.contains("log"), "{answer}");
+    let told = next_line();
+    assert!(
+        told.contains("JSON Lines log") && told.contains("503"),
+        "{told}"
+    );
+    let pid = hs.0.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let status = wait(&mut hs.0);
+    assert!(status.success());
+    let mut out = String::new();
+    hs.0.stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
+    let rest = lines.iter().collect::<Vec<String>>().join("\n");
+    assert!(rest.contains("lacks 1 event (each answered 503)"), "{rest}");
+    assert!(rest.contains("wrote 1 event to"), "{rest}");
+    assert!(
+        out.contains("→ 503") && out.contains("⚠ log_write_failed"),
+        "{out}"
+    );
+    let exported = hookscope::export::import(&std::fs::read(&export).unwrap()).unwrap();
+    assert_eq!(exported.events.len(), 1);
+    assert_eq!(exported.events[0].response.status, 503);
     std::fs::remove_dir_all(dir).unwrap();
 }

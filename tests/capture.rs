@@ -762,3 +762,92 @@ filename*=UTF-8''report%E2%82%AC.pdf\r\n\r\n%PDF-2\r\n\
     assert_eq!(imported.events[0].analysis.parts, events[0].analysis.parts);
     server.stop().await;
 }
+
+/// A log on a full disk (`/dev/full` refuses every write): the sender is told `503` so that it
+/// retries, and the event is kept in memory, answered `503` as far as it says, and flagged.
+#[tokio::test]
+async fn a_log_that_cannot_be_written_answers_503_and_flags_the_event() {
+    let full = std::path::Path::new("/dev/full");
+    if !full.exists() {
+        eprintln!("skipped: this system has no /dev/full");
+        return;
+    }
+    let server = start(ListenConfig {
+        jsonl: Some(JsonlTarget::File(full.to_owned())),
+        ..config()
+    })
+    .await;
+    for n in 0..3 {
+        let body = format!(r#"{{"n":{n}}}"#);
+        let answer = post(server.addr, "/hook", "application/json", body.as_bytes()).await;
+        assert_eq!(answer.status, 503, "{:?}", answer.body);
+        let json = answer.json();
+        assert!(json["error"].as_str().unwrap().contains("log"), "{json}");
+        let id = json["id"].as_u64().unwrap();
+        let event = server.store.get(id).expect("the event is kept in memory");
+        assert_eq!(event.response.status, 503);
+        assert_eq!(&event.body[..], body.as_bytes());
+        assert_eq!(event.analysis.severity, hookscope::event::Severity::Error);
+        assert!(
+            event
+                .analysis
+                .anomalies
+                .iter()
+                .any(|a| a.code == "log_write_failed" && a.message.contains("503")),
+            "{:?}",
+            event.analysis.anomalies
+        );
+    }
+    // The export says what was answered, and why.
+    let exported = export_json(&server.store);
+    let events = exported["events"].as_array().unwrap();
+    assert_eq!(events.len(), 3);
+    for event in events {
+        assert_eq!(event["response"]["status"], 503);
+        assert_eq!(event["severity"], "error");
+        assert_eq!(event["anomalies"][0]["code"], "log_write_failed");
+    }
+    let stats = server.store.stats();
+    assert_eq!((stats.received, stats.stored), (3, 3));
+    server.stop().await;
+}
+
+/// A log whose last line was cut off (a crash, a full disk) gets the next event on a line of
+/// its own, not glued onto the fragment.
+#[tokio::test]
+async fn appending_to_a_log_cut_mid_line_starts_a_fresh_line() {
+    let dir = std::env::temp_dir().join(format!("hookscope-jsonl-cut-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let log = dir.join("events.jsonl");
+    std::fs::write(&log, b"{\"id\":7,\"received_at\":\"2026-11-").unwrap();
+    let server = start(ListenConfig {
+        jsonl: Some(JsonlTarget::File(log.clone())),
+        ..config()
+    })
+    .await;
+    assert_eq!(
+        post(server.addr, "/a", "application/json", b"{}")
+            .await
+            .status,
+        200
+    );
+    let text = std::fs::read_to_string(&log).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert_eq!(lines[0], "{\"id\":7,\"received_at\":\"2026-11-");
+    let event: serde_json::Value = serde_json::from_str(lines[1]).unwrap();
+    assert_eq!(event["path"], "/a");
+    // A log that ends with a whole line gets no blank line.
+    server.stop().await;
+    let server = start(ListenConfig {
+        jsonl: Some(JsonlTarget::File(log.clone())),
+        ..config()
+    })
+    .await;
+    post(server.addr, "/b", "application/json", b"{}").await;
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(text.lines().count(), 3, "{text}");
+    assert!(text.ends_with('\n') && !text.contains("\n\n"), "{text}");
+    server.stop().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -802,3 +802,128 @@ async fn with_a_forward_target_m_can_turn_forwarding_off() {
             .contains("back to the configured answer: forward → http://127.0.0.1:3000")
     );
 }
+
+#[tokio::test]
+async fn export_carries_the_analysis_of_the_events_it_holds() {
+    let dir = std::env::temp_dir().join(format!("hookscope-ui-analysis-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let (mut screen, _) = live_screen(120, 40, Default::default());
+    let expected = screen
+        .app
+        .links
+        .recorder
+        .as_ref()
+        .unwrap()
+        .analysis_snapshot();
+    screen.app.export_dir = dir.clone();
+    screen.send(keys("e")).await;
+    let read = |dir: &std::path::Path| -> Vec<hookscope::export::Imported> {
+        let mut files: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        files.sort();
+        files
+            .iter()
+            .map(|f| hookscope::export::import(&std::fs::read(f).unwrap()).unwrap())
+            .collect()
+    };
+    let whole = read(&dir);
+    assert_eq!(whole.len(), 1);
+    let analysis = whole[0]
+        .analysis
+        .as_ref()
+        .expect("the export has `analysis`");
+    assert_eq!(analysis, &expected);
+    assert_eq!((analysis.sessions.len(), analysis.timelines.len()), (3, 6));
+
+    // A filtered export carries the summaries of the events it holds, and no others.
+    std::fs::remove_dir_all(&dir).unwrap();
+    std::fs::create_dir_all(&dir).unwrap();
+    screen.send(keys("/provider:wms⏎e")).await;
+    let only_wms = read(&dir);
+    assert_eq!(only_wms.len(), 1);
+    let analysis = only_wms[0].analysis.as_ref().unwrap();
+    assert!(analysis.timelines.is_empty());
+    let mut ids: Vec<&str> = analysis
+        .sessions
+        .iter()
+        .map(|s| s.session_id.as_str())
+        .collect();
+    let mut expected_ids: Vec<&str> = expected
+        .sessions
+        .iter()
+        .map(|s| s.session_id.as_str())
+        .collect();
+    ids.sort();
+    expected_ids.sort();
+    assert_eq!(ids, expected_ids);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A listener whose JSON Lines log cannot be written says so in the header, at once.
+#[tokio::test]
+async fn the_header_says_when_the_log_fails() {
+    let full = std::path::Path::new("/dev/full");
+    if !full.exists() {
+        eprintln!("skipped: this system has no /dev/full");
+        return;
+    }
+    let store = store_with(vec![], 100);
+    let recorder = Arc::new(
+        hookscope::capture::recorder::Recorder::new(
+            Arc::clone(&store),
+            Some(&hookscope::config::JsonlTarget::File(full.to_owned())),
+        )
+        .unwrap(),
+    );
+    let links = hookscope::ui::app::Links {
+        recorder: Some(Arc::clone(&recorder)),
+        policy: None,
+    };
+    for width in [80, 120] {
+        let mut screen =
+            Screen::new(Arc::clone(&store), live_source(), width, 24).with_links(links.clone());
+        screen.send(vec![]).await;
+        assert!(!screen.text().contains("log"), "{}", screen.text());
+    }
+    let event = request(
+        "POST",
+        "/hook",
+        &[("content-type", "application/json")],
+        b"{}",
+    );
+    record_at(&recorder, event, traffic_start());
+    assert!(!recorder.logged(1).await);
+    for width in [80, 120] {
+        let mut screen =
+            Screen::new(Arc::clone(&store), live_source(), width, 24).with_links(links.clone());
+        screen.send(vec![]).await;
+        let header = screen.text().lines().next().unwrap().to_owned();
+        assert!(header.contains("⚠ log failing → 503"), "{header}");
+        assert!(screen.text().contains("503"), "{}", screen.text());
+    }
+    // Once the log is written again, the header keeps saying that it has a hole.
+    let mut app = hookscope::ui::app::App::new(
+        live_source(),
+        ratatui::layout::Rect::new(0, 0, 80, 24),
+        std::env::temp_dir(),
+    );
+    app.log = Some(hookscope::capture::recorder::LogHealth {
+        failing: false,
+        not_logged: 2,
+        error: Some("writing the JSON Lines log failed: disk full".into()),
+    });
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 24)).unwrap();
+    let theme = hookscope::ui::theme::Theme::default();
+    terminal
+        .draw(|frame| hookscope::ui::render::draw(frame, &app, &theme))
+        .unwrap();
+    let buffer = terminal.backend().buffer();
+    let header: String = (0..buffer.area.width)
+        .map(|x| buffer[(x, 0)].symbol())
+        .collect();
+    assert!(header.contains("⚠ log lacks 2 events"), "{header}");
+    assert!(!header.contains("failing"), "{header}");
+}

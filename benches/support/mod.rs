@@ -218,6 +218,20 @@ pub fn recorded_events(sessions: usize, per_session: u64) -> Vec<CapturedEvent> 
         .collect()
 }
 
+/// The analysis summaries of `interleaved(sessions, per_session)`: with 10,000 sessions, as
+/// many as the analysis follows, the largest `analysis` an export can carry of them.
+pub fn analysis_of(sessions: usize, per_session: u64) -> hookscope::analysis::AnalysisSnapshot {
+    let store = Arc::new(Store::new(Limits {
+        capacity: 1,
+        max_bytes: u64::MAX,
+    }));
+    let recorder = Recorder::new(store, None).expect("no log to open");
+    for (event, facts) in interleaved(sessions, per_session) {
+        recorder.record(event, &facts);
+    }
+    recorder.analysis_snapshot()
+}
+
 /// A store holding `count` events, cloned in turn from `events` (bodies shared), with room for
 /// exactly `count`.
 pub fn full_store(events: &[CapturedEvent], count: usize) -> Arc<Store> {

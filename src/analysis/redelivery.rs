@@ -322,6 +322,26 @@ impl Redeliveries {
         }
         self.save(key, e);
     }
+
+    /// Corrects the answer of an already stored delivery, when it is the latest of its body.
+    pub(crate) fn answered_instead(&mut self, event: &CapturedEvent, status: u16) {
+        if event.body.is_empty() {
+            return;
+        }
+        let body_hash = hash_bytes(0, &event.body);
+        let key = key(
+            event.analysis.provider,
+            &event.method,
+            &event.path,
+            body_hash,
+        );
+        if let Some(mut e) = self.load(key)
+            && e.prev_id == event.id
+        {
+            e.prev_status = status;
+            self.save(key, e);
+        }
+    }
 }
 
 /// The time from `since` to `at`, both in microseconds since the epoch.

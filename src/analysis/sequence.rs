@@ -583,9 +583,10 @@ impl SessionState {
                     anomalies.push(anomaly(
                         "sequence_gap",
                         format!(
-                            "The session was first seen at sequence {seq}, so {gap} ({} events) \
-                             are missing; hookscope may have started late, after the session began.",
-                            gap.count()
+                            "The session was first seen at sequence {seq}, so {gap} ({}) {} \
+                             missing; hookscope may have started late, after the session began.",
+                            crate::words::count(gap.count(), "event"),
+                            if gap.count() == 1 { "is" } else { "are" }
                         ),
                     ));
                     SequenceStatus::Gap
@@ -613,8 +614,8 @@ impl SessionState {
                     anomalies.push(anomaly(
                         "sequence_gap",
                         format!(
-                            "The sequence jumped from {highest} to {seq}: {gap} missing ({} events).",
-                            gap.count()
+                            "The sequence jumped from {highest} to {seq}: {gap} missing ({}).",
+                            crate::words::count(gap.count(), "event")
                         ),
                     ));
                     SequenceStatus::Gap

@@ -117,6 +117,127 @@ fn summaries_survive_a_round_trip_through_json() {
     );
 }
 
+/// The `analysis` of a JSON export is a contract like the events (README, "Export format"):
+/// its fields may grow, never change or go.
+#[test]
+fn the_exported_summaries_keep_their_documented_fields() {
+    let mut h = Harness::new();
+    h.seqs("s", &[0, 1, 4, 2]);
+    h.wms(wms("s", 6, "CONSTRAINT_VIOLATION"), 10.0);
+    h.prism(
+        prism(
+            "scan",
+            PrismJob::BodyCreation,
+            JobPhase::Started,
+            "ASSET_PROCESSING",
+        ),
+        11.0,
+    );
+    h.video(video("gen", "video.failed", Some(JobPhase::Failed)), 12.0);
+    let json = serde_json::to_value(h.analyzer.snapshot()).unwrap();
+    let keys = |value: &serde_json::Value| -> Vec<String> {
+        let mut keys: Vec<String> = value.as_object().unwrap().keys().cloned().collect();
+        keys.sort();
+        keys
+    };
+    let has = |value: &serde_json::Value, documented: &[&str]| {
+        let found = keys(value);
+        for key in documented {
+            assert!(
+                found.iter().any(|k| k == key),
+                "{key} missing from {found:?}"
+            );
+        }
+    };
+    has(&json, &["sessions", "timelines", "counters"]);
+    has(
+        &json["counters"],
+        &[
+            "sessions",
+            "sessions_dropped",
+            "timelines",
+            "timelines_dropped",
+            "deliveries",
+            "deliveries_dropped",
+        ],
+    );
+    let session = &json["sessions"][0];
+    has(
+        session,
+        &[
+            "session_id",
+            "events",
+            "counts",
+            "highest",
+            "missing",
+            "first_seen",
+            "last_seen",
+            "last_event",
+            "measurement_ids",
+            "snr",
+            "phase",
+            "ended",
+            "warnings",
+            "marks",
+            "trail",
+        ],
+    );
+    assert_eq!(
+        session["missing"],
+        serde_json::json!([{"first": 3, "last": 3}, {"first": 5, "last": 5}])
+    );
+    assert_eq!(session["ended"]["reason"], "constraint_violation");
+    has(
+        &session["counts"],
+        &[
+            "first",
+            "in_order",
+            "gap",
+            "late",
+            "duplicate",
+            "conflict",
+            "restart",
+        ],
+    );
+    has(&session["snr"], &["values", "count", "min", "max"]);
+    has(
+        &session["warnings"],
+        &["page_hidden", "websocket_down", "snr_falling"],
+    );
+    let video = &json["timelines"][0];
+    has(
+        video,
+        &[
+            "kind",
+            "id",
+            "first_seen",
+            "last_seen",
+            "events",
+            "lanes",
+            "capture_valid_at",
+            "last_event",
+            "anomalies",
+        ],
+    );
+    assert_eq!(video["kind"], "video");
+    let lane = &video["lanes"][0];
+    has(
+        lane,
+        &[
+            "job",
+            "started_at",
+            "ended_at",
+            "outcome",
+            "state",
+            "error",
+            "events",
+        ],
+    );
+    assert_eq!(lane["outcome"], "failed");
+    has(&lane["error"], &["id", "code", "message"]);
+    assert_eq!(json["timelines"][1]["kind"], "scan");
+}
+
 #[test]
 fn long_ids_are_shortened_in_summaries_but_still_told_apart() {
     let mut h = Harness::new();

@@ -5,39 +5,74 @@
 //! analysis order, id order and log order are the same. A request is answered only once its line
 //! is written (see [`Recorder::logged`]), so the log never misses an answered request; whoever
 //! writes takes every line queued so far, so under load one write carries many lines.
+//!
+//! A line that cannot be written (a full disk, a closed pipe) is not retried: its request is
+//! answered `503` so that the sender sends it again, and the stored event is changed to say so
+//! (status 503, severity error, a `log_write_failed` anomaly) before anyone is answered. Every
+//! later batch tries the log again, so a log that recovers (space freed) takes the next events
+//! as usual; a line cut off by a failure is ended first, so that the next starts on its own line.
 
 use std::fs::File;
-use std::io::{self, Write};
+use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 
-use crate::analysis::{AnalysisLimits, Analyzer};
+use crate::analysis::{AnalysisLimits, AnalysisSnapshot, Analyzer};
 use crate::config::JsonlTarget;
 use crate::decode::facts::Facts;
-use crate::event::CapturedEvent;
+use crate::event::{Anomaly, CapturedEvent};
 use crate::event::{Provider, Severity};
 use crate::export;
 use crate::store::Store;
 
+/// The status a request gets when its line could not be written: "try again later".
+pub const LOG_FAILED_STATUS: u16 = 503;
+
+/// The anomaly code of an event whose line is not in the log.
+pub const LOG_FAILED_CODE: &str = "log_write_failed";
+
 enum JsonlSink {
     Stdout,
     File(File),
+    /// Any writer, for tests that make writes fail and recover at will.
+    #[cfg(test)]
+    Test(Box<dyn Write + Send>),
 }
 
 impl JsonlSink {
-    fn write_lines(&mut self, lines: &[u8]) -> io::Result<()> {
+    /// Writes whole lines; on failure, says how many of their bytes got out before it.
+    fn write_lines(&mut self, lines: &[u8]) -> Result<(), (usize, io::Error)> {
         match self {
-            // Whole lines in one call: the kernel has them (and a crash of this process cannot
-            // lose them) as soon as it returns.
-            JsonlSink::File(file) => file.write_all(lines),
+            // Whole lines in as few calls as the kernel allows: it has them (and a crash of this
+            // process cannot lose them) as soon as each returns.
+            JsonlSink::File(file) => write_counted(file, lines),
+            // Standard output buffers, so what got out before a failure is unknown: nothing is
+            // counted as written (a line twice in the output rather than an answered one missing).
             JsonlSink::Stdout => {
                 let mut out = io::stdout().lock();
-                out.write_all(lines)?;
-                out.flush()
+                out.write_all(lines)
+                    .and_then(|()| out.flush())
+                    .map_err(|e| (0, e))
             }
+            #[cfg(test)]
+            JsonlSink::Test(out) => write_counted(out, lines),
         }
     }
+}
+
+/// `write_all`, but telling how far it got when it fails.
+fn write_counted(out: &mut impl Write, bytes: &[u8]) -> Result<(), (usize, io::Error)> {
+    let mut done = 0;
+    while done < bytes.len() {
+        match out.write(&bytes[done..]) {
+            Ok(0) => return Err((done, io::ErrorKind::WriteZero.into())),
+            Ok(n) => done += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err((done, e)),
+        }
+    }
+    Ok(())
 }
 
 /// The JSON Lines log: lines queued in id order, and the file they go to.
@@ -47,13 +82,17 @@ struct JsonlLog {
     writer: Mutex<Writer>,
     /// The id of the last event whose line is written (or whose write failed).
     written: AtomicU64,
-    error: OnceLock<String>,
+    /// Set at the first failed write; until then no answer needs to look at `health`.
+    any_failed: AtomicBool,
+    health: Mutex<Health>,
 }
 
 #[derive(Default)]
 struct Queued {
     lines: Vec<u8>,
-    /// The id of the last event in `lines`.
+    /// The ids of the first and the last event in `lines` (consecutive: ids are given out and
+    /// lines queued under the same lock).
+    first: u64,
     last: u64,
 }
 
@@ -61,6 +100,43 @@ struct Writer {
     sink: JsonlSink,
     /// The buffer that changes places with the queue on each write, so neither reallocates.
     spare: Vec<u8>,
+    /// The log ends in the middle of a line (cut off by a failed write, or found so on
+    /// opening): the next write ends it first.
+    mid_line: bool,
+}
+
+/// How writing the log went, for the interface and the headless output.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct LogHealth {
+    /// The latest write failed: requests are answered 503 until a write succeeds again.
+    pub failing: bool,
+    /// Events whose line is not in the log (each was answered 503).
+    pub not_logged: u64,
+    /// The latest error, as a sentence.
+    pub error: Option<String>,
+}
+
+#[derive(Default)]
+struct Health {
+    /// Ids of events whose line could not be written: ascending, disjoint ranges, adjacent ones
+    /// merged (a log that stays full is one range).
+    failed: Vec<(u64, u64)>,
+    state: LogHealth,
+}
+
+impl Health {
+    fn add_failed(&mut self, first: u64, last: u64) {
+        match self.failed.last_mut() {
+            Some(range) if range.1.checked_add(1) == Some(first) => range.1 = last,
+            _ => self.failed.push((first, last)),
+        }
+        self.state.not_logged += last - first + 1;
+    }
+
+    fn is_failed(&self, id: u64) -> bool {
+        let after = self.failed.partition_point(|&(first, _)| first <= id);
+        after > 0 && self.failed[after - 1].1 >= id
+    }
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -69,7 +145,7 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl Drop for JsonlLog {
     fn drop(&mut self) {
-        self.write_through(u64::MAX);
+        self.write_through(u64::MAX, |_, _, _| {});
     }
 }
 
@@ -77,21 +153,26 @@ impl Drop for JsonlLog {
 const KEEP_BUFFER: usize = 1 << 20;
 
 impl JsonlLog {
-    fn new(sink: JsonlSink) -> JsonlLog {
+    fn new(sink: JsonlSink, mid_line: bool) -> JsonlLog {
         JsonlLog {
             queued: Mutex::new(Queued::default()),
             writer: Mutex::new(Writer {
                 sink,
                 spare: Vec::new(),
+                mid_line,
             }),
             written: AtomicU64::new(0),
-            error: OnceLock::new(),
+            any_failed: AtomicBool::new(false),
+            health: Mutex::new(Health::default()),
         }
     }
 
     /// Queues the line of `event`; events must come in id order.
     fn queue(&self, event: &CapturedEvent) {
         let mut queued = lock(&self.queued);
+        if queued.lines.is_empty() {
+            queued.first = event.id;
+        }
         // Writing into a Vec cannot fail.
         let _ = export::push_event(&mut queued.lines, event);
         queued.lines.push(b'\n');
@@ -102,31 +183,72 @@ impl JsonlLog {
         self.written.load(Ordering::Acquire) >= id
     }
 
+    /// Whether the line of event `id`, once its write is over, is in the log.
+    fn line_written(&self, id: u64) -> bool {
+        !self.any_failed.load(Ordering::Acquire) || !lock(&self.health).is_failed(id)
+    }
+
     /// Makes sure the line of event `id` is written: writes everything queued unless another
-    /// caller's write already carried it.
-    fn write_through(&self, id: u64) {
+    /// caller's write already carried it. The ids of lines that could not be written go to
+    /// `failed` (first, last, why) before any caller learns that the write is over.
+    fn write_through(&self, id: u64, failed: impl FnOnce(u64, u64, &str)) {
         let mut writer = lock(&self.writer);
         if self.is_written(id) {
             return;
         }
-        let Writer { sink, spare } = &mut *writer;
+        let Writer {
+            sink,
+            spare,
+            mid_line,
+        } = &mut *writer;
         spare.clear();
-        let last = {
+        let (first, last) = {
             let mut queued = lock(&self.queued);
             std::mem::swap(&mut queued.lines, spare);
-            queued.last
+            (queued.first, queued.last)
         };
-        if !spare.is_empty()
-            && let Err(e) = sink.write_lines(spare)
-        {
-            let _ = self
-                .error
-                .set(format!("writing the JSON Lines log failed: {e}"));
+        if !spare.is_empty() {
+            // A line left unfinished is ended first, so that this batch starts on a line of its
+            // own (the fragment stays behind as a line that does not parse).
+            let ended = if *mid_line {
+                sink.write_lines(b"\n").map(|()| *mid_line = false)
+            } else {
+                Ok(())
+            };
+            match ended.and_then(|()| sink.write_lines(spare)) {
+                Ok(()) => {
+                    if self.any_failed.load(Ordering::Relaxed) {
+                        lock(&self.health).state.failing = false;
+                    }
+                }
+                Err((done, error)) => {
+                    let done = if *mid_line { 0 } else { done };
+                    let whole = spare[..done].iter().filter(|&&b| b == b'\n').count() as u64;
+                    *mid_line |= done > 0 && spare[done - 1] != b'\n';
+                    let reason = error.to_string();
+                    let first_failed = first + whole;
+                    if first_failed <= last {
+                        {
+                            let mut health = lock(&self.health);
+                            health.add_failed(first_failed, last);
+                            health.state.failing = true;
+                            health.state.error =
+                                Some(format!("writing the JSON Lines log failed: {reason}"));
+                        }
+                        self.any_failed.store(true, Ordering::Release);
+                        failed(first_failed, last, &reason);
+                    }
+                }
+            }
         }
         if spare.capacity() > KEEP_BUFFER {
             *spare = Vec::new();
         }
         self.written.store(last, Ordering::Release);
+    }
+
+    fn health(&self) -> LogHealth {
+        lock(&self.health).state.clone()
     }
 }
 
@@ -141,9 +263,10 @@ impl Recorder {
     pub fn new(store: Arc<Store>, jsonl: Option<&JsonlTarget>) -> io::Result<Recorder> {
         let log = match jsonl {
             None => None,
-            Some(JsonlTarget::Stdout) => Some(JsonlLog::new(JsonlSink::Stdout)),
+            Some(JsonlTarget::Stdout) => Some(JsonlLog::new(JsonlSink::Stdout, false)),
             Some(JsonlTarget::File(path)) => {
-                Some(JsonlLog::new(JsonlSink::File(open_append(path)?)))
+                let (file, mid_line) = open_append(path)?;
+                Some(JsonlLog::new(JsonlSink::File(file), mid_line))
             }
         };
         Ok(Recorder {
@@ -151,6 +274,16 @@ impl Recorder {
             analyzer: Mutex::new(Analyzer::new(AnalysisLimits::default())),
             log,
         })
+    }
+
+    /// A recorder logging to any writer, for tests of failing and recovering logs.
+    #[cfg(test)]
+    fn with_writer(store: Arc<Store>, out: Box<dyn Write + Send>) -> Recorder {
+        Recorder {
+            store,
+            analyzer: Mutex::new(Analyzer::new(AnalysisLimits::default())),
+            log: Some(JsonlLog::new(JsonlSink::Test(out), false)),
+        }
     }
 
     pub fn store(&self) -> &Arc<Store> {
@@ -176,24 +309,61 @@ impl Recorder {
         stored
     }
 
-    /// Completes once the event `id` is on the log (at once without a log). A failed write
-    /// completes it too: the failure is reported by [`Recorder::jsonl_error`].
-    pub async fn logged(&self, id: u64) {
-        let Some(log) = &self.log else { return };
-        if log.is_written(id) {
-            return;
+    /// Completes once the write of event `id`'s line is over (at once without a log), and says
+    /// whether the line is in the log. When it is not, the request must be answered
+    /// [`LOG_FAILED_STATUS`]: the stored event already says so.
+    pub async fn logged(&self, id: u64) -> bool {
+        let Some(log) = &self.log else { return true };
+        if !log.is_written(id) {
+            // Let the other requests ready to finish queue their lines first: the write below
+            // then carries them all, instead of one system call per request.
+            tokio::task::yield_now().await;
+            self.write_through(log, id);
         }
-        // Let the other requests ready to finish queue their lines first: the write below then
-        // carries them all, instead of one system call per request.
-        tokio::task::yield_now().await;
-        log.write_through(id);
+        log.line_written(id)
     }
 
     /// Writes every line still queued (of requests whose sender went away before the write).
-    pub fn close_log(&self) {
+    pub fn flush_log(&self) {
         if let Some(log) = &self.log {
-            log.write_through(u64::MAX);
+            self.write_through(log, u64::MAX);
         }
+    }
+
+    /// The id up to which every event's log write is over (so its stored answer is final);
+    /// every id without a log.
+    pub fn log_settled(&self) -> u64 {
+        self.log
+            .as_ref()
+            .map_or(u64::MAX, |log| log.written.load(Ordering::Acquire))
+    }
+
+    fn write_through(&self, log: &JsonlLog, id: u64) {
+        log.write_through(id, |first, last, error| {
+            self.mark_not_logged(first, last, error);
+        });
+    }
+
+    /// Makes the stored events `first..=last` say that their line is not in the log and that
+    /// their sender was answered 503, and tells the redelivery analysis the same, so that a
+    /// re-send links to the answer really given.
+    fn mark_not_logged(&self, first: u64, last: u64, error: &str) {
+        let mut analyzer = lock(&self.analyzer);
+        self.store.update_each(first..=last, |event| {
+            let planned = event.response.status;
+            event.response.status = LOG_FAILED_STATUS;
+            event.analysis.severity = Severity::Error;
+            let mut anomalies = event.analysis.anomalies.take_vec();
+            anomalies.push(Anomaly {
+                code: LOG_FAILED_CODE.to_owned(),
+                message: format!(
+                    "The JSON Lines log could not be written ({error}): the sender was answered \
+                     {LOG_FAILED_STATUS} instead of {planned}, so that it sends the event again."
+                ),
+            });
+            event.analysis.anomalies = anomalies.into();
+            analyzer.answered_instead(event, LOG_FAILED_STATUS);
+        });
     }
 
     /// Rebuilds the analysis state from events read back from an export, in id order, without
@@ -216,26 +386,52 @@ impl Recorder {
         read(&lock(&self.analyzer))
     }
 
-    /// The first error met while writing the log, if any.
-    pub fn jsonl_error(&self) -> Option<&str> {
-        self.log
-            .as_ref()
-            .and_then(|log| log.error.get())
-            .map(String::as_str)
+    /// Every summary (sessions, timelines) as it is now, for an export.
+    pub fn analysis_snapshot(&self) -> AnalysisSnapshot {
+        self.analysis(Analyzer::snapshot)
+    }
+
+    /// The summaries `events` belong to, for an export of only those.
+    pub fn analysis_snapshot_of<'a>(
+        &self,
+        events: impl IntoIterator<Item = &'a CapturedEvent>,
+    ) -> AnalysisSnapshot {
+        self.analysis(|a| a.snapshot_of(events))
+    }
+
+    /// How writing the JSON Lines log goes; `None` without a log.
+    pub fn log_health(&self) -> Option<LogHealth> {
+        self.log.as_ref().map(JsonlLog::health)
     }
 }
 
-fn open_append(path: &Path) -> io::Result<File> {
-    std::fs::OpenOptions::new()
+/// Opens the log for appending, and tells whether it ends in the middle of a line (the last
+/// line of an earlier run was cut off), so that the first write can end that line first.
+fn open_append(path: &Path) -> io::Result<(File, bool)> {
+    let named = |e: io::Error| {
+        io::Error::new(
+            e.kind(),
+            format!("cannot open the JSON Lines log {}: {e}", path.display()),
+        )
+    };
+    let file = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
         .open(path)
-        .map_err(|e| {
-            io::Error::new(
-                e.kind(),
-                format!("cannot open the JSON Lines log {}: {e}", path.display()),
-            )
-        })
+        .map_err(named)?;
+    // Only a regular file has a last byte to look at (not a pipe or a device); a log that can
+    // be appended to but not read is taken as it is.
+    let mid_line = file.metadata().is_ok_and(|m| m.is_file() && m.len() > 0)
+        && ends_mid_line(path).unwrap_or(false);
+    Ok((file, mid_line))
+}
+
+fn ends_mid_line(path: &Path) -> io::Result<bool> {
+    let mut file = File::open(path)?;
+    file.seek(SeekFrom::End(-1))?;
+    let mut last = [0u8];
+    file.read_exact(&mut last)?;
+    Ok(last[0] != b'\n')
 }
 
 #[cfg(test)]
@@ -284,5 +480,111 @@ mod tests {
         });
         assert_eq!(highest, Some(4));
         assert_eq!(missing, "2-3");
+    }
+
+    /// A log that accepts `budget` more bytes, then fails every write until given more.
+    #[derive(Clone, Default)]
+    struct Disk(Arc<Mutex<(Vec<u8>, Option<usize>)>>);
+
+    impl Disk {
+        fn set_budget(&self, budget: Option<usize>) {
+            lock(&self.0).1 = budget;
+        }
+
+        fn text(&self) -> String {
+            String::from_utf8(lock(&self.0).0.clone()).unwrap()
+        }
+    }
+
+    impl Write for Disk {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            let mut disk = lock(&self.0);
+            let n = disk.1.map_or(buf.len(), |budget| budget.min(buf.len()));
+            if n == 0 && !buf.is_empty() {
+                return Err(io::Error::new(io::ErrorKind::StorageFull, "disk full"));
+            }
+            disk.0.extend_from_slice(&buf[..n]);
+            if let Some(budget) = &mut disk.1 {
+                *budget -= n;
+            }
+            Ok(n)
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[tokio::test]
+    async fn a_full_log_answers_503_until_it_recovers_and_never_glues_lines() {
+        let store = Arc::new(Store::new(Limits {
+            capacity: 100,
+            max_bytes: 1 << 20,
+        }));
+        let disk = Disk::default();
+        let recorder = Recorder::with_writer(Arc::clone(&store), Box::new(disk.clone()));
+        let facts = Facts::None;
+        let record = |seq| recorder.record(wms(0, seq), &facts).id;
+
+        let (a, b) = (record(0), record(1));
+        assert!(recorder.logged(b).await && recorder.logged(a).await);
+        assert_eq!(recorder.log_health(), Some(LogHealth::default()));
+
+        // The disk fills up ten bytes into the next batch: both of its events fail.
+        disk.set_budget(Some(10));
+        let (c, d) = (record(2), record(3));
+        assert!(!recorder.logged(d).await);
+        assert!(!recorder.logged(c).await);
+        for id in [c, d] {
+            let event = store.get(id).unwrap();
+            assert_eq!(event.response.status, LOG_FAILED_STATUS);
+            assert_eq!(event.analysis.severity, Severity::Error);
+            let anomaly = event.analysis.anomalies.last().unwrap();
+            assert_eq!(anomaly.code, LOG_FAILED_CODE);
+            assert!(
+                anomaly.message.contains("disk full") && anomaly.message.contains("instead of 200"),
+                "{}",
+                anomaly.message
+            );
+        }
+        let health = recorder.log_health().unwrap();
+        assert!(health.failing);
+        assert_eq!(health.not_logged, 2);
+        assert!(health.error.unwrap().contains("disk full"));
+
+        // Room for the first line of a batch and a bit: the first is logged, the second not.
+        let line = export::event_line(&store.get(a).unwrap()).len();
+        disk.set_budget(Some(1 + line + 5));
+        let (e, f) = (record(4), record(5));
+        assert!(!recorder.logged(f).await);
+        assert!(recorder.logged(e).await);
+        assert_eq!(store.get(e).unwrap().response.status, 200);
+        assert_eq!(store.get(f).unwrap().response.status, LOG_FAILED_STATUS);
+
+        // Space again: answers are back to normal, and a re-send of a body answered 503
+        // links to that answer.
+        disk.set_budget(None);
+        let again = recorder.record(wms(0, 3), &facts);
+        assert!(recorder.logged(again.id).await);
+        let redelivery = again.analysis.redelivery.as_deref().unwrap();
+        assert_eq!(
+            (redelivery.previous_id, redelivery.previous_status),
+            (d, LOG_FAILED_STATUS)
+        );
+        let health = recorder.log_health().unwrap();
+        assert!(!health.failing);
+        assert_eq!(health.not_logged, 3);
+
+        // Every line stands alone: whole events, and the fragments the failures left behind.
+        let text = disk.text();
+        let lines: Vec<&str> = text.lines().collect();
+        let parsed: Vec<u64> = lines
+            .iter()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .map(|v| v["id"].as_u64().unwrap())
+            .collect();
+        assert_eq!(parsed, [a, b, e, again.id], "{text}");
+        assert_eq!(lines.len(), 6, "{text}");
+        assert!(text.ends_with('\n'));
     }
 }

@@ -19,7 +19,7 @@ use ratatui::crossterm::event::{
 use ratatui::layout::{Position, Rect};
 
 use crate::capture::answer::{AnswerMode, AnswerPolicy};
-use crate::capture::recorder::Recorder;
+use crate::capture::recorder::{LogHealth, Recorder};
 use crate::filter::Filter;
 use crate::store::{Stats, Store};
 use crate::ui::curl;
@@ -157,6 +157,8 @@ pub struct App {
     /// The events `r` is about to replay, while the question and the prompt are open.
     replay_ids: Vec<u64>,
     pub stats: Stats,
+    /// How the JSON Lines log goes, when the listener writes one.
+    pub log: Option<LogHealth>,
     /// Events received per second, oldest first.
     pub rates: VecDeque<u64>,
     last_received: Option<u64>,
@@ -195,6 +197,7 @@ impl App {
             clock: None,
             replay_ids: Vec::new(),
             stats: Stats::default(),
+            log: None,
             rates: VecDeque::with_capacity(RATE_HISTORY),
             last_received: None,
             status: None,
@@ -251,6 +254,8 @@ impl App {
     /// Catches up with the store; call once before the first frame too.
     pub fn sync(&mut self, store: &Store) {
         self.stats = store.stats();
+        // A failed log write changes the events it failed for, so the store's news carries it.
+        self.log = self.links.recorder.as_ref().and_then(|r| r.log_health());
         if self.last_received.is_none() {
             self.last_received = Some(self.stats.received);
         }

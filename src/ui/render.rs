@@ -7,6 +7,7 @@ use ratatui::layout::{Constraint, Layout, Position, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Sparkline};
 
+use crate::event::Severity;
 use crate::filter;
 use crate::ui::app::{App, Mode, Prompt, Question, Source};
 use crate::ui::help;
@@ -83,6 +84,20 @@ fn render_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         thousands(stats.evicted),
         thousands(stats.rejected)
     );
+    // A log that fails (or did) is told in every form of the header: answers are 503 meanwhile.
+    let log = app.log.as_ref().and_then(|log| {
+        if log.failing {
+            Some(("⚠ log failing → 503".to_owned(), theme.problem()))
+        } else if log.not_logged > 0 {
+            let lacks = crate::words::count(log.not_logged, "event");
+            Some((
+                format!("⚠ log lacks {lacks}"),
+                theme.severity(Severity::Warn),
+            ))
+        } else {
+            None
+        }
+    });
     let rate = app.rates.back().copied().unwrap_or(0);
     let live = matches!(app.source, Source::Live { .. });
     let width = usize::from(area.width);
@@ -110,6 +125,10 @@ fn render_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             }
             spans.push(Span::styled(" │ ", theme.dim()));
             spans.push(Span::styled(counters.clone(), theme.text()));
+            if let Some((text, style)) = &log {
+                spans.push(Span::styled(" │ ", theme.dim()));
+                spans.push(Span::styled(text.clone(), *style));
+            }
             if live {
                 spans.push(Span::styled(" │ ", theme.dim()));
                 spans.push(Span::styled(
@@ -319,15 +338,17 @@ fn render_question(frame: &mut Frame, area: Rect, question: Question, app: &App,
         Question::Clear => (
             " Clear the buffer? ",
             format!(
-                "Drop all {} stored events? They count as evicted; ids keep counting.",
-                thousands(app.stats.stored)
+                "Drop all {} stored {}? They count as evicted; ids keep counting.",
+                thousands(app.stats.stored),
+                crate::words::noun(app.stats.stored, "event")
             ),
         ),
         Question::Replay { count } => (
             " Replay the filtered events? ",
             format!(
-                "Send all {} events the filter shows again, one after another? The URL comes next.",
-                thousands(count as u64)
+                "Send all {} {} the filter shows again, one after another? The URL comes next.",
+                thousands(count as u64),
+                crate::words::noun(count as u64, "event")
             ),
         ),
     };

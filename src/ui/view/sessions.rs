@@ -632,7 +632,14 @@ fn detail_lines(session: &SessionSummary, state: &SessionsState, width: usize) -
     }
     // What the bar says in numbers.
     let mut counts = RichLine(vec![label("")]);
-    counts.push(Role::Text, format!("{} events", thousands(session.events)));
+    counts.push(
+        Role::Text,
+        format!(
+            "{} {}",
+            thousands(session.events),
+            crate::words::noun(session.events, "event")
+        ),
+    );
     if !session.missing.is_empty() {
         counts.push(Role::Dim, " · ");
         counts.push(
