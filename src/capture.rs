@@ -2,6 +2,10 @@
 //!
 //! Flow per request: read the body within the limits → decode and analyse (no lock held) →
 //! decide the answer → record (store + log) → answer. Knows nothing of the terminal interface.
+//!
+//! Memory is bounded whatever clients send: a body takes its share of the bound on bodies in
+//! flight ([`InFlight`]) before it is read and keeps it until its event is recorded, when the
+//! store starts counting it against `--max-bytes`.
 
 pub mod answer;
 pub mod body;
@@ -29,10 +33,10 @@ use tokio::net::{TcpListener, TcpStream};
 use crate::config::{DEFAULT_MAX_HEADERS, ListenConfig, Secrets};
 use crate::decode::facts::Facts;
 use crate::decode::{self, RequestView};
-use crate::event::{CapturedEvent, ForwardInfo, HeaderList, HttpVersion, ResponseInfo};
+use crate::event::{Anomaly, CapturedEvent, ForwardInfo, HeaderList, HttpVersion, ResponseInfo};
 use crate::store::Store;
 use answer::{AnswerPolicy, Decision, LocalBody};
-use body::{BodyLimits, BodyRead};
+use body::{BodyLimits, BodyRead, InFlight};
 use conn::{ConnState, TapIo};
 use forward::{ForwardError, Forwarded, Forwarder, Outgoing};
 use recorder::Recorder;
@@ -61,6 +65,7 @@ struct Shared {
     policy: Arc<AnswerPolicy>,
     forwarder: Forwarder,
     body_limits: BodyLimits,
+    in_flight: Arc<InFlight>,
     header_timeout: Duration,
     max_headers: usize,
 }
@@ -94,6 +99,7 @@ impl Listener {
             policy: Arc::new(AnswerPolicy::new(config.answer.clone())),
             forwarder: Forwarder::new(config.answer.forward_timeout),
             body_limits: BodyLimits::new(config.max_body, config.header_timeout),
+            in_flight: Arc::new(InFlight::new(config.in_flight_limit())),
             header_timeout: config.header_timeout,
             max_headers: config.max_headers,
         };
@@ -112,6 +118,11 @@ impl Listener {
 
     pub fn store(&self) -> &Arc<Store> {
         self.shared.recorder.store()
+    }
+
+    /// The bound on bodies in flight, which also tells how many bytes they hold now.
+    pub fn in_flight(&self) -> Arc<InFlight> {
+        Arc::clone(&self.shared.in_flight)
     }
 
     /// Where events go; also holds the analysis state (sessions, timelines).
@@ -241,7 +252,8 @@ async fn handle(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok());
 
-    let read = match body::read(body, declared, shared.body_limits).await {
+    let mut held = shared.in_flight.hold();
+    let read = match body::read(body, declared, shared.body_limits, &mut held).await {
         Ok(read) => read,
         Err(error) => {
             // The request never completed: it is counted, not stored, and the connection ends.
@@ -261,6 +273,7 @@ async fn handle(
         size,
         truncated,
         complete,
+        busy,
     } = read;
 
     let headers = HeaderList::from_pairs(
@@ -284,6 +297,25 @@ async fn handle(
     );
     let close = !complete && closes(parts.version);
     let facts = decoded.facts;
+    let mut analysis = decoded.analysis;
+    if busy {
+        // Decoding judges a cut body alike whichever limit cut it; which one did is the
+        // listener's to say.
+        let anomaly = Anomaly {
+            code: "busy".into(),
+            message: "Too many bodies were being read at once (over --max-in-flight): answered \
+                      503 so that the sender retries; only the bytes read before are kept."
+                .into(),
+        };
+        match analysis
+            .anomalies
+            .iter_mut()
+            .find(|a| &*a.code == "body_too_large")
+        {
+            Some(cut) => *cut = anomaly,
+            None => analysis.anomalies.push(anomaly),
+        }
+    }
     let event = CapturedEvent {
         id: 0,
         received_at,
@@ -300,10 +332,22 @@ async fn handle(
         body: bytes,
         body_size: size,
         truncated,
-        analysis: decoded.analysis,
+        analysis,
         response: ResponseInfo::local(0, 0.0),
     };
 
+    if busy {
+        let limit = shared.in_flight.limit();
+        return Ok(conclude(
+            &shared,
+            event,
+            &facts,
+            Answer::Busy { limit },
+            started,
+            close,
+        )
+        .await);
+    }
     if truncated {
         let limit = shared.body_limits.max_body;
         return Ok(conclude(
@@ -345,7 +389,9 @@ async fn handle(
             // hangs up meanwhile cannot cancel the capture: the event is recorded regardless.
             let request_headers = parts.headers;
             let method = parts.method;
+            let held = held.into_bytes();
             let task = tokio::spawn(async move {
+                let _held = shared.in_flight.adopt(held);
                 let answer = match decision {
                     Decision::Local {
                         status,
@@ -393,6 +439,10 @@ enum Answer {
     TooLarge {
         limit: u64,
     },
+    /// The bodies in flight were at their bound (`limit` bytes).
+    Busy {
+        limit: u64,
+    },
     Local {
         status: u16,
         body: LocalBody,
@@ -419,6 +469,7 @@ async fn conclude(
     let latency_ms = started.elapsed().as_micros() as f64 / 1000.0;
     let status = match &answer {
         Answer::TooLarge { .. } => 413,
+        Answer::Busy { .. } => 503,
         Answer::Local { status, .. } => *status,
         Answer::Forwarded {
             result: Ok(app), ..
@@ -452,6 +503,18 @@ async fn conclude(
                 "id": stored.id,
             });
             json_response(status, body.to_string(), close)
+        }
+        Answer::Busy { limit } => {
+            let body = serde_json::json!({
+                "error": "too many bodies being read at once; retry later",
+                "limit": limit,
+                "id": stored.id,
+            });
+            let mut response = json_response(status, body.to_string(), close);
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            response
         }
         Answer::Local { body, .. } => {
             let (text, content_type) = match body {
