@@ -7,6 +7,7 @@ mod common;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use common::*;
@@ -297,5 +298,46 @@ async fn a_chunked_body_stops_where_the_bound_is_reached() {
     assert!(cut.body_size >= cut.body.len() as u64);
     assert_eq!(cut.analysis.anomalies[0].code, "busy");
     assert!(server.store.stats().balanced());
+    server.stop().await;
+}
+
+/// Calls of the listener's memory hook in `memory_is_given_back_after_a_large_body` (the only
+/// test here that sets one).
+static GIVEN_BACK: AtomicUsize = AtomicUsize::new(0);
+
+fn count_give_back() {
+    GIVEN_BACK.fetch_add(1, Ordering::Relaxed);
+}
+
+#[tokio::test]
+async fn memory_is_given_back_after_a_large_body_not_after_small_ones() {
+    let server = start_server(ListenConfig {
+        give_back_memory: Some(count_give_back),
+        ..config()
+    })
+    .await;
+    for _ in 0..50 {
+        assert_eq!(
+            post(server.addr, "/small", "text/plain", b"ok")
+                .await
+                .status,
+            200
+        );
+    }
+    // Longer than the listener waits after a large body before giving memory back.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(GIVEN_BACK.load(Ordering::Relaxed), 0);
+
+    let large = vec![b'L'; 2 << 20];
+    assert_eq!(
+        post(server.addr, "/large", "text/plain", &large)
+            .await
+            .status,
+        200
+    );
+    until("memory is given back", || {
+        GIVEN_BACK.load(Ordering::Relaxed) > 0
+    })
+    .await;
     server.stop().await;
 }
