@@ -45,9 +45,6 @@ use std::hash::{Hash, Hasher};
 /// How long in-flight requests may take to finish once shutdown starts.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
-/// How long after a large body is done memory is given back: once per burst, not per body.
-const GIVE_BACK_AFTER: Duration = Duration::from_secs(1);
-
 /// Why the listener could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum BindError {
@@ -71,7 +68,6 @@ struct Shared {
     in_flight: Arc<InFlight>,
     header_timeout: Duration,
     max_headers: usize,
-    give_back_memory: Option<fn()>,
 }
 
 /// A bound listener, ready to run.
@@ -106,7 +102,6 @@ impl Listener {
             in_flight: Arc::new(InFlight::new(config.in_flight_limit())),
             header_timeout: config.header_timeout,
             max_headers: config.max_headers,
-            give_back_memory: config.give_back_memory,
         };
         Ok(Listener {
             tcp,
@@ -156,18 +151,6 @@ impl Listener {
         }
         builder.http2().timer(TokioTimer::new());
         let builder = Arc::new(builder);
-        // Allocators keep freed memory for reuse and return it on later allocations, which a
-        // listener gone quiet after a burst of large bodies never makes: it is asked to.
-        let give_back = self.shared.give_back_memory.map(|give_back| {
-            let in_flight = Arc::clone(&self.shared.in_flight);
-            tokio::spawn(async move {
-                loop {
-                    in_flight.large_share_released().await;
-                    tokio::time::sleep(GIVE_BACK_AFTER).await;
-                    give_back();
-                }
-            })
-        });
         let graceful = GracefulShutdown::new();
         let mut shutdown = std::pin::pin!(shutdown);
         loop {
@@ -184,9 +167,6 @@ impl Listener {
         }
         drop(self.tcp);
         let _ = tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown()).await;
-        if let Some(task) = give_back {
-            task.abort();
-        }
     }
 
     fn serve_connection(

@@ -191,9 +191,6 @@ pub struct ListenConfig {
     pub headless: bool,
     pub header_timeout: Duration,
     pub answer: AnswerSettings,
-    /// Returns memory the allocator keeps for reuse to the system. The binary, which chooses
-    /// the allocator, sets it; the listener calls it once a burst of large bodies is over.
-    pub give_back_memory: Option<fn()>,
 }
 
 impl Default for ListenConfig {
@@ -214,7 +211,6 @@ impl Default for ListenConfig {
             headless: false,
             header_timeout: DEFAULT_HEADER_TIMEOUT,
             answer: AnswerSettings::default(),
-            give_back_memory: None,
         }
     }
 }

@@ -13,21 +13,9 @@ use hookscope::ui::theme::Theme;
 
 /// Every request allocates a few dozen small blocks on whichever worker thread serves it and
 /// frees many of them on another; mimalloc's per-thread free lists make that markedly cheaper
-/// than the system allocator.
+/// than the system allocator. Large blocks have pages of their own (see the module).
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-/// Returns the memory mimalloc keeps for reuse to the system at once. Freed large blocks are
-/// otherwise purged only on a later allocation, a second or more after they were freed, so a
-/// listener that goes quiet after a burst of large bodies would keep their memory indefinitely.
-fn give_back_memory() {
-    unsafe extern "C" {
-        fn mi_collect(force: bool);
-    }
-    // SAFETY: mimalloc's own entry point (linked in as the global allocator above), callable
-    // from any thread at any time; `force` also purges memory freed by other threads.
-    unsafe { mi_collect(true) }
-}
+static ALLOCATOR: hookscope::alloc::Allocator = hookscope::alloc::Allocator;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -193,7 +181,6 @@ fn listen_with(args: ListenArgs, feed: Option<Feed>) -> ExitCode {
     for warning in warnings {
         eprintln!("hookscope: warning: {warning}");
     }
-    config.give_back_memory = Some(give_back_memory);
     let runtime = match runtime() {
         Ok(runtime) => runtime,
         Err(code) => return code,

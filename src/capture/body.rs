@@ -6,8 +6,6 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use tokio::sync::Notify;
-
 use bytes::{Bytes, BytesMut};
 use http_body_util::BodyExt;
 use hyper::body::Body;
@@ -44,27 +42,14 @@ impl BodyLimits {
 pub struct InFlight {
     held: AtomicU64,
     limit: u64,
-    /// Woken when a large share is given back (see [`InFlight::large_share_released`]).
-    released: Notify,
 }
-
-/// A share this large, given back, is worth telling the allocator about.
-const LARGE_SHARE: u64 = 1 << 20;
 
 impl InFlight {
     pub fn new(limit: u64) -> InFlight {
         InFlight {
             held: AtomicU64::new(0),
             limit,
-            released: Notify::new(),
         }
-    }
-
-    /// Completes after a share of at least a mebibyte has been given back (one given back
-    /// since the last call counts too): the moment to let the allocator return memory a burst
-    /// of large bodies left behind. Small bodies never wake it.
-    pub async fn large_share_released(&self) {
-        self.released.notified().await;
     }
 
     pub fn limit(&self) -> u64 {
@@ -144,9 +129,6 @@ impl Drop for Held<'_> {
     fn drop(&mut self) {
         if self.bytes > 0 {
             self.in_flight.held.fetch_sub(self.bytes, Ordering::Relaxed);
-            if self.bytes >= LARGE_SHARE {
-                self.in_flight.released.notify_one();
-            }
         }
     }
 }
