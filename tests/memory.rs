@@ -357,3 +357,40 @@ async fn memory_comes_back_down_after_a_burst_of_large_bodies() {
     assert!(during >= before + 24 * 1024, "{before} kB, {during} kB");
     server.stop().await;
 }
+
+#[tokio::test]
+async fn the_bound_holds_over_http2_too() {
+    let server = start_server(ListenConfig {
+        max_body: 4096,
+        max_in_flight: Some(4096),
+        ..config()
+    })
+    .await;
+    // An HTTP/1 sender holds 4000 of the 4096 bytes.
+    let mut holder = open_post(server.addr, "/holder", Some(4000)).await;
+    holder.write_all(b"{").await.unwrap();
+    until("the holder's share is taken", || {
+        server.in_flight.held() == 4000
+    })
+    .await;
+
+    let body = [b'2'; 600];
+    let answer = send_h2(server.addr, "/h2", &body).await;
+    assert_eq!(answer.status, 503);
+    assert_eq!(
+        answer.json()["error"],
+        "too many bodies being read at once; retry later"
+    );
+
+    holder.write_all(&[b' '; 3999]).await.unwrap();
+    assert_eq!(status_of(&read_to_close(&mut holder).await), "200");
+    until("every share is given back", || server.in_flight.held() == 0).await;
+    assert_eq!(send_h2(server.addr, "/h2", &body).await.status, 200);
+
+    let events = server.store.snapshot();
+    let refused = events.iter().find(|e| e.response.status == 503).unwrap();
+    assert_eq!(&*refused.path, "/h2");
+    assert_eq!(refused.analysis.anomalies[0].code, "busy");
+    assert!(server.store.stats().balanced());
+    server.stop().await;
+}
