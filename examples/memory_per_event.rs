@@ -17,7 +17,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicIsize, Ordering};
 
 use bytes::Bytes;
-use hookscope::capture::body::{self, BodyLimits};
+use hookscope::capture::body::{self, BodyLimits, InFlight};
 use hookscope::capture::recorder::Recorder;
 use hookscope::config::{Secret, Secrets};
 use hookscope::decode::{self, RequestView};
@@ -76,6 +76,7 @@ fn main() {
     let mut secrets = Secrets::default();
     secrets.add(SignatureScheme::Wms, Secret::new("k"));
     let limits = BodyLimits::new(1 << 20, std::time::Duration::from_secs(5));
+    let in_flight = InFlight::new(u64::MAX);
     let remote: SocketAddr = ([127, 0, 0, 1], 54321).into();
     let n = 20_000u64;
     let inputs = inputs(n);
@@ -107,6 +108,7 @@ fn main() {
                 http_body_util::Full::new(frame),
                 Some(text.len() as u64),
                 limits,
+                &mut in_flight.hold(),
             ))
             .expect("a complete body");
         body_bytes += live() - at;

@@ -12,14 +12,18 @@
 # time. Afterwards it checks: the process is alive and answers; received = stored + evicted +
 # rejected; the JSON Lines log has one parsable line per event; the export written on SIGTERM
 # reads back (it is replayed, in part, into a second listener). Prints requests, rejected, peak
-# RSS and duration. Then two cases of their own: idle h2c connections under a low `ulimit -n`,
-# and a forward loop (refused at start; two instances relaying to each other).
+# RSS and duration. Then two memory cases, each on a listener of its own (scripts/soak_memory.py):
+# header-heavy requests against a small --max-bytes, and 30 slow 9 MiB bodies at once against the
+# default bound on bodies in flight; RSS must stay within the settings during each and come back
+# down after the slow bodies are gone. And two cases of connections: idle h2c connections under a
+# low `ulimit -n`, and a forward loop (refused at start; two instances relaying to each other).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 REQUESTS=${1:-1000000}
 PORT=${PORT:-18775}
 REPLAY_PORT=${REPLAY_PORT:-18776}
+MEMORY_PORT=${MEMORY_PORT:-18780}
 HOLD=${HOLD:-2000}
 MAX_SECONDS=${MAX_SECONDS:-900} # bound on the bulk load
 SECRET=soak-test-secret
@@ -58,6 +62,7 @@ answers() { # port: does a new client get a 200?
     -d '{"alive":true}' "http://127.0.0.1:$1/alive")" = 200 ]
 }
 peak_rss_kb() { awk '/VmHWM/ {print $2}' "/proc/$1/status"; }
+rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
 
 # --- Case: idle h2c connections under a low `ulimit -n` ------------------------------------------
 # hookscope with 256 descriptors and a 5 s idle timeout; 600 clients open an HTTP/2 connection
@@ -280,11 +285,52 @@ wait "$replay_listener" || true
 replayed=$(grep -o 'received [0-9]*' "$work/replay-listener.err" | awk '{print $2}')
 [ "${replayed:-0}" -gt 0 ] || fail "the replay of the export delivered nothing"
 
+# Memory cases: a fresh listener each, with the given flags; the client runs, then RSS is read at
+# its peak and three seconds after the client is done (memory left by a burst is given back a
+# second after it). Bounds are in MiB over the RSS at start.
+memory_case() { # name, client case, client count, peak bound, after bound, hookscope flags…
+  local name=$1 case=$2 count=$3 peak_bound=$4 after_bound=$5
+  shift 5
+  target/release/hookscope --headless --port "$MEMORY_PORT" "$@" \
+    >/dev/null 2>"$work/memory-$name.err" &
+  local listener=$!
+  pids+=("$listener")
+  wait_port "$MEMORY_PORT"
+  local start
+  start=$(rss_kb "$listener")
+  python3 scripts/soak_memory.py "$case" "$MEMORY_PORT" "$count" "$work/memory-$name.json" \
+    2>"$work/memory-$name.client.err" ||
+    fail "$name: the client failed: $(tail -3 "$work/memory-$name.client.err")"
+  kill -0 "$listener" 2>/dev/null || fail "$name: hookscope died: $(tail -5 "$work/memory-$name.err")"
+  answers "$MEMORY_PORT" || fail "$name: hookscope no longer answers"
+  sleep 3
+  local peak after
+  peak=$(peak_rss_kb "$listener")
+  after=$(rss_kb "$listener")
+  kill -TERM "$listener"
+  wait "$listener" || fail "$name: hookscope exited with status $?"
+  local counters received stored evicted rejected
+  counters=$(grep -o 'received [0-9]*, stored [0-9]*, evicted [0-9]*, rejected [0-9]*' \
+    "$work/memory-$name.err") || fail "$name: no counters in hookscope's output"
+  read -r received stored evicted rejected < <(echo "$counters" | tr -d ',' | awk '{print $2, $4, $6, $8}')
+  [ "$received" -eq $((stored + evicted + rejected)) ] || fail "$name: counters do not balance: $counters"
+  local grown=$(((peak - start) / 1024)) left=$(((after - start) / 1024))
+  memory_report+=("  $name: peak RSS +$grown MiB (bound $peak_bound), +$left MiB after (bound $after_bound); $counters; answers $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["outcomes"])' "$work/memory-$name.json")")
+  [ "$grown" -le "$peak_bound" ] || fail "$name: peak RSS grew by $grown MiB, over $peak_bound MiB"
+  [ "$left" -le "$after_bound" ] || fail "$name: RSS stayed $left MiB above its start, over $after_bound MiB"
+}
+memory_report=()
+# 2,000 requests of 368 KiB of headers each (720 MiB in all) into a 16 MiB buffer.
+memory_case headers-heavy headers 2000 64 64 --capacity 100000 --max-bytes 16MiB --max-body 1MiB
+# 30 senders of 9 MiB of a 10 MiB body at once: 64 MiB may be read at once, the rest get 503.
+memory_case slow-bodies slow 30 128 32
+
 echo
 echo "soak: $REQUESTS valid requests requested, ${duration} s"
 echo "  hookscope: $counters"
 echo "  peak RSS: $((rss_peak / 1024)) MiB (at start $((rss_start / 1024)) MiB), capacity 100,000 events"
 echo "  export on SIGTERM: read back, $replayed events of one session replayed into a second listener"
+printf '%s\n' "${memory_report[@]}"
 [ -n "$wrk_errors" ] && echo "  wrk: $wrk_errors"
 soak_idle_h2c
 soak_forward_loop

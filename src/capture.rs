@@ -2,6 +2,10 @@
 //!
 //! Flow per request: read the body within the limits → decode and analyse (no lock held) →
 //! decide the answer → record (store + log) → answer. Knows nothing of the terminal interface.
+//!
+//! Memory is bounded whatever clients send: a body takes its share of the bound on bodies in
+//! flight ([`InFlight`]) before it is read and keeps it until its event is recorded, when the
+//! store starts counting it against `--max-bytes`.
 
 pub mod answer;
 pub mod body;
@@ -29,10 +33,10 @@ use tokio::sync::watch;
 use crate::config::{DEFAULT_MAX_HEADERS, ListenConfig, Secrets};
 use crate::decode::facts::Facts;
 use crate::decode::{self, RequestView};
-use crate::event::{CapturedEvent, ForwardInfo, HeaderList, HttpVersion, ResponseInfo};
+use crate::event::{Anomaly, CapturedEvent, ForwardInfo, HeaderList, HttpVersion, ResponseInfo};
 use crate::store::Store;
 use answer::{AnswerPolicy, Decision, LocalBody};
-use body::{BodyLimits, BodyRead};
+use body::{BodyLimits, BodyRead, InFlight};
 use conn::{ConnState, TapIo};
 use forward::{ForwardError, Forwarded, Forwarder, HopMark, Outgoing};
 use recorder::Recorder;
@@ -61,6 +65,7 @@ struct Shared {
     policy: Arc<AnswerPolicy>,
     forwarder: Forwarder,
     body_limits: BodyLimits,
+    in_flight: Arc<InFlight>,
     header_timeout: Duration,
     idle_timeout: Duration,
     max_headers: usize,
@@ -95,6 +100,7 @@ impl Listener {
             policy: Arc::new(AnswerPolicy::new(config.answer.clone())),
             forwarder: Forwarder::new(config.answer.forward_timeout, HopMark::new()),
             body_limits: BodyLimits::new(config.max_body, config.header_timeout),
+            in_flight: Arc::new(InFlight::new(config.in_flight_limit())),
             header_timeout: config.header_timeout,
             idle_timeout: config.idle_timeout,
             max_headers: config.max_headers,
@@ -114,6 +120,11 @@ impl Listener {
 
     pub fn store(&self) -> &Arc<Store> {
         self.shared.recorder.store()
+    }
+
+    /// The bound on bodies in flight, which also tells how many bytes they hold now.
+    pub fn in_flight(&self) -> Arc<InFlight> {
+        Arc::clone(&self.shared.in_flight)
     }
 
     /// Where events go; also holds the analysis state (sessions, timelines).
@@ -374,6 +385,7 @@ async fn handle(
             .headers
             .get(header::EXPECT)
             .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"100-continue"));
+    let mut held = shared.in_flight.hold();
     let read = if refused_unread {
         drop(body);
         Ok(BodyRead {
@@ -381,9 +393,10 @@ async fn handle(
             size: declared.unwrap_or(0),
             truncated: true,
             complete: false,
+            busy: false,
         })
     } else {
-        body::read(body, declared, shared.body_limits).await
+        body::read(body, declared, shared.body_limits, &mut held).await
     };
     let read = match read {
         Ok(read) => read,
@@ -405,6 +418,7 @@ async fn handle(
         size,
         truncated,
         complete,
+        busy,
     } = read;
 
     let headers = HeaderList::from_pairs(
@@ -428,6 +442,25 @@ async fn handle(
     );
     let close = !complete && closes(parts.version);
     let facts = decoded.facts;
+    let mut analysis = decoded.analysis;
+    if busy {
+        // Decoding judges a cut body alike whichever limit cut it; which one did is the
+        // listener's to say.
+        let anomaly = Anomaly {
+            code: "busy".into(),
+            message: "Too many bodies were being read at once (over --max-in-flight): answered \
+                      503 so that the sender retries; only the bytes read before are kept."
+                .into(),
+        };
+        match analysis
+            .anomalies
+            .iter_mut()
+            .find(|a| &*a.code == "body_too_large")
+        {
+            Some(cut) => *cut = anomaly,
+            None => analysis.anomalies.push(anomaly),
+        }
+    }
     let event = CapturedEvent {
         id: 0,
         received_at,
@@ -444,10 +477,22 @@ async fn handle(
         body: bytes,
         body_size: size,
         truncated,
-        analysis: decoded.analysis,
+        analysis,
         response: ResponseInfo::local(0, 0.0),
     };
 
+    if busy {
+        let limit = shared.in_flight.limit();
+        return Ok(conclude(
+            &shared,
+            event,
+            &facts,
+            Answer::Busy { limit },
+            started,
+            close,
+        )
+        .await);
+    }
     if truncated {
         let limit = shared.body_limits.max_body;
         return Ok(conclude(
@@ -494,7 +539,9 @@ async fn handle(
             // hangs up meanwhile cannot cancel the capture: the event is recorded regardless.
             let request_headers = parts.headers;
             let method = parts.method;
+            let held = held.into_bytes();
             let task = tokio::spawn(async move {
+                let _held = shared.in_flight.adopt(held);
                 let answer = match decision {
                     Decision::Local {
                         status,
@@ -543,6 +590,10 @@ enum Answer {
     TooLarge {
         limit: u64,
     },
+    /// The bodies in flight were at their bound (`limit` bytes).
+    Busy {
+        limit: u64,
+    },
     Local {
         status: u16,
         body: LocalBody,
@@ -576,6 +627,7 @@ async fn conclude(
     let status = match &answer {
         Answer::TooLarge { .. } => 413,
         Answer::Loop => 508,
+        Answer::Busy { .. } => 503,
         Answer::Local { status, .. } => *status,
         Answer::Forwarded {
             result: Ok(app), ..
@@ -628,6 +680,18 @@ async fn conclude(
         Answer::Loop => {
             let body = serde_json::json!({ "error": LOOP_ERROR, "id": stored.id });
             json_response(status, body.to_string(), close)
+        }
+        Answer::Busy { limit } => {
+            let body = serde_json::json!({
+                "error": "too many bodies being read at once; retry later",
+                "limit": limit,
+                "id": stored.id,
+            });
+            let mut response = json_response(status, body.to_string(), close);
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            response
         }
         Answer::Local { body, .. } => {
             let (text, content_type) = match body {

@@ -194,14 +194,20 @@ pub struct ListenArgs {
     #[arg(long, value_name = "N", value_parser = parse_capacity)]
     pub capacity: Option<usize>,
 
-    /// Most body bytes kept in memory over all events, e.g. 256MiB [default: 256MiB].
+    /// Most bytes kept in memory over all events, bodies and headers alike, e.g. 256MiB
+    /// [default: 256MiB].
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     pub max_bytes: Option<u64>,
 
-    /// Largest body accepted, e.g. 10MiB [default: 10MiB]. Larger ones are answered 413 and
+    /// Largest body accepted, e.g. 10MiB [default: 25MiB]. Larger ones are answered 413 and
     /// captured with their headers and first bytes.
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     pub max_body: Option<u64>,
+
+    /// Most bytes of all bodies being read at once [default: 64MiB, or --max-body if larger].
+    /// A request past it is answered 503 (with Retry-After) and captured with its headers.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub max_in_flight: Option<u64>,
 
     /// Most headers accepted in one request [default: 100]. More are answered 431 and counted as
     /// rejected. Above 100, every request pays a little for the extra room.

@@ -18,7 +18,11 @@ use crate::store::Limits;
 pub const DEFAULT_PORT: u16 = 8765;
 pub const DEFAULT_CAPACITY: usize = 10_000;
 pub const DEFAULT_MAX_BYTES: u64 = 256 * 1024 * 1024;
-pub const DEFAULT_MAX_BODY: u64 = 10 * 1024 * 1024;
+/// GitHub's payload cap is 25 MB; 25 MiB takes any of its deliveries whole.
+pub const DEFAULT_MAX_BODY: u64 = 25 * 1024 * 1024;
+/// Most bytes of all bodies being read at once, unless `max_body` is larger (one body must fit):
+/// two bodies of the largest default size, and many small ones beside them.
+pub const DEFAULT_MAX_IN_FLIGHT: u64 = 64 * 1024 * 1024;
 /// Most headers in one request by default: hyper's own default, which costs nothing per request.
 pub const DEFAULT_MAX_HEADERS: usize = 100;
 /// The highest header allowance accepted.
@@ -288,6 +292,9 @@ pub struct ListenConfig {
     pub port: u16,
     pub limits: Limits,
     pub max_body: u64,
+    /// Most bytes of all bodies being read at once; `None` for the default (see
+    /// [`ListenConfig::in_flight_limit`]).
+    pub max_in_flight: Option<u64>,
     pub max_headers: usize,
     pub secrets: Secrets,
     pub jsonl: Option<JsonlTarget>,
@@ -308,6 +315,7 @@ impl Default for ListenConfig {
                 max_bytes: DEFAULT_MAX_BYTES,
             },
             max_body: DEFAULT_MAX_BODY,
+            max_in_flight: None,
             max_headers: DEFAULT_MAX_HEADERS,
             secrets: Secrets::default(),
             jsonl: None,
@@ -323,6 +331,13 @@ impl Default for ListenConfig {
 impl ListenConfig {
     pub fn addr(&self) -> SocketAddr {
         SocketAddr::new(self.bind, self.port)
+    }
+
+    /// The bound on the bytes of all bodies being read at once: as set, or the default raised
+    /// to `max_body` so that a body of the largest size allowed can always be read.
+    pub fn in_flight_limit(&self) -> u64 {
+        self.max_in_flight
+            .unwrap_or(DEFAULT_MAX_IN_FLIGHT.max(self.max_body))
     }
 
     /// Builds the settings from flags, the config file they name, and the environment.
@@ -354,6 +369,9 @@ impl ListenConfig {
         }
         if let Some(max_body) = args.max_body {
             config.max_body = max_body;
+        }
+        if let Some(max_in_flight) = args.max_in_flight {
+            config.max_in_flight = Some(max_in_flight);
         }
         if let Some(max_headers) = args.max_headers {
             config.max_headers = max_headers;
@@ -424,6 +442,13 @@ impl ListenConfig {
                 format_size(self.limits.max_bytes)
             )));
         }
+        if self.in_flight_limit() < self.max_body {
+            return Err(ConfigError(format!(
+                "max-in-flight ({}) is smaller than max-body ({}): one body must fit",
+                format_size(self.in_flight_limit()),
+                format_size(self.max_body)
+            )));
+        }
         Ok(())
     }
 }
@@ -445,6 +470,7 @@ struct FileConfig {
     capacity: Option<usize>,
     max_bytes: Option<SizeValue>,
     max_body: Option<SizeValue>,
+    max_in_flight: Option<SizeValue>,
     max_headers: Option<usize>,
     jsonl: Option<PathBuf>,
     export_on_exit: Option<PathBuf>,
@@ -513,6 +539,9 @@ impl FileConfig {
         }
         if let Some(max_body) = self.max_body {
             config.max_body = size("max_body", max_body)?;
+        }
+        if let Some(max_in_flight) = self.max_in_flight {
+            config.max_in_flight = Some(size("max_in_flight", max_in_flight)?);
         }
         if let Some(max_headers) = self.max_headers {
             config.max_headers = max_headers;
@@ -678,7 +707,8 @@ mod tests {
                 max_bytes: 256 << 20
             }
         );
-        assert_eq!(config.max_body, 10 << 20);
+        assert_eq!(config.max_body, 25 << 20);
+        assert_eq!(config.in_flight_limit(), 64 << 20);
         assert_eq!(config.header_timeout, Duration::from_secs(10));
         assert_eq!(config.idle_timeout, Duration::from_secs(60));
         assert_eq!(config.max_headers, 100);
@@ -815,6 +845,24 @@ mod tests {
             err.contains("max-body (2 MiB) is larger than max-bytes (1 MiB)"),
             "{err}"
         );
+
+        let args = ListenArgs {
+            max_body: Some(2 << 20),
+            max_in_flight: Some(1 << 20),
+            ..Default::default()
+        };
+        let err = resolve_error(&args);
+        assert!(
+            err.contains("max-in-flight (1 MiB) is smaller than max-body (2 MiB)"),
+            "{err}"
+        );
+        // Unset, the bound on bodies in flight grows with a larger max-body.
+        let args = ListenArgs {
+            max_body: Some(100 << 20),
+            ..Default::default()
+        };
+        let (config, _) = ListenConfig::resolve(&args, no_env).unwrap();
+        assert_eq!(config.in_flight_limit(), 100 << 20);
 
         let args = ListenArgs {
             bind: Some("0.0.0.0".parse().unwrap()),

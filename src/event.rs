@@ -51,6 +51,23 @@ impl CapturedEvent {
     pub fn now() -> DateTime<Utc> {
         Utc::now().trunc_subsecs(6)
     }
+
+    /// The bytes `--max-bytes` counts for this event: everything whose size the sender (or the
+    /// app it was forwarded to) decides — the body kept, the request head (path, query and the
+    /// header block) and the app's answer body. Fixed-size bookkeeping is not counted. An event
+    /// never changes once stored, so the store subtracts on eviction exactly what it added.
+    pub fn held_bytes(&self) -> u64 {
+        let head = self.path.len()
+            + self.query.as_ref().map_or(0, |query| query.len())
+            + self.headers.heap_size();
+        let app_body = self
+            .response
+            .forward
+            .as_ref()
+            .and_then(|forward| forward.app_body.as_ref())
+            .map_or(0, |body| body.len());
+        (self.body.len() + head + app_body) as u64
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -3,6 +3,7 @@
 //! The flow is one way: socket → `capture` → `decode` → `store` → output (the terminal `ui`, or
 //! headless lines), with `export` beside the store and `filter` selecting events for both.
 
+pub mod alloc;
 pub mod analysis;
 pub mod capture;
 pub mod cli;

@@ -13,9 +13,9 @@ use hookscope::ui::theme::Theme;
 
 /// Every request allocates a few dozen small blocks on whichever worker thread serves it and
 /// frees many of them on another; mimalloc's per-thread free lists make that markedly cheaper
-/// than the system allocator.
+/// than the system allocator. Large blocks have pages of their own (see the module).
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: hookscope::alloc::Allocator = hookscope::alloc::Allocator;
 
 fn main() -> ExitCode {
     let cli = match parse_command_line() {

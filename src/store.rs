@@ -39,13 +39,17 @@ impl Stats {
 pub struct Limits {
     /// Most events held (at least 1).
     pub capacity: usize,
-    /// Most body bytes held, over all events.
+    /// Most bytes held over all events: bodies, request heads and the app's answers (what
+    /// [`CapturedEvent::held_bytes`] counts).
     pub max_bytes: u64,
 }
 
 #[derive(Debug)]
 struct Ring {
     events: VecDeque<Arc<CapturedEvent>>,
+    /// [`CapturedEvent::held_bytes`] of the stored events: what `max_bytes` bounds.
+    held_bytes: u64,
+    /// The part of `held_bytes` that is bodies.
     body_bytes: u64,
     next_id: u64,
     stats: Stats,
@@ -69,6 +73,7 @@ impl Store {
         Store {
             ring: RwLock::new(Ring {
                 events: VecDeque::with_capacity(limits.capacity.min(64 * 1024)),
+                held_bytes: 0,
                 body_bytes: 0,
                 next_id: 1,
                 stats: Stats::default(),
@@ -87,12 +92,13 @@ impl Store {
             events.sort_by_key(|e| e.id);
             ring.next_id = events.last().map_or(1, |e| e.id + 1);
             for event in events {
+                ring.held_bytes += event.held_bytes();
                 ring.body_bytes += event.body.len() as u64;
                 ring.events.push_back(Arc::new(event));
             }
             let mut evicted_here = 0;
             while ring.events.len() > store.limits.capacity
-                || ring.body_bytes > store.limits.max_bytes
+                || ring.held_bytes > store.limits.max_bytes
             {
                 Self::evict_front(&mut ring);
                 evicted_here += 1;
@@ -128,6 +134,7 @@ impl Store {
 
     fn evict_front(ring: &mut Ring) {
         if let Some(old) = ring.events.pop_front() {
+            ring.held_bytes -= old.held_bytes();
             ring.body_bytes -= old.body.len() as u64;
             ring.stats.evicted += 1;
             ring.stats.stored -= 1;
@@ -136,20 +143,23 @@ impl Store {
 
     /// Assigns the next id to `event`, stores it, evicts what no longer fits, and returns it.
     pub fn push(&self, mut event: CapturedEvent) -> Arc<CapturedEvent> {
-        let size = event.body.len() as u64;
+        // Measured before the lock is taken; eviction measures the same unchanged event again.
+        let size = event.held_bytes();
+        let body_size = event.body.len() as u64;
         let stored = {
             let mut ring = self.write();
             event.id = ring.next_id;
             ring.next_id += 1;
             while !ring.events.is_empty()
                 && (ring.events.len() >= self.limits.capacity
-                    || ring.body_bytes + size > self.limits.max_bytes)
+                    || ring.held_bytes + size > self.limits.max_bytes)
             {
                 Self::evict_front(&mut ring);
             }
             let stored = Arc::new(event);
             ring.events.push_back(Arc::clone(&stored));
-            ring.body_bytes += size;
+            ring.held_bytes += size;
+            ring.body_bytes += body_size;
             ring.stats.received += 1;
             ring.stats.stored += 1;
             stored
@@ -197,6 +207,7 @@ impl Store {
             let mut ring = self.write();
             let n = ring.events.len() as u64;
             ring.events.clear();
+            ring.held_bytes = 0;
             ring.body_bytes = 0;
             ring.stats.evicted += n;
             ring.stats.stored = 0;
@@ -208,7 +219,12 @@ impl Store {
         self.read().stats
     }
 
-    /// Body bytes held now.
+    /// Bytes held now, as `max_bytes` counts them: bodies, request heads, the app's answers.
+    pub fn held_bytes(&self) -> u64 {
+        self.read().held_bytes
+    }
+
+    /// The part of [`Store::held_bytes`] that is bodies.
     pub fn body_bytes(&self) -> u64 {
         self.read().body_bytes
     }
@@ -358,6 +374,31 @@ pub(crate) mod tests {
         }
     }
 
+    /// An event with `header_len` bytes of header value besides its body.
+    fn event_with_headers(body_len: usize, header_len: usize) -> CapturedEvent {
+        let value = vec![b'h'; header_len];
+        CapturedEvent {
+            headers: HeaderList::from_pairs([(&b"x-pad"[..], &value[..])]),
+            ..event(body_len)
+        }
+    }
+
+    #[test]
+    fn header_bytes_count_toward_the_byte_limit() {
+        let store = Store::new(Limits {
+            capacity: 100,
+            max_bytes: 1000,
+        });
+        for _ in 0..5 {
+            store.push(event_with_headers(10, 300));
+        }
+        // Each event holds its 10-byte body, a 1-byte path and a header block of 310 bytes.
+        assert_eq!(store.len(), 3);
+        assert_eq!(store.held_bytes(), 3 * 321);
+        assert_eq!(store.body_bytes(), 30);
+        assert_eq!(store.stats().evicted, 2);
+    }
+
     #[test]
     fn capacity_evicts_oldest_first() {
         let store = Store::new(Limits {
@@ -503,14 +544,15 @@ pub(crate) mod tests {
 
     #[derive(Debug, Clone)]
     enum Op {
-        Push(usize),
+        /// Body and header value lengths.
+        Push(usize, usize),
         Reject,
         Clear,
     }
 
     fn op() -> impl Strategy<Value = Op> {
         prop_oneof![
-            8 => (0usize..300).prop_map(Op::Push),
+            8 => (0usize..300, prop_oneof![Just(0usize), 1usize..400]).prop_map(|(b, h)| Op::Push(b, h)),
             2 => Just(Op::Reject),
             1 => Just(Op::Clear),
         ]
@@ -527,7 +569,10 @@ pub(crate) mod tests {
             let mut pushed = 0u64;
             for op in ops {
                 match op {
-                    Op::Push(len) => { store.push(event(len)); pushed += 1; }
+                    Op::Push(len, headers) => {
+                        store.push(event_with_headers(len, headers));
+                        pushed += 1;
+                    }
                     Op::Reject => store.reject(),
                     Op::Clear => store.clear(),
                 }
@@ -535,6 +580,12 @@ pub(crate) mod tests {
                 prop_assert!(stats.balanced(), "{stats:?}");
                 prop_assert!(stats.stored as usize <= capacity);
                 prop_assert!(store.body_bytes() <= max_bytes);
+                // The account is exactly what the stored events hold, and within the limit
+                // unless one event alone is over it (the newest is always kept).
+                let events = store.snapshot();
+                let held: u64 = events.iter().map(|e| e.held_bytes()).sum();
+                prop_assert_eq!(store.held_bytes(), held);
+                prop_assert!(held <= max_bytes || events.len() == 1);
                 prop_assert_eq!(stats.stored as usize, store.len());
                 prop_assert_eq!(stats.received - stats.rejected, pushed);
                 // The newest event is always kept, and ids stay ascending and contiguous.

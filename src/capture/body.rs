@@ -1,6 +1,9 @@
 //! Reading a request body within the limits: keep the first `max_body` bytes, count the rest,
-//! and give up on clients that stall or vanish.
+//! give up on clients that stall or vanish, and keep the bytes of all bodies being read at once
+//! under one bound ([`InFlight`]), so that many large bodies arriving together cannot take more
+//! memory than the settings allow.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
@@ -29,6 +32,107 @@ impl BodyLimits {
     }
 }
 
+/// The bound on the bytes of all bodies being read at once, shared by every connection.
+///
+/// A request takes its share before it allocates (a declared length all at once, a chunked body
+/// as its buffer grows) and gives it back once its event is recorded; from then on the store
+/// counts those bytes against `--max-bytes`. One atomic add per request with a body, and one
+/// subtract: no lock.
+#[derive(Debug)]
+pub struct InFlight {
+    held: AtomicU64,
+    limit: u64,
+}
+
+impl InFlight {
+    pub fn new(limit: u64) -> InFlight {
+        InFlight {
+            held: AtomicU64::new(0),
+            limit,
+        }
+    }
+
+    pub fn limit(&self) -> u64 {
+        self.limit
+    }
+
+    /// Bytes held by requests now.
+    pub fn held(&self) -> u64 {
+        self.held.load(Ordering::Relaxed)
+    }
+
+    /// A share of nothing yet, which grows with [`Held::cover`].
+    pub fn hold(&self) -> Held<'_> {
+        Held {
+            in_flight: self,
+            bytes: 0,
+        }
+    }
+
+    /// Takes back a share set aside with [`Held::into_bytes`].
+    pub fn adopt(&self, bytes: u64) -> Held<'_> {
+        Held {
+            in_flight: self,
+            bytes,
+        }
+    }
+
+    fn take(&self, bytes: u64) -> bool {
+        // Add first and undo when over: one atomic operation in the usual case. The sum may
+        // pass the limit for an instant; the memory never does, since nothing is allocated
+        // for a refused share.
+        let before = self.held.fetch_add(bytes, Ordering::Relaxed);
+        if before.saturating_add(bytes) > self.limit {
+            self.held.fetch_sub(bytes, Ordering::Relaxed);
+            return false;
+        }
+        true
+    }
+}
+
+/// One request's share of the [`InFlight`] bound, given back when dropped (also when the
+/// request's task is dropped midway because its client went away).
+#[derive(Debug)]
+pub struct Held<'a> {
+    in_flight: &'a InFlight,
+    bytes: u64,
+}
+
+impl Held<'_> {
+    /// Grows the share to `total` bytes; `false` when the bound does not allow it (the share
+    /// is then unchanged).
+    pub fn cover(&mut self, total: u64) -> bool {
+        if total <= self.bytes {
+            return true;
+        }
+        if !self.in_flight.take(total - self.bytes) {
+            return false;
+        }
+        self.bytes = total;
+        true
+    }
+
+    pub fn bytes(&self) -> u64 {
+        self.bytes
+    }
+
+    /// Sets the share aside without giving it back, to be taken up with [`InFlight::adopt`]
+    /// by whoever carries the body on (a task of its own).
+    pub fn into_bytes(self) -> u64 {
+        let bytes = self.bytes;
+        std::mem::forget(self);
+        bytes
+    }
+}
+
+impl Drop for Held<'_> {
+    fn drop(&mut self) {
+        if self.bytes > 0 {
+            self.in_flight.held.fetch_sub(self.bytes, Ordering::Relaxed);
+        }
+    }
+}
+
 /// A body as read.
 #[derive(Debug)]
 pub struct BodyRead {
@@ -40,6 +144,9 @@ pub struct BodyRead {
     pub truncated: bool,
     /// Every byte of the body was read, so the connection can be reused.
     pub complete: bool,
+    /// Reading stopped (or never started) because the bodies in flight had reached their bound:
+    /// only the bytes read before are kept, and the request is to be answered 503.
+    pub busy: bool,
 }
 
 /// Why a body could not be read: the request cannot become an event.
@@ -51,11 +158,13 @@ pub enum BodyError {
     Broken(String),
 }
 
-/// Reads `body`, which declared `declared` bytes (if it did).
+/// Reads `body`, which declared `declared` bytes (if it did), growing `held` to cover the bytes
+/// it keeps before it allocates them.
 pub async fn read<B>(
     mut body: B,
     declared: Option<u64>,
     limits: BodyLimits,
+    held: &mut Held<'_>,
 ) -> Result<BodyRead, BodyError>
 where
     B: Body<Data = Bytes> + Unpin,
@@ -65,6 +174,18 @@ where
     let mut kept = BytesMut::new();
     let mut single: Option<Bytes> = None;
     let mut counted: u64 = 0;
+    if let Some(len) = declared
+        && !held.cover(len.min(limits.max_body))
+    {
+        // Refused before reading a byte: the sender learns at once, and retries later.
+        return Ok(BodyRead {
+            bytes: Bytes::new(),
+            size: len,
+            truncated: true,
+            complete: false,
+            busy: true,
+        });
+    }
     let declared_over = declared.is_some_and(|len| len > limits.max_body);
     if declared_over && declared.is_some_and(|len| len > limits.drain_limit) {
         // Not worth draining: keep what the limit lets in, then close.
@@ -75,8 +196,10 @@ where
                 bytes,
                 truncated: true,
                 complete: false,
+                busy: false,
             });
     }
+    let expected = declared.map_or(0, |d| d.min(keep_limit as u64) as usize);
     loop {
         let frame = match tokio::time::timeout(limits.idle, body.frame()).await {
             Err(_) => return Err(BodyError::Stalled(limits.idle)),
@@ -106,15 +229,43 @@ where
         } else {
             data
         };
-        match single.take() {
-            None if kept.is_empty() => single = Some(data),
-            None => kept.extend_from_slice(&data),
-            Some(first) => {
-                let expected = declared.map_or(0, |d| d.min(keep_limit as u64) as usize);
-                kept.reserve(expected.max(first.len() + data.len()));
-                kept.extend_from_slice(&first);
-                kept.extend_from_slice(&data);
+        let covered = match single.take() {
+            None if kept.is_empty() => {
+                let covered = held.cover(data.len() as u64);
+                if covered {
+                    single = Some(data);
+                }
+                covered
             }
+            None => {
+                let covered = grow(&mut kept, data.len(), expected, keep_limit, held);
+                if covered {
+                    kept.extend_from_slice(&data);
+                }
+                covered
+            }
+            Some(first) => {
+                let covered = grow(
+                    &mut kept,
+                    first.len() + data.len(),
+                    expected,
+                    keep_limit,
+                    held,
+                );
+                if covered {
+                    kept.extend_from_slice(&first);
+                    kept.extend_from_slice(&data);
+                } else {
+                    single = Some(first);
+                }
+                covered
+            }
+        };
+        if !covered {
+            // Only a body of unknown length gets here: a declared one took its share up front.
+            let mut read = finish(single, kept, declared.unwrap_or(counted), true, false);
+            read.busy = true;
+            return Ok(read);
         }
     }
     let truncated = counted > limits.max_body;
@@ -131,12 +282,41 @@ where
     ))
 }
 
+/// Makes room in `kept` for `additional` more bytes, growing `held` to cover the new capacity
+/// before allocating it: at least the `expected` (declared) length, otherwise doubling, never
+/// past `keep_limit`. `false`, with nothing allocated, when the bound does not allow it.
+fn grow(
+    kept: &mut BytesMut,
+    additional: usize,
+    expected: usize,
+    keep_limit: usize,
+    held: &mut Held<'_>,
+) -> bool {
+    let needed = kept.len() + additional;
+    if needed <= kept.capacity() {
+        return true;
+    }
+    let target = expected
+        .max(kept.capacity().saturating_mul(2))
+        .min(keep_limit)
+        .max(needed);
+    if !held.cover(target as u64) {
+        return false;
+    }
+    // A new allocation of exactly `target` bytes: `reserve` may round up past what was covered.
+    let mut bigger = BytesMut::with_capacity(target);
+    bigger.extend_from_slice(kept);
+    *kept = bigger;
+    true
+}
+
 /// Keeps up to `limit` bytes and stops reading.
 async fn read_until<B>(mut body: B, limit: usize, limits: BodyLimits) -> Result<Bytes, BodyError>
 where
     B: Body<Data = Bytes> + Unpin,
     B::Error: std::fmt::Display,
 {
+    // The caller took a share of `limit` bytes for the declared length: one allocation of it.
     let mut kept = BytesMut::new();
     while kept.len() < limit {
         match tokio::time::timeout(limits.idle, body.frame()).await {
@@ -145,6 +325,9 @@ where
             Ok(Some(Err(e))) => return Err(BodyError::Broken(e.to_string())),
             Ok(Some(Ok(frame))) => {
                 if let Ok(data) = frame.into_data() {
+                    if kept.capacity() == 0 {
+                        kept.reserve(limit);
+                    }
                     let room = limit - kept.len();
                     kept.extend_from_slice(&data[..data.len().min(room)]);
                 }
@@ -173,6 +356,7 @@ fn finish(
         size,
         truncated,
         complete,
+        busy: false,
     }
 }
 
@@ -184,6 +368,20 @@ mod tests {
 
     fn limits(max_body: u64) -> BodyLimits {
         BodyLimits::new(max_body, Duration::from_millis(200))
+    }
+
+    /// Reads with no bound on the bodies in flight.
+    async fn read_all<B>(
+        body: B,
+        declared: Option<u64>,
+        limits: BodyLimits,
+    ) -> Result<BodyRead, BodyError>
+    where
+        B: Body<Data = Bytes> + Unpin,
+        B::Error: std::fmt::Display,
+    {
+        let unbounded = InFlight::new(u64::MAX);
+        read(body, declared, limits, &mut unbounded.hold()).await
     }
 
     fn chunks(parts: &[&'static [u8]]) -> frames::Iter {
@@ -218,13 +416,13 @@ mod tests {
 
     #[tokio::test]
     async fn whole_bodies_are_kept() {
-        let read = super::read(Full::new(Bytes::from_static(b"hello")), Some(5), limits(10))
+        let read = read_all(Full::new(Bytes::from_static(b"hello")), Some(5), limits(10))
             .await
             .unwrap();
         assert_eq!(&read.bytes[..], b"hello");
         assert_eq!((read.size, read.truncated, read.complete), (5, false, true));
 
-        let read = super::read(chunks(&[b"ab", b"cd", b"e"]), None, limits(10))
+        let read = read_all(chunks(&[b"ab", b"cd", b"e"]), None, limits(10))
             .await
             .unwrap();
         assert_eq!(&read.bytes[..], b"abcde");
@@ -233,13 +431,13 @@ mod tests {
 
     #[tokio::test]
     async fn long_bodies_keep_their_first_bytes_and_real_size() {
-        let read = super::read(chunks(&[b"0123", b"4567", b"89"]), None, limits(6))
+        let read = read_all(chunks(&[b"0123", b"4567", b"89"]), None, limits(6))
             .await
             .unwrap();
         assert_eq!(&read.bytes[..], b"012345");
         assert_eq!((read.size, read.truncated, read.complete), (10, true, true));
 
-        let read = super::read(
+        let read = read_all(
             Full::new(Bytes::from_static(b"0123456789")),
             Some(10),
             limits(4),
@@ -257,7 +455,7 @@ mod tests {
             drain_limit: 8,
             idle: Duration::from_millis(200),
         };
-        let read = super::read(
+        let read = read_all(
             Full::new(Bytes::from_static(b"0123456789")),
             Some(1000),
             limits,
@@ -293,7 +491,7 @@ mod tests {
             ),
         ];
         for (parts, declared, limits) in cases {
-            let read = super::read(chunks(parts), declared, limits).await.unwrap();
+            let read = read_all(chunks(parts), declared, limits).await.unwrap();
             let len = read.bytes.len();
             let kept = read.bytes.try_into_mut().expect("the only reference");
             assert_eq!(kept.capacity(), len, "{parts:?} declared {declared:?}");
@@ -301,10 +499,56 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_declared_body_over_the_bound_is_refused_before_it_is_read() {
+        let in_flight = InFlight::new(100);
+        let mut first = in_flight.hold();
+        assert!(first.cover(60));
+        let mut held = in_flight.hold();
+        let body = Full::new(Bytes::from_static(&[b'x'; 50]));
+        let read = super::read(body, Some(50), limits(1000), &mut held)
+            .await
+            .unwrap();
+        assert!(read.busy && read.truncated && !read.complete);
+        assert_eq!((read.bytes.len(), read.size), (0, 50));
+        assert_eq!((held.bytes(), in_flight.held()), (0, 60));
+
+        // Once the other body is done, the same request fits.
+        drop(first);
+        let body = Full::new(Bytes::from_static(&[b'x'; 50]));
+        let read = super::read(body, Some(50), limits(1000), &mut held)
+            .await
+            .unwrap();
+        assert!(!read.busy && read.complete);
+        assert_eq!(read.bytes.len(), 50);
+        assert_eq!(in_flight.held(), 50);
+        drop(held);
+        assert_eq!(in_flight.held(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_body_of_unknown_length_stops_where_the_bound_is_reached() {
+        let in_flight = InFlight::new(10);
+        let mut held = in_flight.hold();
+        let body = chunks(&[b"0123", b"4567", b"89ab"]);
+        let read = super::read(body, None, limits(100), &mut held)
+            .await
+            .unwrap();
+        assert!(read.busy && read.truncated && !read.complete);
+        assert_eq!(&read.bytes[..], b"01234567");
+        assert_eq!(read.size, 12);
+        // The share covers the buffer that was allocated, never more than the bound.
+        assert_eq!(held.bytes(), 8);
+        let moved = held.into_bytes();
+        assert_eq!(in_flight.held(), 8);
+        drop(in_flight.adopt(moved));
+        assert_eq!(in_flight.held(), 0);
+    }
+
+    #[tokio::test]
     async fn broken_bodies_are_errors() {
         let mut frames = chunks(&[b"ab"]);
         frames.0.push_back(Err(std::io::Error::other("reset")));
-        let err = read(frames, Some(10), limits(100)).await.unwrap_err();
+        let err = read_all(frames, Some(10), limits(100)).await.unwrap_err();
         assert!(matches!(err, BodyError::Broken(_)), "{err}");
     }
 }
