@@ -209,16 +209,16 @@ where
         for command in std::mem::take(&mut app.commands) {
             match command {
                 Command::Copy(text) => clipboard(&text),
-                Command::Replay { target, ids } => {
+                Command::Replay { target, keys } => {
                     jobs_running += 1;
-                    tokio::spawn(replay(Arc::clone(&store), target, ids, notices.clone()));
+                    tokio::spawn(replay(Arc::clone(&store), target, keys, notices.clone()));
                 }
-                Command::Export { path, ids } => {
+                Command::Export { path, keys } => {
                     jobs_running += 1;
                     let store = Arc::clone(&store);
                     let notices = notices.clone();
                     tokio::task::spawn_blocking(move || {
-                        let notice = write_export(&store, &path, ids);
+                        let notice = write_export(&store, &path, keys);
                         let _ = notices.send(notice);
                     });
                 }
@@ -267,16 +267,16 @@ where
     Ok(())
 }
 
-/// Sends the events `ids` to `target` as they were captured, telling progress as answers come
-/// and a summary at the end (`3 sent, 3 × 2xx`).
+/// Sends the events with store keys `keys` to `target` as they were captured, telling progress
+/// as answers come and a summary at the end (`3 sent, 3 × 2xx`).
 async fn replay(
     store: Arc<Store>,
     target: String,
-    ids: Vec<u64>,
+    keys: Vec<u64>,
     notices: mpsc::UnboundedSender<Input>,
 ) {
-    let events: Vec<_> = ids.iter().filter_map(|&id| store.get(id)).collect();
-    let gone = ids.len() - events.len();
+    let events: Vec<_> = keys.iter().filter_map(|&key| store.get(key)).collect();
+    let gone = keys.len() - events.len();
     let (deliveries, skipped) = crate::replay::deliveries(
         events.iter().map(|e| e.as_ref()),
         &crate::config::Secrets::default(),
@@ -312,10 +312,11 @@ async fn replay(
     let _ = notices.send(Input::Notice { text, ok });
 }
 
-/// Writes an export of the whole store, or of the given ids, and says how it went.
-fn write_export(store: &Store, path: &std::path::Path, ids: Option<Vec<u64>>) -> Input {
-    let events = match ids {
-        Some(ids) => ids.into_iter().filter_map(|id| store.get(id)).collect(),
+/// Writes an export of the whole store, or of the events with the given store keys, and says
+/// how it went.
+fn write_export(store: &Store, path: &std::path::Path, keys: Option<Vec<u64>>) -> Input {
+    let events = match keys {
+        Some(keys) => keys.into_iter().filter_map(|key| store.get(key)).collect(),
         None => store.snapshot(),
     };
     let stats = store.stats();
