@@ -7,6 +7,8 @@
 mod ui_support;
 
 use std::path::{Path, PathBuf};
+use std::process::{Command as Process, Output, Stdio};
+use std::time::{Duration, Instant};
 
 use chrono::{TimeZone, Utc};
 use hookscope::event::CapturedEvent;
@@ -54,7 +56,7 @@ fn jsonl(events: &[CapturedEvent]) -> Vec<u8> {
 async fn open(dir: &Path, name: &str, bytes: &[u8]) -> Screen {
     let path = dir.join(name);
     std::fs::write(&path, bytes).unwrap();
-    let (store, source, links) = hookscope::ui::load_export(&path).unwrap();
+    let (store, source, links) = hookscope::ui::load_export(&path, u64::MAX).unwrap();
     let mut screen = Screen::new(store, source, 120, 40).with_links(links);
     screen.send(vec![]).await;
     screen
@@ -298,5 +300,111 @@ async fn export_after_open_gives_the_file_back_byte_for_byte() {
         String::from_utf8(written).unwrap(),
         String::from_utf8(document).unwrap()
     );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// How long `hookscope open` may take to refuse a file: at once, not after reading it.
+const QUICK: Duration = Duration::from_secs(5);
+
+/// Runs `hookscope open ARGS` with stdin closed; ends it if it outlives `QUICK` (and fails).
+fn open_binary(args: &[&std::ffi::OsStr]) -> Output {
+    let started = Instant::now();
+    let mut child = Process::new(env!("CARGO_BIN_EXE_hookscope"))
+        .env_remove("HOOKSCOPE_CONFIG")
+        .arg("open")
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > QUICK {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("hookscope open {args:?} was still running after {QUICK:?}");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    child.wait_with_output().unwrap()
+}
+
+/// Checks that `hookscope open` refused with exit status 2 and one line saying `says`.
+fn refused(out: &Output, says: &[&str]) {
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(out.stdout.is_empty());
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(err.starts_with("hookscope: error: "), "{err}");
+    for word in says {
+        assert!(err.contains(word), "no '{word}' in: {err}");
+    }
+}
+
+#[test]
+fn open_refuses_a_fifo_at_once() {
+    let dir = temp_dir("fifo");
+    let fifo = dir.join("events.jsonl");
+    let made = Process::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    // No writer ever opens it: reading it would wait forever.
+    let out = open_binary(&[fifo.as_os_str()]);
+    refused(&out, &["events.jsonl", "FIFO", "not a regular file"]);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn open_refuses_a_device_at_once() {
+    for device in ["/dev/zero", "/dev/null"] {
+        let out = open_binary(&[device.as_ref()]);
+        refused(&out, &[device, "device", "not a regular file"]);
+    }
+}
+
+#[test]
+fn open_refuses_a_file_over_the_limit_and_the_flag_raises_it() {
+    let dir = temp_dir("limit");
+    let file = dir.join("capture.jsonl");
+    std::fs::write(&file, jsonl(&run(1, 20))).unwrap();
+    let size = std::fs::metadata(&file).unwrap().len();
+    assert!(size > 2048, "{size}");
+    let out = open_binary(&[
+        file.as_os_str(),
+        "--max-file-size".as_ref(),
+        "2KiB".as_ref(),
+    ]);
+    refused(
+        &out,
+        &["capture.jsonl", "over the 2 KiB", "--max-file-size"],
+    );
+    // Raised, the file is read and taken for an export: only the missing terminal stops it.
+    let out = open_binary(&[
+        file.as_os_str(),
+        "--max-file-size".as_ref(),
+        "1MiB".as_ref(),
+    ]);
+    refused(&out, &["run it in a terminal"]);
+    // The default is far above an ordinary export.
+    let out = open_binary(&[file.as_os_str()]);
+    refused(&out, &["run it in a terminal"]);
+    // A file whose size says nothing (as in /proc) is read up to the limit, no further.
+    let status = Path::new("/proc/self/status");
+    if status.exists() {
+        let out = open_binary(&[
+            status.as_os_str(),
+            "--max-file-size".as_ref(),
+            "100".as_ref(),
+        ]);
+        refused(&out, &["is more than 100 B, over the 100 B limit"]);
+    }
+    // A limit that is not a size is refused by itself.
+    let out = open_binary(&[
+        file.as_os_str(),
+        "--max-file-size".as_ref(),
+        "lots".as_ref(),
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("'lots' is not a size"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
