@@ -51,7 +51,7 @@ fn main() {
             let started = Instant::now();
             state.set_filter(filter.clone(), &store);
             times.push(started.elapsed().as_secs_f64() * 1e3);
-            matched = state.ids().count();
+            matched = state.keys().count();
         }
         let cpu = match (cpu_before, cpu_ticks()) {
             (Some(before), Some(after)) => {

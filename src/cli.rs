@@ -176,6 +176,12 @@ pub struct OpenArgs {
     /// NO_COLOR turns colours off.
     #[arg(long, value_name = "NAME|PATH")]
     pub theme: Option<String>,
+
+    /// Largest file opened, e.g. 4GiB; larger ones, FIFOs and devices are refused. Opening
+    /// holds the file and its events in memory at once; the default is about ten times an
+    /// export of 100,000 typical events.
+    #[arg(long, value_name = "SIZE", default_value = "1GiB", value_parser = parse_size)]
+    pub max_file_size: u64,
 }
 
 /// Settings of the listener. Every one can also come from the config file; flags win.

@@ -174,27 +174,32 @@ impl Matcher<'_> {
             .all(|term| term.matches(event) != term.negated)
     }
 
-    /// The ids of the events that pass, in order: what calling `matches` on each would
-    /// select, faster over many events.
-    pub fn select<'e, E>(&mut self, events: &'e [E]) -> Vec<u64>
+    /// The events that pass, in order, as numbers counted from `first` for the first of
+    /// `events` (the store's keys): what calling `matches` on each would select, faster over
+    /// many events.
+    pub fn select<'e, E>(&mut self, first: u64, events: &'e [E]) -> Vec<u64>
     where
         E: std::ops::Deref<Target = CapturedEvent> + 'e,
     {
-        let mut ids = Vec::new();
+        let mut keys = Vec::new();
+        let numbered = (first..).zip(events);
         if self.terms.iter().all(|term| term.is_plain()) {
             // Nothing to remember between events: the terms are tested as `Filter::matches`
             // tests them.
             let terms = &self.terms;
-            ids.extend(
-                events
-                    .iter()
-                    .filter(|e| terms.iter().all(|t| t.test.matches(e) != t.negated))
-                    .map(|e| e.id),
+            keys.extend(
+                numbered
+                    .filter(|(_, e)| terms.iter().all(|t| t.test.matches(e) != t.negated))
+                    .map(|(key, _)| key),
             );
-            return ids;
+            return keys;
         }
-        ids.extend(events.iter().filter(|e| self.matches(e)).map(|e| e.id));
-        ids
+        keys.extend(
+            numbered
+                .filter(|(_, e)| self.matches(e))
+                .map(|(key, _)| key),
+        );
+        keys
     }
 }
 
@@ -1002,10 +1007,10 @@ mod tests {
         // Twice, so that remembered verdicts are used.
         assert_eq!(matcher.matches(event), plain, "{query} remembered");
         let events = [event.clone(), event.clone()];
-        let selected = matcher.select(&events.iter().collect::<Vec<_>>());
+        let selected = matcher.select(10, &events.iter().collect::<Vec<_>>());
         assert_eq!(
-            selected.len(),
-            if plain { 2 } else { 0 },
+            selected,
+            if plain { vec![10, 11] } else { vec![] },
             "{query} selected"
         );
         plain

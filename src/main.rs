@@ -248,7 +248,7 @@ fn open(args: OpenArgs) -> ExitCode {
         Ok(theme) => theme,
         Err(code) => return code,
     };
-    let (store, source, links) = match hookscope::ui::load_export(&args.file) {
+    let (store, source, links) = match hookscope::ui::load_export(&args.file, args.max_file_size) {
         Ok(loaded) => loaded,
         Err(error) => {
             eprintln!("hookscope: error: {error}");

@@ -1,5 +1,10 @@
 //! The bounded ring buffer of captured events and its counters.
 //!
+//! Events are looked up by their key: where they stand in the store's order, counted from 1 and
+//! never reused (eviction and clearing move the first key on). A captured event's key is its id.
+//! An imported event keeps the file's id as data, which may repeat or be anything from 0 to
+//! `u64::MAX` (two runs appended to one log), and its key is its place in the file.
+//!
 //! Writers (request tasks) hold the lock only to assign an id and push a finished event; readers
 //! copy out the few `Arc`s they need (a visible window, a batch for export) and let go, or look
 //! at one batch in place under a shared lock ([`Store::read_from`]), so a reader walking a
@@ -49,6 +54,8 @@ struct Ring {
     events: VecDeque<Arc<CapturedEvent>>,
     /// [`CapturedEvent::held_bytes`] of the stored events: what `max_bytes` bounds.
     held_bytes: u64,
+    /// Key of `events[0]`; the keys of the rest follow one by one.
+    first_key: u64,
     /// The part of `held_bytes` that is bodies.
     body_bytes: u64,
     next_id: u64,
@@ -74,6 +81,7 @@ impl Store {
             ring: RwLock::new(Ring {
                 events: VecDeque::with_capacity(limits.capacity.min(64 * 1024)),
                 held_bytes: 0,
+                first_key: 1,
                 body_bytes: 0,
                 next_id: 1,
                 stats: Stats::default(),
@@ -83,35 +91,56 @@ impl Store {
         }
     }
 
-    /// A store filled from an export: events keep their ids and the counters are the file's.
+    /// A store filled from an export, in the file's order: the events get keys 1, 2, 3… and
+    /// keep the file's ids as data (repeated, 0 or `u64::MAX` alike), so that export → import →
+    /// export gives the file back. The counters are the file's where they add up with what was
+    /// loaded; ids captured afterwards follow the file's highest.
     pub fn from_events(limits: Limits, events: Vec<CapturedEvent>, stats: Stats) -> Store {
         let store = Store::new(limits);
         {
             let mut ring = store.write();
-            let mut events = events;
-            events.sort_by_key(|e| e.id);
-            ring.next_id = events.last().map_or(1, |e| e.id + 1);
-            for event in events {
-                ring.held_bytes += event.held_bytes();
-                ring.body_bytes += event.body.len() as u64;
-                ring.events.push_back(Arc::new(event));
-            }
-            let mut evicted_here = 0;
+            ring.next_id = events
+                .iter()
+                .map(|e| e.id)
+                .max()
+                .map_or(1, |id| id.saturating_add(1));
+            // Bodies and heads are bounded by memory, far below `u64::MAX` bytes.
+            ring.held_bytes = events.iter().map(|e| e.held_bytes()).sum();
+            ring.body_bytes = events.iter().map(|e| e.body.len() as u64).sum();
+            ring.events = events.into_iter().map(Arc::new).collect();
+            let loaded = ring.events.len() as u64;
+            ring.stats.stored = loaded;
             while ring.events.len() > store.limits.capacity
                 || ring.held_bytes > store.limits.max_bytes
             {
                 Self::evict_front(&mut ring);
-                evicted_here += 1;
             }
             let stored = ring.events.len() as u64;
-            // Keep the file's counters where they are consistent with what was loaded.
-            let mut counted = stats;
-            counted.evicted += evicted_here;
-            counted.stored = stored;
-            counted.received = counted.stored + counted.evicted + counted.rejected;
-            ring.stats = counted;
+            let evicted_here = loaded - stored;
+            ring.stats = Self::imported_stats(stats, stored, evicted_here);
         }
         store
+    }
+
+    /// The counters of an imported store: the file's `evicted` (plus what did not fit here) and
+    /// `rejected`, `stored` as loaded, `received` their sum. Counters from a file are any
+    /// numbers at all; when they cannot add up, only what was loaded is counted.
+    fn imported_stats(file: Stats, stored: u64, evicted_here: u64) -> Stats {
+        let counted = file.evicted.checked_add(evicted_here).and_then(|evicted| {
+            let received = stored.checked_add(evicted)?.checked_add(file.rejected)?;
+            Some(Stats {
+                received,
+                stored,
+                evicted,
+                rejected: file.rejected,
+            })
+        });
+        counted.unwrap_or(Stats {
+            received: stored + evicted_here,
+            stored,
+            evicted: evicted_here,
+            rejected: 0,
+        })
     }
 
     pub fn limits(&self) -> Limits {
@@ -135,6 +164,7 @@ impl Store {
     fn evict_front(ring: &mut Ring) {
         if let Some(old) = ring.events.pop_front() {
             ring.held_bytes -= old.held_bytes();
+            ring.first_key += 1;
             ring.body_bytes -= old.body.len() as u64;
             ring.stats.evicted += 1;
             ring.stats.stored -= 1;
@@ -142,6 +172,7 @@ impl Store {
     }
 
     /// Assigns the next id to `event`, stores it, evicts what no longer fits, and returns it.
+    /// Its key is the id (in a store filled from a file, the next key after the file's).
     pub fn push(&self, mut event: CapturedEvent) -> Arc<CapturedEvent> {
         // Measured before the lock is taken; eviction measures the same unchanged event again.
         let size = event.held_bytes();
@@ -149,7 +180,8 @@ impl Store {
         let stored = {
             let mut ring = self.write();
             event.id = ring.next_id;
-            ring.next_id += 1;
+            // Only ids from a file come near the end of the range.
+            ring.next_id = ring.next_id.saturating_add(1);
             while !ring.events.is_empty()
                 && (ring.events.len() >= self.limits.capacity
                     || ring.held_bytes + size > self.limits.max_bytes)
@@ -178,24 +210,27 @@ impl Store {
         self.changes.send_modify(|v| *v = v.wrapping_add(1));
     }
 
-    /// Changes the stored events with ids in `ids` (those still stored): for the rare facts
-    /// learnt after an event was stored, such as its log line failing. `change` must leave the
-    /// body alone (the byte count is not redone). Readers holding the old event keep it as it was.
+    /// Changes the stored events with keys in `keys` (those still stored; in a live store the
+    /// keys are the ids): for the rare facts learnt after an event was stored, such as its log
+    /// line failing. The byte counts follow whatever `change` does. Readers holding the old
+    /// event keep it as it was.
     pub fn update_each(
         &self,
-        ids: std::ops::RangeInclusive<u64>,
+        keys: std::ops::RangeInclusive<u64>,
         mut change: impl FnMut(&mut CapturedEvent),
     ) {
         {
             let mut ring = self.write();
-            let start = match Self::index_of(&ring, *ids.start()) {
-                Ok(i) | Err(i) => i,
-            };
-            for slot in ring.events.range_mut(start..) {
-                if slot.id > *ids.end() {
-                    break;
-                }
-                change(Arc::make_mut(slot));
+            let start = Self::index_of(&ring, *keys.start());
+            let end = Self::index_of(&ring, keys.end().saturating_add(1));
+            for i in start..end {
+                let ring = &mut *ring;
+                let slot = &mut ring.events[i];
+                let (held, body) = (slot.held_bytes(), slot.body.len() as u64);
+                let event = Arc::make_mut(slot);
+                change(event);
+                ring.held_bytes = ring.held_bytes - held + event.held_bytes();
+                ring.body_bytes = ring.body_bytes - body + event.body.len() as u64;
             }
         }
         self.changes.send_modify(|v| *v = v.wrapping_add(1));
@@ -208,6 +243,7 @@ impl Store {
             let n = ring.events.len() as u64;
             ring.events.clear();
             ring.held_bytes = 0;
+            ring.first_key += n;
             ring.body_bytes = 0;
             ring.stats.evicted += n;
             ring.stats.stored = 0;
@@ -237,60 +273,55 @@ impl Store {
         self.len() == 0
     }
 
-    /// Ids of the oldest and newest stored events.
-    pub fn id_range(&self) -> Option<(u64, u64)> {
+    /// Keys of the oldest and newest stored events.
+    pub fn key_range(&self) -> Option<(u64, u64)> {
         let ring = self.read();
-        Some((ring.events.front()?.id, ring.events.back()?.id))
+        let last = ring.events.len().checked_sub(1)? as u64;
+        Some((ring.first_key, ring.first_key + last))
     }
 
-    /// The event with this id, if still stored.
-    pub fn get(&self, id: u64) -> Option<Arc<CapturedEvent>> {
+    /// The event with this key, if still stored.
+    pub fn get(&self, key: u64) -> Option<Arc<CapturedEvent>> {
         let ring = self.read();
-        let index = Self::index_of(&ring, id).ok()?;
+        let index = usize::try_from(key.checked_sub(ring.first_key)?).ok()?;
         ring.events.get(index).cloned()
     }
 
-    /// Position of `id`, or where it would go. Ids are ascending; captured ones are also
-    /// contiguous, which makes the usual case O(1).
-    fn index_of(ring: &Ring, id: u64) -> Result<usize, usize> {
-        let front = match ring.events.front() {
-            Some(front) => front.id,
-            None => return Err(0),
-        };
-        if id < front {
-            return Err(0);
-        }
-        let guess = usize::try_from(id - front).unwrap_or(usize::MAX);
-        if ring.events.get(guess).is_some_and(|e| e.id == id) {
-            return Ok(guess);
-        }
-        ring.events.binary_search_by_key(&id, |e| e.id)
+    /// Position of the event with key `key`, or of the first after it when it is gone: keys
+    /// follow one another, so this is a subtraction.
+    fn index_of(ring: &Ring, key: u64) -> usize {
+        usize::try_from(key.saturating_sub(ring.first_key))
+            .unwrap_or(usize::MAX)
+            .min(ring.events.len())
     }
 
-    /// Up to `max` events with ids of at least `from`, oldest first.
+    /// Up to `max` events with keys of at least `from`, oldest first.
     pub fn batch_from(&self, from: u64, max: usize) -> Vec<Arc<CapturedEvent>> {
-        let ring = self.read();
-        let start = match Self::index_of(&ring, from) {
-            Ok(i) | Err(i) => i,
-        };
-        ring.events.range(start..).take(max).cloned().collect()
+        self.keyed_batch_from(from, max).1
     }
 
-    /// Lends up to `max` events with ids of at least `from`, oldest first, to `read`, in place
-    /// instead of copied out: one or two runs (as the ring holds them), under a shared lock
-    /// that holds capture up until `read` returns, so `max` should keep `read` short (the events
-    /// view lends a few thousand events to keyed filter terms, a few hundred to a search through
-    /// bodies). Returns the id of the last event lent, or `None` when there was none.
+    /// `batch_from`, with the key of the first event of the batch.
+    fn keyed_batch_from(&self, from: u64, max: usize) -> (u64, Vec<Arc<CapturedEvent>>) {
+        let ring = self.read();
+        let start = Self::index_of(&ring, from);
+        let events = ring.events.range(start..).take(max).cloned().collect();
+        (ring.first_key + start as u64, events)
+    }
+
+    /// Lends up to `max` events with keys of at least `from`, oldest first, to `read`, in place
+    /// instead of copied out: one or two runs (as the ring holds them), each with the key of its
+    /// first event, under a shared lock that holds capture up until `read` returns, so `max`
+    /// should keep `read` short (the events view lends a few thousand events to keyed filter
+    /// terms, a few hundred to a search through bodies). Returns the key of the last event lent,
+    /// or `None` when there was none.
     pub fn read_from(
         &self,
         from: u64,
         max: usize,
-        mut read: impl FnMut(&[Arc<CapturedEvent>]),
+        mut read: impl FnMut(u64, &[Arc<CapturedEvent>]),
     ) -> Option<u64> {
         let ring = self.read();
-        let start = match Self::index_of(&ring, from) {
-            Ok(i) | Err(i) => i,
-        };
+        let start = Self::index_of(&ring, from);
         let end = start.saturating_add(max).min(ring.events.len());
         if start >= end {
             return None;
@@ -304,13 +335,14 @@ impl Store {
         let tail = back
             .get(start.saturating_sub(split)..end.saturating_sub(split))
             .unwrap_or_default();
-        let last = tail.last().or(head.last()).map(|e| e.id);
-        for run in [head, tail] {
-            if !run.is_empty() {
-                read(run);
-            }
+        let first_key = ring.first_key + start as u64;
+        if !head.is_empty() {
+            read(first_key, head);
         }
-        last
+        if !tail.is_empty() {
+            read(first_key + head.len() as u64, tail);
+        }
+        Some(ring.first_key + end as u64 - 1)
     }
 
     /// Up to `count` events starting at position `offset` (0 = oldest stored): what a list view
@@ -331,9 +363,11 @@ impl Store {
         let mut out: Vec<Arc<CapturedEvent>> = Vec::with_capacity(self.len());
         let mut next = 0u64;
         loop {
-            let batch = self.batch_from(next, BATCH);
-            let Some(last) = batch.last() else { break };
-            next = last.id + 1;
+            let (first, batch) = self.keyed_batch_from(next, BATCH);
+            if batch.is_empty() {
+                break;
+            }
+            next = first + batch.len() as u64;
             let full = batch.len() == BATCH;
             out.extend(batch);
             if !full {
@@ -447,7 +481,7 @@ pub(crate) mod tests {
         for _ in 0..5 {
             store.push(event(1));
         }
-        assert_eq!(store.id_range(), Some((3, 5)));
+        assert_eq!(store.key_range(), Some((3, 5)));
         assert_eq!(store.get(4).map(|e| e.id), Some(4));
         assert!(store.get(2).is_none());
         assert!(store.get(6).is_none());
@@ -488,14 +522,22 @@ pub(crate) mod tests {
         assert_eq!(store.push(event(1)).id, 3);
     }
 
+    /// Events with the given ids, told apart by their paths: `/0`, `/1`…
+    fn numbered(ids: &[u64]) -> Vec<CapturedEvent> {
+        ids.iter()
+            .enumerate()
+            .map(|(i, &id)| {
+                let mut e = event(1);
+                e.id = id;
+                e.path = format!("/{i}").into();
+                e
+            })
+            .collect()
+    }
+
     #[test]
     fn imported_events_keep_their_ids_even_with_holes() {
-        let mut events = Vec::new();
-        for id in [9, 2, 5] {
-            let mut e = event(1);
-            e.id = id;
-            events.push(e);
-        }
+        let events = numbered(&[9, 2, 5]);
         let stats = Stats {
             received: 10,
             stored: 3,
@@ -510,16 +552,94 @@ pub(crate) mod tests {
             events,
             stats,
         );
-        assert_eq!(store.get(5).map(|e| e.id), Some(5));
+        // In the file's order, under keys 1 to 3.
+        assert_eq!(store.get(3).map(|e| e.id), Some(5));
         assert!(store.get(4).is_none());
         assert_eq!(store.stats(), stats);
         assert_eq!(store.push(event(1)).id, 10);
+        assert_eq!(store.get(4).map(|e| e.id), Some(10));
+    }
+
+    #[test]
+    fn imported_ids_are_data_not_keys() {
+        // Two runs appended to one log, ids 0 and the largest, and one id many times.
+        let mut ids = vec![1, 2, 3, 1, 2, 3, 0, u64::MAX, 0, u64::MAX];
+        ids.extend([7; 5000]);
+        let events = numbered(&ids);
+        let store = Store::from_events(
+            Limits {
+                capacity: usize::MAX,
+                max_bytes: u64::MAX,
+            },
+            events.clone(),
+            Stats::default(),
+        );
+        let n = events.len();
+        assert_eq!(store.len(), n);
+        assert_eq!(store.key_range(), Some((1, n as u64)));
+        let snapshot: Vec<CapturedEvent> = store.snapshot().iter().map(|e| (**e).clone()).collect();
+        assert_eq!(snapshot, events);
+        for (key, event) in (1..).zip(&events) {
+            assert_eq!(store.get(key).as_deref(), Some(event), "key {key}");
+        }
+        assert!(store.get(0).is_none() && store.get(n as u64 + 1).is_none());
+        assert!(store.get(u64::MAX).is_none());
+        let (lent, last) = lent(&store, 4, 3);
+        assert_eq!(lent, vec![1, 2, 3]);
+        assert_eq!(last, Some(6));
+        // Ids captured afterwards cannot go past the largest, and keys stay apart anyway.
+        let pushed = store.push(event(1));
+        assert_eq!(pushed.id, u64::MAX);
+        assert_eq!(
+            store.get(n as u64 + 1).map(|e| e.path.clone()),
+            Some(pushed.path.clone())
+        );
+    }
+
+    #[test]
+    fn imported_counters_that_cannot_add_up_count_what_was_loaded() {
+        let limits = Limits {
+            capacity: 3,
+            max_bytes: u64::MAX,
+        };
+        let max = u64::MAX;
+        for (file, expected) in [
+            // Consistent: kept, plus the event that did not fit.
+            ((9, 4, 4, 1), (9, 3, 5, 1)),
+            // `received` is always their sum.
+            ((max, 4, 4, 1), (9, 3, 5, 1)),
+            ((0, 0, max - 5, 1), (max, 3, max - 4, 1)),
+            // No sum fits: only what was loaded.
+            ((max, max, max, max), (4, 3, 1, 0)),
+            ((5, 2, max, 0), (4, 3, 1, 0)),
+            ((5, 2, 3, max), (4, 3, 1, 0)),
+            ((0, 0, max - 4, 1), (4, 3, 1, 0)),
+        ] {
+            let stats = |(received, stored, evicted, rejected)| Stats {
+                received,
+                stored,
+                evicted,
+                rejected,
+            };
+            let store = Store::from_events(limits, numbered(&[1, 2, 3, 4]), stats(file));
+            assert_eq!(store.stats(), stats(expected), "{file:?}");
+            assert!(store.stats().balanced());
+        }
     }
 
     /// The ids `read_from` lends, in the order it lends them.
     fn lent(store: &Store, from: u64, max: usize) -> (Vec<u64>, Option<u64>) {
         let mut ids = Vec::new();
-        let last = store.read_from(from, max, |run| ids.extend(run.iter().map(|e| e.id)));
+        let mut keys = Vec::new();
+        let last = store.read_from(from, max, |first, run| {
+            keys.extend(first..first + run.len() as u64);
+            ids.extend(run.iter().map(|e| e.id));
+        });
+        // Each run is lent with the key of its first event.
+        for (key, id) in keys.iter().zip(&ids) {
+            assert_eq!(store.get(*key).map(|e| e.id), Some(*id));
+        }
+        assert_eq!(last, keys.last().copied());
         (ids, last)
     }
 

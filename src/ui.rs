@@ -35,6 +35,7 @@ use tokio::sync::mpsc;
 use tokio::time::{Instant, MissedTickBehavior};
 
 use crate::capture::recorder::Recorder;
+use crate::config::format_size;
 use crate::export;
 use crate::store::Store;
 use app::{App, Command, Input, Links, Source};
@@ -99,9 +100,12 @@ pub async fn run_terminal(
 
 /// An export read for `hookscope open FILE`: a store holding its events, the source the header
 /// names, and a recorder whose analysis is rebuilt from the events (for the Sessions and
-/// Timelines views). Errors are one sentence.
-pub fn load_export(path: &std::path::Path) -> Result<(Arc<Store>, Source, Links), String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+/// Timelines views). A file larger than `max_size` bytes is refused. Errors are one sentence.
+pub fn load_export(
+    path: &std::path::Path,
+    max_size: u64,
+) -> Result<(Arc<Store>, Source, Links), String> {
+    let bytes = read_regular_file(path, max_size)?;
     let imported = export::import(&bytes).map_err(|e| {
         format!(
             "{} is not a hookscope export: {}",
@@ -126,6 +130,77 @@ pub fn load_export(path: &std::path::Path) -> Result<(Arc<Store>, Source, Links)
         |n| n.to_string_lossy().into_owned(),
     );
     Ok((store, Source::File { name }, links))
+}
+
+/// The bytes of `path`, when it is a regular file of at most `max_size` bytes. Anything else is
+/// refused before it is read: a FIFO would wait for a writer forever, a device such as
+/// `/dev/zero` never ends, and a file too large would be read until memory ran out.
+fn read_regular_file(path: &std::path::Path, max_size: u64) -> Result<Vec<u8>, String> {
+    use std::io::Read as _;
+    let shown = path.display();
+    let cannot = |e: io::Error| format!("cannot read {shown}: {e}");
+    let refuse = |meta: &std::fs::Metadata| -> Result<(), String> {
+        if !meta.is_file() {
+            return Err(format!(
+                "{shown} is {}, not a regular file: `hookscope open` reads exports saved to files",
+                file_kind(&meta.file_type())
+            ));
+        }
+        if meta.len() > max_size {
+            return Err(too_large(path, &format_size(meta.len()), max_size));
+        }
+        Ok(())
+    };
+    // Looked at before opening, as opening a FIFO to read waits for a writer.
+    refuse(&std::fs::metadata(path).map_err(cannot)?)?;
+    let file = std::fs::File::open(path).map_err(cannot)?;
+    // And again on what was opened, in case the name was pointed elsewhere meanwhile.
+    let meta = file.metadata().map_err(cannot)?;
+    refuse(&meta)?;
+    // Files whose size says nothing (as in /proc) and files still growing stop at the limit.
+    let capacity = usize::try_from(meta.len()).unwrap_or(0);
+    let mut bytes = Vec::with_capacity(capacity);
+    file.take(max_size.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(cannot)?;
+    if bytes.len() as u64 > max_size {
+        let size = format!("more than {}", format_size(max_size));
+        return Err(too_large(path, &size, max_size));
+    }
+    Ok(bytes)
+}
+
+fn too_large(path: &std::path::Path, size: &str, max_size: u64) -> String {
+    format!(
+        "{} is {size}, over the {} limit of `hookscope open` (--max-file-size raises it)",
+        path.display(),
+        format_size(max_size)
+    )
+}
+
+/// What a file that is not a regular file is, for the sentence that refuses it.
+fn file_kind(kind: &std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt as _;
+        if kind.is_fifo() {
+            return "a FIFO";
+        }
+        if kind.is_char_device() {
+            return "a character device";
+        }
+        if kind.is_block_device() {
+            return "a block device";
+        }
+        if kind.is_socket() {
+            return "a socket";
+        }
+    }
+    if kind.is_dir() {
+        "a directory"
+    } else {
+        "a special file"
+    }
 }
 
 /// Restores the terminal when dropped, whichever way the interface ends.
@@ -211,17 +286,17 @@ where
         for command in std::mem::take(&mut app.commands) {
             match command {
                 Command::Copy(text) => clipboard(&text),
-                Command::Replay { target, ids } => {
+                Command::Replay { target, keys } => {
                     jobs_running += 1;
-                    tokio::spawn(replay(Arc::clone(&store), target, ids, notices.clone()));
+                    tokio::spawn(replay(Arc::clone(&store), target, keys, notices.clone()));
                 }
-                Command::Export { path, ids } => {
+                Command::Export { path, keys } => {
                     jobs_running += 1;
                     let store = Arc::clone(&store);
                     let recorder = app.links.recorder.clone();
                     let notices = notices.clone();
                     tokio::task::spawn_blocking(move || {
-                        let notice = write_export(&store, recorder.as_deref(), &path, ids);
+                        let notice = write_export(&store, recorder.as_deref(), &path, keys);
                         let _ = notices.send(notice);
                     });
                 }
@@ -270,16 +345,16 @@ where
     Ok(())
 }
 
-/// Sends the events `ids` to `target` as they were captured, telling progress as answers come
-/// and a summary at the end (`3 sent, 3 × 2xx`).
+/// Sends the events with store keys `keys` to `target` as they were captured, telling progress
+/// as answers come and a summary at the end (`3 sent, 3 × 2xx`).
 async fn replay(
     store: Arc<Store>,
     target: String,
-    ids: Vec<u64>,
+    keys: Vec<u64>,
     notices: mpsc::UnboundedSender<Input>,
 ) {
-    let events: Vec<_> = ids.iter().filter_map(|&id| store.get(id)).collect();
-    let gone = ids.len() - events.len();
+    let events: Vec<_> = keys.iter().filter_map(|&key| store.get(key)).collect();
+    let gone = keys.len() - events.len();
     let (deliveries, skipped) = crate::replay::deliveries(
         events.iter().map(|e| e.as_ref()),
         &crate::config::Secrets::default(),
@@ -315,17 +390,17 @@ async fn replay(
     let _ = notices.send(Input::Notice { text, ok });
 }
 
-/// Writes an export of the whole store, or of the given ids, with the analysis summaries they
-/// belong to (all of them for the whole store), and says how it went.
+/// Writes an export of the whole store, or of the events with the given store keys, with the
+/// analysis summaries they belong to (all of them for the whole store), and says how it went.
 fn write_export(
     store: &Store,
     recorder: Option<&Recorder>,
     path: &std::path::Path,
-    ids: Option<Vec<u64>>,
+    keys: Option<Vec<u64>>,
 ) -> Input {
-    let whole = ids.is_none();
-    let events = match ids {
-        Some(ids) => ids.into_iter().filter_map(|id| store.get(id)).collect(),
+    let whole = keys.is_none();
+    let events = match keys {
+        Some(keys) => keys.into_iter().filter_map(|key| store.get(key)).collect(),
         None => store.snapshot(),
     };
     let analysis = recorder.map(|recorder| {

@@ -168,7 +168,7 @@ async fn the_selection_survives_eviction_of_older_events() {
         })
     })
     .await;
-    assert_eq!(screen.store.id_range(), Some((6, 25)));
+    assert_eq!(screen.store.key_range(), Some((6, 25)));
     assert_eq!(screen.app.events.selected, Some(17));
     let text = screen.text();
     let selected_line = text.lines().find(|l| l.contains('▶')).unwrap();

@@ -134,13 +134,13 @@ pub struct Status {
 pub enum Command {
     /// Put this text on the clipboard (OSC 52).
     Copy(String),
-    /// Write an export: every stored event, or only these ids.
+    /// Write an export: every stored event, or only those with these store keys.
     Export {
         path: PathBuf,
-        ids: Option<Vec<u64>>,
+        keys: Option<Vec<u64>>,
     },
-    /// Send these events to `target` in the background.
-    Replay { target: String, ids: Vec<u64> },
+    /// Send the events with these store keys to `target` in the background.
+    Replay { target: String, keys: Vec<u64> },
 }
 
 #[derive(Debug)]
@@ -154,8 +154,9 @@ pub struct App {
     pub links: Links,
     /// The time views show ages against; the system clock unless fixed (tests, screenshots).
     pub clock: Option<DateTime<Utc>>,
-    /// The events `r` is about to replay, while the question and the prompt are open.
-    replay_ids: Vec<u64>,
+    /// The store keys of the events `r` is about to replay, while the question and the prompt
+    /// are open.
+    replay_keys: Vec<u64>,
     pub stats: Stats,
     /// How the JSON Lines log goes, when the listener writes one.
     pub log: Option<LogHealth>,
@@ -195,7 +196,7 @@ impl App {
             timelines: TimelinesState::new(follow),
             links: Links::default(),
             clock: None,
-            replay_ids: Vec::new(),
+            replay_keys: Vec::new(),
             stats: Stats::default(),
             log: None,
             rates: VecDeque::with_capacity(RATE_HISTORY),
@@ -415,10 +416,10 @@ impl App {
             }
             Action::CycleAnswer => self.cycle_answer(),
             Action::Replay => self.replay(),
-            Action::ReplaySend => self.replay_send(),
+            Action::ReplaySend => self.replay_send(store),
             Action::ReplayCancel => {
                 self.mode = Mode::Normal;
-                self.replay_ids.clear();
+                self.replay_keys.clear();
                 self.say("nothing replayed", true);
             }
             Action::FilterKeep => {
@@ -481,7 +482,7 @@ impl App {
                     _ => "nothing cleared",
                 };
                 self.mode = Mode::Normal;
-                self.replay_ids.clear();
+                self.replay_keys.clear();
                 self.say(what, true);
             }
             Action::Open if self.view != View::Events => self.show_events_of_selection(store),
@@ -644,9 +645,9 @@ impl App {
             n += 1;
         }
         self.exports.push(path.clone());
-        let ids = (!self.events.filter.is_empty()).then(|| self.events.ids().collect());
+        let keys = (!self.events.filter.is_empty()).then(|| self.events.keys().collect());
         self.say(format!("exporting to {} …", path.display()), true);
-        self.commands.push(Command::Export { path, ids });
+        self.commands.push(Command::Export { path, keys });
     }
 
     fn copy_curl(&mut self) {
@@ -767,19 +768,19 @@ impl App {
 
     /// `r`: the selected event, or every filtered one after a question.
     fn replay(&mut self) {
-        let ids: Vec<u64> = if self.events.filter.is_empty() {
+        let keys: Vec<u64> = if self.events.filter.is_empty() {
             self.events.selected.into_iter().collect()
         } else {
-            self.events.ids().collect()
+            self.events.keys().collect()
         };
-        match ids.len() {
+        match keys.len() {
             0 => self.say("no event to replay", false),
             1 => {
-                self.replay_ids = ids;
+                self.replay_keys = keys;
                 self.ask_replay_target();
             }
             count => {
-                self.replay_ids = ids;
+                self.replay_keys = keys;
                 self.mode = Mode::Confirm(Question::Replay { count });
             }
         }
@@ -806,7 +807,7 @@ impl App {
         self.mode = Mode::Replay(Prompt::with(self.default_replay_target()));
     }
 
-    fn replay_send(&mut self) {
+    fn replay_send(&mut self, store: &Store) {
         let Mode::Replay(prompt) = &mut self.mode else {
             return;
         };
@@ -816,14 +817,16 @@ impl App {
             return;
         }
         self.mode = Mode::Normal;
-        let ids = std::mem::take(&mut self.replay_ids);
-        let n = ids.len();
-        let what = if n == 1 {
-            format!("#{}", ids[0])
-        } else {
-            format!("{n} events")
+        let keys = std::mem::take(&mut self.replay_keys);
+        let n = keys.len();
+        // Named by its id, which is what the list shows (a key is the store's own).
+        let what = match keys.as_slice() {
+            [key] => store
+                .get(*key)
+                .map_or_else(|| "1 event".to_owned(), |event| format!("#{}", event.id)),
+            _ => format!("{n} events"),
         };
         self.say(format!("replaying {what} to {target} …"), true);
-        self.commands.push(Command::Replay { target, ids });
+        self.commands.push(Command::Replay { target, keys });
     }
 }

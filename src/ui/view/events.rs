@@ -1,9 +1,10 @@
 //! The Events view: the live list of captured events and the detail of the selected one.
 //!
-//! The view keeps the ids of the events that pass the filter (appended as events arrive,
-//! dropped from the front as the store evicts them), and, before each frame, fetches only the
-//! events of the visible rows and the selected one. Selection and scrolling are held as event
-//! ids, so the rows on screen stay put while events arrive and old ones are evicted.
+//! The view keeps the store keys of the events that pass the filter (appended as events
+//! arrive, dropped from the front as the store evicts them), and, before each frame, fetches
+//! only the events of the visible rows and the selected one. Selection and scrolling are held
+//! as keys, so the rows on screen stay put while events arrive and old ones are evicted. Keys,
+//! not ids: the ids of an opened file are data and may repeat (see `store`).
 
 pub mod detail;
 
@@ -43,9 +44,9 @@ const MAX_THREADS: usize = 4;
 /// per event than keyed terms, so fewer at a time keep capture's wait short (tens of µs).
 const TEXT_BATCH: usize = 512;
 
-/// Ids of the events of one batch read from the store, starting at id `from`, that pass the
-/// matcher's filter, the id of the last event read (none when there was none) and how many
-/// were read. Events from id `end` on are left out. Events are matched in place under the
+/// Keys of the events of one batch read from the store, starting at key `from`, that pass the
+/// matcher's filter, the key of the last event read (none when there was none) and how many
+/// were read. Events from key `end` on are left out. Events are matched in place under the
 /// store's shared lock, which spares a reference count update on every event: keyed terms a
 /// whole batch per lock, free text (which searches bodies) `TEXT_BATCH` events per lock, so
 /// that capture is never held up for long.
@@ -57,32 +58,33 @@ fn select_batch(
     end: u64,
 ) -> (Vec<u64>, Option<u64>, usize) {
     let per_lock = if text { TEXT_BATCH } else { BATCH };
-    let mut ids = Vec::new();
+    let mut keys = Vec::new();
     let mut last = None;
     let mut read = 0;
     let mut next = from;
     while read < BATCH && next < end {
         let mut cut = false;
-        let lent = store.read_from(next, per_lock.min(BATCH - read), |run| {
-            let within = run.partition_point(|e| e.id < end);
+        let lent = store.read_from(next, per_lock.min(BATCH - read), |first, run| {
+            let within =
+                usize::try_from(end.saturating_sub(first)).map_or(run.len(), |n| n.min(run.len()));
             cut |= within < run.len();
             let run = run.get(..within).unwrap_or(run);
-            if let Some(event) = run.last() {
-                last = Some(event.id);
+            if !run.is_empty() {
+                last = Some(first + run.len() as u64 - 1);
             }
             read += run.len();
-            ids.extend(matcher.select(run));
+            keys.extend(matcher.select(first, run));
         });
         match lent {
             Some(id) if !cut => next = id.saturating_add(1),
             _ => break,
         }
     }
-    (ids, last, read)
+    (keys, last, read)
 }
 
-/// Ids of the stored events from id `first` to id `last` that pass `filter`, in order. The ids
-/// are cut into runs of `BATCH`; each thread takes the next run not yet taken, reads its events
+/// Keys of the stored events from key `first` to key `last` that pass `filter`, in order. The
+/// keys are cut into runs of `BATCH`; each thread takes the next run not yet taken, reads its events
 /// from the store (a short lock per run, as in `sync`) and matches them with a matcher of its
 /// own. Events evicted meanwhile are skipped, as a batch read would skip them.
 fn scan_in_parallel(filter: &Filter, store: &Store, first: u64, last: u64) -> Vec<u64> {
@@ -104,9 +106,9 @@ fn scan_in_parallel(filter: &Filter, store: &Store, first: u64, last: u64) -> Ve
             let end = from
                 .saturating_add(BATCH as u64)
                 .min(last.saturating_add(1));
-            // At most `BATCH` ids lie in `from..end`, so one batch holds all of them.
-            let (ids, _, _) = select_batch(&mut matcher, text, store, from, end);
-            found.push((run, ids));
+            // At most `BATCH` keys lie in `from..end`, so one batch holds all of them.
+            let (keys, _, _) = select_batch(&mut matcher, text, store, from, end);
+            found.push((run, keys));
         }
         found
     };
@@ -123,7 +125,7 @@ fn scan_in_parallel(filter: &Filter, store: &Store, first: u64, last: u64) -> Ve
         found
     });
     found.sort_unstable_by_key(|&(run, _)| run);
-    found.into_iter().flat_map(|(_, ids)| ids).collect()
+    found.into_iter().flat_map(|(_, keys)| keys).collect()
 }
 
 /// Which pane has the keys.
@@ -137,21 +139,21 @@ pub enum Pane {
 /// The detail lines built for one event and tab, and what they were built for.
 #[derive(Debug, Clone, Default)]
 pub struct DetailContent {
-    /// Event id, tab, secrets shown, lines wrapped, width.
+    /// Event key, tab, secrets shown, lines wrapped, width.
     pub key: Option<(u64, Tab, bool, bool, u16)>,
     pub lines: Vec<RichLine>,
 }
 
 #[derive(Debug, Default)]
 pub struct EventsState {
-    /// Ids of the stored events that pass the filter, oldest first.
-    ids: VecDeque<u64>,
-    /// The highest id looked at so far.
+    /// Keys of the stored events that pass the filter, oldest first.
+    keys: VecDeque<u64>,
+    /// The highest key looked at so far.
     scanned: u64,
     pub filter: Filter,
-    /// Id of the selected event.
+    /// Key of the selected event.
     pub selected: Option<u64>,
-    /// Id of the first visible row.
+    /// Key of the first visible row.
     top: Option<u64>,
     /// Keep the newest event selected as events arrive.
     pub follow: bool,
@@ -163,8 +165,8 @@ pub struct EventsState {
     pub reveal_secrets: bool,
     /// Wrap long detail lines instead of cutting them.
     pub wrap: bool,
-    /// What `refresh` fetched for the next frame.
-    pub rows: Vec<Arc<CapturedEvent>>,
+    /// What `refresh` fetched for the next frame: the key and event of each visible row.
+    pub rows: Vec<(u64, Arc<CapturedEvent>)>,
     /// Position of `rows[0]` among the filtered events.
     pub offset: usize,
     pub selected_event: Option<Arc<CapturedEvent>>,
@@ -245,61 +247,61 @@ impl EventsState {
 
     /// Filtered events held now.
     pub fn len(&self) -> usize {
-        self.ids.len()
+        self.keys.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.ids.is_empty()
+        self.keys.is_empty()
     }
 
-    /// Ids of the filtered events, oldest first (for an export of what is shown).
-    pub fn ids(&self) -> impl Iterator<Item = u64> + '_ {
-        self.ids.iter().copied()
+    /// Keys of the filtered events, oldest first (for an export of what is shown).
+    pub fn keys(&self) -> impl Iterator<Item = u64> + '_ {
+        self.keys.iter().copied()
     }
 
     /// Catches up with the store: forgets evicted events, takes in new ones. O(new events).
     pub fn sync(&mut self, store: &Store) {
-        match store.id_range() {
-            None => self.ids.clear(),
+        match store.key_range() {
+            None => self.keys.clear(),
             Some((front, _)) => {
-                while self.ids.front().is_some_and(|&id| id < front) {
-                    self.ids.pop_front();
+                while self.keys.front().is_some_and(|&id| id < front) {
+                    self.keys.pop_front();
                 }
             }
         }
-        if let Some((_, back)) = store.id_range()
+        if let Some((_, back)) = store.key_range()
             && back.saturating_sub(self.scanned) >= PARALLEL_BACKLOG
             && !self.filter.is_empty()
         {
             // A long way behind (a new filter, or a file just opened): the events up to `back`
             // are matched on every core.
-            let ids = scan_in_parallel(&self.filter, store, self.scanned + 1, back);
-            self.ids.extend(ids);
+            let keys = scan_in_parallel(&self.filter, store, self.scanned + 1, back);
+            self.keys.extend(keys);
             self.scanned = self.scanned.max(back);
         }
         let mut matcher = self.filter.matcher();
         let text = self.filter.searches_text();
         loop {
-            let (ids, last, read) =
+            let (keys, last, read) =
                 select_batch(&mut matcher, text, store, self.scanned + 1, u64::MAX);
             let Some(last) = last else { break };
             let full = read == BATCH;
             self.scanned = last;
-            self.ids.extend(ids);
+            self.keys.extend(keys);
             if !full {
                 break;
             }
         }
         self.stored = store.len();
         if self.follow {
-            self.selected = self.ids.back().copied();
+            self.selected = self.keys.back().copied();
         } else if let Some(selected) = self.selected {
             // An evicted selection moves to the oldest event still held.
             if self.position(selected).is_err() {
-                self.selected = self.ids.front().copied();
+                self.selected = self.keys.front().copied();
             }
         } else {
-            self.selected = self.ids.front().copied();
+            self.selected = self.keys.front().copied();
         }
     }
 
@@ -313,12 +315,12 @@ impl EventsState {
             // Typing on: only the current matches can still match. (From no filter at all, a
             // scan in batches is cheaper than looking up every event one by one.)
             let mut matcher = filter.matcher();
-            self.ids
+            self.keys
                 .retain(|&id| store.get(id).is_some_and(|event| matcher.matches(&event)));
             self.filter = filter;
         } else {
             self.filter = filter;
-            self.ids.clear();
+            self.keys.clear();
             self.scanned = 0;
         }
         self.sync(store);
@@ -329,8 +331,8 @@ impl EventsState {
             self.selected = match self.position(id) {
                 Ok(_) => Some(id),
                 Err(at) => self
-                    .ids
-                    .get(at.min(self.ids.len().saturating_sub(1)))
+                    .keys
+                    .get(at.min(self.keys.len().saturating_sub(1)))
                     .copied(),
             };
         }
@@ -338,7 +340,7 @@ impl EventsState {
     }
 
     fn position(&self, id: u64) -> Result<usize, usize> {
-        self.ids.binary_search(&id)
+        self.keys.binary_search(&id)
     }
 
     fn selected_position(&self) -> Option<usize> {
@@ -347,18 +349,18 @@ impl EventsState {
 
     /// Moves the selection by `delta` rows (negative: up) and stops following.
     fn move_selection(&mut self, delta: isize) {
-        if self.ids.is_empty() {
+        if self.keys.is_empty() {
             return;
         }
         let current = self.selected_position().unwrap_or(0);
-        let last = self.ids.len() - 1;
+        let last = self.keys.len() - 1;
         let target = current.saturating_add_signed(delta).min(last);
         self.select_position(target);
         self.follow = false;
     }
 
     fn select_position(&mut self, position: usize) {
-        if let Some(&id) = self.ids.get(position) {
+        if let Some(&id) = self.keys.get(position) {
             if self.selected != Some(id) {
                 self.detail_scroll = 0;
             }
@@ -369,7 +371,7 @@ impl EventsState {
     /// Selects the event shown at `row` of the list (0 = first visible row).
     pub fn click_row(&mut self, row: usize) {
         let position = self.offset + row;
-        if position < self.ids.len() {
+        if position < self.keys.len() {
             self.select_position(position);
             self.follow = false;
             self.focus = Pane::List;
@@ -400,7 +402,7 @@ impl EventsState {
             }
             Action::Bottom => {
                 self.follow = false;
-                self.select_position(self.ids.len().saturating_sub(1));
+                self.select_position(self.keys.len().saturating_sub(1));
             }
             Action::Open if self.selected.is_some() => {
                 self.detail_open = true;
@@ -429,7 +431,7 @@ impl EventsState {
     /// Fetches what the next frame shows: the visible rows, the selected event, its detail.
     pub fn refresh(&mut self, store: &Store, areas: &Areas) {
         let rows = areas.list_rows();
-        let len = self.ids.len();
+        let len = self.keys.len();
         // Where the list starts: at the remembered top row, moved only to show the selection.
         let mut offset = match self.top {
             Some(top) => match self.position(top) {
@@ -449,18 +451,18 @@ impl EventsState {
         // No empty rows at the bottom while there are events above.
         offset = offset.min(len.saturating_sub(rows));
         self.offset = offset;
-        self.top = self.ids.get(offset).copied();
+        self.top = self.keys.get(offset).copied();
         self.rows = self
-            .ids
+            .keys
             .range(offset..(offset + rows).min(len))
-            .filter_map(|&id| store.get(id))
+            .filter_map(|&key| Some((key, store.get(key)?)))
             .collect();
-        self.selected_event = self.selected.and_then(|id| {
+        self.selected_event = self.selected.and_then(|key| {
             self.rows
                 .iter()
-                .find(|e| e.id == id)
-                .cloned()
-                .or_else(|| store.get(id))
+                .find(|(row, _)| *row == key)
+                .map(|(_, event)| Arc::clone(event))
+                .or_else(|| store.get(key))
         });
         if self.selected_event.is_none() {
             self.detail_open = false;
@@ -468,9 +470,10 @@ impl EventsState {
         }
         if self.detail_open
             && let Some(event) = &self.selected_event
+            && let Some(selected) = self.selected
         {
             let width = areas.detail_width();
-            let key = (event.id, self.tab, self.reveal_secrets, self.wrap, width);
+            let key = (selected, self.tab, self.reveal_secrets, self.wrap, width);
             if self.detail.key != Some(key) {
                 let mut lines = detail::build(event, self.tab, self.reveal_secrets, width);
                 if self.wrap {
@@ -725,11 +728,11 @@ fn heading_line(columns: &Columns, theme: &Theme) -> Line<'static> {
 fn render_list(frame: &mut Frame, area: Rect, state: &EventsState, theme: &Theme) {
     let focused = state.focus == Pane::List || !state.detail_open;
     let title = if state.filter.is_empty() {
-        format!(" Events {} ", thousands(state.ids.len() as u64))
+        format!(" Events {} ", thousands(state.keys.len() as u64))
     } else {
         format!(
             " Events {} of {} ",
-            thousands(state.ids.len() as u64),
+            thousands(state.keys.len() as u64),
             thousands(state.stored as u64)
         )
     };
@@ -743,7 +746,8 @@ fn render_list(frame: &mut Frame, area: Rect, state: &EventsState, theme: &Theme
     if inner.height == 0 || inner.width == 0 {
         return;
     }
-    let max_id = state.rows.last().map_or(0, |e| e.id);
+    // Ids from a file need not ascend.
+    let max_id = state.rows.iter().map(|(_, e)| e.id).max().unwrap_or(0);
     let columns = Columns::new(usize::from(inner.width), max_id);
     frame.render_widget(heading_line(&columns, theme), Rect { height: 1, ..inner });
     if state.rows.is_empty() {
@@ -767,12 +771,12 @@ fn render_list(frame: &mut Frame, area: Rect, state: &EventsState, theme: &Theme
         );
         return;
     }
-    for (i, event) in state.rows.iter().enumerate() {
+    for (i, (key, event)) in state.rows.iter().enumerate() {
         let y = inner.y + 1 + i as u16;
         if y >= inner.y + inner.height {
             break;
         }
-        let selected = state.selected == Some(event.id);
+        let selected = state.selected == Some(*key);
         frame.render_widget(
             row_line(event, &columns, selected, state.reveal_secrets, theme),
             Rect {
@@ -991,13 +995,14 @@ mod tests {
         "/other",
     ];
 
-    /// What matching every stored event one at a time with `Filter::matches` selects.
+    /// The keys of what matching every stored event one at a time with `Filter::matches`
+    /// selects.
     fn expected(store: &Store, filter: &Filter) -> Vec<u64> {
-        store
-            .snapshot()
-            .iter()
-            .filter(|e| filter.matches(e))
-            .map(|e| e.id)
+        let first = store.key_range().map_or(1, |(first, _)| first);
+        (first..)
+            .zip(store.snapshot())
+            .filter(|(_, e)| filter.matches(e))
+            .map(|(key, _)| key)
             .collect()
     }
 
@@ -1032,26 +1037,52 @@ mod tests {
         );
         for query in ["\"n\":1", "-sev:error 7", "nothing", "sev:error"] {
             let filter = Filter::parse(query).unwrap();
-            let expected: Vec<u64> = store
-                .snapshot()
-                .iter()
-                .filter(|e| filter.matches(e))
-                .map(|e| e.id)
-                .collect();
+            let expected = expected(&store, &filter);
             let mut state = EventsState::new(false);
             state.set_filter(filter, &store);
-            assert_eq!(state.ids().collect::<Vec<_>>(), expected, "{query}");
+            assert_eq!(state.keys().collect::<Vec<_>>(), expected, "{query}");
             // New events after the catch-up are taken in one batch at a time.
-            let first_new = store.id_range().map_or(1, |(_, back)| back + 1);
+            let first_new = store.key_range().map_or(1, |(_, back)| back + 1);
             let new = store.push(event(0));
-            assert_eq!(new.id, first_new);
+            assert_eq!(store.get(first_new).as_ref(), Some(&new));
             state.sync(&store);
             let filter = state.filter.clone();
             assert_eq!(
-                state.ids().last() == Some(new.id),
+                state.keys().last() == Some(first_new),
                 filter.matches(&new),
                 "{query}, after a push"
             );
+        }
+    }
+
+    #[test]
+    fn repeated_and_extreme_ids_are_all_found_on_every_core() {
+        // A file of runs appended together, with ids 0 and `u64::MAX` among them: long enough
+        // to be caught up on every core, then one batch at a time.
+        let count = 3 * PARALLEL_BACKLOG + 77;
+        let events: Vec<CapturedEvent> = (0..count)
+            .map(|i| {
+                let mut e = event(i % 1000);
+                e.id = [i % 1000, 0, u64::MAX][(i % 3) as usize];
+                e
+            })
+            .collect();
+        let store = Store::from_events(
+            Limits {
+                capacity: usize::MAX,
+                max_bytes: u64::MAX,
+            },
+            events,
+            Stats::default(),
+        );
+        for query in ["", "sev:error", "-sev:error", "77"] {
+            let filter = Filter::parse(query).unwrap();
+            let mut state = EventsState::new(false);
+            state.set_filter(filter.clone(), &store);
+            state.sync(&store);
+            let expected = expected(&store, &filter);
+            assert!(!expected.is_empty(), "{query}");
+            assert_eq!(state.keys().collect::<Vec<_>>(), expected, "{query}");
         }
     }
 
@@ -1077,7 +1108,7 @@ mod tests {
                 let mut state = EventsState::new(false);
                 state.set_filter(Filter::parse(query).unwrap(), &store);
                 assert_eq!(
-                    state.ids().collect::<Vec<_>>(),
+                    state.keys().collect::<Vec<_>>(),
                     expected(&store, &state.filter),
                     "{query}"
                 );
@@ -1097,7 +1128,7 @@ mod tests {
             for state in &mut states {
                 state.sync(&store);
                 assert_eq!(
-                    state.ids().collect::<Vec<_>>(),
+                    state.keys().collect::<Vec<_>>(),
                     expected(&store, &state.filter),
                     "{}, round {round}",
                     state.filter
@@ -1146,7 +1177,7 @@ mod tests {
                 }
                 state.sync(&store);
                 prop_assert_eq!(
-                    state.ids().collect::<Vec<_>>(),
+                    state.keys().collect::<Vec<_>>(),
                     expected(&store, &state.filter),
                     "{}", state.filter
                 );
