@@ -318,7 +318,10 @@ fn the_interface_runs_in_a_real_terminal() {
     tmux.wait_for("the help to close", |s| !s.contains("Keys — Events view"));
     tmux.keys(&["Escape"]);
     tmux.wait_for("the detail to close", |s| !s.contains("[Body]"));
+    // Esc clears the filter; the next key waits until it has, or Esc and `1` arriving
+    // together read as Alt-1.
     tmux.keys(&["Escape"]);
+    tmux.wait_for("the filter to clear", |s| !s.contains("filter: first"));
     tmux.keys(&["1"]);
     let screen = tmux.wait_for("the whole list", |s| {
         s.contains("Events 2 ") && s.contains("/hooks/second")
