@@ -615,6 +615,30 @@ pub struct Imported {
     /// The summaries written with a JSON export, if it had them.
     pub analysis: Option<AnalysisSnapshot>,
     pub events: Vec<CapturedEvent>,
+    /// Lines of a JSON Lines file that could not be read and were left out.
+    pub skipped: Skipped,
+}
+
+/// Lines of a JSON Lines log left out because they could not be read: a line cut off when a
+/// disk filled up or a process was killed mid-write, with the events around it intact.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Skipped {
+    pub lines: u64,
+    /// The first one: its line number in the file (from 1) and why it could not be read.
+    pub first: Option<(u64, String)>,
+}
+
+impl std::fmt::Display for Skipped {
+    /// "1 damaged line skipped (line 2: EOF while parsing …)".
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let lines = crate::words::count(self.lines, "damaged line");
+        write!(f, "{lines} skipped")?;
+        if let Some((line, message)) = &self.first {
+            let first = if self.lines > 1 { "first " } else { "" };
+            write!(f, " ({first}line {line}: {message})")?;
+        }
+        Ok(())
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -639,10 +663,28 @@ pub fn import(bytes: &[u8]) -> Result<Imported, ImportError> {
         return Err(ImportError("the file is empty".into()));
     };
     if from_json::<EventIn>(first_line).is_ok() {
-        import_jsonl(bytes)
-    } else {
-        import_json(bytes)
+        return import_jsonl(bytes);
     }
+    match import_json(bytes) {
+        Ok(imported) => Ok(imported),
+        // A log whose first line was cut off reads as JSON Lines from its second line on; a
+        // document that begins as an export is one, and its own error says what is wrong.
+        Err(error) if !begins_as_document(first_line) => match import_jsonl(bytes) {
+            Ok(imported) if !imported.events.is_empty() => Ok(imported),
+            _ => Err(error),
+        },
+        Err(error) => Err(error),
+    }
+}
+
+/// Whether a first line is the start of a JSON export: hookscope writes `{"format":…` first;
+/// a document laid out by another tool opens with a lone `{`.
+fn begins_as_document(line: &[u8]) -> bool {
+    let line = line.trim_ascii();
+    line == b"{"
+        || line
+            .strip_prefix(b"{")
+            .is_some_and(|rest| rest.trim_ascii_start().starts_with(b"\"format\""))
 }
 
 fn import_json(bytes: &[u8]) -> Result<Imported, ImportError> {
@@ -668,6 +710,7 @@ fn import_json(bytes: &[u8]) -> Result<Imported, ImportError> {
         stats: doc.stats,
         analysis: doc.analysis,
         events: doc.events.events,
+        skipped: Skipped::default(),
     })
 }
 
@@ -686,7 +729,7 @@ fn import_jsonl(bytes: &[u8]) -> Result<Imported, ImportError> {
             .min(MAX_IMPORT_THREADS)
     };
     let chunks = split_at_lines(bytes, threads);
-    let results: Vec<Result<LinesRead, LineError>> = match chunks.as_slice() {
+    let results: Vec<LinesRead> = match chunks.as_slice() {
         [] => Vec::new(),
         [only] => vec![read_lines(only)],
         [first, rest @ ..] => std::thread::scope(|scope| {
@@ -705,31 +748,29 @@ fn import_jsonl(bytes: &[u8]) -> Result<Imported, ImportError> {
             results
         }),
     };
-    // The first error in file order is the one reported, with its line number in the file.
+    // Damaged lines are left out and told, with their line numbers in the file; a file with no
+    // readable line at all is no log, and its first line says why.
     let mut lines_before = 0;
-    let mut events = Vec::with_capacity(
-        results
-            .iter()
-            .map(|r| r.as_ref().map_or(0, |read| read.events.len()))
-            .sum(),
-    );
-    for result in results {
-        match result {
-            Ok(read) => {
-                lines_before += read.newlines;
-                if events.is_empty() {
-                    events = read.events;
-                } else {
-                    events.extend(read.events);
-                }
-            }
-            Err(LineError { index, message }) => {
-                return Err(ImportError(format!(
-                    "line {}: {message}",
-                    lines_before + index + 1
-                )));
-            }
+    let mut skipped = Skipped::default();
+    let mut events = Vec::with_capacity(results.iter().map(|read| read.events.len()).sum());
+    for read in results {
+        if let Some((index, message)) = read.first_damaged
+            && skipped.first.is_none()
+        {
+            skipped.first = Some(((lines_before + index + 1) as u64, message));
         }
+        skipped.lines += read.damaged as u64;
+        lines_before += read.newlines;
+        if events.is_empty() {
+            events = read.events;
+        } else {
+            events.extend(read.events);
+        }
+    }
+    if events.is_empty()
+        && let Some((line, message)) = skipped.first
+    {
+        return Err(ImportError(format!("line {line}: {message}")));
     }
     let n = events.len() as u64;
     Ok(Imported {
@@ -742,6 +783,7 @@ fn import_jsonl(bytes: &[u8]) -> Result<Imported, ImportError> {
         },
         analysis: None,
         events,
+        skipped,
     })
 }
 
@@ -763,38 +805,44 @@ fn split_at_lines(bytes: &[u8], parts: usize) -> Vec<&[u8]> {
     chunks
 }
 
-/// The events of a run of lines, and how many newlines the run had.
+/// The events of a run of lines, how many lines could not be read and the first of them (index
+/// from 0, why), and how many newlines the run had.
 struct LinesRead {
     events: Vec<CapturedEvent>,
+    damaged: usize,
+    first_damaged: Option<(usize, String)>,
     newlines: usize,
 }
 
-/// Why the line `index` (from 0) of a run of lines could not be read.
-struct LineError {
-    index: usize,
-    message: String,
-}
-
-/// Reads each non-blank line as one event.
-fn read_lines(bytes: &[u8]) -> Result<LinesRead, LineError> {
+/// Reads each non-blank line as one event; a line that is no event is set aside.
+fn read_lines(bytes: &[u8]) -> LinesRead {
     let mut events = Vec::new();
+    let mut damaged = 0;
+    let mut first_damaged = None;
     let mut index = 0;
     let mut start = 0;
     loop {
         let end = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |at| start + at);
         let line = &bytes[start..end];
         if !line.trim_ascii().is_empty() {
-            let event = from_json::<EventIn>(line)
+            match from_json::<EventIn>(line)
                 .map_err(|e| e.to_string())
                 .and_then(EventIn::into_event)
-                .map_err(|message| LineError { index, message })?;
-            events.push(event);
+            {
+                Ok(event) => events.push(event),
+                Err(message) => {
+                    damaged += 1;
+                    first_damaged.get_or_insert((index, message));
+                }
+            }
         }
         if end == bytes.len() {
-            return Ok(LinesRead {
+            return LinesRead {
                 events,
+                damaged,
+                first_damaged,
                 newlines: index,
-            });
+            };
         }
         index += 1;
         start = end + 1;
@@ -1164,15 +1212,74 @@ mod tests {
         assert_eq!(back.events, events);
         assert_eq!(back.stats.stored, events.len() as u64);
 
-        // A bad line near the end, then one near the start as well: the first is named.
+        // A bad line near the end, then one near the start as well (read by different
+        // threads): both are left out, every other event is kept in order, the first is named.
         let count = events.len();
         let mut broken: Vec<Vec<u8>> = events.iter().map(event_line).collect();
         broken[count - 2] = b"{\"id\":1}\n".to_vec();
-        let err = import(&broken.concat()).unwrap_err().to_string();
-        assert!(err.starts_with(&format!("line {}: ", count - 1)), "{err}");
+        let back = import(&broken.concat()).unwrap();
+        let mut kept = events.clone();
+        kept.remove(count - 2);
+        assert_eq!(back.events, kept);
+        assert_eq!(back.skipped.lines, 1);
+        let (line, why) = back.skipped.first.clone().unwrap();
+        assert_eq!(line, count as u64 - 1);
+        assert!(why.contains("missing field"), "{why}");
         broken[3] = b"[]\n".to_vec();
-        let err = import(&broken.concat()).unwrap_err().to_string();
-        assert!(err.starts_with("line 4: "), "{err}");
+        let back = import(&broken.concat()).unwrap();
+        kept.remove(3);
+        assert_eq!(back.events, kept);
+        assert_eq!(back.stats.stored, count as u64 - 2);
+        assert_eq!(back.skipped.lines, 2);
+        assert_eq!(back.skipped.first.as_ref().map(|f| f.0), Some(4));
+        assert!(
+            back.skipped
+                .to_string()
+                .starts_with("2 damaged lines skipped (first line 4: "),
+            "{}",
+            back.skipped
+        );
+    }
+
+    #[test]
+    fn a_log_with_lines_cut_off_keeps_every_whole_line() {
+        let events: Vec<CapturedEvent> = (1..=4)
+            .map(|id| {
+                let mut event = sample();
+                event.id = id;
+                event
+            })
+            .collect();
+        let line = |i: usize| event_line(&events[i]);
+        let cut = |i: usize| line(i)[..40].to_vec();
+        // A disk that filled up mid-line, then a run appended after it: the cut line is the
+        // second one, and the next event starts on a line of its own.
+        let mut log = [line(0), cut(1), b"\n".to_vec(), line(2), line(3)].concat();
+        let back = import(&log).unwrap();
+        assert_eq!(back.format, ImportFormat::Jsonl);
+        assert_eq!(
+            back.events,
+            [&events[0], &events[2], &events[3]].map(Clone::clone)
+        );
+        assert_eq!(back.skipped.lines, 1);
+        assert_eq!(back.skipped.first.as_ref().map(|f| f.0), Some(2));
+        assert!(
+            back.skipped
+                .to_string()
+                .starts_with("1 damaged line skipped (line 2: ")
+        );
+        // The first line cut: the file still reads as JSON Lines.
+        let back = import(&[cut(0), b"\n".to_vec(), line(1), line(2)].concat()).unwrap();
+        assert_eq!(back.events, [&events[1], &events[2]].map(Clone::clone));
+        assert_eq!(back.skipped.first.as_ref().map(|f| f.0), Some(1));
+        // The last line cut, without its newline (a process killed mid-write).
+        log = [line(0), line(1), cut(2)].concat();
+        let back = import(&log).unwrap();
+        assert_eq!(back.events, [&events[0], &events[1]].map(Clone::clone));
+        assert_eq!(back.skipped.first.as_ref().map(|f| f.0), Some(3));
+        // Nothing damaged: nothing said.
+        let back = import(&[line(0), line(1)].concat()).unwrap();
+        assert_eq!(back.skipped, Skipped::default());
     }
 
     #[test]
@@ -1197,8 +1304,16 @@ mod tests {
         assert!(err(b"hello").contains("not a hookscope export"));
         assert!(err(br#"{"format":"har","version":1,"exported_at":"","stats":{"received":0,"stored":0,"evicted":0,"rejected":0},"events":[]}"#).contains("'har'"));
         assert!(err(br#"{"format":"hookscope","version":2,"exported_at":"","stats":{"received":0,"stored":0,"evicted":0,"rejected":0},"events":[]}"#).contains("version 2"));
-        let mut lines = event_line(&sample());
-        lines.extend_from_slice(b"{\"id\":1}\n");
-        assert!(err(&lines).starts_with("line 2:"));
+        // Lines of which none is an event: neither a log nor a document.
+        assert!(err(b"{\"id\":1}\n[]\n").contains("not a hookscope export"));
+        // A JSON export cut short is refused as one, even though its last whole event line
+        // would read as an event on its own.
+        let mut document = Vec::new();
+        let events = [sample(), sample()];
+        write_export(&mut document, Stats::default(), Utc::now(), events.iter()).unwrap();
+        let cut = &document[..document.len() - 4];
+        assert_eq!(cut.last(), Some(&b'}'));
+        let message = err(cut);
+        assert!(message.contains("not a hookscope export"), "{message}");
     }
 }

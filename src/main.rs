@@ -248,13 +248,22 @@ fn open(args: OpenArgs) -> ExitCode {
         Ok(theme) => theme,
         Err(code) => return code,
     };
-    let (store, source, links) = match hookscope::ui::load_export(&args.file, args.max_file_size) {
-        Ok(loaded) => loaded,
-        Err(error) => {
-            eprintln!("hookscope: error: {error}");
-            return ExitCode::from(2);
-        }
-    };
+    let (store, source, links, skipped) =
+        match hookscope::ui::load_export(&args.file, args.max_file_size) {
+            Ok(loaded) => loaded,
+            Err(error) => {
+                eprintln!("hookscope: error: {error}");
+                return ExitCode::from(2);
+            }
+        };
+    if skipped.lines > 0 {
+        // Printed before the interface takes the screen, so it is still there after it.
+        eprintln!(
+            "hookscope: warning: {}: {}",
+            args.file.display(),
+            hookscope::sanitize::escape(&skipped.to_string())
+        );
+    }
     if !(std::io::stdout().is_terminal() && std::io::stdin().is_terminal()) {
         eprintln!(
             "hookscope: error: `hookscope open` shows a terminal interface: run it in a terminal"

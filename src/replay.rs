@@ -116,6 +116,13 @@ pub async fn run(
     let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
     let imported = crate::export::import(&bytes)
         .with_context(|| format!("{} is not a hookscope export", file.display()))?;
+    if imported.skipped.lines > 0 {
+        eprintln!(
+            "hookscope: warning: {}: {}",
+            file.display(),
+            crate::sanitize::escape(&imported.skipped.to_string())
+        );
+    }
     let total = imported.events.len();
     let chosen: Vec<&CapturedEvent> = imported
         .events

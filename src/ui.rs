@@ -99,12 +99,13 @@ pub async fn run_terminal(
 }
 
 /// An export read for `hookscope open FILE`: a store holding its events, the source the header
-/// names, and a recorder whose analysis is rebuilt from the events (for the Sessions and
-/// Timelines views). A file larger than `max_size` bytes is refused. Errors are one sentence.
+/// names, a recorder whose analysis is rebuilt from the events (for the Sessions and Timelines
+/// views), and the damaged lines of a JSON Lines log that were left out (the header says so
+/// too). A file larger than `max_size` bytes is refused. Errors are one sentence.
 pub fn load_export(
     path: &std::path::Path,
     max_size: u64,
-) -> Result<(Arc<Store>, Source, Links), String> {
+) -> Result<(Arc<Store>, Source, Links, export::Skipped), String> {
     let bytes = read_regular_file(path, max_size)?;
     let imported = export::import(&bytes).map_err(|e| {
         format!(
@@ -125,11 +126,16 @@ pub fn load_export(
         recorder: Some(Arc::new(recorder)),
         policy: None,
     };
-    let name = path.file_name().map_or_else(
+    let mut name = path.file_name().map_or_else(
         || path.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
     );
-    Ok((store, Source::File { name }, links))
+    let skipped = imported.skipped;
+    if skipped.lines > 0 {
+        let lines = crate::words::count(skipped.lines, "damaged line");
+        name.push_str(&format!(" (⚠ {lines} skipped)"));
+    }
+    Ok((store, Source::File { name }, links, skipped))
 }
 
 /// The bytes of `path`, when it is a regular file of at most `max_size` bytes. Anything else is

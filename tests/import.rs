@@ -56,7 +56,7 @@ fn jsonl(events: &[CapturedEvent]) -> Vec<u8> {
 async fn open(dir: &Path, name: &str, bytes: &[u8]) -> Screen {
     let path = dir.join(name);
     std::fs::write(&path, bytes).unwrap();
-    let (store, source, links) = hookscope::ui::load_export(&path, u64::MAX).unwrap();
+    let (store, source, links, _) = hookscope::ui::load_export(&path, u64::MAX).unwrap();
     let mut screen = Screen::new(store, source, 120, 40).with_links(links);
     screen.send(vec![]).await;
     screen
@@ -339,6 +339,35 @@ fn refused(out: &Output, says: &[&str]) {
     for word in says {
         assert!(err.contains(word), "no '{word}' in: {err}");
     }
+}
+
+/// A log that a full disk cut off mid-line, then appended to by a later run: every whole line
+/// is listed, and the header says that a damaged line was left out.
+#[tokio::test]
+async fn a_log_with_a_line_cut_off_lists_every_whole_line() {
+    let dir = temp_dir("cut-line");
+    let first = run(1, 5);
+    let second = run(2, 5);
+    let mut log = jsonl(&first);
+    let cut = export::event_line(&generic(6, "/run1/e6"));
+    log.extend_from_slice(&cut[..cut.len() / 2]);
+    log.push(b'\n');
+    log.extend(jsonl(&second));
+    let screen = open(&dir, "cut.jsonl", &log).await;
+    let text = screen.text();
+    assert_eq!(counts(&screen), ("10".into(), "10".into()), "{text}");
+    assert!(
+        text.contains("cut.jsonl (⚠ 1 damaged line skipped)"),
+        "{text}"
+    );
+    let listed: Vec<CapturedEvent> = screen
+        .store
+        .snapshot()
+        .iter()
+        .map(|e| CapturedEvent::clone(e))
+        .collect();
+    assert_eq!(listed, [first, second].concat());
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
