@@ -475,7 +475,10 @@ async fn redelivery_delays_survive_export_open_export() {
             .zip(String::from_utf8_lossy(&second).lines())
             .find(|(a, b)| a != b)
             .map(|(a, b)| format!("{a}\n{b}"));
-        panic!("the second export differs:\n{}", differing.unwrap_or_default());
+        panic!(
+            "the second export differs:\n{}",
+            differing.unwrap_or_default()
+        );
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
