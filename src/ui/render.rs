@@ -362,11 +362,14 @@ fn render_question(frame: &mut Frame, area: Rect, question: Question, app: &App,
     let (title, text) = match question {
         Question::Clear => (
             " Clear the buffer? ",
-            format!(
-                "Drop all {} stored {}? They count as evicted; ids keep counting.",
-                thousands(app.stats.stored),
-                crate::words::noun(app.stats.stored, "event")
-            ),
+            match app.stats.stored {
+                1 => "Drop the only stored event? It counts as evicted; ids keep counting."
+                    .to_owned(),
+                n => format!(
+                    "Drop all {} stored events? They count as evicted; ids keep counting.",
+                    thousands(n)
+                ),
+            },
         ),
         Question::Replay { count } => (
             " Replay the filtered events? ",
