@@ -52,10 +52,12 @@ pub enum BindError {
         "port {port} on {ip} is already in use; pick another with --port, or --port 0 for any free one"
     )]
     InUse { ip: std::net::IpAddr, port: u16 },
-    #[error("cannot listen on {addr}: {source}")]
+    // The reason is part of the sentence and deliberately not a `source`: callers print the
+    // whole chain (`{:#}`), which would give it twice.
+    #[error("cannot listen on {addr}: {reason}")]
     Other {
         addr: SocketAddr,
-        source: std::io::Error,
+        reason: std::io::Error,
     },
 }
 
@@ -91,7 +93,10 @@ impl Listener {
                     port: addr.port(),
                 }
             } else {
-                BindError::Other { addr, source }
+                BindError::Other {
+                    addr,
+                    reason: source,
+                }
             }
         })?;
         let shared = Shared {

@@ -645,6 +645,19 @@ impl std::fmt::Display for Skipped {
 #[error("{0}")]
 pub struct ImportError(String);
 
+impl ImportError {
+    /// The one line to tell a user about `file`: `FILE is not a hookscope export: why`, where
+    /// a reason that already starts by saying so is not made to say it twice.
+    pub fn about(&self, file: impl std::fmt::Display) -> String {
+        const NOT_AN_EXPORT: &str = "not a hookscope export";
+        let reason = self.0.replace('\n', " ");
+        match reason.strip_prefix(NOT_AN_EXPORT) {
+            Some(rest) => format!("{file} is {NOT_AN_EXPORT}{rest}"),
+            None => format!("{file} is {NOT_AN_EXPORT}: {reason}"),
+        }
+    }
+}
+
 /// Reads one JSON value. Text that is valid UTF-8 (all that hookscope writes) is read without
 /// checking each string again; anything else is read as bytes, with the same result or error.
 fn from_json<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> serde_json::Result<T> {
@@ -1295,6 +1308,27 @@ mod tests {
         }
         assert_eq!(split_at_lines(b"", 2), vec![&b""[..]]);
         assert_eq!(split_at_lines(b"no newline", 2), vec![&b"no newline"[..]]);
+    }
+
+    #[test]
+    fn the_line_about_a_bad_file_says_what_it_is_once() {
+        let about = |bytes: &[u8]| import(bytes).unwrap_err().about("x.json");
+        let syntax = about(b"{\"format\":\"hookscope\",\"events\":[");
+        assert!(
+            syntax.starts_with("x.json is not a hookscope export (JSON or JSON Lines): EOF"),
+            "{syntax}"
+        );
+        assert_eq!(syntax.matches("hookscope export").count(), 1, "{syntax}");
+        assert_eq!(
+            about(b""),
+            "x.json is not a hookscope export: the file is empty"
+        );
+        let lines = about(b"{\"id\":1}\n[]\n");
+        assert!(
+            lines.starts_with("x.json is not a hookscope export"),
+            "{lines}"
+        );
+        assert_eq!(lines.matches("hookscope export").count(), 1, "{lines}");
     }
 
     #[test]

@@ -114,8 +114,8 @@ pub async fn run(
 ) -> anyhow::Result<crate::sender::Summary> {
     use anyhow::Context as _;
     let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
-    let imported = crate::export::import(&bytes)
-        .with_context(|| format!("{} is not a hookscope export", file.display()))?;
+    let imported =
+        crate::export::import(&bytes).map_err(|e| anyhow::anyhow!(e.about(file.display())))?;
     if imported.skipped.lines > 0 {
         eprintln!(
             "hookscope: warning: {}: {}",

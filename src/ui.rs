@@ -107,13 +107,7 @@ pub fn load_export(
     max_size: u64,
 ) -> Result<(Arc<Store>, Source, Links, export::Skipped), String> {
     let bytes = read_regular_file(path, max_size)?;
-    let imported = export::import(&bytes).map_err(|e| {
-        format!(
-            "{} is not a hookscope export: {}",
-            path.display(),
-            e.to_string().replace('\n', " ")
-        )
-    })?;
+    let imported = export::import(&bytes).map_err(|e| e.about(path.display()))?;
     let limits = crate::store::Limits {
         capacity: imported.events.len().max(1),
         max_bytes: u64::MAX,

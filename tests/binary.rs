@@ -699,3 +699,62 @@ fn a_failing_log_answers_503_and_is_told_at_once() {
     assert_eq!(exported.events[0].response.status, 503);
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// A file that is not an export is told so once, by `open` and `replay` alike.
+#[test]
+fn a_truncated_export_is_refused_saying_so_once() {
+    let dir = temp_dir("truncated");
+    let file = dir.join("big.json");
+    std::fs::write(
+        &file,
+        "{\"format\":\"hookscope\",\"version\":1,\"exported_at\":\"2026-11-22T14:02:11Z\",\
+         \"stats\":{\"received\":1,\"stored\":1,\"evicted\":0,\"rejected\":0},\"events\":[\n\
+         {\"id\":1,\"rec",
+    )
+    .unwrap();
+    let path = file.display().to_string();
+    for args in [
+        vec!["open", path.as_str()],
+        vec!["replay", path.as_str(), "--to", "http://127.0.0.1:9"],
+    ] {
+        let (status, out, err) = run(hookscope().args(&args));
+        assert!(!status.success(), "{args:?}: {err}");
+        assert!(out.is_empty(), "{args:?}: {out}");
+        assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: {err}");
+        assert!(err.starts_with("hookscope: error: "), "{args:?}: {err}");
+        assert!(
+            err.contains(&format!("{path} is not a hookscope export")),
+            "{args:?}: {err}"
+        );
+        assert_eq!(
+            err.matches("hookscope export").count(),
+            1,
+            "{args:?}: {err}"
+        );
+        assert!(err.contains("EOF while parsing"), "{args:?}: {err}");
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// An address that cannot be bound gives its reason once.
+#[test]
+fn an_address_that_cannot_be_bound_gives_its_reason_once() {
+    // A documentation address (TEST-NET-1) as IPv4-mapped IPv6: no interface has it.
+    let (status, out, err) =
+        run(hookscope().args(["--headless", "--port", "0", "--bind", "::ffff:192.0.2.1"]));
+    assert_eq!(status.code(), Some(1), "{err}");
+    assert!(out.is_empty(), "{out}");
+    let error = err
+        .lines()
+        .find(|line| line.starts_with("hookscope: error: "))
+        .unwrap_or_else(|| panic!("no error line: {err}"));
+    assert!(
+        error.starts_with("hookscope: error: cannot listen on [::ffff:192.0.2.1]:0: "),
+        "{err}"
+    );
+    let reason = &error["hookscope: error: cannot listen on [::ffff:192.0.2.1]:0: ".len()..];
+    assert!(!reason.is_empty(), "{err}");
+    assert_eq!(error.matches(reason).count(), 1, "{err}");
+    assert!(error.matches("(os error").count() <= 1, "{err}");
+    assert!(!reason.contains(": "), "the reason is one sentence: {err}");
+}

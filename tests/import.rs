@@ -8,6 +8,7 @@ mod ui_support;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command as Process, Output, Stdio};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{TimeZone, Utc};
@@ -123,7 +124,7 @@ async fn two_runs_appended_to_one_log_list_every_event_once() {
     assert!(text.contains("#30 /run2/e30"), "{text}");
     // A replay of it is named by its id and sends that event (the command is looked at, not
     // run).
-    let store = std::sync::Arc::clone(&screen.store);
+    let store = Arc::clone(&screen.store);
     screen.app.update(Action::Replay, &store);
     screen.app.update(Action::ReplaySend, &store);
     screen.send(vec![]).await;
@@ -435,5 +436,78 @@ fn open_refuses_a_file_over_the_limit_and_the_flag_raises_it() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("'lots' is not a size"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A redelivery as the listener analyses it, then exported, opened and exported again: every
+/// byte comes back, `redelivery.delay_ms` included, whatever the delay in microseconds (1,263 µs
+/// once came back as 1.263 after being written as 1.2630000000000001).
+#[tokio::test]
+async fn redelivery_delays_survive_export_open_export() {
+    use hookscope::capture::recorder::Recorder;
+    use hookscope::store::{Limits, Store};
+
+    let dir = temp_dir("redelivery");
+    let store = Arc::new(Store::new(Limits {
+        capacity: 10_000,
+        max_bytes: u64::MAX,
+    }));
+    let recorder = Recorder::new(Arc::clone(&store), None).unwrap();
+    let start = Utc.with_ymd_and_hms(2026, 11, 22, 14, 2, 11).unwrap();
+    // Each delay in microseconds, from a first delivery to its re-send; each pair its own body.
+    let delays = (1..=2_000).chain([1_263, 45_678_901, 119_999_999]);
+    for (n, delay) in delays.enumerate() {
+        let first_at = start + chrono::Duration::seconds(n as i64 * 200);
+        for (i, at) in [first_at, first_at + chrono::Duration::microseconds(delay)]
+            .into_iter()
+            .enumerate()
+        {
+            let mut event = generic(0, "/hook");
+            event.body = format!("{{\"delivery\":{n}}}").into();
+            // Latencies as the listener measures them: whole microseconds over 1,000.
+            event.response.latency_ms = (delay + i as i64) as f64 / 1000.0;
+            record_at(&recorder, event, at);
+        }
+    }
+    let events = store.snapshot();
+    let retries = events
+        .iter()
+        .filter_map(|e| e.analysis.redelivery.as_ref())
+        .count();
+    assert_eq!(retries, 2_003, "every second delivery is a re-send");
+
+    let exported_at = start + chrono::Duration::days(1);
+    let write = |store: &Store, recorder: &Recorder| {
+        let mut out = Vec::new();
+        let events = store.snapshot();
+        export::write_export_with(
+            &mut out,
+            store.stats(),
+            Some(&recorder.analysis_snapshot()),
+            exported_at,
+            events.iter().map(|e| e.as_ref()),
+        )
+        .unwrap();
+        out
+    };
+    let first = write(&store, &recorder);
+    let text = String::from_utf8_lossy(&first);
+    assert!(text.contains("\"delay_ms\":1.263,"), "1,263 µs is 1.263 ms");
+
+    let path = dir.join("a.json");
+    std::fs::write(&path, &first).unwrap();
+    let (opened, _, links, _) = hookscope::ui::load_export(&path, u64::MAX).unwrap();
+    let second = write(&opened, links.recorder.as_ref().unwrap());
+    if first != second {
+        let differing = String::from_utf8_lossy(&first)
+            .lines()
+            .zip(String::from_utf8_lossy(&second).lines())
+            .find(|(a, b)| a != b)
+            .map(|(a, b)| format!("{a}\n{b}"));
+        panic!(
+            "the second export differs:\n{}",
+            differing.unwrap_or_default()
+        );
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -927,3 +927,52 @@ async fn the_header_says_when_the_log_fails() {
     assert!(header.contains("⚠ log lacks 2 events"), "{header}");
     assert!(!header.contains("failing"), "{header}");
 }
+
+/// At 80 columns, while the log fails, the header still says how hookscope answers: the loopback
+/// host gives way first.
+#[tokio::test]
+async fn the_answer_mode_stays_in_the_header_while_the_log_fails_at_80_columns() {
+    use hookscope::capture::answer::{AnswerMode, AnswerPolicy};
+    let full = std::path::Path::new("/dev/full");
+    if !full.exists() {
+        eprintln!("skipped: this system has no /dev/full");
+        return;
+    }
+    let store = store_with(vec![], 100);
+    let recorder = Arc::new(
+        hookscope::capture::recorder::Recorder::new(
+            Arc::clone(&store),
+            Some(&hookscope::config::JsonlTarget::File(full.to_owned())),
+        )
+        .unwrap(),
+    );
+    let policy = Arc::new(AnswerPolicy::new(Default::default()));
+    let links = hookscope::ui::app::Links {
+        recorder: Some(Arc::clone(&recorder)),
+        policy: Some(Arc::clone(&policy)),
+    };
+    let source = Source::Live {
+        addr: std::net::SocketAddr::from(([127, 0, 0, 1], 41234)),
+        answer: policy.describe(),
+    };
+    let event = request(
+        "POST",
+        "/hook",
+        &[("content-type", "application/json")],
+        b"{}",
+    );
+    record_at(&recorder, event, traffic_start());
+    assert!(!recorder.logged(1).await);
+    let mut screen = Screen::new(Arc::clone(&store), source, 80, 24).with_links(links);
+    screen.send(vec![]).await;
+    let header = screen.text().lines().next().unwrap().to_owned();
+    assert!(header.contains("⚠ log failing → 503"), "{header}");
+    assert!(header.contains("→ answer 200 │"), "{header}");
+    screen.send(keys("m")).await;
+    assert_eq!(policy.mode(), AnswerMode::Status500);
+    let header = screen.text().lines().next().unwrap().to_owned();
+    assert!(header.contains("⚠ log failing → 503"), "{header}");
+    assert!(header.contains("→ answer 500 │"), "{header}");
+    assert!(header.contains("recv 1 stored 1 ev 0 rej 0"), "{header}");
+    assert!(header.contains(":41234"), "{header}");
+}

@@ -152,6 +152,20 @@ async fn clear_question() {
     insta::assert_snapshot!("clear_question_80x24", screen.terminal.backend());
 }
 
+/// With one event, the question speaks of that event, not of "all 1 stored event".
+#[tokio::test]
+async fn clear_question_for_one_event() {
+    let one = sample_events().into_iter().take(1).collect();
+    let mut screen = Screen::new(store_with(one, 1000), live_source(), 80, 24);
+    screen.send(keys("z")).await;
+    let text = screen.text();
+    assert!(
+        text.contains("Drop the only stored event? It counts"),
+        "{text}"
+    );
+    assert!(!text.contains("all 1 "), "{text}");
+}
+
 /// The first cell of the row showing `needle`, and the row.
 fn find(screen: &Screen, needle: &str) -> (u16, String) {
     let text = screen.text();

@@ -234,7 +234,6 @@ impl Redeliveries {
             && self.within(e.first_at, at)
         {
             e.retries = e.retries.saturating_add(1);
-            let delay = since_micros(e.first_at, at);
             let schedule = matches!(provider, Provider::Prism | Provider::PrismVideo).then(|| {
                 schedule_note(
                     e.retries,
@@ -246,7 +245,7 @@ impl Redeliveries {
             let redelivery = Redelivery {
                 retry: e.retries,
                 first_id: e.first_id,
-                delay_ms: seconds(delay).max(0.0) * 1000.0,
+                delay_ms: millis(at.saturating_sub(e.first_at).max(0)),
                 previous_id: e.prev_id,
                 previous_status: e.prev_status,
                 schedule,
@@ -302,9 +301,10 @@ impl Redeliveries {
             return;
         };
         let received_at = micros(event.received_at);
-        // Saturating: a latency read from a file may be any number.
-        let answered_at =
-            received_at.saturating_add((event.response.latency_ms.max(0.0) * 1000.0) as i64);
+        // Saturating: a latency read from a file may be any number. Rounded: a latency of whole
+        // microseconds over 1,000 times 1,000 may fall just short of the whole number.
+        let answered_at = received_at
+            .saturating_add((event.response.latency_ms.max(0.0) * 1000.0).round() as i64);
         let latest = match &event.analysis.redelivery {
             None if e.first_at == received_at => {
                 e.first_id = event.id;
@@ -347,6 +347,14 @@ impl Redeliveries {
 /// The time from `since` to `at`, both in microseconds since the epoch.
 fn since_micros(since: i64, at: i64) -> TimeDelta {
     TimeDelta::microseconds(at.saturating_sub(since))
+}
+
+/// Whole microseconds as milliseconds, in one division, as the listener measures latencies: the
+/// nearest `f64` to a number with at most three decimals is written back by an export as that
+/// number and read again as the same `f64`. Going through seconds first (`µs / 1e6 * 1000`)
+/// can land one bit off, written as `1.2630000000000001`, which a reader rounds to `1.263`.
+fn millis(micros: i64) -> f64 {
+    micros as f64 / 1000.0
 }
 
 fn seconds(d: TimeDelta) -> f64 {

@@ -70,6 +70,12 @@ fn render_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         Source::Live { addr, answer } => ("●", addr.to_string(), Some(answer.as_str())),
         Source::File { name } => ("◼", crate::sanitize::escape(name).into_owned(), None),
     };
+    // A loopback host says nothing the user did not choose (hookscope binds loopback unless
+    // told otherwise), so a narrow header keeps only the port; any other host always shows.
+    let port_only = match &app.source {
+        Source::Live { addr, .. } if addr.ip().is_loopback() => Some(format!(":{}", addr.port())),
+        _ => None,
+    };
     let counters_in_full = format!(
         "recv {}  stored {}  evicted {}  rejected {}",
         thousands(stats.received),
@@ -101,47 +107,66 @@ fn render_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let rate = app.rates.back().copied().unwrap_or(0);
     let live = matches!(app.source, Source::Live { .. });
     let width = usize::from(area.width);
-    // The longest form that fits, then shorter ones; the answer outlasts the name.
-    let mut chosen = Vec::new();
-    let forms = [
-        (true, &counters_in_full),
-        (false, &counters_in_full),
-        (false, &counters_short),
-    ];
-    for with_answer in [true, false] {
-        for (brand, counters) in forms {
-            let mut spans: Vec<Span> = vec![Span::raw(" ")];
-            if brand {
-                spans.push(Span::styled("hookscope ", theme.title()));
-            }
-            spans.push(Span::styled(format!("{glyph} "), theme.accent()));
-            spans.push(Span::styled(place.clone(), theme.text()));
-            if let Some(answer) = answer.filter(|_| with_answer) {
-                spans.push(Span::styled(" → ", theme.dim()));
-                spans.push(Span::styled(
-                    crate::sanitize::escape(answer).into_owned(),
-                    theme.text(),
-                ));
-            }
-            spans.push(Span::styled(" │ ", theme.dim()));
-            spans.push(Span::styled(counters.clone(), theme.text()));
-            if let Some((text, style)) = &log {
-                spans.push(Span::styled(" │ ", theme.dim()));
-                spans.push(Span::styled(text.clone(), *style));
-            }
-            if live {
-                spans.push(Span::styled(" │ ", theme.dim()));
-                spans.push(Span::styled(
-                    format!("{}/s ", thousands(rate)),
-                    theme.text(),
-                ));
-            }
-            let w: usize = spans.iter().map(|s| display_width(&s.content)).sum();
-            chosen = spans;
-            if w <= width {
-                break;
-            }
+    // The longest form that fits, then shorter ones. What gives way, in order: the name, the
+    // long counters, the loopback host, the rate in words (the sparkline still draws it when
+    // there is room); only then the answer, which a user switching it with `m` must see.
+    struct Form<'a> {
+        answer: bool,
+        brand: bool,
+        counters: &'a str,
+        rate: bool,
+        place: &'a str,
+    }
+    let short_place = port_only.as_deref().unwrap_or(&place);
+    let mut forms = Vec::with_capacity(10);
+    for answer in [true, false] {
+        let form = |brand, counters, rate, place| Form {
+            answer,
+            brand,
+            counters,
+            rate,
+            place,
+        };
+        forms.extend([
+            form(true, &counters_in_full, true, &place),
+            form(false, &counters_in_full, true, &place),
+            form(false, &counters_short, true, &place),
+            form(false, &counters_short, true, short_place),
+            form(false, &counters_short, false, short_place),
+        ]);
+    }
+    let spans_of = |form: &Form| {
+        let mut spans: Vec<Span> = vec![Span::raw(" ")];
+        if form.brand {
+            spans.push(Span::styled("hookscope ", theme.title()));
         }
+        spans.push(Span::styled(format!("{glyph} "), theme.accent()));
+        spans.push(Span::styled(form.place.to_owned(), theme.text()));
+        if let Some(answer) = answer.filter(|_| form.answer) {
+            spans.push(Span::styled(" → ", theme.dim()));
+            spans.push(Span::styled(
+                crate::sanitize::escape(answer).into_owned(),
+                theme.text(),
+            ));
+        }
+        spans.push(Span::styled(" │ ", theme.dim()));
+        spans.push(Span::styled(form.counters.to_owned(), theme.text()));
+        if let Some((text, style)) = &log {
+            spans.push(Span::styled(" │ ", theme.dim()));
+            spans.push(Span::styled(text.clone(), *style));
+        }
+        if live && form.rate {
+            spans.push(Span::styled(" │ ", theme.dim()));
+            spans.push(Span::styled(
+                format!("{}/s ", thousands(rate)),
+                theme.text(),
+            ));
+        }
+        spans
+    };
+    let mut chosen = Vec::new();
+    for form in &forms {
+        chosen = spans_of(form);
         let w: usize = chosen.iter().map(|s| display_width(&s.content)).sum();
         if w <= width {
             break;
@@ -337,11 +362,14 @@ fn render_question(frame: &mut Frame, area: Rect, question: Question, app: &App,
     let (title, text) = match question {
         Question::Clear => (
             " Clear the buffer? ",
-            format!(
-                "Drop all {} stored {}? They count as evicted; ids keep counting.",
-                thousands(app.stats.stored),
-                crate::words::noun(app.stats.stored, "event")
-            ),
+            match app.stats.stored {
+                1 => "Drop the only stored event? It counts as evicted; ids keep counting."
+                    .to_owned(),
+                n => format!(
+                    "Drop all {} stored events? They count as evicted; ids keep counting.",
+                    thousands(n)
+                ),
+            },
         ),
         Question::Replay { count } => (
             " Replay the filtered events? ",
