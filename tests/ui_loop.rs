@@ -369,6 +369,35 @@ async fn copied_curl_masks_the_user_token_until_revealed() {
     assert!(!screen.text().contains("userToken masked"));
 }
 
+/// A copy larger than terminals let through OSC 52 is made, and said to be at risk.
+#[tokio::test]
+async fn a_copy_too_large_for_some_terminals_says_so() {
+    let body: Vec<u8> = (0..300_000u32).map(|i| (i * 7 % 251) as u8).collect();
+    let mut large = request("POST", "/hooks/large", &[], &body);
+    large.id = 1;
+    let mut small = request("POST", "/hooks/small", &[], b"{}");
+    small.id = 2;
+    let mut screen = Screen::new(store_with(vec![large, small], 10), live_source(), 120, 40);
+    // Following: the newest, the small one, is selected first.
+    screen.send(keys("c")).await;
+    assert!(screen.copied[0].contains("/hooks/small"));
+    let text = screen.text();
+    assert!(
+        text.contains("copied #2 as a curl command (OSC 52)"),
+        "{text}"
+    );
+    assert!(!text.contains("may drop"), "{text}");
+    screen.send(keys("kc")).await;
+    assert!(screen.copied[1].contains("/hooks/large"));
+    assert!(screen.copied[1].len() > 400_000);
+    let text = screen.text();
+    assert!(
+        text.contains("copied #1 as a curl command (OSC 52, ")
+            && text.contains(" terminals may drop"),
+        "{text}"
+    );
+}
+
 #[tokio::test]
 async fn a_click_selects_a_row_and_the_wheel_scrolls() {
     let mut screen = sample_screen(100);

@@ -35,6 +35,9 @@ const RATE_HISTORY: usize = 60;
 /// Ticks (seconds) a status message stays on the bottom line.
 const STATUS_TICKS: u8 = 6;
 
+/// Past this size a copy through OSC 52 may not reach the clipboard: terminals cap it.
+const OSC52_SAFE_BYTES: usize = 100_000;
+
 /// One thing that happened, from any source; the event loop merges them into one stream.
 #[derive(Debug, Clone)]
 pub enum Input {
@@ -668,15 +671,21 @@ impl App {
         };
         let command = curl::command(event, &base, self.events.reveal_secrets);
         let id = event.id;
-        self.commands.push(Command::Copy(command.text));
-        if command.masked {
-            self.say(
-                format!("copied #{id} as a curl command (OSC 52), userToken masked: u shows it"),
-                true,
+        // Terminals cap what OSC 52 may carry (some near 100 kB, tmux somewhat more) and drop a
+        // larger copy without a word: the sender of it is told that it may not have arrived.
+        let size = command.text.len();
+        let mut text = format!("copied #{id} as a curl command (OSC 52)");
+        if size > OSC52_SAFE_BYTES {
+            text = format!(
+                "copied #{id} as a curl command (OSC 52, {}: terminals may drop a copy this large)",
+                crate::config::format_size(size as u64)
             );
-        } else {
-            self.say(format!("copied #{id} as a curl command (OSC 52)"), true);
         }
+        if command.masked {
+            text.push_str(", userToken masked: u shows it");
+        }
+        self.commands.push(Command::Copy(command.text));
+        self.say(text, true);
     }
 }
 
