@@ -119,6 +119,10 @@ pub struct ReplayArgs {
     #[arg(long, value_name = "N", value_parser = parse_rate)]
     pub rate: Option<f64>,
 
+    /// Largest file read, e.g. 4GiB; larger ones, FIFOs and devices are refused.
+    #[arg(long, value_name = "SIZE", default_value = "1GiB", value_parser = parse_size)]
+    pub max_file_size: u64,
+
     /// Sign again with this secret (fresh timestamp) instead of sending the captured signature.
     /// Also from HOOKSCOPE_SECRET_<SCHEME>.
     #[arg(long, value_name = "SCHEME=SECRET", value_parser = SecretArgParser)]

@@ -11,6 +11,7 @@ pub mod config;
 pub mod decode;
 pub mod event;
 pub mod export;
+pub mod files;
 pub mod filter;
 pub mod headless;
 pub mod intern;

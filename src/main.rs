@@ -183,19 +183,27 @@ fn replay(args: ReplayArgs) -> ExitCode {
         Ok(to) => to,
         Err(code) => return code,
     };
-    if !args.file.is_file() {
-        eprintln!(
-            "hookscope: error: {} is not a readable file",
-            args.file.display()
-        );
-        return ExitCode::from(2);
-    }
+    let bytes = match hookscope::files::read_file(&args.file, args.max_file_size, "replay") {
+        Ok(bytes) => bytes,
+        Err(error) => {
+            eprintln!("hookscope: error: {error}");
+            return ExitCode::from(2);
+        }
+    };
     let secrets = match secrets(&args.resign) {
         Ok(secrets) => secrets,
         Err(code) => return code,
     };
     block_on(async move {
-        hookscope::replay::run(&args.file, &to, filter.as_ref(), args.rate, &secrets).await
+        hookscope::replay::run(
+            &args.file,
+            &to,
+            filter.as_ref(),
+            args.rate,
+            &secrets,
+            &bytes,
+        )
+        .await
     })
 }
 

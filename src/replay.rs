@@ -103,19 +103,19 @@ pub fn deliveries<'a>(
     (out, skipped)
 }
 
-/// `hookscope replay`: reads the export, sends the (filtered) events to `target` with progress
-/// on stderr, and returns the summary. Fails when nothing answered at all.
+/// `hookscope replay`: reads the export `bytes` (of the file `file`, read with
+/// [`crate::files::read_file`]), sends the (filtered) events to `target` with progress on
+/// stderr, and returns the summary. Fails when nothing answered at all.
 pub async fn run(
     file: &std::path::Path,
     target: &str,
     filter: Option<&crate::filter::Filter>,
     rate: Option<f64>,
     resign: &Secrets,
+    bytes: &[u8],
 ) -> anyhow::Result<crate::sender::Summary> {
-    use anyhow::Context as _;
-    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
     let imported =
-        crate::export::import(&bytes).map_err(|e| anyhow::anyhow!(e.about(file.display())))?;
+        crate::export::import(bytes).map_err(|e| anyhow::anyhow!(e.about(file.display())))?;
     if imported.skipped.lines > 0 {
         eprintln!(
             "hookscope: warning: {}: {}",

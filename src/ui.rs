@@ -35,7 +35,6 @@ use tokio::sync::mpsc;
 use tokio::time::{Instant, MissedTickBehavior};
 
 use crate::capture::recorder::Recorder;
-use crate::config::format_size;
 use crate::export;
 use crate::store::Store;
 use app::{App, Command, Input, Links, Source};
@@ -106,7 +105,7 @@ pub fn load_export(
     path: &std::path::Path,
     max_size: u64,
 ) -> Result<(Arc<Store>, Source, Links, export::Skipped), String> {
-    let bytes = read_regular_file(path, max_size)?;
+    let bytes = crate::files::read_file(path, max_size, "open")?;
     let imported = export::import(&bytes).map_err(|e| e.about(path.display()))?;
     let limits = crate::store::Limits {
         capacity: imported.events.len().max(1),
@@ -130,77 +129,6 @@ pub fn load_export(
         name.push_str(&format!(" (⚠ {lines} skipped)"));
     }
     Ok((store, Source::File { name }, links, skipped))
-}
-
-/// The bytes of `path`, when it is a regular file of at most `max_size` bytes. Anything else is
-/// refused before it is read: a FIFO would wait for a writer forever, a device such as
-/// `/dev/zero` never ends, and a file too large would be read until memory ran out.
-fn read_regular_file(path: &std::path::Path, max_size: u64) -> Result<Vec<u8>, String> {
-    use std::io::Read as _;
-    let shown = path.display();
-    let cannot = |e: io::Error| format!("cannot read {shown}: {e}");
-    let refuse = |meta: &std::fs::Metadata| -> Result<(), String> {
-        if !meta.is_file() {
-            return Err(format!(
-                "{shown} is {}, not a regular file: `hookscope open` reads exports saved to files",
-                file_kind(&meta.file_type())
-            ));
-        }
-        if meta.len() > max_size {
-            return Err(too_large(path, &format_size(meta.len()), max_size));
-        }
-        Ok(())
-    };
-    // Looked at before opening, as opening a FIFO to read waits for a writer.
-    refuse(&std::fs::metadata(path).map_err(cannot)?)?;
-    let file = std::fs::File::open(path).map_err(cannot)?;
-    // And again on what was opened, in case the name was pointed elsewhere meanwhile.
-    let meta = file.metadata().map_err(cannot)?;
-    refuse(&meta)?;
-    // Files whose size says nothing (as in /proc) and files still growing stop at the limit.
-    let capacity = usize::try_from(meta.len()).unwrap_or(0);
-    let mut bytes = Vec::with_capacity(capacity);
-    file.take(max_size.saturating_add(1))
-        .read_to_end(&mut bytes)
-        .map_err(cannot)?;
-    if bytes.len() as u64 > max_size {
-        let size = format!("more than {}", format_size(max_size));
-        return Err(too_large(path, &size, max_size));
-    }
-    Ok(bytes)
-}
-
-fn too_large(path: &std::path::Path, size: &str, max_size: u64) -> String {
-    format!(
-        "{} is {size}, over the {} limit of `hookscope open` (--max-file-size raises it)",
-        path.display(),
-        format_size(max_size)
-    )
-}
-
-/// What a file that is not a regular file is, for the sentence that refuses it.
-fn file_kind(kind: &std::fs::FileType) -> &'static str {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::FileTypeExt as _;
-        if kind.is_fifo() {
-            return "a FIFO";
-        }
-        if kind.is_char_device() {
-            return "a character device";
-        }
-        if kind.is_block_device() {
-            return "a block device";
-        }
-        if kind.is_socket() {
-            return "a socket";
-        }
-    }
-    if kind.is_dir() {
-        "a directory"
-    } else {
-        "a special file"
-    }
 }
 
 /// Restores the terminal when dropped, whichever way the interface ends.

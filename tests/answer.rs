@@ -318,9 +318,16 @@ async fn replay_of_an_export_reaches_the_app_byte_for_byte() {
 
     let app = start_app(200, "{}", Duration::ZERO).await;
     let target = format!("http://{}/app", app.addr);
-    let summary = hookscope::replay::run(&file, &target, None, None, &Default::default())
-        .await
-        .unwrap();
+    let summary = hookscope::replay::run(
+        &file,
+        &target,
+        None,
+        None,
+        &Default::default(),
+        &std::fs::read(&file).unwrap(),
+    )
+    .await
+    .unwrap();
     assert_eq!((summary.sent, summary.by_class[0]), (2, 2));
     let received = app.received.lock().unwrap().clone();
     assert_eq!(received.len(), 2);
@@ -337,9 +344,16 @@ async fn replay_of_an_export_reaches_the_app_byte_for_byte() {
 
     // With a filter, only the matching events go.
     let filter = hookscope::filter::Filter::parse("/hooks/b").unwrap();
-    let summary = hookscope::replay::run(&file, &target, Some(&filter), None, &Default::default())
-        .await
-        .unwrap();
+    let summary = hookscope::replay::run(
+        &file,
+        &target,
+        Some(&filter),
+        None,
+        &Default::default(),
+        &std::fs::read(&file).unwrap(),
+    )
+    .await
+    .unwrap();
     assert_eq!(summary.sent, 1);
     std::fs::remove_dir_all(&dir).unwrap();
 }

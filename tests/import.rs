@@ -309,10 +309,15 @@ const QUICK: Duration = Duration::from_secs(5);
 
 /// Runs `hookscope open ARGS` with stdin closed; ends it if it outlives `QUICK` (and fails).
 fn open_binary(args: &[&std::ffi::OsStr]) -> Output {
+    run_binary("open", args)
+}
+
+/// Runs `hookscope COMMAND ARGS…` with stdin closed; it must end within `QUICK`.
+fn run_binary(command: &str, args: &[&std::ffi::OsStr]) -> Output {
     let started = Instant::now();
     let mut child = Process::new(env!("CARGO_BIN_EXE_hookscope"))
         .env_remove("HOOKSCOPE_CONFIG")
-        .arg("open")
+        .arg(command)
         .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -323,7 +328,7 @@ fn open_binary(args: &[&std::ffi::OsStr]) -> Output {
         if started.elapsed() > QUICK {
             let _ = child.kill();
             let _ = child.wait();
-            panic!("hookscope open {args:?} was still running after {QUICK:?}");
+            panic!("hookscope {command} {args:?} was still running after {QUICK:?}");
         }
         std::thread::sleep(Duration::from_millis(10));
     }
@@ -368,6 +373,42 @@ async fn a_log_with_a_line_cut_off_lists_every_whole_line() {
         .map(|e| CapturedEvent::clone(e))
         .collect();
     assert_eq!(listed, [first, second].concat());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `replay` reads files the same way: special files and files over the limit are refused in
+/// one line, at once, before anything is sent (the target is never reached: port 9 on
+/// loopback has nobody listening).
+#[test]
+fn replay_refuses_special_and_oversized_files_at_once() {
+    let dir = temp_dir("replay-files");
+    let fifo = dir.join("events.jsonl");
+    assert!(
+        Process::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let file = dir.join("capture.jsonl");
+    std::fs::write(&file, jsonl(&run(1, 20))).unwrap();
+    let to = ["--to".as_ref(), "http://127.0.0.1:9".as_ref()];
+    let out = run_binary("replay", &[&[fifo.as_os_str()][..], &to].concat());
+    refused(
+        &out,
+        &["events.jsonl", "FIFO", "`hookscope replay` reads exports"],
+    );
+    let out = run_binary("replay", &[&["/dev/zero".as_ref()][..], &to].concat());
+    refused(&out, &["/dev/zero", "character device"]);
+    let limit = ["--max-file-size".as_ref(), "2KiB".as_ref()];
+    let out = run_binary("replay", &[&[file.as_os_str()][..], &to, &limit].concat());
+    refused(
+        &out,
+        &[
+            "capture.jsonl",
+            "over the 2 KiB limit of `hookscope replay`",
+        ],
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
