@@ -891,22 +891,29 @@ async fn export_carries_the_analysis_of_the_events_it_holds() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// A listener whose JSON Lines log cannot be written says so in the header, at once.
-#[tokio::test]
-async fn the_header_says_when_the_log_fails() {
+/// An empty store and a recorder whose JSON Lines log is `/dev/full`, which refuses every write;
+/// `None`, said on stderr, where the system has no `/dev/full`.
+fn failing_log() -> Option<(Arc<Store>, Arc<hookscope::capture::recorder::Recorder>)> {
     let full = std::path::Path::new("/dev/full");
     if !full.exists() {
         eprintln!("skipped: this system has no /dev/full");
-        return;
+        return None;
     }
     let store = store_with(vec![], 100);
-    let recorder = Arc::new(
-        hookscope::capture::recorder::Recorder::new(
-            Arc::clone(&store),
-            Some(&hookscope::config::JsonlTarget::File(full.to_owned())),
-        )
-        .unwrap(),
-    );
+    let recorder = hookscope::capture::recorder::Recorder::new(
+        Arc::clone(&store),
+        Some(&hookscope::config::JsonlTarget::File(full.to_owned())),
+    )
+    .unwrap();
+    Some((store, Arc::new(recorder)))
+}
+
+/// A listener whose JSON Lines log cannot be written says so in the header, at once.
+#[tokio::test]
+async fn the_header_says_when_the_log_fails() {
+    let Some((store, recorder)) = failing_log() else {
+        return;
+    };
     let links = hookscope::ui::app::Links {
         recorder: Some(Arc::clone(&recorder)),
         policy: None,
@@ -962,19 +969,9 @@ async fn the_header_says_when_the_log_fails() {
 #[tokio::test]
 async fn the_answer_mode_stays_in_the_header_while_the_log_fails_at_80_columns() {
     use hookscope::capture::answer::{AnswerMode, AnswerPolicy};
-    let full = std::path::Path::new("/dev/full");
-    if !full.exists() {
-        eprintln!("skipped: this system has no /dev/full");
+    let Some((store, recorder)) = failing_log() else {
         return;
-    }
-    let store = store_with(vec![], 100);
-    let recorder = Arc::new(
-        hookscope::capture::recorder::Recorder::new(
-            Arc::clone(&store),
-            Some(&hookscope::config::JsonlTarget::File(full.to_owned())),
-        )
-        .unwrap(),
-    );
+    };
     let policy = Arc::new(AnswerPolicy::new(Default::default()));
     let links = hookscope::ui::app::Links {
         recorder: Some(Arc::clone(&recorder)),
