@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::Deserialize;
+use toml::Spanned;
 
 use crate::capture::answer::AnswerSettings;
 use crate::capture::forward::ForwardTarget;
@@ -468,24 +469,27 @@ struct FileConfig {
     bind: Option<IpAddr>,
     port: Option<u16>,
     capacity: Option<usize>,
-    max_bytes: Option<SizeValue>,
-    max_body: Option<SizeValue>,
-    max_in_flight: Option<SizeValue>,
+    max_bytes: Option<Spanned<SizeValue>>,
+    max_body: Option<Spanned<SizeValue>>,
+    max_in_flight: Option<Spanned<SizeValue>>,
     max_headers: Option<usize>,
     jsonl: Option<PathBuf>,
     export_on_exit: Option<PathBuf>,
     headless: Option<bool>,
-    idle_timeout: Option<String>,
-    forward_to: Option<String>,
-    forward_timeout: Option<String>,
-    status: Option<u16>,
+    idle_timeout: Option<Spanned<String>>,
+    forward_to: Option<Spanned<String>>,
+    forward_timeout: Option<Spanned<String>>,
+    status: Option<Spanned<u16>>,
     body: Option<String>,
     /// Milliseconds.
     delay: Option<u64>,
     fail_first: Option<u32>,
-    rate_limit: Option<u32>,
+    rate_limit: Option<Spanned<u32>>,
     #[serde(default)]
-    secrets: BTreeMap<String, OneOrMany>,
+    secrets: BTreeMap<Spanned<String>, Spanned<OneOrMany>>,
+    /// The file's text, for the line numbers of errors found after parsing.
+    #[serde(skip)]
+    text: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -506,24 +510,34 @@ impl FileConfig {
     fn load(path: &Path) -> Result<FileConfig, ConfigError> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| ConfigError(format!("cannot read config file {}: {e}", path.display())))?;
-        toml::from_str(&text).map_err(|e| {
-            // Lines before the error's start, plus its own: a span that starts a line (an
-            // unknown key) would be counted with the line before by `lines()`.
-            let line = e.span().map(|span| {
-                let before = text.as_bytes().get(..span.start).unwrap_or(text.as_bytes());
-                before.iter().filter(|&&b| b == b'\n').count() + 1
-            });
-            let at = line.map(|l| format!(", line {l}")).unwrap_or_default();
-            let message = e.message().trim().replace('\n', " ");
+        let mut file: FileConfig = toml::from_str(&text).map_err(|e| {
+            let at = e
+                .span()
+                .map(|span| format!(", line {}", line_at(&text, span.start)))
+                .unwrap_or_default();
+            let message = plain_words(e.message().trim()).replace('\n', " ");
             ConfigError(format!("config file {}{at}: {message}", path.display()))
-        })
+        })?;
+        file.text = text;
+        Ok(file)
     }
 
     fn apply(self, config: &mut ListenConfig, path: &Path) -> Result<(), ConfigError> {
-        let size = |key: &str, value: SizeValue| match value {
-            SizeValue::Bytes(n) => Ok(n),
-            SizeValue::Text(text) => parse_size(&text)
-                .map_err(|e| ConfigError(format!("config file {}: {key}: {e}", path.display()))),
+        let text = self.text;
+        // "config file F, line N: KEY: why", N being where the value is written.
+        let bad = |key: &str, at: std::ops::Range<usize>, e: String| {
+            let line = line_at(&text, at.start);
+            ConfigError(format!(
+                "config file {}, line {line}: {key}: {e}",
+                path.display()
+            ))
+        };
+        let size = |key: &str, value: Spanned<SizeValue>| {
+            let at = value.span();
+            match value.into_inner() {
+                SizeValue::Bytes(n) => Ok(n),
+                SizeValue::Text(text) => parse_size(&text).map_err(|e| bad(key, at, e)),
+            }
         };
         if let Some(bind) = self.bind {
             config.bind = bind;
@@ -551,26 +565,26 @@ impl FileConfig {
         }
         config.export_on_exit = self.export_on_exit.or(config.export_on_exit.take());
         config.headless = self.headless.unwrap_or(config.headless);
-        let bad = |key: &str, e: String| {
-            ConfigError(format!("config file {}: {key}: {e}", path.display()))
-        };
         if let Some(idle) = self.idle_timeout {
-            config.idle_timeout = parse_duration(&idle).map_err(|e| bad("idle_timeout", e))?;
+            config.idle_timeout =
+                parse_duration(idle.get_ref()).map_err(|e| bad("idle_timeout", idle.span(), e))?;
         }
         let answer = &mut config.answer;
         if let Some(target) = self.forward_to {
             answer.forward = Some(
                 target
+                    .get_ref()
                     .parse::<ForwardTarget>()
-                    .map_err(|e| bad("forward_to", e))?,
+                    .map_err(|e| bad("forward_to", target.span(), e))?,
             );
         }
         if let Some(timeout) = self.forward_timeout {
-            answer.forward_timeout =
-                parse_duration(&timeout).map_err(|e| bad("forward_timeout", e))?;
+            answer.forward_timeout = parse_duration(timeout.get_ref())
+                .map_err(|e| bad("forward_timeout", timeout.span(), e))?;
         }
         if let Some(status) = self.status {
-            answer.status = parse_status(&status.to_string()).map_err(|e| bad("status", e))?;
+            answer.status = parse_status(&status.get_ref().to_string())
+                .map_err(|e| bad("status", status.span(), e))?;
         }
         answer.body = self.body.or(answer.body.take());
         if let Some(delay) = self.delay {
@@ -578,27 +592,30 @@ impl FileConfig {
         }
         answer.fail_first = self.fail_first.unwrap_or(answer.fail_first);
         if let Some(n) = self.rate_limit {
-            if n == 0 {
-                return Err(bad("rate_limit", "must be at least 1".into()));
+            if *n.get_ref() == 0 {
+                return Err(bad("rate_limit", n.span(), "must be at least 1".into()));
             }
-            answer.rate_limit = Some(n);
+            answer.rate_limit = Some(n.into_inner());
         }
         for (name, secrets) in self.secrets {
-            let scheme = SignatureScheme::parse(&name).ok_or_else(|| {
+            let scheme = SignatureScheme::parse(name.get_ref()).ok_or_else(|| {
                 ConfigError(format!(
-                    "config file {}: [secrets] has an unknown scheme '{name}'; known: {}",
+                    "config file {}, line {}: [secrets] has an unknown scheme '{}'; known: {}",
                     path.display(),
+                    line_at(&text, name.span().start),
+                    name.get_ref(),
                     scheme_names()
                 ))
             })?;
-            let secrets = match secrets {
+            let line = line_at(&text, secrets.span().start);
+            let secrets = match secrets.into_inner() {
                 OneOrMany::One(secret) => vec![secret],
                 OneOrMany::Many(secrets) => secrets,
             };
             for secret in secrets {
                 check_secret(scheme, &secret).map_err(|why| {
                     ConfigError(format!(
-                        "config file {}: the {} secret in [secrets] {why}",
+                        "config file {}, line {line}: the {} secret in [secrets] {why}",
                         path.display(),
                         scheme.as_str()
                     ))
@@ -608,6 +625,29 @@ impl FileConfig {
         }
         Ok(())
     }
+}
+
+/// The line (from 1) of byte `offset` in `text`.
+fn line_at(text: &str, offset: usize) -> usize {
+    let before = text.as_bytes().get(..offset).unwrap_or(text.as_bytes());
+    before.iter().filter(|&&b| b == b'\n').count() + 1
+}
+
+/// A parser's message in a user's words: "expected u16" says which numbers are meant.
+fn plain_words(message: &str) -> String {
+    [
+        ("expected u16", "expected a whole number from 0 to 65535"),
+        (
+            "expected u32",
+            "expected a whole number from 0 to 4294967295",
+        ),
+        ("expected u64", "expected a whole number, 0 or more"),
+        ("expected usize", "expected a whole number, 0 or more"),
+    ]
+    .iter()
+    .fold(message.to_owned(), |text, (from, to)| {
+        text.replace(from, to)
+    })
 }
 
 /// Parses a size such as `65536`, `64KiB`, `10MiB`, `1.5GiB` or `500kB`. Binary units (KiB,
@@ -884,6 +924,45 @@ mod tests {
         };
         let (_, warnings) = ListenConfig::resolve(&args, no_env).unwrap();
         assert!(warnings[0].contains("not on loopback"));
+    }
+
+    /// Values checked after the file is read (sizes, durations, targets, secrets) are named
+    /// with the line they are written on too, and numbers out of range in plain words.
+    #[test]
+    fn values_checked_after_reading_name_their_line() {
+        let cases = [
+            (
+                "port = 1\nmax_body = \"10 parsecs\"\n",
+                ", line 2: max_body:",
+            ),
+            ("\n\nmax_bytes = \"lots\"\n", ", line 3: max_bytes:"),
+            ("max_in_flight = \"x\"\n", ", line 1: max_in_flight:"),
+            (
+                "port = 1\nidle_timeout = \"soon\"\n",
+                ", line 2: idle_timeout:",
+            ),
+            (
+                "\nforward_to = \"http://127.0.0.1:99999\"\n",
+                ", line 2: forward_to:",
+            ),
+            ("forward_timeout = \"x\"\n", ", line 1: forward_timeout:"),
+            ("port = 1\nstatus = 99\n", ", line 2: status:"),
+            ("\nrate_limit = 0\n", ", line 2: rate_limit:"),
+            (
+                "port = 1\n[secrets]\nacme = \"x\"\n",
+                ", line 3: [secrets] has an unknown",
+            ),
+            (
+                "[secrets]\nwms = \"ok\"\nprism = \"\"\n",
+                ", line 3: the prism secret",
+            ),
+            ("port = 99999\n", "expected a whole number from 0 to 65535"),
+        ];
+        for (text, says) in cases {
+            let err = file_error(text);
+            assert!(err.contains(says), "{text:?}: {err}");
+            assert!(!err.contains("u16"), "{err}");
+        }
     }
 
     #[test]
