@@ -908,6 +908,18 @@ fn failing_log() -> Option<(Arc<Store>, Arc<hookscope::capture::recorder::Record
     Some((store, Arc::new(recorder)))
 }
 
+/// Records one event through a recorder whose log refuses it, and checks that it was refused.
+async fn record_unlogged(recorder: &hookscope::capture::recorder::Recorder) {
+    let event = request(
+        "POST",
+        "/hook",
+        &[("content-type", "application/json")],
+        b"{}",
+    );
+    record_at(recorder, event, traffic_start());
+    assert!(!recorder.logged(1).await);
+}
+
 /// A listener whose JSON Lines log cannot be written says so in the header, at once.
 #[tokio::test]
 async fn the_header_says_when_the_log_fails() {
@@ -924,14 +936,7 @@ async fn the_header_says_when_the_log_fails() {
         screen.send(vec![]).await;
         assert!(!screen.text().contains("log"), "{}", screen.text());
     }
-    let event = request(
-        "POST",
-        "/hook",
-        &[("content-type", "application/json")],
-        b"{}",
-    );
-    record_at(&recorder, event, traffic_start());
-    assert!(!recorder.logged(1).await);
+    record_unlogged(&recorder).await;
     for width in [80, 120] {
         let mut screen =
             Screen::new(Arc::clone(&store), live_source(), width, 24).with_links(links.clone());
@@ -981,14 +986,7 @@ async fn the_answer_mode_stays_in_the_header_while_the_log_fails_at_80_columns()
         addr: std::net::SocketAddr::from(([127, 0, 0, 1], 41234)),
         answer: policy.describe(),
     };
-    let event = request(
-        "POST",
-        "/hook",
-        &[("content-type", "application/json")],
-        b"{}",
-    );
-    record_at(&recorder, event, traffic_start());
-    assert!(!recorder.logged(1).await);
+    record_unlogged(&recorder).await;
     let mut screen = Screen::new(Arc::clone(&store), source, 80, 24).with_links(links);
     screen.send(vec![]).await;
     let header = screen.text().lines().next().unwrap().to_owned();
