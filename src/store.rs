@@ -9,7 +9,8 @@
 //! copy out the few `Arc`s they need (a visible window, a batch for export) and let go, or look
 //! at one batch in place under a shared lock ([`Store::read_from`]), so a reader walking a
 //! million events never holds capture up for more than one batch. Readers do not wait for each
-//! other.
+//! other. The filtered scans the interface runs over the whole store (`select_batch`, and
+//! `select_in_parallel` on several cores when far behind) are such readers.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -174,21 +174,16 @@ pub fn map() -> &'static [Binding] {
             .flat_map(|spec| spec.keys.iter().copied())
             .collect();
         map.extend_from_slice(GLOBAL);
-        map.extend(
-            view::SPECS
-                .iter()
-                .zip(&DIGITS)
-                .enumerate()
-                .map(|(index, (spec, digit))| {
-                    bind(
-                        Global,
-                        std::slice::from_ref(digit),
-                        Action::ShowView(ViewId::at(index as u8)),
-                        spec.switch_help,
-                        None,
-                    )
-                }),
-        );
+        // A tenth view would have no digit: it is reached from the tab bar only.
+        map.extend(ViewId::ALL.iter().zip(&DIGITS).map(|(&id, digit)| {
+            bind(
+                Global,
+                std::slice::from_ref(digit),
+                Action::ShowView(id),
+                view::spec(id).switch_help,
+                None,
+            )
+        }));
         map.extend_from_slice(GLOBAL_AFTER_VIEWS);
         map.extend_from_slice(OVERLAYS);
         map

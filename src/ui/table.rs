@@ -212,3 +212,57 @@ impl<R, X, const N: usize> Table<R, X, N> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table() -> Table<&'static str, (), 4> {
+        Table {
+            columns: [
+                Column::left("NAME", 0, |row, _, _| (Cow::Borrowed(*row), Role::Text)),
+                Column::right("N", 4, |_, _, _| ("7".into(), Role::Text)),
+                Column::left("NOTE", 10, |_, _, _| ("note".into(), Role::Dim)),
+                Column::left("WHEN", 8, |_, _, _| ("12:00:00".into(), Role::Dim)),
+            ],
+            flex: ("NAME", 12),
+            shrink: &[("NOTE", 5), ("WHEN", 0), ("NOTE", 0)],
+            room: 6,
+            spare: Some("NOTE"),
+            trailing_space: false,
+        }
+    }
+
+    #[test]
+    fn narrower_screens_give_up_columns_in_order() {
+        let table = table();
+        // Marker 1, N 4+1, NOTE 10+1, WHEN 8+1: 26 before the name.
+        assert_eq!(table.widths(40), [12, 4, 12, 8]);
+        assert_eq!(table.widths(32), [6, 4, 10, 8]);
+        assert_eq!(table.widths(31), [10, 4, 5, 8]);
+        assert_eq!(table.widths(20), [8, 4, 5, 0]);
+        assert_eq!(table.widths(10), [4, 4, 0, 0]);
+        assert!(!table.shows(&table.widths(10), "WHEN"));
+    }
+
+    #[test]
+    fn a_row_is_its_cells_fitted_and_spaced() {
+        let table = table();
+        let theme = Theme::default();
+        let widths = table.widths(40);
+        let text = |line: Line| {
+            line.spans
+                .iter()
+                .map(|s| s.content.clone())
+                .collect::<String>()
+        };
+        assert_eq!(
+            text(table.row(&widths, &"hook", &(), true, &theme)),
+            "▶hook            7 note         12:00:00"
+        );
+        assert_eq!(
+            text(table.heading(&widths, &theme)),
+            " NAME            N NOTE         WHEN"
+        );
+    }
+}

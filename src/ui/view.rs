@@ -59,6 +59,7 @@ macro_rules! views {
             pub fn get_mut(&mut self, id: ViewId) -> &mut dyn View {
                 match id {
                     $(ViewId::$id => &mut self.$module,)+
+                    // Ids are made only here, one per view listed.
                     _ => unreachable!("a view id names a listed view"),
                 }
             }

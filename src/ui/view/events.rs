@@ -5,6 +5,9 @@
 //! only the events of the visible rows and the selected one. Selection and scrolling are held
 //! as keys, so the rows on screen stay put while events arrive and old ones are evicted. Keys,
 //! not ids: the ids of an opened file are data and may repeat (see `store`).
+//!
+//! Catching up is a filtered scan the store runs (`Store::select_batch`, or
+//! `Store::select_in_parallel` when far behind): matched in place, a batch per short lock.
 
 pub mod detail;
 

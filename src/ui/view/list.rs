@@ -1,6 +1,7 @@
 //! Selection and scrolling for the analysis lists (sessions, timelines). Their rows live in the
 //! analysis, most recently seen first, so they move as events arrive: the selection is held by
-//! key and found again before each frame, and moves by position only when the user asks.
+//! key and found again before each frame, and moves by position only when the user asks (keys
+//! or the mouse).
 
 use ratatui::crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
 use ratatui::layout::{Position, Rect};
