@@ -57,7 +57,7 @@ pub enum Action {
 pub struct ViewId(u8);
 
 impl ViewId {
-    /// The view at `index` in tab order.
+    /// The view at `index` in tab order; `view` names each view it lists this way.
     pub(crate) const fn at(index: u8) -> ViewId {
         ViewId(index)
     }
@@ -78,7 +78,8 @@ impl ViewId {
 pub enum Context {
     /// Every view, when no prompt or overlay is open.
     Global,
-    /// A part of a view (its list, its detail), named by the heading of its keys in the help.
+    /// A part of a view (its list, its detail), named by the heading of its keys in the help;
+    /// the heading tells parts apart, so no two parts share one.
     View(&'static str),
     /// The filter prompt (other keys edit the text).
     FilterPrompt,

@@ -52,8 +52,11 @@ macro_rules! views {
             }
 
             pub fn get(&self, id: ViewId) -> &dyn View {
-                let all: &[&dyn View] = &[$(&self.$module),+];
-                all[id.index().min(all.len() - 1)]
+                match id {
+                    $(ViewId::$id => &self.$module,)+
+                    // Ids are made only here, one per view listed.
+                    _ => unreachable!("a view id names a listed view"),
+                }
             }
 
             pub fn get_mut(&mut self, id: ViewId) -> &mut dyn View {
