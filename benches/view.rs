@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use criterion::{BatchSize, Criterion, SamplingMode, criterion_group, criterion_main};
 use hookscope::filter::Filter;
+use hookscope::ui::action::Action;
 use hookscope::ui::app::{App, Source};
-use hookscope::ui::keymap::Action;
 use hookscope::ui::render;
 use hookscope::ui::theme::Theme;
 use hookscope::ui::view::events::EventsState;
@@ -35,7 +35,7 @@ fn events_view(c: &mut Criterion) {
         };
         let mut app = App::new(source, Rect::new(0, 0, 120, 40), ".".into());
         app.sync(&store);
-        app.events.detail_open = detail;
+        app.views.events.detail_open = detail;
         let mut terminal = Terminal::new(TestBackend::new(120, 40)).expect("a test terminal");
         let name = if detail {
             "frame_list_and_detail"

@@ -18,11 +18,11 @@ use std::time::{Duration, Instant};
 
 use hookscope::filter::Filter;
 use hookscope::store::{Limits, Store};
+use hookscope::ui::action::Action;
+use hookscope::ui::action::ViewId;
 use hookscope::ui::app::{App, Links, Source};
-use hookscope::ui::keymap::Action;
 use hookscope::ui::render;
 use hookscope::ui::theme::Theme;
-use hookscope::ui::view::View;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::layout::Rect;
@@ -55,7 +55,7 @@ fn main() {
     let mut terminal = Terminal::new(TestBackend::new(120, 40)).expect("a test terminal");
     const FRAMES: u32 = 500;
     for detail in [false, true] {
-        app.events.detail_open = detail;
+        app.views.events.detail_open = detail;
         let mut total = Duration::ZERO;
         for _ in 0..FRAMES {
             app.update(Action::PageDown, &store);
@@ -69,7 +69,7 @@ fn main() {
         let what = if detail { "list and detail" } else { "list" };
         println!("one frame, {what}: {:?}", total / FRAMES);
     }
-    app.events.detail_open = false;
+    app.views.events.detail_open = false;
     for query in [
         "sev:error",
         "gap",
@@ -78,14 +78,15 @@ fn main() {
         "no-such-text",
     ] {
         let started = Instant::now();
-        app.events
+        app.views
+            .events
             .set_filter(Filter::parse(query).expect("a valid query"), &store);
         println!(
             "filter {query:?}: {:?}, {} match",
             started.elapsed(),
-            app.events.len()
+            app.views.events.len()
         );
-        app.events.set_filter(Filter::default(), &store);
+        app.views.events.set_filter(Filter::default(), &store);
     }
     analysis_frames(&theme);
 }
@@ -131,7 +132,7 @@ fn analysis_frames(theme: &Theme) {
     app.sync(&store);
     let mut terminal = Terminal::new(TestBackend::new(120, 40)).expect("a test terminal");
     const FRAMES: u32 = 200;
-    for view in [View::Sessions, View::Timelines] {
+    for view in [ViewId::SESSIONS, ViewId::TIMELINES] {
         app.update(Action::ShowView(view), &store);
         let mut total = Duration::ZERO;
         for _ in 0..FRAMES {

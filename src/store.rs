@@ -9,15 +9,28 @@
 //! copy out the few `Arc`s they need (a visible window, a batch for export) and let go, or look
 //! at one batch in place under a shared lock ([`Store::read_from`]), so a reader walking a
 //! million events never holds capture up for more than one batch. Readers do not wait for each
-//! other.
+//! other. The filtered scans the interface runs over the whole store (`select_batch`, and
+//! `select_in_parallel` on several cores when far behind) are such readers.
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 
 use crate::event::CapturedEvent;
+use crate::filter::{Filter, Matcher};
+
+/// Most events a filtered scan reads per batch (and per lock, for keyed filter terms).
+pub const SCAN_BATCH: usize = 4096;
+
+/// Events searched for free text per shared lock: searching bodies takes longer per event than
+/// keyed terms, so fewer at a time keep capture's wait short (tens of µs).
+const TEXT_BATCH: usize = 512;
+
+/// Most threads a parallel scan uses.
+const MAX_SCAN_THREADS: usize = 4;
 
 /// The four counters; `received = stored + evicted + rejected` holds in every snapshot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -375,6 +388,90 @@ impl Store {
             }
         }
         out
+    }
+
+    /// Keys of the events of one batch read from key `from` on that pass the matcher's filter,
+    /// the key of the last event read (none when there was none) and how many were read (at
+    /// most `SCAN_BATCH`). Events from key `end` on are left out. Events are matched in place
+    /// under the shared lock, which spares a reference count update on every event: keyed terms
+    /// a whole batch per lock, free text (`text`, which searches bodies) `TEXT_BATCH` events
+    /// per lock, so that capture is never held up for long.
+    pub fn select_batch(
+        &self,
+        matcher: &mut Matcher<'_>,
+        text: bool,
+        from: u64,
+        end: u64,
+    ) -> (Vec<u64>, Option<u64>, usize) {
+        let per_lock = if text { TEXT_BATCH } else { SCAN_BATCH };
+        let mut keys = Vec::new();
+        let mut last = None;
+        let mut read = 0;
+        let mut next = from;
+        while read < SCAN_BATCH && next < end {
+            let mut cut = false;
+            let lent = self.read_from(next, per_lock.min(SCAN_BATCH - read), |first, run| {
+                let within = usize::try_from(end.saturating_sub(first))
+                    .map_or(run.len(), |n| n.min(run.len()));
+                cut |= within < run.len();
+                let run = run.get(..within).unwrap_or(run);
+                if !run.is_empty() {
+                    last = Some(first + run.len() as u64 - 1);
+                }
+                read += run.len();
+                keys.extend(matcher.select(first, run));
+            });
+            match lent {
+                Some(id) if !cut => next = id.saturating_add(1),
+                _ => break,
+            }
+        }
+        (keys, last, read)
+    }
+
+    /// Keys of the stored events from key `first` to key `last` that pass `filter`, in order,
+    /// matched on up to four cores. The keys are cut into runs of `SCAN_BATCH`; each thread
+    /// takes the next run not yet taken, reads its events (a short lock per run, as
+    /// `select_batch` does) and matches them with a matcher of its own. Events evicted
+    /// meanwhile are skipped, as a batch read would skip them.
+    pub fn select_in_parallel(&self, filter: &Filter, first: u64, last: u64) -> Vec<u64> {
+        let text = filter.searches_text();
+        let batch = SCAN_BATCH as u64;
+        let runs = (last.saturating_sub(first) / batch).saturating_add(1);
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .clamp(1, MAX_SCAN_THREADS);
+        let next = AtomicU64::new(0);
+        let work = || {
+            let mut matcher = filter.matcher();
+            let mut found: Vec<(u64, Vec<u64>)> = Vec::new();
+            loop {
+                let run = next.fetch_add(1, Ordering::Relaxed);
+                if run >= runs {
+                    break;
+                }
+                let from = first.saturating_add(run.saturating_mul(batch));
+                let end = from.saturating_add(batch).min(last.saturating_add(1));
+                // At most `SCAN_BATCH` keys lie in `from..end`, so one batch holds all of them.
+                let (keys, _, _) = self.select_batch(&mut matcher, text, from, end);
+                found.push((run, keys));
+            }
+            found
+        };
+        let mut found = std::thread::scope(|scope| {
+            let helpers: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
+            let mut found = work();
+            for helper in helpers {
+                match helper.join() {
+                    Ok(more) => found.extend(more),
+                    // As if the matching had run on this thread.
+                    Err(panic) => std::panic::resume_unwind(panic),
+                }
+            }
+            found
+        });
+        found.sort_unstable_by_key(|&(run, _)| run);
+        found.into_iter().flat_map(|(_, keys)| keys).collect()
     }
 
     /// A receiver that wakes whenever the store changes.

@@ -1,6 +1,7 @@
 //! The terminal interface: one event loop merging terminal input, store changes, a one-second
-//! tick and finished background jobs; state in `app`, drawing in `render` and `view/`, keys in
-//! `keymap`, colours in `theme`.
+//! tick and finished background jobs; state in `app`, drawing in `render` and `view/`, the
+//! shared vocabulary (actions, key contexts, view ids) in `action`, keys in `keymap`, screen
+//! bands in `layout`, colours in `theme`.
 //!
 //! The interface only reads the store (the visible rows and the selected event) and, for the
 //! Sessions and Timelines views, copies the visible rows out of the analysis under a short
@@ -8,14 +9,17 @@
 //! — and at most
 //! about thirty times a second while events pour in.
 
+pub mod action;
 pub mod app;
 pub mod curl;
 pub mod help;
 pub mod json;
 pub mod keymap;
+pub mod layout;
 pub mod mask;
 pub mod render;
 pub mod svg;
+pub mod table;
 pub mod text;
 pub mod theme;
 pub mod view;

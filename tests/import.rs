@@ -15,8 +15,8 @@ use chrono::{TimeZone, Utc};
 use hookscope::event::CapturedEvent;
 use hookscope::export;
 use hookscope::store::Stats;
+use hookscope::ui::action::Action;
 use hookscope::ui::app::Command;
-use hookscope::ui::keymap::Action;
 use ui_support::*;
 
 fn temp_dir(name: &str) -> PathBuf {
@@ -115,7 +115,7 @@ async fn two_runs_appended_to_one_log_list_every_event_once() {
             "row {i}: {}",
             rows[0]
         );
-        let shown = screen.app.events.selected_event.as_deref().unwrap();
+        let shown = screen.app.views.events.selected_event.as_deref().unwrap();
         assert_eq!(shown, event, "row {i}");
     }
     // The detail of the last one is the second run's #30, not the first run's.
@@ -181,7 +181,7 @@ async fn ten_thousand_copies_of_one_line_are_ten_thousand_events() {
     let line = export::event_line(&generic(42, "/same"));
     let mut screen = open(&dir, "copies.jsonl", &line.repeat(10_000)).await;
     assert_eq!(screen.store.len(), 10_000);
-    assert_eq!(screen.app.events.len(), 10_000);
+    assert_eq!(screen.app.views.events.len(), 10_000);
     assert_eq!(
         counts(&screen),
         ("10,000".into(), "10,000".into()),
@@ -192,8 +192,8 @@ async fn ten_thousand_copies_of_one_line_are_ten_thousand_events() {
     screen.send(keys("G")).await;
     assert_eq!(selected_rows(&screen).len(), 1, "{}", screen.text());
     assert_eq!(
-        screen.app.events.selected,
-        screen.app.events.keys().last(),
+        screen.app.views.events.selected,
+        screen.app.views.events.keys().last(),
         "the last row is selected"
     );
     // A filter goes over every copy too.

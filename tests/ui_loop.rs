@@ -80,41 +80,44 @@ async fn the_filter_narrows_as_you_type_and_enter_keeps_it() {
     let mut screen = sample_screen(100);
     screen.send(keys("/sev")).await;
     // Plain text so far: the WMS events, whose bodies say "severity".
-    assert_eq!(screen.app.events.len(), 10);
+    assert_eq!(screen.app.views.events.len(), 10);
     screen.send(keys(":e")).await;
     // Not a severity yet: the list keeps the last filter that parsed and says why.
-    assert_eq!(screen.app.events.len(), 10);
+    assert_eq!(screen.app.views.events.len(), 10);
     let Mode::Filter(prompt) = &screen.app.mode else {
         panic!("the prompt should be open")
     };
     assert!(prompt.error.as_deref().unwrap().contains("not a severity"));
     screen.send(keys("rror")).await;
-    assert_eq!(screen.app.events.len(), 2);
+    assert_eq!(screen.app.views.events.len(), 2);
     assert!(screen.text().contains("Events 2 of 20"));
     screen.send(keys(" status:5xx⏎")).await;
     assert_eq!(screen.app.mode, Mode::Normal);
-    assert_eq!(screen.app.events.len(), 1);
+    assert_eq!(screen.app.views.events.len(), 1);
     assert!(screen.text().contains("filter: sev:error status:5xx"));
     // New events that match join the list; others do not.
     let store = Arc::clone(&screen.store);
     push_generic(&store, "/a");
     screen.send(vec![]).await;
-    assert_eq!(screen.app.events.len(), 1);
+    assert_eq!(screen.app.views.events.len(), 1);
     // Esc drops the filter.
     screen.send(keys("⎋")).await;
-    assert_eq!(screen.app.events.len(), 21);
+    assert_eq!(screen.app.views.events.len(), 21);
     // Esc in the prompt drops it too.
     screen.send(keys("/gap")).await;
-    assert_eq!(screen.app.events.len(), 1);
+    assert_eq!(screen.app.views.events.len(), 1);
     screen.send(keys("⎋")).await;
-    assert_eq!(screen.app.events.len(), 21);
-    assert!(screen.app.events.filter.is_empty());
+    assert_eq!(screen.app.views.events.len(), 21);
+    assert!(screen.app.views.events.filter.is_empty());
 }
 
 #[tokio::test]
 async fn follow_mode_keeps_the_newest_in_view() {
     let mut screen = sample_screen(1000);
-    assert!(screen.app.events.follow, "live capture starts following");
+    assert!(
+        screen.app.views.events.follow,
+        "live capture starts following"
+    );
     run_while(&mut screen, |store, tx| {
         tokio::spawn(async move {
             for i in 0..30 {
@@ -125,7 +128,7 @@ async fn follow_mode_keeps_the_newest_in_view() {
         })
     })
     .await;
-    assert_eq!(screen.app.events.selected, Some(50));
+    assert_eq!(screen.app.views.events.selected, Some(50));
     assert!(
         screen.frames > 2,
         "store changes were drawn while they came"
@@ -137,18 +140,18 @@ async fn follow_mode_keeps_the_newest_in_view() {
 
     // Moving stops following: the selection then stays put while events arrive.
     screen.send(keys("k")).await;
-    assert!(!screen.app.events.follow);
-    assert_eq!(screen.app.events.selected, Some(49));
+    assert!(!screen.app.views.events.follow);
+    assert_eq!(screen.app.views.events.selected, Some(49));
     let store = Arc::clone(&screen.store);
     for i in 0..5 {
         push_generic(&store, &format!("/later/{i}"));
     }
     screen.send(vec![]).await;
-    assert_eq!(screen.app.events.selected, Some(49));
+    assert_eq!(screen.app.views.events.selected, Some(49));
     assert!(screen.text().contains("/burst/28"));
     // `f` follows again and jumps to the newest.
     screen.send(keys("f")).await;
-    assert_eq!(screen.app.events.selected, Some(55));
+    assert_eq!(screen.app.views.events.selected, Some(55));
 }
 
 #[tokio::test]
@@ -156,7 +159,7 @@ async fn the_selection_survives_eviction_of_older_events() {
     // The store holds 20: every new event evicts the oldest.
     let mut screen = sample_screen(20);
     screen.send(keys("kkk")).await;
-    assert_eq!(screen.app.events.selected, Some(17));
+    assert_eq!(screen.app.views.events.selected, Some(17));
     let store = Arc::clone(&screen.store);
     run_while(&mut screen, move |_, tx| {
         tokio::spawn(async move {
@@ -169,20 +172,20 @@ async fn the_selection_survives_eviction_of_older_events() {
     })
     .await;
     assert_eq!(screen.store.key_range(), Some((6, 25)));
-    assert_eq!(screen.app.events.selected, Some(17));
+    assert_eq!(screen.app.views.events.selected, Some(17));
     let text = screen.text();
     let selected_line = text.lines().find(|l| l.contains('▶')).unwrap();
     assert!(selected_line.contains(" 17 "), "{text}");
 
     // When the selected event itself is evicted, the oldest one left is selected.
     screen.send(keys("gj")).await;
-    assert_eq!(screen.app.events.selected, Some(7));
+    assert_eq!(screen.app.views.events.selected, Some(7));
     let store = Arc::clone(&screen.store);
     for i in 0..3 {
         push_generic(&store, &format!("/more/{i}"));
     }
     screen.send(vec![]).await;
-    assert_eq!(screen.app.events.selected, Some(9));
+    assert_eq!(screen.app.views.events.selected, Some(9));
 }
 
 #[tokio::test]
@@ -408,8 +411,8 @@ async fn a_click_selects_a_row_and_the_wheel_scrolls() {
         .position(|l| l.contains(" 10 POST"))
         .unwrap() as u16;
     screen.send(vec![click(20, row)]).await;
-    assert_eq!(screen.app.events.selected, Some(10));
-    assert!(!screen.app.events.follow);
+    assert_eq!(screen.app.views.events.selected, Some(10));
+    assert!(!screen.app.views.events.follow);
     let wheel = TermEvent::Mouse(ratatui::crossterm::event::MouseEvent {
         kind: ratatui::crossterm::event::MouseEventKind::ScrollDown,
         column: 20,
@@ -417,7 +420,7 @@ async fn a_click_selects_a_row_and_the_wheel_scrolls() {
         modifiers: ratatui::crossterm::event::KeyModifiers::NONE,
     });
     screen.send(vec![wheel]).await;
-    assert_eq!(screen.app.events.selected, Some(13));
+    assert_eq!(screen.app.views.events.selected, Some(13));
 }
 
 #[tokio::test]
@@ -458,18 +461,18 @@ async fn a_hundred_thousand_events_fetch_only_the_visible_rows() {
         40,
     );
     screen.send(keys("G")).await;
-    assert_eq!(screen.app.events.selected, Some(100_000));
-    assert!(screen.app.events.rows.len() <= 36);
+    assert_eq!(screen.app.views.events.selected, Some(100_000));
+    assert!(screen.app.views.events.rows.len() <= 36);
     assert!(screen.text().contains("Events 100,000"));
     screen
         .send(vec![key(KeyCode::PageUp), key(KeyCode::PageUp)])
         .await;
     // 40 rows: header, tabs and status take 3, the list's borders and heading 3 more.
-    assert_eq!(screen.app.events.selected, Some(100_000 - 2 * 34));
+    assert_eq!(screen.app.views.events.selected, Some(100_000 - 2 * 34));
     screen.send(keys("/gap⏎")).await;
-    assert_eq!(screen.app.events.len(), 100_000);
+    assert_eq!(screen.app.views.events.len(), 100_000);
     screen.send(keys("⎋/sev:error⏎")).await;
-    assert_eq!(screen.app.events.len(), 0);
+    assert_eq!(screen.app.views.events.len(), 0);
 }
 
 /// A tiny app on a loopback port that answers every request `status` and keeps what it got
@@ -551,30 +554,30 @@ fn live_screen(
 async fn digits_switch_views_and_keys_move_their_selection() {
     let (mut screen, _) = live_screen(120, 40, Default::default());
     screen.send(keys("2")).await;
-    assert_eq!(screen.app.view, hookscope::ui::view::View::Sessions);
+    assert_eq!(screen.app.view, hookscope::ui::action::ViewId::SESSIONS);
     assert!(
         screen.text().contains("WMS sessions 3"),
         "{}",
         screen.text()
     );
-    let first = screen.app.sessions.cursor.selected.clone().unwrap();
+    let first = screen.app.views.sessions.cursor.selected.clone().unwrap();
     assert_eq!(first, "ryueiwoqfh910fu3rpqruvfiu");
     screen.send(keys("jj")).await;
-    assert_eq!(screen.app.sessions.cursor.position, 2);
+    assert_eq!(screen.app.views.sessions.cursor.position, 2);
     let (_, line) = find_line(&screen, "▶");
     assert!(line.contains("a8d1c0e4b2f94e1c9d7a6b5c4d3"), "{line}");
     // Past the end stays at the end; g goes back to the top.
     screen.send(keys("jjjj")).await;
-    assert_eq!(screen.app.sessions.cursor.position, 2);
+    assert_eq!(screen.app.views.sessions.cursor.position, 2);
     screen.send(keys("g")).await;
     assert_eq!(
-        screen.app.sessions.cursor.selected.as_deref(),
+        screen.app.views.sessions.cursor.selected.as_deref(),
         Some(first.as_str())
     );
 
     screen.send(keys("3j")).await;
-    assert_eq!(screen.app.view, hookscope::ui::view::View::Timelines);
-    let (_, id) = screen.app.timelines.cursor.selected.clone().unwrap();
+    assert_eq!(screen.app.view, hookscope::ui::action::ViewId::TIMELINES);
+    let (_, id) = screen.app.views.timelines.cursor.selected.clone().unwrap();
     assert_eq!(id, "scan-7f3a9c21");
     assert!(
         screen.text().contains("╭ scan scan-7f3a9c21 "),
@@ -584,23 +587,26 @@ async fn digits_switch_views_and_keys_move_their_selection() {
     // A click on a row selects it.
     let (row, _) = find_line(&screen, "scan-e41d0b77");
     screen.send(vec![click(5, row)]).await;
-    let (_, id) = screen.app.timelines.cursor.selected.clone().unwrap();
+    let (_, id) = screen.app.views.timelines.cursor.selected.clone().unwrap();
     assert_eq!(id, "scan-e41d0b77");
 
     // Enter shows that scan's events in the Events view.
     screen.send(keys("⏎")).await;
-    assert_eq!(screen.app.view, hookscope::ui::view::View::Events);
-    assert_eq!(screen.app.events.filter.to_string(), "scan:scan-e41d0b77");
-    assert_eq!(screen.app.events.len(), 5);
+    assert_eq!(screen.app.view, hookscope::ui::action::ViewId::EVENTS);
+    assert_eq!(
+        screen.app.views.events.filter.to_string(),
+        "scan:scan-e41d0b77"
+    );
+    assert_eq!(screen.app.views.events.len(), 5);
     // And from Sessions, the session's.
     screen.send(keys("2⏎")).await;
     assert_eq!(
-        screen.app.events.filter.to_string(),
+        screen.app.views.events.filter.to_string(),
         "session:ryueiwoqfh910fu3rpqruvfiu"
     );
-    assert_eq!(screen.app.events.len(), 16);
+    assert_eq!(screen.app.views.events.len(), 16);
     screen.send(keys("1")).await;
-    assert_eq!(screen.app.view, hookscope::ui::view::View::Events);
+    assert_eq!(screen.app.view, hookscope::ui::action::ViewId::EVENTS);
 }
 
 #[tokio::test]
@@ -695,7 +701,7 @@ async fn r_replays_the_selected_event_to_a_real_server() {
     let app = sink(200).await;
     let (mut screen, _) = live_screen(120, 40, Default::default());
     screen.send(keys("1k")).await;
-    let selected = screen.app.events.selected.unwrap();
+    let selected = screen.app.views.events.selected.unwrap();
     let event = screen.store.get(selected).unwrap();
     screen.send(keys("r")).await;
     // The prompt offers the listener's own address first.
@@ -728,7 +734,7 @@ async fn r_with_a_filter_asks_then_replays_every_filtered_event() {
     };
     let (mut screen, _) = live_screen(120, 40, settings);
     screen.send(keys("1/provider:prism⏎")).await;
-    let count = screen.app.events.len();
+    let count = screen.app.views.events.len();
     assert!(count > 5, "{count}");
     screen.send(keys("r")).await;
     assert_eq!(
@@ -794,11 +800,11 @@ fn find_line(screen: &Screen, needle: &str) -> (u16, String) {
 async fn finished_sessions_alone_need_no_ticking() {
     let (mut screen, _) = live_screen(80, 24, Default::default());
     screen.send(keys("2")).await;
-    assert!(screen.app.sessions.shows_clock());
+    assert!(screen.app.views.sessions.shows_clock());
     // Only the finished sessions on screen: a tick changes nothing.
-    screen.app.sessions.rows.retain(|s| s.is_finished());
-    assert!(!screen.app.sessions.rows.is_empty());
-    assert!(!screen.app.sessions.shows_clock());
+    screen.app.views.sessions.rows.retain(|s| s.is_finished());
+    assert!(!screen.app.views.sessions.rows.is_empty());
+    assert!(!screen.app.views.sessions.shows_clock());
 }
 
 #[tokio::test]

@@ -360,7 +360,7 @@ async fn a_body_of_one_enormous_line_stays_cheap() {
     ] {
         let mut screen = Screen::new(store.clone(), live_source(), 120, 40);
         screen.send(keys(script)).await;
-        let lines = &screen.app.events.detail.lines;
+        let lines = &screen.app.views.events.detail.lines;
         assert!(lines.len() <= most, "{script}: {} lines", lines.len());
         let widest = lines
             .iter()

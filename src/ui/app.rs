@@ -13,22 +13,21 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use ratatui::crossterm::event::{
-    Event as TermEvent, KeyCode, KeyEvent, MouseButton, MouseEvent, MouseEventKind,
-};
-use ratatui::layout::{Position, Rect};
+use ratatui::crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, MouseEvent};
+use ratatui::layout::Rect;
 
 use crate::capture::answer::{AnswerMode, AnswerPolicy};
 use crate::capture::recorder::{LogHealth, Recorder};
 use crate::filter::Filter;
 use crate::store::{Stats, Store};
+use crate::ui::action::{Action, Context, Key, ViewId};
 use crate::ui::curl;
-use crate::ui::keymap::{self, Action, Context, Key};
-use crate::ui::render;
-use crate::ui::view::events::{self, EventsState, Pane, Tab};
-use crate::ui::view::sessions::{self, SessionsState};
-use crate::ui::view::timelines::{self, TimelinesState};
-use crate::ui::view::{self, View};
+use crate::ui::help;
+use crate::ui::keymap;
+use crate::ui::layout::frame_areas;
+use crate::ui::view::Views;
+use crate::ui::view::component::{AnalysisSource, Feed};
+use crate::ui::view::events::Pane;
 
 /// Per-second samples kept for the events/s sparkline (the most it draws).
 const RATE_HISTORY: usize = 60;
@@ -63,6 +62,12 @@ pub enum Input {
 pub struct Links {
     pub recorder: Option<Arc<Recorder>>,
     pub policy: Option<Arc<AnswerPolicy>>,
+}
+
+impl AnalysisSource for Recorder {
+    fn read(&self, read: &mut dyn FnMut(&crate::analysis::Analyzer)) {
+        self.analysis(|analysis| read(analysis));
+    }
 }
 
 impl std::fmt::Debug for Links {
@@ -149,11 +154,10 @@ pub enum Command {
 #[derive(Debug)]
 pub struct App {
     pub source: Source,
-    pub view: View,
+    pub view: ViewId,
     pub mode: Mode,
-    pub events: EventsState,
-    pub sessions: SessionsState,
-    pub timelines: TimelinesState,
+    /// The state of every view (`views.events` is the one filters, exports and replays act on).
+    pub views: Views,
     pub links: Links,
     /// The time views show ages against; the system clock unless fixed (tests, screenshots).
     pub clock: Option<DateTime<Utc>>,
@@ -183,8 +187,8 @@ impl App {
     pub fn new(source: Source, size: Rect, export_dir: PathBuf) -> App {
         // Live capture starts following the newest event; a file starts at its first.
         let follow = matches!(source, Source::Live { .. });
-        let mut events = EventsState::new(follow);
-        events.empty_hint = match &source {
+        let mut views = Views::new(follow);
+        views.events.empty_hint = match &source {
             Source::Live { addr, .. } => {
                 format!("No events yet. Try: curl -d '{{\"hello\":1}}' http://{addr}/hook")
             }
@@ -192,11 +196,9 @@ impl App {
         };
         App {
             source,
-            view: View::Events,
+            view: ViewId::EVENTS,
             mode: Mode::Normal,
-            events,
-            sessions: SessionsState::new(follow),
-            timelines: TimelinesState::new(follow),
+            views,
             links: Links::default(),
             clock: None,
             replay_keys: Vec::new(),
@@ -239,15 +241,15 @@ impl App {
         false
     }
 
-    /// The areas of the Events view in the current terminal size.
-    pub fn events_areas(&self) -> events::Areas {
-        events::Areas::new(render::frame_areas(self.size).body, self.events.detail_open)
+    /// Where the current view is drawn in the current terminal size.
+    fn body(&self) -> Rect {
+        frame_areas(self.size).body
     }
 
     /// The key contexts active now, most specific first.
     pub fn contexts(&self) -> Vec<Context> {
         match &self.mode {
-            Mode::Normal => view::contexts(self.view, &self.events).to_vec(),
+            Mode::Normal => vec![self.views.get(self.view).context(), Context::Global],
             Mode::Filter(_) => vec![Context::FilterPrompt],
             Mode::Replay(_) => vec![Context::ReplayPrompt],
             Mode::Confirm(_) => vec![Context::Confirm],
@@ -263,44 +265,25 @@ impl App {
         if self.last_received.is_none() {
             self.last_received = Some(self.stats.received);
         }
-        self.events.sync(store);
+        for view in self.views.each_mut() {
+            view.sync(store);
+        }
         self.sync_answer();
     }
 
     /// Fetches what the next frame shows: the visible rows of the current view.
     pub fn refresh(&mut self, store: &Store) {
-        let body = render::frame_areas(self.size).body;
-        let now = self.now();
-        match self.view {
-            View::Events => {
-                let areas = self.events_areas();
-                self.events.refresh(store, &areas);
-            }
-            View::Sessions => match &self.links.recorder {
-                Some(recorder) => {
-                    let sessions = &mut self.sessions;
-                    recorder.analysis(|a| sessions.refresh(a, body, now));
-                }
-                None => self.sessions.rows.clear(),
-            },
-            View::Timelines => match &self.links.recorder {
-                Some(recorder) => {
-                    let timelines = &mut self.timelines;
-                    recorder.analysis(|a| timelines.refresh(a, body, now));
-                }
-                None => self.timelines.rows.clear(),
-            },
-        }
-    }
-
-    /// Rows a page of the current analysis list holds.
-    fn page(&self) -> usize {
-        let body = render::frame_areas(self.size).body;
-        match self.view {
-            View::Sessions => sessions::Areas::new(body, self.sessions.cursor.total).rows(),
-            View::Timelines => timelines::Areas::new(body, self.timelines.cursor.total).rows(),
-            View::Events => self.events_areas().list_rows(),
-        }
+        let body = self.body();
+        let feed = Feed {
+            store,
+            analysis: self
+                .links
+                .recorder
+                .as_deref()
+                .map(|recorder| recorder as &dyn AnalysisSource),
+            now: self.now(),
+        };
+        self.views.get_mut(self.view).refresh(&feed, body);
     }
 
     /// Applies one input. Returns whether the screen needs drawing again.
@@ -356,11 +339,7 @@ impl App {
         // What the listener answers may change from elsewhere (the demo switches it).
         changed |= self.sync_answer();
         // "2 s ago", "no event for N s", running jobs: only when such a row is on screen.
-        changed |= match (self.view, &self.mode) {
-            (View::Sessions, Mode::Normal) => self.sessions.shows_clock(),
-            (View::Timelines, Mode::Normal) => self.timelines.shows_clock(),
-            _ => false,
-        };
+        changed |= self.mode == Mode::Normal && self.views.get(self.view).shows_clock();
         if let Some(status) = &mut self.status {
             status.ticks_left = status.ticks_left.saturating_sub(1);
             if status.ticks_left == 0 {
@@ -400,7 +379,8 @@ impl App {
                 self.help_scroll = self.help_scroll.saturating_sub(1);
             }
             Action::Down if self.mode == Mode::Help => {
-                self.help_scroll = (self.help_scroll + 1).min(crate::ui::help::max_scroll(self));
+                self.help_scroll =
+                    (self.help_scroll + 1).min(help::max_scroll(self.view, self.size));
             }
             Action::PageUp if self.mode == Mode::Help => {
                 let page = usize::from(self.size.height.saturating_sub(4)).max(1);
@@ -408,12 +388,12 @@ impl App {
             }
             Action::PageDown if self.mode == Mode::Help => {
                 let page = usize::from(self.size.height.saturating_sub(4)).max(1);
-                let end = crate::ui::help::max_scroll(self);
+                let end = help::max_scroll(self.view, self.size);
                 self.help_scroll = (self.help_scroll + page).min(end);
             }
             Action::ShowView(view) => self.view = view,
             Action::Filter => {
-                let text = self.events.filter.to_string();
+                let text = self.views.events.filter.to_string();
                 let text = if text.is_empty() { text } else { text + " " };
                 self.mode = Mode::Filter(Prompt::with(text));
             }
@@ -427,8 +407,8 @@ impl App {
             }
             Action::FilterKeep => {
                 self.mode = Mode::Normal;
-                if !self.events.filter.is_empty() {
-                    let shown = self.events.len();
+                if !self.views.events.filter.is_empty() {
+                    let shown = self.views.events.len();
                     let verb = if shown == 1 {
                         "event matches"
                     } else {
@@ -439,21 +419,21 @@ impl App {
             }
             Action::FilterCancel => {
                 self.mode = Mode::Normal;
-                self.events.set_filter(Filter::default(), store);
+                self.views.events.set_filter(Filter::default(), store);
             }
             Action::Back => {
-                if self.events.detail_open {
-                    self.events.detail_open = false;
-                    self.events.focus = Pane::List;
-                } else if !self.events.filter.is_empty() {
-                    self.events.set_filter(Filter::default(), store);
+                if self.views.events.detail_open {
+                    self.views.events.detail_open = false;
+                    self.views.events.focus = Pane::List;
+                } else if !self.views.events.filter.is_empty() {
+                    self.views.events.set_filter(Filter::default(), store);
                     self.say("filter cleared", true);
                 }
             }
             Action::Follow => {
-                self.events.follow = !self.events.follow;
-                if self.events.follow {
-                    self.events.sync(store);
+                self.views.events.follow = !self.views.events.follow;
+                if self.views.events.follow {
+                    self.views.events.sync(store);
                     self.say("following the newest event", true);
                 } else {
                     self.say("follow off: the selection stays put", true);
@@ -488,28 +468,7 @@ impl App {
                 self.replay_keys.clear();
                 self.say(what, true);
             }
-            Action::Open if self.view != View::Events => self.show_events_of_selection(store),
-            Action::Up
-            | Action::Down
-            | Action::PageUp
-            | Action::PageDown
-            | Action::Top
-            | Action::Bottom
-                if self.view != View::Events =>
-            {
-                let page = self.page();
-                match self.view {
-                    View::Sessions => self.sessions.update(action, page),
-                    View::Timelines => self.timelines.update(action, page),
-                    View::Events => {}
-                }
-            }
-            Action::Open if self.events.follow && self.events.selected.is_some() => {
-                // Reading one event: the detail must not jump to each new arrival.
-                self.events.follow = false;
-                let areas = self.events_areas();
-                self.events.update(action, &areas);
-            }
+            Action::Open if self.view != ViewId::EVENTS => self.show_events_of_selection(store),
             Action::Up
             | Action::Down
             | Action::PageUp
@@ -522,8 +481,8 @@ impl App {
             | Action::PrevTab
             | Action::RevealSecrets
             | Action::Wrap => {
-                let areas = self.events_areas();
-                self.events.update(action, &areas);
+                let body = self.body();
+                self.views.get_mut(self.view).update(action, body);
             }
         }
     }
@@ -574,7 +533,7 @@ impl App {
         match Filter::parse(&prompt.text) {
             Ok(filter) => {
                 prompt.error = None;
-                self.events.set_filter(filter, store);
+                self.views.events.set_filter(filter, store);
             }
             Err(error) => prompt.error = Some(error.to_string()),
         }
@@ -584,59 +543,8 @@ impl App {
         if self.mode != Mode::Normal {
             return false;
         }
-        if self.view != View::Events {
-            return self.mouse_on_list(mouse);
-        }
-        let at = Position::new(mouse.column, mouse.row);
-        let areas = self.events_areas();
-        let in_detail = areas.detail.is_some_and(|d| d.contains(at));
-        let in_list = areas.list.contains(at);
-        match mouse.kind {
-            MouseEventKind::ScrollDown | MouseEventKind::ScrollUp => {
-                let action = if mouse.kind == MouseEventKind::ScrollDown {
-                    Action::Down
-                } else {
-                    Action::Up
-                };
-                if in_detail || in_list {
-                    let focus = self.events.focus;
-                    self.events.focus = if in_detail { Pane::Detail } else { Pane::List };
-                    for _ in 0..3 {
-                        self.events.update(action, &areas);
-                    }
-                    self.events.focus = focus;
-                    return true;
-                }
-                false
-            }
-            MouseEventKind::Down(MouseButton::Left) => {
-                if in_list {
-                    // Row 0 is the border, row 1 the column heading.
-                    let row = mouse.row.saturating_sub(areas.list.y);
-                    if row >= 2 && row < areas.list.height.saturating_sub(1) {
-                        self.events.click_row(usize::from(row - 2));
-                    }
-                    true
-                } else if let Some(detail) = areas.detail.filter(|_| in_detail) {
-                    self.events.focus = Pane::Detail;
-                    if mouse.row == detail.y + 1 {
-                        let x = mouse.column.saturating_sub(detail.x + 1);
-                        for (tab, (start, width)) in
-                            Tab::ALL.into_iter().zip(events::tab_positions())
-                        {
-                            if x >= start && x < start + width {
-                                self.events.tab = tab;
-                                self.events.detail_scroll = 0;
-                            }
-                        }
-                    }
-                    true
-                } else {
-                    false
-                }
-            }
-            _ => false,
-        }
+        let body = self.body();
+        self.views.get_mut(self.view).mouse(mouse, body)
     }
 
     fn export(&mut self) {
@@ -648,13 +556,14 @@ impl App {
             n += 1;
         }
         self.exports.push(path.clone());
-        let keys = (!self.events.filter.is_empty()).then(|| self.events.keys().collect());
+        let keys =
+            (!self.views.events.filter.is_empty()).then(|| self.views.events.keys().collect());
         self.say(format!("exporting to {} …", path.display()), true);
         self.commands.push(Command::Export { path, keys });
     }
 
     fn copy_curl(&mut self) {
-        let Some(event) = &self.events.selected_event else {
+        let Some(event) = &self.views.events.selected_event else {
             self.say("no event selected", false);
             return;
         };
@@ -669,7 +578,7 @@ impl App {
                     |h| format!("http://{h}"),
                 ),
         };
-        let command = curl::command(event, &base, self.events.reveal_secrets);
+        let command = curl::command(event, &base, self.views.events.reveal_secrets);
         let id = event.id;
         // Terminals cap what OSC 52 may carry (some near 100 kB, tmux somewhat more) and drop a
         // larger copy without a word: the sender of it is told that it may not have arrived.
@@ -690,60 +599,17 @@ impl App {
 }
 
 impl App {
-    /// The wheel moves the selection of the Sessions and Timelines lists; a click selects.
-    fn mouse_on_list(&mut self, mouse: MouseEvent) -> bool {
-        let body = render::frame_areas(self.size).body;
-        let list = match self.view {
-            View::Sessions => sessions::Areas::new(body, self.sessions.cursor.total).list,
-            View::Timelines => timelines::Areas::new(body, self.timelines.cursor.total).list,
-            View::Events => return false,
-        };
-        if !list.contains(Position::new(mouse.column, mouse.row)) {
-            return false;
-        }
-        let (cursor_position, offset) = match self.view {
-            View::Sessions => (self.sessions.cursor.position, self.sessions.cursor.offset),
-            _ => (self.timelines.cursor.position, self.timelines.cursor.offset),
-        };
-        let delta = match mouse.kind {
-            MouseEventKind::ScrollDown => 3,
-            MouseEventKind::ScrollUp => -3,
-            MouseEventKind::Down(MouseButton::Left) => {
-                // Row 0 is the border, row 1 the column heading.
-                let row = mouse.row.saturating_sub(list.y);
-                if row < 2 || row >= list.height.saturating_sub(1) {
-                    return false;
-                }
-                (offset + usize::from(row - 2)) as isize - cursor_position as isize
-            }
-            _ => return false,
-        };
-        let action = if delta < 0 { Action::Up } else { Action::Down };
-        for _ in 0..delta.unsigned_abs() {
-            match self.view {
-                View::Sessions => self.sessions.update(action, 1),
-                _ => self.timelines.update(action, 1),
-            }
-        }
-        true
-    }
-
     /// Enter on a session or a timeline: the Events view, filtered to its events.
     fn show_events_of_selection(&mut self, store: &Store) {
-        let text = match self.view {
-            View::Sessions => self.sessions.filter_text(),
-            View::Timelines => self.timelines.filter_text(),
-            View::Events => None,
-        };
-        let Some(text) = text else {
+        let Some(text) = self.views.get(self.view).events_filter() else {
             self.say("nothing selected", false);
             return;
         };
         match Filter::parse(&text) {
             Ok(filter) => {
-                self.events.set_filter(filter, store);
-                self.view = View::Events;
-                let shown = self.events.len();
+                self.views.events.set_filter(filter, store);
+                self.view = ViewId::EVENTS;
+                let shown = self.views.events.len();
                 let noun = if shown == 1 { "event" } else { "events" };
                 self.say(format!("{shown} {noun}; Esc clears the filter"), true);
             }
@@ -777,10 +643,10 @@ impl App {
 
     /// `r`: the selected event, or every filtered one after a question.
     fn replay(&mut self) {
-        let keys: Vec<u64> = if self.events.filter.is_empty() {
-            self.events.selected.into_iter().collect()
+        let keys: Vec<u64> = if self.views.events.filter.is_empty() {
+            self.views.events.selected.into_iter().collect()
         } else {
-            self.events.keys().collect()
+            self.views.events.keys().collect()
         };
         match keys.len() {
             0 => self.say("no event to replay", false),

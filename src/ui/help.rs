@@ -6,100 +6,27 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
 
-use crate::ui::app::App;
-use crate::ui::keymap::{self, Context};
-use crate::ui::render::centered;
+use crate::ui::action::{Context, ViewId};
+use crate::ui::keymap;
+use crate::ui::layout::popup;
 use crate::ui::text::fit;
 use crate::ui::theme::Theme;
-use crate::ui::view::View;
+use crate::ui::view;
 
-/// The key contexts a view's help lists, in order.
-fn sections(view: View) -> &'static [Context] {
-    match view {
-        View::Events => &[
-            Context::EventsList,
-            Context::EventsDetail,
-            Context::Global,
-            Context::FilterPrompt,
-            Context::ReplayPrompt,
-        ],
-        View::Sessions => &[
-            Context::Sessions,
-            Context::Global,
-            Context::FilterPrompt,
-            Context::ReplayPrompt,
-        ],
-        View::Timelines => &[
-            Context::Timelines,
-            Context::Global,
-            Context::FilterPrompt,
-            Context::ReplayPrompt,
-        ],
-    }
-}
-
-/// What the signs of a view mean.
-fn signs(view: View) -> &'static [(&'static str, &'static str)] {
-    match view {
-        View::Events => &[
-            ("severity", "· info   ▲ warn   ✖ error"),
-            (
-                "signature",
-                "✓ valid   ✗ invalid, malformed or stale   ? not checkable   – unsigned",
-            ),
-            (
-                "sequence",
-                "⚠ gap (numbers missing)   ↺ late   ⧉ duplicate   ≠ conflict   ⟲ restart",
-            ),
-            ("note", "↻ retry #n of an earlier delivery   ⚠ an anomaly"),
-            (
-                "mouse",
-                "the wheel scrolls; a click selects a row or a detail tab",
-            ),
-        ],
-        View::Sessions => &[
-            (
-                "sequence bar",
-                "█ in order   ▒ late   ░ missing   ◆ duplicate   ✖ conflict",
-            ),
-            (
-                "state",
-                "✓ results   ✖ how it ended otherwise   ● phase while running",
-            ),
-            (
-                "warnings",
-                "⚠ websocket down, page hidden, SNR falling, no event for 10 s or more",
-            ),
-            (
-                "SNR",
-                "the intermediate results' SNR, oldest left, scaled min to max",
-            ),
-        ],
-        View::Timelines => &[
-            (
-                "lanes",
-                "█ start to end (green done, red failed)   ▒ running, up to now",
-            ),
-            (
-                "",
-                "◆ an end without its start   · not seen: no event of the job yet",
-            ),
-            (
-                "status",
-                "✖ a job failed   ● a job is running   ✓ every job seen is done",
-            ),
-            (
-                "ANOM",
-                "⚠ anomalies found on the timeline, listed under its lanes",
-            ),
-        ],
-    }
+/// The key contexts a view's help lists, in order: its own, then those of every view.
+fn sections(view: ViewId) -> impl Iterator<Item = Context> {
+    let shared = [
+        Context::Global,
+        Context::FilterPrompt,
+        Context::ReplayPrompt,
+    ];
+    view::spec(view).sections.iter().copied().chain(shared)
 }
 
 /// The lines of the help for the current view.
-pub fn lines(app: &App, theme: &Theme) -> Vec<Line<'static>> {
+pub fn lines(view: ViewId, theme: &Theme) -> Vec<Line<'static>> {
     let mut lines = Vec::new();
-    for &context in sections(app.view) {
+    for context in sections(view) {
         lines.push(Line::styled(context.title().to_owned(), theme.title()));
         for binding in keymap::bindings(&[context]) {
             lines.push(Line::from(vec![
@@ -142,7 +69,7 @@ pub fn lines(app: &App, theme: &Theme) -> Vec<Line<'static>> {
     }
     lines.push(Line::default());
     lines.push(Line::styled("Signs".to_owned(), theme.title()));
-    for (what, signs) in signs(app.view).iter().copied() {
+    for (what, signs) in view::spec(view).signs.iter().copied() {
         lines.push(Line::from(vec![
             Span::raw("  "),
             Span::styled(fit(what, 14), theme.dim()),
@@ -152,28 +79,20 @@ pub fn lines(app: &App, theme: &Theme) -> Vec<Line<'static>> {
     lines
 }
 
-/// Where the overlay sits in `area` for `count` lines.
-fn popup(area: Rect, count: usize) -> Rect {
-    let height = area
-        .height
-        .saturating_sub(2)
-        .min(u16::try_from(count + 2).unwrap_or(u16::MAX));
-    centered(area, area.width.saturating_sub(4).min(86), height)
-}
-
-/// The furthest the help can scroll in a terminal of `app.size`.
-pub fn max_scroll(app: &App) -> usize {
-    let count = lines(app, &Theme::default()).len();
-    let visible = usize::from(popup(app.size, count).height.saturating_sub(2));
+/// The furthest the help of `view` can scroll in a terminal of `size`.
+pub fn max_scroll(view: ViewId, size: Rect) -> usize {
+    let count = lines(view, &Theme::default()).len();
+    let visible = usize::from(popup(size, count).height.saturating_sub(2));
     count.saturating_sub(visible)
 }
 
-pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let lines = lines(app, theme);
+/// Draws the help of `view`, scrolled down `scroll` lines, over `area`.
+pub fn render(frame: &mut Frame, area: Rect, view: ViewId, scroll: usize, theme: &Theme) {
+    let lines = lines(view, theme);
     let popup = popup(area, lines.len());
     frame.render_widget(Clear, popup);
     let visible = usize::from(popup.height.saturating_sub(2));
-    let scroll = app.help_scroll.min(lines.len().saturating_sub(visible));
+    let scroll = scroll.min(lines.len().saturating_sub(visible));
     let more = if lines.len() > visible {
         format!(
             " {}-{} of {}, ↑↓ scroll ",
@@ -189,7 +108,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         .border_type(BorderType::Rounded)
         .border_style(theme.border(true))
         .title(Span::styled(
-            format!(" Keys — {} view ", app.view.title()),
+            format!(" Keys — {} view ", view::spec(view).title),
             theme.title(),
         ))
         .title_bottom(Line::styled(more, theme.dim()).right_aligned());

@@ -3,43 +3,20 @@
 //! (help, questions). Everything here only reads.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Position, Rect};
+use ratatui::layout::{Position, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Sparkline};
 
 use crate::event::Severity;
 use crate::filter;
+use crate::ui::action::{Context, Key, ViewId};
 use crate::ui::app::{App, Mode, Prompt, Question, Source};
 use crate::ui::help;
-use crate::ui::keymap::{self, Key};
+use crate::ui::keymap;
+use crate::ui::layout::{centered, frame_areas};
 use crate::ui::text::{display_width, thousands, truncate};
 use crate::ui::theme::Theme;
-use crate::ui::view::{self, View};
-
-/// The fixed parts of the screen.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct FrameAreas {
-    pub header: Rect,
-    pub tabs: Rect,
-    pub body: Rect,
-    pub status: Rect,
-}
-
-pub fn frame_areas(area: Rect) -> FrameAreas {
-    let [header, tabs, body, status] = Layout::vertical([
-        Constraint::Length(1),
-        Constraint::Length(1),
-        Constraint::Min(0),
-        Constraint::Length(1),
-    ])
-    .areas(area);
-    FrameAreas {
-        header,
-        tabs,
-        body,
-        status,
-    }
-}
+use crate::ui::view;
 
 /// Draws the whole screen.
 pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
@@ -50,14 +27,10 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
         Mode::Replay(prompt) => render_replay_prompt(frame, areas.tabs, prompt, theme),
         _ => render_tabs(frame, areas.tabs, app, theme),
     }
-    match app.view {
-        View::Events => view::events::render(frame, areas.body, &app.events, theme),
-        View::Sessions => view::sessions::render(frame, areas.body, &app.sessions, theme),
-        View::Timelines => view::timelines::render(frame, areas.body, &app.timelines, theme),
-    }
+    app.views.get(app.view).render(frame, areas.body, theme);
     render_status(frame, areas.status, app, theme);
     match &app.mode {
-        Mode::Help => help::render(frame, frame.area(), app, theme),
+        Mode::Help => help::render(frame, frame.area(), app.view, app.help_scroll, theme),
         Mode::Confirm(question) => render_question(frame, frame.area(), *question, app, theme),
         Mode::Normal | Mode::Filter(_) | Mode::Replay(_) => {}
     }
@@ -197,8 +170,8 @@ fn render_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 
 fn render_tabs(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let mut spans = vec![Span::raw(" ")];
-    for view in View::ALL {
-        let label = format!("{} {}", view.number(), view.title());
+    for &view in ViewId::ALL {
+        let label = format!("{} {}", view.number(), view::spec(view).title);
         if view == app.view {
             spans.push(Span::styled(
                 format!("[{label}]"),
@@ -213,7 +186,7 @@ fn render_tabs(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     frame.render_widget(Line::from(spans), area);
 
     let mut right: Vec<Span> = Vec::new();
-    let filter = app.events.filter.to_string();
+    let filter = app.views.events.filter.to_string();
     if !filter.is_empty() {
         right.push(Span::styled("filter: ", theme.dim()));
         right.push(Span::styled(
@@ -222,7 +195,7 @@ fn render_tabs(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         ));
         right.push(Span::raw("  "));
     }
-    if app.events.follow {
+    if app.views.events.follow {
         right.push(Span::styled("● follow ", theme.accent()));
     } else {
         right.push(Span::styled("○ follow off ", theme.dim()));
@@ -346,18 +319,6 @@ fn render_status(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     frame.render_widget(Line::from(spans), area);
 }
 
-/// A box of `width` x `height` in the middle of `area`, never larger than it.
-pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
-    let width = width.min(area.width);
-    let height = height.min(area.height);
-    Rect {
-        x: area.x + (area.width - width) / 2,
-        y: area.y + (area.height - height) / 2,
-        width,
-        height,
-    }
-}
-
 fn render_question(frame: &mut Frame, area: Rect, question: Question, app: &App, theme: &Theme) {
     let (title, text) = match question {
         Question::Clear => (
@@ -387,7 +348,7 @@ fn render_question(frame: &mut Frame, area: Rect, question: Question, app: &App,
         .border_type(BorderType::Rounded)
         .border_style(theme.border(true))
         .title(Span::styled(title, theme.title()));
-    let keys = keymap::bindings(&[keymap::Context::Confirm])
+    let keys = keymap::bindings(&[Context::Confirm])
         .flat_map(|b| {
             [
                 Span::styled(

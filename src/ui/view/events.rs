@@ -5,128 +5,194 @@
 //! only the events of the visible rows and the selected one. Selection and scrolling are held
 //! as keys, so the rows on screen stay put while events arrive and old ones are evicted. Keys,
 //! not ids: the ids of an opened file are data and may repeat (see `store`).
+//!
+//! Catching up is a filtered scan the store runs (`Store::select_batch`, or
+//! `Store::select_in_parallel` when far behind): matched in place, a batch per short lock.
 
 pub mod detail;
 
 use std::collections::VecDeque;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Direction, Layout, Rect};
-use ratatui::style::Style;
+use ratatui::crossterm::event::{KeyCode, MouseButton, MouseEvent, MouseEventKind};
+use ratatui::layout::{Constraint, Direction, Layout, Position, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Borders, Paragraph};
+use ratatui::widgets::{Block, BorderType, Borders};
 
 use crate::event::{CapturedEvent, Provider};
-use crate::filter::{Filter, Matcher};
+use crate::filter::Filter;
 use crate::sanitize;
-use crate::store::Store;
-use crate::ui::keymap::{Action, Context};
+use crate::store::{SCAN_BATCH, Store};
+use crate::ui::action::keys::{BOTTOM, DOWN, ENTER, ESC, PAGE_DOWN, PAGE_UP, TAB, TOP, UP};
+use crate::ui::action::{Action, Binding, Context, Key, bind};
+use crate::ui::table::{Column, Table};
 use crate::ui::text::{
-    self, RichLine, Role, display_width, fit, fit_right, sequence_label, severity_glyph,
-    signature_glyph, table_heading, thousands,
+    self, RichLine, Role, display_width, sequence_label, severity_glyph, signature_glyph,
+    thousands,
 };
 use crate::ui::theme::Theme;
+use crate::ui::view::component::{Feed, Spec, View};
 
 pub use detail::Tab;
 
 /// How many events are read from the store per lock when catching up.
-const BATCH: usize = 4096;
+const BATCH: usize = SCAN_BATCH;
 
 /// Events not yet looked at from which catching up is split across threads.
 const PARALLEL_BACKLOG: u64 = 8 * BATCH as u64;
 
-/// Most threads a scan uses.
-const MAX_THREADS: usize = 4;
+/// The keys of the event list.
+pub const LIST: Context = Context::View("Event list");
+/// The keys of the detail pane.
+pub const DETAIL: Context = Context::View("Event detail");
 
-/// Events searched for free text per shared lock of the store: searching bodies takes longer
-/// per event than keyed terms, so fewer at a time keep capture's wait short (tens of µs).
-const TEXT_BATCH: usize = 512;
+pub const SPEC: Spec = Spec {
+    title: "Events",
+    switch_help: "the Events view",
+    keys: KEYS,
+    sections: &[LIST, DETAIL],
+    signs: &[
+        ("severity", "· info   ▲ warn   ✖ error"),
+        (
+            "signature",
+            "✓ valid   ✗ invalid, malformed or stale   ? not checkable   – unsigned",
+        ),
+        (
+            "sequence",
+            "⚠ gap (numbers missing)   ↺ late   ⧉ duplicate   ≠ conflict   ⟲ restart",
+        ),
+        ("note", "↻ retry #n of an earlier delivery   ⚠ an anomaly"),
+        (
+            "mouse",
+            "the wheel scrolls; a click selects a row or a detail tab",
+        ),
+    ],
+};
 
-/// Keys of the events of one batch read from the store, starting at key `from`, that pass the
-/// matcher's filter, the key of the last event read (none when there was none) and how many
-/// were read. Events from key `end` on are left out. Events are matched in place under the
-/// store's shared lock, which spares a reference count update on every event: keyed terms a
-/// whole batch per lock, free text (which searches bodies) `TEXT_BATCH` events per lock, so
-/// that capture is never held up for long.
-fn select_batch(
-    matcher: &mut Matcher<'_>,
-    text: bool,
-    store: &Store,
-    from: u64,
-    end: u64,
-) -> (Vec<u64>, Option<u64>, usize) {
-    let per_lock = if text { TEXT_BATCH } else { BATCH };
-    let mut keys = Vec::new();
-    let mut last = None;
-    let mut read = 0;
-    let mut next = from;
-    while read < BATCH && next < end {
-        let mut cut = false;
-        let lent = store.read_from(next, per_lock.min(BATCH - read), |first, run| {
-            let within =
-                usize::try_from(end.saturating_sub(first)).map_or(run.len(), |n| n.min(run.len()));
-            cut |= within < run.len();
-            let run = run.get(..within).unwrap_or(run);
-            if !run.is_empty() {
-                last = Some(first + run.len() as u64 - 1);
-            }
-            read += run.len();
-            keys.extend(matcher.select(first, run));
-        });
-        match lent {
-            Some(id) if !cut => next = id.saturating_add(1),
-            _ => break,
-        }
-    }
-    (keys, last, read)
-}
-
-/// Keys of the stored events from key `first` to key `last` that pass `filter`, in order. The
-/// keys are cut into runs of `BATCH`; each thread takes the next run not yet taken, reads its events
-/// from the store (a short lock per run, as in `sync`) and matches them with a matcher of its
-/// own. Events evicted meanwhile are skipped, as a batch read would skip them.
-fn scan_in_parallel(filter: &Filter, store: &Store, first: u64, last: u64) -> Vec<u64> {
-    let text = filter.searches_text();
-    let runs = (last.saturating_sub(first) / BATCH as u64).saturating_add(1);
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .clamp(1, MAX_THREADS);
-    let next = AtomicU64::new(0);
-    let work = || {
-        let mut matcher = filter.matcher();
-        let mut found: Vec<(u64, Vec<u64>)> = Vec::new();
-        loop {
-            let run = next.fetch_add(1, Ordering::Relaxed);
-            if run >= runs {
-                break;
-            }
-            let from = first.saturating_add(run.saturating_mul(BATCH as u64));
-            let end = from
-                .saturating_add(BATCH as u64)
-                .min(last.saturating_add(1));
-            // At most `BATCH` keys lie in `from..end`, so one batch holds all of them.
-            let (keys, _, _) = select_batch(&mut matcher, text, store, from, end);
-            found.push((run, keys));
-        }
-        found
-    };
-    let mut found = std::thread::scope(|scope| {
-        let helpers: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
-        let mut found = work();
-        for helper in helpers {
-            match helper.join() {
-                Ok(more) => found.extend(more),
-                // As if the matching had run on this thread.
-                Err(panic) => std::panic::resume_unwind(panic),
-            }
-        }
-        found
-    });
-    found.sort_unstable_by_key(|&(run, _)| run);
-    found.into_iter().flat_map(|(_, keys)| keys).collect()
-}
+const KEYS: &[Binding] = &[
+    // The event list.
+    bind(
+        LIST,
+        UP,
+        Action::Up,
+        "select the previous event",
+        None,
+    ),
+    bind(
+        LIST,
+        DOWN,
+        Action::Down,
+        "select the next event",
+        Some("move"),
+    ),
+    bind(LIST, PAGE_UP, Action::PageUp, "one page up", None),
+    bind(
+        LIST,
+        PAGE_DOWN,
+        Action::PageDown,
+        "one page down",
+        None,
+    ),
+    bind(LIST, TOP, Action::Top, "the oldest event", None),
+    bind(LIST, BOTTOM, Action::Bottom, "the newest event", None),
+    bind(
+        LIST,
+        ENTER,
+        Action::Open,
+        "open the detail of the event",
+        Some("detail"),
+    ),
+    bind(
+        LIST,
+        TAB,
+        Action::SwitchPane,
+        "focus the detail (when open)",
+        None,
+    ),
+    bind(
+        LIST,
+        ESC,
+        Action::Back,
+        "close the detail, then clear the filter",
+        None,
+    ),
+    bind(
+        LIST,
+        &[Key::char('r')],
+        Action::Replay,
+        "replay the event (or every filtered event) to a URL",
+        Some("replay"),
+    ),
+    // The detail pane.
+    bind(DETAIL, UP, Action::Up, "scroll up", None),
+    bind(
+        DETAIL,
+        DOWN,
+        Action::Down,
+        "scroll down",
+        Some("scroll"),
+    ),
+    bind(DETAIL, PAGE_UP, Action::PageUp, "one page up", None),
+    bind(
+        DETAIL,
+        PAGE_DOWN,
+        Action::PageDown,
+        "one page down",
+        None,
+    ),
+    bind(DETAIL, TOP, Action::Top, "the top", None),
+    bind(DETAIL, BOTTOM, Action::Bottom, "the bottom", None),
+    bind(
+        DETAIL,
+        &[Key::plain(KeyCode::Right), Key::char('l')],
+        Action::NextTab,
+        "next tab: Body, Headers, Raw, Analysis",
+        Some("tab"),
+    ),
+    bind(
+        DETAIL,
+        &[Key::plain(KeyCode::Left), Key::char('h')],
+        Action::PrevTab,
+        "previous tab",
+        None,
+    ),
+    bind(
+        DETAIL,
+        TAB,
+        Action::SwitchPane,
+        "focus the list",
+        Some("list"),
+    ),
+    bind(
+        DETAIL,
+        ESC,
+        Action::Back,
+        "close the detail",
+        Some("back"),
+    ),
+    bind(
+        DETAIL,
+        &[Key::char('w')],
+        Action::Wrap,
+        "wrap long lines (or cut them with …)",
+        Some("wrap"),
+    ),
+    bind(
+        DETAIL,
+        &[Key::char('u')],
+        Action::RevealSecrets,
+        "show or hide userToken values",
+        Some("tokens"),
+    ),
+    bind(
+        DETAIL,
+        &[Key::char('r')],
+        Action::Replay,
+        "replay the event (or every filtered event) to a URL",
+        Some("replay"),
+    ),
+];
 
 /// Which pane has the keys.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -240,8 +306,8 @@ impl EventsState {
     /// The key context for the focused pane.
     pub fn context(&self) -> Context {
         match self.focus {
-            Pane::Detail if self.detail_open => Context::EventsDetail,
-            _ => Context::EventsList,
+            Pane::Detail if self.detail_open => DETAIL,
+            _ => LIST,
         }
     }
 
@@ -275,7 +341,7 @@ impl EventsState {
         {
             // A long way behind (a new filter, or a file just opened): the events up to `back`
             // are matched on every core.
-            let keys = scan_in_parallel(&self.filter, store, self.scanned + 1, back);
+            let keys = store.select_in_parallel(&self.filter, self.scanned + 1, back);
             self.keys.extend(keys);
             self.scanned = self.scanned.max(back);
         }
@@ -283,7 +349,7 @@ impl EventsState {
         let text = self.filter.searches_text();
         loop {
             let (keys, last, read) =
-                select_batch(&mut matcher, text, store, self.scanned + 1, u64::MAX);
+                store.select_batch(&mut matcher, text, self.scanned + 1, u64::MAX);
             let Some(last) = last else { break };
             let full = read == BATCH;
             self.scanned = last;
@@ -379,7 +445,7 @@ impl EventsState {
     }
 
     /// Acts on a view action; `areas` tells page sizes.
-    pub fn update(&mut self, action: Action, areas: &Areas) {
+    fn apply(&mut self, action: Action, areas: &Areas) {
         let page = areas.list_rows().max(1) as isize;
         let detail_page = areas.detail_rows().max(1);
         let in_detail = self.detail_open && self.focus == Pane::Detail;
@@ -405,6 +471,8 @@ impl EventsState {
                 self.select_position(self.keys.len().saturating_sub(1));
             }
             Action::Open if self.selected.is_some() => {
+                // Reading one event: the detail must not jump to each new arrival.
+                self.follow = false;
                 self.detail_open = true;
                 self.focus = Pane::Detail;
             }
@@ -429,7 +497,7 @@ impl EventsState {
     }
 
     /// Fetches what the next frame shows: the visible rows, the selected event, its detail.
-    pub fn refresh(&mut self, store: &Store, areas: &Areas) {
+    fn fetch(&mut self, store: &Store, areas: &Areas) {
         let rows = areas.list_rows();
         let len = self.keys.len();
         // Where the list starts: at the remembered top row, moved only to show the selection.
@@ -491,6 +559,90 @@ impl EventsState {
             self.detail_scroll = self.detail_scroll.min(max);
         }
     }
+
+    /// The wheel scrolls the pane under it; a click selects a row or a detail tab.
+    fn on_mouse(&mut self, mouse: MouseEvent, areas: &Areas) -> bool {
+        let at = Position::new(mouse.column, mouse.row);
+        let in_detail = areas.detail.is_some_and(|d| d.contains(at));
+        let in_list = areas.list.contains(at);
+        match mouse.kind {
+            MouseEventKind::ScrollDown | MouseEventKind::ScrollUp => {
+                let action = if mouse.kind == MouseEventKind::ScrollDown {
+                    Action::Down
+                } else {
+                    Action::Up
+                };
+                if in_detail || in_list {
+                    let focus = self.focus;
+                    self.focus = if in_detail { Pane::Detail } else { Pane::List };
+                    for _ in 0..3 {
+                        self.apply(action, areas);
+                    }
+                    self.focus = focus;
+                    return true;
+                }
+                false
+            }
+            MouseEventKind::Down(MouseButton::Left) => {
+                if in_list {
+                    // Row 0 is the border, row 1 the column heading.
+                    let row = mouse.row.saturating_sub(areas.list.y);
+                    if row >= 2 && row < areas.list.height.saturating_sub(1) {
+                        self.click_row(usize::from(row - 2));
+                    }
+                    true
+                } else if let Some(detail) = areas.detail.filter(|_| in_detail) {
+                    self.focus = Pane::Detail;
+                    if mouse.row == detail.y + 1 {
+                        let x = mouse.column.saturating_sub(detail.x + 1);
+                        for (tab, (start, width)) in Tab::ALL.into_iter().zip(tab_positions()) {
+                            if x >= start && x < start + width {
+                                self.tab = tab;
+                                self.detail_scroll = 0;
+                            }
+                        }
+                    }
+                    true
+                } else {
+                    false
+                }
+            }
+            _ => false,
+        }
+    }
+}
+
+impl View for EventsState {
+    fn spec(&self) -> &'static Spec {
+        &SPEC
+    }
+
+    fn context(&self) -> Context {
+        EventsState::context(self)
+    }
+
+    fn sync(&mut self, store: &Store) {
+        EventsState::sync(self, store);
+    }
+
+    fn refresh(&mut self, feed: &Feed<'_>, body: Rect) {
+        let areas = Areas::new(body, self.detail_open);
+        self.fetch(feed.store, &areas);
+    }
+
+    fn update(&mut self, action: Action, body: Rect) {
+        let areas = Areas::new(body, self.detail_open);
+        self.apply(action, &areas);
+    }
+
+    fn mouse(&mut self, mouse: MouseEvent, body: Rect) -> bool {
+        let areas = Areas::new(body, self.detail_open);
+        self.on_mouse(mouse, &areas)
+    }
+
+    fn render(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
+        render(frame, area, self, theme);
+    }
 }
 
 /// Draws the view into `area`.
@@ -502,65 +654,65 @@ pub fn render(frame: &mut Frame, area: Rect, state: &EventsState, theme: &Theme)
     }
 }
 
-/// Widths of the list's columns for an inner width; 0 hides a column.
-#[derive(Debug, Clone, Copy)]
-struct Columns {
-    time: usize,
-    id: usize,
-    method: usize,
-    provider: usize,
-    kind: usize,
-    note: usize,
-    size: usize,
-}
-
-impl Columns {
-    const SEV: usize = 3;
-    const SIG: usize = 3;
-    const ANS: usize = 3;
-
-    fn new(width: usize, max_id: u64) -> Columns {
-        let mut c = Columns {
-            time: 12,
-            id: max_id.to_string().len().max(2),
-            method: 6,
-            provider: 5,
-            kind: 0,
-            note: 20,
-            size: 8,
-        };
+/// The list's columns, the id column as wide as the largest id shown; cells know whether
+/// `userToken` values are shown.
+fn table(max_id: u64) -> Table<CapturedEvent, bool, 10> {
+    Table {
+        columns: [
+            Column::left("TIME", 12, |event, _, width| {
+                let format = if width >= 12 {
+                    "%H:%M:%S%.3f"
+                } else {
+                    "%H:%M:%S"
+                };
+                (event.received_at.format(format).to_string().into(), Role::Dim)
+            }),
+            Column::right("#", max_id.to_string().len().max(2), |event, _, _| {
+                (event.id.to_string().into(), Role::Dim)
+            }),
+            Column::left("METHOD", 6, |event, _, _| {
+                (sanitize::escape(&event.method), Role::Text)
+            }),
+            Column::left("PROV", 5, |event, _, _| {
+                (provider_label(event.analysis.provider).into(), Role::Accent)
+            }),
+            Column::left("KIND / PATH", 0, |event, &reveal, _| {
+                (kind_or_path(event, reveal).into(), Role::Text)
+            }),
+            Column::left("SEV", 3, |event, _, _| {
+                let severity = event.analysis.severity;
+                (severity_glyph(severity).into(), Role::Severity(severity))
+            }),
+            Column::left("SIG", 3, |event, _, _| {
+                let verdict = event.analysis.signature.verdict;
+                (signature_glyph(verdict).into(), Role::Signature(verdict))
+            }),
+            Column::left("SEQ / NOTE", 20, |event, _, _| {
+                let (role, text) = note(event);
+                (text.into(), role)
+            }),
+            Column::right("SIZE", 8, |event, _, _| {
+                (text::short_size(event.body_size).into(), Role::Dim)
+            }),
+            Column::right("ANS", 3, |event, _, _| {
+                let status = event.response.status;
+                (status.to_string().into(), Role::Status(status))
+            }),
+        ],
+        flex: ("KIND / PATH", usize::MAX),
         // Narrower screens drop detail in this order until the kind has room.
-        let steps: [fn(&mut Columns); 7] = [
-            |c| c.note = 14,
-            |c| c.size = 0,
-            |c| c.note = 11,
-            |c| c.method = 0,
-            |c| c.time = 8,
-            |c| c.provider = 0,
-            |c| c.note = 0,
-        ];
-        for step in steps {
-            if width >= c.fixed() + 20 {
-                break;
-            }
-            step(&mut c);
-        }
-        c.kind = width.saturating_sub(c.fixed()).max(1);
-        c
-    }
-
-    /// Columns taken by everything but the kind, spaces and the selection marker included.
-    fn fixed(&self) -> usize {
-        let shown = [
-            self.time,
-            self.id,
-            self.method,
-            self.provider,
-            self.note,
-            self.size,
-        ];
-        let gaps = shown.iter().filter(|w| **w > 0).count();
-        1 + shown.iter().sum::<usize>() + gaps + Self::SEV + Self::SIG + Self::ANS + 3
+        shrink: &[
+            ("SEQ / NOTE", 14),
+            ("SIZE", 0),
+            ("SEQ / NOTE", 11),
+            ("METHOD", 0),
+            ("TIME", 8),
+            ("PROV", 0),
+            ("SEQ / NOTE", 0),
+        ],
+        room: 20,
+        spare: None,
+        trailing_space: false,
     }
 }
 
@@ -621,110 +773,6 @@ fn note(event: &CapturedEvent) -> (Role, String) {
     )
 }
 
-fn row_line(
-    event: &CapturedEvent,
-    columns: &Columns,
-    selected: bool,
-    reveal: bool,
-    theme: &Theme,
-) -> Line<'static> {
-    let a = &event.analysis;
-    let mut spans: Vec<Span<'static>> = Vec::with_capacity(12);
-    let cell = |spans: &mut Vec<Span<'static>>, text: String, style: Style| {
-        spans.push(Span::styled(text, style));
-        spans.push(Span::raw(" "));
-    };
-    spans.push(Span::styled(
-        if selected { "▶" } else { " " },
-        theme.accent(),
-    ));
-    if columns.time > 0 {
-        let format = if columns.time >= 12 {
-            "%H:%M:%S%.3f"
-        } else {
-            "%H:%M:%S"
-        };
-        cell(
-            &mut spans,
-            fit(&event.received_at.format(format).to_string(), columns.time),
-            theme.dim(),
-        );
-    }
-    cell(
-        &mut spans,
-        fit_right(&event.id.to_string(), columns.id),
-        theme.dim(),
-    );
-    if columns.method > 0 {
-        cell(
-            &mut spans,
-            fit(&sanitize::escape(&event.method), columns.method),
-            theme.text(),
-        );
-    }
-    if columns.provider > 0 {
-        cell(
-            &mut spans,
-            fit(provider_label(a.provider), columns.provider),
-            theme.accent(),
-        );
-    }
-    cell(
-        &mut spans,
-        fit(&kind_or_path(event, reveal), columns.kind),
-        theme.text(),
-    );
-    cell(
-        &mut spans,
-        fit(severity_glyph(a.severity), Columns::SEV),
-        theme.severity(a.severity),
-    );
-    cell(
-        &mut spans,
-        fit(signature_glyph(a.signature.verdict), Columns::SIG),
-        theme.signature(a.signature.verdict),
-    );
-    if columns.note > 0 {
-        let (role, text) = note(event);
-        cell(&mut spans, fit(&text, columns.note), role.style(theme));
-    }
-    if columns.size > 0 {
-        cell(
-            &mut spans,
-            fit_right(&text::short_size(event.body_size), columns.size),
-            theme.dim(),
-        );
-    }
-    spans.push(Span::styled(
-        fit_right(&event.response.status.to_string(), Columns::ANS),
-        theme.status(event.response.status),
-    ));
-    let line = Line::from(spans);
-    if selected {
-        line.patch_style(theme.selection())
-    } else {
-        line
-    }
-}
-
-fn heading_line(columns: &Columns, theme: &Theme) -> Line<'static> {
-    table_heading(
-        &[
-            ("TIME", columns.time, false),
-            ("#", columns.id, true),
-            ("METHOD", columns.method, false),
-            ("PROV", columns.provider, false),
-            ("KIND / PATH", columns.kind, false),
-            ("SEV", Columns::SEV, false),
-            ("SIG", Columns::SIG, false),
-            ("SEQ / NOTE", columns.note, false),
-            ("SIZE", columns.size, true),
-            ("ANS", Columns::ANS, true),
-        ],
-        theme,
-    )
-}
-
 fn render_list(frame: &mut Frame, area: Rect, state: &EventsState, theme: &Theme) {
     let focused = state.focus == Pane::List || !state.detail_open;
     let title = if state.filter.is_empty() {
@@ -748,44 +796,26 @@ fn render_list(frame: &mut Frame, area: Rect, state: &EventsState, theme: &Theme
     }
     // Ids from a file need not ascend.
     let max_id = state.rows.iter().map(|(_, e)| e.id).max().unwrap_or(0);
-    let columns = Columns::new(usize::from(inner.width), max_id);
-    frame.render_widget(heading_line(&columns, theme), Rect { height: 1, ..inner });
-    if state.rows.is_empty() {
-        let message = if state.filter.is_empty() {
-            state.empty_hint.as_str()
-        } else {
-            "No event matches the filter. Esc clears it."
-        };
-        let area = Rect {
-            y: inner.y + inner.height / 2,
-            height: 1,
-            ..inner
-        };
-        frame.render_widget(
-            Paragraph::new(Span::styled(
-                text::truncate(message, usize::from(inner.width)).into_owned(),
-                theme.dim(),
-            ))
-            .centered(),
-            area,
-        );
-        return;
-    }
-    for (i, (key, event)) in state.rows.iter().enumerate() {
-        let y = inner.y + 1 + i as u16;
-        if y >= inner.y + inner.height {
-            break;
-        }
-        let selected = state.selected == Some(*key);
-        frame.render_widget(
-            row_line(event, &columns, selected, state.reveal_secrets, theme),
-            Rect {
-                y,
-                height: 1,
-                ..inner
-            },
-        );
-    }
+    let table = table(max_id);
+    let widths = table.widths(usize::from(inner.width));
+    let empty = if state.filter.is_empty() {
+        state.empty_hint.as_str()
+    } else {
+        "No event matches the filter. Esc clears it."
+    };
+    let rows = state
+        .rows
+        .iter()
+        .map(|(key, event)| (event.as_ref(), state.selected == Some(*key)));
+    table.render(
+        frame,
+        inner,
+        &widths,
+        rows,
+        &state.reveal_secrets,
+        empty,
+        theme,
+    );
 }
 
 /// Where each tab's title sits on the tab line: `(x offset, width)`, for clicks.

@@ -1,6 +1,10 @@
 //! Selection and scrolling for the analysis lists (sessions, timelines). Their rows live in the
 //! analysis, most recently seen first, so they move as events arrive: the selection is held by
-//! key and found again before each frame, and moves by position only when the user asks.
+//! key and found again before each frame, and moves by position only when the user asks (keys
+//! or the mouse).
+
+use ratatui::crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
+use ratatui::layout::{Position, Rect};
 
 /// Where a list is and what is selected in it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,6 +89,31 @@ impl<K: PartialEq + Clone> Cursor<K> {
     pub fn select(&mut self, key: Option<K>) {
         self.selected = key;
     }
+}
+
+/// The wheel over `list` moves the selection three rows; a click selects the row under it.
+/// Returns whether the event was over the list.
+pub fn mouse<K: PartialEq + Clone>(cursor: &mut Cursor<K>, mouse: MouseEvent, list: Rect) -> bool {
+    if !list.contains(Position::new(mouse.column, mouse.row)) {
+        return false;
+    }
+    let delta = match mouse.kind {
+        MouseEventKind::ScrollDown => 3,
+        MouseEventKind::ScrollUp => -3,
+        MouseEventKind::Down(MouseButton::Left) => {
+            // Row 0 is the border, row 1 the column heading.
+            let row = mouse.row.saturating_sub(list.y);
+            if row < 2 || row >= list.height.saturating_sub(1) {
+                return false;
+            }
+            (cursor.offset + usize::from(row - 2)) as isize - cursor.position as isize
+        }
+        _ => return false,
+    };
+    if delta != 0 {
+        cursor.move_by(delta);
+    }
+    true
 }
 
 #[cfg(test)]

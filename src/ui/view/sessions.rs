@@ -7,25 +7,95 @@
 
 use chrono::{DateTime, Utc};
 use ratatui::Frame;
+use ratatui::crossterm::event::MouseEvent;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Borders, Paragraph};
+use ratatui::text::Span;
+use ratatui::widgets::{Block, BorderType, Borders};
 
 use crate::analysis::{Analyzer, SessionEnd, SessionSummary};
 use crate::event::{SequenceStatus, Severity};
 use crate::sanitize;
-use crate::ui::keymap::Action;
+use crate::ui::action::keys::{BOTTOM, DOWN, ENTER, PAGE_DOWN, PAGE_UP, TOP, UP};
+use crate::ui::action::{Action, Context, bind};
+use crate::ui::table::{Column, Table};
 use crate::ui::text::{
-    self, RichLine, Role, display_width, fit, fit_right, short_duration, table_heading, thousands,
+    self, RichLine, Role, display_width, fit, short_duration, thousands,
 };
 use crate::ui::theme::Theme;
-use crate::ui::view::list::Cursor;
+use crate::ui::view::component::{Feed, Spec, View};
+use crate::ui::view::list::{self, Cursor};
 
 /// A running session silent for this long gets "no event for N s".
 pub const IDLE_WARNING: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// The width of the label column of the detail (`sequence `).
 const LABEL: usize = 9;
+
+/// The keys of the list.
+pub const LIST: Context = Context::View("Sessions");
+
+pub const SPEC: Spec = Spec {
+    title: "Sessions",
+    switch_help: "the Sessions view (WMS)",
+    keys: &[
+    bind(
+        LIST,
+        UP,
+        Action::Up,
+        "select the previous session",
+        None,
+    ),
+    bind(
+        LIST,
+        DOWN,
+        Action::Down,
+        "select the next session",
+        Some("move"),
+    ),
+    bind(LIST, PAGE_UP, Action::PageUp, "one page up", None),
+    bind(LIST, PAGE_DOWN, Action::PageDown, "one page down", None),
+    bind(
+        LIST,
+        TOP,
+        Action::Top,
+        "the most recently seen session",
+        None,
+    ),
+    bind(
+        LIST,
+        BOTTOM,
+        Action::Bottom,
+        "the least recently seen session",
+        None,
+    ),
+    bind(
+        LIST,
+        ENTER,
+        Action::Open,
+        "the session's events (Events view, filtered)",
+        Some("events"),
+    ),
+    ],
+    sections: &[LIST],
+    signs: &[
+        (
+            "sequence bar",
+            "█ in order   ▒ late   ░ missing   ◆ duplicate   ✖ conflict",
+        ),
+        (
+            "state",
+            "✓ results   ✖ how it ended otherwise   ● phase while running",
+        ),
+        (
+            "warnings",
+            "⚠ websocket down, page hidden, SNR falling, no event for 10 s or more",
+        ),
+        (
+            "SNR",
+            "the intermediate results' SNR, oldest left, scaled min to max",
+        ),
+    ],
+};
 
 #[derive(Debug, Default)]
 pub struct SessionsState {
@@ -85,7 +155,7 @@ impl SessionsState {
         }
     }
 
-    pub fn update(&mut self, action: Action, page: usize) {
+    fn move_cursor(&mut self, action: Action, page: usize) {
         let page = page.max(1) as isize;
         match action {
             Action::Up => self.cursor.move_by(-1),
@@ -105,7 +175,7 @@ impl SessionsState {
     }
 
     /// Copies the rows `body` shows out of the analysis.
-    pub fn refresh(&mut self, analyzer: &Analyzer, body: Rect, now: DateTime<Utc>) {
+    fn fetch(&mut self, analyzer: &Analyzer, body: Rect, now: DateTime<Utc>) {
         let total = analyzer.counters().sessions;
         let rows = Areas::new(body, total).rows();
         let found = self
@@ -232,180 +302,144 @@ fn seen(session: &SessionSummary, now: Option<DateTime<Utc>>, live: bool) -> Str
     }
 }
 
-/// Widths of the list's columns; 0 hides a column.
-#[derive(Debug, Clone, Copy)]
-struct Columns {
-    session: usize,
-    events: usize,
-    highest: usize,
-    missing: usize,
-    dup: usize,
-    late: usize,
-    last_event: usize,
-    state: usize,
-    warn: usize,
-    seen: usize,
+/// What every cell of the list may look at: the view's state, and whether the warnings have
+/// a column of their own.
+struct Shared<'a> {
+    state: &'a SessionsState,
+    warnings_shown: bool,
 }
 
-impl Columns {
-    fn new(width: usize) -> Columns {
-        let mut c = Columns {
-            session: 0,
-            events: 6,
-            highest: 5,
-            missing: 12,
-            dup: 3,
-            late: 4,
-            last_event: 22,
-            state: 15,
-            warn: 22,
-            seen: 9,
-        };
-        // Narrower screens drop these in order until the id has room.
-        let steps: [fn(&mut Columns); 5] = [
-            |c| c.warn = 0,
-            |c| c.last_event = 20,
-            |c| c.last_event = 0,
-            |c| c.missing = 10,
-            |c| c.seen = 0,
-        ];
-        for step in steps {
-            if width >= c.fixed() + 16 {
-                break;
-            }
-            step(&mut c);
-        }
-        c.session = width.saturating_sub(c.fixed()).clamp(1, 28);
-        // What the id does not need goes to the last event's name.
-        if c.last_event > 0 {
-            c.last_event += width.saturating_sub(c.fixed() + c.session);
-        }
-        c
-    }
-
-    fn fixed(&self) -> usize {
-        let shown = [
-            self.events,
-            self.highest,
-            self.missing,
-            self.dup,
-            self.late,
-            self.last_event,
-            self.state,
-            self.warn,
-            self.seen,
-        ];
-        1 + shown.iter().sum::<usize>() + shown.iter().filter(|w| **w > 0).count()
+/// The role of a count: dim when none.
+fn count_role(n: u64, status: SequenceStatus) -> Role {
+    if n == 0 {
+        Role::Dim
+    } else {
+        Role::Sequence(status)
     }
 }
 
-fn heading(columns: &Columns, theme: &Theme) -> Line<'static> {
-    table_heading(
-        &[
-            ("SESSION", columns.session, false),
-            ("EVENTS", columns.events, true),
-            ("LAST", columns.highest, true),
-            ("MISSING", columns.missing, false),
-            ("DUP", columns.dup, true),
-            ("LATE", columns.late, true),
-            ("LAST EVENT", columns.last_event, false),
-            ("STATE", columns.state, false),
-            ("WARNINGS", columns.warn, false),
-            ("SEEN", columns.seen, false),
+fn table<'a>() -> Table<SessionSummary, Shared<'a>, 10> {
+    Table {
+        columns: [
+            Column::left("SESSION", 0, |session, _, _| {
+                (sanitize::escape(&session.session_id), Role::Text)
+            }),
+            Column::right("EVENTS", 6, |session, _, _| {
+                (thousands(session.events).into(), Role::Text)
+            }),
+            Column::right("LAST", 5, |session, _, _| {
+                let highest = session.highest.map_or("–".to_owned(), |h| h.to_string());
+                (highest.into(), Role::Text)
+            }),
+            Column::left("MISSING", 12, |session, _, _| {
+                if session.missing.is_empty() {
+                    ("—".into(), Role::Dim)
+                } else {
+                    (
+                        format!("⚠ {}", session.missing).into(),
+                        Role::Sequence(SequenceStatus::Gap),
+                    )
+                }
+            }),
+            Column::right("DUP", 3, |session, _, _| {
+                let n = session.duplicates();
+                (
+                    n.to_string().into(),
+                    count_role(n, SequenceStatus::Duplicate),
+                )
+            }),
+            Column::right("LATE", 4, |session, _, _| {
+                let n = session.late_fills();
+                (n.to_string().into(), count_role(n, SequenceStatus::Late))
+            }),
+            Column::left("LAST EVENT", 22, |session, _, _| {
+                let name = session.last_event.as_deref().unwrap_or("–");
+                (sanitize::escape(name), Role::Text)
+            }),
+            Column::left("STATE", 15, |session, shared, _| {
+                let warnings = warnings(session, shared.state.now, shared.state.live);
+                match warnings.first() {
+                    // No room for the warnings: the most pressing one replaces the phase.
+                    Some(first) if !shared.warnings_shown => (
+                        format!("⚠ {}", first.short).into(),
+                        Role::Severity(Severity::Warn),
+                    ),
+                    _ => {
+                        let (role, text) = state_cell(session);
+                        (text.into(), role)
+                    }
+                }
+            }),
+            Column::left("WARNINGS", 22, |session, shared, _| {
+                let warnings = warnings(session, shared.state.now, shared.state.live);
+                if warnings.is_empty() {
+                    ("".into(), Role::Dim)
+                } else {
+                    (
+                        format!("⚠ {}", joined(&warnings, true)).into(),
+                        Role::Severity(Severity::Warn),
+                    )
+                }
+            }),
+            Column::left("SEEN", 9, |session, shared, _| {
+                (
+                    seen(session, shared.state.now, shared.state.live).into(),
+                    Role::Dim,
+                )
+            }),
         ],
-        theme,
-    )
+        flex: ("SESSION", 28),
+        // Narrower screens drop these in order until the id has room.
+        shrink: &[
+            ("WARNINGS", 0),
+            ("LAST EVENT", 20),
+            ("LAST EVENT", 0),
+            ("MISSING", 10),
+            ("SEEN", 0),
+        ],
+        room: 16,
+        // What the id does not need goes to the last event's name.
+        spare: Some("LAST EVENT"),
+        trailing_space: true,
+    }
 }
 
-fn row(
-    session: &SessionSummary,
-    columns: &Columns,
-    state: &SessionsState,
-    selected: bool,
-    theme: &Theme,
-) -> Line<'static> {
-    let mut spans: Vec<Span<'static>> = vec![Span::styled(
-        if selected { "▶" } else { " " },
-        theme.accent(),
-    )];
-    let mut cell = |text: String, role: Role| {
-        spans.push(Span::styled(text, role.style(theme)));
-        spans.push(Span::raw(" "));
-    };
-    cell(
-        fit(&sanitize::escape(&session.session_id), columns.session),
-        Role::Text,
-    );
-    cell(
-        fit_right(&thousands(session.events), columns.events),
-        Role::Text,
-    );
-    cell(
-        fit_right(
-            &session.highest.map_or("–".to_owned(), |h| h.to_string()),
-            columns.highest,
-        ),
-        Role::Text,
-    );
-    if session.missing.is_empty() {
-        cell(fit("—", columns.missing), Role::Dim);
-    } else {
-        cell(
-            fit(&format!("⚠ {}", session.missing), columns.missing),
-            Role::Sequence(SequenceStatus::Gap),
-        );
+impl View for SessionsState {
+    fn spec(&self) -> &'static Spec {
+        &SPEC
     }
-    let count = |n: u64, status: SequenceStatus| {
-        if n == 0 {
-            Role::Dim
-        } else {
-            Role::Sequence(status)
-        }
-    };
-    cell(
-        fit_right(&session.duplicates().to_string(), columns.dup),
-        count(session.duplicates(), SequenceStatus::Duplicate),
-    );
-    cell(
-        fit_right(&session.late_fills().to_string(), columns.late),
-        count(session.late_fills(), SequenceStatus::Late),
-    );
-    if columns.last_event > 0 {
-        let name = session.last_event.as_deref().unwrap_or("–");
-        cell(fit(&sanitize::escape(name), columns.last_event), Role::Text);
+
+    fn context(&self) -> Context {
+        LIST
     }
-    let warnings = warnings(session, state.now, state.live);
-    let (role, text) = state_cell(session);
-    if columns.warn == 0 && !warnings.is_empty() {
-        // No room for the warnings: the most pressing one replaces the phase.
-        cell(
-            fit(&format!("⚠ {}", warnings[0].short), columns.state),
-            Role::Severity(Severity::Warn),
-        );
-    } else {
-        cell(fit(&text, columns.state), role);
-    }
-    if columns.warn > 0 {
-        if warnings.is_empty() {
-            cell(fit("", columns.warn), Role::Dim);
-        } else {
-            cell(
-                fit(&format!("⚠ {}", joined(&warnings, true)), columns.warn),
-                Role::Severity(Severity::Warn),
-            );
+
+    fn refresh(&mut self, feed: &Feed<'_>, body: Rect) {
+        match feed.analysis {
+            Some(analysis) => analysis.read(&mut |a| self.fetch(a, body, feed.now)),
+            None => self.rows.clear(),
         }
     }
-    if columns.seen > 0 {
-        cell(
-            fit(&seen(session, state.now, state.live), columns.seen),
-            Role::Dim,
-        );
+
+    fn update(&mut self, action: Action, body: Rect) {
+        let page = Areas::new(body, self.cursor.total).rows();
+        self.move_cursor(action, page);
     }
-    let line = Line::from(spans);
-    if selected {
-        line.patch_style(theme.selection())
-    } else {
-        line
+
+    fn mouse(&mut self, mouse: MouseEvent, body: Rect) -> bool {
+        let list = Areas::new(body, self.cursor.total).list;
+        list::mouse(&mut self.cursor, mouse, list)
+    }
+
+    fn render(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
+        render(frame, area, self, theme);
+    }
+
+    fn shows_clock(&self) -> bool {
+        SessionsState::shows_clock(self)
+    }
+
+    fn events_filter(&self) -> Option<String> {
+        self.filter_text()
     }
 }
 
@@ -430,39 +464,26 @@ fn render_list(frame: &mut Frame, area: Rect, state: &SessionsState, theme: &The
     if inner.height == 0 || inner.width == 0 {
         return;
     }
-    let columns = Columns::new(usize::from(inner.width));
-    frame.render_widget(heading(&columns, theme), Rect { height: 1, ..inner });
-    if state.rows.is_empty() {
-        let middle = Rect {
-            y: inner.y + inner.height / 2,
-            height: 1,
-            ..inner
-        };
-        frame.render_widget(
-            Paragraph::new(Span::styled(
-                text::truncate(&state.empty_hint, usize::from(inner.width)).into_owned(),
-                theme.dim(),
-            ))
-            .centered(),
-            middle,
-        );
-        return;
-    }
-    for (i, session) in state.rows.iter().enumerate() {
-        let y = inner.y + 1 + i as u16;
-        if y >= inner.y + inner.height {
-            break;
-        }
-        let selected = state.cursor.offset + i == state.cursor.position;
-        frame.render_widget(
-            row(session, &columns, state, selected, theme),
-            Rect {
-                y,
-                height: 1,
-                ..inner
-            },
-        );
-    }
+    let table = table();
+    let widths = table.widths(usize::from(inner.width));
+    let shared = Shared {
+        state,
+        warnings_shown: table.shows(&widths, "WARNINGS"),
+    };
+    let rows = state
+        .rows
+        .iter()
+        .enumerate()
+        .map(|(i, session)| (session, state.cursor.offset + i == state.cursor.position));
+    table.render(
+        frame,
+        inner,
+        &widths,
+        rows,
+        &shared,
+        &state.empty_hint,
+        theme,
+    );
 }
 
 /// What a cell of the sequence bar shows, in rising order of importance.

@@ -6,23 +6,93 @@
 
 use chrono::{DateTime, Utc};
 use ratatui::Frame;
+use ratatui::crossterm::event::MouseEvent;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Borders, Paragraph};
+use ratatui::text::Span;
+use ratatui::widgets::{Block, BorderType, Borders};
 
 use crate::analysis::{Analyzer, Lane, LaneOutcome, Timeline, TimelineKind, TimelineStatus};
 use crate::event::Severity;
 use crate::sanitize;
-use crate::ui::keymap::Action;
+use crate::ui::action::keys::{BOTTOM, DOWN, ENTER, PAGE_DOWN, PAGE_UP, TOP, UP};
+use crate::ui::action::{Action, Context, bind};
+use crate::ui::table::{Column, Table};
 use crate::ui::text::{
-    self, RichLine, Role, display_width, fit, fit_right, short_duration, table_heading, thousands,
+    self, RichLine, Role, display_width, fit, short_duration, thousands,
 };
 use crate::ui::theme::Theme;
-use crate::ui::view::list::Cursor;
+use crate::ui::view::component::{Feed, Spec, View};
+use crate::ui::view::list::{self, Cursor};
 use crate::ui::view::sessions::id_filter;
 
 /// Width of the list beside the detail on wide screens.
 const LIST_WIDTH: u16 = 44;
+
+/// The keys of the list.
+pub const LIST: Context = Context::View("Timelines");
+
+pub const SPEC: Spec = Spec {
+    title: "Timelines",
+    switch_help: "the Timelines view (scans, videos)",
+    keys: &[
+    bind(
+        LIST,
+        UP,
+        Action::Up,
+        "select the previous scan or video",
+        None,
+    ),
+    bind(
+        LIST,
+        DOWN,
+        Action::Down,
+        "select the next scan or video",
+        Some("move"),
+    ),
+    bind(LIST, PAGE_UP, Action::PageUp, "one page up", None),
+    bind(
+        LIST,
+        PAGE_DOWN,
+        Action::PageDown,
+        "one page down",
+        None,
+    ),
+    bind(LIST, TOP, Action::Top, "the most recently seen", None),
+    bind(
+        LIST,
+        BOTTOM,
+        Action::Bottom,
+        "the least recently seen",
+        None,
+    ),
+    bind(
+        LIST,
+        ENTER,
+        Action::Open,
+        "its events (Events view, filtered)",
+        Some("events"),
+    ),
+    ],
+    sections: &[LIST],
+    signs: &[
+        (
+            "lanes",
+            "█ start to end (green done, red failed)   ▒ running, up to now",
+        ),
+        (
+            "",
+            "◆ an end without its start   · not seen: no event of the job yet",
+        ),
+        (
+            "status",
+            "✖ a job failed   ● a job is running   ✓ every job seen is done",
+        ),
+        (
+            "ANOM",
+            "⚠ anomalies found on the timeline, listed under its lanes",
+        ),
+    ],
+};
 
 #[derive(Debug, Default)]
 pub struct TimelinesState {
@@ -96,7 +166,7 @@ impl TimelinesState {
         }
     }
 
-    pub fn update(&mut self, action: Action, page: usize) {
+    fn move_cursor(&mut self, action: Action, page: usize) {
         let page = page.max(1) as isize;
         match action {
             Action::Up => self.cursor.move_by(-1),
@@ -115,7 +185,7 @@ impl TimelinesState {
     }
 
     /// Copies the rows `body` shows out of the analysis.
-    pub fn refresh(&mut self, analyzer: &Analyzer, body: Rect, now: DateTime<Utc>) {
+    fn fetch(&mut self, analyzer: &Analyzer, body: Rect, now: DateTime<Utc>) {
         let total = analyzer.counters().timelines;
         let rows = Areas::new(body, total).rows();
         let found = self.cursor.selected.as_ref().and_then(|(kind, id)| {
@@ -204,119 +274,83 @@ fn status_cell(timeline: &Timeline, state: &TimelinesState) -> (Role, String) {
     }
 }
 
-#[derive(Debug, Clone, Copy)]
-struct Columns {
-    kind: usize,
-    id: usize,
-    status: usize,
-    anomalies: usize,
-    events: usize,
-    seen: usize,
-}
-
-impl Columns {
-    fn new(width: usize) -> Columns {
-        let mut c = Columns {
-            kind: 5,
-            id: 0,
-            status: 20,
-            anomalies: 4,
-            events: 6,
-            seen: 8,
-        };
-        let steps: [fn(&mut Columns); 4] = [
-            |c| c.seen = 0,
-            |c| c.events = 0,
-            |c| c.kind = 0,
-            |c| c.anomalies = 0,
-        ];
-        for step in steps {
-            if width >= c.fixed() + 14 {
-                break;
-            }
-            step(&mut c);
-        }
-        c.id = width.saturating_sub(c.fixed()).clamp(1, 40);
-        c
-    }
-
-    fn fixed(&self) -> usize {
-        let shown = [
-            self.kind,
-            self.status,
-            self.anomalies,
-            self.events,
-            self.seen,
-        ];
-        1 + shown.iter().sum::<usize>() + shown.iter().filter(|w| **w > 0).count()
-    }
-}
-
-fn heading(columns: &Columns, theme: &Theme) -> Line<'static> {
-    table_heading(
-        &[
-            ("KIND", columns.kind, false),
-            ("ID", columns.id, false),
-            ("STATUS", columns.status, false),
-            ("ANOM", columns.anomalies, true),
-            ("EVENTS", columns.events, true),
-            ("SEEN", columns.seen, false),
+fn table() -> Table<Timeline, TimelinesState, 6> {
+    Table {
+        columns: [
+            Column::left("KIND", 5, |timeline, _, _| {
+                (timeline.kind.as_str().into(), Role::Accent)
+            }),
+            Column::left("ID", 0, |timeline, _, _| {
+                (sanitize::escape(&timeline.id), Role::Text)
+            }),
+            Column::left("STATUS", 20, |timeline, state, _| {
+                let (role, text) = status_cell(timeline, state);
+                (text.into(), role)
+            }),
+            Column::right("ANOM", 4, |timeline, _, _| {
+                if timeline.anomaly_count == 0 {
+                    ("–".into(), Role::Dim)
+                } else {
+                    (
+                        format!("⚠{}", timeline.anomaly_count).into(),
+                        Role::Severity(Severity::Warn),
+                    )
+                }
+            }),
+            Column::right("EVENTS", 6, |timeline, _, _| {
+                (thousands(timeline.events).into(), Role::Text)
+            }),
+            Column::left("SEEN", 8, |timeline, _, _| {
+                (
+                    timeline.last_seen.format("%H:%M:%S").to_string().into(),
+                    Role::Dim,
+                )
+            }),
         ],
-        theme,
-    )
+        flex: ("ID", 40),
+        shrink: &[("SEEN", 0), ("EVENTS", 0), ("KIND", 0), ("ANOM", 0)],
+        room: 14,
+        spare: None,
+        trailing_space: true,
+    }
 }
 
-fn row(
-    timeline: &Timeline,
-    columns: &Columns,
-    state: &TimelinesState,
-    selected: bool,
-    theme: &Theme,
-) -> Line<'static> {
-    let mut spans: Vec<Span<'static>> = vec![Span::styled(
-        if selected { "▶" } else { " " },
-        theme.accent(),
-    )];
-    let mut cell = |text: String, role: Role| {
-        spans.push(Span::styled(text, role.style(theme)));
-        spans.push(Span::raw(" "));
-    };
-    if columns.kind > 0 {
-        cell(fit(timeline.kind.as_str(), columns.kind), Role::Accent);
+impl View for TimelinesState {
+    fn spec(&self) -> &'static Spec {
+        &SPEC
     }
-    cell(fit(&sanitize::escape(&timeline.id), columns.id), Role::Text);
-    let (role, text) = status_cell(timeline, state);
-    cell(fit(&text, columns.status), role);
-    if columns.anomalies > 0 {
-        if timeline.anomaly_count == 0 {
-            cell(fit_right("–", columns.anomalies), Role::Dim);
-        } else {
-            cell(
-                fit_right(&format!("⚠{}", timeline.anomaly_count), columns.anomalies),
-                Role::Severity(Severity::Warn),
-            );
+
+    fn context(&self) -> Context {
+        LIST
+    }
+
+    fn refresh(&mut self, feed: &Feed<'_>, body: Rect) {
+        match feed.analysis {
+            Some(analysis) => analysis.read(&mut |a| self.fetch(a, body, feed.now)),
+            None => self.rows.clear(),
         }
     }
-    if columns.events > 0 {
-        cell(
-            fit_right(&thousands(timeline.events), columns.events),
-            Role::Text,
-        );
+
+    fn update(&mut self, action: Action, body: Rect) {
+        let page = Areas::new(body, self.cursor.total).rows();
+        self.move_cursor(action, page);
     }
-    if columns.seen > 0 {
-        cell(
-            fit(
-                &timeline.last_seen.format("%H:%M:%S").to_string(),
-                columns.seen,
-            ),
-            Role::Dim,
-        );
+
+    fn mouse(&mut self, mouse: MouseEvent, body: Rect) -> bool {
+        let list = Areas::new(body, self.cursor.total).list;
+        list::mouse(&mut self.cursor, mouse, list)
     }
-    let line = Line::from(spans);
-    if selected {
-        line.patch_style(theme.selection())
-    } else {
-        line
+
+    fn render(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
+        render(frame, area, self, theme);
+    }
+
+    fn shows_clock(&self) -> bool {
+        TimelinesState::shows_clock(self)
+    }
+
+    fn events_filter(&self) -> Option<String> {
+        self.filter_text()
     }
 }
 
@@ -344,39 +378,22 @@ fn render_list(frame: &mut Frame, area: Rect, state: &TimelinesState, theme: &Th
     if inner.height == 0 || inner.width == 0 {
         return;
     }
-    let columns = Columns::new(usize::from(inner.width));
-    frame.render_widget(heading(&columns, theme), Rect { height: 1, ..inner });
-    if state.rows.is_empty() {
-        let middle = Rect {
-            y: inner.y + inner.height / 2,
-            height: 1,
-            ..inner
-        };
-        frame.render_widget(
-            Paragraph::new(Span::styled(
-                text::truncate(&state.empty_hint, usize::from(inner.width)).into_owned(),
-                theme.dim(),
-            ))
-            .centered(),
-            middle,
-        );
-        return;
-    }
-    for (i, timeline) in state.rows.iter().enumerate() {
-        let y = inner.y + 1 + i as u16;
-        if y >= inner.y + inner.height {
-            break;
-        }
-        let selected = state.cursor.offset + i == state.cursor.position;
-        frame.render_widget(
-            row(timeline, &columns, state, selected, theme),
-            Rect {
-                y,
-                height: 1,
-                ..inner
-            },
-        );
-    }
+    let table = table();
+    let widths = table.widths(usize::from(inner.width));
+    let rows = state
+        .rows
+        .iter()
+        .enumerate()
+        .map(|(i, timeline)| (timeline, state.cursor.offset + i == state.cursor.position));
+    table.render(
+        frame,
+        inner,
+        &widths,
+        rows,
+        state,
+        &state.empty_hint,
+        theme,
+    );
 }
 
 /// Seconds between ticks of the axis, the first that leaves about eight columns per label.
