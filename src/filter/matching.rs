@@ -196,30 +196,25 @@ impl Glob {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::event::build::EventBuilder;
     use crate::event::{
-        Analysis, Anomaly, HeaderList, HttpVersion, Provider, ResponseInfo, SequenceInfo, Severity,
-        Signature, SignatureScheme, SignatureVerdict, Subject,
+        Analysis, Anomaly, Provider, ResponseInfo, SequenceInfo, Severity, Signature,
+        SignatureScheme, SignatureVerdict, Subject,
     };
     use crate::intern::SharedStr;
     use bytes::Bytes;
     use chrono::{TimeZone, Utc};
 
     fn event() -> CapturedEvent {
-        CapturedEvent {
-            id: 1,
-            received_at: Utc.with_ymd_and_hms(2026, 11, 22, 14, 2, 11).unwrap(),
-            remote_addr: "127.0.0.1:1".into(),
-            http_version: HttpVersion::Http11,
-            method: "POST".into(),
-            path: "/hooks/wms".into(),
-            query: Some("tenant=Acme&t=a:b".into()),
-            headers: HeaderList::default(),
-            body: Bytes::from_static(
+        EventBuilder::new(1)
+            .received_at(Utc.with_ymd_and_hms(2026, 11, 22, 14, 2, 11).unwrap())
+            .path("/hooks/wms")
+            .query("tenant=Acme&t=a:b")
+            .body(Bytes::from_static(
                 br#"{"sessionId":"ryueiwoqfh910fu3","event":"PAGE_UNLOADED","payload":{}}"#,
-            ),
-            body_size: 60,
-            truncated: false,
-            analysis: Analysis {
+            ))
+            .body_size(60)
+            .analysis(Analysis {
                 provider: Provider::Wms,
                 kind: Some("PAGE_UNLOADED".into()),
                 severity: Severity::Warn,
@@ -244,9 +239,9 @@ mod tests {
                 }]
                 .into(),
                 ..Analysis::default()
-            },
-            response: ResponseInfo::local(503, 0.2),
-        }
+            })
+            .response(ResponseInfo::local(503, 0.2))
+            .build()
     }
 
     fn matches(query: &str) -> bool {
