@@ -21,6 +21,7 @@ use hookscope::capture::body::{self, BodyLimits, InFlight};
 use hookscope::capture::recorder::Recorder;
 use hookscope::config::{Secret, Secrets};
 use hookscope::decode::{self, RequestView};
+use hookscope::event::build::EventBuilder;
 use hookscope::event::*;
 use hookscope::store::{Limits, Store};
 
@@ -123,21 +124,16 @@ fn main() {
             &secrets,
             chrono::Utc::now(),
         );
-        let event = CapturedEvent {
-            id: 0,
-            received_at: CapturedEvent::now(),
-            remote_addr: remote.into(),
-            http_version: HttpVersion::Http11,
-            method: "POST".into(),
-            path: "/hooks/wms".into(),
-            query: None,
-            headers,
-            body: read.bytes,
-            body_size: read.size,
-            truncated: read.truncated,
-            analysis: decoded.analysis,
-            response: ResponseInfo::local(200, 0.05),
-        };
+        let event = EventBuilder::new(0)
+            .remote_addr(remote)
+            .path("/hooks/wms")
+            .headers(headers)
+            .body(read.bytes)
+            .body_size(read.size)
+            .truncated(read.truncated)
+            .analysis(decoded.analysis)
+            .response(ResponseInfo::local(200, 0.05))
+            .build();
         recorder.record(event, &decoded.facts);
     }
     let total = live() - before;

@@ -3,6 +3,7 @@
 //! An event is immutable once stored: everything the listener learned about one request — what
 //! arrived, what hookscope made of it, and what it answered. No hyper or ratatui types live here.
 
+pub mod build;
 pub mod headers;
 mod remote;
 mod thin;

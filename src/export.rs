@@ -865,29 +865,25 @@ fn read_lines(bytes: &[u8]) -> LinesRead {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::event::build::EventBuilder;
     use crate::event::{SequenceStatus, SignatureScheme, SignatureVerdict};
 
     fn sample() -> CapturedEvent {
-        CapturedEvent {
-            id: 7,
-            received_at: DateTime::parse_from_rfc3339("2026-11-22T06:31:23.123456Z")
-                .unwrap()
-                .with_timezone(&Utc),
-            remote_addr: "127.0.0.1:50000".into(),
-            http_version: HttpVersion::Http11,
-            method: "POST".into(),
-            path: "/hooks/wms".into(),
-            query: Some("a=1&b=%20".into()),
-            headers: HeaderList::from_pairs([
-                (&b"content-type"[..], &b"application/json"[..]),
-                (b"x-dup", b"one"),
-                (b"x-dup", b"two"),
-                (b"x-latin1", b"caf\xe9"),
-            ]),
-            body: Bytes::from_static(br#"{"event":"WMS_LOADED"}"#),
-            body_size: 22,
-            truncated: false,
-            analysis: Analysis {
+        EventBuilder::new(7)
+            .received_at(
+                DateTime::parse_from_rfc3339("2026-11-22T06:31:23.123456Z")
+                    .unwrap()
+                    .with_timezone(&Utc),
+            )
+            .remote_addr("127.0.0.1:50000")
+            .path("/hooks/wms")
+            .query("a=1&b=%20")
+            .header("content-type", "application/json")
+            .header("x-dup", "one")
+            .header("x-dup", "two")
+            .header("x-latin1", b"caf\xe9")
+            .body(Bytes::from_static(br#"{"event":"WMS_LOADED"}"#))
+            .analysis(Analysis {
                 provider: Provider::Wms,
                 kind: Some("WMS_LOADED".into()),
                 severity: Severity::Info,
@@ -926,9 +922,9 @@ mod tests {
                     previous_status: 503,
                     schedule: None,
                 })),
-            },
-            response: ResponseInfo::local(200, 0.125),
-        }
+            })
+            .response(ResponseInfo::local(200, 0.125))
+            .build()
     }
 
     #[test]

@@ -225,7 +225,8 @@ pub fn log_news(health: &LogHealth) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::{Analysis, Anomaly, BodyKind, HeaderList, HttpVersion, ResponseInfo};
+    use crate::event::build::EventBuilder;
+    use crate::event::{Analysis, Anomaly, BodyKind, ResponseInfo};
     use bytes::Bytes;
     use chrono::{TimeZone, Utc};
 
@@ -251,19 +252,14 @@ mod tests {
     }
 
     fn oversized_event(received_at: chrono::DateTime<Utc>) -> CapturedEvent {
-        CapturedEvent {
-            id: 12,
-            received_at,
-            remote_addr: "127.0.0.1:1".into(),
-            http_version: HttpVersion::Http11,
-            method: "POST".into(),
-            path: "/hooks/\u{1b}[2J".into(),
-            query: Some("x=1".into()),
-            headers: HeaderList::default(),
-            body: Bytes::from_static(b"{"),
-            body_size: 70_000,
-            truncated: true,
-            analysis: Analysis {
+        EventBuilder::new(12)
+            .received_at(received_at)
+            .path("/hooks/\u{1b}[2J")
+            .query("x=1")
+            .body(Bytes::from_static(b"{"))
+            .body_size(70_000)
+            .truncated(true)
+            .analysis(Analysis {
                 body_kind: BodyKind::Json,
                 anomalies: vec![Anomaly {
                     code: "body_too_large".into(),
@@ -271,9 +267,9 @@ mod tests {
                 }]
                 .into(),
                 ..Analysis::default()
-            },
-            response: ResponseInfo::local(413, 0.1),
-        }
+            })
+            .response(ResponseInfo::local(413, 0.1))
+            .build()
     }
 
     #[test]

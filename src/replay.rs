@@ -168,40 +168,29 @@ pub async fn run(
 mod tests {
     use super::*;
     use crate::config::Secret;
-    use crate::event::{
-        Analysis, HeaderList, HttpVersion, Provider, ResponseInfo, Signature, SignatureVerdict,
-    };
+    use crate::event::build::EventBuilder;
+    use crate::event::{HeaderList, Provider, ResponseInfo, Signature, SignatureVerdict};
     use bytes::Bytes;
 
     fn event(id: u64, truncated: bool) -> CapturedEvent {
-        CapturedEvent {
-            id,
-            received_at: CapturedEvent::now(),
-            remote_addr: "127.0.0.1:1".into(),
-            http_version: HttpVersion::Http11,
-            method: "POST".into(),
-            path: "/hooks/wms".into(),
-            query: Some("a=1".into()),
-            headers: HeaderList::from_pairs([
-                (&b"host"[..], &b"old.test:8765"[..]),
-                (b"content-length", b"8"),
-                (b"content-type", b"application/json"),
-                (b"x-wms-content-mac", b"hmac-sha256=00"),
-            ]),
-            body: Bytes::from_static(b"{\"a\":1}"),
-            body_size: 8,
-            truncated,
-            analysis: Analysis {
-                provider: Provider::Wms,
-                signature: Signature {
-                    scheme: Some(SignatureScheme::Wms),
-                    verdict: SignatureVerdict::Invalid,
-                    note: None,
-                },
-                ..Analysis::default()
-            },
-            response: ResponseInfo::local(200, 0.1),
-        }
+        EventBuilder::new(id)
+            .path("/hooks/wms")
+            .query("a=1")
+            .header("host", "old.test:8765")
+            .header("content-length", "8")
+            .header("content-type", "application/json")
+            .header("x-wms-content-mac", "hmac-sha256=00")
+            .body(Bytes::from_static(b"{\"a\":1}"))
+            .body_size(8)
+            .truncated(truncated)
+            .provider(Provider::Wms)
+            .signature(Signature {
+                scheme: Some(SignatureScheme::Wms),
+                verdict: SignatureVerdict::Invalid,
+                note: None,
+            })
+            .response(ResponseInfo::local(200, 0.1))
+            .build()
     }
 
     #[test]

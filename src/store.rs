@@ -483,35 +483,19 @@ impl Store {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::event::{Analysis, HeaderList, HttpVersion, ResponseInfo};
-    use bytes::Bytes;
+    use crate::event::build::EventBuilder;
     use proptest::prelude::*;
 
     pub(crate) fn event(body_len: usize) -> CapturedEvent {
-        CapturedEvent {
-            id: 0,
-            received_at: CapturedEvent::now(),
-            remote_addr: "127.0.0.1:1".into(),
-            http_version: HttpVersion::Http11,
-            method: "POST".into(),
-            path: "/".into(),
-            query: None,
-            headers: HeaderList::default(),
-            body: Bytes::from(vec![b'x'; body_len]),
-            body_size: body_len as u64,
-            truncated: false,
-            analysis: Analysis::default(),
-            response: ResponseInfo::local(200, 0.0),
-        }
+        EventBuilder::new(0).body(vec![b'x'; body_len]).build()
     }
 
     /// An event with `header_len` bytes of header value besides its body.
     fn event_with_headers(body_len: usize, header_len: usize) -> CapturedEvent {
-        let value = vec![b'h'; header_len];
-        CapturedEvent {
-            headers: HeaderList::from_pairs([(&b"x-pad"[..], &value[..])]),
-            ..event(body_len)
-        }
+        EventBuilder::new(0)
+            .header("x-pad", vec![b'h'; header_len])
+            .body(vec![b'x'; body_len])
+            .build()
     }
 
     #[test]

@@ -11,7 +11,8 @@ use hookscope::capture::recorder::Recorder;
 use hookscope::config::{Secret, Secrets};
 use hookscope::decode::facts::Facts;
 use hookscope::decode::{self, RequestView};
-use hookscope::event::{CapturedEvent, HeaderList, HttpVersion, ResponseInfo, SignatureScheme};
+use hookscope::event::build::EventBuilder;
+use hookscope::event::{CapturedEvent, HeaderList, ResponseInfo, SignatureScheme};
 use hookscope::sender::Delivery;
 use hookscope::simulate::{self, Scenario};
 use hookscope::store::{Limits, Store};
@@ -65,25 +66,18 @@ pub fn request_event(delivery: &Delivery, received_at: DateTime<Utc>) -> Capture
         };
         (n.as_bytes(), value)
     }));
-    let (path, query) = match delivery.path.split_once('?') {
-        Some((path, query)) => (path, Some(query.into())),
-        None => (delivery.path.as_str(), None),
+    let event = match delivery.path.split_once('?') {
+        Some((path, query)) => EventBuilder::new(0).path(path).query(query),
+        None => EventBuilder::new(0).path(delivery.path.as_str()),
     };
-    CapturedEvent {
-        id: 0,
-        received_at,
-        remote_addr: "127.0.0.1:53122".into(),
-        http_version: HttpVersion::Http11,
-        method: delivery.method.as_str().into(),
-        path: path.into(),
-        query,
-        headers,
-        body: delivery.body.clone(),
-        body_size: delivery.body.len() as u64,
-        truncated: false,
-        analysis: Default::default(),
-        response: ResponseInfo::local(200, 0.05),
-    }
+    event
+        .received_at(received_at)
+        .remote_addr("127.0.0.1:53122")
+        .method(delivery.method.as_str())
+        .headers(headers)
+        .body(delivery.body.clone())
+        .response(ResponseInfo::local(200, 0.05))
+        .build()
 }
 
 /// Decodes an event the way the listener does, returning the vendor facts for the analysis.

@@ -5,13 +5,11 @@
 
 use std::time::Duration;
 
-use bytes::Bytes;
 use chrono::{TimeDelta, TimeZone, Utc};
 use hookscope::analysis::{AnalysisLimits, Analyzer};
 use hookscope::decode::facts::{Facts, WmsFacts};
-use hookscope::event::{
-    Analysis, CapturedEvent, HeaderList, HttpVersion, Provider, ResponseInfo,
-};
+use hookscope::event::build::EventBuilder;
+use hookscope::event::{Provider, ResponseInfo};
 use libfuzzer_sys::fuzz_target;
 
 const EVENTS: [&str; 21] = [
@@ -78,24 +76,13 @@ fuzz_target!(|data: &[u8]| {
             format!("{index}:{}:{:?}:{event}", facts.session_id, facts.sequence)
         };
         at += TimeDelta::milliseconds(i64::from(gap & 0x7f) * 250);
-        let mut captured = CapturedEvent {
-            id: 0,
-            received_at: at,
-            remote_addr: "127.0.0.1:1".into(),
-            http_version: HttpVersion::Http11,
-            method: "POST".into(),
-            path: "/hooks/wms".into(),
-            query: None,
-            headers: HeaderList::default(),
-            body: Bytes::from(body),
-            body_size: 0,
-            truncated: false,
-            analysis: Analysis {
-                provider: Provider::Wms,
-                ..Analysis::default()
-            },
-            response: ResponseInfo::local(if snr == 0 { 500 } else { 200 }, 0.1),
-        };
+        let mut captured = EventBuilder::new(0)
+            .received_at(at)
+            .path("/hooks/wms")
+            .body(body)
+            .provider(Provider::Wms)
+            .response(ResponseInfo::local(if snr == 0 { 500 } else { 200 }, 0.1))
+            .build();
         analyzer.observe(&mut captured, &Facts::Wms(facts));
         captured.id = index as u64 + 1;
         analyzer.stored(&captured);

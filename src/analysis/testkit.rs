@@ -1,13 +1,11 @@
 //! Builders of captured events and vendor facts for the analysis tests.
 
-use bytes::Bytes;
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 
 use super::{AnalysisLimits, Analyzer};
 use crate::decode::facts::{Facts, JobError, JobPhase, PrismFacts, PrismJob, VideoFacts, WmsFacts};
-use crate::event::{
-    Analysis, CapturedEvent, HeaderList, HttpVersion, Provider, ResponseInfo, SequenceStatus,
-};
+use crate::event::build::EventBuilder;
+use crate::event::{CapturedEvent, Provider, ResponseInfo, SequenceStatus};
 
 /// `t0 + secs`, with t0 a fixed instant so messages with clock times are stable.
 pub(crate) fn at(secs: f64) -> DateTime<Utc> {
@@ -16,24 +14,13 @@ pub(crate) fn at(secs: f64) -> DateTime<Utc> {
 }
 
 pub(crate) fn event(provider: Provider, body: &str, at: DateTime<Utc>) -> CapturedEvent {
-    CapturedEvent {
-        id: 0,
-        received_at: at,
-        remote_addr: "127.0.0.1:1".into(),
-        http_version: HttpVersion::Http11,
-        method: "POST".into(),
-        path: "/hook".into(),
-        query: None,
-        headers: HeaderList::default(),
-        body: Bytes::from(body.to_owned()),
-        body_size: body.len() as u64,
-        truncated: false,
-        analysis: Analysis {
-            provider,
-            ..Analysis::default()
-        },
-        response: ResponseInfo::local(200, 1.0),
-    }
+    EventBuilder::new(0)
+        .received_at(at)
+        .path("/hook")
+        .body(body.to_owned())
+        .provider(provider)
+        .response(ResponseInfo::local(200, 1.0))
+        .build()
 }
 
 /// WMS facts; the body is built from them, so different facts make different bodies.

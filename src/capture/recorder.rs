@@ -437,32 +437,20 @@ fn ends_mid_line(path: &Path) -> io::Result<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::{Analysis, CapturedEvent, HeaderList, HttpVersion, ResponseInfo};
+    use crate::event::build::EventBuilder;
+    use crate::event::{CapturedEvent, ResponseInfo};
     use crate::store::Limits;
-    use bytes::Bytes;
 
     fn wms(id: u64, seq: u64) -> CapturedEvent {
         let body = format!(
             r#"{{"timestamp":1700000000,"sessionId":"s1","sequence":{seq},"event":"INTERMEDIATE_RESULTS","severity":"INFO","payload":{{"snr":50}}}}"#
         );
-        CapturedEvent {
-            id,
-            received_at: CapturedEvent::now(),
-            remote_addr: "127.0.0.1:1".into(),
-            http_version: HttpVersion::Http11,
-            method: "POST".into(),
-            path: "/".into(),
-            query: None,
-            headers: HeaderList::from_pairs([(&b"content-type"[..], &b"application/json"[..])]),
-            body: Bytes::from(body),
-            body_size: 0,
-            truncated: false,
-            analysis: Analysis {
-                provider: Provider::Wms,
-                ..Analysis::default()
-            },
-            response: ResponseInfo::local(200, 0.1),
-        }
+        EventBuilder::new(id)
+            .header("content-type", "application/json")
+            .body(body)
+            .provider(Provider::Wms)
+            .response(ResponseInfo::local(200, 0.1))
+            .build()
     }
 
     #[test]

@@ -206,29 +206,21 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::{Analysis, HeaderList, HttpVersion, ResponseInfo};
+    use crate::event::ResponseInfo;
+    use crate::event::build::EventBuilder;
     use bytes::Bytes;
 
     #[test]
     fn har_entries_carry_the_request() {
-        let event = CapturedEvent {
-            id: 3,
-            received_at: CapturedEvent::now(),
-            remote_addr: "127.0.0.1:9".into(),
-            http_version: HttpVersion::Http11,
-            method: "POST".into(),
-            path: "/hook".into(),
-            query: Some("a=1&b".into()),
-            headers: HeaderList::from_pairs([
-                (&b"host"[..], &b"example.test:8765"[..]),
-                (b"content-type", b"application/octet-stream"),
-            ]),
-            body: Bytes::from_static(b"\xff\x00"),
-            body_size: 2,
-            truncated: false,
-            analysis: Analysis::default(),
-            response: ResponseInfo::local(413, 1.5),
-        };
+        let event = EventBuilder::new(3)
+            .remote_addr("127.0.0.1:9")
+            .path("/hook")
+            .query("a=1&b")
+            .header("host", "example.test:8765")
+            .header("content-type", "application/octet-stream")
+            .body(Bytes::from_static(b"\xff\x00"))
+            .response(ResponseInfo::local(413, 1.5))
+            .build();
         let mut out = Vec::new();
         write_har(&mut out, [&event]).unwrap();
         let har: serde_json::Value = serde_json::from_slice(&out).unwrap();

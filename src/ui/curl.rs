@@ -171,31 +171,19 @@ pub fn osc52(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::{Analysis, HeaderList, HttpVersion, ResponseInfo};
+    use crate::event::build::EventBuilder;
     use bytes::Bytes;
-    use chrono::Utc;
 
     fn event(body: &'static [u8]) -> CapturedEvent {
-        CapturedEvent {
-            id: 1,
-            received_at: Utc::now(),
-            remote_addr: "127.0.0.1:1".into(),
-            http_version: HttpVersion::Http11,
-            method: "POST".into(),
-            path: "/hooks/x".into(),
-            query: Some("a=1&b='2'".into()),
-            headers: HeaderList::from_pairs([
-                (&b"host"[..], &b"example.test"[..]),
-                (b"content-type", b"application/json"),
-                (b"x-evil", b"$(rm -rf ~)"),
-                (b"content-length", b"2"),
-            ]),
-            body: Bytes::from_static(body),
-            body_size: body.len() as u64,
-            truncated: false,
-            analysis: Analysis::default(),
-            response: ResponseInfo::local(200, 0.0),
-        }
+        EventBuilder::new(1)
+            .path("/hooks/x")
+            .query("a=1&b='2'")
+            .header("host", "example.test")
+            .header("content-type", "application/json")
+            .header("x-evil", "$(rm -rf ~)")
+            .header("content-length", "2")
+            .body(Bytes::from_static(body))
+            .build()
     }
 
     #[test]

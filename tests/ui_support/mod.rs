@@ -12,10 +12,10 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use chrono::{DateTime, Duration, TimeZone, Utc};
+use hookscope::event::build::EventBuilder;
 use hookscope::event::{
-    Analysis, Anomaly, BodyKind, BodyPart, CapturedEvent, HeaderList, HttpVersion, Provider,
-    Redelivery, ResponseInfo, SequenceInfo, SequenceStatus, Severity, Signature, SignatureScheme,
-    SignatureVerdict, Subject,
+    Anomaly, BodyKind, BodyPart, CapturedEvent, HeaderList, Provider, Redelivery, ResponseInfo,
+    SequenceInfo, SequenceStatus, Severity, Signature, SignatureScheme, SignatureVerdict, Subject,
 };
 use hookscope::store::{Limits, Stats, Store};
 use hookscope::ui::app::{App, Source};
@@ -48,28 +48,20 @@ pub fn request(method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) 
         .iter()
         .map(|(n, v)| (n.as_bytes(), v.as_bytes()))
         .collect();
-    CapturedEvent {
-        id: 0,
-        received_at: start(),
-        remote_addr: "127.0.0.1:53122".into(),
-        http_version: HttpVersion::Http11,
-        method: method.into(),
-        path: path.into(),
-        query: None,
-        headers: HeaderList::from_pairs(pairs),
-        body: Bytes::copy_from_slice(body),
-        body_size: body.len() as u64,
-        truncated: false,
-        analysis: Analysis {
-            body_kind: if body.is_empty() {
-                BodyKind::Empty
-            } else {
-                BodyKind::Json
-            },
-            ..Analysis::default()
-        },
-        response: ResponseInfo::local(200, 0.3),
-    }
+    EventBuilder::new(0)
+        .received_at(start())
+        .remote_addr("127.0.0.1:53122")
+        .method(method)
+        .path(path)
+        .headers(HeaderList::from_pairs(pairs))
+        .body(Bytes::copy_from_slice(body))
+        .body_kind(if body.is_empty() {
+            BodyKind::Empty
+        } else {
+            BodyKind::Json
+        })
+        .response(ResponseInfo::local(200, 0.3))
+        .build()
 }
 
 fn wms(

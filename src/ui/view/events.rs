@@ -927,6 +927,7 @@ fn render_detail(frame: &mut Frame, area: Rect, state: &EventsState, theme: &The
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::event::build::EventBuilder;
     use crate::event::{
         ResponseInfo, SequenceInfo, SequenceStatus, Severity, SignatureVerdict, Subject,
     };
@@ -1037,15 +1038,14 @@ mod tests {
     }
 
     fn event(id: u64) -> CapturedEvent {
-        let mut event = crate::store::tests::event(0);
-        event.id = id;
-        event.body = Bytes::from(format!("{{\"n\":{id}}}"));
-        event.analysis.severity = if id.is_multiple_of(7) {
-            Severity::Error
-        } else {
-            Severity::Info
-        };
-        event
+        EventBuilder::new(id)
+            .body(format!("{{\"n\":{id}}}"))
+            .severity(if id.is_multiple_of(7) {
+                Severity::Error
+            } else {
+                Severity::Info
+            })
+            .build()
     }
 
     #[test]

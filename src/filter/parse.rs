@@ -1,0 +1,261 @@
+//! Reading a query: words split at whitespace (double quotes keep a run together), each
+//! word made a term, a value that does not fit its key told in one sentence; and the
+//! canonical form, which reads back to the same filter.
+
+use std::fmt;
+
+use super::query::{Filter, FilterError, Glob, StatusPattern, Term, Test};
+use crate::event::{Provider, Severity, SignatureVerdict};
+
+impl Filter {
+    /// Parses a query. Unknown `key:value` words are free text, so searching for `a:b` works.
+    pub fn parse(query: &str) -> Result<Filter, FilterError> {
+        let mut terms = Vec::new();
+        for word in split_words(query) {
+            let (negated, word) = match word.strip_prefix('-') {
+                Some(rest) if !rest.is_empty() => (true, rest.to_owned()),
+                _ => (false, word),
+            };
+            terms.push(Term {
+                negated,
+                test: Test::parse(&word)?,
+            });
+        }
+        Ok(Filter { terms })
+    }
+}
+
+impl fmt::Display for Filter {
+    /// The query in canonical form (the way it would be typed).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, term) in self.terms.iter().enumerate() {
+            if i > 0 {
+                f.write_str(" ")?;
+            }
+            if term.negated {
+                f.write_str("-")?;
+            }
+            write!(f, "{}", term.test)?;
+        }
+        Ok(())
+    }
+}
+
+/// Splits at whitespace, keeping double-quoted runs together (without the quotes).
+fn split_words(query: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut current = String::new();
+    let mut quoted = false;
+    let mut has_word = false;
+    for c in query.chars() {
+        match c {
+            '"' => {
+                quoted = !quoted;
+                has_word = true;
+            }
+            c if c.is_whitespace() && !quoted => {
+                if has_word {
+                    words.push(std::mem::take(&mut current));
+                    has_word = false;
+                }
+            }
+            c => {
+                current.push(c);
+                has_word = true;
+            }
+        }
+    }
+    if has_word && !current.is_empty() {
+        words.push(current);
+    }
+    words.retain(|w| !w.is_empty());
+    words
+}
+
+impl Test {
+    fn parse(word: &str) -> Result<Test, FilterError> {
+        if word.eq_ignore_ascii_case("gap") {
+            return Ok(Test::Gap);
+        }
+        let Some((key, value)) = word.split_once(':') else {
+            return Ok(Test::Text(word.to_lowercase()));
+        };
+        let key = key.to_ascii_lowercase();
+        let known = matches!(
+            key.as_str(),
+            "sev"
+                | "severity"
+                | "sig"
+                | "signature"
+                | "provider"
+                | "session"
+                | "scan"
+                | "type"
+                | "status"
+        );
+        if !known {
+            return Ok(Test::Text(word.to_lowercase()));
+        }
+        if value.is_empty() {
+            return Err(FilterError(format!("'{key}:' needs a value")));
+        }
+        let value = value.to_ascii_lowercase();
+        let list = || value.split(',').filter(|v| !v.is_empty());
+        Ok(match key.as_str() {
+            "sev" | "severity" => Test::Severity(
+                list()
+                    .map(|v| match v {
+                        "info" => Ok(Severity::Info),
+                        "warn" | "warning" => Ok(Severity::Warn),
+                        "error" | "err" => Ok(Severity::Error),
+                        _ => Err(FilterError(format!(
+                            "sev:{v} is not a severity: use info, warn or error"
+                        ))),
+                    })
+                    .collect::<Result<_, _>>()?,
+            ),
+            "sig" | "signature" => Test::Signature(
+                list()
+                    .map(|v| match v {
+                        "valid" | "ok" => Ok(SignatureVerdict::Valid),
+                        "invalid" | "bad" => Ok(SignatureVerdict::Invalid),
+                        "missing" => Ok(SignatureVerdict::Missing),
+                        "unsigned" | "none" => Ok(SignatureVerdict::Unsigned),
+                        "no_secret" | "nosecret" => Ok(SignatureVerdict::NoSecret),
+                        "malformed" => Ok(SignatureVerdict::Malformed),
+                        "stale" => Ok(SignatureVerdict::Stale),
+                        _ => Err(FilterError(format!(
+                            "sig:{v} is not a verdict: use valid, invalid, missing, unsigned, \
+                             no_secret, malformed or stale"
+                        ))),
+                    })
+                    .collect::<Result<_, _>>()?,
+            ),
+            "provider" => Test::Provider(
+                list()
+                    .map(|v| match v {
+                        "wms" => Ok(Provider::Wms),
+                        "prism" => Ok(Provider::Prism),
+                        "prism_video" | "video" => Ok(Provider::PrismVideo),
+                        "generic" | "other" => Ok(Provider::Generic),
+                        _ => Err(FilterError(format!(
+                            "provider:{v} is not a provider: use wms, prism, video or generic"
+                        ))),
+                    })
+                    .collect::<Result<_, _>>()?,
+            ),
+            "session" => Test::Session(Glob::new(&value)),
+            "scan" => Test::Scan(Glob::new(&value)),
+            "type" => Test::Type(Glob::new(&value)),
+            "status" => Test::Status(list().map(StatusPattern::parse).collect::<Result<_, _>>()?),
+            _ => unreachable!("every known key is handled above"),
+        })
+    }
+}
+
+impl fmt::Display for Test {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fn join<T>(
+            f: &mut fmt::Formatter<'_>,
+            key: &str,
+            list: &[T],
+            name: impl Fn(&T) -> String,
+        ) -> fmt::Result {
+            let names: Vec<String> = list.iter().map(name).collect();
+            write!(f, "{key}:{}", names.join(","))
+        }
+        match self {
+            Test::Severity(list) => join(f, "sev", list, |s| s.as_str().to_owned()),
+            Test::Signature(list) => join(f, "sig", list, |v| v.as_str().to_owned()),
+            Test::Provider(list) => join(f, "provider", list, |p| p.as_str().to_owned()),
+            Test::Session(glob) => write!(f, "session:{glob}"),
+            Test::Scan(glob) => write!(f, "scan:{glob}"),
+            Test::Type(glob) => write!(f, "type:{glob}"),
+            Test::Status(list) => join(f, "status", list, |p| match p {
+                StatusPattern::Class(c) => format!("{c}xx"),
+                StatusPattern::Exact(s) => s.to_string(),
+            }),
+            Test::Gap => f.write_str("gap"),
+            Test::Text(text) if text.contains(char::is_whitespace) => write!(f, "\"{text}\""),
+            Test::Text(text) => f.write_str(text),
+        }
+    }
+}
+
+impl StatusPattern {
+    fn parse(text: &str) -> Result<StatusPattern, FilterError> {
+        let bad = || {
+            FilterError(format!(
+                "status:{text} is not a status: use a code such as 413 or a class such as 5xx"
+            ))
+        };
+        if let Some(class) = text.strip_suffix("xx") {
+            let class: u16 = class.parse().map_err(|_| bad())?;
+            return if (1..=5).contains(&class) {
+                Ok(StatusPattern::Class(class))
+            } else {
+                Err(bad())
+            };
+        }
+        let code: u16 = text.parse().map_err(|_| bad())?;
+        if (100..=599).contains(&code) {
+            Ok(StatusPattern::Exact(code))
+        } else {
+            Err(bad())
+        }
+    }
+}
+
+impl Glob {
+    fn new(pattern: &str) -> Glob {
+        Glob {
+            pieces: pattern
+                .to_lowercase()
+                .split('*')
+                .map(str::to_owned)
+                .collect(),
+        }
+    }
+}
+
+impl fmt::Display for Glob {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.pieces.join("*"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bad_values_are_explained() {
+        for (query, says) in [
+            ("sev:fatal", "use info, warn or error"),
+            ("sig:maybe", "not a verdict"),
+            ("provider:acme", "not a provider"),
+            ("status:9xx", "not a status"),
+            ("status:abc", "not a status"),
+            ("status:42", "not a status"),
+            ("type:", "needs a value"),
+        ] {
+            let error = Filter::parse(query).unwrap_err();
+            assert!(error.to_string().contains(says), "{query}: {error}");
+        }
+    }
+
+    #[test]
+    fn canonical_form_reads_back_the_same() {
+        for query in [
+            "sev:warn,error -sig:valid type:scan.* status:5xx gap \"two words\" x",
+            "provider:video,wms session:a*b scan:gen_* status:413 -\"page hidden\"",
+        ] {
+            let filter = Filter::parse(query).unwrap();
+            assert_eq!(Filter::parse(&filter.to_string()).unwrap(), filter);
+        }
+        assert_eq!(
+            Filter::parse("SEV:Error  status:413").unwrap().to_string(),
+            "sev:error status:413"
+        );
+    }
+}

@@ -1,0 +1,135 @@
+//! The parsed form of a query: its terms and what each one tests, shared by the parser that
+//! builds them and the matchers that read them, and what can be told from the terms alone
+//! (whether a query is empty, searches text, or narrows the previous one).
+
+use crate::event::{Provider, Severity, SignatureVerdict};
+
+/// A parsed query. The empty query matches everything.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Filter {
+    pub(super) terms: Vec<Term>,
+}
+
+/// One condition of a query, possibly negated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Term {
+    pub(super) negated: bool,
+    pub(super) test: Test,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Test {
+    Severity(Vec<Severity>),
+    Signature(Vec<SignatureVerdict>),
+    Provider(Vec<Provider>),
+    Session(Glob),
+    Scan(Glob),
+    Type(Glob),
+    Status(Vec<StatusPattern>),
+    Gap,
+    /// Lower-cased text searched for in the event's text fields and body.
+    Text(String),
+}
+
+/// `5xx` (a class) or `413` (one status).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum StatusPattern {
+    Class(u16),
+    Exact(u16),
+}
+
+/// A case-insensitive pattern where `*` stands for any run of characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Glob {
+    /// The lower-cased pattern split at each `*`.
+    pub(super) pieces: Vec<String>,
+}
+
+/// Why a query could not be parsed, in one sentence.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct FilterError(pub(super) String);
+
+/// The keys a query understands, for hints next to the prompt.
+pub const KEYS: [&str; 8] = [
+    "sev:",
+    "sig:",
+    "provider:",
+    "session:",
+    "scan:",
+    "type:",
+    "status:",
+    "gap",
+];
+
+impl Filter {
+    /// True when the query has free text, whose search reads bodies and costs far more per
+    /// event than the keyed terms do.
+    pub fn searches_text(&self) -> bool {
+        self.terms.iter().any(|t| matches!(t.test, Test::Text(_)))
+    }
+
+    /// True when the query has no terms (everything matches).
+    pub fn is_empty(&self) -> bool {
+        self.terms.is_empty()
+    }
+
+    /// True when every event this filter matches is also matched by `previous` — the user typed
+    /// on: a term was added, or the last free-text term grew. The matches of `previous` can then
+    /// be narrowed instead of searching everything again.
+    pub fn narrows(&self, previous: &Filter) -> bool {
+        let old = &previous.terms;
+        let new = &self.terms;
+        if new.len() < old.len() {
+            return false;
+        }
+        if new[..old.len()] == old[..] {
+            return true;
+        }
+        let n = old.len();
+        if new.len() != n || n == 0 || new[..n - 1] != old[..n - 1] {
+            return false;
+        }
+        match (&old[n - 1], &new[n - 1]) {
+            (
+                Term {
+                    negated: false,
+                    test: Test::Text(before),
+                },
+                Term {
+                    negated: false,
+                    test: Test::Text(after),
+                },
+            ) => after.contains(before.as_str()),
+            _ => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typing_on_narrows() {
+        let narrows = |before: &str, after: &str| {
+            Filter::parse(after)
+                .unwrap()
+                .narrows(&Filter::parse(before).unwrap())
+        };
+        assert!(narrows("", "sev:error"));
+        assert!(narrows("mea", "meas"));
+        assert!(narrows("sev:error mea", "sev:error meas"));
+        assert!(narrows("sev:error", "sev:error gap"));
+        assert!(!narrows("meas", "mea"));
+        assert!(
+            !narrows("type:sca", "type:scan"),
+            "an exact match is not narrower"
+        );
+        assert!(
+            !narrows("-mea", "-meas"),
+            "a negated text widens as it grows"
+        );
+        assert!(!narrows("sev:error gap", "sev:error"));
+    }
+}
