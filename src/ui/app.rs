@@ -19,8 +19,9 @@ use ratatui::crossterm::event::{
 use ratatui::layout::{Position, Rect};
 
 use crate::capture::answer::{AnswerMode, AnswerPolicy};
-use crate::capture::recorder::{LogHealth, Recorder};
+use crate::export::jsonl::LogHealth;
 use crate::filter::Filter;
+use crate::ingest::Recorder;
 use crate::store::{Stats, Store};
 use crate::ui::curl;
 use crate::ui::keymap::{self, Action, Context, Key};
