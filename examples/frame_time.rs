@@ -99,7 +99,7 @@ fn analysis_frames(theme: &Theme) {
         max_bytes: u64::MAX,
     }));
     let recorder = Arc::new(
-        hookscope::capture::recorder::Recorder::new(Arc::clone(&store), None)
+        hookscope::ingest::Recorder::new(Arc::clone(&store), None)
             .expect("a recorder without a log"),
     );
     let at = ui_support::traffic_start();

@@ -18,11 +18,11 @@ use std::sync::atomic::{AtomicIsize, Ordering};
 
 use bytes::Bytes;
 use hookscope::capture::body::{self, BodyLimits, InFlight};
-use hookscope::capture::recorder::Recorder;
 use hookscope::config::{Secret, Secrets};
 use hookscope::decode::{self, RequestView};
 use hookscope::event::build::EventBuilder;
 use hookscope::event::*;
+use hookscope::ingest::Recorder;
 use hookscope::store::{Limits, Store};
 
 struct Counting;

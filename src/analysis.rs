@@ -7,6 +7,8 @@
 //! [`AnalysisLimits`] (least recently seen dropped first, and counted). Nothing refers back to the
 //! stored events, so the summaries outlive the events' eviction from the ring buffer.
 
+mod common;
+mod hash;
 mod lru;
 pub mod redelivery;
 pub mod sequence;
@@ -17,11 +19,13 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::decode::facts::Facts;
-use crate::event::{Anomaly, CapturedEvent};
+use crate::event::CapturedEvent;
+use hash::hash_bytes;
 use lru::Lru;
 use redelivery::Redeliveries;
 use sequence::SessionState;
 
+pub use common::MAX_ID_BYTES;
 pub use sequence::{
     MissingRanges, SeqMark, SeqRange, SessionEnd, SessionEnding, SessionPhase, SessionSummary,
     SessionWarnings, SnrSeries, StatusCounts, TrailStep,
@@ -250,66 +254,6 @@ impl Default for Analyzer {
 /// colliding has a chance around 10⁻¹¹.
 fn id_key(tag: u8, id: &str) -> u64 {
     hash_bytes(u64::from(tag), id.as_bytes())
-}
-
-const P0: u64 = 0xa076_1d64_78bd_642f;
-const P1: u64 = 0xe703_7ed1_a0b4_28db;
-const P2: u64 = 0x8ebc_6af0_9c88_c6e3;
-const P3: u64 = 0x5899_65cc_7537_4cc3;
-
-/// The 128-bit product folded to 64 bits: every input bit reaches most output bits.
-fn fold(a: u64, b: u64) -> u64 {
-    let r = u128::from(a) * u128::from(b);
-    (r as u64) ^ ((r >> 64) as u64)
-}
-
-fn word(bytes: &[u8]) -> u64 {
-    let mut w = [0u8; 8];
-    let n = bytes.len().min(8);
-    w[..n].copy_from_slice(&bytes[..n]);
-    u64::from_le_bytes(w)
-}
-
-/// A fast 64-bit hash of bytes (16 bytes per multiplication, in the manner of wyhash), used
-/// for body identity and map keys: it runs on every captured body, where SipHash would cost
-/// several times more. Not built to resist crafted collisions; a collision could only make two
-/// different bodies look like one delivery.
-pub(crate) fn hash_bytes(seed: u64, bytes: &[u8]) -> u64 {
-    let mut h = seed ^ P0;
-    let mut chunks = bytes.chunks_exact(16);
-    for chunk in &mut chunks {
-        let m = fold(word(&chunk[..8]) ^ P1, word(&chunk[8..]) ^ P2);
-        // Rotating and multiplying by an odd constant is a bijection of the state: no block can
-        // erase what came before.
-        h = (h ^ m).rotate_left(23).wrapping_mul(P3);
-    }
-    let rest = chunks.remainder();
-    let (low, high) = rest.split_at(rest.len().min(8));
-    let m = fold(word(low) ^ P1, word(high) ^ P2);
-    h = (h ^ m).rotate_left(23).wrapping_mul(P3);
-    fold(h ^ P0, (bytes.len() as u64) ^ P3)
-}
-
-/// Ids longer than this are shortened in summaries: they are for display, and a sender sending
-/// megabyte ids must not make each summary cost a megabyte.
-pub const MAX_ID_BYTES: usize = 256;
-
-fn display_id(id: &str) -> String {
-    if id.len() <= MAX_ID_BYTES {
-        return id.to_owned();
-    }
-    let mut end = MAX_ID_BYTES;
-    while !id.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}…", &id[..end])
-}
-
-fn anomaly(code: &str, message: String) -> Anomaly {
-    Anomaly {
-        code: code.to_owned(),
-        message,
-    }
 }
 
 #[cfg(test)]

@@ -1,7 +1,10 @@
-//! The HTTP listener: accepts any request (HTTP/1.1 and h2c), captures it, answers it.
+//! The HTTP edge: accepts any request (HTTP/1.1 and h2c), captures it, answers it. The listener,
+//! its connections, body limits, the answer policy and forwarding live here; what happens to an
+//! event once captured (analysis, store, log) is the ingest stage's ([`crate::ingest`]).
 //!
-//! Flow per request: read the body within the limits → decode and analyse (no lock held) →
-//! decide the answer → record (store + log) → answer. Knows nothing of the terminal interface.
+//! Flow per request: read the body within the limits → decode (no lock held) → decide the
+//! answer → hand the event to the [`Recorder`] (analysis, store, log) → answer. Knows nothing of
+//! the terminal interface.
 //!
 //! Memory is bounded whatever clients send: a body takes its share of the bound on bodies in
 //! flight ([`InFlight`]) before it is read and keeps it until its event is recorded, when the
@@ -11,7 +14,6 @@ pub mod answer;
 pub mod body;
 pub mod conn;
 pub mod forward;
-pub mod recorder;
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -34,12 +36,12 @@ use crate::config::{DEFAULT_MAX_HEADERS, ListenConfig, Secrets};
 use crate::decode::facts::Facts;
 use crate::decode::{self, RequestView};
 use crate::event::{Anomaly, CapturedEvent, ForwardInfo, HeaderList, HttpVersion, ResponseInfo};
+use crate::ingest::Recorder;
 use crate::store::Store;
 use answer::{AnswerPolicy, Decision, LocalBody};
 use body::{BodyLimits, BodyRead, InFlight};
 use conn::{ConnState, TapIo};
 use forward::{ForwardError, Forwarded, Forwarder, HopMark, Outgoing};
-use recorder::Recorder;
 use std::hash::{Hash, Hasher};
 
 /// How long in-flight requests may take to finish once shutdown starts.

@@ -14,7 +14,7 @@ use std::ops::Deref;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use bytes::Bytes;
-use chrono::{DateTime, SecondsFormat, SubsecRound, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use serde::de::{self, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 
@@ -27,7 +27,10 @@ use crate::intern::intern;
 use crate::store::Stats;
 
 pub mod har;
+pub mod jsonl;
 mod line;
+
+pub use line::format_time;
 
 pub const FORMAT_NAME: &str = "hookscope";
 pub const FORMAT_VERSION: u32 = 1;
@@ -103,11 +106,6 @@ impl<'a> EventOut<'a> {
             response: &event.response,
         }
     }
-}
-
-/// RFC 3339 in UTC with microseconds, as every time in the format is written.
-pub fn format_time(time: &DateTime<Utc>) -> String {
-    time.to_rfc3339_opts(SecondsFormat::Micros, true)
 }
 
 #[cfg(test)]

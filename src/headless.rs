@@ -8,9 +8,10 @@ use std::sync::Arc;
 use chrono::Timelike as _;
 use tokio::sync::watch;
 
-use crate::capture::recorder::{LogHealth, Recorder};
 use crate::config::format_size;
 use crate::event::{CapturedEvent, Provider};
+use crate::export::jsonl::LogHealth;
+use crate::ingest::Recorder;
 use crate::sanitize;
 use crate::store::Store;
 use crate::words;

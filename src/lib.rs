@@ -1,7 +1,8 @@
 //! hookscope: a terminal webhook inspector.
 //!
-//! The flow is one way: socket → `capture` → `decode` → `store` → output (the terminal `ui`, or
-//! headless lines), with `export` beside the store and `filter` selecting events for both.
+//! The flow is one way: socket → `capture` → `decode` → `ingest` (analysis, `store`, log) →
+//! output (the terminal `ui`, or headless lines), with `export` beside the store and `filter`
+//! selecting events for both.
 
 pub mod alloc;
 pub mod analysis;
@@ -14,6 +15,7 @@ pub mod export;
 pub mod files;
 pub mod filter;
 pub mod headless;
+pub mod ingest;
 pub mod intern;
 pub mod listen;
 pub mod replay;

@@ -9,11 +9,11 @@ use anyhow::Context as _;
 use tokio::sync::watch;
 
 use crate::capture::answer::AnswerMode;
-use crate::capture::recorder::Recorder;
 use crate::capture::{BindError, Listener};
 use crate::config::{ConfigError, JsonlTarget, ListenConfig, format_size};
 use crate::export;
 use crate::headless;
+use crate::ingest::Recorder;
 use crate::sender;
 use crate::simulate::{self, Scenario};
 use crate::store::Store;

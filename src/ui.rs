@@ -38,8 +38,8 @@ use ratatui::layout::Rect;
 use tokio::sync::mpsc;
 use tokio::time::{Instant, MissedTickBehavior};
 
-use crate::capture::recorder::Recorder;
 use crate::export;
+use crate::ingest::Recorder;
 use crate::store::Store;
 use app::{App, Command, Input, Links, Source};
 use theme::Theme;
@@ -116,7 +116,7 @@ pub fn load_export(
         max_bytes: u64::MAX,
     };
     let store = Arc::new(Store::from_events(limits, imported.events, imported.stats));
-    let recorder = crate::capture::recorder::Recorder::new(Arc::clone(&store), None)
+    let recorder = crate::ingest::Recorder::new(Arc::clone(&store), None)
         .map_err(|e| format!("cannot analyse {}: {e}", path.display()))?;
     recorder.rebuild_analysis(store.snapshot().iter().map(|e| e.as_ref()));
     let links = Links {

@@ -485,7 +485,7 @@ fn open_refuses_a_file_over_the_limit_and_the_flag_raises_it() {
 /// once came back as 1.263 after being written as 1.2630000000000001).
 #[tokio::test]
 async fn redelivery_delays_survive_export_open_export() {
-    use hookscope::capture::recorder::Recorder;
+    use hookscope::ingest::Recorder;
     use hookscope::store::{Limits, Store};
 
     let dir = temp_dir("redelivery");

@@ -899,14 +899,14 @@ async fn export_carries_the_analysis_of_the_events_it_holds() {
 
 /// An empty store and a recorder whose JSON Lines log is `/dev/full`, which refuses every write;
 /// `None`, said on stderr, where the system has no `/dev/full`.
-fn failing_log() -> Option<(Arc<Store>, Arc<hookscope::capture::recorder::Recorder>)> {
+fn failing_log() -> Option<(Arc<Store>, Arc<hookscope::ingest::Recorder>)> {
     let full = std::path::Path::new("/dev/full");
     if !full.exists() {
         eprintln!("skipped: this system has no /dev/full");
         return None;
     }
     let store = store_with(vec![], 100);
-    let recorder = hookscope::capture::recorder::Recorder::new(
+    let recorder = hookscope::ingest::Recorder::new(
         Arc::clone(&store),
         Some(&hookscope::config::JsonlTarget::File(full.to_owned())),
     )
@@ -915,7 +915,7 @@ fn failing_log() -> Option<(Arc<Store>, Arc<hookscope::capture::recorder::Record
 }
 
 /// Records one event through a recorder whose log refuses it, and checks that it was refused.
-async fn record_unlogged(recorder: &hookscope::capture::recorder::Recorder) {
+async fn record_unlogged(recorder: &hookscope::ingest::Recorder) {
     let event = request(
         "POST",
         "/hook",
@@ -957,7 +957,7 @@ async fn the_header_says_when_the_log_fails() {
         ratatui::layout::Rect::new(0, 0, 80, 24),
         std::env::temp_dir(),
     );
-    app.log = Some(hookscope::capture::recorder::LogHealth {
+    app.log = Some(hookscope::export::jsonl::LogHealth {
         failing: false,
         not_logged: 2,
         error: Some("writing the JSON Lines log failed: disk full".into()),

@@ -576,9 +576,8 @@ async fn an_opened_file_has_sessions_and_timelines_too() {
     // The same events read back as `open` does: a fresh recorder rebuilt from them.
     let events: Vec<_> = store.snapshot();
     let copy = store_with(events.iter().map(|e| (**e).clone()).collect(), 1000);
-    let recorder = std::sync::Arc::new(
-        hookscope::capture::recorder::Recorder::new(copy.clone(), None).unwrap(),
-    );
+    let recorder =
+        std::sync::Arc::new(hookscope::ingest::Recorder::new(copy.clone(), None).unwrap());
     recorder.rebuild_analysis(events.iter().map(|e| e.as_ref()));
     drop(links);
     let source = Source::File {

@@ -7,12 +7,12 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
-use hookscope::capture::recorder::Recorder;
 use hookscope::config::{Secret, Secrets};
 use hookscope::decode::facts::Facts;
 use hookscope::decode::{self, RequestView};
 use hookscope::event::build::EventBuilder;
 use hookscope::event::{CapturedEvent, HeaderList, ResponseInfo, SignatureScheme};
+use hookscope::ingest::Recorder;
 use hookscope::sender::Delivery;
 use hookscope::simulate::{self, Scenario};
 use hookscope::store::{Limits, Store};

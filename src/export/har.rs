@@ -10,6 +10,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use serde::Serialize;
 
+use super::line::format_time;
 use crate::event::CapturedEvent;
 
 #[derive(Serialize)]
@@ -145,7 +146,7 @@ fn entry(event: &CapturedEvent) -> Entry {
         .unwrap_or("")
         .to_owned();
     Entry {
-        started_date_time: super::format_time(&event.received_at),
+        started_date_time: format_time(&event.received_at),
         time: event.response.latency_ms,
         request: Request {
             method: event.method.to_string(),

@@ -7,7 +7,7 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use chrono::{DateTime, Datelike, Timelike, Utc};
+use chrono::{DateTime, Datelike, SecondsFormat, Timelike, Utc};
 use serde::Serialize;
 
 use crate::event::{CapturedEvent, RemoteAddr, SequenceInfo, Signature, Subject};
@@ -220,13 +220,19 @@ fn push_optional_str(out: &mut Vec<u8>, text: Option<&str>) {
     }
 }
 
-/// A time the way [`super::format_time`] writes it, quoted: RFC 3339 in UTC with microseconds.
+/// RFC 3339 in UTC with microseconds, as every time in the format is written (the export
+/// document and HAR too).
+pub fn format_time(time: &DateTime<Utc>) -> String {
+    time.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+/// A time the way [`format_time`] writes it, quoted: RFC 3339 in UTC with microseconds.
 fn push_time(out: &mut Vec<u8>, time: &DateTime<Utc>) {
     let year = time.year();
     let nanos = time.nanosecond();
     // Years of four digits and no leap second: everything a clock or an export holds in practice.
     if !(0..=9999).contains(&year) || nanos >= 1_000_000_000 {
-        push_str(out, &super::format_time(time));
+        push_str(out, &format_time(time));
         return;
     }
     let mut text = *b"\"0000-00-00T00:00:00.000000Z\"";
@@ -536,7 +542,7 @@ pub(crate) mod tests {
                 .with_timezone(&Utc);
             let mut out = Vec::new();
             push_time(&mut out, &time);
-            assert_eq!(out, serde_str(&super::super::format_time(&time)), "{text}");
+            assert_eq!(out, serde_str(&format_time(&time)), "{text}");
         }
     }
 

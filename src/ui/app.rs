@@ -17,8 +17,9 @@ use ratatui::crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, MouseEven
 use ratatui::layout::Rect;
 
 use crate::capture::answer::{AnswerMode, AnswerPolicy};
-use crate::capture::recorder::{LogHealth, Recorder};
+use crate::export::jsonl::LogHealth;
 use crate::filter::Filter;
+use crate::ingest::Recorder;
 use crate::store::{Stats, Store};
 use crate::ui::action::{Action, Context, Key, ViewId};
 use crate::ui::curl;

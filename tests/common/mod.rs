@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use hookscope::capture::Listener;
-use hookscope::capture::recorder::Recorder;
 use hookscope::config::ListenConfig;
+use hookscope::ingest::Recorder;
 use hookscope::store::Store;
 use http_body_util::{BodyExt, Full};
 use hyper::Request;

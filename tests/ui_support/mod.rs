@@ -508,7 +508,7 @@ impl Screen {
 /// and recorded (analysis, store) at `step` intervals from `start`, but for the last `hold_back`
 /// deliveries, which never arrive (a session or a job still running).
 pub fn record_scenarios(
-    recorder: &hookscope::capture::recorder::Recorder,
+    recorder: &hookscope::ingest::Recorder,
     scenarios: &[hookscope::simulate::Scenario],
     start: DateTime<Utc>,
     step: Duration,
@@ -538,7 +538,7 @@ pub fn record_scenarios(
 
 /// Decodes `event` as the listener does and records it as received at `at`.
 pub fn record_at(
-    recorder: &hookscope::capture::recorder::Recorder,
+    recorder: &hookscope::ingest::Recorder,
     mut event: CapturedEvent,
     at: DateTime<Utc>,
 ) {
@@ -572,8 +572,7 @@ pub fn analysed_traffic() -> (Arc<Store>, hookscope::ui::app::Links, DateTime<Ut
         capacity: 10_000,
         max_bytes: u64::MAX,
     }));
-    let recorder =
-        Arc::new(hookscope::capture::recorder::Recorder::new(Arc::clone(&store), None).unwrap());
+    let recorder = Arc::new(hookscope::ingest::Recorder::new(Arc::clone(&store), None).unwrap());
     let mut at = traffic_start();
     for (scenario, step, hold_back) in [
         (Scenario::Video, 4_000, 0),
