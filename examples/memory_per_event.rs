@@ -19,7 +19,7 @@ use std::sync::atomic::{AtomicIsize, Ordering};
 use bytes::Bytes;
 use hookscope::capture::body::{self, BodyLimits, InFlight};
 use hookscope::capture::recorder::Recorder;
-use hookscope::config::{Secret, Secrets};
+use hookscope::decode::signature::{Secret, Secrets};
 use hookscope::decode::{self, RequestView};
 use hookscope::event::*;
 use hookscope::store::{Limits, Store};
