@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use super::claim::header_text;
 use super::compare::compare;
 use super::rules::Rules;
-use super::schemes::{HEADER_NAMES, SCHEMES, rules};
+use super::schemes::{ALL_HEADER_NAMES, HEADER_NAMES, SCHEMES, rules};
 use super::secret::{Secret, Secrets};
 use super::verdict::{Outcome, SignatureCheck, TIMESTAMP_TOLERANCE_SECS, describe_age};
 use crate::event::{HeaderList, Provider, SignatureScheme, SignatureVerdict};
@@ -47,14 +47,13 @@ pub fn verify(
 
 /// The signature header of each scheme present in the request, in the order schemes are
 /// checked, with the name it was found under (the first of each name, in one pass). A scheme
-/// with several names counts once, under the first of its names that came.
+/// with several names counts once, under the name it prefers among those that came.
 fn signature_headers(
     headers: &HeaderList,
 ) -> impl Iterator<Item = (&'static Rules, &'static str, &[u8])> {
     let mut found: [Option<&[u8]>; HEADER_NAMES] = [None; HEADER_NAMES];
     for (name, value) in headers {
-        let wanted = SCHEMES.iter().flat_map(|rules| rules.headers);
-        for (slot, wanted) in found.iter_mut().zip(wanted) {
+        for (slot, wanted) in found.iter_mut().zip(ALL_HEADER_NAMES) {
             if slot.is_none() && name.eq_ignore_ascii_case(wanted.as_bytes()) {
                 *slot = Some(value);
             }

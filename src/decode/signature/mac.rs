@@ -72,7 +72,7 @@ fn keyed_mac(key: &[u8]) -> HmacSha256 {
 
 /// A secret's keyed HMAC state, made on first use and kept with the secret.
 #[derive(Clone, Default)]
-pub(crate) struct KeyCache(OnceLock<Keyed>);
+pub(super) struct KeyCache(OnceLock<Keyed>);
 
 /// An HMAC state with the key already absorbed; cloned for each message.
 #[derive(Clone)]

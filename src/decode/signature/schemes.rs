@@ -8,6 +8,8 @@ use crate::event::SignatureScheme;
 /// are looked for in: when several come, the first scheme here is the one checked.
 pub(super) static SCHEMES: [Rules; SignatureScheme::ALL.len()] = ROWS;
 
+// Written as a const so that `HEADER_NAMES` can be counted from it at compile time; the static
+// above is what lends rows out for `'static`.
 const ROWS: [Rules; SignatureScheme::ALL.len()] = [
     wms::RULES,
     prism::RULES,
@@ -18,7 +20,7 @@ const ROWS: [Rules; SignatureScheme::ALL.len()] = [
     slack::RULES,
 ];
 
-/// The row of `scheme`.
+/// The row of `scheme`, found by position: the rows follow `SignatureScheme::ALL` (tested).
 pub(super) fn rules(scheme: SignatureScheme) -> &'static Rules {
     &SCHEMES[scheme as usize]
 }
@@ -32,6 +34,24 @@ pub(super) const HEADER_NAMES: usize = {
         row += 1;
     }
     count
+};
+
+/// Every row's header names one after another, in table order: the request's headers are
+/// matched against this flat list, one pass each.
+pub(super) const ALL_HEADER_NAMES: [&str; HEADER_NAMES] = {
+    let mut names = [""; HEADER_NAMES];
+    let mut next = 0;
+    let mut row = 0;
+    while row < ROWS.len() {
+        let mut index = 0;
+        while index < ROWS[row].headers.len() {
+            names[next] = ROWS[row].headers[index];
+            next += 1;
+            index += 1;
+        }
+        row += 1;
+    }
+    names
 };
 
 #[cfg(test)]
