@@ -1,6 +1,6 @@
-//! Checking and signing through the public face, scheme by scheme and across all schemes:
-//! published and openssl-computed vectors, malformed headers, timestamps, rotation and the
-//! notes' wording.
+//! Checking and signing through the public face, across all schemes: vectors signed again,
+//! round trips, rotation, malformed headers, tolerance, missing headers and the notes' wording.
+//! Each scheme's own cases are in `tests/<scheme>.rs`; the helpers and vectors here serve both.
 
 use base64::Engine as _;
 use chrono::{DateTime, TimeZone, Utc};
@@ -17,6 +17,14 @@ use crate::event::{HeaderList, Provider, SignatureScheme, SignatureVerdict};
 
 use SignatureScheme as S;
 use SignatureVerdict as V;
+
+mod github;
+mod prism;
+mod shopify;
+mod slack;
+mod standard;
+mod stripe;
+mod wms;
 
 fn headers(pairs: &[(&str, &str)]) -> HeaderList {
     HeaderList::from_pairs(pairs.iter().map(|(n, v)| (n.as_bytes(), v.as_bytes())))
@@ -56,46 +64,57 @@ fn check_generic(headers: &HeaderList, body: &[u8], secrets: &Secrets, now: i64)
 }
 
 const GITHUB_SECRET: &str = "It's a Secret to Everybody";
+
 const GITHUB_BODY: &str = "Hello, World!";
+
 const GITHUB_SIGNATURE: &str =
     "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17";
 
 const STANDARD_SECRET: &str = "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD";
+
 const STANDARD_ID: &str = "msg_27UH4WbU6Z5A5EzD8u03UvzRbpk";
+
 const STANDARD_TS: i64 = 1_649_367_553;
+
 const STANDARD_BODY: &str = r#"{"email":"test@example.com","username":"test_user"}"#;
+
 const STANDARD_SIGNATURE: &str = "v1,tZ1I4/hDygAJgO5TYxiSd6Sd0kDW6hPenDe+bTa3Kkw=";
 
 const SLACK_SECRET: &str = "8f742231b10e8888abcd99yyyzzz85a5";
+
 const SLACK_TS: i64 = 1_531_420_618;
+
 /// Slack's published slash-command example ("Verifying requests from Slack").
 const SLACK_BODY: &str = "token=xyzz0WbapA4vBCDEFasx0q6G&team_id=T1DC2JH3J&team_domain=testteamnow&channel_id=G8PSS9T3V&channel_name=foobar&user_id=U2CERLKJA&user_name=roadrunner&command=%2Fwebhook-collect&text=&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT1DC2JH3J%2F397700885554%2F96rGlfmibIGlgcZRskXaIFfN&trigger_id=398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c";
+
 const SLACK_SIGNATURE: &str = "v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503";
 
 const STRIPE_SECRET: &str = "whsec_test_secret";
+
 const STRIPE_TS: i64 = 1_700_000_000;
+
 const STRIPE_BODY: &str = r#"{"id":"evt_1","object":"event"}"#;
+
 const STRIPE_V1: &str = "0c8670ed117751cc551a20e35839447075c42800ea3cf3e8a2fbda99cd1e6edd";
 
 const SHOPIFY_SECRET: &str = "hush";
+
 const SHOPIFY_BODY: &str = r#"{"id":1}"#;
+
 const SHOPIFY_SIGNATURE: &str = "VnKUjZsLuN5iZWjn5EntcBVCF9kMN43LglzCE1/GSeY=";
 
 const WMS_SECRET: &str = "macSecret";
+
 const WMS_BODY: &str = r#"{"sku":"A1","qty":3}"#;
+
 const WMS_SIGNATURE: &str =
     "hmac-sha256=1f46bc1cc5a45591b9ebfc09e5baa3965b5e46c4ebabf380826e2b62950ea07b";
 
 const PRISM_SECRET: &str = "prism-secret";
-const PRISM_BODY: &str = r#"{"event":"ping"}"#;
-const PRISM_SIGNATURE: &str = "2ac2fd3b5ea5702056d99785c2b1db6c7f18df63b97affc6dd8ca46dabcefb94";
 
-/// `{"name":"Zoë"}` signed with `macSecret` three ways (openssl dgst -sha256 -hmac):
-/// the UTF-8 bytes, Node's 'ascii' fold (ë → 0xEB), and ë → '?'.
-const ZOE_BODY: &str = r#"{"name":"Zoë"}"#;
-const ZOE_RAW: &str = "b0fe091db0b6fea00155b1b5f2fef64dc3af837f6018432095e96c4d6ac10fcd";
-const ZOE_NODE_ASCII: &str = "3552becf3873a573466bc44702de6c45c72695b16f367f3426f773ebb7edcf5f";
-const ZOE_QUESTION: &str = "b5e67ff28ab5e9145002a246afd266f43f9327aa188bd07b091f2e1963c01e6d";
+const PRISM_BODY: &str = r#"{"event":"ping"}"#;
+
+const PRISM_SIGNATURE: &str = "2ac2fd3b5ea5702056d99785c2b1db6c7f18df63b97affc6dd8ca46dabcefb94";
 
 /// A valid request for each scheme, made with `sign`, and the secret and time it holds for.
 fn signed_request(scheme: SignatureScheme) -> (HeaderList, Vec<u8>, &'static str, i64) {
@@ -111,155 +130,6 @@ fn signed_request(scheme: SignatureScheme) -> (HeaderList, Vec<u8>, &'static str
 }
 
 // Published vectors.
-
-#[test]
-fn github_published_vector_is_valid() {
-    let check = check_generic(
-        &headers(&[("X-Hub-Signature-256", GITHUB_SIGNATURE)]),
-        GITHUB_BODY.as_bytes(),
-        &secrets(&[(S::Github, GITHUB_SECRET)]),
-        0,
-    );
-    assert_eq!(check.signature.scheme, Some(S::Github));
-    assert_eq!(check.signature.verdict, V::Valid, "{}", note(&check));
-    assert_eq!(
-        note(&check),
-        "X-Hub-Signature-256 matches the raw body bytes with secret 1 of 1."
-    );
-    assert!(check.anomalies.is_empty());
-}
-
-#[test]
-fn standard_webhooks_published_vectors_are_valid() {
-    let check = check_generic(
-        &headers(&[
-            ("webhook-id", STANDARD_ID),
-            ("webhook-timestamp", "1649367553"),
-            ("webhook-signature", STANDARD_SIGNATURE),
-        ]),
-        STANDARD_BODY.as_bytes(),
-        &secrets(&[(S::Standard, STANDARD_SECRET)]),
-        STANDARD_TS,
-    );
-    assert_eq!(check.signature.scheme, Some(S::Standard));
-    assert_eq!(check.signature.verdict, V::Valid, "{}", note(&check));
-
-    // The libraries' second vector; openssl agrees on g0hM9SsE….
-    let check = check_generic(
-        &headers(&[
-            ("webhook-id", "msg_p5jXN8AQM9LWM0D4loKWxJek"),
-            ("webhook-timestamp", "1614265330"),
-            (
-                "webhook-signature",
-                "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=",
-            ),
-        ]),
-        br#"{"test": 2432232314}"#,
-        &secrets(&[(S::Standard, "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")]),
-        1_614_265_330,
-    );
-    assert_eq!(check.signature.verdict, V::Valid, "{}", note(&check));
-}
-
-#[test]
-fn slack_published_vector_is_valid() {
-    let check = check_generic(
-        &headers(&[
-            ("X-Slack-Request-Timestamp", "1531420618"),
-            ("X-Slack-Signature", SLACK_SIGNATURE),
-        ]),
-        SLACK_BODY.as_bytes(),
-        &secrets(&[(S::Slack, SLACK_SECRET)]),
-        SLACK_TS + 10,
-    );
-    assert_eq!(check.signature.scheme, Some(S::Slack));
-    assert_eq!(check.signature.verdict, V::Valid, "{}", note(&check));
-    assert!(note(&check).contains("10 s old"), "{}", note(&check));
-}
-
-#[test]
-fn slack_vector_for_an_altered_body_computed_with_openssl() {
-    // The slash-command example with another token and command: Slack's published signature
-    // does not cover it; openssl gives db6e72b5….
-    let body = "token=xyzz0WbapA4vBCDEbOTFy4LYA6_3O1rN&team_id=T1DC2JH3J&team_domain=testteamnow&channel_id=G8PSS9T3V&channel_name=foobar&user_id=U2CERLKJA&user_name=roadrunner&command=%2Fwebz&text=&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT1DC2JH3J%2F397700885554%2F96rGlfmibIGlgcZRskXaIFfN&trigger_id=398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c";
-    let secrets = secrets(&[(S::Slack, SLACK_SECRET)]);
-    let with = |signature: &str| {
-        check_generic(
-            &headers(&[
-                ("X-Slack-Request-Timestamp", "1531420618"),
-                ("X-Slack-Signature", signature),
-            ]),
-            body.as_bytes(),
-            &secrets,
-            SLACK_TS,
-        )
-    };
-    let check = with("v0=db6e72b5efd2f3385efe8293b1555f856ea088c5498047a181bc6f9b3e3e2b0c");
-    assert_eq!(check.signature.verdict, V::Valid, "{}", note(&check));
-    assert_eq!(with(SLACK_SIGNATURE).signature.verdict, V::Invalid);
-}
-
-#[test]
-fn stripe_vector_is_valid() {
-    let check = check_generic(
-        &headers(&[("Stripe-Signature", &format!("t=1700000000,v1={STRIPE_V1}"))]),
-        STRIPE_BODY.as_bytes(),
-        &secrets(&[(S::Stripe, STRIPE_SECRET)]),
-        STRIPE_TS + 60,
-    );
-    assert_eq!(check.signature.scheme, Some(S::Stripe));
-    assert_eq!(check.signature.verdict, V::Valid, "{}", note(&check));
-}
-
-#[test]
-fn shopify_vector_is_valid() {
-    let check = check_generic(
-        &headers(&[("X-Shopify-Hmac-Sha256", SHOPIFY_SIGNATURE)]),
-        SHOPIFY_BODY.as_bytes(),
-        &secrets(&[(S::Shopify, SHOPIFY_SECRET)]),
-        0,
-    );
-    assert_eq!(check.signature.scheme, Some(S::Shopify));
-    assert_eq!(check.signature.verdict, V::Valid, "{}", note(&check));
-}
-
-#[test]
-fn wms_vector_is_valid_without_anomaly() {
-    let check = verify(
-        &headers(&[("X-WMS-Content-MAC", WMS_SIGNATURE)]),
-        WMS_BODY.as_bytes(),
-        Provider::Wms,
-        &secrets(&[(S::Wms, WMS_SECRET)]),
-        at(0),
-    );
-    assert_eq!(check.signature.scheme, Some(S::Wms));
-    assert_eq!(check.signature.verdict, V::Valid, "{}", note(&check));
-    assert!(check.anomalies.is_empty());
-}
-
-#[test]
-fn prism_vector_is_valid_bare_and_with_sha256_prefix() {
-    let secrets = secrets(&[(S::Prism, PRISM_SECRET)]);
-    for value in [
-        PRISM_SIGNATURE.to_string(),
-        format!("sha256={PRISM_SIGNATURE}"),
-    ] {
-        let check = verify(
-            &headers(&[("X-Prism-Signature", &value)]),
-            PRISM_BODY.as_bytes(),
-            Provider::PrismVideo,
-            &secrets,
-            at(0),
-        );
-        assert_eq!(check.signature.scheme, Some(S::Prism));
-        assert_eq!(
-            check.signature.verdict,
-            V::Valid,
-            "{value}: {}",
-            note(&check)
-        );
-    }
-}
 
 #[test]
 fn openssl_vectors_for_rotated_secrets() {
@@ -685,21 +555,6 @@ fn malformed_values_for_the_timestamped_schemes() {
 }
 
 #[test]
-fn non_utf8_timestamp_header_is_malformed() {
-    let headers = HeaderList::from_pairs([
-        (&b"X-Slack-Signature"[..], SLACK_SIGNATURE.as_bytes()),
-        (&b"X-Slack-Request-Timestamp"[..], &b"15314\xff0618"[..]),
-    ]);
-    let check = check_generic(
-        &headers,
-        SLACK_BODY.as_bytes(),
-        &secrets(&[(S::Slack, SLACK_SECRET)]),
-        SLACK_TS,
-    );
-    assert_eq!(check.signature.verdict, V::Malformed, "{}", note(&check));
-}
-
-#[test]
 fn timestamped_schemes_are_stale_outside_300_seconds_either_way() {
     for scheme in [S::Stripe, S::Standard, S::Slack] {
         let (headers, body, secret, timestamp) = signed_request(scheme);
@@ -769,178 +624,6 @@ fn no_secret_still_says_when_the_timestamp_is_outside_tolerance() {
     );
 }
 
-// Stripe and Standard Webhooks entries.
-
-#[test]
-fn stripe_accepts_any_of_several_v1_entries_and_ignores_v0() {
-    let secrets = secrets(&[(S::Stripe, STRIPE_SECRET)]);
-    let other = "ab".repeat(32);
-    let value = format!("t=1700000000,v1={other},v1={STRIPE_V1},v0={STRIPE_V1}");
-    let check = check_generic(
-        &headers(&[("Stripe-Signature", &value)]),
-        STRIPE_BODY.as_bytes(),
-        &secrets,
-        STRIPE_TS,
-    );
-    assert_eq!(check.signature.verdict, V::Valid, "{}", note(&check));
-    assert!(note(&check).contains("entry 2 of 2"), "{}", note(&check));
-    assert!(
-        note(&check).contains("1 v0= entry ignored"),
-        "{}",
-        note(&check)
-    );
-
-    // v0 is never checked, even when it holds the right MAC.
-    let value = format!("t=1700000000,v1={other},v0={STRIPE_V1}");
-    let check = check_generic(
-        &headers(&[("Stripe-Signature", &value)]),
-        STRIPE_BODY.as_bytes(),
-        &secrets,
-        STRIPE_TS,
-    );
-    assert_eq!(check.signature.verdict, V::Invalid, "{}", note(&check));
-
-    // An unreadable v1 beside a matching one is reported but does not spoil it.
-    let value = format!("t=1700000000,v1=nothex,v1={STRIPE_V1}");
-    let check = check_generic(
-        &headers(&[("Stripe-Signature", &value)]),
-        STRIPE_BODY.as_bytes(),
-        &secrets,
-        STRIPE_TS,
-    );
-    assert_eq!(check.signature.verdict, V::Valid, "{}", note(&check));
-    assert!(
-        note(&check).contains("1 v1= entry that is not 64-digit hex was skipped"),
-        "{}",
-        note(&check)
-    );
-}
-
-#[test]
-fn stripe_keys_with_the_whole_whsec_string() {
-    // "dGVzdA==" is base64 for "test": Stripe must not decode it the Standard Webhooks way.
-    // openssl dgst -sha256 -hmac 'whsec_dGVzdA==' over "1700000000.{body}" gives b1b02ce1…,
-    // while the decoded key "test" would give 56956ea0….
-    let secret = "whsec_dGVzdA==";
-    let whole_string = "b1b02ce1e19ca8ac51115bf0af8a61f7ca8a4c8259441fca66a42a76fd9d8f81";
-    let decoded_key = "56956ea0db9e6cc80bba36c62ea6b0dd7ae8b0e129e6398daddb769371568ab7";
-    let stripe = sign(S::Stripe, secret, STRIPE_BODY.as_bytes(), STRIPE_TS, "");
-    assert_eq!(stripe[0].1, format!("t=1700000000,v1={whole_string}"));
-    let secrets = secrets(&[(S::Stripe, secret)]);
-    for (mac, verdict) in [(whole_string, V::Valid), (decoded_key, V::Invalid)] {
-        let value = format!("t=1700000000,v1={mac}");
-        let check = check_generic(
-            &headers(&[("Stripe-Signature", &value)]),
-            STRIPE_BODY.as_bytes(),
-            &secrets,
-            STRIPE_TS,
-        );
-        assert_eq!(check.signature.verdict, verdict, "{}", note(&check));
-    }
-    assert_eq!(signing_key(rules(S::Standard).key, secret).bytes, b"test");
-}
-
-#[test]
-fn standard_accepts_any_of_several_entries_and_skips_v1a() {
-    let secrets = secrets(&[(S::Standard, STANDARD_SECRET)]);
-    let other = BASE64.encode([9u8; 32]);
-    let value = format!(
-        "v1a,{} v1,{other} {STANDARD_SIGNATURE}",
-        BASE64.encode([1u8; 64])
-    );
-    let check = check_generic(
-        &headers(&[
-            ("webhook-id", STANDARD_ID),
-            ("webhook-timestamp", "1649367553"),
-            ("webhook-signature", &value),
-        ]),
-        STANDARD_BODY.as_bytes(),
-        &secrets,
-        STANDARD_TS,
-    );
-    assert_eq!(check.signature.verdict, V::Valid, "{}", note(&check));
-    assert!(note(&check).contains("entry 2 of 2"), "{}", note(&check));
-    assert!(
-        note(&check).contains("1 v1a (ed25519) entry not checked"),
-        "{}",
-        note(&check)
-    );
-}
-
-#[test]
-fn standard_with_only_v1a_entries_has_nothing_to_check_with() {
-    let value = format!("v1a,{}", BASE64.encode([1u8; 64]));
-    let check = check_generic(
-        &headers(&[
-            ("webhook-id", STANDARD_ID),
-            ("webhook-timestamp", "1649367553"),
-            ("webhook-signature", &value),
-        ]),
-        STANDARD_BODY.as_bytes(),
-        &secrets(&[(S::Standard, STANDARD_SECRET)]),
-        STANDARD_TS,
-    );
-    assert_eq!(check.signature.scheme, Some(S::Standard));
-    assert_eq!(check.signature.verdict, V::NoSecret, "{}", note(&check));
-    assert!(note(&check).contains("only v1a"), "{}", note(&check));
-}
-
-#[test]
-fn standard_accepts_svix_header_names() {
-    let check = check_generic(
-        &headers(&[
-            ("svix-id", STANDARD_ID),
-            ("svix-timestamp", "1649367553"),
-            ("svix-signature", STANDARD_SIGNATURE),
-        ]),
-        STANDARD_BODY.as_bytes(),
-        &secrets(&[(S::Standard, STANDARD_SECRET)]),
-        STANDARD_TS,
-    );
-    assert_eq!(check.signature.scheme, Some(S::Standard));
-    assert_eq!(check.signature.verdict, V::Valid, "{}", note(&check));
-    assert!(
-        note(&check).starts_with("svix-signature matches"),
-        "{}",
-        note(&check)
-    );
-}
-
-#[test]
-fn standard_reads_the_id_from_the_signature_header_family_first() {
-    let check = check_generic(
-        &headers(&[
-            ("webhook-id", "msg_other"),
-            ("svix-id", STANDARD_ID),
-            ("svix-timestamp", "1649367553"),
-            ("svix-signature", STANDARD_SIGNATURE),
-        ]),
-        STANDARD_BODY.as_bytes(),
-        &secrets(&[(S::Standard, STANDARD_SECRET)]),
-        STANDARD_TS,
-    );
-    assert_eq!(check.signature.verdict, V::Valid, "{}", note(&check));
-}
-
-#[test]
-fn standard_secret_that_is_not_base64_is_used_as_text_and_said_so() {
-    let secret = "whsec_not*base64";
-    let body = b"{}";
-    let pairs = sign(S::Standard, secret, body, 1_700_000_000, "msg_1");
-    let check = check_generic(
-        &owned_headers(&pairs),
-        body,
-        &secrets(&[(S::Standard, secret)]),
-        1_700_000_000,
-    );
-    assert_eq!(check.signature.verdict, V::Valid, "{}", note(&check));
-    assert!(
-        note(&check).contains("secret 1 of 1 is not base64 after whsec_"),
-        "{}",
-        note(&check)
-    );
-}
-
 // No signature header.
 
 #[test]
@@ -973,21 +656,6 @@ fn unsigned_when_the_provider_scheme_has_no_secret() {
         assert_eq!(check.signature.scheme, Some(scheme));
         assert_eq!(check.signature.verdict, V::Unsigned, "{}", note(&check));
     }
-}
-
-#[test]
-fn prism_scan_events_are_never_missing_a_signature() {
-    let secrets = secrets(&[(S::Prism, "k")]);
-    let check = verify(
-        &HeaderList::default(),
-        b"{}",
-        Provider::Prism,
-        &secrets,
-        at(0),
-    );
-    assert_eq!(check.signature.scheme, None);
-    assert_eq!(check.signature.verdict, V::Unsigned);
-    assert!(note(&check).contains("document none"), "{}", note(&check));
 }
 
 #[test]
@@ -1059,140 +727,6 @@ fn the_header_decides_the_scheme_and_the_first_in_order_wins() {
     );
 }
 
-// The WMS 'ascii' pitfall.
-
-fn wms_check(mac_hex: &str, body: &[u8]) -> SignatureCheck {
-    verify(
-        &headers(&[("X-WMS-Content-MAC", &format!("hmac-sha256={mac_hex}"))]),
-        body,
-        Provider::Wms,
-        &secrets(&[(S::Wms, WMS_SECRET)]),
-        at(0),
-    )
-}
-
-#[test]
-fn wms_raw_match_on_a_non_ascii_body_warns_about_the_vendor_sample() {
-    let check = wms_check(ZOE_RAW, ZOE_BODY.as_bytes());
-    assert_eq!(check.signature.verdict, V::Valid, "{}", note(&check));
-    assert!(
-        note(&check).contains("matches the raw body bytes"),
-        "{}",
-        note(&check)
-    );
-    assert_eq!(check.anomalies.len(), 1);
-    assert_eq!(check.anomalies[0].code, "wms_ascii_mismatch");
-    assert!(
-        check.anomalies[0]
-            .message
-            .contains("vendor's sample recipient code")
-    );
-}
-
-#[test]
-fn wms_node_ascii_fold_match_is_valid_and_said() {
-    let check = wms_check(ZOE_NODE_ASCII, ZOE_BODY.as_bytes());
-    assert_eq!(check.signature.verdict, V::Valid, "{}", note(&check));
-    assert!(
-        note(&check).contains("Node's 'ascii' encoding"),
-        "{}",
-        note(&check)
-    );
-    assert!(
-        note(&check).contains(
-            "not the bytes sent, with secret 1 of 1: the sender signed the ASCII-folded body"
-        ),
-        "{}",
-        note(&check)
-    );
-    assert!(check.anomalies.is_empty());
-}
-
-#[test]
-fn wms_question_mark_fold_match_is_valid_and_said() {
-    let check = wms_check(ZOE_QUESTION, ZOE_BODY.as_bytes());
-    assert_eq!(check.signature.verdict, V::Valid, "{}", note(&check));
-    assert!(note(&check).contains("replaced by '?'"), "{}", note(&check));
-    assert!(
-        note(&check).contains("not the bytes sent"),
-        "{}",
-        note(&check)
-    );
-    assert!(check.anomalies.is_empty());
-}
-
-#[test]
-fn wms_surrogate_pairs_fold_to_two_bytes() {
-    // printf '{"e":"=\x00"}' | openssl dgst -sha256 -hmac macSecret
-    let body = r#"{"e":"😀"}"#.as_bytes();
-    let check = wms_check(
-        "07f3588e8dd6086e7124f6c119630cefa23c34d52ce013d0de50363c06cde607",
-        body,
-    );
-    assert_eq!(check.signature.verdict, V::Valid, "{}", note(&check));
-    assert!(note(&check).contains("Node's 'ascii'"), "{}", note(&check));
-    // printf '{"e":"?"}' | openssl dgst -sha256 -hmac macSecret
-    let check = wms_check(
-        "e5701487459af979dd673aa5e347774ddb42d4cf17867ea77759a8db46026e6b",
-        body,
-    );
-    assert_eq!(check.signature.verdict, V::Valid, "{}", note(&check));
-    assert!(note(&check).contains("replaced by '?'"), "{}", note(&check));
-    // printf '{"e":"😀"}' | openssl dgst -sha256 -hmac macSecret
-    let check = wms_check(
-        "b73a3b96fbbb16bf19adaa81b3bdc795249525abf5378e559a714f5b462d0a03",
-        body,
-    );
-    assert_eq!(check.anomalies.len(), 1);
-}
-
-#[test]
-fn wms_mismatch_on_every_form_is_invalid_and_says_all_were_tried() {
-    let check = wms_check(&"00".repeat(32), ZOE_BODY.as_bytes());
-    assert_eq!(check.signature.verdict, V::Invalid);
-    assert!(
-        note(&check).contains("nor over the body folded"),
-        "{}",
-        note(&check)
-    );
-    assert!(check.anomalies.is_empty());
-}
-
-#[test]
-fn folded_forms_are_only_tried_for_wms() {
-    // The Node-folded MAC of this body, offered under GitHub's header, must not pass.
-    let check = check_generic(
-        &headers(&[("X-Hub-Signature-256", &format!("sha256={ZOE_NODE_ASCII}"))]),
-        ZOE_BODY.as_bytes(),
-        &secrets(&[(S::Github, WMS_SECRET)]),
-        0,
-    );
-    assert_eq!(check.signature.verdict, V::Invalid);
-    let check = check_generic(
-        &headers(&[("X-Hub-Signature-256", &format!("sha256={ZOE_RAW}"))]),
-        ZOE_BODY.as_bytes(),
-        &secrets(&[(S::Github, WMS_SECRET)]),
-        0,
-    );
-    assert_eq!(check.signature.verdict, V::Valid);
-    assert!(check.anomalies.is_empty());
-}
-
-#[test]
-fn wms_over_a_body_that_is_not_utf8() {
-    let body = b"{\"k\":\"\xff\xfe\"}";
-    let pairs = sign(S::Wms, WMS_SECRET, body, 0, "");
-    let check = verify(
-        &owned_headers(&pairs),
-        body,
-        Provider::Wms,
-        &secrets(&[(S::Wms, WMS_SECRET)]),
-        at(0),
-    );
-    assert_eq!(check.signature.verdict, V::Valid);
-    assert_eq!(check.anomalies.len(), 1);
-}
-
 // Notes.
 
 #[test]
@@ -1242,217 +776,6 @@ fn notes_never_reveal_a_secret_or_the_expected_mac() {
             }
         }
     }
-}
-
-// Timestamps written with a sign, leading zeros, spaces or a fraction. Each case was run
-// through stripe-python 16, stripe-node, standardwebhooks (Python and JavaScript) and
-// slack_sdk; the MACs were computed with `openssl dgst -sha256 -hmac` over the text named.
-
-/// The verdict for a Stripe-Signature of `t={t},v1={mac}` over the Stripe vector's body.
-fn stripe_verdict(entries: &str) -> (SignatureVerdict, String) {
-    let check = check_generic(
-        &headers(&[("Stripe-Signature", entries)]),
-        STRIPE_BODY.as_bytes(),
-        &secrets(&[(S::Stripe, STRIPE_SECRET)]),
-        STRIPE_TS,
-    );
-    (check.signature.verdict, note(&check).to_owned())
-}
-
-#[test]
-fn stripe_signs_the_timestamp_as_the_plain_number_its_libraries_read() {
-    // Over "+1700000000.{body}" and "01700000000.{body}", which the libraries never compute.
-    let over_plus = "531cdeb4906e4524422e510087f3c8fe0609af19d457fa17b832bf5fddc49e1e";
-    let over_zero = "e3a3ce2f6bf70a9c5140984bae24af45798302275e864bdc4bb163c5c5eee45d";
-    for (t, mac, verdict) in [
-        ("+1700000000", STRIPE_V1, V::Valid),
-        ("01700000000", STRIPE_V1, V::Valid),
-        (" 1700000000 ", STRIPE_V1, V::Valid),
-        ("+0001700000000", STRIPE_V1, V::Valid),
-        // stripe-python splits each entry at its first two '=': the rest is not read.
-        ("1700000000=9", STRIPE_V1, V::Valid),
-        ("+1700000000", over_plus, V::Invalid),
-        ("01700000000", over_zero, V::Invalid),
-    ] {
-        let (verdict_now, note) = stripe_verdict(&format!("t={t},v1={mac}"));
-        assert_eq!(verdict_now, verdict, "t={t}: {note}");
-    }
-    let (_, note) = stripe_verdict(&format!("t=+1700000000,v1={STRIPE_V1}"));
-    assert!(note.contains("read as 1700000000"), "{note}");
-}
-
-#[test]
-fn stripe_timestamps_its_libraries_refuse_or_read_differently_are_malformed() {
-    for entries in [
-        // int() takes underscores, stripe-node's parseInt stops at the first one.
-        format!("t=1_700_000_000,v1={STRIPE_V1}"),
-        // A fraction: int() refuses it, parseInt drops it.
-        format!("t=1700000000.0,v1={STRIPE_V1}"),
-        format!("t=1.7e9,v1={STRIPE_V1}"),
-        format!("t=,v1={STRIPE_V1}"),
-        format!("t=+,v1={STRIPE_V1}"),
-        // Arabic-Indic digits: int() reads them, parseInt does not.
-        format!("t=١٧٠٠٠٠٠٠٠٠,v1={STRIPE_V1}"),
-    ] {
-        let (verdict, note) = stripe_verdict(&entries);
-        assert_eq!(verdict, V::Malformed, "{entries}: {note}");
-        assert!(note.contains("not whole Unix seconds"), "{note}");
-    }
-    // Entry names are compared as written: no Stripe library reads " t".
-    let (verdict, note) = stripe_verdict(&format!("v1={STRIPE_V1}, t=1700000000"));
-    assert_eq!(verdict, V::Malformed, "{note}");
-    assert!(note.contains("no t= timestamp"), "{note}");
-}
-
-#[test]
-fn stripe_negative_and_huge_timestamps_are_stale_when_the_mac_matches() {
-    let over_huge = "bcee7a5d594bde1071a37e04becc712400bbb181e6739036badc7037d6018597";
-    let over_negative = "c6d36052b450451a16ad180864dba6b5f1bfdef8027fc79967fd48b24f1fc720";
-    for (t, mac) in [
-        ("99999999999999999999999", over_huge),
-        ("-1700000000", over_negative),
-        ("-0001700000000", over_negative),
-    ] {
-        let (verdict, note) = stripe_verdict(&format!("t={t},v1={mac}"));
-        assert_eq!(verdict, V::Stale, "t={t}: {note}");
-    }
-    let (verdict, note) = stripe_verdict(&format!("t=99999999999999999999999,v1={STRIPE_V1}"));
-    assert_eq!(verdict, V::Invalid, "{note}");
-}
-
-fn standard_verdict(timestamp: &str, signature: &str) -> (SignatureVerdict, String) {
-    let check = check_generic(
-        &headers(&[
-            ("webhook-id", STANDARD_ID),
-            ("webhook-timestamp", timestamp),
-            ("webhook-signature", signature),
-        ]),
-        STANDARD_BODY.as_bytes(),
-        &secrets(&[(S::Standard, STANDARD_SECRET)]),
-        STANDARD_TS,
-    );
-    (check.signature.verdict, note(&check).to_owned())
-}
-
-#[test]
-fn standard_signs_the_timestamp_as_the_plain_number_its_libraries_read() {
-    // Over "{id}.+1649367553.{body}".
-    let over_plus = "v1,aaVMIvmDqgpGYNHbLPYdAm7YBIh7LR838GrIXxSA/vw=";
-    for (timestamp, signature, verdict) in [
-        ("+1649367553", STANDARD_SIGNATURE, V::Valid),
-        ("01649367553", STANDARD_SIGNATURE, V::Valid),
-        // Both libraries take a fraction and sign the whole seconds below it.
-        ("1649367553.9", STANDARD_SIGNATURE, V::Valid),
-        ("1649367553.", STANDARD_SIGNATURE, V::Valid),
-        ("+1649367553", over_plus, V::Invalid),
-    ] {
-        let (verdict_now, note) = standard_verdict(timestamp, signature);
-        assert_eq!(verdict_now, verdict, "{timestamp}: {note}");
-    }
-    // Forms the Python and JavaScript libraries read differently from each other.
-    for timestamp in [
-        "1.649367553e9",
-        "1_649_367_553",
-        "1649367553abc",
-        "0x6250",
-        "",
-    ] {
-        let (verdict, note) = standard_verdict(timestamp, STANDARD_SIGNATURE);
-        assert_eq!(verdict, V::Malformed, "{timestamp}: {note}");
-    }
-    let (verdict, _) = standard_verdict("99999999999999999999", STANDARD_SIGNATURE);
-    assert_eq!(verdict, V::Invalid);
-}
-
-fn slack_verdict(timestamp: &str, signature: &str) -> (SignatureVerdict, String) {
-    let check = check_generic(
-        &headers(&[
-            ("X-Slack-Request-Timestamp", timestamp),
-            ("X-Slack-Signature", signature),
-        ]),
-        SLACK_BODY.as_bytes(),
-        &secrets(&[(S::Slack, SLACK_SECRET)]),
-        SLACK_TS,
-    );
-    (check.signature.verdict, note(&check).to_owned())
-}
-
-#[test]
-fn slack_signs_the_timestamp_text_as_sent() {
-    // slack_sdk and Bolt put the header's text in the base string unchanged.
-    for (timestamp, mac, verdict) in [
-        (
-            "+1531420618",
-            "a0cfd4fbc51d08fd5f272ce8201721556dae10f27e719706233104d241bcccfa",
-            V::Valid,
-        ),
-        (
-            "01531420618",
-            "f97be45fd441bd03e30272e98f5016047e4717988588047fe73b8059e9aa3c5a",
-            V::Valid,
-        ),
-        (
-            "1_531_420_618",
-            "df1c5fdbdb59069b16b297d8e83098377c90d37f17ddf8d166f83294c88526f5",
-            V::Valid,
-        ),
-        (
-            "99999999999999999999",
-            "f5ab4c50a670658973eec5444c7ff1f1aa64aacf0c6a39a41c854601705badf1",
-            V::Stale,
-        ),
-        (
-            "+1531420618",
-            SLACK_SIGNATURE.trim_start_matches("v0="),
-            V::Invalid,
-        ),
-    ] {
-        let (verdict_now, note) = slack_verdict(timestamp, &format!("v0={mac}"));
-        assert_eq!(verdict_now, verdict, "{timestamp}: {note}");
-    }
-    // slack_sdk's int() refuses these.
-    for timestamp in ["1531420618.0", "1_531__420_618", "_1531420618"] {
-        let (verdict, note) = slack_verdict(timestamp, SLACK_SIGNATURE);
-        assert_eq!(verdict, V::Malformed, "{timestamp}: {note}");
-    }
-}
-
-#[test]
-fn extreme_timestamps_are_stale_not_a_panic() {
-    let body = b"{}";
-    for timestamp in [i64::MIN, i64::MAX, 0] {
-        let pairs = sign(S::Slack, "k", body, timestamp, "");
-        let check = check_generic(
-            &owned_headers(&pairs),
-            body,
-            &secrets(&[(S::Slack, "k")]),
-            1_700_000_000,
-        );
-        assert_eq!(
-            check.signature.verdict,
-            V::Stale,
-            "{timestamp}: {}",
-            note(&check)
-        );
-    }
-}
-
-#[test]
-fn standard_under_both_names_is_checked_once_under_its_own() {
-    let check = check_generic(
-        &headers(&[
-            ("svix-signature", "v1,bm90IHRoZSByaWdodCBvbmU="),
-            ("webhook-id", STANDARD_ID),
-            ("webhook-timestamp", "1649367553"),
-            ("webhook-signature", STANDARD_SIGNATURE),
-        ]),
-        STANDARD_BODY.as_bytes(),
-        &secrets(&[(S::Standard, STANDARD_SECRET)]),
-        STANDARD_TS,
-    );
-    assert_eq!(check.signature.verdict, V::Valid, "{}", note(&check));
-    assert!(note(&check).starts_with("webhook-signature matches"));
-    assert!(!note(&check).contains("also came"), "{}", note(&check));
 }
 
 #[test]
