@@ -1,4 +1,6 @@
-//! Command-line definitions (clap derive) and nothing else; `config` turns them into settings.
+//! Command-line definitions (clap derive) and the parsers of their values (sizes, durations,
+//! status codes, counts), which the config file's values go through too; `config` turns them
+//! into settings.
 
 use std::net::IpAddr;
 use std::path::PathBuf;

@@ -19,7 +19,7 @@
 //! `RULES`) and declare it below; put its `RULES` in the table in `schemes.rs` at the
 //! variant's position. Nothing else changes: the tests in `tests.rs` that run over every
 //! scheme (round trip, changed body, wrong secret, rotation, no secret, missing header) then
-//! cover it too; add its published test vector there.
+//! cover it too; its published test vector and own cases go in `tests/<scheme>.rs`.
 
 mod check;
 mod claim;
