@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicIsize, Ordering};
 
 use bytes::Bytes;
 use hookscope::capture::body::{self, BodyLimits, InFlight};
-use hookscope::config::{Secret, Secrets};
+use hookscope::decode::signature::{Secret, Secrets};
 use hookscope::decode::{self, RequestView};
 use hookscope::event::build::EventBuilder;
 use hookscope::event::*;

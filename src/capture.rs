@@ -32,8 +32,9 @@ use hyper_util::server::conn::auto;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 
-use crate::config::{DEFAULT_MAX_HEADERS, ListenConfig, Secrets};
+use crate::config::{DEFAULT_MAX_HEADERS, ListenConfig};
 use crate::decode::facts::Facts;
+use crate::decode::signature::Secrets;
 use crate::decode::{self, RequestView};
 use crate::event::{Anomaly, CapturedEvent, ForwardInfo, HeaderList, HttpVersion, ResponseInfo};
 use crate::ingest::Recorder;

@@ -1,4 +1,6 @@
-//! Command-line definitions (clap derive) and nothing else; `config` turns them into settings.
+//! Command-line definitions (clap derive) and the parsers of their values (sizes, durations,
+//! status codes, counts), which the config file's values go through too; `config` turns them
+//! into settings.
 
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -8,7 +10,7 @@ use clap::{Args, Parser, Subcommand};
 use std::time::Duration;
 
 use crate::capture::forward::ForwardTarget;
-use crate::config::{MAX_MAX_HEADERS, SecretArg, parse_size};
+use crate::decode::signature::SecretArg;
 use crate::simulate::Scenario;
 
 #[derive(Debug, Parser)]
@@ -293,6 +295,44 @@ pub struct ListenArgs {
     pub theme: Option<String>,
 }
 
+/// The highest header allowance accepted.
+pub const MAX_MAX_HEADERS: usize = 10_000;
+
+/// Parses a size such as `65536`, `64KiB`, `10MiB`, `1.5GiB` or `500kB`. Binary units (KiB,
+/// MiB, GiB, and the short K, M, G) are powers of 1024; decimal ones (kB, MB, GB) of 1000.
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let trimmed = text.trim().replace('_', "");
+    let split = trimmed
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(trimmed.len());
+    let (number, unit) = trimmed.split_at(split);
+    let multiplier: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kib" => 1 << 10,
+        "m" | "mib" => 1 << 20,
+        "g" | "gib" => 1 << 30,
+        "kb" => 1_000,
+        "mb" => 1_000_000,
+        "gb" => 1_000_000_000,
+        _ => {
+            return Err(format!(
+                "'{text}' is not a size; write bytes or use a unit, e.g. 65536, 64KiB, 10MiB"
+            ));
+        }
+    };
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("'{text}' is not a size; write e.g. 65536, 64KiB, 10MiB"))?;
+    let bytes = value * multiplier as f64;
+    if !bytes.is_finite() || bytes >= u64::MAX as f64 {
+        return Err(format!("'{text}' is too large"));
+    }
+    if bytes.fract() != 0.0 {
+        return Err(format!("'{text}' is not a whole number of bytes"));
+    }
+    Ok(bytes as u64)
+}
+
 /// A status code hookscope can answer with.
 pub fn parse_status(text: &str) -> Result<u16, String> {
     match text.trim().parse::<u16>() {
@@ -360,6 +400,23 @@ fn parse_max_headers(text: &str) -> Result<usize, String> {
 mod tests {
     use super::*;
     use clap::CommandFactory;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("65536"), Ok(65536));
+        assert_eq!(parse_size("64KiB"), Ok(65536));
+        assert_eq!(parse_size("64k"), Ok(65536));
+        assert_eq!(parse_size("10MiB"), Ok(10 << 20));
+        assert_eq!(parse_size("256 MiB"), Ok(256 << 20));
+        assert_eq!(parse_size("1.5GiB"), Ok(3 << 29));
+        assert_eq!(parse_size("500kB"), Ok(500_000));
+        assert_eq!(parse_size("1_000"), Ok(1000));
+        assert!(parse_size("ten").is_err());
+        assert!(parse_size("10XB").is_err());
+        assert!(parse_size("0.5").is_err());
+        assert!(parse_size("-1").is_err());
+        assert!(parse_size("").is_err());
+    }
 
     #[test]
     fn definitions_are_consistent() {

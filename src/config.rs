@@ -1,7 +1,6 @@
 //! Settings: built-in defaults, then the config file, then the environment, then flags.
 
 use std::collections::BTreeMap;
-use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -11,8 +10,8 @@ use toml::Spanned;
 
 use crate::capture::answer::AnswerSettings;
 use crate::capture::forward::ForwardTarget;
-use crate::cli::{ListenArgs, parse_duration, parse_status};
-use crate::decode::signature::KeyCache;
+use crate::cli::{ListenArgs, MAX_MAX_HEADERS, parse_duration, parse_size, parse_status};
+use crate::decode::signature::{Secret, Secrets, check_secret, scheme_names};
 use crate::event::SignatureScheme;
 use crate::store::Limits;
 
@@ -26,8 +25,6 @@ pub const DEFAULT_MAX_BODY: u64 = 25 * 1024 * 1024;
 pub const DEFAULT_MAX_IN_FLIGHT: u64 = 64 * 1024 * 1024;
 /// Most headers in one request by default: hyper's own default, which costs nothing per request.
 pub const DEFAULT_MAX_HEADERS: usize = 100;
-/// The highest header allowance accepted.
-pub const MAX_MAX_HEADERS: usize = 10_000;
 /// A client must finish sending its request head within this time (and may not stall longer
 /// than this in the middle of a body).
 pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(10);
@@ -39,136 +36,6 @@ pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
 pub struct ConfigError(pub String);
-
-/// A signing secret. Never printed: its `Debug` and `Display` show only its length.
-#[derive(Clone)]
-pub struct Secret {
-    text: String,
-    /// The HMAC state keyed with this secret, made on first use: checking a signature then
-    /// hashes only the message, not the key as well.
-    key: KeyCache,
-}
-
-impl Secret {
-    pub fn new(value: impl Into<String>) -> Secret {
-        Secret {
-            text: value.into(),
-            key: KeyCache::default(),
-        }
-    }
-
-    pub fn expose(&self) -> &str {
-        &self.text
-    }
-
-    pub(crate) fn key_cache(&self) -> &KeyCache {
-        &self.key
-    }
-}
-
-impl PartialEq for Secret {
-    fn eq(&self, other: &Secret) -> bool {
-        self.text == other.text
-    }
-}
-
-impl Eq for Secret {}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Secret(<{} chars>)", self.text.chars().count())
-    }
-}
-
-/// `--secret SCHEME=SECRET` as given on the command line.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SecretArg {
-    pub scheme: SignatureScheme,
-    pub secret: Secret,
-}
-
-impl SecretArg {
-    /// Reads `SCHEME=SECRET`. The error never quotes the secret, nor text that may be part of
-    /// one: it names the scheme, or quotes what stands before `=` only when that looks like a
-    /// misspelt scheme name (a base64 secret ends in `=`, so `whsec_…==` has a `=` too).
-    pub fn parse(text: &str) -> Result<SecretArg, String> {
-        let (scheme, secret) = text
-            .split_once('=')
-            .ok_or_else(|| "expected SCHEME=SECRET, e.g. wms=…".to_string())?;
-        let scheme = SignatureScheme::parse(scheme).ok_or_else(|| {
-            let name = scheme.trim();
-            if looks_like_a_name(name) {
-                format!(
-                    "unknown signature scheme '{name}'; known: {}",
-                    scheme_names()
-                )
-            } else {
-                format!(
-                    "what stands before the first '=' is not a signature scheme; expected \
-                     SCHEME=SECRET with SCHEME one of {}",
-                    scheme_names()
-                )
-            }
-        })?;
-        check_secret(scheme, secret)
-            .map_err(|why| format!("the {} secret {why}", scheme.as_str()))?;
-        Ok(SecretArg {
-            scheme,
-            secret: Secret::new(secret),
-        })
-    }
-}
-
-/// Whether text found before a `=` reads as a (perhaps misspelt) scheme name, safe to quote,
-/// rather than as the start of a secret.
-fn looks_like_a_name(text: &str) -> bool {
-    (1..=12).contains(&text.len())
-        && text
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-}
-
-/// `text` with everything after its first `=` replaced by `…` (and what is before it too,
-/// unless it reads as a name): for quoting a command-line argument that may be `SCHEME=SECRET`
-/// given without `--secret`. Text without `=`, or with nothing after it, is returned as it is.
-pub fn redact_assignment(text: &str) -> String {
-    match text.split_once('=') {
-        Some((before, after)) if !after.is_empty() => {
-            let before = before.trim_start_matches('-');
-            if looks_like_a_name(before) {
-                format!("{}=…", &text[..text.len() - after.len() - 1])
-            } else {
-                "…=…".to_string()
-            }
-        }
-        _ => text.to_string(),
-    }
-}
-
-/// Why `secret` cannot be a secret of `scheme`, said without quoting it: completes a sentence
-/// such as "the standard secret from HOOKSCOPE_SECRET_STANDARD …".
-fn check_secret(scheme: SignatureScheme, secret: &str) -> Result<(), &'static str> {
-    if secret.is_empty() {
-        return Err("is empty");
-    }
-    // A Standard Webhooks secret is the base64 of the key after `whsec_`; one that does not
-    // decode was cut or mistyped, and would only ever give `invalid` verdicts.
-    if scheme == SignatureScheme::Standard
-        && let Some(encoded) = secret.strip_prefix("whsec_")
-    {
-        if encoded.is_empty() {
-            return Err("has nothing after whsec_");
-        }
-        if !crate::decode::signature::is_base64(encoded) {
-            return Err("starts with whsec_ but what follows is not base64");
-        }
-    }
-    Ok(())
-}
-
-fn scheme_names() -> String {
-    SignatureScheme::ALL.map(|s| s.as_str()).join(", ")
-}
 
 /// The environment variable that holds the secrets of `scheme`.
 fn secret_variable(scheme: SignatureScheme) -> String {
@@ -200,83 +67,37 @@ pub fn unknown_secret_variables(
         .collect()
 }
 
-/// Every secret known, per scheme; several per scheme during a rotation.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Secrets(BTreeMap<&'static str, (SignatureScheme, Vec<Secret>)>);
-
-impl Secrets {
-    pub fn add(&mut self, scheme: SignatureScheme, secret: Secret) {
-        let entry = self
-            .0
-            .entry(scheme.as_str())
-            .or_insert_with(|| (scheme, Vec::new()));
-        if !entry.1.contains(&secret) {
-            entry.1.push(secret);
+/// Adds the secrets of `HOOKSCOPE_SECRET_<SCHEME>` variables (commas separate several).
+/// A variable that is set but holds no secret, or a secret its scheme cannot use, is an
+/// error naming the variable (never its value). An empty item between commas is skipped.
+pub fn add_secrets_from_env(
+    known: &mut Secrets,
+    env: impl Fn(&str) -> Option<String>,
+) -> Result<(), ConfigError> {
+    for scheme in SignatureScheme::ALL {
+        let var = secret_variable(scheme);
+        let Some(value) = env(&var) else {
+            continue;
+        };
+        let secrets: Vec<&str> = value
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .collect();
+        if secrets.is_empty() {
+            return Err(ConfigError(format!(
+                "{var} is set but holds no secret; unset it, or give the {} secret",
+                scheme.as_str()
+            )));
+        }
+        for secret in secrets {
+            check_secret(scheme, secret).map_err(|why| {
+                ConfigError(format!("the {} secret from {var} {why}", scheme.as_str()))
+            })?;
+            known.add(scheme, Secret::new(secret));
         }
     }
-
-    /// Adds the secrets of `HOOKSCOPE_SECRET_<SCHEME>` variables (commas separate several).
-    /// A variable that is set but holds no secret, or a secret its scheme cannot use, is an
-    /// error naming the variable (never its value). An empty item between commas is skipped.
-    pub fn add_from_env(
-        &mut self,
-        env: impl Fn(&str) -> Option<String>,
-    ) -> Result<(), ConfigError> {
-        for scheme in SignatureScheme::ALL {
-            let var = secret_variable(scheme);
-            let Some(value) = env(&var) else {
-                continue;
-            };
-            let secrets: Vec<&str> = value
-                .split(',')
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .collect();
-            if secrets.is_empty() {
-                return Err(ConfigError(format!(
-                    "{var} is set but holds no secret; unset it, or give the {} secret",
-                    scheme.as_str()
-                )));
-            }
-            for secret in secrets {
-                check_secret(scheme, secret).map_err(|why| {
-                    ConfigError(format!("the {} secret from {var} {why}", scheme.as_str()))
-                })?;
-                self.add(scheme, Secret::new(secret));
-            }
-        }
-        Ok(())
-    }
-
-    /// Adds secrets given as `--secret` flags; returns the warning to print, if any.
-    pub fn add_from_args(&mut self, args: &[SecretArg]) -> Option<String> {
-        for arg in args {
-            self.add(arg.scheme, arg.secret.clone());
-        }
-        (!args.is_empty()).then(|| {
-            "a secret given with --secret is visible to other users in the process list; \
-             prefer HOOKSCOPE_SECRET_<SCHEME> or [secrets] in the config file"
-                .to_string()
-        })
-    }
-
-    pub fn for_scheme(&self, scheme: SignatureScheme) -> &[Secret] {
-        self.0
-            .get(scheme.as_str())
-            .map_or(&[], |(_, secrets)| secrets.as_slice())
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    /// Schemes with at least one secret, and how many.
-    pub fn summary(&self) -> Vec<(SignatureScheme, usize)> {
-        self.0
-            .values()
-            .map(|(scheme, secrets)| (*scheme, secrets.len()))
-            .collect()
-    }
+    Ok(())
 }
 
 /// Where `--jsonl` writes.
@@ -354,7 +175,7 @@ impl ListenConfig {
         if let Some(path) = &args.config {
             FileConfig::load(path)?.apply(&mut config, path)?;
         }
-        config.secrets.add_from_env(&env)?;
+        add_secrets_from_env(&mut config.secrets, &env)?;
 
         if let Some(bind) = args.bind {
             config.bind = bind;
@@ -650,41 +471,6 @@ fn plain_words(message: &str) -> String {
     })
 }
 
-/// Parses a size such as `65536`, `64KiB`, `10MiB`, `1.5GiB` or `500kB`. Binary units (KiB,
-/// MiB, GiB, and the short K, M, G) are powers of 1024; decimal ones (kB, MB, GB) of 1000.
-pub fn parse_size(text: &str) -> Result<u64, String> {
-    let trimmed = text.trim().replace('_', "");
-    let split = trimmed
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(trimmed.len());
-    let (number, unit) = trimmed.split_at(split);
-    let multiplier: u64 = match unit.trim().to_ascii_lowercase().as_str() {
-        "" | "b" => 1,
-        "k" | "kib" => 1 << 10,
-        "m" | "mib" => 1 << 20,
-        "g" | "gib" => 1 << 30,
-        "kb" => 1_000,
-        "mb" => 1_000_000,
-        "gb" => 1_000_000_000,
-        _ => {
-            return Err(format!(
-                "'{text}' is not a size; write bytes or use a unit, e.g. 65536, 64KiB, 10MiB"
-            ));
-        }
-    };
-    let value: f64 = number
-        .parse()
-        .map_err(|_| format!("'{text}' is not a size; write e.g. 65536, 64KiB, 10MiB"))?;
-    let bytes = value * multiplier as f64;
-    if !bytes.is_finite() || bytes >= u64::MAX as f64 {
-        return Err(format!("'{text}' is too large"));
-    }
-    if bytes.fract() != 0.0 {
-        return Err(format!("'{text}' is not a whole number of bytes"));
-    }
-    Ok(bytes as u64)
-}
-
 /// A size for people: `512 B`, `64 KiB`, `1.5 MiB`.
 pub fn format_size(bytes: u64) -> String {
     const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
@@ -710,6 +496,7 @@ pub fn format_size(bytes: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::decode::signature::SecretArg;
     use std::io::Write;
 
     fn no_env(_: &str) -> Option<String> {
@@ -718,19 +505,6 @@ mod tests {
 
     #[test]
     fn sizes() {
-        assert_eq!(parse_size("65536"), Ok(65536));
-        assert_eq!(parse_size("64KiB"), Ok(65536));
-        assert_eq!(parse_size("64k"), Ok(65536));
-        assert_eq!(parse_size("10MiB"), Ok(10 << 20));
-        assert_eq!(parse_size("256 MiB"), Ok(256 << 20));
-        assert_eq!(parse_size("1.5GiB"), Ok(3 << 29));
-        assert_eq!(parse_size("500kB"), Ok(500_000));
-        assert_eq!(parse_size("1_000"), Ok(1000));
-        assert!(parse_size("ten").is_err());
-        assert!(parse_size("10XB").is_err());
-        assert!(parse_size("0.5").is_err());
-        assert!(parse_size("-1").is_err());
-        assert!(parse_size("").is_err());
         assert_eq!(format_size(512), "512 B");
         assert_eq!(format_size(64 * 1024), "64 KiB");
         assert_eq!(format_size(1536 * 1024), "1.5 MiB");
@@ -1028,30 +802,6 @@ mod tests {
             "{err}"
         );
         assert!(!err.contains("Super") && !err.contains("C2FV"), "{err}");
-
-        for (arg, says) in [
-            ("bogus=SuperSecret", "unknown signature scheme 'bogus'"),
-            ("wms=", "the wms secret is empty"),
-            ("standard=whsec_Super$ecret", "not base64"),
-            ("standard whsec_SuperSecret==", "not a signature scheme"),
-            ("SuperSecret", "expected SCHEME=SECRET"),
-        ] {
-            let err = SecretArg::parse(arg).unwrap_err();
-            assert!(err.contains(says), "{arg}: {err}");
-            assert!(!err.contains("Super"), "{err}");
-        }
-    }
-
-    #[test]
-    fn stray_assignments_are_quoted_without_their_value() {
-        assert_eq!(redact_assignment("wms=SuperSecret"), "wms=…");
-        assert_eq!(
-            redact_assignment("--secrets=wms=SuperSecret"),
-            "--secrets=…"
-        );
-        assert_eq!(redact_assignment("standard:whsec_Super=="), "…=…");
-        assert_eq!(redact_assignment("open"), "open");
-        assert_eq!(redact_assignment("wms="), "wms=");
     }
 
     #[test]
@@ -1066,14 +816,5 @@ mod tests {
         assert_eq!(warnings.len(), 1, "{warnings:?}");
         assert!(warnings[0].starts_with("HOOKSCOPE_SECRET_WSM names no signature scheme"));
         assert!(unknown_secret_variables(Vec::new()).is_empty());
-    }
-
-    #[test]
-    fn secrets_never_show_in_debug_output() {
-        let arg = SecretArg::parse("stripe=whsec_topsecret").unwrap();
-        assert!(!format!("{arg:?}").contains("topsecret"));
-        let mut secrets = Secrets::default();
-        secrets.add(arg.scheme, arg.secret);
-        assert!(!format!("{secrets:?}").contains("topsecret"));
     }
 }

@@ -12,9 +12,9 @@ pub mod wms;
 
 use chrono::{DateTime, Utc};
 
-use crate::config::Secrets;
 use crate::event::{Analysis, Anomaly, BodyKind, HeaderList, Severity};
 use facts::Facts;
+use signature::Secrets;
 
 /// Everything decoding needs to know about one request.
 pub struct RequestView<'a> {

@@ -227,7 +227,7 @@ pub async fn run(mut config: ListenConfig, theme: Theme, feed: Option<Feed>) -> 
 async fn run_feed(
     feed: Feed,
     target: String,
-    secrets: crate::config::Secrets,
+    secrets: crate::decode::signature::Secrets,
     policy: Arc<crate::capture::answer::AnswerPolicy>,
 ) {
     let quiet: sender::Progress = Arc::new(|_, _| {});

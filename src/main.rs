@@ -5,7 +5,8 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use hookscope::cli::{Cli, Command, DemoArgs, ListenArgs, OpenArgs, ReplayArgs, SimulateArgs};
-use hookscope::config::{ConfigError, ListenConfig, Secret, Secrets};
+use hookscope::config::{ConfigError, ListenConfig};
+use hookscope::decode::signature::{Secret, SecretArg, Secrets};
 use hookscope::event::SignatureScheme;
 use hookscope::listen::Feed;
 use hookscope::simulate::Scenario;
@@ -44,7 +45,7 @@ fn parse_command_line() -> Result<Cli, ExitCode> {
     let message = error.to_string();
     let mut redacted = message.clone();
     for arg in args.iter().skip(1).filter_map(|arg| arg.to_str()) {
-        let shown = hookscope::config::redact_assignment(arg);
+        let shown = hookscope::decode::signature::redact_assignment(arg);
         if shown != arg && redacted.contains(arg) {
             redacted = redacted.replace(arg, &shown);
         }
@@ -117,9 +118,11 @@ fn block_on<T>(future: impl std::future::Future<Output = anyhow::Result<T>>) -> 
 }
 
 /// Secrets from `--secret`-style flags and the environment, with the warnings printed.
-fn secrets(args: &[hookscope::config::SecretArg]) -> Result<Secrets, ExitCode> {
+fn secrets(args: &[SecretArg]) -> Result<Secrets, ExitCode> {
     let mut secrets = Secrets::default();
-    if let Err(error) = secrets.add_from_env(|name| std::env::var(name).ok()) {
+    if let Err(error) =
+        hookscope::config::add_secrets_from_env(&mut secrets, |name| std::env::var(name).ok())
+    {
         eprintln!("hookscope: error: {error}");
         return Err(ExitCode::from(2));
     }

@@ -5,8 +5,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::capture::forward::HOP_BY_HOP;
-use crate::config::Secrets;
-use crate::decode::signature;
+use crate::decode::signature::{self, Secrets};
 use crate::event::{CapturedEvent, SignatureScheme};
 use crate::sender::Delivery;
 
@@ -167,7 +166,7 @@ pub async fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Secret;
+    use crate::decode::signature::Secret;
     use crate::event::build::EventBuilder;
     use crate::event::{HeaderList, Provider, ResponseInfo, Signature, SignatureVerdict};
     use bytes::Bytes;

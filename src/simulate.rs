@@ -6,8 +6,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
-use crate::config::Secrets;
-use crate::decode::signature;
+use crate::decode::signature::{self, Secrets};
 use crate::event::SignatureScheme;
 use crate::sender::{self, Delivery, Summary};
 
@@ -510,7 +509,7 @@ pub async fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Secret;
+    use crate::decode::signature::Secret;
     use crate::event::{HeaderList, Provider, SignatureVerdict};
 
     fn secrets() -> Secrets {

@@ -289,7 +289,7 @@ async fn replay(
     let gone = keys.len() - events.len();
     let (deliveries, skipped) = crate::replay::deliveries(
         events.iter().map(|e| e.as_ref()),
-        &crate::config::Secrets::default(),
+        &crate::decode::signature::Secrets::default(),
         chrono::Utc::now(),
     );
     let total = deliveries.len();

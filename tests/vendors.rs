@@ -3,8 +3,8 @@
 mod common;
 
 use common::*;
-use hookscope::config::{ListenConfig, Secret, Secrets};
-use hookscope::decode::signature::sign;
+use hookscope::config::ListenConfig;
+use hookscope::decode::signature::{Secret, Secrets, sign};
 use hookscope::event::SignatureScheme;
 use serde_json::{Value, json};
 

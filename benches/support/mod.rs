@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
-use hookscope::config::{Secret, Secrets};
 use hookscope::decode::facts::Facts;
+use hookscope::decode::signature::{Secret, Secrets};
 use hookscope::decode::{self, RequestView};
 use hookscope::event::build::EventBuilder;
 use hookscope::event::{CapturedEvent, HeaderList, ResponseInfo, SignatureScheme};

@@ -4,7 +4,7 @@
 #![no_main]
 
 use chrono::{TimeZone, Utc};
-use hookscope::config::{Secret, Secrets};
+use hookscope::decode::signature::{Secret, Secrets};
 use hookscope::decode::{self, RequestView};
 use hookscope::event::{BodyKind, HeaderList, SignatureScheme};
 use libfuzzer_sys::fuzz_target;

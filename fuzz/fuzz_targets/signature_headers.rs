@@ -6,8 +6,7 @@
 #![no_main]
 
 use chrono::{TimeZone, Utc};
-use hookscope::config::{Secret, Secrets};
-use hookscope::decode::signature;
+use hookscope::decode::signature::{self, Secret, Secrets};
 use hookscope::event::{HeaderList, Provider, SignatureScheme, SignatureVerdict};
 use libfuzzer_sys::fuzz_target;
 

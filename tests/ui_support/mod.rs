@@ -514,7 +514,7 @@ pub fn record_scenarios(
     step: Duration,
     hold_back: usize,
 ) -> DateTime<Utc> {
-    let secrets = hookscope::config::Secrets::default();
+    let secrets = hookscope::decode::signature::Secrets::default();
     let deliveries = hookscope::simulate::deliveries(scenarios, &secrets, start);
     let keep = deliveries.len().saturating_sub(hold_back);
     let mut at = start;
@@ -551,7 +551,7 @@ pub fn record_at(
             body: &event.body,
             truncated: false,
         },
-        &hookscope::config::Secrets::default(),
+        &hookscope::decode::signature::Secrets::default(),
         at,
     );
     event.analysis = decoded.analysis;
