@@ -3,9 +3,12 @@
 
 pub mod body;
 pub mod facts;
+pub mod findings;
 pub mod json;
 pub mod prism;
 pub mod signature;
+#[cfg(test)]
+mod testkit;
 pub mod vendor;
 pub mod video;
 pub mod wms;

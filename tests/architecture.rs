@@ -11,7 +11,11 @@ use std::path::{Path, PathBuf};
 #[test]
 fn the_import_graph_of_src_has_no_circle() {
     let graph = ImportGraph::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("src").as_path());
-    assert!(graph.files.len() > 40, "read {} files only", graph.files.len());
+    assert!(
+        graph.files.len() > 40,
+        "read {} files only",
+        graph.files.len()
+    );
     let circles = graph.circles();
     let described: Vec<String> = circles
         .iter()
@@ -45,19 +49,31 @@ fn the_checker_sees_use_trees_super_paths_and_inline_paths() {
         "pub mod x;\npub mod y;\n// use crate::c; in a comment is no edge\nconst S: &str = \"crate::c::Z\";\n",
     )
     .unwrap();
-    fs::write(dir.join("a/x.rs"), "use super::{y::{self, Thing}, Other};\n").unwrap();
+    fs::write(
+        dir.join("a/x.rs"),
+        "use super::{y::{self, Thing}, Other};\n",
+    )
+    .unwrap();
     fs::write(dir.join("a/y.rs"), "fn f() { crate::b::go(); }\n").unwrap();
     fs::write(
         dir.join("b.rs"),
         "use crate::{c};\nmod tests { use super::*; fn t() { let _ = '\"'; } }\n",
     )
     .unwrap();
-    fs::write(dir.join("c.rs"), "fn g<'a>(s: &'a str) { crate::a::x::run(s) }\n").unwrap();
+    fs::write(
+        dir.join("c.rs"),
+        "fn g<'a>(s: &'a str) { crate::a::x::run(s) }\n",
+    )
+    .unwrap();
     let graph = ImportGraph::read(&dir);
     let _ = fs::remove_dir_all(&dir);
 
     let edges = |from: &str| graph.edges[from].iter().cloned().collect::<Vec<_>>();
-    assert_eq!(edges("a.rs"), Vec::<String>::new(), "comments and strings are no edges");
+    assert_eq!(
+        edges("a.rs"),
+        Vec::<String>::new(),
+        "comments and strings are no edges"
+    );
     assert_eq!(edges("a/x.rs"), vec!["a.rs", "a/y.rs"]);
     assert_eq!(edges("a/y.rs"), vec!["b.rs"]);
     assert_eq!(edges("b.rs"), vec!["c.rs"]);
@@ -81,12 +97,20 @@ impl ImportGraph {
         collect_rs(src, &mut paths);
         let mut files = BTreeMap::new();
         for path in &paths {
-            let rel = path.strip_prefix(src).unwrap().to_string_lossy().replace('\\', "/");
+            let rel = path
+                .strip_prefix(src)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
             files.insert(module_of(&rel), rel);
         }
         let mut edges: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
         for path in &paths {
-            let rel = path.strip_prefix(src).unwrap().to_string_lossy().replace('\\', "/");
+            let rel = path
+                .strip_prefix(src)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
             let module = module_of(&rel);
             let code = strip_comments_and_literals(&fs::read_to_string(path).unwrap());
             let targets = edges.entry(rel.clone()).or_default();
@@ -108,7 +132,12 @@ impl ImportGraph {
             nodes.iter().enumerate().map(|(i, n)| (*n, i)).collect();
         let adjacency: Vec<Vec<usize>> = nodes
             .iter()
-            .map(|n| self.edges[*n].iter().filter_map(|t| index_of.get(t).copied()).collect())
+            .map(|n| {
+                self.edges[*n]
+                    .iter()
+                    .filter_map(|t| index_of.get(t).copied())
+                    .collect()
+            })
             .collect();
         let mut tarjan = Tarjan {
             adjacency: &adjacency,
@@ -183,7 +212,10 @@ impl Tarjan<'_> {
 }
 
 fn collect_rs(dir: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<_> = fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut entries: Vec<_> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     entries.sort();
     for path in entries {
         if path.is_dir() {
@@ -205,7 +237,9 @@ fn module_of(rel: &str) -> Vec<String> {
 
 /// The file holding the longest module prefix of `path`.
 fn file_of(path: &[String], files: &BTreeMap<Vec<String>, String>) -> Option<String> {
-    (0..=path.len()).rev().find_map(|len| files.get(&path[..len]).cloned())
+    (0..=path.len())
+        .rev()
+        .find_map(|len| files.get(&path[..len]).cloned())
 }
 
 /// Blanks out comments, string and char literals, keeping every other byte in place.
@@ -272,7 +306,9 @@ fn strip_comments_and_literals(source: &str) -> String {
 }
 
 fn raw_string_start(rest: &[u8]) -> Option<usize> {
-    let after = rest.strip_prefix(b"br").or_else(|| rest.strip_prefix(b"r"))?;
+    let after = rest
+        .strip_prefix(b"br")
+        .or_else(|| rest.strip_prefix(b"r"))?;
     let hashes = after.iter().take_while(|&&b| b == b'#').count();
     (after.get(hashes) == Some(&b'"')).then_some(hashes)
 }
@@ -282,9 +318,8 @@ fn char_literal_len(rest: &[u8]) -> Option<usize> {
         let close = rest[2..].iter().position(|&b| b == b'\'')?;
         return Some(close + 3);
     }
-    let text = std::str::from_utf8(&rest[1..rest.len().min(6)]).unwrap_or_else(|e| {
-        std::str::from_utf8(&rest[1..1 + e.valid_up_to()]).unwrap_or_default()
-    });
+    let text = std::str::from_utf8(&rest[1..rest.len().min(6)])
+        .unwrap_or_else(|e| std::str::from_utf8(&rest[1..1 + e.valid_up_to()]).unwrap_or_default());
     let first = text.chars().next()?;
     let after = 1 + first.len_utf8();
     (rest.get(after) == Some(&b'\'')).then_some(after + 1)
@@ -349,11 +384,7 @@ fn paths_in(code: &str, file_module: &[String]) -> Vec<Vec<String>> {
 }
 
 /// Parses a path (or a `use` tree) from `tokens[at]`, after `prefix::`.
-fn parse_tree(
-    tokens: &[String],
-    mut at: usize,
-    prefix: Vec<String>,
-) -> (Vec<Vec<String>>, usize) {
+fn parse_tree(tokens: &[String], mut at: usize, prefix: Vec<String>) -> (Vec<Vec<String>>, usize) {
     let mut path = prefix;
     loop {
         match tokens.get(at).map(String::as_str) {
@@ -396,7 +427,10 @@ fn parse_tree(
 }
 
 fn is_ident(token: &str) -> bool {
-    token.chars().next().is_some_and(|c| c.is_alphabetic() || c == '_')
+    token
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_alphabetic() || c == '_')
         && token.chars().all(|c| c.is_alphanumeric() || c == '_')
 }
 

@@ -8,7 +8,7 @@
 use super::json::Json;
 
 use super::facts::{Facts, JobError, JobPhase, PrismFacts, PrismJob};
-use super::vendor::{
+use super::findings::{
     ERROR_FIELD_NAME, ERROR_WITHOUT_FAILURE, FAILURE_WITHOUT_ERROR, Findings, Object,
     STATE_MISMATCH, UNKNOWN_EVENT, UNKNOWN_STATE, VendorResult, job_error, quote,
 };
@@ -398,10 +398,19 @@ fn read_error(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::decode::vendor::tests::{codes, run};
-    use crate::decode::vendor::{INVALID_VALUE, MISSING_FIELD, WRONG_TYPE};
+    use crate::decode::findings::{INVALID_VALUE, MISSING_FIELD, WRONG_TYPE};
+    use crate::decode::testkit::codes;
     use serde_json::Value;
     use serde_json::json;
+
+    fn run(body: Value) -> VendorResult {
+        crate::decode::testkit::decode_as(
+            Provider::Prism,
+            &body,
+            has_shape,
+            |object, _, findings| decode(object.expect("shaped"), findings),
+        )
+    }
 
     const SCAN: &str = "7c8b0e0a-scan";
 

@@ -7,7 +7,7 @@ use super::json::Json;
 use chrono::{DateTime, Utc};
 
 use super::facts::{Facts, JobError, JobPhase, VideoFacts};
-use super::vendor::{
+use super::findings::{
     ERROR_WITHOUT_FAILURE, Findings, INVALID_VALUE, Object, STATE_MISMATCH, UNKNOWN_EVENT,
     UNKNOWN_STATE, VendorResult, quote,
 };
@@ -206,12 +206,19 @@ fn read_error(value: &Json) -> Option<JobError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::decode::vendor::tests::{codes, detect, headers, run};
-    use crate::decode::vendor::{
-        BODY_NOT_OBJECT, MISSING_FIELD, PRISM_SIGNATURE_HEADER, WRONG_TYPE,
-    };
+    use crate::decode::findings::{MISSING_FIELD, WRONG_TYPE};
+    use crate::decode::testkit::codes;
     use serde_json::Value;
     use serde_json::json;
+
+    fn run(body: Value) -> VendorResult {
+        crate::decode::testkit::decode_as(
+            Provider::PrismVideo,
+            &body,
+            has_shape,
+            |object, json, findings| decode(object, BodyKind::Json, json, findings),
+        )
+    }
 
     fn completed() -> Value {
         // Prism's video webhook documentation's payload example.
@@ -408,30 +415,5 @@ mod tests {
         let result = run(json!({"event": "video.failed", "data": "gen_1"}));
         assert_eq!(codes(&result), [MISSING_FIELD, WRONG_TYPE]);
         assert_eq!(result.severity, Severity::Error);
-    }
-
-    #[test]
-    fn header_only_detection() {
-        let signed = headers(&[(PRISM_SIGNATURE_HEADER, "2ac2fd3b")]);
-        let result = detect(&signed, BodyKind::Binary, None);
-        assert_eq!(result.provider, Provider::PrismVideo);
-        assert_eq!(codes(&result), [BODY_NOT_OBJECT]);
-        assert!(result.anomalies[0].message.contains("binary"));
-        assert_eq!(result.severity, Severity::Warn);
-
-        // The signature test body of the project notes: Prism-signed, nothing like a video event.
-        let ping = json!({"event": "ping"});
-        let result = detect(&signed, BodyKind::Json, Some(&ping));
-        assert_eq!(result.provider, Provider::PrismVideo);
-        assert_eq!(
-            codes(&result),
-            [UNKNOWN_EVENT, MISSING_FIELD, MISSING_FIELD]
-        );
-        assert_eq!(result.kind.as_deref(), Some("ping"));
-
-        // A conformant body with its header: no note.
-        let body = completed();
-        let result = detect(&signed, BodyKind::Json, Some(&body));
-        assert!(result.anomalies.is_empty());
     }
 }

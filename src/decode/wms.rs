@@ -7,7 +7,7 @@ use super::json::Json;
 use chrono::{DateTime, Utc};
 
 use super::facts::{Facts, WmsFacts};
-use super::vendor::{
+use super::findings::{
     Findings, INVALID_VALUE, Object, SEVERITY_MISMATCH, UNKNOWN_EVENT, UNKNOWN_STATE, VendorResult,
     quote,
 };
@@ -390,13 +390,19 @@ fn read_payload(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::decode::vendor::tests::{codes, detect, headers, run};
-    use crate::decode::vendor::{
-        BODY_NOT_OBJECT, MISSING_FIELD, SIGNATURE_HEADER_MISMATCH, WMS_SIGNATURE_HEADER, WRONG_TYPE,
-    };
-    use crate::event::HeaderList;
+    use crate::decode::findings::{MISSING_FIELD, WRONG_TYPE};
+    use crate::decode::testkit::codes;
     use serde_json::Value;
     use serde_json::json;
+
+    fn run(body: Value) -> VendorResult {
+        crate::decode::testkit::decode_as(
+            Provider::Wms,
+            &body,
+            has_shape,
+            |object, json, findings| decode(object, BodyKind::Json, json, findings),
+        )
+    }
 
     fn body(event: &str, severity: &str, payload: Value) -> Value {
         let mut body = json!({
@@ -704,20 +710,6 @@ mod tests {
 
     #[test]
     fn missing_or_invalid_severity_falls_back_to_the_documented_one() {
-        let mut missing = body("LOW_SNR", "x", json!({"details": "LOW_SNR"}));
-        if let Some(object) = missing.as_object_mut() {
-            object.remove("severity");
-        }
-        // Without `severity` the body is no longer shaped as WMS; the header still names it.
-        let result = detect(
-            &headers(&[(WMS_SIGNATURE_HEADER, "hmac-sha256=00")]),
-            BodyKind::Json,
-            Some(&missing),
-        );
-        assert_eq!(result.provider, Provider::Wms);
-        assert_eq!(codes(&result), [MISSING_FIELD]);
-        assert_eq!(result.severity, Severity::Error);
-
         let result = run(body("LOW_SNR", "error", json!({"details": "LOW_SNR"})));
         assert_eq!(codes(&result), [INVALID_VALUE]);
         assert_eq!(result.severity, Severity::Error);
@@ -861,47 +853,5 @@ mod tests {
         assert_eq!(codes(&result), [WRONG_TYPE]);
         let result = run(body("GENERAL_ERROR", "ERROR", json!({})));
         assert_eq!(codes(&result), [MISSING_FIELD]);
-    }
-
-    #[test]
-    fn header_only_detection() {
-        let signed = headers(&[(WMS_SIGNATURE_HEADER, "hmac-sha256=00")]);
-        for (kind, json) in [
-            (BodyKind::Text, None),
-            (BodyKind::Empty, None),
-            (BodyKind::MalformedJson, None),
-            (BodyKind::Json, Some(json!([1]))),
-        ] {
-            let result = detect(&signed, kind, json.as_ref());
-            assert_eq!(result.provider, Provider::Wms);
-            assert_eq!(codes(&result), [BODY_NOT_OBJECT]);
-            assert!(result.anomalies[0].message.contains("sessionId"));
-            assert_eq!(result.severity, Severity::Warn);
-            assert_eq!(result.facts, Facts::None);
-        }
-        let result = detect(&signed, BodyKind::Json, Some(&json!({"sessionId": "s"})));
-        assert_eq!(result.provider, Provider::Wms);
-        assert_eq!(
-            codes(&result),
-            [MISSING_FIELD, MISSING_FIELD, MISSING_FIELD, MISSING_FIELD]
-        );
-        assert_eq!(result.severity, Severity::Warn);
-        assert_eq!(wms_facts(&result).session_id, "s");
-        assert_eq!(result.subject.session_id.as_deref(), Some("s"));
-    }
-
-    #[test]
-    fn prism_header_on_wms_body() {
-        let b = body("WMS_LOADED", "INFO", Value::Null);
-        let result = detect(
-            &headers(&[("X-Prism-Signature", "00")]),
-            BodyKind::Json,
-            Some(&b),
-        );
-        assert_eq!(codes(&result), [SIGNATURE_HEADER_MISMATCH]);
-        assert_eq!(
-            detect(&HeaderList::default(), BodyKind::Json, Some(&b)).anomalies,
-            []
-        );
     }
 }
