@@ -17,7 +17,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::decode::facts::Facts;
-use crate::event::{Anomaly, CapturedEvent};
+use crate::event::CapturedEvent;
 use lru::Lru;
 use redelivery::Redeliveries;
 use sequence::SessionState;
@@ -303,13 +303,6 @@ fn display_id(id: &str) -> String {
         end -= 1;
     }
     format!("{}…", &id[..end])
-}
-
-fn anomaly(code: &str, message: String) -> Anomaly {
-    Anomaly {
-        code: code.to_owned(),
-        message,
-    }
 }
 
 #[cfg(test)]

@@ -390,10 +390,9 @@ impl TextSearch {
                     contains_ignore_ascii_case(text.as_bytes(), needle)
                 })
             })
-            || analysis
-                .anomalies
-                .iter()
-                .any(|a| self.contains(a.code.as_bytes()) || self.contains(a.message.as_bytes()))
+            || analysis.anomalies.iter().any(|a| {
+                self.contains(a.code().as_bytes()) || self.contains(a.message().as_bytes())
+            })
             || self.contains(&event.body)
     }
 
@@ -777,8 +776,8 @@ fn text_matches(event: &CapturedEvent, needle: &str) -> bool {
         .flatten()
         .any(|field| contains_ignore_ascii_case(field.as_bytes(), needle))
         || analysis.anomalies.iter().any(|a| {
-            contains_ignore_ascii_case(a.code.as_bytes(), needle)
-                || contains_ignore_ascii_case(a.message.as_bytes(), needle)
+            contains_ignore_ascii_case(a.code().as_bytes(), needle)
+                || contains_ignore_ascii_case(a.message().as_bytes(), needle)
         })
         || contains_ignore_ascii_case(&event.body, needle)
 }
@@ -851,11 +850,7 @@ mod tests {
                     session_id: Some("ryueiwoqfh910fu3".into()),
                     ..Subject::default()
                 },
-                anomalies: vec![Anomaly {
-                    code: "sequence_gap".into(),
-                    message: "Events 3-4 never arrived.".into(),
-                }]
-                .into(),
+                anomalies: vec![Anomaly::text("sequence_gap", "Events 3-4 never arrived.")].into(),
                 ..Analysis::default()
             },
             response: ResponseInfo::local(503, 0.2),

@@ -29,20 +29,15 @@ use chrono::{DateTime, Utc};
 
 use super::facts::{Facts, JobError};
 use super::json::Json;
+use crate::event::anomaly::BodyFound;
 use crate::event::{Anomaly, BodyKind, Provider, Severity, Subject};
 
-pub const UNKNOWN_EVENT: &str = "unknown_event";
-pub const SEVERITY_MISMATCH: &str = "severity_mismatch";
-pub const STATE_MISMATCH: &str = "state_mismatch";
-pub const UNKNOWN_STATE: &str = "unknown_state";
-pub const MISSING_FIELD: &str = "missing_field";
-pub const WRONG_TYPE: &str = "wrong_type";
-pub const INVALID_VALUE: &str = "invalid_value";
-pub const BODY_NOT_OBJECT: &str = "body_not_object";
-pub const FAILURE_WITHOUT_ERROR: &str = "failure_without_error";
-pub const ERROR_WITHOUT_FAILURE: &str = "error_without_failure";
-pub const ERROR_FIELD_NAME: &str = "error_field_name";
-pub const SIGNATURE_HEADER_MISMATCH: &str = "signature_header_mismatch";
+pub use crate::event::anomaly::{
+    BODY_NOT_OBJECT, ERROR_FIELD_NAME, ERROR_WITHOUT_FAILURE, FAILURE_WITHOUT_ERROR, INVALID_VALUE,
+    MISSING_FIELD, SEVERITY_MISMATCH, SIGNATURE_HEADER_MISMATCH, STATE_MISMATCH, UNKNOWN_EVENT,
+    UNKNOWN_STATE, WRONG_TYPE,
+};
+pub(crate) use crate::event::anomaly::{ErrorField, Expected, Field, JsonType, Quoted, Signed};
 
 /// Every anomaly code this module can produce, for documentation and tests.
 pub const ANOMALY_CODES: [&str; 12] = [
@@ -81,23 +76,21 @@ pub(crate) use super::json::Object;
 pub(crate) struct Findings(Vec<Anomaly>);
 
 impl Findings {
-    pub(crate) fn push(&mut self, code: &'static str, message: String) {
-        self.0.push(Anomaly {
-            code: code.to_owned(),
-            message,
-        });
+    pub(crate) fn push(&mut self, anomaly: Anomaly) {
+        self.0.push(anomaly);
     }
 
-    pub(crate) fn missing(&mut self, field: &str) {
-        self.push(MISSING_FIELD, format!("`{field}` is missing."));
+    pub(crate) fn missing(&mut self, field: Field) {
+        self.push(Anomaly::MissingField { field });
     }
 
     /// A field of the wrong JSON type. The value itself is never quoted: it may be a credential.
-    pub(crate) fn wrong_type(&mut self, field: &str, expected: &str, found: &Json) {
-        self.push(
-            WRONG_TYPE,
-            format!("`{field}` is {}, expected {expected}.", json_type(found)),
-        );
+    pub(crate) fn wrong_type(&mut self, field: Field, expected: Expected, found: &Json) {
+        self.push(Anomaly::WrongType {
+            field,
+            found: json_type(found),
+            expected,
+        });
     }
 
     pub(crate) fn is_empty(&self) -> bool {
@@ -121,41 +114,31 @@ impl Findings {
     }
 
     /// Reads a required, non-empty string field, recording why it is unusable when it is.
-    pub(crate) fn required_str<'a>(
-        &mut self,
-        object: &'a Object,
-        key: &str,
-        path: &str,
-    ) -> Option<&'a str> {
-        match object.get(key) {
+    pub(crate) fn required_str<'a>(&mut self, object: &'a Object, field: Field) -> Option<&'a str> {
+        match object.get(field.name) {
             None => {
-                self.missing(path);
+                self.missing(field);
                 None
             }
             Some(Json::String(text)) if text.is_empty() => {
-                self.push(INVALID_VALUE, format!("`{path}` is an empty string."));
+                self.push(Anomaly::EmptyString { field });
                 None
             }
             Some(Json::String(text)) => Some(text),
             Some(other) => {
-                self.wrong_type(path, "a string", other);
+                self.wrong_type(field, Expected::String, other);
                 None
             }
         }
     }
 
     /// Reads an optional string field: absent and null are fine, another type is not.
-    pub(crate) fn optional_str<'a>(
-        &mut self,
-        object: &'a Object,
-        key: &str,
-        path: &str,
-    ) -> Option<&'a str> {
-        match object.get(key) {
+    pub(crate) fn optional_str<'a>(&mut self, object: &'a Object, field: Field) -> Option<&'a str> {
+        match object.get(field.name) {
             None | Some(Json::Null) => None,
             Some(Json::String(text)) => Some(text),
             Some(other) => {
-                self.wrong_type(path, "a string", other);
+                self.wrong_type(field, Expected::String, other);
                 None
             }
         }
@@ -165,73 +148,60 @@ impl Findings {
     /// fields the vendor documents.
     pub(crate) fn body_not_object(
         &mut self,
-        provider: Provider,
+        signed: Signed,
         body_kind: BodyKind,
         json: Option<&Json>,
-        fields: &str,
     ) {
-        let what = match json {
-            Some(value) => json_type(value).to_owned(),
-            None => format!("a body of kind {}", body_kind.as_str()),
+        let found = match json {
+            Some(value) => BodyFound::Json(json_type(value)),
+            None => BodyFound::Kind(body_kind.as_str()),
         };
-        self.push(
-            BODY_NOT_OBJECT,
-            format!(
-                "Signed like {} but the body is {what}, not a JSON object: {fields} are all missing.",
-                provider.as_str()
-            ),
-        );
+        self.push(Anomaly::BodyNotObject { signed, found });
     }
 }
 
-/// The JSON type of a value, with its article, for messages.
-pub(crate) fn json_type(value: &Json) -> &'static str {
+/// The JSON type of a value, for messages.
+pub(crate) fn json_type(value: &Json) -> JsonType {
     match value {
-        Json::Null => "null",
-        Json::Bool(_) => "a boolean",
-        Json::Number(_) => "a number",
-        Json::String(_) => "a string",
-        Json::Array(_) => "an array",
-        Json::Object(_) => "an object",
-    }
-}
-
-/// A value from the body quoted for a message: escaped, and cut short so that one odd body
-/// cannot make an anomaly list unreadable.
-pub(crate) fn quote(text: &str) -> String {
-    const MAX_CHARS: usize = 60;
-    match text.char_indices().nth(MAX_CHARS) {
-        Some((cut, _)) => format!("{:?}…", &text[..cut]),
-        None => format!("{text:?}"),
+        Json::Null => JsonType::Null,
+        Json::Bool(_) => JsonType::Bool,
+        Json::Number(_) => JsonType::Number,
+        Json::String(_) => JsonType::String,
+        Json::Array(_) => JsonType::Array,
+        Json::Object(_) => JsonType::Object,
     }
 }
 
 /// Parses the documented `{id: number, code: string, message?: string}` error object leniently
-/// (numbers and strings are accepted for each), recording departures from that shape.
-pub(crate) fn job_error(value: &Json, path: &str, findings: &mut Findings) -> Option<JobError> {
+/// (numbers and strings are accepted for each), recording departures from that shape. `name`
+/// is the payload field holding it.
+pub(crate) fn job_error(
+    value: &Json,
+    name: ErrorField,
+    findings: &mut Findings,
+) -> Option<JobError> {
     let Some(object) = value.as_object() else {
-        findings.wrong_type(path, "an object {id, code, message}", value);
+        findings.wrong_type(Field::payload(name.as_str()), Expected::ErrorObject, value);
         return None;
     };
+    let under = name.under();
+    let field = |name| Field { under, name };
     let mut error = JobError::default();
     match object.get("id") {
-        None => findings.missing(&format!("{path}.id")),
+        None => findings.missing(field("id")),
         Some(Json::Number(n)) => match n.as_i64() {
             Some(id) => error.id = Some(id),
-            None => findings.push(
-                INVALID_VALUE,
-                format!("`{path}.id` is not a whole number in range."),
-            ),
+            None => findings.push(Anomaly::NotWholeInRange { field: field("id") }),
         },
-        Some(other) => findings.wrong_type(&format!("{path}.id"), "a number", other),
+        Some(other) => findings.wrong_type(field("id"), Expected::Number, other),
     }
     match object.get("code") {
-        None => findings.missing(&format!("{path}.code")),
+        None => findings.missing(field("code")),
         Some(Json::String(code)) => error.code = Some(code.to_string()),
-        Some(other) => findings.wrong_type(&format!("{path}.code"), "a string", other),
+        Some(other) => findings.wrong_type(field("code"), Expected::String, other),
     }
     error.message = findings
-        .optional_str(object, "message", &format!("{path}.message"))
+        .optional_str(object, field("message"))
         .map(str::to_owned);
     Some(error)
 }
@@ -241,13 +211,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn quote_escapes_and_cuts() {
-        assert_eq!(quote("a\"b"), "\"a\\\"b\"");
-        assert_eq!(quote("\u{1b}[2J"), "\"\\u{1b}[2J\"");
-        let long = "é".repeat(100);
-        let quoted = quote(&long);
-        assert!(quoted.ends_with('…'));
-        assert_eq!(quoted.chars().filter(|c| *c == 'é').count(), 60);
+    fn signed_vendors_are_named_as_their_providers() {
+        assert_eq!(Signed::Wms.provider(), Provider::Wms.as_str());
+        assert_eq!(Signed::PrismVideo.provider(), Provider::PrismVideo.as_str());
     }
 
     #[test]

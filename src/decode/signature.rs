@@ -530,14 +530,9 @@ fn compare(
                     outcome.note.push_str(
                         ", not the 'ascii'-folded body the vendor's sample recipient code hashes",
                     );
-                    outcome.anomalies.push(Anomaly {
-                        code: "wms_ascii_mismatch".into(),
-                        message: format!(
-                            "{name} matches the raw body bytes, but the vendor's sample \
-                             recipient code (which hashes the body as 'ascii') would reject \
-                             this event because the body has non-ASCII characters."
-                        ),
-                    });
+                    outcome
+                        .anomalies
+                        .push(Anomaly::WmsAsciiMismatch { header: name });
                 }
                 if let Some(age) = age {
                     outcome
@@ -2184,10 +2179,10 @@ mod tests {
             note(&check)
         );
         assert_eq!(check.anomalies.len(), 1);
-        assert_eq!(check.anomalies[0].code, "wms_ascii_mismatch");
+        assert_eq!(check.anomalies[0].code(), "wms_ascii_mismatch");
         assert!(
             check.anomalies[0]
-                .message
+                .message()
                 .contains("vendor's sample recipient code")
         );
     }

@@ -13,7 +13,7 @@ pub(crate) fn headers(pairs: &[(&str, &str)]) -> HeaderList {
 }
 
 pub(crate) fn codes(result: &VendorResult) -> Vec<&str> {
-    result.anomalies.iter().map(|a| a.code.as_str()).collect()
+    result.anomalies.iter().map(|a| a.code()).collect()
 }
 
 /// A body built with `json!` through one vendor's decoder, as detection would run it when the

@@ -16,10 +16,10 @@
 //!   `timestamp`, or else an `X-Prism-Signature` header.
 //! - `generic` — everything else, with no anomalies: not being a vendor is not a fault.
 
-use super::findings::{Findings, SIGNATURE_HEADER_MISMATCH, VendorResult};
+use super::findings::{Findings, VendorResult};
 use super::json::Json;
 use super::{prism, video, wms};
-use crate::event::{BodyKind, HeaderList, Provider};
+use crate::event::{Anomaly, BodyKind, HeaderList, Provider};
 
 /// The WMS signature header (the WMS webhook documentation).
 pub const WMS_SIGNATURE_HEADER: &str = "X-WMS-Content-MAC";
@@ -71,19 +71,15 @@ pub fn detect(headers: &HeaderList, body_kind: BodyKind, json: Option<&Json>) ->
     // The body's shape wins over a header, but the disagreement is worth knowing: a sender
     // configured with the wrong scheme, or a proxy adding headers.
     if wms_header && provider != Provider::Wms {
-        findings.push(
-            SIGNATURE_HEADER_MISMATCH,
-            format!(
-                "The body is shaped as {} but the request carries {WMS_SIGNATURE_HEADER}.",
-                provider.as_str()
-            ),
-        );
+        findings.push(Anomaly::ShapedButWmsHeader {
+            provider: provider.as_str(),
+            header: &WMS_SIGNATURE_HEADER,
+        });
     }
     if prism_header && provider == Provider::Wms {
-        findings.push(
-            SIGNATURE_HEADER_MISMATCH,
-            format!("The request is WMS but carries {PRISM_SIGNATURE_HEADER}."),
-        );
+        findings.push(Anomaly::WmsWithPrismHeader {
+            header: &PRISM_SIGNATURE_HEADER,
+        });
     }
     findings.finish(provider, result)
 }
@@ -92,7 +88,7 @@ pub fn detect(headers: &HeaderList, body_kind: BodyKind, json: Option<&Json>) ->
 mod tests {
     use super::*;
     use crate::decode::facts::Facts;
-    use crate::decode::findings::{ANOMALY_CODES, BODY_NOT_OBJECT};
+    use crate::decode::findings::{ANOMALY_CODES, BODY_NOT_OBJECT, SIGNATURE_HEADER_MISMATCH};
     use crate::decode::testkit::{codes, headers};
     use crate::event::{Severity, Subject};
     use serde_json::Value;
@@ -327,7 +323,7 @@ mod tests {
                 let result = detect(&signed, kind, json.as_ref());
                 assert_eq!(result.provider, Provider::Wms);
                 assert_eq!(codes(&result), [BODY_NOT_OBJECT]);
-                assert!(result.anomalies[0].message.contains("sessionId"));
+                assert!(result.anomalies[0].message().contains("sessionId"));
                 assert_eq!(result.severity, Severity::Warn);
                 assert_eq!(result.facts, Facts::None);
             }
@@ -363,7 +359,7 @@ mod tests {
             let result = detect(&signed, BodyKind::Binary, None);
             assert_eq!(result.provider, Provider::PrismVideo);
             assert_eq!(codes(&result), [BODY_NOT_OBJECT]);
-            assert!(result.anomalies[0].message.contains("binary"));
+            assert!(result.anomalies[0].message().contains("binary"));
             assert_eq!(result.severity, Severity::Warn);
 
             // The signature test body of the project notes: Prism-signed, nothing like a video event.
@@ -488,7 +484,7 @@ mod tests {
                     prop_assert!(result.kind.is_none());
                 }
                 for anomaly in &result.anomalies {
-                    prop_assert!(ANOMALY_CODES.contains(&anomaly.code.as_str()));
+                    prop_assert!(ANOMALY_CODES.contains(&anomaly.code()));
                 }
                 // The same body, unparsed, must not panic either.
                 let _ = detect(&headers(&pairs), BodyKind::MalformedJson, None);
