@@ -1,7 +1,8 @@
-//! The vocabulary the vendor decoders share: the anomaly codes, the collector of findings
-//! (`Findings`) with its readers of required and optional fields, what one vendor makes of a
-//! request (`VendorResult`), and the documented error object. A leaf: the vendor modules and the
-//! detection in `vendor` import it, it imports none of them.
+//! The vocabulary the vendor decoders share: the anomaly codes they produce (defined with every
+//! other code in `event::anomaly`, and re-exported here with the values their sentences take),
+//! the collector of findings (`Findings`) with its readers of required and optional fields, what
+//! one vendor makes of a request (`VendorResult`), and the documented error object. A leaf: the
+//! vendor modules and the detection in `vendor` import it, it imports none of them.
 //!
 //! Anomaly codes (stable; scripts and filters rely on them):
 //!
@@ -37,7 +38,9 @@ pub use crate::event::anomaly::{
     MISSING_FIELD, SEVERITY_MISMATCH, SIGNATURE_HEADER_MISMATCH, STATE_MISMATCH, UNKNOWN_EVENT,
     UNKNOWN_STATE, WRONG_TYPE,
 };
-pub(crate) use crate::event::anomaly::{ErrorField, Expected, Field, JsonType, Quoted, Signed};
+pub(crate) use crate::event::anomaly::{
+    ErrorField, Expected, Field, JsonType, Level, Quoted, Signed, Under,
+};
 
 /// Every anomaly code this module can produce, for documentation and tests.
 pub const ANOMALY_CODES: [&str; 12] = [

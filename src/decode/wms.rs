@@ -7,8 +7,9 @@ use super::json::Json;
 use chrono::{DateTime, Utc};
 
 use super::facts::{Facts, WmsFacts};
-use super::findings::{Expected, Field, Findings, Object, Quoted, Signed, VendorResult};
-use crate::event::anomaly::{Level, Under};
+use super::findings::{
+    Expected, Field, Findings, Level, Object, Quoted, Signed, Under, VendorResult,
+};
 use crate::event::{Anomaly, BodyKind, Provider, Severity, Subject};
 
 /// One row of the WMS webhook documentation's event table: the name, its documented severity, and
