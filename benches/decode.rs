@@ -6,9 +6,11 @@ mod support;
 use std::hint::black_box;
 use std::time::Duration;
 
+use bytes::Bytes;
 use criterion::{Criterion, criterion_group, criterion_main};
 use hookscope::decode::{self, RequestView, signature};
 use hookscope::event::{CapturedEvent, Provider};
+use hookscope::sender::Delivery;
 
 fn view(event: &CapturedEvent) -> RequestView<'_> {
     RequestView {
@@ -18,6 +20,18 @@ fn view(event: &CapturedEvent) -> RequestView<'_> {
         body: &event.body,
         truncated: event.truncated,
     }
+}
+
+/// A WMS body departing from the documents six ways (sequence, event name, severity word,
+/// timestamp in milliseconds, a payload field's type, another vendor's signature header): what
+/// a misconfigured sender costs per event.
+fn nonconformant_wms() -> Delivery {
+    let body = br#"{"timestamp":1689684577000,"sessionId":"ryueiwoqfh910fu3rpqruvfiu","sequence":-1,"event":"MEASUREMENT_CANCELLED","severity":"LOUD","payload":{"measurementId":5}}"#;
+    let mut delivery = support::wms_delivery(Bytes::from_static(body));
+    delivery
+        .headers
+        .push(("X-Prism-Signature".to_owned(), "00".to_owned()));
+    delivery
 }
 
 fn decode_per_event(c: &mut Criterion) {
@@ -52,6 +66,7 @@ fn decode_per_event(c: &mut Criterion) {
             support::delivery("/trigger/SW5zdGFuY2VGbG93", |d| d.method == "POST"),
         ),
         ("binary", support::delivery("/trigger/binary", |_| true)),
+        ("wms_nonconformant", nonconformant_wms()),
     ];
     let mut group = c.benchmark_group("decode");
     group
@@ -63,12 +78,15 @@ fn decode_per_event(c: &mut Criterion) {
         // Each case must decode as what it is meant to measure.
         let decoded = decode::analyse(&view(&event), &secrets, now);
         let expected = match *name {
-            "wms_signed" | "wms_signed_600b" => Provider::Wms,
+            "wms_signed" | "wms_signed_600b" | "wms_nonconformant" => Provider::Wms,
             "prism_scan" => Provider::Prism,
             "prism_video_signed" => Provider::PrismVideo,
             _ => Provider::Generic,
         };
         assert_eq!(decoded.analysis.provider, expected, "{name}");
+        if *name == "wms_nonconformant" {
+            assert_eq!(decoded.analysis.anomalies.len(), 6, "{name}");
+        }
         group.bench_function(*name, |b| {
             b.iter(|| decode::analyse(black_box(&view(&event)), &secrets, now))
         });

@@ -454,16 +454,11 @@ async fn handle(
     if busy {
         // Decoding judges a cut body alike whichever limit cut it; which one did is the
         // listener's to say.
-        let anomaly = Anomaly {
-            code: "busy".into(),
-            message: "Too many bodies were being read at once (over --max-in-flight): answered \
-                      503 so that the sender retries; only the bytes read before are kept."
-                .into(),
-        };
+        let anomaly = Anomaly::Busy;
         match analysis
             .anomalies
             .iter_mut()
-            .find(|a| &*a.code == "body_too_large")
+            .find(|a| matches!(a, Anomaly::BodyTooLarge))
         {
             Some(cut) => *cut = anomaly,
             None => analysis.anomalies.push(anomaly),

@@ -3,9 +3,12 @@
 
 pub mod body;
 pub mod facts;
+pub mod findings;
 pub mod json;
 pub mod prism;
 pub mod signature;
+#[cfg(test)]
+mod testkit;
 pub mod vendor;
 pub mod video;
 pub mod wms;
@@ -57,18 +60,11 @@ pub fn analyse(request: &RequestView<'_>, secrets: &Secrets, now: DateTime<Utc>)
     }
     if body_kind == BodyKind::MalformedJson {
         analysis.severity = analysis.severity.max(Severity::Warn);
-        analysis.anomalies.push(Anomaly {
-            code: "malformed_json".into(),
-            message: "The body is meant to be JSON but does not parse; it is kept as sent.".into(),
-        });
+        analysis.anomalies.push(Anomaly::MalformedJson);
     }
     if request.truncated {
         analysis.severity = analysis.severity.max(Severity::Warn);
-        analysis.anomalies.push(Anomaly {
-            code: "body_too_large".into(),
-            message: "The body was over the size limit: answered 413, only its first bytes kept."
-                .into(),
-        });
+        analysis.anomalies.push(Anomaly::BodyTooLarge);
     }
     Decoded {
         analysis,

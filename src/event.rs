@@ -3,6 +3,7 @@
 //! An event is immutable once stored: everything the listener learned about one request — what
 //! arrived, what hookscope made of it, and what it answered. No hyper or ratatui types live here.
 
+pub mod anomaly;
 pub mod build;
 pub mod headers;
 mod remote;
@@ -13,6 +14,7 @@ use chrono::{DateTime, SubsecRound, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 pub use crate::intern::SharedStr;
+pub use anomaly::Anomaly;
 pub use headers::HeaderList;
 pub use remote::RemoteAddr;
 pub use thin::ThinList;
@@ -340,15 +342,6 @@ pub struct Subject {
     pub scan_id: Option<SharedStr>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub video_id: Option<SharedStr>,
-}
-
-/// Something about an event that a person debugging the integration should know.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Anomaly {
-    /// Short and stable, for filters and scripts: `malformed_json`, `sequence_gap`…
-    pub code: String,
-    /// One sentence for people.
-    pub message: String,
 }
 
 /// The answer hookscope gave.

@@ -902,11 +902,7 @@ mod tests {
                     session_id: Some("s1".into()),
                     ..Subject::default()
                 },
-                anomalies: vec![Anomaly {
-                    code: "x".into(),
-                    message: "y".into(),
-                }]
-                .into(),
+                anomalies: vec![Anomaly::text("x", "y")].into(),
                 sent_at: Some(
                     DateTime::parse_from_rfc3339("2026-11-22T06:31:22Z")
                         .unwrap()

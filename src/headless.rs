@@ -78,7 +78,7 @@ pub fn push_summary(out: &mut String, event: &CapturedEvent) {
     }
     for anomaly in &analysis.anomalies {
         out.push_str("  ⚠ ");
-        out.push_str(&anomaly.code);
+        out.push_str(anomaly.code());
     }
     if let Some(error) = event.response.error() {
         out.push_str("  ✗ ");
@@ -262,11 +262,7 @@ mod tests {
             .truncated(true)
             .analysis(Analysis {
                 body_kind: BodyKind::Json,
-                anomalies: vec![Anomaly {
-                    code: "body_too_large".into(),
-                    message: String::new(),
-                }]
-                .into(),
+                anomalies: vec![Anomaly::text("body_too_large", String::new())].into(),
                 ..Analysis::default()
             })
             .response(ResponseInfo::local(413, 0.1))

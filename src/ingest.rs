@@ -27,7 +27,7 @@ use crate::store::Store;
 pub const LOG_FAILED_STATUS: u16 = 503;
 
 /// The anomaly code of an event whose line is not in the log.
-pub const LOG_FAILED_CODE: &str = "log_write_failed";
+pub const LOG_FAILED_CODE: &str = crate::event::anomaly::LOG_WRITE_FAILED;
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|p| p.into_inner())
@@ -132,12 +132,10 @@ impl Recorder {
             event.response.status = LOG_FAILED_STATUS;
             event.analysis.severity = Severity::Error;
             let mut anomalies = event.analysis.anomalies.take_vec();
-            anomalies.push(Anomaly {
-                code: LOG_FAILED_CODE.to_owned(),
-                message: format!(
-                    "The JSON Lines log could not be written ({error}): the sender was answered \
-                     {LOG_FAILED_STATUS} instead of {planned}, so that it sends the event again."
-                ),
+            anomalies.push(Anomaly::LogWriteFailed {
+                error: error.into(),
+                answered: LOG_FAILED_STATUS,
+                planned,
             });
             event.analysis.anomalies = anomalies.into();
             analyzer.answered_instead(event, LOG_FAILED_STATUS);
@@ -279,11 +277,12 @@ mod tests {
             assert_eq!(event.response.status, LOG_FAILED_STATUS);
             assert_eq!(event.analysis.severity, Severity::Error);
             let anomaly = event.analysis.anomalies.last().unwrap();
-            assert_eq!(anomaly.code, LOG_FAILED_CODE);
+            assert_eq!(anomaly.code(), LOG_FAILED_CODE);
             assert!(
-                anomaly.message.contains("disk full") && anomaly.message.contains("instead of 200"),
+                anomaly.message().contains("disk full")
+                    && anomaly.message().contains("instead of 200"),
                 "{}",
-                anomaly.message
+                anomaly.message()
             );
         }
         let health = recorder.log_health().unwrap();

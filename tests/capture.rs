@@ -793,7 +793,7 @@ async fn a_log_that_cannot_be_written_answers_503_and_flags_the_event() {
                 .analysis
                 .anomalies
                 .iter()
-                .any(|a| a.code == "log_write_failed" && a.message.contains("503")),
+                .any(|a| a.code() == "log_write_failed" && a.message().contains("503")),
             "{:?}",
             event.analysis.anomalies
         );

@@ -300,7 +300,7 @@ async fn a_chunked_body_stops_where_the_bound_is_reached() {
     );
     assert!(cut.body.iter().all(|&b| b == b'c'));
     assert!(cut.body_size >= cut.body.len() as u64);
-    assert_eq!(cut.analysis.anomalies[0].code, "busy");
+    assert_eq!(cut.analysis.anomalies[0].code(), "busy");
     assert!(server.store.stats().balanced());
     server.stop().await;
 }
@@ -390,7 +390,7 @@ async fn the_bound_holds_over_http2_too() {
     let events = server.store.snapshot();
     let refused = events.iter().find(|e| e.response.status == 503).unwrap();
     assert_eq!(&*refused.path, "/h2");
-    assert_eq!(refused.analysis.anomalies[0].code, "busy");
+    assert_eq!(refused.analysis.anomalies[0].code(), "busy");
     assert!(server.store.stats().balanced());
     server.stop().await;
 }

@@ -1,6 +1,4 @@
-//! What the analysers share: ids shortened for display and the anomalies they append.
-
-use crate::event::Anomaly;
+//! What the analysers share: ids shortened for display.
 
 /// Ids longer than this are shortened in summaries: they are for display, and a sender sending
 /// megabyte ids must not make each summary cost a megabyte.
@@ -15,11 +13,4 @@ pub(super) fn display_id(id: &str) -> String {
         end -= 1;
     }
     format!("{}…", &id[..end])
-}
-
-pub(super) fn anomaly(code: &str, message: String) -> Anomaly {
-    Anomaly {
-        code: code.to_owned(),
-        message,
-    }
 }

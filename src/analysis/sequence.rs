@@ -9,9 +9,10 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::common::{anomaly, display_id};
+use super::common::display_id;
 use super::lru::U64Map;
 use crate::decode::facts::WmsFacts;
+use crate::event::anomaly::Backwards;
 use crate::event::{Anomaly, SequenceInfo, SequenceStatus};
 
 /// Sequence numbers remembered per session for duplicate/conflict checks; older ones are forgotten
@@ -580,15 +581,7 @@ impl SessionState {
                         last: seq - 1,
                     };
                     missing = self.add_missing(gap);
-                    anomalies.push(anomaly(
-                        "sequence_gap",
-                        format!(
-                            "The session was first seen at sequence {seq}, so {gap} ({}) {} \
-                             missing; hookscope may have started late, after the session began.",
-                            crate::words::count(gap.count(), "event"),
-                            if gap.count() == 1 { "is" } else { "are" }
-                        ),
-                    ));
+                    anomalies.push(Anomaly::SequenceStartedLate { seq });
                     SequenceStatus::Gap
                 }
             }
@@ -611,13 +604,7 @@ impl SessionState {
                         last: seq - 1,
                     };
                     missing = self.add_missing(gap);
-                    anomalies.push(anomaly(
-                        "sequence_gap",
-                        format!(
-                            "The sequence jumped from {highest} to {seq}: {gap} missing ({}).",
-                            crate::words::count(gap.count(), "event")
-                        ),
-                    ));
+                    anomalies.push(Anomaly::SequenceJump { highest, seq });
                     SequenceStatus::Gap
                 }
             }
@@ -633,36 +620,23 @@ impl SessionState {
                         .and_then(|n| self.seen.get(&n).map(|s| (n, *s)));
                     self.remember(seq, seen);
                     self.check_time(seq, timestamp, before, after, anomalies);
-                    anomalies.push(anomaly(
-                        "sequence_late",
-                        format!(
-                            "Sequence {seq} arrived late, after {highest}: it fills a gap ({} still missing).",
-                            self.summary.missing.count()
-                        ),
-                    ));
+                    anomalies.push(Anomaly::SequenceLate {
+                        seq,
+                        highest,
+                        still_missing: self.summary.missing.count(),
+                    });
                     SequenceStatus::Late
                 } else {
                     match self.seen.get(&seq).copied() {
                         Some(prev) if prev.same_body(body) => {
-                            anomalies.push(anomaly(
-                                "sequence_duplicate",
-                                format!(
-                                    "Sequence {seq} came again with the same body: a redelivery."
-                                ),
-                            ));
+                            anomalies.push(Anomaly::SequenceDuplicate { seq });
                             SequenceStatus::Duplicate
                         }
                         _ if seq == 0 && highest > 0 => {
                             self.restart();
                             self.summary.highest = Some(0);
                             self.remember(0, seen);
-                            anomalies.push(anomaly(
-                                "sequence_restart",
-                                format!(
-                                    "The sequence started again at 0 after reaching {highest}: \
-                                     the session began again under the same id."
-                                ),
-                            ));
+                            anomalies.push(Anomaly::SequenceRestart { highest });
                             SequenceStatus::Restart
                         }
                         Some(_) => {
@@ -673,26 +647,16 @@ impl SessionState {
                                 .checked_add(1)
                                 .and_then(|n| self.seen.get(&n).map(|s| (n, *s)));
                             self.check_time(seq, timestamp, before, after, anomalies);
-                            anomalies.push(anomaly(
-                                "sequence_conflict",
-                                format!(
-                                    "Sequence {seq} came again with a different body: two events \
-                                     share one number."
-                                ),
-                            ));
+                            anomalies.push(Anomaly::SequenceConflict { seq });
                             SequenceStatus::Conflict
                         }
                         None => {
                             // Below the highest, not missing, not remembered: it arrived once and
                             // was forgotten to bound memory, so this can only be a repeat.
-                            anomalies.push(anomaly(
-                                "sequence_untracked",
-                                format!(
-                                    "Sequence {seq} came again, but it is too old to compare \
-                                     bodies (only the latest {MAX_TRACKED_SEQS} numbers are \
-                                     remembered); counted as a duplicate."
-                                ),
-                            ));
+                            anomalies.push(Anomaly::SequenceUntracked {
+                                seq,
+                                remembered: MAX_TRACKED_SEQS as u64,
+                            });
                             SequenceStatus::Duplicate
                         }
                     }
@@ -744,19 +708,26 @@ impl SessionState {
         anomalies: &mut Vec<Anomaly>,
     ) {
         let Some(ts) = timestamp else { return };
-        let message = if let Some((n, t)) = before.and_then(|(n, s)| Some((n, s.timestamp()?)))
+        let (other, other_timestamp, later) = if let Some((n, t)) =
+            before.and_then(|(n, s)| Some((n, s.timestamp()?)))
             && ts < t
         {
-            format!("Sequence {seq} has timestamp {ts}, earlier than sequence {n}'s {t}.")
+            (n, t, false)
         } else if let Some((n, t)) = after.and_then(|(n, s)| Some((n, s.timestamp()?)))
             && ts > t
         {
-            format!("Sequence {seq} has timestamp {ts}, later than sequence {n}'s {t}.")
+            (n, t, true)
         } else {
             return;
         };
         self.summary.timestamps_backwards += 1;
-        anomalies.push(anomaly("timestamp_backwards", message));
+        anomalies.push(Anomaly::TimestampBackwards(Box::new(Backwards {
+            seq,
+            timestamp: ts,
+            other,
+            other_timestamp,
+            later,
+        })));
     }
 
     /// A new run under the same session id: the sequence and the run's state start over; the

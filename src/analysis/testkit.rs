@@ -159,10 +159,5 @@ impl Harness {
 }
 
 pub(crate) fn codes(event: &CapturedEvent) -> Vec<&str> {
-    event
-        .analysis
-        .anomalies
-        .iter()
-        .map(|a| a.code.as_str())
-        .collect()
+    event.analysis.anomalies.iter().map(|a| a.code()).collect()
 }

@@ -9,9 +9,10 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::common::{anomaly, display_id};
+use super::common::display_id;
 use crate::decode::facts::{JobError, JobPhase, PrismFacts, PrismJob, VideoFacts};
 use crate::event::Anomaly;
+use crate::event::anomaly::Outcome;
 
 /// Anomalies kept per timeline for its view (the latest); every one stays on its event.
 pub const MAX_TIMELINE_ANOMALIES: usize = 32;
@@ -259,23 +260,12 @@ impl Timeline {
             && self.lanes[i].outcome == LaneOutcome::NotSeen
         {
             self.lanes[i].before_capture_valid = true;
-            let what = match phase {
-                JobPhase::Started => "started",
-                JobPhase::Succeeded => "succeeded",
-                JobPhase::Failed => "failed",
+            let found = Anomaly::AssetBeforeValid {
+                job,
+                phase,
+                scan: crate::intern::intern(&self.id),
             };
-            self.note(
-                anomalies,
-                anomaly(
-                    "asset_before_valid",
-                    format!(
-                        "{} {what} before capture data was valid for scan {} \
-                         (no capture_data.validation.succeeded yet).",
-                        job.as_str(),
-                        self.id
-                    ),
-                ),
-            );
+            self.note(anomalies, found);
         }
         self.apply(
             i,
@@ -331,17 +321,20 @@ impl Timeline {
         anomalies: &mut Vec<Anomaly>,
     ) {
         let is_video = self.kind == TimelineKind::Video;
+        // Lanes are made in this order (`Timeline::new`), so the index names the job.
+        let job = if is_video {
+            PrismJob::Video
+        } else {
+            PrismJob::SCAN_JOBS[i]
+        };
         let lane = &mut self.lanes[i];
         let ended = lane.ended_at.map(|t| (t, lane.outcome));
         let found = match (phase, ended) {
-            (Some(JobPhase::Started), Some((end, outcome))) => Some(anomaly(
-                "job_start_after_end",
-                format!(
-                    "{event} arrived after the job had already ended ({} at {}).",
-                    outcome_word(outcome),
-                    clock(end)
-                ),
-            )),
+            (Some(JobPhase::Started), Some((end, outcome))) => Some(Anomaly::JobStartAfterEnd {
+                event: crate::intern::intern(event),
+                outcome: outcome_word(outcome),
+                end,
+            }),
             (Some(JobPhase::Started), None) => {
                 if lane.started_at.is_none() {
                     lane.started_at = Some(at);
@@ -350,31 +343,26 @@ impl Timeline {
                 set_state(lane, state, error);
                 None
             }
-            (Some(p), Some((end, outcome))) if outcome == terminal_outcome(p) => Some(anomaly(
-                "job_repeated_terminal",
-                format!(
-                    "{} ended again ({event}); it had already {} at {}.",
-                    lane.job,
-                    outcome_word(outcome),
-                    clock(end)
-                ),
-            )),
-            (_, Some((end, outcome))) => Some(anomaly(
-                "job_after_terminal",
-                format!(
-                    "{event} came after {} had already ended ({} at {}).",
-                    lane.job,
-                    outcome_word(outcome),
-                    clock(end)
-                ),
-            )),
+            (Some(p), Some((end, outcome))) if outcome == terminal_outcome(p) => {
+                Some(Anomaly::JobRepeatedTerminal {
+                    job,
+                    event: crate::intern::intern(event),
+                    outcome: outcome_word(outcome),
+                    end,
+                })
+            }
+            (_, Some((end, outcome))) => Some(Anomaly::JobAfterTerminal {
+                job,
+                event: crate::intern::intern(event),
+                outcome: outcome_word(outcome),
+                end,
+            }),
             (Some(p), None) => {
-                let found = (!is_video && lane.started_at.is_none()).then(|| {
-                    anomaly(
-                        "job_end_without_start",
-                        format!("{event} came with no {}.started before it.", lane.job),
-                    )
-                });
+                let found =
+                    (!is_video && lane.started_at.is_none()).then(|| Anomaly::JobEndWithoutStart {
+                        job,
+                        event: crate::intern::intern(event),
+                    });
                 lane.ended_at = Some(at);
                 lane.outcome = terminal_outcome(p);
                 set_state(lane, state, error);
@@ -420,17 +408,13 @@ fn terminal_outcome(phase: JobPhase) -> LaneOutcome {
     }
 }
 
-fn outcome_word(outcome: LaneOutcome) -> &'static str {
+fn outcome_word(outcome: LaneOutcome) -> Outcome {
     match outcome {
-        LaneOutcome::Succeeded => "succeeded",
-        LaneOutcome::Failed => "failed",
-        LaneOutcome::Running => "running",
-        LaneOutcome::NotSeen => "not seen",
+        LaneOutcome::Succeeded => Outcome::Succeeded,
+        LaneOutcome::Failed => Outcome::Failed,
+        LaneOutcome::Running => Outcome::Running,
+        LaneOutcome::NotSeen => Outcome::NotSeen,
     }
-}
-
-fn clock(at: DateTime<Utc>) -> String {
-    at.format("%H:%M:%S%.3f").to_string()
 }
 
 #[cfg(test)]

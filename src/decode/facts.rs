@@ -93,6 +93,26 @@ impl JobPhase {
     }
 }
 
+/// Where a documented Prism state sits in its job: what phase of event may carry it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StateClass {
+    Waiting,
+    Running,
+    Success,
+    Failure,
+}
+
+impl StateClass {
+    pub fn fits(self, phase: JobPhase) -> bool {
+        match phase {
+            JobPhase::Started => matches!(self, StateClass::Waiting | StateClass::Running),
+            JobPhase::Succeeded => self == StateClass::Success,
+            JobPhase::Failed => self == StateClass::Failure,
+        }
+    }
+}
+
+/// Prism's pipeline notification document, capture data event payloads: `state`.
 /// `error` / `notificationError` of a Prism payload, or a video's error.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct JobError {

@@ -7,35 +7,15 @@
 
 use super::json::Json;
 
-use super::facts::{Facts, JobError, JobPhase, PrismFacts, PrismJob};
-use super::vendor::{
-    ERROR_FIELD_NAME, ERROR_WITHOUT_FAILURE, FAILURE_WITHOUT_ERROR, Findings, Object,
-    STATE_MISMATCH, UNKNOWN_EVENT, UNKNOWN_STATE, VendorResult, job_error, quote,
+use super::facts::{Facts, JobError, JobPhase, PrismFacts, PrismJob, StateClass};
+use super::findings::{
+    ErrorField, Expected, Field, Findings, Object, Quoted, VendorResult, job_error,
 };
-use crate::event::{Provider, Severity, Subject};
+use crate::event::{Anomaly, Provider, Severity, Subject};
 
 /// What a state says about its job, which decides the phases it may come with: a started
 /// event carries a waiting or running state, a succeeded one the success state, a failed one a
 /// failure state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StateClass {
-    Waiting,
-    Running,
-    Success,
-    Failure,
-}
-
-impl StateClass {
-    fn fits(self, phase: JobPhase) -> bool {
-        match phase {
-            JobPhase::Started => matches!(self, StateClass::Waiting | StateClass::Running),
-            JobPhase::Succeeded => self == StateClass::Success,
-            JobPhase::Failed => self == StateClass::Failure,
-        }
-    }
-}
-
-/// Prism's pipeline notification document, capture data event payloads: `state`.
 pub const CAPTURE_DATA_STATES: [(&str, StateClass); 4] = [
     ("SCAN_WAITING_FOR_CAPTURE_DATA", StateClass::Waiting),
     ("SCAN_VALIDATING_CAPTURE_DATA", StateClass::Running),
@@ -69,7 +49,7 @@ pub struct Family {
     pub states: &'static [(&'static str, StateClass)],
     /// The name of the optional error object in the payload (Prism's pipeline notification
     /// document); none for the Hosted API, which documents no error object.
-    pub error_field: Option<&'static str>,
+    pub error_field: Option<ErrorField>,
     /// Whether the payload documents `userId` and `userToken` (the scan payload of Prism's
     /// Hosted API webhook guide).
     pub has_user: bool,
@@ -81,25 +61,25 @@ pub const FAMILIES: [Family; 6] = [
     Family {
         job: PrismJob::CaptureDataValidation,
         states: &CAPTURE_DATA_STATES,
-        error_field: Some("notificationError"),
+        error_field: Some(ErrorField::NotificationError),
         has_user: false,
     },
     Family {
         job: PrismJob::BodyCreation,
         states: &ASSET_STATES,
-        error_field: Some("error"),
+        error_field: Some(ErrorField::Error),
         has_user: false,
     },
     Family {
         job: PrismJob::FittedBodyCreation,
         states: &ASSET_STATES,
-        error_field: Some("error"),
+        error_field: Some(ErrorField::Error),
         has_user: false,
     },
     Family {
         job: PrismJob::MeasurementsCreation,
         states: &ASSET_STATES,
-        error_field: Some("error"),
+        error_field: Some(ErrorField::Error),
         has_user: false,
     },
     Family {
@@ -132,7 +112,7 @@ const FAILURE_STATES: [&str; 4] = [
     "FAILED",
 ];
 
-const ERROR_FIELDS: [&str; 2] = ["error", "notificationError"];
+const ERROR_FIELDS: [ErrorField; 2] = [ErrorField::Error, ErrorField::NotificationError];
 
 /// The documented family an event type belongs to, and its phase when the suffix is documented.
 pub fn parse_event_type(event_type: &str) -> Option<(&'static Family, Option<JobPhase>)> {
@@ -162,12 +142,12 @@ pub(crate) fn has_shape(object: &Object) -> bool {
 pub(crate) fn decode(object: &Object, findings: &mut Findings) -> VendorResult {
     let event_type = match object.get("eventType") {
         None => {
-            findings.missing("eventType");
+            findings.missing(Field::top("eventType"));
             None
         }
         Some(Json::String(text)) => Some(text.as_ref()),
         Some(other) => {
-            findings.wrong_type("eventType", "a string", other);
+            findings.wrong_type(Field::top("eventType"), Expected::String, other);
             None
         }
     };
@@ -175,17 +155,20 @@ pub(crate) fn decode(object: &Object, findings: &mut Findings) -> VendorResult {
     let family = parsed.map(|(family, _)| family);
     let phase = parsed.and_then(|(_, phase)| phase);
     if let Some(name) = event_type.filter(|_| phase.is_none()) {
-        findings.push(UNKNOWN_EVENT, unknown_event_message(name, family));
+        findings.push(Anomaly::PrismUnknownEvent {
+            name: Quoted::new(name),
+            job: family.map(|f| f.job),
+        });
     }
 
     let payload = match object.get("payload") {
         None => {
-            findings.missing("payload");
+            findings.missing(Field::top("payload"));
             None
         }
         Some(Json::Object(payload)) => Some(payload),
         Some(other) => {
-            findings.wrong_type("payload", "an object", other);
+            findings.wrong_type(Field::top("payload"), Expected::Object, other);
             None
         }
     };
@@ -193,15 +176,15 @@ pub(crate) fn decode(object: &Object, findings: &mut Findings) -> VendorResult {
     // reported missing one by one on top.
     let (scan_id, state) = match payload {
         Some(payload) => (
-            findings.required_str(payload, "scanId", "payload.scanId"),
-            findings.required_str(payload, "state", "payload.state"),
+            findings.required_str(payload, Field::payload("scanId")),
+            findings.required_str(payload, Field::payload("state")),
         ),
         None => (None, None),
     };
     if let Some(payload) = payload.filter(|_| family.is_some_and(|f| f.has_user)) {
-        findings.required_str(payload, "userId", "payload.userId");
+        findings.required_str(payload, Field::payload("userId"));
         // A credential: checked for presence and type only, never copied anywhere.
-        findings.required_str(payload, "userToken", "payload.userToken");
+        findings.required_str(payload, Field::payload("userToken"));
     }
 
     let mut failed_state = false;
@@ -248,22 +231,11 @@ pub(crate) fn decode(object: &Object, findings: &mut Findings) -> VendorResult {
     }
 }
 
-fn unknown_event_message(name: &str, family: Option<&Family>) -> String {
-    match family {
-        Some(family) => format!(
-            "{} is not a documented Prism event: {} events end in .started, .succeeded or .failed.",
-            quote(name),
-            family.job.as_str()
-        ),
-        None => format!("{} is not a documented Prism event type.", quote(name)),
-    }
-}
-
 /// A state must be in its family's list and fit its phase. With an undocumented event type
 /// there is nothing to hold it to but the union of all the lists.
 fn check_state(
     state: &str,
-    family: Option<&Family>,
+    family: Option<&'static Family>,
     phase: Option<JobPhase>,
     findings: &mut Findings,
 ) {
@@ -272,61 +244,40 @@ fn check_state(
             .iter()
             .any(|f| f.states.iter().any(|(s, _)| *s == state))
         {
-            findings.push(
-                UNKNOWN_STATE,
-                format!("{} is not a documented Prism state.", quote(state)),
-            );
+            findings.push(Anomaly::PrismUnknownState {
+                state: Quoted::new(state),
+            });
         }
         return;
     };
-    let Some(class) = class_of(family, state) else {
+    let Some((documented, class)) = documented_state(family, state) else {
         let owner = FAMILIES
             .iter()
-            .find(|f| class_of(f, state).is_some())
-            .map(|f| format!(" (it belongs to {} events)", f.job.as_str()))
-            .unwrap_or_default();
-        findings.push(
-            UNKNOWN_STATE,
-            format!(
-                "{} is not a documented state of {} events{owner}.",
-                quote(state),
-                family.job.as_str()
-            ),
-        );
+            .find(|f| documented_state(f, state).is_some())
+            .map(|f| f.job);
+        findings.push(Anomaly::PrismForeignState {
+            state: Quoted::new(state),
+            job: family.job,
+            owner,
+        });
         return;
     };
     if let Some(phase) = phase.filter(|p| !class.fits(*p)) {
-        let expected = family
-            .states
-            .iter()
-            .filter(|(_, c)| c.fits(phase))
-            .map(|(s, _)| *s)
-            .collect::<Vec<_>>()
-            .join(" or ");
-        findings.push(
-            STATE_MISMATCH,
-            format!(
-                "A {} event carries {state}; its documented states are {expected}.",
-                phase_word(phase)
-            ),
-        );
+        findings.push(Anomaly::PrismStateMismatch {
+            phase,
+            state: documented,
+            states: family.states,
+        });
     }
 }
 
-fn class_of(family: &Family, state: &str) -> Option<StateClass> {
+/// The family's entry for a state: its documented spelling and its class.
+fn documented_state(family: &Family, state: &str) -> Option<(&'static &'static str, StateClass)> {
     family
         .states
         .iter()
         .find(|(s, _)| *s == state)
-        .map(|(_, c)| *c)
-}
-
-fn phase_word(phase: JobPhase) -> &'static str {
-    match phase {
-        JobPhase::Started => ".started",
-        JobPhase::Succeeded => ".succeeded",
-        JobPhase::Failed => ".failed",
-    }
+        .map(|(s, c)| (s, *c))
 }
 
 /// What the payload says about an error.
@@ -350,12 +301,12 @@ fn read_error(
 ) -> ErrorRead {
     let documented = family.and_then(|f| f.error_field);
     let mut names = ERROR_FIELDS;
-    if documented == Some("notificationError") {
+    if documented == Some(ErrorField::NotificationError) {
         names.reverse();
     }
     let found = names.iter().find_map(|name| {
         payload
-            .get(name)
+            .get(name.as_str())
             .filter(|v| !v.is_null())
             .map(|v| (*name, v))
     });
@@ -364,44 +315,42 @@ fn read_error(
         // note: the reason for the
         // failure is not given. The Hosted API documents no error object at all.
         if let (Some(field), Some(JobPhase::Failed)) = (documented, phase) {
-            findings.push(
-                FAILURE_WITHOUT_ERROR,
-                format!("The job failed but `payload.{field}` does not say why."),
-            );
+            findings.push(Anomaly::FailureWithoutError { field });
         }
         return ErrorRead::default();
     };
     if let Some(field) = documented.filter(|field| *field != name) {
-        findings.push(
-            ERROR_FIELD_NAME,
-            format!(
-                "The error is in `payload.{name}`; {} events document `payload.{field}`.",
-                family.map_or("these", |f| f.job.as_str())
-            ),
-        );
+        findings.push(Anomaly::ErrorFieldName {
+            found: name,
+            job: family.map(|f| f.job),
+            documented: field,
+        });
     }
     if let Some(phase) = phase.filter(|p| *p != JobPhase::Failed) {
-        findings.push(
-            ERROR_WITHOUT_FAILURE,
-            format!(
-                "A {} event carries `payload.{name}`, which belongs to failures.",
-                phase_word(phase)
-            ),
-        );
+        findings.push(Anomaly::ErrorWithoutFailure { phase, field: name });
     }
     ErrorRead {
         present: true,
-        parsed: job_error(value, &format!("payload.{name}"), findings),
+        parsed: job_error(value, name, findings),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::decode::vendor::tests::{codes, run};
-    use crate::decode::vendor::{INVALID_VALUE, MISSING_FIELD, WRONG_TYPE};
+    use crate::decode::findings::*;
+    use crate::decode::testkit::codes;
     use serde_json::Value;
     use serde_json::json;
+
+    fn run(body: Value) -> VendorResult {
+        crate::decode::testkit::decode_as(
+            Provider::Prism,
+            &body,
+            has_shape,
+            |object, _, findings| decode(object.expect("shaped"), findings),
+        )
+    }
 
     const SCAN: &str = "7c8b0e0a-scan";
 
@@ -588,8 +537,8 @@ mod tests {
     fn hosted_scan_payload_needs_user_fields() {
         let result = run(body("scan.processing.started", "PROCESSING"));
         assert_eq!(codes(&result), [MISSING_FIELD, MISSING_FIELD]);
-        assert!(result.anomalies[0].message.contains("payload.userId"));
-        assert!(result.anomalies[1].message.contains("payload.userToken"));
+        assert!(result.anomalies[0].message().contains("payload.userId"));
+        assert!(result.anomalies[1].message().contains("payload.userToken"));
         assert_eq!(result.severity, Warn);
     }
 
@@ -597,7 +546,7 @@ mod tests {
     fn states_of_another_family_and_unknown_states() {
         let result = run(body("body.creation.succeeded", "READY"));
         assert_eq!(codes(&result), [UNKNOWN_STATE]);
-        assert!(result.anomalies[0].message.contains("scan.processing"));
+        assert!(result.anomalies[0].message().contains("scan.processing"));
         assert_eq!(result.severity, Warn);
         // A failure word of another family still makes it an error.
         let result = run(body("capture_data.validation.started", "ASSET_FAILED"));
@@ -614,7 +563,7 @@ mod tests {
         assert_eq!(codes(&result), [UNKNOWN_EVENT]);
         assert_eq!(result.severity, Warn);
         assert_eq!(prism_facts(&result).job, None);
-        assert!(result.anomalies[0].message.contains(".succeeded"));
+        assert!(result.anomalies[0].message().contains(".succeeded"));
         let result = run(hosted("scan.processing", "READY"));
         assert_eq!(codes(&result), [UNKNOWN_EVENT]);
         // Any event type with a scan id is Prism; the state is checked against every list.
@@ -703,7 +652,7 @@ mod tests {
         b["payload"]["error"] = json!({"message": 5});
         let result = run(b);
         assert_eq!(codes(&result), [MISSING_FIELD, MISSING_FIELD, WRONG_TYPE]);
-        assert!(result.anomalies[0].message.contains("payload.error.id"));
+        assert!(result.anomalies[0].message().contains("payload.error.id"));
 
         let mut b = body("body.creation.failed", "ASSET_FAILED");
         b["payload"]["error"] = json!({"id": "12", "code": 7});

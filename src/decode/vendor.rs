@@ -2,7 +2,8 @@
 //! the severity, the ids it is about, the facts analysis needs, and every way the body departs
 //! from the vendor documents (the vendors' webhook documents). The vendors themselves live in
 //! `wms`, `prism` and
-//! `video`; this file decides between them and holds what they share.
+//! `video`, and what they share (the anomaly codes among it) in `findings`; this file decides
+//! between them.
 //!
 //! Detection is by body shape first and signature header second, so a body that clearly belongs
 //! to one vendor is never mistaken for another because of a stray header:
@@ -14,83 +15,16 @@
 //! - `prism_video` — a JSON object whose `event` starts with `video.` and which has `data` or
 //!   `timestamp`, or else an `X-Prism-Signature` header.
 //! - `generic` — everything else, with no anomalies: not being a vendor is not a fault.
-//!
-//! Anomaly codes (stable; scripts and filters rely on them):
-//!
-//! | code | meaning |
-//! |---|---|
-//! | `unknown_event` | the event name is not one the vendor documents |
-//! | `severity_mismatch` | a WMS event's `severity` differs from the documented one for its name |
-//! | `state_mismatch` | a documented state contradicts the event type's phase: `.started` needs a
-//! waiting or running state, `.succeeded` the success state, `.failed` a failure state (video:
-//! `data.status` against the event) |
-//! | `unknown_state` | the state is not in the documented list for its family of events (video:
-//! `data.status`; WMS: `PAGE_VISIBILITY_CHANGE`'s `VISIBLE`/`HIDDEN`) |
-//! | `missing_field` | a documented field is absent |
-//! | `wrong_type` | a field is present with the wrong JSON type |
-//! | `invalid_value` | a field has the right type but an impossible value (negative sequence, empty
-//! id, unknown severity word, timestamp not Unix seconds or not RFC 3339) |
-//! | `body_not_object` | a signature header names the vendor but the body is not a JSON object |
-//! | `failure_without_error` | a capture-data or asset `.failed` event carries no error object |
-//! | `error_without_failure` | an error object on an event that is not a failure |
-//! | `error_field_name` | the error object is under the other family's name (`error` vs
-//! `notificationError`) |
-//! | `signature_header_mismatch` | a signature header of another vendor than the body's shape |
 
+use super::findings::{Findings, VendorResult};
 use super::json::Json;
-use chrono::{DateTime, Utc};
-
-use super::facts::{Facts, JobError};
 use super::{prism, video, wms};
-use crate::event::{Anomaly, BodyKind, HeaderList, Provider, Severity, Subject};
-
-pub const UNKNOWN_EVENT: &str = "unknown_event";
-pub const SEVERITY_MISMATCH: &str = "severity_mismatch";
-pub const STATE_MISMATCH: &str = "state_mismatch";
-pub const UNKNOWN_STATE: &str = "unknown_state";
-pub const MISSING_FIELD: &str = "missing_field";
-pub const WRONG_TYPE: &str = "wrong_type";
-pub const INVALID_VALUE: &str = "invalid_value";
-pub const BODY_NOT_OBJECT: &str = "body_not_object";
-pub const FAILURE_WITHOUT_ERROR: &str = "failure_without_error";
-pub const ERROR_WITHOUT_FAILURE: &str = "error_without_failure";
-pub const ERROR_FIELD_NAME: &str = "error_field_name";
-pub const SIGNATURE_HEADER_MISMATCH: &str = "signature_header_mismatch";
-
-/// Every anomaly code this module can produce, for documentation and tests.
-pub const ANOMALY_CODES: [&str; 12] = [
-    UNKNOWN_EVENT,
-    SEVERITY_MISMATCH,
-    STATE_MISMATCH,
-    UNKNOWN_STATE,
-    MISSING_FIELD,
-    WRONG_TYPE,
-    INVALID_VALUE,
-    BODY_NOT_OBJECT,
-    FAILURE_WITHOUT_ERROR,
-    ERROR_WITHOUT_FAILURE,
-    ERROR_FIELD_NAME,
-    SIGNATURE_HEADER_MISMATCH,
-];
+use crate::event::{Anomaly, BodyKind, HeaderList, Provider};
 
 /// The WMS signature header (the WMS webhook documentation).
 pub const WMS_SIGNATURE_HEADER: &str = "X-WMS-Content-MAC";
 /// The Prism video signature header (Prism's video webhook documentation).
 pub const PRISM_SIGNATURE_HEADER: &str = "X-Prism-Signature";
-
-/// What the vendor documents make of one request.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct VendorResult {
-    pub provider: Provider,
-    /// The event name: WMS `event`, Prism `eventType`, video `event`; none for generic traffic.
-    pub kind: Option<String>,
-    pub severity: Severity,
-    pub subject: Subject,
-    pub anomalies: Vec<Anomaly>,
-    /// When the sender says it sent the event: WMS `timestamp` (Unix s), video `timestamp`.
-    pub sent_at: Option<DateTime<Utc>>,
-    pub facts: Facts,
-}
 
 /// Detects the vendor of a request and checks it against that vendor's documents.
 /// `json` is the parsed body when it parsed as JSON (none otherwise). Never fails: anything
@@ -123,7 +57,7 @@ pub fn detect(headers: &HeaderList, body_kind: BodyKind, json: Option<&Json>) ->
     };
 
     let mut findings = Findings::default();
-    let mut result = match provider {
+    let result = match provider {
         Provider::Wms => wms::decode(object, body_kind, json, &mut findings),
         // Prism scan events have no signature header of their own: only a body shape names them.
         Provider::Prism => match object {
@@ -137,206 +71,37 @@ pub fn detect(headers: &HeaderList, body_kind: BodyKind, json: Option<&Json>) ->
     // The body's shape wins over a header, but the disagreement is worth knowing: a sender
     // configured with the wrong scheme, or a proxy adding headers.
     if wms_header && provider != Provider::Wms {
-        findings.push(
-            SIGNATURE_HEADER_MISMATCH,
-            format!(
-                "The body is shaped as {} but the request carries {WMS_SIGNATURE_HEADER}.",
-                provider.as_str()
-            ),
-        );
-    }
-    if prism_header && provider == Provider::Wms {
-        findings.push(
-            SIGNATURE_HEADER_MISMATCH,
-            format!("The request is WMS but carries {PRISM_SIGNATURE_HEADER}."),
-        );
-    }
-    if provider != Provider::Wms && !findings.is_empty() {
-        // Prism and video have no severity of their own: a body that departs from the documents
-        // is at least a warning. WMS keeps the severity its body declares.
-        result.severity = result.severity.max(Severity::Warn);
-    }
-    result.provider = provider;
-    result.anomalies = findings.into_vec();
-    result
-}
-
-pub(crate) use super::json::Object;
-
-/// The anomalies found while decoding one body, in the order found.
-#[derive(Debug, Default)]
-pub(crate) struct Findings(Vec<Anomaly>);
-
-impl Findings {
-    pub(crate) fn push(&mut self, code: &'static str, message: String) {
-        self.0.push(Anomaly {
-            code: code.to_owned(),
-            message,
+        findings.push(Anomaly::ShapedButWmsHeader {
+            provider: provider.as_str(),
+            header: &WMS_SIGNATURE_HEADER,
         });
     }
-
-    pub(crate) fn missing(&mut self, field: &str) {
-        self.push(MISSING_FIELD, format!("`{field}` is missing."));
+    if prism_header && provider == Provider::Wms {
+        findings.push(Anomaly::WmsWithPrismHeader {
+            header: &PRISM_SIGNATURE_HEADER,
+        });
     }
-
-    /// A field of the wrong JSON type. The value itself is never quoted: it may be a credential.
-    pub(crate) fn wrong_type(&mut self, field: &str, expected: &str, found: &Json) {
-        self.push(
-            WRONG_TYPE,
-            format!("`{field}` is {}, expected {expected}.", json_type(found)),
-        );
-    }
-
-    pub(crate) fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    pub(crate) fn into_vec(self) -> Vec<Anomaly> {
-        self.0
-    }
-
-    /// Reads a required, non-empty string field, recording why it is unusable when it is.
-    pub(crate) fn required_str<'a>(
-        &mut self,
-        object: &'a Object,
-        key: &str,
-        path: &str,
-    ) -> Option<&'a str> {
-        match object.get(key) {
-            None => {
-                self.missing(path);
-                None
-            }
-            Some(Json::String(text)) if text.is_empty() => {
-                self.push(INVALID_VALUE, format!("`{path}` is an empty string."));
-                None
-            }
-            Some(Json::String(text)) => Some(text),
-            Some(other) => {
-                self.wrong_type(path, "a string", other);
-                None
-            }
-        }
-    }
-
-    /// Reads an optional string field: absent and null are fine, another type is not.
-    pub(crate) fn optional_str<'a>(
-        &mut self,
-        object: &'a Object,
-        key: &str,
-        path: &str,
-    ) -> Option<&'a str> {
-        match object.get(key) {
-            None | Some(Json::Null) => None,
-            Some(Json::String(text)) => Some(text),
-            Some(other) => {
-                self.wrong_type(path, "a string", other);
-                None
-            }
-        }
-    }
-
-    /// For a vendor named only by its signature header: says the body cannot carry any of the
-    /// fields the vendor documents.
-    pub(crate) fn body_not_object(
-        &mut self,
-        provider: Provider,
-        body_kind: BodyKind,
-        json: Option<&Json>,
-        fields: &str,
-    ) {
-        let what = match json {
-            Some(value) => json_type(value).to_owned(),
-            None => format!("a body of kind {}", body_kind.as_str()),
-        };
-        self.push(
-            BODY_NOT_OBJECT,
-            format!(
-                "Signed like {} but the body is {what}, not a JSON object: {fields} are all missing.",
-                provider.as_str()
-            ),
-        );
-    }
-}
-
-/// The JSON type of a value, with its article, for messages.
-pub(crate) fn json_type(value: &Json) -> &'static str {
-    match value {
-        Json::Null => "null",
-        Json::Bool(_) => "a boolean",
-        Json::Number(_) => "a number",
-        Json::String(_) => "a string",
-        Json::Array(_) => "an array",
-        Json::Object(_) => "an object",
-    }
-}
-
-/// A value from the body quoted for a message: escaped, and cut short so that one odd body
-/// cannot make an anomaly list unreadable.
-pub(crate) fn quote(text: &str) -> String {
-    const MAX_CHARS: usize = 60;
-    match text.char_indices().nth(MAX_CHARS) {
-        Some((cut, _)) => format!("{:?}…", &text[..cut]),
-        None => format!("{text:?}"),
-    }
-}
-
-/// Parses the documented `{id: number, code: string, message?: string}` error object leniently
-/// (numbers and strings are accepted for each), recording departures from that shape.
-pub(crate) fn job_error(value: &Json, path: &str, findings: &mut Findings) -> Option<JobError> {
-    let Some(object) = value.as_object() else {
-        findings.wrong_type(path, "an object {id, code, message}", value);
-        return None;
-    };
-    let mut error = JobError::default();
-    match object.get("id") {
-        None => findings.missing(&format!("{path}.id")),
-        Some(Json::Number(n)) => match n.as_i64() {
-            Some(id) => error.id = Some(id),
-            None => findings.push(
-                INVALID_VALUE,
-                format!("`{path}.id` is not a whole number in range."),
-            ),
-        },
-        Some(other) => findings.wrong_type(&format!("{path}.id"), "a number", other),
-    }
-    match object.get("code") {
-        None => findings.missing(&format!("{path}.code")),
-        Some(Json::String(code)) => error.code = Some(code.to_string()),
-        Some(other) => findings.wrong_type(&format!("{path}.code"), "a string", other),
-    }
-    error.message = findings
-        .optional_str(object, "message", &format!("{path}.message"))
-        .map(str::to_owned);
-    Some(error)
+    findings.finish(provider, result)
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
+    use crate::decode::facts::Facts;
+    use crate::decode::findings::{ANOMALY_CODES, BODY_NOT_OBJECT, SIGNATURE_HEADER_MISMATCH};
+    use crate::decode::testkit::{codes, headers};
+    use crate::event::{Severity, Subject};
     use serde_json::Value;
     use serde_json::json;
 
-    pub(crate) fn headers(pairs: &[(&str, &str)]) -> HeaderList {
-        HeaderList::from_pairs(pairs.iter().map(|(n, v)| (n.as_bytes(), v.as_bytes())))
-    }
-
     /// `detect` for a body built with `json!`.
-    pub(crate) fn detect(
-        headers: &HeaderList,
-        body_kind: BodyKind,
-        json: Option<&Value>,
-    ) -> VendorResult {
+    fn detect(headers: &HeaderList, body_kind: BodyKind, json: Option<&Value>) -> VendorResult {
         let json = json.map(Json::from_value);
         super::detect(headers, body_kind, json.as_ref())
     }
 
-    pub(crate) fn run(body: Value) -> VendorResult {
+    fn run(body: Value) -> VendorResult {
         detect(&HeaderList::default(), BodyKind::Json, Some(&body))
-    }
-
-    pub(crate) fn codes(result: &VendorResult) -> Vec<&str> {
-        result.anomalies.iter().map(|a| a.code.as_str()).collect()
     }
 
     fn assert_generic(result: &VendorResult) {
@@ -484,22 +249,133 @@ pub(crate) mod tests {
         assert_eq!(codes(&result), [BODY_NOT_OBJECT, SIGNATURE_HEADER_MISMATCH]);
     }
 
-    #[test]
-    fn quote_escapes_and_cuts() {
-        assert_eq!(quote("a\"b"), "\"a\\\"b\"");
-        assert_eq!(quote("\u{1b}[2J"), "\"\\u{1b}[2J\"");
-        let long = "é".repeat(100);
-        let quoted = quote(&long);
-        assert!(quoted.ends_with('…'));
-        assert_eq!(quoted.chars().filter(|c| *c == 'é').count(), 60);
-    }
+    /// What the signature headers alone decide for each vendor: these go through detection.
+    mod by_header {
+        use super::*;
+        use crate::decode::facts::WmsFacts;
+        use crate::decode::findings::{MISSING_FIELD, SIGNATURE_HEADER_MISMATCH, UNKNOWN_EVENT};
 
-    #[test]
-    fn every_code_is_documented_and_snake_case() {
-        let doc = include_str!("vendor.rs");
-        for code in ANOMALY_CODES {
-            assert!(doc.contains(&format!("//! | `{code}` |")), "{code}");
-            assert!(code.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'));
+        fn body(event: &str, severity: &str, payload: Value) -> Value {
+            let mut body = json!({
+                "timestamp": 1689684577,
+                "sessionId": "ryueiwoqfh910fu3rpqruvfiu",
+                "sequence": 0,
+                "event": event,
+                "severity": severity,
+            });
+            if !payload.is_null() {
+                body["payload"] = payload;
+            }
+            body
+        }
+
+        fn wms_facts(result: &VendorResult) -> &WmsFacts {
+            match &result.facts {
+                Facts::Wms(facts) => facts,
+                other => panic!("expected WMS facts, got {other:?}"),
+            }
+        }
+
+        fn completed() -> Value {
+            // Prism's video webhook documentation's payload example.
+            json!({
+                "event": "video.completed",
+                "timestamp": "2026-01-13T14:35:00Z",
+                "data": {
+                    "id": "gen_abc123xyz",
+                    "status": "completed",
+                    "prompt": "A serene mountain lake at sunset",
+                    "provider": "runway",
+                    "duration": 6,
+                    "video_url": "https://storage.prism.video/videos/gen_abc123xyz.mp4",
+                    "thumbnail_url": "https://storage.prism.video/thumbnails/gen_abc123xyz.jpg",
+                    "created_at": "2026-01-13T14:30:00Z"
+                }
+            })
+        }
+
+        #[test]
+        fn missing_severity_falls_back_to_the_documented_one() {
+            let mut missing = body("LOW_SNR", "x", json!({"details": "LOW_SNR"}));
+            if let Some(object) = missing.as_object_mut() {
+                object.remove("severity");
+            }
+            // Without `severity` the body is no longer shaped as WMS; the header still names it.
+            let result = detect(
+                &headers(&[(WMS_SIGNATURE_HEADER, "hmac-sha256=00")]),
+                BodyKind::Json,
+                Some(&missing),
+            );
+            assert_eq!(result.provider, Provider::Wms);
+            assert_eq!(codes(&result), [MISSING_FIELD]);
+            assert_eq!(result.severity, Severity::Error);
+        }
+
+        #[test]
+        fn wms_header_only_detection() {
+            let signed = headers(&[(WMS_SIGNATURE_HEADER, "hmac-sha256=00")]);
+            for (kind, json) in [
+                (BodyKind::Text, None),
+                (BodyKind::Empty, None),
+                (BodyKind::MalformedJson, None),
+                (BodyKind::Json, Some(json!([1]))),
+            ] {
+                let result = detect(&signed, kind, json.as_ref());
+                assert_eq!(result.provider, Provider::Wms);
+                assert_eq!(codes(&result), [BODY_NOT_OBJECT]);
+                assert!(result.anomalies[0].message().contains("sessionId"));
+                assert_eq!(result.severity, Severity::Warn);
+                assert_eq!(result.facts, Facts::None);
+            }
+            let result = detect(&signed, BodyKind::Json, Some(&json!({"sessionId": "s"})));
+            assert_eq!(result.provider, Provider::Wms);
+            assert_eq!(
+                codes(&result),
+                [MISSING_FIELD, MISSING_FIELD, MISSING_FIELD, MISSING_FIELD]
+            );
+            assert_eq!(result.severity, Severity::Warn);
+            assert_eq!(wms_facts(&result).session_id, "s");
+            assert_eq!(result.subject.session_id.as_deref(), Some("s"));
+        }
+
+        #[test]
+        fn prism_header_on_wms_body() {
+            let b = body("WMS_LOADED", "INFO", Value::Null);
+            let result = detect(
+                &headers(&[("X-Prism-Signature", "00")]),
+                BodyKind::Json,
+                Some(&b),
+            );
+            assert_eq!(codes(&result), [SIGNATURE_HEADER_MISMATCH]);
+            assert_eq!(
+                detect(&HeaderList::default(), BodyKind::Json, Some(&b)).anomalies,
+                []
+            );
+        }
+
+        #[test]
+        fn video_header_only_detection() {
+            let signed = headers(&[(PRISM_SIGNATURE_HEADER, "2ac2fd3b")]);
+            let result = detect(&signed, BodyKind::Binary, None);
+            assert_eq!(result.provider, Provider::PrismVideo);
+            assert_eq!(codes(&result), [BODY_NOT_OBJECT]);
+            assert!(result.anomalies[0].message().contains("binary"));
+            assert_eq!(result.severity, Severity::Warn);
+
+            // The signature test body of the project notes: Prism-signed, nothing like a video event.
+            let ping = json!({"event": "ping"});
+            let result = detect(&signed, BodyKind::Json, Some(&ping));
+            assert_eq!(result.provider, Provider::PrismVideo);
+            assert_eq!(
+                codes(&result),
+                [UNKNOWN_EVENT, MISSING_FIELD, MISSING_FIELD]
+            );
+            assert_eq!(result.kind.as_deref(), Some("ping"));
+
+            // A conformant body with its header: no note.
+            let body = completed();
+            let result = detect(&signed, BodyKind::Json, Some(&body));
+            assert!(result.anomalies.is_empty());
         }
     }
 
@@ -608,7 +484,7 @@ pub(crate) mod tests {
                     prop_assert!(result.kind.is_none());
                 }
                 for anomaly in &result.anomalies {
-                    prop_assert!(ANOMALY_CODES.contains(&anomaly.code.as_str()));
+                    prop_assert!(ANOMALY_CODES.contains(&anomaly.code()));
                 }
                 // The same body, unparsed, must not panic either.
                 let _ = detect(&headers(&pairs), BodyKind::MalformedJson, None);

@@ -7,11 +7,8 @@ use super::json::Json;
 use chrono::{DateTime, Utc};
 
 use super::facts::{Facts, JobError, JobPhase, VideoFacts};
-use super::vendor::{
-    ERROR_WITHOUT_FAILURE, Findings, INVALID_VALUE, Object, STATE_MISMATCH, UNKNOWN_EVENT,
-    UNKNOWN_STATE, VendorResult, quote,
-};
-use crate::event::{BodyKind, Provider, Severity, Subject};
+use super::findings::{Expected, Field, Findings, Object, Quoted, Signed, VendorResult};
+use crate::event::{Anomaly, BodyKind, Provider, Severity, Subject};
 
 /// Prism's video webhook documentation, "Event Types".
 pub const EVENTS: [(&str, JobPhase); 2] = [
@@ -32,8 +29,6 @@ pub const STATUSES: [(&str, JobPhase); 2] = [
 /// spelling is taken.
 const MESSAGE_KEYS: [&str; 4] = ["message", "detail", "description", "error"];
 
-const BODY_FIELDS: &str = "event, timestamp and data";
-
 /// An `event` starting with `video.`, with `data` or `timestamp` beside it: `event` alone is too
 /// common a key to claim a body on.
 pub(crate) fn has_shape(object: &Object) -> bool {
@@ -51,14 +46,14 @@ pub(crate) fn decode(
     findings: &mut Findings,
 ) -> VendorResult {
     let Some(object) = object else {
-        findings.body_not_object(Provider::PrismVideo, body_kind, json, BODY_FIELDS);
+        findings.body_not_object(Signed::PrismVideo, body_kind, json);
         return VendorResult {
             severity: Severity::Warn,
             ..VendorResult::default()
         };
     };
 
-    let event = findings.required_str(object, "event", "event");
+    let event = findings.required_str(object, Field::top("event"));
     let phase = event.and_then(|name| {
         EVENTS
             .iter()
@@ -66,44 +61,39 @@ pub(crate) fn decode(
             .map(|(_, phase)| *phase)
     });
     if let (Some(name), None) = (event, phase) {
-        findings.push(
-            UNKNOWN_EVENT,
-            format!(
-                "{} is not a documented video event (video.completed, video.failed).",
-                quote(name)
-            ),
-        );
+        findings.push(Anomaly::VideoUnknownEvent {
+            name: Quoted::new(name),
+        });
     }
 
     let timestamp = findings
-        .required_str(object, "timestamp", "timestamp")
+        .required_str(object, Field::top("timestamp"))
         .and_then(|text| match DateTime::parse_from_rfc3339(text) {
             Ok(time) => Some(time.with_timezone(&Utc)),
             Err(_) => {
-                findings.push(
-                    INVALID_VALUE,
-                    format!("`timestamp` {} is not an RFC 3339 time.", quote(text)),
-                );
+                findings.push(Anomaly::VideoTimestamp {
+                    text: Quoted::new(text),
+                });
                 None
             }
         });
 
     let data = match object.get("data") {
         None => {
-            findings.missing("data");
+            findings.missing(Field::top("data"));
             None
         }
         Some(Json::Object(data)) => Some(data),
         Some(other) => {
-            findings.wrong_type("data", "an object", other);
+            findings.wrong_type(Field::top("data"), Expected::Object, other);
             None
         }
     };
     // Without a usable `data` its absence is reported once, not field by field.
     let (video_id, status, error) = match data {
         Some(data) => {
-            let id = findings.required_str(data, "id", "data.id");
-            let status = findings.required_str(data, "status", "data.status");
+            let id = findings.required_str(data, Field::data("id"));
+            let status = findings.required_str(data, Field::data("status"));
             let error = data.get("error").and_then(read_error);
             (id, status, error)
         }
@@ -113,32 +103,25 @@ pub(crate) fn decode(
     let mut failed_status = false;
     if let Some(status) = status {
         match STATUSES.iter().find(|(s, _)| *s == status) {
-            None => findings.push(
-                UNKNOWN_STATE,
-                format!(
-                    "`data.status` {} is not a documented video status.",
-                    quote(status)
-                ),
-            ),
+            None => findings.push(Anomaly::VideoUnknownStatus {
+                status: Quoted::new(status),
+            }),
             Some((_, status_phase)) => {
                 failed_status = *status_phase == JobPhase::Failed;
                 if let Some((name, _)) = phase
                     .filter(|p| p != status_phase)
                     .and_then(|p| EVENTS.iter().find(|(_, e)| *e == p))
                 {
-                    findings.push(
-                        STATE_MISMATCH,
-                        format!("A {name} event carries status {}.", quote(status)),
-                    );
+                    findings.push(Anomaly::VideoStateMismatch {
+                        event: name,
+                        status: Quoted::new(status),
+                    });
                 }
             }
         }
     }
     if error.is_some() && phase == Some(JobPhase::Succeeded) {
-        findings.push(
-            ERROR_WITHOUT_FAILURE,
-            "A video.completed event carries `data.error`.".to_owned(),
-        );
+        findings.push(Anomaly::VideoCompletedWithError);
     }
 
     let severity = if phase == Some(JobPhase::Failed) || failed_status {
@@ -206,12 +189,19 @@ fn read_error(value: &Json) -> Option<JobError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::decode::vendor::tests::{codes, detect, headers, run};
-    use crate::decode::vendor::{
-        BODY_NOT_OBJECT, MISSING_FIELD, PRISM_SIGNATURE_HEADER, WRONG_TYPE,
-    };
+    use crate::decode::findings::*;
+    use crate::decode::testkit::codes;
     use serde_json::Value;
     use serde_json::json;
+
+    fn run(body: Value) -> VendorResult {
+        crate::decode::testkit::decode_as(
+            Provider::PrismVideo,
+            &body,
+            has_shape,
+            |object, json, findings| decode(object, BodyKind::Json, json, findings),
+        )
+    }
 
     fn completed() -> Value {
         // Prism's video webhook documentation's payload example.
@@ -387,7 +377,7 @@ mod tests {
         }
         let result = run(body);
         assert_eq!(codes(&result), [MISSING_FIELD]);
-        assert!(result.anomalies[0].message.contains("data.id"));
+        assert!(result.anomalies[0].message().contains("data.id"));
         assert_eq!(result.facts, Facts::None);
         assert_eq!(result.severity, Severity::Warn);
 
@@ -408,30 +398,5 @@ mod tests {
         let result = run(json!({"event": "video.failed", "data": "gen_1"}));
         assert_eq!(codes(&result), [MISSING_FIELD, WRONG_TYPE]);
         assert_eq!(result.severity, Severity::Error);
-    }
-
-    #[test]
-    fn header_only_detection() {
-        let signed = headers(&[(PRISM_SIGNATURE_HEADER, "2ac2fd3b")]);
-        let result = detect(&signed, BodyKind::Binary, None);
-        assert_eq!(result.provider, Provider::PrismVideo);
-        assert_eq!(codes(&result), [BODY_NOT_OBJECT]);
-        assert!(result.anomalies[0].message.contains("binary"));
-        assert_eq!(result.severity, Severity::Warn);
-
-        // The signature test body of the project notes: Prism-signed, nothing like a video event.
-        let ping = json!({"event": "ping"});
-        let result = detect(&signed, BodyKind::Json, Some(&ping));
-        assert_eq!(result.provider, Provider::PrismVideo);
-        assert_eq!(
-            codes(&result),
-            [UNKNOWN_EVENT, MISSING_FIELD, MISSING_FIELD]
-        );
-        assert_eq!(result.kind.as_deref(), Some("ping"));
-
-        // A conformant body with its header: no note.
-        let body = completed();
-        let result = detect(&signed, BodyKind::Json, Some(&body));
-        assert!(result.anomalies.is_empty());
     }
 }

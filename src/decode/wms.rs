@@ -7,11 +7,10 @@ use super::json::Json;
 use chrono::{DateTime, Utc};
 
 use super::facts::{Facts, WmsFacts};
-use super::vendor::{
-    Findings, INVALID_VALUE, Object, SEVERITY_MISMATCH, UNKNOWN_EVENT, UNKNOWN_STATE, VendorResult,
-    quote,
+use super::findings::{
+    Expected, Field, Findings, Level, Object, Quoted, Signed, Under, VendorResult,
 };
-use crate::event::{BodyKind, Provider, Severity, Subject};
+use crate::event::{Anomaly, BodyKind, Provider, Severity, Subject};
 
 /// One row of the WMS webhook documentation's event table: the name, its documented severity, and
 /// the payload
@@ -89,9 +88,6 @@ const VISIBILITY_STATES: [&str; 2] = ["VISIBLE", "HIDDEN"];
 /// others are the likely names of API_ERROR's code and CONSTRAINT_VIOLATION's constraint.
 const DETAIL_KEYS: [&str; 4] = ["details", "errorCode", "code", "constraint"];
 
-/// The top-level fields of a WMS body (the WMS webhook documentation, "Event body").
-const BODY_FIELDS: &str = "timestamp, sessionId, sequence, event and severity";
-
 /// Unix seconds beyond this (the year 5138) are almost surely milliseconds.
 const MAX_UNIX_SECONDS: i64 = 100_000_000_000;
 
@@ -114,31 +110,34 @@ pub(crate) fn decode(
     findings: &mut Findings,
 ) -> VendorResult {
     let Some(object) = object else {
-        findings.body_not_object(Provider::Wms, body_kind, json, BODY_FIELDS);
+        findings.body_not_object(Signed::Wms, body_kind, json);
         return VendorResult {
             severity: Severity::Warn,
             ..VendorResult::default()
         };
     };
 
-    let session_id = findings.required_str(object, "sessionId", "sessionId");
-    let sequence = read_sequence(object.get("sequence"), "sequence", findings, true);
+    let session_id = findings.required_str(object, Field::top("sessionId"));
+    let sequence = read_sequence(object.get("sequence"), Under::Top, findings, true);
     let (timestamp, sent_at) = read_timestamp(object.get("timestamp"), findings);
 
     let event_name = match object.get("event") {
         None => {
-            findings.missing("event");
+            findings.missing(Field::top("event"));
             None
         }
         Some(Json::String(name)) => Some(name.as_ref()),
         Some(other) => {
-            findings.wrong_type("event", "a string", other);
+            findings.wrong_type(Field::top("event"), Expected::String, other);
             None
         }
     };
     let documented = event_name.and_then(documented);
     if let (Some(name), None) = (event_name, documented) {
-        findings.push(UNKNOWN_EVENT, unknown_event_message(name));
+        findings.push(Anomaly::WmsUnknownEvent {
+            name: Quoted::new(name),
+            near: near_event(name),
+        });
     }
 
     let severity = read_severity(object.get("severity"), documented, findings);
@@ -153,11 +152,11 @@ pub(crate) fn decode(
     match object.get("payload") {
         None | Some(Json::Null) => {
             if let Some(first) = documented.and_then(|e| e.payload.first()) {
-                findings.missing(&format!("payload.{first}"));
+                findings.missing(Field::payload(first));
             }
         }
         Some(Json::Object(payload)) => read_payload(payload, documented, &mut facts, findings),
-        Some(other) => findings.wrong_type("payload", "an object", other),
+        Some(other) => findings.wrong_type(Field::top("payload"), Expected::Object, other),
     }
 
     let subject = Subject {
@@ -186,34 +185,32 @@ pub(crate) fn decode(
 /// event; else warn, since nothing says otherwise and the body is already non-conformant.
 fn read_severity(
     value: Option<&Json>,
-    documented: Option<&WmsEvent>,
+    documented: Option<&'static WmsEvent>,
     findings: &mut Findings,
 ) -> Severity {
     let fallback = documented.map_or(Severity::Warn, |e| e.severity);
     let declared = match value {
         None => {
-            findings.missing("severity");
+            findings.missing(Field::top("severity"));
             None
         }
         Some(Json::String(text)) => {
             let found = SEVERITIES.iter().find(|(w, _)| w == text).map(|(_, s)| *s);
             if found.is_none() {
-                let used = match documented {
-                    Some(e) => format!("the documented {} of {} is used", word(e.severity), e.name),
-                    None => "WARN is used".to_owned(),
-                };
-                findings.push(
-                    INVALID_VALUE,
-                    format!(
-                        "`severity` {} is not INFO, WARN or ERROR; {used}.",
-                        quote(text)
-                    ),
-                );
+                let word = Quoted::new(text);
+                findings.push(match documented {
+                    Some(e) => Anomaly::WmsSeverityWordOf {
+                        word,
+                        event: &e.name,
+                        documented: level(e.severity),
+                    },
+                    None => Anomaly::WmsSeverityWord { word },
+                });
             }
             found
         }
         Some(other) => {
-            findings.wrong_type("severity", "a string", other);
+            findings.wrong_type(Field::top("severity"), Expected::String, other);
             None
         }
     };
@@ -221,77 +218,75 @@ fn read_severity(
         return fallback;
     };
     if let Some(e) = documented.filter(|e| e.severity != declared) {
-        findings.push(
-            SEVERITY_MISMATCH,
-            format!(
-                "{} is documented as {} but came as {}.",
-                e.name,
-                word(e.severity),
-                word(declared)
-            ),
-        );
+        findings.push(Anomaly::WmsSeverityMismatch {
+            event: &e.name,
+            documented: level(e.severity),
+            declared: level(declared),
+        });
     }
     declared
 }
 
-fn word(severity: Severity) -> &'static str {
+fn level(severity: Severity) -> Level {
     match severity {
-        Severity::Info => "INFO",
-        Severity::Warn => "WARN",
-        Severity::Error => "ERROR",
+        Severity::Info => Level::Info,
+        Severity::Warn => Level::Warn,
+        Severity::Error => Level::Error,
     }
 }
 
 /// Names the documented event a misspelt one probably meant: a case slip, or the British
 /// "CANCELLED" for the documented "CANCELED".
-fn unknown_event_message(name: &str) -> String {
-    let near = EVENTS.iter().find(|e| {
-        e.name.eq_ignore_ascii_case(name)
-            || (name.len() == e.name.len() + 1
-                && e.name.contains("CANCELED")
-                && e.name
-                    .replace("CANCELED", "CANCELLED")
-                    .eq_ignore_ascii_case(name))
-    });
-    match near {
-        Some(e) => format!(
-            "{} is not a documented WMS event; did the sender mean {}?",
-            quote(name),
-            e.name
-        ),
-        None => format!(
-            "{} is not one of the 21 documented WMS events.",
-            quote(name)
-        ),
-    }
+fn near_event(name: &str) -> Option<&'static &'static str> {
+    EVENTS
+        .iter()
+        .find(|e| {
+            e.name.eq_ignore_ascii_case(name)
+                || (name.len() == e.name.len() + 1
+                    && e.name.contains("CANCELED")
+                    && e.name
+                        .replace("CANCELED", "CANCELLED")
+                        .eq_ignore_ascii_case(name))
+        })
+        .map(|e| &e.name)
 }
 
 /// A sequence number: a non-negative whole number.
 fn read_sequence(
     value: Option<&Json>,
-    path: &str,
+    under: Under,
     findings: &mut Findings,
     required: bool,
 ) -> Option<u64> {
     match value {
         None => {
             if required {
-                findings.missing(path);
+                findings.missing(Field {
+                    under,
+                    name: "sequence",
+                });
             }
             None
         }
         Some(Json::Number(n)) => {
             let sequence = n.as_u64();
             if sequence.is_none() {
-                findings.push(
-                    INVALID_VALUE,
-                    format!("`{path}` is {n}, not a non-negative whole number."),
-                );
+                findings.push(Anomaly::NotWholeSequence {
+                    under,
+                    number: n.clone(),
+                });
             }
             sequence
         }
         Some(other) => {
-            findings.wrong_type(path, "a non-negative whole number", other);
+            findings.wrong_type(
+                Field {
+                    under,
+                    name: "sequence",
+                },
+                Expected::WholeNumber,
+                other,
+            );
             None
         }
     }
@@ -304,12 +299,12 @@ fn read_timestamp(
 ) -> (Option<i64>, Option<DateTime<Utc>>) {
     let seconds = match value {
         None => {
-            findings.missing("timestamp");
+            findings.missing(Field::top("timestamp"));
             return (None, None);
         }
         Some(Json::Number(n)) => n.as_i64().map(|s| s as f64).or_else(|| n.as_f64()),
         Some(other) => {
-            findings.wrong_type("timestamp", "a number of Unix seconds", other);
+            findings.wrong_type(Field::top("timestamp"), Expected::UnixSeconds, other);
             return (None, None);
         }
     };
@@ -317,17 +312,11 @@ fn read_timestamp(
         return (None, None);
     };
     if seconds >= MAX_UNIX_SECONDS as f64 {
-        findings.push(
-            INVALID_VALUE,
-            "`timestamp` is too large for Unix seconds; it looks like milliseconds.".to_owned(),
-        );
+        findings.push(Anomaly::TimestampMilliseconds);
         return (None, None);
     }
     if seconds < 0.0 {
-        findings.push(
-            INVALID_VALUE,
-            "`timestamp` is negative, before 1970: not a plausible send time.".to_owned(),
-        );
+        findings.push(Anomaly::TimestampNegative);
         return (None, None);
     }
     let whole = seconds.trunc() as i64;
@@ -344,12 +333,12 @@ fn read_payload(
     if let Some(e) = documented {
         for field in e.payload {
             if !payload.contains_key(field) {
-                findings.missing(&format!("payload.{field}"));
+                findings.missing(Field::payload(field));
             }
         }
     }
     facts.measurement_id = findings
-        .optional_str(payload, "measurementId", "payload.measurementId")
+        .optional_str(payload, Field::payload("measurementId"))
         .map(str::to_owned);
     let event = documented.map(|e| e.name);
     if event == Some("INTERMEDIATE_RESULTS") {
@@ -357,28 +346,24 @@ fn read_payload(
             None | Some(Json::Null) => None,
             Some(Json::Number(n)) => n.as_f64(),
             Some(other) => {
-                findings.wrong_type("payload.snr", "a number", other);
+                findings.wrong_type(Field::payload("snr"), Expected::Number, other);
                 None
             }
         };
-        read_sequence(payload.get("sequence"), "payload.sequence", findings, false);
+        read_sequence(payload.get("sequence"), Under::Payload, findings, false);
     }
     if event == Some("PAGE_VISIBILITY_CHANGE")
-        && let Some(state) = findings.optional_str(payload, "state", "payload.state")
+        && let Some(state) = findings.optional_str(payload, Field::payload("state"))
     {
         if !VISIBILITY_STATES.contains(&state) {
-            findings.push(
-                UNKNOWN_STATE,
-                format!(
-                    "`payload.state` {} is neither VISIBLE nor HIDDEN.",
-                    quote(state)
-                ),
-            );
+            findings.push(Anomaly::WmsVisibility {
+                state: Quoted::new(state),
+            });
         }
         facts.visibility = Some(state.to_owned());
     }
     if documented.is_some_and(|e| e.payload.contains(&"details")) {
-        findings.optional_str(payload, "details", "payload.details");
+        findings.optional_str(payload, Field::payload("details"));
     }
     facts.details = DETAIL_KEYS.iter().find_map(|key| match payload.get(key) {
         Some(Json::String(text)) => Some(text.to_string()),
@@ -390,13 +375,19 @@ fn read_payload(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::decode::vendor::tests::{codes, detect, headers, run};
-    use crate::decode::vendor::{
-        BODY_NOT_OBJECT, MISSING_FIELD, SIGNATURE_HEADER_MISMATCH, WMS_SIGNATURE_HEADER, WRONG_TYPE,
-    };
-    use crate::event::HeaderList;
+    use crate::decode::findings::*;
+    use crate::decode::testkit::codes;
     use serde_json::Value;
     use serde_json::json;
+
+    fn run(body: Value) -> VendorResult {
+        crate::decode::testkit::decode_as(
+            Provider::Wms,
+            &body,
+            has_shape,
+            |object, json, findings| decode(object, BodyKind::Json, json, findings),
+        )
+    }
 
     fn body(event: &str, severity: &str, payload: Value) -> Value {
         let mut body = json!({
@@ -463,7 +454,7 @@ mod tests {
             Severity::Warn
         };
         assert_eq!(result.severity, declared, "{event}");
-        assert!(result.anomalies[0].message.contains(severity));
+        assert!(result.anomalies[0].message().contains(severity));
     }
 
     const MID: &str = "fbfbec8f-cb05-4288-99e5-5e219648399a";
@@ -643,7 +634,7 @@ mod tests {
         assert_eq!(codes(&result), [UNKNOWN_STATE]);
         let result = run(body("PAGE_VISIBILITY_CHANGE", "INFO", json!({})));
         assert_eq!(codes(&result), [MISSING_FIELD]);
-        assert!(result.anomalies[0].message.contains("payload.state"));
+        assert!(result.anomalies[0].message().contains("payload.state"));
     }
 
     #[test]
@@ -693,35 +684,25 @@ mod tests {
         assert_eq!(codes(&result), [UNKNOWN_EVENT]);
         assert_eq!(result.severity, Severity::Warn);
         assert_eq!(result.kind.as_deref(), Some("MEASUREMENT_CANCELLED"));
-        assert!(result.anomalies[0].message.contains("MEASUREMENT_CANCELED"));
+        assert!(
+            result.anomalies[0]
+                .message()
+                .contains("MEASUREMENT_CANCELED")
+        );
         let result = run(body("wms_loaded", "INFO", Value::Null));
-        assert!(result.anomalies[0].message.contains("WMS_LOADED"));
+        assert!(result.anomalies[0].message().contains("WMS_LOADED"));
         let result = run(body("SOMETHING_NEW", "INFO", Value::Null));
         assert_eq!(codes(&result), [UNKNOWN_EVENT]);
         assert_eq!(result.severity, Severity::Info);
-        assert!(result.anomalies[0].message.contains("21 documented"));
+        assert!(result.anomalies[0].message().contains("21 documented"));
     }
 
     #[test]
     fn missing_or_invalid_severity_falls_back_to_the_documented_one() {
-        let mut missing = body("LOW_SNR", "x", json!({"details": "LOW_SNR"}));
-        if let Some(object) = missing.as_object_mut() {
-            object.remove("severity");
-        }
-        // Without `severity` the body is no longer shaped as WMS; the header still names it.
-        let result = detect(
-            &headers(&[(WMS_SIGNATURE_HEADER, "hmac-sha256=00")]),
-            BodyKind::Json,
-            Some(&missing),
-        );
-        assert_eq!(result.provider, Provider::Wms);
-        assert_eq!(codes(&result), [MISSING_FIELD]);
-        assert_eq!(result.severity, Severity::Error);
-
         let result = run(body("LOW_SNR", "error", json!({"details": "LOW_SNR"})));
         assert_eq!(codes(&result), [INVALID_VALUE]);
         assert_eq!(result.severity, Severity::Error);
-        assert!(result.anomalies[0].message.contains("documented ERROR"));
+        assert!(result.anomalies[0].message().contains("documented ERROR"));
 
         let result = run(body(
             "MEASUREMENT_CANCELED",
@@ -751,7 +732,7 @@ mod tests {
         assert_eq!(codes(&result), [WRONG_TYPE]);
         assert!(
             result.anomalies[0]
-                .message
+                .message()
                 .contains("`sessionId` is a number")
         );
         assert_eq!(result.subject.session_id, None);
@@ -806,7 +787,7 @@ mod tests {
         b["timestamp"] = json!(1_689_684_577_000_i64);
         let result = run(b);
         assert_eq!(codes(&result), [INVALID_VALUE]);
-        assert!(result.anomalies[0].message.contains("milliseconds"));
+        assert!(result.anomalies[0].message().contains("milliseconds"));
         assert_eq!(wms_facts(&result).timestamp, None);
 
         let mut b = body("WMS_LOADED", "INFO", Value::Null);
@@ -828,7 +809,7 @@ mod tests {
         }
         let result = run(b);
         assert_eq!(codes(&result), [MISSING_FIELD]);
-        assert!(result.anomalies[0].message.contains("`timestamp`"));
+        assert!(result.anomalies[0].message().contains("`timestamp`"));
     }
 
     #[test]
@@ -837,7 +818,7 @@ mod tests {
         assert_eq!(codes(&result), [MISSING_FIELD]);
         assert!(
             result.anomalies[0]
-                .message
+                .message()
                 .contains("payload.measurementId")
         );
         // No payload at all for an event that documents one.
@@ -861,47 +842,5 @@ mod tests {
         assert_eq!(codes(&result), [WRONG_TYPE]);
         let result = run(body("GENERAL_ERROR", "ERROR", json!({})));
         assert_eq!(codes(&result), [MISSING_FIELD]);
-    }
-
-    #[test]
-    fn header_only_detection() {
-        let signed = headers(&[(WMS_SIGNATURE_HEADER, "hmac-sha256=00")]);
-        for (kind, json) in [
-            (BodyKind::Text, None),
-            (BodyKind::Empty, None),
-            (BodyKind::MalformedJson, None),
-            (BodyKind::Json, Some(json!([1]))),
-        ] {
-            let result = detect(&signed, kind, json.as_ref());
-            assert_eq!(result.provider, Provider::Wms);
-            assert_eq!(codes(&result), [BODY_NOT_OBJECT]);
-            assert!(result.anomalies[0].message.contains("sessionId"));
-            assert_eq!(result.severity, Severity::Warn);
-            assert_eq!(result.facts, Facts::None);
-        }
-        let result = detect(&signed, BodyKind::Json, Some(&json!({"sessionId": "s"})));
-        assert_eq!(result.provider, Provider::Wms);
-        assert_eq!(
-            codes(&result),
-            [MISSING_FIELD, MISSING_FIELD, MISSING_FIELD, MISSING_FIELD]
-        );
-        assert_eq!(result.severity, Severity::Warn);
-        assert_eq!(wms_facts(&result).session_id, "s");
-        assert_eq!(result.subject.session_id.as_deref(), Some("s"));
-    }
-
-    #[test]
-    fn prism_header_on_wms_body() {
-        let b = body("WMS_LOADED", "INFO", Value::Null);
-        let result = detect(
-            &headers(&[("X-Prism-Signature", "00")]),
-            BodyKind::Json,
-            Some(&b),
-        );
-        assert_eq!(codes(&result), [SIGNATURE_HEADER_MISMATCH]);
-        assert_eq!(
-            detect(&HeaderList::default(), BodyKind::Json, Some(&b)).anomalies,
-            []
-        );
     }
 }

@@ -89,9 +89,9 @@ pub fn push_event(out: &mut Vec<u8>, event: &CapturedEvent) -> serde_json::Resul
             out.push(b',');
         }
         out.extend_from_slice(b"{\"code\":");
-        push_str(out, &anomaly.code);
+        push_str(out, anomaly.code());
         out.extend_from_slice(b",\"message\":");
-        push_str(out, &anomaly.message);
+        push_str(out, &anomaly.message());
         out.push(b'}');
     }
     out.push(b']');

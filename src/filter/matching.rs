@@ -233,11 +233,7 @@ mod tests {
                     session_id: Some("ryueiwoqfh910fu3".into()),
                     ..Subject::default()
                 },
-                anomalies: vec![Anomaly {
-                    code: "sequence_gap".into(),
-                    message: "Events 3-4 never arrived.".into(),
-                }]
-                .into(),
+                anomalies: vec![Anomaly::text("sequence_gap", "Events 3-4 never arrived.")].into(),
                 ..Analysis::default()
             })
             .response(ResponseInfo::local(503, 0.2))

@@ -2,6 +2,8 @@
 //! a needle folded once and searched with SIMD, the needle's rarest byte learned from the
 //! first haystacks — with the verdicts on shared strings kept by the string's address.
 
+use std::fmt::Write as _;
+
 use crate::event::{CapturedEvent, Provider};
 use crate::intern::SharedStr;
 
@@ -68,6 +70,9 @@ pub(super) struct TextSearch {
     providers: [bool; 4],
     /// Room for one folded window of a haystack.
     window: Box<[u8; TextSearch::WINDOW]>,
+    /// Room for an anomaly's sentence, which is composed only to be searched: reused, so that
+    /// a scan over many events with anomalies allocates once.
+    sentence: String,
 }
 
 /// The bit that tells a lower-case ASCII letter from its capital.
@@ -99,6 +104,7 @@ impl TextSearch {
             finder,
             providers,
             window: Box::new([0; TextSearch::WINDOW]),
+            sentence: String::new(),
         }
     }
 
@@ -135,10 +141,17 @@ impl TextSearch {
                     contains_ignore_ascii_case(text.as_bytes(), needle)
                 })
             })
-            || analysis
-                .anomalies
-                .iter()
-                .any(|a| self.contains(a.code.as_bytes()) || self.contains(a.message.as_bytes()))
+            || analysis.anomalies.iter().any(|a| {
+                if self.contains(a.code().as_bytes()) {
+                    return true;
+                }
+                let mut sentence = std::mem::take(&mut self.sentence);
+                sentence.clear();
+                let _ = write!(sentence, "{a}");
+                let found = self.contains(sentence.as_bytes());
+                self.sentence = sentence;
+                found
+            })
             || self.contains(&event.body)
     }
 
@@ -265,8 +278,8 @@ pub(super) fn text_matches(event: &CapturedEvent, needle: &str) -> bool {
         .flatten()
         .any(|field| contains_ignore_ascii_case(field.as_bytes(), needle))
         || analysis.anomalies.iter().any(|a| {
-            contains_ignore_ascii_case(a.code.as_bytes(), needle)
-                || contains_ignore_ascii_case(a.message.as_bytes(), needle)
+            contains_ignore_ascii_case(a.code().as_bytes(), needle)
+                || contains_ignore_ascii_case(a.message().as_bytes(), needle)
         })
         || contains_ignore_ascii_case(&event.body, needle)
 }

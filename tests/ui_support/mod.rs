@@ -114,13 +114,13 @@ fn wms(
     };
     if status == SequenceStatus::Gap {
         let list: Vec<String> = missing.iter().map(u64::to_string).collect();
-        e.analysis.anomalies.push(Anomaly {
-            code: "sequence_gap".into(),
-            message: format!(
+        e.analysis.anomalies.push(Anomaly::text(
+            "sequence_gap",
+            format!(
                 "Sequence numbers {} of session {SESSION} have not arrived.",
                 list.join(", ")
             ),
-        });
+        ));
     }
     e
 }
@@ -207,10 +207,7 @@ pub fn sample_events() -> Vec<CapturedEvent> {
             Error,
         ),
     ];
-    events[12].analysis.anomalies.push(Anomaly {
-        code: "job_failed".into(),
-        message: "body.creation failed: error 42 MESH_ERROR, \"Mesh could not be fitted to the capture data\".".into(),
-    });
+    events[12].analysis.anomalies.push(Anomaly::text("job_failed", "body.creation failed: error 42 MESH_ERROR, \"Mesh could not be fitted to the capture data\"."));
     // A video event whose signature does not verify.
     let video_body = r#"{"event":"video.completed","timestamp":"2026-11-22T14:02:14Z","data":{"id":"gen_abc123xyz","status":"completed","prompt":"A serene mountain lake at sunset","provider":"runway","duration":6,"video_url":"https://storage.prism.video/videos/gen_abc123xyz.mp4"}}"#;
     let mut video = request(
@@ -334,11 +331,10 @@ pub fn sample_events() -> Vec<CapturedEvent> {
     big.truncated = true;
     big.response.status = 413;
     big.analysis.severity = Warn;
-    big.analysis.anomalies.push(Anomaly {
-        code: "body_too_large".into(),
-        message: "The body was over the size limit: answered 413, only its first bytes kept."
-            .into(),
-    });
+    big.analysis.anomalies.push(Anomaly::text(
+        "body_too_large",
+        "The body was over the size limit: answered 413, only its first bytes kept.",
+    ));
     events.push(big);
 
     for (i, e) in events.iter_mut().enumerate() {

@@ -48,7 +48,7 @@ fn each_status_has_its_anomaly() {
     assert!(codes(&h.wms(wms("s", 1, "CONFIGURATION_LOADED"), 1.0)).is_empty());
     let gap = h.wms(wms("s", 4, "CAMERA_STARTED"), 2.0);
     assert_eq!(codes(&gap), ["sequence_gap"]);
-    assert!(gap.analysis.anomalies[0].message.contains("2-3 missing"));
+    assert!(gap.analysis.anomalies[0].message().contains("2-3 missing"));
     assert_eq!(codes(&h.wms(wms("s", 2, "X"), 3.0)), ["sequence_late"]);
     assert_eq!(codes(&h.wms(wms("s", 2, "X"), 4.0)), ["sequence_duplicate"]);
     let conflict = h.wms(wms("s", 2, "Y"), 5.0);
@@ -68,7 +68,7 @@ fn a_session_first_seen_above_zero_may_have_started_before_hookscope() {
     let e = h.wms(wms("s", 3, "INTERMEDIATE_RESULTS"), 0.0);
     let info = e.analysis.sequence.unwrap();
     assert_eq!((info.status, info.missing), (Gap, vec![0, 1, 2].into()));
-    assert!(e.analysis.anomalies[0].message.contains("started late"));
+    assert!(e.analysis.anomalies[0].message().contains("started late"));
     assert_eq!(h.analyzer.session("s").unwrap().missing.to_string(), "0-2");
     // The numbers then arriving are late fills, 0 included (not a restart).
     assert_eq!(h.seqs("s", &[0, 2, 1, 4]), [Late, Late, Late, InOrder]);
@@ -157,7 +157,7 @@ fn timestamps_are_judged_in_sequence_order() {
     assert!(codes(&e).contains(&"timestamp_backwards"));
     assert!(
         e.analysis.anomalies[0]
-            .message
+            .message()
             .contains("earlier than sequence 2")
     );
     // A late fill later than the number after it.
@@ -166,7 +166,7 @@ fn timestamps_are_judged_in_sequence_order() {
     assert_eq!(codes(&e), ["timestamp_backwards", "sequence_late"]);
     assert!(
         e.analysis.anomalies[0]
-            .message
+            .message()
             .contains("later than sequence 6")
     );
     assert_eq!(h.analyzer.session("s").unwrap().timestamps_backwards, 2);
@@ -364,7 +364,7 @@ fn per_session_memory_is_bounded() {
     assert_eq!(state.summary.forgotten, 10);
     // A forgotten number coming again cannot be compared: a duplicate, told as such.
     assert_eq!(state.place(3, 999, None, &mut sink).0, Duplicate);
-    assert_eq!(sink[0].code, "sequence_untracked");
+    assert_eq!(sink[0].code(), "sequence_untracked");
 
     let mut state = SessionState::new("gappy", at(0.0));
     let mut sink = Vec::new();

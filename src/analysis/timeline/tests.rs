@@ -106,7 +106,7 @@ fn end_without_start_then_start_after_end() {
     assert_eq!(codes(&start), ["job_start_after_end"]);
     assert!(
         start.analysis.anomalies[0]
-            .message
+            .message()
             .contains("succeeded at 14:00:00.000")
     );
     let t = h.analyzer.scan("s").unwrap();
@@ -163,9 +163,9 @@ fn asset_jobs_before_capture_data_was_valid() {
     );
     assert_eq!(codes(&early), ["asset_before_valid"]);
     assert_eq!(
-        early.analysis.anomalies[0].message,
+        early.analysis.anomalies[0].message(),
         "measurements.creation started before capture data was valid for scan s \
-             (no capture_data.validation.succeeded yet)."
+         (no capture_data.validation.succeeded yet)."
     );
     // Once per lane, not on each of its events.
     let done = h.prism(

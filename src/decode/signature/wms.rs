@@ -41,12 +41,7 @@ fn raw_match_of_non_ascii_body(name: &'static str, outcome: &mut Outcome) {
     outcome
         .note
         .push_str(", not the 'ascii'-folded body the vendor's sample recipient code hashes");
-    outcome.anomalies.push(Anomaly {
-        code: "wms_ascii_mismatch".into(),
-        message: format!(
-            "{name} matches the raw body bytes, but the vendor's sample \
-             recipient code (which hashes the body as 'ascii') would reject \
-             this event because the body has non-ASCII characters."
-        ),
-    });
+    outcome
+        .anomalies
+        .push(Anomaly::WmsAsciiMismatch { header: name });
 }

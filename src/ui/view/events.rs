@@ -761,7 +761,7 @@ fn note(event: &CapturedEvent) -> (Role, String) {
     if let Some(anomaly) = a.anomalies.first() {
         return (
             Role::Severity(crate::event::Severity::Warn),
-            format!("⚠ {}", sanitize::escape(&anomaly.code)),
+            format!("⚠ {}", sanitize::escape(anomaly.code())),
         );
     }
     let subject = &a.subject;
@@ -992,10 +992,10 @@ mod tests {
         e.path = ["/hooks/wms", "/hooks/prism", "/Other"][(pick(12) % 3) as usize].into();
         e.query = (pick(13) % 4 == 0).then(|| format!("t=Tenant{}", pick(13) % 6).into());
         if pick(14) % 9 == 0 {
-            e.analysis.anomalies = vec![crate::event::Anomaly {
-                code: "sequence_gap".into(),
-                message: format!("Event {n} came Late."),
-            }]
+            e.analysis.anomalies = vec![crate::event::Anomaly::text(
+                "sequence_gap",
+                format!("Event {n} came Late."),
+            )]
             .into();
         }
         let filler = "x".repeat((pick(15) * 3) as usize);

@@ -622,7 +622,7 @@ fn detail_lines(timeline: &Timeline, state: &TimelinesState, width: usize) -> Ve
         lines.push(RichLine::new());
     }
     for anomaly in &timeline.anomalies {
-        let message = sanitize::escape(&anomaly.message).into_owned();
+        let message = sanitize::escape(&anomaly.message()).into_owned();
         for (i, part) in text::wrap(&message, width.saturating_sub(2))
             .into_iter()
             .enumerate()

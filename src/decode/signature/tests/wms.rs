@@ -48,10 +48,10 @@ fn wms_raw_match_on_a_non_ascii_body_warns_about_the_vendor_sample() {
         note(&check)
     );
     assert_eq!(check.anomalies.len(), 1);
-    assert_eq!(check.anomalies[0].code, "wms_ascii_mismatch");
+    assert_eq!(check.anomalies[0].code(), "wms_ascii_mismatch");
     assert!(
         check.anomalies[0]
-            .message
+            .message()
             .contains("vendor's sample recipient code")
     );
 }

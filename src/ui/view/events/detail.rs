@@ -519,9 +519,9 @@ fn analysis(event: &CapturedEvent, width: usize) -> Vec<RichLine> {
             lines.push(
                 label("")
                     .with(Role::Severity(crate::event::Severity::Warn), "⚠ ")
-                    .with(Role::Title, sanitize::escape(&anomaly.code)),
+                    .with(Role::Title, sanitize::escape(anomaly.code())),
             );
-            sentence(&mut lines, label(""), Role::Text, &anomaly.message, width);
+            sentence(&mut lines, label(""), Role::Text, &anomaly.message(), width);
         }
     }
     if a.provider == Provider::Generic && a.kind.is_none() {
