@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
 
-use hookscope::capture::answer::{AnswerPolicy, AnswerSettings};
+use hookscope::answer::{AnswerPolicy, AnswerSettings};
 use hookscope::ui::app::Mode;
 use hookscope::ui::svg::{self, Canvas};
 use hookscope::ui::theme::Theme;

@@ -18,8 +18,8 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::decode::facts::Facts;
 use crate::event::CapturedEvent;
+use crate::event::facts::Facts;
 use hash::hash_bytes;
 use lru::Lru;
 use redelivery::Redeliveries;

@@ -1,6 +1,7 @@
 //! The HTTP edge: accepts any request (HTTP/1.1 and h2c), captures it, answers it. The listener,
-//! its connections, body limits, the answer policy and forwarding live here; what happens to an
-//! event once captured (analysis, store, log) is the ingest stage's ([`crate::ingest`]).
+//! its connections, body limits and forwarding live here; what to answer is the answer policy's
+//! ([`crate::answer`]), what happens to an event once captured (analysis, store, log) the
+//! ingest stage's ([`crate::ingest`]).
 //!
 //! Flow per request: read the body within the limits → decode (no lock held) → decide the
 //! answer → hand the event to the [`Recorder`] (analysis, store, log) → answer. Knows nothing of
@@ -10,7 +11,6 @@
 //! flight ([`InFlight`]) before it is read and keeps it until its event is recorded, when the
 //! store starts counting it against `--max-bytes`.
 
-pub mod answer;
 pub mod body;
 pub mod conn;
 pub mod forward;
@@ -32,14 +32,14 @@ use hyper_util::server::conn::auto;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 
+use crate::answer::{AnswerPolicy, Decision, LocalBody};
 use crate::config::{DEFAULT_MAX_HEADERS, ListenConfig};
-use crate::decode::facts::Facts;
 use crate::decode::signature::Secrets;
 use crate::decode::{self, RequestView};
+use crate::event::facts::Facts;
 use crate::event::{Anomaly, CapturedEvent, ForwardInfo, HeaderList, HttpVersion, ResponseInfo};
 use crate::ingest::Recorder;
 use crate::store::Store;
-use answer::{AnswerPolicy, Decision, LocalBody};
 use body::{BodyLimits, BodyRead, InFlight};
 use conn::{ConnState, TapIo};
 use forward::{ForwardError, Forwarded, Forwarder, HopMark, Outgoing};

@@ -9,7 +9,7 @@ use clap::{Args, Parser, Subcommand};
 
 use std::time::Duration;
 
-use crate::capture::forward::ForwardTarget;
+use crate::answer::ForwardTarget;
 use crate::decode::signature::SecretArg;
 use crate::simulate::Scenario;
 

@@ -8,12 +8,14 @@ use std::time::Duration;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::capture::answer::AnswerSettings;
-use crate::capture::forward::ForwardTarget;
+use crate::answer::AnswerSettings;
+use crate::answer::ForwardTarget;
 use crate::cli::{ListenArgs, MAX_MAX_HEADERS, parse_duration, parse_size, parse_status};
 use crate::decode::signature::{Secret, Secrets, check_secret, scheme_names};
 use crate::event::SignatureScheme;
+use crate::export::jsonl::JsonlTarget;
 use crate::store::Limits;
+use crate::words::format_size;
 
 pub const DEFAULT_PORT: u16 = 8765;
 pub const DEFAULT_CAPACITY: usize = 10_000;
@@ -98,13 +100,6 @@ pub fn add_secrets_from_env(
         }
     }
     Ok(())
-}
-
-/// Where `--jsonl` writes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum JsonlTarget {
-    Stdout,
-    File(PathBuf),
 }
 
 /// The listener's settings, resolved.
@@ -471,28 +466,6 @@ fn plain_words(message: &str) -> String {
     })
 }
 
-/// A size for people: `512 B`, `64 KiB`, `1.5 MiB`.
-pub fn format_size(bytes: u64) -> String {
-    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
-    if bytes < 1024 {
-        return format!("{bytes} B");
-    }
-    let mut value = bytes as f64;
-    let mut unit = "B";
-    for u in UNITS {
-        if value < 1024.0 {
-            break;
-        }
-        value /= 1024.0;
-        unit = u;
-    }
-    if value.fract() == 0.0 {
-        format!("{value:.0} {unit}")
-    } else {
-        format!("{value:.1} {unit}")
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -501,13 +474,6 @@ mod tests {
 
     fn no_env(_: &str) -> Option<String> {
         None
-    }
-
-    #[test]
-    fn sizes() {
-        assert_eq!(format_size(512), "512 B");
-        assert_eq!(format_size(64 * 1024), "64 KiB");
-        assert_eq!(format_size(1536 * 1024), "1.5 MiB");
     }
 
     #[test]

@@ -2,7 +2,6 @@
 //! conformance and signatures. Pure functions of the request; run outside any lock.
 
 pub mod body;
-pub mod facts;
 pub mod findings;
 pub mod json;
 pub mod prism;
@@ -15,8 +14,8 @@ pub mod wms;
 
 use chrono::{DateTime, Utc};
 
+use crate::event::facts::Facts;
 use crate::event::{Analysis, Anomaly, BodyKind, HeaderList, Severity};
-use facts::Facts;
 use signature::Secrets;
 
 /// Everything decoding needs to know about one request.

@@ -5,6 +5,7 @@
 
 pub mod anomaly;
 pub mod build;
+pub mod facts;
 pub mod headers;
 mod remote;
 mod thin;

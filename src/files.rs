@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use crate::config::format_size;
+use crate::words::format_size;
 
 /// The bytes of the export at `path`, for `hookscope COMMAND`, when it is a regular file of at
 /// most `max_size` bytes. Anything else is refused before it is read: a FIFO would wait for a

@@ -8,13 +8,13 @@ use std::sync::Arc;
 use chrono::Timelike as _;
 use tokio::sync::watch;
 
-use crate::config::format_size;
 use crate::event::{CapturedEvent, Provider};
 use crate::export::jsonl::LogHealth;
 use crate::ingest::Recorder;
 use crate::sanitize;
 use crate::store::Store;
 use crate::words;
+use crate::words::format_size;
 
 const BATCH: usize = 1024;
 /// How long new events may wait to be printed, so that a burst is printed in one go.

@@ -16,10 +16,10 @@ use std::io;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::analysis::{AnalysisLimits, AnalysisSnapshot, Analyzer};
-use crate::config::JsonlTarget;
-use crate::decode::facts::Facts;
+use crate::event::facts::Facts;
 use crate::event::{Anomaly, CapturedEvent};
 use crate::event::{Provider, Severity};
+use crate::export::jsonl::JsonlTarget;
 use crate::export::jsonl::{JsonlLog, LogHealth};
 use crate::store::Store;
 

@@ -2,10 +2,12 @@
 //!
 //! The flow is one way: socket → `capture` → `decode` → `ingest` (analysis, `store`, log) →
 //! output (the terminal `ui`, or headless lines), with `export` beside the store and `filter`
-//! selecting events for both.
+//! selecting events for both. `ARCHITECTURE.md` walks one request through these modules and
+//! gives the rule of which may import which (checked by `tests/architecture.rs`).
 
 pub mod alloc;
 pub mod analysis;
+pub mod answer;
 pub mod capture;
 pub mod cli;
 pub mod config;

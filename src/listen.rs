@@ -8,10 +8,11 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use tokio::sync::watch;
 
-use crate::capture::answer::AnswerMode;
+use crate::answer::AnswerMode;
 use crate::capture::{BindError, Listener};
-use crate::config::{ConfigError, JsonlTarget, ListenConfig, format_size};
+use crate::config::{ConfigError, ListenConfig};
 use crate::export;
+use crate::export::jsonl::JsonlTarget;
 use crate::headless;
 use crate::ingest::Recorder;
 use crate::sender;
@@ -21,6 +22,7 @@ use crate::ui;
 use crate::ui::app::{Links, Source};
 use crate::ui::theme::Theme;
 use crate::words;
+use crate::words::format_size;
 
 /// Simulated traffic for the listener to receive (`hookscope demo`).
 #[derive(Debug, Clone)]
@@ -228,7 +230,7 @@ async fn run_feed(
     feed: Feed,
     target: String,
     secrets: crate::decode::signature::Secrets,
-    policy: Arc<crate::capture::answer::AnswerPolicy>,
+    policy: Arc<crate::answer::AnswerPolicy>,
 ) {
     let quiet: sender::Progress = Arc::new(|_, _| {});
     let (retrying, others): (Vec<Scenario>, Vec<Scenario>) =

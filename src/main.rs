@@ -142,7 +142,7 @@ fn secret_variable_warnings() -> Vec<String> {
 
 /// Checks a target URL the way `--forward-to` is checked.
 fn target(url: &str) -> Result<String, ExitCode> {
-    url.parse::<hookscope::capture::forward::ForwardTarget>()
+    url.parse::<hookscope::answer::ForwardTarget>()
         .map(|t| t.to_string())
         .map_err(|error| {
             eprintln!("hookscope: error: --to {error}");

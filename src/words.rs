@@ -1,4 +1,4 @@
-//! Counts in words for messages people read: `1 event`, `2 events`.
+//! Counts and sizes in words for messages people read: `1 event`, `2 events`, `1.5 MiB`.
 
 /// `n` and the noun, plural unless `n` is 1: `count(1, "event")` is `1 event`. Nouns whose
 /// plural is not the singular plus `s` give both forms to [`count_as`].
@@ -20,6 +20,28 @@ pub fn count_as(n: u64, singular: &str, plural: &str) -> String {
     format!("{n} {}", if n == 1 { singular } else { plural })
 }
 
+/// A size for people: `512 B`, `64 KiB`, `1.5 MiB`.
+pub fn format_size(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+    if bytes < 1024 {
+        return format!("{bytes} B");
+    }
+    let mut value = bytes as f64;
+    let mut unit = "B";
+    for u in UNITS {
+        if value < 1024.0 {
+            break;
+        }
+        value /= 1024.0;
+        unit = u;
+    }
+    if value.fract() == 0.0 {
+        format!("{value:.0} {unit}")
+    } else {
+        format!("{value:.1} {unit}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -33,5 +55,12 @@ mod tests {
         assert_eq!(noun(1024, "event"), "events");
         assert_eq!(count_as(1, "event was", "events were"), "1 event was");
         assert_eq!(count_as(3, "event was", "events were"), "3 events were");
+    }
+
+    #[test]
+    fn sizes() {
+        assert_eq!(format_size(512), "512 B");
+        assert_eq!(format_size(64 * 1024), "64 KiB");
+        assert_eq!(format_size(1536 * 1024), "1.5 MiB");
     }
 }

@@ -6,7 +6,7 @@ mod common;
 use std::time::Duration;
 
 use common::*;
-use hookscope::capture::answer::AnswerSettings;
+use hookscope::answer::AnswerSettings;
 use hookscope::config::ListenConfig;
 use hookscope::store::Stats;
 use tokio::io::AsyncWriteExt;

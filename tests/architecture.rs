@@ -38,6 +38,60 @@ fn the_import_graph_of_src_has_no_circle() {
     );
 }
 
+/// The modules of `src/` from the top of the flow down (ARCHITECTURE.md explains each row). A
+/// module imports only modules of rows below its own.
+const LAYERS: &[&[&str]] = &[
+    &["main", "lib"],
+    &["listen"],
+    &["ui"],
+    &["replay"],
+    &["capture", "headless"],
+    &["config"],
+    &["cli", "ingest"],
+    &["export", "simulate"],
+    &["store"],
+    &["decode", "analysis", "filter", "answer", "sender"],
+    &["event", "files"],
+    &["alloc", "intern", "sanitize", "words"],
+];
+
+#[test]
+fn each_module_imports_only_modules_below_it() {
+    let graph = ImportGraph::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("src").as_path());
+    let top = |file: &str| {
+        file.trim_end_matches(".rs")
+            .split('/')
+            .next()
+            .unwrap_or("")
+            .to_owned()
+    };
+    let row = |module: &str| LAYERS.iter().position(|row| row.contains(&module));
+    let mut wrong = Vec::new();
+    for (from, targets) in &graph.edges {
+        let Some(from_row) = row(&top(from)) else {
+            wrong.push(format!(
+                "{from}: module `{}` is in no row of LAYERS",
+                top(from)
+            ));
+            continue;
+        };
+        for to in targets {
+            if top(to) == top(from) {
+                continue;
+            }
+            match row(&top(to)) {
+                Some(to_row) if to_row > from_row => {}
+                _ => wrong.push(format!("{from} imports {to}, which is not below it")),
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "imports against the layers:\n{}",
+        wrong.join("\n")
+    );
+}
+
 #[test]
 fn the_checker_sees_use_trees_super_paths_and_inline_paths() {
     let dir = std::env::temp_dir().join(format!("hookscope-arch-{}", std::process::id()));

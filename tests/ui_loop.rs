@@ -539,10 +539,10 @@ async fn sink(status: u16) -> Sink {
 fn live_screen(
     width: u16,
     height: u16,
-    settings: hookscope::capture::answer::AnswerSettings,
-) -> (Screen, Arc<hookscope::capture::answer::AnswerPolicy>) {
+    settings: hookscope::answer::AnswerSettings,
+) -> (Screen, Arc<hookscope::answer::AnswerPolicy>) {
     let (store, mut links, last) = analysed_traffic();
-    let policy = Arc::new(hookscope::capture::answer::AnswerPolicy::new(settings));
+    let policy = Arc::new(hookscope::answer::AnswerPolicy::new(settings));
     links.policy = Some(Arc::clone(&policy));
     let screen = Screen::new(store, live_source(), width, height)
         .with_links(links)
@@ -634,7 +634,7 @@ async fn the_sessions_view_redraws_each_second_only_while_it_shows_a_clock() {
 
 #[tokio::test]
 async fn m_cycles_the_answer_and_the_header_follows() {
-    use hookscope::capture::answer::AnswerMode;
+    use hookscope::answer::AnswerMode;
     let (mut screen, policy) = live_screen(120, 40, Default::default());
     screen.send(vec![]).await;
     assert!(
@@ -728,7 +728,7 @@ async fn r_replays_the_selected_event_to_a_real_server() {
 #[tokio::test]
 async fn r_with_a_filter_asks_then_replays_every_filtered_event() {
     let app = sink(503).await;
-    let settings = hookscope::capture::answer::AnswerSettings {
+    let settings = hookscope::answer::AnswerSettings {
         forward: Some(format!("http://{}", app.addr).parse().unwrap()),
         ..Default::default()
     };
@@ -809,8 +809,8 @@ async fn finished_sessions_alone_need_no_ticking() {
 
 #[tokio::test]
 async fn with_a_forward_target_m_can_turn_forwarding_off() {
-    use hookscope::capture::answer::AnswerMode;
-    let settings = hookscope::capture::answer::AnswerSettings {
+    use hookscope::answer::AnswerMode;
+    let settings = hookscope::answer::AnswerSettings {
         forward: Some("http://127.0.0.1:3000".parse().unwrap()),
         ..Default::default()
     };
@@ -908,7 +908,9 @@ fn failing_log() -> Option<(Arc<Store>, Arc<hookscope::ingest::Recorder>)> {
     let store = store_with(vec![], 100);
     let recorder = hookscope::ingest::Recorder::new(
         Arc::clone(&store),
-        Some(&hookscope::config::JsonlTarget::File(full.to_owned())),
+        Some(&hookscope::export::jsonl::JsonlTarget::File(
+            full.to_owned(),
+        )),
     )
     .unwrap();
     Some((store, Arc::new(recorder)))
@@ -979,7 +981,7 @@ async fn the_header_says_when_the_log_fails() {
 /// host gives way first.
 #[tokio::test]
 async fn the_answer_mode_stays_in_the_header_while_the_log_fails_at_80_columns() {
-    use hookscope::capture::answer::{AnswerMode, AnswerPolicy};
+    use hookscope::answer::{AnswerMode, AnswerPolicy};
     let Some((store, recorder)) = failing_log() else {
         return;
     };

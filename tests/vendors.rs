@@ -302,7 +302,7 @@ async fn prism_timeline_anomalies_over_http() {
 
 #[tokio::test]
 async fn retries_are_linked_to_the_answers_given() {
-    use hookscope::capture::answer::AnswerSettings;
+    use hookscope::answer::AnswerSettings;
     let server = start(ListenConfig {
         answer: AnswerSettings {
             fail_first: 2,

@@ -7,10 +7,10 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
-use hookscope::decode::facts::Facts;
 use hookscope::decode::signature::{Secret, Secrets};
 use hookscope::decode::{self, RequestView};
 use hookscope::event::build::EventBuilder;
+use hookscope::event::facts::Facts;
 use hookscope::event::{CapturedEvent, HeaderList, ResponseInfo, SignatureScheme};
 use hookscope::ingest::Recorder;
 use hookscope::sender::Delivery;

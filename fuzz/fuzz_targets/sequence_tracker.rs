@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use chrono::{TimeDelta, TimeZone, Utc};
 use hookscope::analysis::{AnalysisLimits, Analyzer};
-use hookscope::decode::facts::{Facts, WmsFacts};
+use hookscope::event::facts::{Facts, WmsFacts};
 use hookscope::event::build::EventBuilder;
 use hookscope::event::{Provider, ResponseInfo};
 use libfuzzer_sys::fuzz_target;

@@ -11,8 +11,8 @@ use serde::{Deserialize, Serialize};
 
 use super::common::display_id;
 use super::lru::U64Map;
-use crate::decode::facts::WmsFacts;
 use crate::event::anomaly::Backwards;
+use crate::event::facts::WmsFacts;
 use crate::event::{Anomaly, SequenceInfo, SequenceStatus};
 
 /// Sequence numbers remembered per session for duplicate/conflict checks; older ones are forgotten

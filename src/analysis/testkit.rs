@@ -3,8 +3,8 @@
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 
 use super::{AnalysisLimits, Analyzer};
-use crate::decode::facts::{Facts, JobError, JobPhase, PrismFacts, PrismJob, VideoFacts, WmsFacts};
 use crate::event::build::EventBuilder;
+use crate::event::facts::{Facts, JobError, JobPhase, PrismFacts, PrismJob, VideoFacts, WmsFacts};
 use crate::event::{CapturedEvent, Provider, ResponseInfo, SequenceStatus};
 
 /// `t0 + secs`, with t0 a fixed instant so messages with clock times are stable.

@@ -6,7 +6,7 @@ use proptest::prelude::*;
 
 use super::testkit::{Harness, at, event, prism, video, wms};
 use super::*;
-use crate::decode::facts::{Facts, JobPhase, PrismJob};
+use crate::event::facts::{Facts, JobPhase, PrismJob};
 use crate::event::{Provider, SequenceStatus};
 
 fn limits(max_sessions: usize, max_scans: usize) -> AnalysisLimits {

@@ -10,9 +10,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::common::display_id;
-use crate::decode::facts::{JobError, JobPhase, PrismFacts, PrismJob, VideoFacts};
 use crate::event::Anomaly;
 use crate::event::anomaly::Outcome;
+use crate::event::facts::{JobError, JobPhase, PrismFacts, PrismJob, VideoFacts};
 
 /// Anomalies kept per timeline for its view (the latest); every one stays on its event.
 pub const MAX_TIMELINE_ANOMALIES: usize = 32;

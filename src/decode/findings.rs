@@ -28,9 +28,9 @@
 
 use chrono::{DateTime, Utc};
 
-use super::facts::{Facts, JobError};
 use super::json::Json;
 use crate::event::anomaly::BodyFound;
+use crate::event::facts::{Facts, JobError};
 use crate::event::{Anomaly, BodyKind, Provider, Severity, Subject};
 
 pub use crate::event::anomaly::{

@@ -7,10 +7,10 @@
 
 use super::json::Json;
 
-use super::facts::{Facts, JobError, JobPhase, PrismFacts, PrismJob, StateClass};
 use super::findings::{
     ErrorField, Expected, Field, Findings, Object, Quoted, VendorResult, job_error,
 };
+use crate::event::facts::{Facts, JobError, JobPhase, PrismFacts, PrismJob, StateClass};
 use crate::event::{Anomaly, Provider, Severity, Subject};
 
 /// What a state says about its job, which decides the phases it may come with: a started

@@ -87,9 +87,9 @@ pub fn detect(headers: &HeaderList, body_kind: BodyKind, json: Option<&Json>) ->
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::decode::facts::Facts;
     use crate::decode::findings::{ANOMALY_CODES, BODY_NOT_OBJECT, SIGNATURE_HEADER_MISMATCH};
     use crate::decode::testkit::{codes, headers};
+    use crate::event::facts::Facts;
     use crate::event::{Severity, Subject};
     use serde_json::Value;
     use serde_json::json;
@@ -252,8 +252,8 @@ mod tests {
     /// What the signature headers alone decide for each vendor: these go through detection.
     mod by_header {
         use super::*;
-        use crate::decode::facts::WmsFacts;
         use crate::decode::findings::{MISSING_FIELD, SIGNATURE_HEADER_MISMATCH, UNKNOWN_EVENT};
+        use crate::event::facts::WmsFacts;
 
         fn body(event: &str, severity: &str, payload: Value) -> Value {
             let mut body = json!({

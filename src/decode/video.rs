@@ -6,8 +6,8 @@
 use super::json::Json;
 use chrono::{DateTime, Utc};
 
-use super::facts::{Facts, JobError, JobPhase, VideoFacts};
 use super::findings::{Expected, Field, Findings, Object, Quoted, Signed, VendorResult};
+use crate::event::facts::{Facts, JobError, JobPhase, VideoFacts};
 use crate::event::{Anomaly, BodyKind, Provider, Severity, Subject};
 
 /// Prism's video webhook documentation, "Event Types".

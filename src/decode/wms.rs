@@ -6,10 +6,10 @@
 use super::json::Json;
 use chrono::{DateTime, Utc};
 
-use super::facts::{Facts, WmsFacts};
 use super::findings::{
     Expected, Field, Findings, Level, Object, Quoted, Signed, Under, VendorResult,
 };
+use crate::event::facts::{Facts, WmsFacts};
 use crate::event::{Anomaly, BodyKind, Provider, Severity, Subject};
 
 /// One row of the WMS webhook documentation's event table: the name, its documented severity, and

@@ -8,7 +8,7 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::decode::facts::{JobPhase, PrismJob, StateClass};
+use crate::event::facts::{JobPhase, PrismJob, StateClass};
 use crate::intern::SharedStr;
 
 pub const MALFORMED_JSON: &str = "malformed_json";

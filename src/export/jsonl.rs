@@ -10,12 +10,19 @@
 
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
 use super::line;
 use crate::event::CapturedEvent;
+
+/// Where `--jsonl` writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JsonlTarget {
+    Stdout,
+    File(PathBuf),
+}
 
 enum JsonlSink {
     Stdout,

@@ -16,7 +16,7 @@ use chrono::{DateTime, Utc};
 use ratatui::crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, MouseEvent};
 use ratatui::layout::Rect;
 
-use crate::capture::answer::{AnswerMode, AnswerPolicy};
+use crate::answer::{AnswerMode, AnswerPolicy};
 use crate::export::jsonl::LogHealth;
 use crate::filter::Filter;
 use crate::ingest::Recorder;
@@ -588,7 +588,7 @@ impl App {
         if size > OSC52_SAFE_BYTES {
             text = format!(
                 "copied #{id} as a curl command (OSC 52, {}: terminals may drop a copy this large)",
-                crate::config::format_size(size as u64)
+                crate::words::format_size(size as u64)
             );
         }
         if command.masked {

@@ -3,7 +3,7 @@
 use super::*;
 use crate::analysis::testkit::{Harness, at, event};
 use crate::analysis::{AnalysisLimits, Analyzer};
-use crate::decode::facts::Facts;
+use crate::event::facts::Facts;
 
 /// Delivers `body` at each time, answering with the given statuses; returns the events.
 fn deliver(

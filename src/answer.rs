@@ -7,7 +7,9 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::{Duration, Instant};
 
-use super::forward::ForwardTarget;
+pub mod target;
+
+pub use target::ForwardTarget;
 
 /// The answer settings given on the command line or in the config file.
 #[derive(Debug, Clone)]
