@@ -233,7 +233,7 @@ pub struct ListenArgs {
     #[arg(long, value_name = "SCHEME=SECRET", value_parser = SecretArgParser)]
     pub secret: Vec<SecretArg>,
 
-    /// TOML file with the same settings (see the README); flags override it.
+    /// TOML file with the same settings (see docs/configuration.md); flags override it.
     #[arg(long, value_name = "FILE", env = "HOOKSCOPE_CONFIG")]
     pub config: Option<PathBuf>,
 

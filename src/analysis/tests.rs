@@ -117,7 +117,7 @@ fn summaries_survive_a_round_trip_through_json() {
     );
 }
 
-/// The `analysis` of a JSON export is a contract like the events (README, "Export format"):
+/// The `analysis` of a JSON export is a contract like the events (docs/export-format.md):
 /// its fields may grow, never change or go.
 #[test]
 fn the_exported_summaries_keep_their_documented_fields() {
