@@ -12,6 +12,7 @@ pub mod capture;
 pub mod cli;
 pub mod config;
 pub mod decode;
+pub mod diff;
 pub mod event;
 pub mod export;
 pub mod files;

@@ -50,7 +50,7 @@ const LAYERS: &[&[&str]] = &[
     &["cli", "ingest"],
     &["export", "simulate"],
     &["store"],
-    &["decode", "analysis", "filter", "answer", "sender"],
+    &["decode", "analysis", "filter", "answer", "sender", "diff"],
     &["event", "files"],
     &["alloc", "intern", "sanitize", "words"],
 ];
