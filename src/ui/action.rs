@@ -49,6 +49,13 @@ pub enum Action {
     ReplaySend,
     /// In the replay prompt: send nothing.
     ReplayCancel,
+    /// Mark the selected event to compare another with (again: unmark it).
+    Mark,
+    /// Compare the marked event with the selected one, or a conflict or a redelivery with the
+    /// event it collides with.
+    Diff,
+    /// Close the comparison.
+    CloseDiff,
 }
 
 /// One of the views the tab bar switches between: its place in tab order. The views name
@@ -89,6 +96,8 @@ pub enum Context {
     Confirm,
     /// The help overlay.
     Help,
+    /// The comparison of two events.
+    Diff,
 }
 
 impl Context {
@@ -101,6 +110,7 @@ impl Context {
             Context::ReplayPrompt => "Replay prompt",
             Context::Confirm => "Questions",
             Context::Help => "This help",
+            Context::Diff => "Comparison",
         }
     }
 }

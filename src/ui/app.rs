@@ -17,6 +17,7 @@ use ratatui::crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, MouseEven
 use ratatui::layout::Rect;
 
 use crate::answer::{AnswerMode, AnswerPolicy};
+use crate::diff::Partner;
 use crate::export::jsonl::LogHealth;
 use crate::filter::Filter;
 use crate::ingest::Recorder;
@@ -29,6 +30,7 @@ use crate::ui::layout::frame_areas;
 use crate::ui::view::Views;
 use crate::ui::view::component::{AnalysisSource, Feed};
 use crate::ui::view::events::Pane;
+use crate::ui::view::events::diff::DiffView;
 
 /// Per-second samples kept for the events/s sparkline (the most it draws).
 const RATE_HISTORY: usize = 60;
@@ -98,6 +100,8 @@ pub enum Mode {
     Replay(Prompt),
     Confirm(Question),
     Help,
+    /// The comparison of two events.
+    Diff(DiffView),
 }
 
 /// A prompt's text and cursor.
@@ -255,6 +259,7 @@ impl App {
             Mode::Replay(_) => vec![Context::ReplayPrompt],
             Mode::Confirm(_) => vec![Context::Confirm],
             Mode::Help => vec![Context::Help],
+            Mode::Diff(_) => vec![Context::Diff],
         }
     }
 
@@ -392,6 +397,26 @@ impl App {
                 let end = help::max_scroll(self.view, self.size);
                 self.help_scroll = (self.help_scroll + page).min(end);
             }
+            Action::Up
+            | Action::Down
+            | Action::PageUp
+            | Action::PageDown
+            | Action::Top
+            | Action::Bottom
+                if matches!(self.mode, Mode::Diff(_)) =>
+            {
+                self.scroll_diff(action);
+            }
+            Action::CloseDiff => self.mode = Mode::Normal,
+            Action::Mark => match self.views.events.toggle_mark() {
+                Some(id) => self.say(
+                    format!("marked #{id}: select another event and press d to compare"),
+                    true,
+                ),
+                None if self.views.events.selected.is_some() => self.say("mark removed", true),
+                None => self.say("no event selected", false),
+            },
+            Action::Diff => self.open_diff(store),
             Action::ShowView(view) => self.view = view,
             Action::Filter => {
                 let text = self.views.events.filter.to_string();
@@ -600,6 +625,89 @@ impl App {
 }
 
 impl App {
+    /// `d`: the marked event against the selected one; with no mark (or the mark selected), a
+    /// conflict or a redelivery against the event it collides with.
+    fn open_diff(&mut self, store: &Store) {
+        let Some(selected) = self.views.events.selected else {
+            self.say("no event selected", false);
+            return;
+        };
+        let Some(right) = store.get(selected) else {
+            self.say("the selected event is no longer held", false);
+            return;
+        };
+        let reveal = self.views.events.reveal_secrets;
+        if let Some((mark, id)) = self.views.events.mark
+            && mark != selected
+        {
+            let Some(left) = store.get(mark) else {
+                self.views.events.mark = None;
+                self.say(format!("the marked event #{id} is no longer held"), false);
+                return;
+            };
+            let why = format!(
+                "the marked event #{} (left) against the selected #{} (right)",
+                left.id, right.id
+            );
+            self.mode = Mode::Diff(DiffView::new(&left, &right, &why, reveal));
+            return;
+        }
+        let Some(partner) = Partner::of(&right) else {
+            let text = if self.views.events.mark.is_some() {
+                "this is the marked event: select another to compare with it"
+            } else {
+                "mark an event with = (or Space), select another, then d compares them"
+            };
+            self.say(text, false);
+            return;
+        };
+        // The partner came earlier: the nearest earlier event that is it.
+        let front = store.key_range().map_or(selected, |(front, _)| front);
+        let found = (front..selected)
+            .rev()
+            .filter_map(|key| store.get(key))
+            .find(|event| partner.is(event));
+        let Some(left) = found else {
+            let text = match partner {
+                Partner::Sequence { seq, .. } => {
+                    format!("the event that first came with sequence {seq} is no longer held")
+                }
+                Partner::Delivery { id } => format!("the earlier delivery #{id} is no longer held"),
+            };
+            self.say(text, false);
+            return;
+        };
+        let why = match partner {
+            Partner::Sequence { seq, .. } => format!(
+                "conflict: #{} came with sequence {seq} of its session, first taken by #{}",
+                right.id, left.id
+            ),
+            Partner::Delivery { .. } => format!(
+                "redelivery: #{} delivers again the body of #{}",
+                right.id, left.id
+            ),
+        };
+        self.mode = Mode::Diff(DiffView::new(&left, &right, &why, reveal));
+    }
+
+    fn scroll_diff(&mut self, action: Action) {
+        let size = self.size;
+        let Mode::Diff(view) = &mut self.mode else {
+            return;
+        };
+        let page = view.page(size);
+        let end = view.max_scroll(size);
+        view.scroll = match action {
+            Action::Up => view.scroll.saturating_sub(1),
+            Action::Down => view.scroll + 1,
+            Action::PageUp => view.scroll.saturating_sub(page),
+            Action::PageDown => view.scroll + page,
+            Action::Top => 0,
+            _ => end,
+        }
+        .min(end);
+    }
+
     /// Enter on a session or a timeline: the Events view, filtered to its events.
     fn show_events_of_selection(&mut self, store: &Store) {
         let Some(text) = self.views.get(self.view).events_filter() else {

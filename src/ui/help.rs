@@ -19,6 +19,7 @@ fn sections(view: ViewId) -> impl Iterator<Item = Context> {
         Context::Global,
         Context::FilterPrompt,
         Context::ReplayPrompt,
+        Context::Diff,
     ];
     view::spec(view).sections.iter().copied().chain(shared)
 }

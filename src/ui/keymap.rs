@@ -7,7 +7,7 @@
 
 use std::sync::OnceLock;
 
-use crate::ui::action::keys::{DOWN, ENTER, ESC, PAGE_DOWN, PAGE_UP, UP};
+use crate::ui::action::keys::{BOTTOM, DOWN, ENTER, ESC, PAGE_DOWN, PAGE_UP, TOP, UP};
 use crate::ui::action::{Action, Binding, Context, Key, ViewId, bind};
 use crate::ui::view;
 
@@ -150,6 +150,32 @@ const OVERLAYS: &[Binding] = &[
         "close the help",
         Some("close"),
     ),
+    // The comparison of two events.
+    bind(Context::Diff, UP, Action::Up, "scroll up", None),
+    bind(
+        Context::Diff,
+        DOWN,
+        Action::Down,
+        "scroll down",
+        Some("scroll"),
+    ),
+    bind(Context::Diff, PAGE_UP, Action::PageUp, "one page up", None),
+    bind(
+        Context::Diff,
+        PAGE_DOWN,
+        Action::PageDown,
+        "one page down",
+        None,
+    ),
+    bind(Context::Diff, TOP, Action::Top, "the top", None),
+    bind(Context::Diff, BOTTOM, Action::Bottom, "the bottom", None),
+    bind(
+        Context::Diff,
+        &[Key::plain(KeyCode::Esc), Key::char('q'), Key::char('d')],
+        Action::CloseDiff,
+        "close the comparison",
+        Some("close"),
+    ),
 ];
 
 /// The digits that switch views, in tab order.
@@ -228,6 +254,7 @@ pub fn conflicts() -> Vec<String> {
         vec![ReplayPrompt],
         vec![Context::Confirm],
         vec![Context::Help],
+        vec![Context::Diff],
     ]);
     let mut problems = Vec::new();
     for contexts in &together {

@@ -32,6 +32,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
     match &app.mode {
         Mode::Help => help::render(frame, frame.area(), app.view, app.help_scroll, theme),
         Mode::Confirm(question) => render_question(frame, frame.area(), *question, app, theme),
+        Mode::Diff(diff) => view::events::diff::render(frame, frame.area(), diff, theme),
         Mode::Normal | Mode::Filter(_) | Mode::Replay(_) => {}
     }
 }
@@ -292,6 +293,17 @@ fn render_status(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             style,
         ));
         spans.push(Span::raw("   "));
+    }
+    // The mark, while the list it is in shows.
+    if let Some((_, id)) = app.views.events.mark
+        && app.view == ViewId::EVENTS
+        && app.mode == Mode::Normal
+    {
+        spans.push(Span::styled(
+            format!("{} #{id} marked", view::events::MARK_GLYPH),
+            theme.accent(),
+        ));
+        spans.push(Span::styled(": d compares  ", theme.dim()));
     }
     let used: usize = spans.iter().map(|s| display_width(&s.content)).sum();
     let mut hints: Vec<(String, &str)> = keymap::bindings(&app.contexts())

@@ -10,6 +10,7 @@
 //! `Store::select_in_parallel` when far behind): matched in place, a batch per short lock.
 
 pub mod detail;
+pub mod diff;
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -63,6 +64,7 @@ pub const SPEC: Spec = Spec {
             "⚠ gap (numbers missing)   ↺ late   ⧉ duplicate   ≠ conflict   ⟲ restart",
         ),
         ("note", "↻ retry #n of an earlier delivery   ⚠ an anomaly"),
+        ("mark", "= the event marked to compare with (d)"),
         (
             "mouse",
             "the wheel scrolls; a click selects a row or a detail tab",
@@ -123,6 +125,20 @@ const KEYS: &[Binding] = &[
         Action::Replay,
         "replay the event (or every filtered event) to a URL",
         Some("replay"),
+    ),
+    bind(
+        LIST,
+        &[Key::char('='), Key::char(' ')],
+        Action::Mark,
+        "mark the event to compare with (again: unmark)",
+        None,
+    ),
+    bind(
+        LIST,
+        &[Key::char('d')],
+        Action::Diff,
+        "diff with the mark; a conflict or retry: its partner",
+        None,
     ),
     // The detail pane.
     bind(DETAIL, UP, Action::Up, "scroll up", None),
@@ -192,6 +208,20 @@ const KEYS: &[Binding] = &[
         "replay the event (or every filtered event) to a URL",
         Some("replay"),
     ),
+    bind(
+        DETAIL,
+        &[Key::char('='), Key::char(' ')],
+        Action::Mark,
+        "mark the event to compare with (again: unmark)",
+        None,
+    ),
+    bind(
+        DETAIL,
+        &[Key::char('d')],
+        Action::Diff,
+        "diff with the mark; a conflict or retry: its partner",
+        None,
+    ),
 ];
 
 /// Which pane has the keys.
@@ -241,6 +271,8 @@ pub struct EventsState {
     pub stored: usize,
     /// What the empty list says (how to send a first event).
     pub empty_hint: String,
+    /// The event marked to compare another with: its store key and its id.
+    pub mark: Option<(u64, u64)>,
 }
 
 /// The areas of the view.
@@ -359,6 +391,12 @@ impl EventsState {
             }
         }
         self.stored = store.len();
+        // An evicted mark is gone with its event.
+        if let Some((key, _)) = self.mark
+            && store.key_range().is_none_or(|(front, _)| key < front)
+        {
+            self.mark = None;
+        }
         if self.follow {
             self.selected = self.keys.back().copied();
         } else if let Some(selected) = self.selected {
@@ -432,6 +470,19 @@ impl EventsState {
             }
             self.selected = Some(id);
         }
+    }
+
+    /// Marks the selected event, or unmarks it when it is the marked one; returns the id
+    /// marked, if any.
+    pub fn toggle_mark(&mut self) -> Option<u64> {
+        let selected = self.selected?;
+        if self.mark.is_some_and(|(key, _)| key == selected) {
+            self.mark = None;
+            return None;
+        }
+        let id = self.selected_event.as_ref()?.id;
+        self.mark = Some((selected, id));
+        Some(id)
     }
 
     /// Selects the event shown at `row` of the list (0 = first visible row).
@@ -816,7 +867,23 @@ fn render_list(frame: &mut Frame, area: Rect, state: &EventsState, theme: &Theme
         empty,
         theme,
     );
+    // The marked row leads with `=` (the selected one keeps its `▶`; the bottom line names
+    // the mark).
+    if let Some((mark, _)) = state.mark
+        && state.selected != Some(mark)
+        && let Some(i) = state.rows.iter().position(|(key, _)| *key == mark)
+    {
+        let y = inner.y + 1 + i as u16;
+        if y < inner.y + inner.height {
+            frame
+                .buffer_mut()
+                .set_string(inner.x, y, MARK_GLYPH, theme.accent());
+        }
+    }
 }
+
+/// What leads the marked row of the list.
+pub const MARK_GLYPH: &str = "=";
 
 /// Where each tab's title sits on the tab line: `(x offset, width)`, for clicks.
 pub fn tab_positions() -> [(u16, u16); 4] {
