@@ -355,3 +355,63 @@ fn a_redelivery_names_the_delivery_before() {
     let diff = EventDiff::new(&first, &again);
     assert!(diff.same_request());
 }
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn any_bytes_compare_without_panic(
+            left in proptest::collection::vec(any::<u8>(), 0..64),
+            right in proptest::collection::vec(any::<u8>(), 0..64),
+        ) {
+            match body(&left, &right) {
+                BodyDiff::Identical { size } => prop_assert_eq!(size, left.len()),
+                BodyDiff::Binary { offset, length, left_size, right_size } => {
+                    prop_assert!(offset <= left_size.min(right_size));
+                    prop_assert!(offset + length <= left_size.max(right_size));
+                    prop_assert!(length > 0);
+                    prop_assert_eq!(&left[..offset], &right[..offset]);
+                }
+                BodyDiff::Json { .. } | BodyDiff::Text { .. } => {}
+            }
+        }
+
+        #[test]
+        fn a_line_diff_accounts_for_every_line_of_both_sides(
+            left in proptest::collection::vec("[abc]{0,2}", 0..12),
+            right in proptest::collection::vec("[abc]{0,2}", 0..12),
+        ) {
+            let (left, right) = (left.join("\n"), right.join("\n"));
+            let (lines, more) = text(&left, &right);
+            prop_assert_eq!(more, 0);
+            let (mut old, mut new) = (Vec::new(), Vec::new());
+            for change in &lines {
+                match change {
+                    LineChange::Same { count } => {
+                        // Equal lines stand at the same places of both sides.
+                        for _ in 0..*count {
+                            let at = old.len();
+                            old.push(left.lines().nth(at).unwrap_or_default().to_owned());
+                            new.push(right.lines().nth(new.len()).unwrap_or_default().to_owned());
+                            prop_assert_eq!(old.last(), new.last());
+                        }
+                    }
+                    LineChange::Removed { line, text } => {
+                        prop_assert_eq!(*line, old.len() + 1);
+                        old.push(text.clone());
+                    }
+                    LineChange::Added { line, text } => {
+                        prop_assert_eq!(*line, new.len() + 1);
+                        new.push(text.clone());
+                    }
+                }
+            }
+            prop_assert_eq!(old, left.lines().map(str::to_owned).collect::<Vec<_>>());
+            prop_assert_eq!(new, right.lines().map(str::to_owned).collect::<Vec<_>>());
+        }
+    }
+}
