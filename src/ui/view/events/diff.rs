@@ -365,3 +365,62 @@ pub fn render(frame: &mut Frame, area: Rect, view: &DiffView, theme: &Theme) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::build::EventBuilder;
+
+    fn text_of(view: &DiffView) -> String {
+        view.lines.iter().map(|l| l.text() + "\n").collect()
+    }
+
+    #[test]
+    fn form_bodies_compare_by_line_with_tokens_masked() {
+        let left = EventBuilder::new(1)
+            .body_kind(BodyKind::Form)
+            .body("a=1&userToken=first")
+            .build();
+        let right = EventBuilder::new(2)
+            .body_kind(BodyKind::Form)
+            .body("a=2&userToken=second\nnext\u{1b}]0;x")
+            .build();
+        let shown = text_of(&DiffView::new(&left, &right, "why", false));
+        assert!(shown.contains("-    1 │ a=1&userToken=••••"), "{shown}");
+        assert!(shown.contains("+    1 │ a=2&userToken=••••"), "{shown}");
+        assert!(shown.contains("+    2 │ next"), "{shown}");
+        assert!(!shown.contains("first") && !shown.contains("second"), "{shown}");
+        assert!(!shown.contains('\u{1b}'), "{shown}");
+        let revealed = text_of(&DiffView::new(&left, &right, "why", true));
+        assert!(revealed.contains("userToken=second"), "{revealed}");
+    }
+
+    #[test]
+    fn binary_bodies_tell_where_they_part() {
+        let left = EventBuilder::new(1)
+            .body(vec![0u8, 0xff, 1, 2, 3])
+            .build();
+        let right = EventBuilder::new(2)
+            .body(vec![0u8, 0xff, 9, 9, 3, 4])
+            .build();
+        let shown = text_of(&DiffView::new(&left, &right, "why", false));
+        assert!(
+            shown.contains("first difference at byte 2 (0x2), 2 bytes long"),
+            "{shown}"
+        );
+        assert!(shown.contains("sizes: #1 5 bytes, #2 6 bytes"), "{shown}");
+    }
+
+    #[test]
+    fn the_scroll_stops_at_the_last_page() {
+        let left = EventBuilder::new(1).body("{}").build();
+        let right = EventBuilder::new(2).body("{}").build();
+        let view = DiffView::new(&left, &right, "why", false);
+        let small = Rect::new(0, 0, 80, 10);
+        assert_eq!(view.page(small), 6);
+        assert_eq!(view.max_scroll(small), view.lines.len() - 6);
+        let tall = Rect::new(0, 0, 80, 200);
+        assert_eq!(view.max_scroll(tall), 0);
+        assert!(text_of(&view).contains("Identical requests"));
+    }
+}
