@@ -118,7 +118,7 @@ impl Test {
                 list()
                     .map(|v| match v {
                         "valid" | "ok" => Ok(SignatureVerdict::Valid),
-                        "invalid" | "bad" => Ok(SignatureVerdict::Invalid),
+                        "invalid" => Ok(SignatureVerdict::Invalid),
                         "missing" => Ok(SignatureVerdict::Missing),
                         "unsigned" | "none" => Ok(SignatureVerdict::Unsigned),
                         "no_secret" | "nosecret" => Ok(SignatureVerdict::NoSecret),
@@ -238,6 +238,8 @@ mod tests {
             ("status:abc", "not a status"),
             ("status:42", "not a status"),
             ("type:", "needs a value"),
+            ("sig:bad", "not a verdict"),
+            ("sev:eror", "not a severity"),
         ] {
             let error = Filter::parse(query).unwrap_err();
             assert!(error.to_string().contains(says), "{query}: {error}");

@@ -406,6 +406,16 @@ impl App {
                 self.replay_keys.clear();
                 self.say("nothing replayed", true);
             }
+            // A query that does not parse is never kept in place of what was typed: the
+            // prompt stays open with its error until it is fixed or Esc drops it.
+            Action::FilterKeep
+                if matches!(&self.mode, Mode::Filter(Prompt { error: Some(_), .. })) =>
+            {
+                self.say(
+                    "the filter does not parse: fix it, or Esc to drop it",
+                    false,
+                );
+            }
             Action::FilterKeep => {
                 self.mode = Mode::Normal;
                 if !self.views.events.filter.is_empty() {
