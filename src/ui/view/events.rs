@@ -329,11 +329,7 @@ impl EventsState {
     pub fn sync(&mut self, store: &Store) {
         match store.key_range() {
             None => self.keys.clear(),
-            Some((front, _)) => {
-                while self.keys.front().is_some_and(|&id| id < front) {
-                    self.keys.pop_front();
-                }
-            }
+            Some(_) => store.forget_evicted(&mut self.keys),
         }
         if let Some((_, back)) = store.key_range()
             && back.saturating_sub(self.scanned) >= PARALLEL_BACKLOG
