@@ -151,6 +151,36 @@ async fn enter_on_a_filter_with_an_error_keeps_the_prompt_and_the_filter() {
 }
 
 #[tokio::test]
+async fn b_pins_the_selected_event_and_it_outlives_eviction() {
+    let mut screen = sample_screen(20);
+    screen.send(vec![]).await;
+    // Following: the newest event is selected.
+    let newest = screen.app.views.events.selected.unwrap();
+    screen.send(keys("b")).await;
+    assert!(screen.text().contains(&format!("pinned #{newest}")));
+    assert_eq!(screen.store.get(newest).map(|e| e.pinned), Some(true));
+    let store = Arc::clone(&screen.store);
+    for i in 0..30 {
+        push_generic(&store, &format!("/later/{i}"));
+    }
+    screen.send(vec![]).await;
+    assert_eq!(store.len(), 20);
+    assert!(store.get(newest).is_some());
+    assert!(store.stats().balanced());
+    // The list shows it first, with its glyph, and the filter finds it.
+    screen.send(keys("/pinned⏎")).await;
+    assert_eq!(screen.app.views.events.len(), 1);
+    assert!(screen.text().contains("⚑ "), "{}", screen.text());
+    // Unpinned, it was kept by its pin alone: it goes, and the filter lets it go.
+    screen.send(keys("b")).await;
+    assert!(screen.text().contains("gone"), "{}", screen.text());
+    assert!(store.get(newest).is_none());
+    assert_eq!(screen.app.views.events.len(), 0);
+    assert_eq!(store.len(), 19);
+    assert!(store.stats().balanced());
+}
+
+#[tokio::test]
 async fn follow_mode_keeps_the_newest_in_view() {
     let mut screen = sample_screen(1000);
     assert!(

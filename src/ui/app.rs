@@ -20,7 +20,7 @@ use crate::answer::{AnswerMode, AnswerPolicy};
 use crate::export::jsonl::LogHealth;
 use crate::filter::Filter;
 use crate::ingest::Recorder;
-use crate::store::{Stats, Store};
+use crate::store::{PinChange, Stats, Store};
 use crate::ui::action::{Action, Context, Key, ViewId};
 use crate::ui::curl;
 use crate::ui::help;
@@ -400,6 +400,7 @@ impl App {
             }
             Action::CycleAnswer => self.cycle_answer(),
             Action::Replay => self.replay(),
+            Action::Pin => self.toggle_pin(store),
             Action::ReplaySend => self.replay_send(store),
             Action::ReplayCancel => {
                 self.mode = Mode::Normal;
@@ -571,6 +572,45 @@ impl App {
             (!self.views.events.filter.is_empty()).then(|| self.views.events.keys().collect());
         self.say(format!("exporting to {} …", path.display()), true);
         self.commands.push(Command::Export { path, keys });
+    }
+
+    /// `b`: pins the selected event, or unpins it.
+    fn toggle_pin(&mut self, store: &Store) {
+        let (Some(key), Some(id)) = (
+            self.views.events.selected,
+            self.views.events.selected_event.as_ref().map(|e| e.id),
+        ) else {
+            self.say("no event selected", false);
+            return;
+        };
+        let (text, ok) = match store.toggle_pin(key) {
+            PinChange::Pinned { released: None } => (
+                format!("pinned #{id}: it stays however many events arrive"),
+                true,
+            ),
+            PinChange::Pinned {
+                released: Some(old),
+            } => (
+                format!(
+                    "pinned #{id}; at most {} pins (--max-pinned): #{old} unpinned",
+                    store.max_pins()
+                ),
+                false,
+            ),
+            PinChange::Unpinned { evicted: false } => (format!("unpinned #{id}"), true),
+            PinChange::Unpinned { evicted: true } => (
+                format!("unpinned #{id}: only its pin kept it, so it is gone"),
+                true,
+            ),
+            PinChange::Missing => (format!("#{id} is no longer stored"), false),
+            PinChange::Disabled => (
+                "pins are off (--max-pinned 0, or a buffer of one event)".to_owned(),
+                false,
+            ),
+        };
+        self.views.events.rescan(store);
+        self.sync(store);
+        self.say(text, ok);
     }
 
     fn copy_curl(&mut self) {

@@ -63,6 +63,7 @@ pub const SPEC: Spec = Spec {
             "⚠ gap (numbers missing)   ↺ late   ⧉ duplicate   ≠ conflict   ⟲ restart",
         ),
         ("note", "↻ retry #n of an earlier delivery   ⚠ an anomaly"),
+        ("pin", "⚑ pinned (b): kept however many events arrive"),
         (
             "mouse",
             "the wheel scrolls; a click selects a row or a detail tab",
@@ -123,6 +124,13 @@ const KEYS: &[Binding] = &[
         Action::Replay,
         "replay the event (or every filtered event) to a URL",
         Some("replay"),
+    ),
+    bind(
+        LIST,
+        &[Key::char('b')],
+        Action::Pin,
+        "pin the event (⚑: never evicted); again to unpin",
+        None,
     ),
     // The detail pane.
     bind(DETAIL, UP, Action::Up, "scroll up", None),
@@ -368,6 +376,17 @@ impl EventsState {
     }
 
     /// Applies a new filter: the matching events are found again from the start.
+    /// Matches every stored event again, keeping the selection: after a change to what the
+    /// filter looks at in events already listed (a pin set or cleared).
+    pub fn rescan(&mut self, store: &Store) {
+        if self.filter.is_empty() {
+            return;
+        }
+        // From no filter, `set_filter` starts over.
+        let filter = std::mem::take(&mut self.filter);
+        self.set_filter(filter, store);
+    }
+
     pub fn set_filter(&mut self, filter: Filter, store: &Store) {
         if filter == self.filter {
             return;
@@ -673,7 +692,13 @@ fn table(max_id: u64) -> Table<CapturedEvent, bool, 10> {
                 (provider_label(event.analysis.provider).into(), Role::Accent)
             }),
             Column::left("KIND / PATH", 0, |event, &reveal, _| {
-                (kind_or_path(event, reveal).into(), Role::Text)
+                let text = kind_or_path(event, reveal);
+                let text = if event.pinned {
+                    format!("⚑ {text}")
+                } else {
+                    text
+                };
+                (text.into(), Role::Text)
             }),
             Column::left("SEV", 3, |event, _, _| {
                 let severity = event.analysis.severity;
