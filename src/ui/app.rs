@@ -592,7 +592,7 @@ impl App {
                 released: Some(old),
             } => (
                 format!(
-                    "pinned #{id}; at most {} pins (--max-pinned): #{old} unpinned",
+                    "pinned #{id}; at most {} pins (--max-pinned): the pin on #{old} is released",
                     store.max_pins()
                 ),
                 false,
