@@ -480,6 +480,7 @@ async fn handle(
         body: bytes,
         body_size: size,
         truncated,
+        pinned: false,
         analysis,
         response: ResponseInfo::local(0, 0.0),
     };

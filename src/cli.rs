@@ -206,6 +206,11 @@ pub struct ListenArgs {
     #[arg(long, value_name = "N", value_parser = parse_capacity)]
     pub capacity: Option<usize>,
 
+    /// Most events pinned at once (`b` in the interface): pinned events are never evicted, and
+    /// one pin too many releases the oldest [default: 1000].
+    #[arg(long, value_name = "N")]
+    pub max_pinned: Option<usize>,
+
     /// Most bytes kept in memory over all events, bodies and headers alike, e.g. 256MiB
     /// [default: 256MiB].
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]

@@ -14,7 +14,7 @@ use crate::cli::{ListenArgs, MAX_MAX_HEADERS, parse_duration, parse_size, parse_
 use crate::decode::signature::{Secret, Secrets, check_secret, scheme_names};
 use crate::event::SignatureScheme;
 use crate::export::jsonl::JsonlTarget;
-use crate::store::Limits;
+use crate::store::{DEFAULT_MAX_PINNED, Limits};
 use crate::words::format_size;
 
 pub const DEFAULT_PORT: u16 = 8765;
@@ -108,6 +108,8 @@ pub struct ListenConfig {
     pub bind: IpAddr,
     pub port: u16,
     pub limits: Limits,
+    /// Most events pinned at once.
+    pub max_pinned: usize,
     pub max_body: u64,
     /// Most bytes of all bodies being read at once; `None` for the default (see
     /// [`ListenConfig::in_flight_limit`]).
@@ -131,6 +133,7 @@ impl Default for ListenConfig {
                 capacity: DEFAULT_CAPACITY,
                 max_bytes: DEFAULT_MAX_BYTES,
             },
+            max_pinned: DEFAULT_MAX_PINNED,
             max_body: DEFAULT_MAX_BODY,
             max_in_flight: None,
             max_headers: DEFAULT_MAX_HEADERS,
@@ -180,6 +183,9 @@ impl ListenConfig {
         }
         if let Some(capacity) = args.capacity {
             config.limits.capacity = capacity;
+        }
+        if let Some(max_pinned) = args.max_pinned {
+            config.max_pinned = max_pinned;
         }
         if let Some(max_bytes) = args.max_bytes {
             config.limits.max_bytes = max_bytes;
@@ -285,6 +291,7 @@ struct FileConfig {
     bind: Option<IpAddr>,
     port: Option<u16>,
     capacity: Option<usize>,
+    max_pinned: Option<usize>,
     max_bytes: Option<Spanned<SizeValue>>,
     max_body: Option<Spanned<SizeValue>>,
     max_in_flight: Option<Spanned<SizeValue>>,
@@ -363,6 +370,9 @@ impl FileConfig {
         }
         if let Some(capacity) = self.capacity {
             config.limits.capacity = capacity;
+        }
+        if let Some(max_pinned) = self.max_pinned {
+            config.max_pinned = max_pinned;
         }
         if let Some(max_bytes) = self.max_bytes {
             config.limits.max_bytes = size("max_bytes", max_bytes)?;
@@ -526,7 +536,7 @@ mod tests {
     #[test]
     fn file_then_env_then_flags() {
         let file = config_file(
-            "port = 9000\ncapacity = 50\nmax_bytes = \"1MiB\"\nmax_body = 4096\n\
+            "port = 9000\ncapacity = 50\nmax_pinned = 3\nmax_bytes = \"1MiB\"\nmax_body = 4096\n\
              max_headers = 500\nforward_to = \"http://127.0.0.1:3000/app\"\nforward_timeout = \"2s\"\n\
              status = 202\ndelay = 250\nfail_first = 2\nrate_limit = 50\nidle_timeout = \"2m\"\n\
              [secrets]\nwms = [\"from-file\", \"second\"]\nprism = \"p\"\n",
@@ -547,6 +557,7 @@ mod tests {
                 max_bytes: 1 << 20
             }
         );
+        assert_eq!(config.max_pinned, 3);
         assert_eq!(config.max_body, 4096);
         assert_eq!(config.max_headers, 500);
         let answer = &config.answer;

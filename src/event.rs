@@ -45,6 +45,8 @@ pub struct CapturedEvent {
     /// The size the request carried: declared by `Content-Length` or counted.
     pub body_size: u64,
     pub truncated: bool,
+    /// Pinned by the user (`b`): the store keeps it past its limits.
+    pub pinned: bool,
     pub analysis: Analysis,
     pub response: ResponseInfo,
 }

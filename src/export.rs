@@ -54,6 +54,8 @@ struct EventOut<'a> {
     body_base64: Option<String>,
     body_size: u64,
     truncated: bool,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pinned: bool,
     body_kind: BodyKind,
     #[serde(skip_serializing_if = "<[BodyPart]>::is_empty")]
     parts: &'a [BodyPart],
@@ -92,6 +94,7 @@ impl<'a> EventOut<'a> {
             body_base64,
             body_size: event.body_size,
             truncated: event.truncated,
+            pinned: event.pinned,
             body_kind: analysis.body_kind,
             parts: &analysis.parts,
             provider: analysis.provider,
@@ -380,6 +383,8 @@ struct EventIn<'a> {
     body_size: u64,
     truncated: bool,
     #[serde(default)]
+    pinned: bool,
+    #[serde(default)]
     body_kind: BodyKind,
     #[serde(default)]
     parts: ThinList<BodyPart>,
@@ -531,6 +536,7 @@ impl EventIn<'_> {
             body,
             body_size: self.body_size,
             truncated: self.truncated,
+            pinned: self.pinned,
             analysis: Analysis {
                 provider: self.provider,
                 kind: self.kind.as_deref().map(intern),
@@ -1096,6 +1102,39 @@ mod tests {
         assert_eq!(back.events, events);
         let again: Vec<u8> = back.events.iter().flat_map(event_line).collect();
         assert_eq!(again, jsonl);
+    }
+
+    #[test]
+    fn pinned_events_carry_the_field_and_read_back_pinned() {
+        let mut pinned = sample();
+        pinned.pinned = true;
+        let events = vec![sample(), pinned];
+        let lines: Vec<Vec<u8>> = events.iter().map(event_line).collect();
+        let text = |line: &[u8]| String::from_utf8(line.to_vec()).unwrap();
+        assert!(!text(&lines[0]).contains("pinned"));
+        assert!(text(&lines[1]).contains(",\"pinned\":true,"));
+        let jsonl = lines.concat();
+        let back = import(&jsonl).unwrap();
+        assert_eq!(back.events, events);
+        let again: Vec<u8> = back.events.iter().flat_map(event_line).collect();
+        assert_eq!(again, jsonl);
+
+        let stats = Stats {
+            received: 2,
+            stored: 2,
+            ..Stats::default()
+        };
+        let mut json = Vec::new();
+        write_export(&mut json, stats, Utc::now(), &events).unwrap();
+        let back = import(&json).unwrap();
+        assert_eq!(back.events, events);
+        let mut again = Vec::new();
+        write_export(&mut again, stats, Utc::now(), &back.events).unwrap();
+        let strip = |doc: &[u8]| {
+            let v: serde_json::Value = serde_json::from_slice(doc).unwrap();
+            v["events"].clone()
+        };
+        assert_eq!(strip(&again), strip(&json));
     }
 
     #[test]

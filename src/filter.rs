@@ -15,6 +15,10 @@
 //! | `type:scan.*` | the event name (`*` is a wildcard) |
 //! | `status:5xx`, `status:413`, `status:4xx,5xx` | the status hookscope answered |
 //! | `gap` | WMS events that found sequence numbers missing |
+//! | `anomaly` | events with any anomaly |
+//! | `anomaly:CODE` | an anomaly code (`*` is a wildcard) |
+//! | `retry` | redeliveries of a body received before |
+//! | `pinned` | events the user pinned |
 //! | anything else | text in the method, path, query, event name, ids, anomaly codes or body |
 //!
 //! A term prefixed with `-` is negated (`-sev:info`). Quotes keep spaces in free text

@@ -38,7 +38,7 @@ pub async fn run(mut config: ListenConfig, theme: Theme, feed: Option<Feed>) -> 
         export::check_writable(path)
             .with_context(|| format!("cannot write the export to {}", path.display()))?;
     }
-    let store = Arc::new(Store::new(config.limits));
+    let store = Arc::new(Store::new(config.limits).with_max_pinned(config.max_pinned));
     let recorder = Arc::new(Recorder::new(Arc::clone(&store), config.jsonl.as_ref())?);
     let listener = match Listener::bind(&config, Arc::clone(&recorder)).await {
         // A demo is no reason to fail: any free port will do.

@@ -5,6 +5,15 @@
 //! An imported event keeps the file's id as data, which may repeat or be anything from 0 to
 //! `u64::MAX` (two runs appended to one log), and its key is its place in the file.
 //!
+//! Pinned events (`pinned` set, at most [`Store::max_pins`] of them) are never evicted by the
+//! limits: when eviction reaches a pinned event at the front, it is moved aside, keeping its key,
+//! to a short list of pinned events older than the ring's first, which lookups, scans and
+//! windows see before the ring, in key order. They still count toward `capacity` and
+//! `max_bytes`, so the oldest unpinned events go in their place. Keys stay positions in the
+//! order of arrival, now with holes where events were evicted between pins. An event set aside
+//! that is unpinned goes at once (it is older than anything the limits keep); so does the
+//! oldest pin when pins alone fill the buffer, or when one pin too many is set.
+//!
 //! Writers (request tasks) hold the lock only to assign an id and push a finished event; readers
 //! copy out the few `Arc`s they need (a visible window, a batch for export) and let go, or look
 //! at one batch in place under a shared lock ([`Store::read_from`]), so a reader walking a
@@ -12,7 +21,7 @@
 //! other. The filtered scans the interface runs over the whole store (`select_batch`, and
 //! `select_in_parallel` on several cores when far behind) are such readers.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeSet, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
@@ -31,6 +40,24 @@ const TEXT_BATCH: usize = 512;
 
 /// Most threads a parallel scan uses.
 const MAX_SCAN_THREADS: usize = 4;
+
+/// Most events pinned at once unless told otherwise (`--max-pinned`).
+pub const DEFAULT_MAX_PINNED: usize = 1000;
+
+/// What [`Store::toggle_pin`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PinChange {
+    /// The event is pinned now; `released` is the id of the oldest pin let go to stay within
+    /// the most pins allowed (its event still stored, or evicted when it was kept by its pin
+    /// alone).
+    Pinned { released: Option<u64> },
+    /// The event is no longer pinned; `evicted` when it was kept by its pin alone and has gone.
+    Unpinned { evicted: bool },
+    /// No event with this key is stored.
+    Missing,
+    /// Pins are off: `--max-pinned 0`, or a capacity of one event.
+    Disabled,
+}
 
 /// The four counters; `received = stored + evicted + rejected` holds in every snapshot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -69,10 +96,23 @@ struct Ring {
     held_bytes: u64,
     /// Key of `events[0]`; the keys of the rest follow one by one.
     first_key: u64,
+    /// Pinned events older than `events[0]`, oldest first, and their keys (all below
+    /// `first_key`, ascending): kept by their pins where eviction would have removed them.
+    aside: Vec<Arc<CapturedEvent>>,
+    aside_keys: Vec<u64>,
+    /// Keys of every pinned event, in `aside` or in `events`.
+    pins: BTreeSet<u64>,
     /// The part of `held_bytes` that is bodies.
     body_bytes: u64,
     next_id: u64,
     stats: Stats,
+}
+
+impl Ring {
+    /// Events stored: those set aside and those in the ring.
+    fn len(&self) -> usize {
+        self.aside.len() + self.events.len()
+    }
 }
 
 /// The shared event store. Cheap to share behind an `Arc`.
@@ -80,6 +120,8 @@ struct Ring {
 pub struct Store {
     ring: RwLock<Ring>,
     limits: Limits,
+    /// Most events pinned at once.
+    max_pins: usize,
     /// Bumped after every change, so that readers can wait for news without polling.
     changes: watch::Sender<u64>,
 }
@@ -95,13 +137,29 @@ impl Store {
                 events: VecDeque::with_capacity(limits.capacity.min(64 * 1024)),
                 held_bytes: 0,
                 first_key: 1,
+                aside: Vec::new(),
+                aside_keys: Vec::new(),
+                pins: BTreeSet::new(),
                 body_bytes: 0,
                 next_id: 1,
                 stats: Stats::default(),
             }),
             limits,
+            max_pins: DEFAULT_MAX_PINNED,
             changes: watch::Sender::new(0),
         }
+    }
+
+    /// This store, allowing at most `max_pinned` pinned events (fewer than its capacity, so
+    /// that a new event always finds room).
+    pub fn with_max_pinned(mut self, max_pinned: usize) -> Store {
+        self.max_pins = max_pinned;
+        self
+    }
+
+    /// Most events pinned at once: `--max-pinned`, and always fewer than the capacity.
+    pub fn max_pins(&self) -> usize {
+        self.max_pins.min(self.limits.capacity - 1)
     }
 
     /// A store filled from an export, in the file's order: the events get keys 1, 2, 3… and
@@ -123,12 +181,22 @@ impl Store {
             ring.events = events.into_iter().map(Arc::new).collect();
             let loaded = ring.events.len() as u64;
             ring.stats.stored = loaded;
-            while ring.events.len() > store.limits.capacity
-                || ring.held_bytes > store.limits.max_bytes
-            {
-                Self::evict_front(&mut ring);
+            ring.pins = (1..)
+                .zip(&ring.events)
+                .filter(|(_, e)| e.pinned)
+                .map(|(key, _)| key)
+                .collect();
+            while ring.pins.len() > store.max_pins() {
+                // A file with more pins than allowed here: the oldest are let go.
+                if let Some(key) = ring.pins.pop_first() {
+                    Self::unpin(&mut ring, key);
+                }
             }
-            let stored = ring.events.len() as u64;
+            let limits = store.limits;
+            Self::make_room(&mut ring, |ring| {
+                ring.len() > limits.capacity || ring.held_bytes > limits.max_bytes
+            });
+            let stored = ring.len() as u64;
             let evicted_here = loaded - stored;
             ring.stats = Self::imported_stats(stats, stored, evicted_here);
         }
@@ -174,14 +242,120 @@ impl Store {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    fn evict_front(ring: &mut Ring) {
-        if let Some(old) = ring.events.pop_front() {
-            ring.held_bytes -= old.held_bytes();
-            ring.first_key += 1;
-            ring.body_bytes -= old.body.len() as u64;
-            ring.stats.evicted += 1;
-            ring.stats.stored -= 1;
+    /// Takes the oldest event out of the count: an unpinned one at the front is evicted, a
+    /// pinned one is set aside (and the next is tried); when only events set aside are left,
+    /// the oldest of them is evicted, pin and all. Stops when `over` no longer holds or the
+    /// store is empty. Each event is set aside at most once, so this is O(1) amortised.
+    fn make_room(ring: &mut Ring, over: impl Fn(&Ring) -> bool) {
+        while ring.len() > 0 && over(ring) {
+            match ring.events.pop_front() {
+                Some(front) if front.pinned => {
+                    ring.aside_keys.push(ring.first_key);
+                    ring.aside.push(front);
+                    ring.first_key += 1;
+                }
+                Some(old) => {
+                    ring.first_key += 1;
+                    Self::forget(ring, &old);
+                }
+                None => {
+                    let old = ring.aside.remove(0);
+                    let key = ring.aside_keys.remove(0);
+                    ring.pins.remove(&key);
+                    Self::forget(ring, &old);
+                }
+            }
         }
+    }
+
+    /// Counts an event taken out of the store as evicted.
+    fn forget(ring: &mut Ring, old: &CapturedEvent) {
+        ring.held_bytes -= old.held_bytes();
+        ring.body_bytes -= old.body.len() as u64;
+        ring.stats.evicted += 1;
+        ring.stats.stored -= 1;
+    }
+
+    /// Clears the pin of the event with `key` (already out of `pins`); an event set aside goes,
+    /// as eviction would have taken it. Returns whether it went.
+    fn unpin(ring: &mut Ring, key: u64) -> bool {
+        if key < ring.first_key {
+            let Ok(i) = ring.aside_keys.binary_search(&key) else {
+                return false;
+            };
+            let old = ring.aside.remove(i);
+            ring.aside_keys.remove(i);
+            Self::forget(ring, &old);
+            return true;
+        }
+        if let Some(slot) = Self::index_in_ring(ring, key).and_then(|i| ring.events.get_mut(i)) {
+            Arc::make_mut(slot).pinned = false;
+        }
+        false
+    }
+
+    fn index_in_ring(ring: &Ring, key: u64) -> Option<usize> {
+        usize::try_from(key.checked_sub(ring.first_key)?).ok()
+    }
+
+    /// Pins the event with `key`, or unpins it when it is pinned (`b` in the interface).
+    pub fn toggle_pin(&self, key: u64) -> PinChange {
+        let max_pins = self.max_pins();
+        let change = {
+            let mut ring = self.write();
+            let ring = &mut *ring;
+            if ring.pins.contains(&key) {
+                ring.pins.remove(&key);
+                PinChange::Unpinned {
+                    evicted: Self::unpin(ring, key),
+                }
+            } else if max_pins == 0 {
+                PinChange::Disabled
+            } else {
+                let Some(slot) =
+                    Self::index_in_ring(ring, key).and_then(|i| ring.events.get_mut(i))
+                else {
+                    // Events set aside are all pinned, so this one is not stored.
+                    return PinChange::Missing;
+                };
+                Arc::make_mut(slot).pinned = true;
+                ring.pins.insert(key);
+                let mut released = None;
+                if ring.pins.len() > max_pins
+                    && let Some(oldest) = ring.pins.pop_first()
+                {
+                    released = Self::get_in(ring, oldest).map(|e| e.id);
+                    Self::unpin(ring, oldest);
+                }
+                PinChange::Pinned { released }
+            }
+        };
+        self.changes.send_modify(|v| *v = v.wrapping_add(1));
+        change
+    }
+
+    /// How many events are pinned.
+    pub fn pinned(&self) -> usize {
+        self.read().pins.len()
+    }
+
+    /// Drops from the front of `keys` (ascending store keys) those no longer stored, keeping
+    /// the pinned events set aside among them: what a list of keys needs after eviction.
+    pub fn forget_evicted(&self, keys: &mut VecDeque<u64>) {
+        let ring = self.read();
+        let below = keys.iter().take_while(|&&k| k < ring.first_key).count();
+        if below == 0 {
+            return;
+        }
+        let mut kept = 0;
+        for i in 0..below {
+            let key = keys[i];
+            if ring.aside_keys.binary_search(&key).is_ok() {
+                keys[kept] = key;
+                kept += 1;
+            }
+        }
+        keys.drain(kept..below);
     }
 
     /// Assigns the next id to `event`, stores it, evicts what no longer fits, and returns it.
@@ -195,12 +369,10 @@ impl Store {
             event.id = ring.next_id;
             // Only ids from a file come near the end of the range.
             ring.next_id = ring.next_id.saturating_add(1);
-            while !ring.events.is_empty()
-                && (ring.events.len() >= self.limits.capacity
-                    || ring.held_bytes + size > self.limits.max_bytes)
-            {
-                Self::evict_front(&mut ring);
-            }
+            let limits = self.limits;
+            Self::make_room(&mut ring, |ring| {
+                ring.len() >= limits.capacity || ring.held_bytes + size > limits.max_bytes
+            });
             let stored = Arc::new(event);
             ring.events.push_back(Arc::clone(&stored));
             ring.held_bytes += size;
@@ -234,6 +406,17 @@ impl Store {
     ) {
         {
             let mut ring = self.write();
+            let from = ring.aside_keys.partition_point(|&k| k < *keys.start());
+            let to = ring.aside_keys.partition_point(|&k| k <= *keys.end());
+            for i in from..to {
+                let ring = &mut *ring;
+                let slot = &mut ring.aside[i];
+                let (held, body) = (slot.held_bytes(), slot.body.len() as u64);
+                let event = Arc::make_mut(slot);
+                change(event);
+                ring.held_bytes = ring.held_bytes - held + event.held_bytes();
+                ring.body_bytes = ring.body_bytes - body + event.body.len() as u64;
+            }
             let start = Self::index_of(&ring, *keys.start());
             let end = Self::index_of(&ring, keys.end().saturating_add(1));
             for i in start..end {
@@ -253,10 +436,14 @@ impl Store {
     pub fn clear(&self) {
         {
             let mut ring = self.write();
-            let n = ring.events.len() as u64;
+            let n = ring.len() as u64;
+            // Keys move on past the ring's last; those set aside are below its first.
+            ring.first_key += ring.events.len() as u64;
             ring.events.clear();
+            ring.aside.clear();
+            ring.aside_keys.clear();
+            ring.pins.clear();
             ring.held_bytes = 0;
-            ring.first_key += n;
             ring.body_bytes = 0;
             ring.stats.evicted += n;
             ring.stats.stored = 0;
@@ -279,7 +466,7 @@ impl Store {
     }
 
     pub fn len(&self) -> usize {
-        self.read().events.len()
+        self.read().len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -289,15 +476,25 @@ impl Store {
     /// Keys of the oldest and newest stored events.
     pub fn key_range(&self) -> Option<(u64, u64)> {
         let ring = self.read();
-        let last = ring.events.len().checked_sub(1)? as u64;
-        Some((ring.first_key, ring.first_key + last))
+        let last = match ring.events.len().checked_sub(1) {
+            Some(last) => ring.first_key + last as u64,
+            None => *ring.aside_keys.last()?,
+        };
+        let first = ring.aside_keys.first().copied().unwrap_or(ring.first_key);
+        Some((first, last))
     }
 
     /// The event with this key, if still stored.
     pub fn get(&self, key: u64) -> Option<Arc<CapturedEvent>> {
-        let ring = self.read();
-        let index = usize::try_from(key.checked_sub(ring.first_key)?).ok()?;
-        ring.events.get(index).cloned()
+        Self::get_in(&self.read(), key).cloned()
+    }
+
+    fn get_in(ring: &Ring, key: u64) -> Option<&Arc<CapturedEvent>> {
+        if key < ring.first_key {
+            let i = ring.aside_keys.binary_search(&key).ok()?;
+            return ring.aside.get(i);
+        }
+        ring.events.get(Self::index_in_ring(ring, key)?)
     }
 
     /// Position of the event with key `key`, or of the first after it when it is gone: keys
@@ -310,15 +507,9 @@ impl Store {
 
     /// Up to `max` events with keys of at least `from`, oldest first.
     pub fn batch_from(&self, from: u64, max: usize) -> Vec<Arc<CapturedEvent>> {
-        self.keyed_batch_from(from, max).1
-    }
-
-    /// `batch_from`, with the key of the first event of the batch.
-    fn keyed_batch_from(&self, from: u64, max: usize) -> (u64, Vec<Arc<CapturedEvent>>) {
-        let ring = self.read();
-        let start = Self::index_of(&ring, from);
-        let events = ring.events.range(start..).take(max).cloned().collect();
-        (ring.first_key + start as u64, events)
+        let mut events = Vec::new();
+        self.read_from(from, max, |_, run| events.extend(run.iter().cloned()));
+        events
     }
 
     /// Lends up to `max` events with keys of at least `from`, oldest first, to `read`, in place
@@ -334,10 +525,22 @@ impl Store {
         mut read: impl FnMut(u64, &[Arc<CapturedEvent>]),
     ) -> Option<u64> {
         let ring = self.read();
+        // Pinned events set aside come first, each lent alone (their keys need not follow).
+        let mut max = max;
+        let mut last = None;
+        let first_aside = ring.aside_keys.partition_point(|&k| k < from);
+        for i in first_aside..ring.aside.len() {
+            if max == 0 {
+                return last;
+            }
+            read(ring.aside_keys[i], &ring.aside[i..=i]);
+            last = Some(ring.aside_keys[i]);
+            max -= 1;
+        }
         let start = Self::index_of(&ring, from);
         let end = start.saturating_add(max).min(ring.events.len());
         if start >= end {
-            return None;
+            return last;
         }
         // The ring's two runs, cut to `start..end`.
         let (front, back) = ring.events.as_slices();
@@ -362,8 +565,11 @@ impl Store {
     /// needs for its visible rows.
     pub fn window(&self, offset: usize, count: usize) -> Vec<Arc<CapturedEvent>> {
         let ring = self.read();
-        ring.events
-            .range(offset.min(ring.events.len())..)
+        let aside = ring.aside.get(offset..).unwrap_or_default();
+        let offset = offset.saturating_sub(ring.aside.len());
+        aside
+            .iter()
+            .chain(ring.events.range(offset.min(ring.events.len())..))
             .take(count)
             .cloned()
             .collect()
@@ -376,15 +582,14 @@ impl Store {
         let mut out: Vec<Arc<CapturedEvent>> = Vec::with_capacity(self.len());
         let mut next = 0u64;
         loop {
-            let (first, batch) = self.keyed_batch_from(next, BATCH);
-            if batch.is_empty() {
-                break;
-            }
-            next = first + batch.len() as u64;
-            let full = batch.len() == BATCH;
-            out.extend(batch);
-            if !full {
-                break;
+            let mut lent = 0;
+            let last = self.read_from(next, BATCH, |_, run| {
+                lent += run.len();
+                out.extend(run.iter().cloned());
+            });
+            match last {
+                Some(last) if lent == BATCH && last < u64::MAX => next = last + 1,
+                _ => break,
             }
         }
         out
@@ -743,12 +948,119 @@ pub(crate) mod tests {
         }
     }
 
+    #[test]
+    fn pinned_events_survive_eviction_within_the_capacity() {
+        let store = Store::new(Limits {
+            capacity: 5,
+            max_bytes: u64::MAX,
+        });
+        for i in 1..=50u64 {
+            store.push(event(10));
+            if i == 3 || i == 7 {
+                assert_eq!(store.toggle_pin(i), PinChange::Pinned { released: None });
+            }
+        }
+        let ids: Vec<u64> = store.snapshot().iter().map(|e| e.id).collect();
+        assert_eq!(ids, vec![3, 7, 48, 49, 50]);
+        assert_eq!(
+            store.stats(),
+            Stats {
+                received: 50,
+                stored: 5,
+                evicted: 45,
+                rejected: 0
+            }
+        );
+        assert_eq!(store.len(), 5);
+        assert_eq!(store.key_range(), Some((3, 50)));
+        assert_eq!(store.get(3).map(|e| e.pinned), Some(true));
+        assert!(store.get(4).is_none() && store.get(47).is_none());
+        assert_eq!(store.get(48).map(|e| e.id), Some(48));
+        let window: Vec<u64> = store.window(1, 2).iter().map(|e| e.id).collect();
+        assert_eq!(window, vec![7, 48]);
+        let (lent, last) = lent(&store, 4, 3);
+        assert_eq!((lent, last), (vec![7, 48, 49], Some(49)));
+        let batch: Vec<u64> = store.batch_from(0, 10).iter().map(|e| e.id).collect();
+        assert_eq!(batch, vec![3, 7, 48, 49, 50]);
+        let mut keys: VecDeque<u64> = (1..=50).collect();
+        store.forget_evicted(&mut keys);
+        assert_eq!(keys, [3, 7, 48, 49, 50]);
+        // Unpinned, an event kept only by its pin goes; one in the ring stays.
+        assert_eq!(store.toggle_pin(48), PinChange::Pinned { released: None });
+        assert_eq!(store.toggle_pin(3), PinChange::Unpinned { evicted: true });
+        assert_eq!(store.toggle_pin(48), PinChange::Unpinned { evicted: false });
+        assert_eq!(store.len(), 4);
+        assert!(store.stats().balanced());
+        assert_eq!(store.toggle_pin(3), PinChange::Missing);
+    }
+
+    #[test]
+    fn one_pin_too_many_releases_the_oldest() {
+        let store = Store::new(Limits {
+            capacity: 4,
+            max_bytes: u64::MAX,
+        })
+        .with_max_pinned(2);
+        for _ in 0..4 {
+            store.push(event(1));
+        }
+        store.toggle_pin(1);
+        store.toggle_pin(2);
+        assert_eq!(store.toggle_pin(3), PinChange::Pinned { released: Some(1) });
+        assert_eq!(store.pinned(), 2);
+        assert_eq!(store.get(1).map(|e| e.pinned), Some(false));
+        // The capacity bounds pins too: one place is always left for a new event.
+        let small = Store::new(Limits {
+            capacity: 1,
+            max_bytes: u64::MAX,
+        });
+        small.push(event(1));
+        assert_eq!(small.toggle_pin(1), PinChange::Disabled);
+    }
+
+    #[test]
+    fn pins_alone_over_the_byte_limit_give_way_oldest_first() {
+        let store = Store::new(Limits {
+            capacity: 10,
+            max_bytes: 100,
+        });
+        store.push(event(40));
+        store.push(event(40));
+        store.toggle_pin(1);
+        store.toggle_pin(2);
+        store.push(event(90));
+        let ids: Vec<u64> = store.snapshot().iter().map(|e| e.id).collect();
+        assert_eq!(ids, vec![3]);
+        assert_eq!(store.pinned(), 0);
+        assert!(store.stats().balanced());
+    }
+
+    #[test]
+    fn imported_pins_are_kept_past_the_capacity() {
+        let mut events = numbered(&[1, 2, 3, 4, 5, 6]);
+        events[1].pinned = true;
+        let store = Store::from_events(
+            Limits {
+                capacity: 3,
+                max_bytes: u64::MAX,
+            },
+            events,
+            Stats::default(),
+        );
+        let ids: Vec<u64> = store.snapshot().iter().map(|e| e.id).collect();
+        assert_eq!(ids, vec![2, 5, 6]);
+        assert_eq!(store.pinned(), 1);
+        assert_eq!(store.stats().evicted, 3);
+    }
+
     #[derive(Debug, Clone)]
     enum Op {
         /// Body and header value lengths.
         Push(usize, usize),
         Reject,
         Clear,
+        /// Pins or unpins the event this many places from the newest.
+        Pin(usize),
     }
 
     fn op() -> impl Strategy<Value = Op> {
@@ -756,7 +1068,17 @@ pub(crate) mod tests {
             8 => (0usize..300, prop_oneof![Just(0usize), 1usize..400]).prop_map(|(b, h)| Op::Push(b, h)),
             2 => Just(Op::Reject),
             1 => Just(Op::Clear),
+            3 => (0usize..25).prop_map(Op::Pin),
         ]
+    }
+
+    /// Every stored event's key and id, as `read_from` lends them.
+    fn keyed(store: &Store) -> Vec<(u64, u64)> {
+        let mut out = Vec::new();
+        store.read_from(0, usize::MAX, |first, run| {
+            out.extend((first..).zip(run.iter().map(|e| e.id)));
+        });
+        out
     }
 
     proptest! {
@@ -776,6 +1098,14 @@ pub(crate) mod tests {
                     }
                     Op::Reject => store.reject(),
                     Op::Clear => store.clear(),
+                    Op::Pin(back) => {
+                        if let Some(e) = store.snapshot().iter().rev().nth(back) {
+                            let key = keyed(&store).into_iter().find(|(_, id)| *id == e.id).map(|(k, _)| k);
+                            if let Some(key) = key {
+                                store.toggle_pin(key);
+                            }
+                        }
+                    }
                 }
                 let stats = store.stats();
                 prop_assert!(stats.balanced(), "{stats:?}");
@@ -789,10 +1119,19 @@ pub(crate) mod tests {
                 prop_assert!(held <= max_bytes || events.len() == 1);
                 prop_assert_eq!(stats.stored as usize, store.len());
                 prop_assert_eq!(stats.received - stats.rejected, pushed);
-                // The newest event is always kept, and ids stay ascending and contiguous.
+                // The newest event is always kept, ids stay ascending, contiguous after the
+                // pinned events set aside, and a live store's keys are its ids.
                 let ids: Vec<u64> = store.snapshot().iter().map(|e| e.id).collect();
-                prop_assert!(ids.windows(2).all(|w| w[1] == w[0] + 1));
+                prop_assert!(ids.windows(2).all(|w| w[1] > w[0]));
+                let unpinned_from = ids.iter().position(|id| store.get(*id).is_some_and(|e| !e.pinned)).unwrap_or(ids.len());
+                prop_assert!(ids[unpinned_from..].windows(2).all(|w| w[1] == w[0] + 1));
                 if let Some(&last) = ids.last() { prop_assert_eq!(last, pushed); }
+                for (key, id) in keyed(&store) {
+                    prop_assert_eq!(key, id);
+                }
+                let pinned = events.iter().filter(|e| e.pinned).count();
+                prop_assert_eq!(pinned, store.pinned());
+                prop_assert!(pinned < capacity.max(2));
             }
         }
     }

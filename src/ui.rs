@@ -112,7 +112,8 @@ pub fn load_export(
     let bytes = crate::files::read_file(path, max_size, "open")?;
     let imported = export::import(&bytes).map_err(|e| e.about(path.display()))?;
     let limits = crate::store::Limits {
-        capacity: imported.events.len().max(1),
+        // One place more than the file holds, so that every pin in it stays a pin.
+        capacity: imported.events.len().saturating_add(1),
         max_bytes: u64::MAX,
     };
     let store = Arc::new(Store::from_events(limits, imported.events, imported.stats));

@@ -852,3 +852,65 @@ async fn appending_to_a_log_cut_mid_line_starts_a_fresh_line() {
     server.stop().await;
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn pinned_events_survive_eviction_and_round_trip_through_an_export() {
+    let server = start(ListenConfig {
+        limits: Limits {
+            capacity: 5,
+            max_bytes: u64::MAX,
+        },
+        ..config()
+    })
+    .await;
+    for i in 1..=50u64 {
+        let body = format!("{{\"n\":{i}}}");
+        let answer = post(server.addr, "/hook", "application/json", body.as_bytes()).await;
+        assert_eq!(answer.status, 200);
+        if i == 3 || i == 7 {
+            // What `b` does on the selected event: a live store's keys are its ids.
+            server.store.toggle_pin(i);
+        }
+    }
+    let ids: Vec<u64> = server.store.snapshot().iter().map(|e| e.id).collect();
+    assert_eq!(ids, vec![3, 7, 48, 49, 50]);
+    assert_eq!(
+        server.store.stats(),
+        Stats {
+            received: 50,
+            stored: 5,
+            evicted: 45,
+            rejected: 0
+        }
+    );
+    let exported = export_json(&server.store);
+    let pinned: Vec<bool> = exported["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e.get("pinned") == Some(&json!(true)))
+        .collect();
+    assert_eq!(pinned, vec![true, true, false, false, false]);
+    assert_eq!(exported["events"][0]["body"], "{\"n\":3}");
+    // Unpinned events carry no `pinned` field at all.
+    assert!(exported["events"][2].get("pinned").is_none());
+
+    // Read back, the pins are there again, and writing it out gives the same events.
+    let mut bytes = Vec::new();
+    let events = server.store.snapshot();
+    let stats = server.store.stats();
+    let at = chrono::Utc::now();
+    export::write_export(&mut bytes, stats, at, events.iter().map(|e| e.as_ref())).unwrap();
+    let back = export::import(&bytes).unwrap();
+    let pins: Vec<u64> = back
+        .events
+        .iter()
+        .filter(|e| e.pinned)
+        .map(|e| e.id)
+        .collect();
+    assert_eq!(pins, vec![3, 7]);
+    let mut again = Vec::new();
+    export::write_export(&mut again, stats, at, back.events.iter()).unwrap();
+    assert_eq!(again, bytes);
+    server.stop().await;
+}

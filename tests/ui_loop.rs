@@ -112,6 +112,75 @@ async fn the_filter_narrows_as_you_type_and_enter_keeps_it() {
 }
 
 #[tokio::test]
+async fn enter_on_a_filter_with_an_error_keeps_the_prompt_and_the_filter() {
+    let mut screen = sample_screen(100);
+    screen.send(keys("/gap⏎")).await;
+    assert_eq!(screen.app.views.events.len(), 1);
+    for typed in ["sev:eror", "sig:bad"] {
+        // Retype the whole query: Ctrl-U empties the prompt.
+        screen.send(keys("/")).await;
+        screen.send(vec![ctrl('u')]).await;
+        screen.send(keys(typed)).await;
+        let before = screen.app.views.events.filter.clone();
+        screen.send(keys("⏎")).await;
+        let Mode::Filter(prompt) = &screen.app.mode else {
+            panic!("Enter on {typed} should keep the prompt open")
+        };
+        assert_eq!(prompt.text, typed);
+        assert!(prompt.error.is_some(), "{typed}");
+        // Nothing was put in its place.
+        assert_eq!(screen.app.views.events.filter, before, "{typed}");
+        assert!(!screen.text().contains("filter: "), "{typed}");
+        assert!(
+            screen.text().contains("not a"),
+            "{typed}: {}",
+            screen.text()
+        );
+        screen.send(keys("⎋")).await;
+        screen.send(keys("/gap⏎")).await;
+    }
+    // Fixed, it is kept.
+    screen.send(keys("/")).await;
+    screen.send(vec![ctrl('u')]).await;
+    screen.send(keys("sev:eror")).await;
+    screen.send(vec![key(KeyCode::Backspace); 3]).await;
+    screen.send(keys("rror⏎")).await;
+    assert_eq!(screen.app.mode, Mode::Normal);
+    assert!(screen.text().contains("filter: sev:error"));
+    assert_eq!(screen.app.views.events.len(), 2);
+}
+
+#[tokio::test]
+async fn b_pins_the_selected_event_and_it_outlives_eviction() {
+    let mut screen = sample_screen(20);
+    screen.send(vec![]).await;
+    // Following: the newest event is selected.
+    let newest = screen.app.views.events.selected.unwrap();
+    screen.send(keys("b")).await;
+    assert!(screen.text().contains(&format!("pinned #{newest}")));
+    assert_eq!(screen.store.get(newest).map(|e| e.pinned), Some(true));
+    let store = Arc::clone(&screen.store);
+    for i in 0..30 {
+        push_generic(&store, &format!("/later/{i}"));
+    }
+    screen.send(vec![]).await;
+    assert_eq!(store.len(), 20);
+    assert!(store.get(newest).is_some());
+    assert!(store.stats().balanced());
+    // The list shows it first, with its glyph, and the filter finds it.
+    screen.send(keys("/pinned⏎")).await;
+    assert_eq!(screen.app.views.events.len(), 1);
+    assert!(screen.text().contains("⚑ "), "{}", screen.text());
+    // Unpinned, it was kept by its pin alone: it goes, and the filter lets it go.
+    screen.send(keys("b")).await;
+    assert!(screen.text().contains("gone"), "{}", screen.text());
+    assert!(store.get(newest).is_none());
+    assert_eq!(screen.app.views.events.len(), 0);
+    assert_eq!(store.len(), 19);
+    assert!(store.stats().balanced());
+}
+
+#[tokio::test]
 async fn follow_mode_keeps_the_newest_in_view() {
     let mut screen = sample_screen(1000);
     assert!(

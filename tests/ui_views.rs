@@ -43,6 +43,13 @@ async fn list_follows_the_newest() {
 }
 
 #[tokio::test]
+async fn a_pinned_row_shows_its_flag() {
+    // Two rows up from the newest, pinned: the flag, then the bottom line's word on it.
+    let screen = shot(80, 24, keys("kkb")).await;
+    insta::assert_snapshot!("pinned_80x24", screen.terminal.backend());
+}
+
+#[tokio::test]
 async fn opened_file_starts_at_the_oldest() {
     let store = store_with(sample_events(), 1000);
     let source = Source::File {

@@ -41,6 +41,7 @@ impl EventBuilder {
                 body: Bytes::new(),
                 body_size: 0,
                 truncated: false,
+                pinned: false,
                 analysis: Analysis::default(),
                 response: ResponseInfo::local(200, 0.0),
             },

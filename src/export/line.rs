@@ -66,6 +66,10 @@ pub fn push_event(out: &mut Vec<u8>, event: &CapturedEvent) -> serde_json::Resul
     } else {
         b",\"truncated\":false"
     });
+    // Written only when set, so that files of events never pinned stay as they were.
+    if event.pinned {
+        out.extend_from_slice(b",\"pinned\":true");
+    }
     name_field(out, "body_kind", analysis.body_kind.as_str());
     if !analysis.parts.is_empty() {
         field(out, "parts", &*analysis.parts)?;

@@ -153,6 +153,10 @@ impl Test {
                 .sequence
                 .as_ref()
                 .is_some_and(|s| s.status == SequenceStatus::Gap),
+            Test::AnyAnomaly => !analysis.anomalies.is_empty(),
+            Test::Anomaly(glob) => analysis.anomalies.iter().any(|a| glob.matches(a.code())),
+            Test::Retry => analysis.redelivery.is_some(),
+            Test::Pinned => event.pinned,
             Test::Text(needle) => text_matches(event, needle),
         }
     }
@@ -272,6 +276,10 @@ mod tests {
             "status:503",
             "status:2xx,503",
             "gap",
+            "anomaly",
+            "anomaly:sequence_gap",
+            "anomaly:SEQUENCE_*",
+            "anomaly:*_gap",
         ] {
             assert!(matches(yes), "{yes} should match");
         }
@@ -285,6 +293,10 @@ mod tests {
             "type:scan.*",
             "status:4xx",
             "status:500",
+            "anomaly:sequence",
+            "anomaly:malformed_json",
+            "retry",
+            "pinned",
         ] {
             assert!(!matches(no), "{no} should not match");
         }
@@ -310,6 +322,32 @@ mod tests {
         assert!(matches("-sev:info"));
         assert!(!matches("-gap"));
         assert!(matches("\"never arrived\" status:503"));
+    }
+
+    #[test]
+    fn retries_pins_and_events_without_anomalies() {
+        let mut e = event();
+        assert!(!Filter::parse("retry").unwrap().matches(&e));
+        e.analysis.redelivery = Some(Box::new(crate::event::Redelivery {
+            retry: 1,
+            first_id: 1,
+            delay_ms: 5.0,
+            previous_id: 1,
+            previous_status: 503,
+            schedule: None,
+        }));
+        e.pinned = true;
+        e.analysis.anomalies = Vec::new().into();
+        for (query, yes) in [
+            ("retry", true),
+            ("pinned", true),
+            ("-pinned", false),
+            ("anomaly", false),
+            ("-anomaly", true),
+            ("anomaly:*", false),
+        ] {
+            assert_eq!(both(query, &e), yes, "{query}");
+        }
     }
 
     #[test]

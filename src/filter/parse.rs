@@ -77,6 +77,15 @@ impl Test {
         if word.eq_ignore_ascii_case("gap") {
             return Ok(Test::Gap);
         }
+        if word.eq_ignore_ascii_case("anomaly") {
+            return Ok(Test::AnyAnomaly);
+        }
+        if word.eq_ignore_ascii_case("retry") {
+            return Ok(Test::Retry);
+        }
+        if word.eq_ignore_ascii_case("pinned") {
+            return Ok(Test::Pinned);
+        }
         let Some((key, value)) = word.split_once(':') else {
             return Ok(Test::Text(word.to_lowercase()));
         };
@@ -92,6 +101,7 @@ impl Test {
                 | "scan"
                 | "type"
                 | "status"
+                | "anomaly"
         );
         if !known {
             return Ok(Test::Text(word.to_lowercase()));
@@ -118,7 +128,7 @@ impl Test {
                 list()
                     .map(|v| match v {
                         "valid" | "ok" => Ok(SignatureVerdict::Valid),
-                        "invalid" | "bad" => Ok(SignatureVerdict::Invalid),
+                        "invalid" => Ok(SignatureVerdict::Invalid),
                         "missing" => Ok(SignatureVerdict::Missing),
                         "unsigned" | "none" => Ok(SignatureVerdict::Unsigned),
                         "no_secret" | "nosecret" => Ok(SignatureVerdict::NoSecret),
@@ -147,6 +157,7 @@ impl Test {
             "session" => Test::Session(Glob::new(&value)),
             "scan" => Test::Scan(Glob::new(&value)),
             "type" => Test::Type(Glob::new(&value)),
+            "anomaly" => Test::Anomaly(Glob::new(&value)),
             "status" => Test::Status(list().map(StatusPattern::parse).collect::<Result<_, _>>()?),
             _ => unreachable!("every known key is handled above"),
         })
@@ -176,6 +187,10 @@ impl fmt::Display for Test {
                 StatusPattern::Exact(s) => s.to_string(),
             }),
             Test::Gap => f.write_str("gap"),
+            Test::AnyAnomaly => f.write_str("anomaly"),
+            Test::Anomaly(glob) => write!(f, "anomaly:{glob}"),
+            Test::Retry => f.write_str("retry"),
+            Test::Pinned => f.write_str("pinned"),
             Test::Text(text) if text.contains(char::is_whitespace) => write!(f, "\"{text}\""),
             Test::Text(text) => f.write_str(text),
         }
@@ -238,6 +253,8 @@ mod tests {
             ("status:abc", "not a status"),
             ("status:42", "not a status"),
             ("type:", "needs a value"),
+            ("sig:bad", "not a verdict"),
+            ("sev:eror", "not a severity"),
         ] {
             let error = Filter::parse(query).unwrap_err();
             assert!(error.to_string().contains(says), "{query}: {error}");
@@ -249,6 +266,7 @@ mod tests {
         for query in [
             "sev:warn,error -sig:valid type:scan.* status:5xx gap \"two words\" x",
             "provider:video,wms session:a*b scan:gen_* status:413 -\"page hidden\"",
+            "anomaly anomaly:sequence_* -retry pinned",
         ] {
             let filter = Filter::parse(query).unwrap();
             assert_eq!(Filter::parse(&filter.to_string()).unwrap(), filter);

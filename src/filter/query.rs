@@ -27,6 +27,14 @@ pub(super) enum Test {
     Type(Glob),
     Status(Vec<StatusPattern>),
     Gap,
+    /// The event has at least one anomaly.
+    AnyAnomaly,
+    /// One of the event's anomaly codes matches.
+    Anomaly(Glob),
+    /// The event is a redelivery of a body received before.
+    Retry,
+    /// The user pinned the event.
+    Pinned,
     /// Lower-cased text searched for in the event's text fields and body.
     Text(String),
 }
@@ -51,7 +59,7 @@ pub(super) struct Glob {
 pub struct FilterError(pub(super) String);
 
 /// The keys a query understands, for hints next to the prompt.
-pub const KEYS: [&str; 8] = [
+pub const KEYS: [&str; 11] = [
     "sev:",
     "sig:",
     "provider:",
@@ -60,6 +68,9 @@ pub const KEYS: [&str; 8] = [
     "type:",
     "status:",
     "gap",
+    "anomaly:",
+    "retry",
+    "pinned",
 ];
 
 impl Filter {

@@ -45,6 +45,8 @@ pub enum Action {
     CycleAnswer,
     /// Replay the selected (or the filtered) events to a URL.
     Replay,
+    /// Pin the selected event (or unpin it).
+    Pin,
     /// In the replay prompt: send to the URL typed.
     ReplaySend,
     /// In the replay prompt: send nothing.

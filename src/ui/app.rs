@@ -21,7 +21,7 @@ use crate::diff::Partner;
 use crate::export::jsonl::LogHealth;
 use crate::filter::Filter;
 use crate::ingest::Recorder;
-use crate::store::{Stats, Store};
+use crate::store::{PinChange, Stats, Store};
 use crate::ui::action::{Action, Context, Key, ViewId};
 use crate::ui::curl;
 use crate::ui::help;
@@ -425,11 +425,22 @@ impl App {
             }
             Action::CycleAnswer => self.cycle_answer(),
             Action::Replay => self.replay(),
+            Action::Pin => self.toggle_pin(store),
             Action::ReplaySend => self.replay_send(store),
             Action::ReplayCancel => {
                 self.mode = Mode::Normal;
                 self.replay_keys.clear();
                 self.say("nothing replayed", true);
+            }
+            // A query that does not parse is never kept in place of what was typed: the
+            // prompt stays open with its error until it is fixed or Esc drops it.
+            Action::FilterKeep
+                if matches!(&self.mode, Mode::Filter(Prompt { error: Some(_), .. })) =>
+            {
+                self.say(
+                    "the filter does not parse: fix it, or Esc to drop it",
+                    false,
+                );
             }
             Action::FilterKeep => {
                 self.mode = Mode::Normal;
@@ -586,6 +597,45 @@ impl App {
             (!self.views.events.filter.is_empty()).then(|| self.views.events.keys().collect());
         self.say(format!("exporting to {} …", path.display()), true);
         self.commands.push(Command::Export { path, keys });
+    }
+
+    /// `b`: pins the selected event, or unpins it.
+    fn toggle_pin(&mut self, store: &Store) {
+        let (Some(key), Some(id)) = (
+            self.views.events.selected,
+            self.views.events.selected_event.as_ref().map(|e| e.id),
+        ) else {
+            self.say("no event selected", false);
+            return;
+        };
+        let (text, ok) = match store.toggle_pin(key) {
+            PinChange::Pinned { released: None } => (
+                format!("pinned #{id}: it stays however many events arrive"),
+                true,
+            ),
+            PinChange::Pinned {
+                released: Some(old),
+            } => (
+                format!(
+                    "pinned #{id}; at most {} pins (--max-pinned): the pin on #{old} is released",
+                    store.max_pins()
+                ),
+                false,
+            ),
+            PinChange::Unpinned { evicted: false } => (format!("unpinned #{id}"), true),
+            PinChange::Unpinned { evicted: true } => (
+                format!("unpinned #{id}: only its pin kept it, so it is gone"),
+                true,
+            ),
+            PinChange::Missing => (format!("#{id} is no longer stored"), false),
+            PinChange::Disabled => (
+                "pins are off (--max-pinned 0, or a buffer of one event)".to_owned(),
+                false,
+            ),
+        };
+        self.views.events.rescan(store);
+        self.sync(store);
+        self.say(text, ok);
     }
 
     fn copy_curl(&mut self) {

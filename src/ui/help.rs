@@ -57,6 +57,10 @@ pub fn lines(view: ViewId, theme: &Theme) -> Vec<Line<'static>> {
         ("type:scan.*", "the event name"),
         ("status:5xx", "the status answered (5xx, 413, 4xx,5xx)"),
         ("gap", "WMS events that found numbers missing"),
+        ("anomaly", "events with any anomaly"),
+        ("anomaly:CODE", "an anomaly code (* is a wildcard)"),
+        ("retry", "redeliveries of a body received before"),
+        ("pinned", "events pinned with b"),
         (
             "-term",
             "anything but; other words search the text and body",

@@ -38,7 +38,7 @@ pub fn config() -> ListenConfig {
 }
 
 pub async fn start(config: ListenConfig) -> TestServer {
-    let store = Arc::new(Store::new(config.limits));
+    let store = Arc::new(Store::new(config.limits).with_max_pinned(config.max_pinned));
     let recorder = Arc::new(Recorder::new(Arc::clone(&store), config.jsonl.as_ref()).unwrap());
     let listener = Listener::bind(&config, recorder).await.unwrap();
     let addr = listener.local_addr();

@@ -65,6 +65,7 @@ pub const SPEC: Spec = Spec {
         ),
         ("note", "↻ retry #n of an earlier delivery   ⚠ an anomaly"),
         ("mark", "= the event marked to compare with (d)"),
+        ("pin", "⚑ pinned (b): kept however many events arrive"),
         (
             "mouse",
             "the wheel scrolls; a click selects a row or a detail tab",
@@ -138,6 +139,13 @@ const KEYS: &[Binding] = &[
         &[Key::char('d')],
         Action::Diff,
         "diff with the mark; a conflict or retry: its partner",
+        None,
+    ),
+    bind(
+        LIST,
+        &[Key::char('b')],
+        Action::Pin,
+        "pin the event (⚑: never evicted); again to unpin",
         None,
     ),
     // The detail pane.
@@ -361,11 +369,7 @@ impl EventsState {
     pub fn sync(&mut self, store: &Store) {
         match store.key_range() {
             None => self.keys.clear(),
-            Some((front, _)) => {
-                while self.keys.front().is_some_and(|&id| id < front) {
-                    self.keys.pop_front();
-                }
-            }
+            Some(_) => store.forget_evicted(&mut self.keys),
         }
         if let Some((_, back)) = store.key_range()
             && back.saturating_sub(self.scanned) >= PARALLEL_BACKLOG
@@ -410,6 +414,17 @@ impl EventsState {
     }
 
     /// Applies a new filter: the matching events are found again from the start.
+    /// Matches every stored event again, keeping the selection: after a change to what the
+    /// filter looks at in events already listed (a pin set or cleared).
+    pub fn rescan(&mut self, store: &Store) {
+        if self.filter.is_empty() {
+            return;
+        }
+        // From no filter, `set_filter` starts over.
+        let filter = std::mem::take(&mut self.filter);
+        self.set_filter(filter, store);
+    }
+
     pub fn set_filter(&mut self, filter: Filter, store: &Store) {
         if filter == self.filter {
             return;
@@ -728,7 +743,13 @@ fn table(max_id: u64) -> Table<CapturedEvent, bool, 10> {
                 (provider_label(event.analysis.provider).into(), Role::Accent)
             }),
             Column::left("KIND / PATH", 0, |event, &reveal, _| {
-                (kind_or_path(event, reveal).into(), Role::Text)
+                let text = kind_or_path(event, reveal);
+                let text = if event.pinned {
+                    format!("⚑ {text}")
+                } else {
+                    text
+                };
+                (text.into(), Role::Text)
             }),
             Column::left("SEV", 3, |event, _, _| {
                 let severity = event.analysis.severity;
