@@ -295,7 +295,7 @@ async fn q_quits_and_nothing_after_it_is_read() {
     let at_end = screen.app.help_scroll;
     assert!(at_end > 0 && at_end < 100, "{at_end}");
     assert!(
-        screen.text().contains("unsigned"),
+        screen.text().contains("the wheel scrolls; a click selects"),
         "the last lines show:\n{}",
         screen.text()
     );
@@ -303,6 +303,7 @@ async fn q_quits_and_nothing_after_it_is_read() {
     assert_eq!(screen.app.help_scroll, at_end - 1);
     screen
         .send(vec![
+            key(KeyCode::PageUp),
             key(KeyCode::PageUp),
             key(KeyCode::PageUp),
             key(KeyCode::PageUp),
