@@ -347,11 +347,17 @@ fn open(args: OpenArgs) -> ExitCode {
         Ok(runtime) => runtime,
         Err(code) => return code,
     };
+    // An edited event (`E`) may be signed afresh with the secrets of the environment.
+    let secrets = match secrets(&[]) {
+        Ok(secrets) => secrets,
+        Err(code) => return code,
+    };
     let options = hookscope::ui::Options {
         source,
         theme,
         export_dir: std::env::current_dir().unwrap_or_else(|_| ".".into()),
         links,
+        secrets,
     };
     let stop = std::future::pending();
     match runtime.block_on(hookscope::ui::run_terminal(store, options, stop)) {

@@ -340,6 +340,14 @@ fn render_question(frame: &mut Frame, area: Rect, question: Question, app: &App,
                 crate::words::noun(count as u64, "event")
             ),
         ),
+        Question::Resign { scheme } => (
+            " Sign afresh? ",
+            format!(
+                "Sign the edited request afresh with the {} secret, over the body as edited? \
+                 No sends the signature as written.",
+                scheme.as_str()
+            ),
+        ),
     };
     let popup = centered(area, 56, 6);
     frame.render_widget(Clear, popup);

@@ -124,6 +124,13 @@ const KEYS: &[Binding] = &[
         "replay the event (or every filtered event) to a URL",
         Some("replay"),
     ),
+    bind(
+        LIST,
+        &[Key::char('E')],
+        Action::EditResend,
+        "edit the event in $VISUAL/$EDITOR, then send it to a URL",
+        None,
+    ),
     // The detail pane.
     bind(DETAIL, UP, Action::Up, "scroll up", None),
     bind(
@@ -191,6 +198,13 @@ const KEYS: &[Binding] = &[
         Action::Replay,
         "replay the event (or every filtered event) to a URL",
         Some("replay"),
+    ),
+    bind(
+        DETAIL,
+        &[Key::char('E')],
+        Action::EditResend,
+        "edit the event in $VISUAL/$EDITOR, then send it to a URL",
+        None,
     ),
 ];
 
