@@ -153,6 +153,7 @@ impl Test {
                 .sequence
                 .as_ref()
                 .is_some_and(|s| s.status == SequenceStatus::Gap),
+            Test::Edited => event.edited,
             Test::Text(needle) => text_matches(event, needle),
         }
     }
@@ -310,6 +311,20 @@ mod tests {
         assert!(matches("-sev:info"));
         assert!(!matches("-gap"));
         assert!(matches("\"never arrived\" status:503"));
+    }
+
+    #[test]
+    fn edited_matches_edited_resends_only() {
+        let edited = crate::event::build::EventBuilder::new(2)
+            .resent(1, true)
+            .build();
+        let resent = crate::event::build::EventBuilder::new(3)
+            .resent(1, false)
+            .build();
+        assert!(both("edited", &edited) && both("EDITED", &edited));
+        assert!(!both("edited", &resent) && !both("edited", &event()));
+        assert!(both("-edited", &resent));
+        assert_eq!(Filter::parse("Edited").unwrap().to_string(), "edited");
     }
 
     #[test]

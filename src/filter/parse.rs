@@ -77,6 +77,9 @@ impl Test {
         if word.eq_ignore_ascii_case("gap") {
             return Ok(Test::Gap);
         }
+        if word.eq_ignore_ascii_case("edited") {
+            return Ok(Test::Edited);
+        }
         let Some((key, value)) = word.split_once(':') else {
             return Ok(Test::Text(word.to_lowercase()));
         };
@@ -176,6 +179,7 @@ impl fmt::Display for Test {
                 StatusPattern::Exact(s) => s.to_string(),
             }),
             Test::Gap => f.write_str("gap"),
+            Test::Edited => f.write_str("edited"),
             Test::Text(text) if text.contains(char::is_whitespace) => write!(f, "\"{text}\""),
             Test::Text(text) => f.write_str(text),
         }

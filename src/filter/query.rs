@@ -27,6 +27,8 @@ pub(super) enum Test {
     Type(Glob),
     Status(Vec<StatusPattern>),
     Gap,
+    /// Re-sent by hookscope after an edit (`E`, `hookscope send`).
+    Edited,
     /// Lower-cased text searched for in the event's text fields and body.
     Text(String),
 }
@@ -51,7 +53,7 @@ pub(super) struct Glob {
 pub struct FilterError(pub(super) String);
 
 /// The keys a query understands, for hints next to the prompt.
-pub const KEYS: [&str; 8] = [
+pub const KEYS: [&str; 9] = [
     "sev:",
     "sig:",
     "provider:",
@@ -60,6 +62,7 @@ pub const KEYS: [&str; 8] = [
     "type:",
     "status:",
     "gap",
+    "edited",
 ];
 
 impl Filter {
