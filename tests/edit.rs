@@ -91,6 +91,13 @@ async fn an_event_edited_in_the_editor_is_sent_again_signed_afresh() {
         Mode::Replay(prompt) => assert_eq!(prompt.text, format!("http://{}", server.addr)),
         other => panic!("expected the target prompt, got {other:?}"),
     }
+    assert!(
+        screen
+            .text()
+            .contains(" send edited #1 to http://127.0.0.1:"),
+        "{}",
+        screen.text()
+    );
     screen.send(vec![key(KeyCode::Enter)]).await;
     assert_eq!(
         screen.app.mode,

@@ -792,6 +792,11 @@ impl App {
 }
 
 impl App {
+    /// The id of the event an edit (`E`) started from, while one is under way.
+    pub fn editing(&self) -> Option<u64> {
+        self.edit.as_ref().map(|edit| edit.from)
+    }
+
     /// `E`: the selected event as HTTP text, handed to the user's editor.
     fn edit_resend(&mut self) {
         let Some(event) = &self.views.events.selected_event else {
