@@ -378,7 +378,8 @@ async fn handle(
     let received_at = CapturedEvent::now();
     let started = Instant::now();
     let _in_flight = state.begin();
-    let (parts, body) = request.into_parts();
+    let (mut parts, body) = request.into_parts();
+    let resent = Resent::take(&mut parts.headers, remote);
     let declared = parts
         .headers
         .get(header::CONTENT_LENGTH)
@@ -481,6 +482,8 @@ async fn handle(
         body_size: size,
         truncated,
         pinned: false,
+        resent_from: resent.from,
+        edited: resent.edited,
         analysis,
         response: ResponseInfo::local(0, 0.0),
     };
@@ -776,4 +779,31 @@ fn text_response(
         headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
     }
     response
+}
+
+/// hookscope's mark on its own re-sends, taken off the request before anything looks at it, so
+/// the event stores the request as its sender made it (and a signature over it still checks).
+/// Honoured from loopback senders only: from elsewhere the headers are stored like any other.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Resent {
+    from: Option<std::num::NonZeroU64>,
+    edited: bool,
+}
+
+impl Resent {
+    fn take(headers: &mut http::HeaderMap, remote: SocketAddr) -> Resent {
+        if !remote.ip().is_loopback() {
+            return Resent::default();
+        }
+        let from = headers
+            .remove(crate::event::RESENT_FROM_HEADER)
+            .and_then(|v| v.to_str().ok()?.trim().parse().ok());
+        let edited = headers
+            .remove(crate::event::EDITED_HEADER)
+            .is_some_and(|v| v.as_bytes() == b"1");
+        Resent {
+            from,
+            edited: edited && from.is_some(),
+        }
+    }
 }

@@ -52,6 +52,10 @@ pub enum Command {
     Simulate(SimulateArgs),
     /// Re-send the events of an export to a URL.
     Replay(ReplayArgs),
+    /// Send one request written as HTTP text (an edited event) to a URL.
+    Send(SendArgs),
+    /// Write one event of an export as HTTP text, to edit and `send`.
+    ExportHttp(ExportHttpArgs),
 }
 
 /// The scenarios, for help texts.
@@ -129,6 +133,47 @@ pub struct ReplayArgs {
     /// Also from HOOKSCOPE_SECRET_<SCHEME>.
     #[arg(long, value_name = "SCHEME=SECRET", value_parser = SecretArgParser)]
     pub resign: Vec<SecretArg>,
+}
+
+/// Settings of `hookscope send`.
+#[derive(Debug, Clone, Args)]
+pub struct SendArgs {
+    /// The request as HTTP text: request line, headers, a blank line, the body.
+    #[arg(value_name = "FILE.http")]
+    pub file: PathBuf,
+
+    /// Where to send, e.g. http://127.0.0.1:8765 (the request's path is appended).
+    #[arg(long, value_name = "URL")]
+    pub to: String,
+
+    /// Sign afresh over the body as it is in the file (fresh timestamp). Also from
+    /// HOOKSCOPE_SECRET_<SCHEME>, for the scheme whose headers the file carries.
+    #[arg(long, value_name = "SCHEME=SECRET", value_parser = SecretArgParser)]
+    pub resign: Vec<SecretArg>,
+
+    /// Largest file read.
+    #[arg(long, value_name = "SIZE", default_value = "64MiB", value_parser = parse_size)]
+    pub max_file_size: u64,
+}
+
+/// Settings of `hookscope export-http`.
+#[derive(Debug, Clone, Args)]
+pub struct ExportHttpArgs {
+    /// The export or log (JSON or JSON Lines) that holds the event.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+
+    /// The id of the event (the # the interface shows).
+    #[arg(long, value_name = "N")]
+    pub event: u64,
+
+    /// Where to write the HTTP text, e.g. event.http.
+    #[arg(long, value_name = "PATH")]
+    pub out: PathBuf,
+
+    /// Largest file read, e.g. 4GiB.
+    #[arg(long, value_name = "SIZE", default_value = "1GiB", value_parser = parse_size)]
+    pub max_file_size: u64,
 }
 
 /// Parses `SCHEME=SECRET` like `SecretArg::parse`, but reports a bad value in its own words:

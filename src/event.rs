@@ -20,6 +20,13 @@ pub use headers::HeaderList;
 pub use remote::RemoteAddr;
 pub use thin::ThinList;
 
+/// The request header with which hookscope marks its own re-sends (`r`, `E`, `hookscope send`):
+/// the id of the event re-sent. A listener takes it off (from loopback senders only) before the
+/// event is stored, and keeps the id in [`CapturedEvent::resent_from`].
+pub const RESENT_FROM_HEADER: &str = "x-hookscope-resent-from";
+/// Set (to `1`) beside [`RESENT_FROM_HEADER`] when the re-sent request was edited first.
+pub const EDITED_HEADER: &str = "x-hookscope-edited";
+
 /// One request as received, with its analysis and the answer it got.
 ///
 /// A buffer holds up to millions of these, so the struct is kept small: strings that repeat are
@@ -47,6 +54,11 @@ pub struct CapturedEvent {
     pub truncated: bool,
     /// Pinned by the user (`b`): the store keeps it past its limits.
     pub pinned: bool,
+    /// Set when hookscope itself sent this request again (`r`, `E`, `hookscope send`): the id
+    /// of the event it was made from, as the sender's `X-Hookscope-Resent-From` header said.
+    pub resent_from: Option<std::num::NonZeroU64>,
+    /// The re-sent request was edited first (`X-Hookscope-Edited`).
+    pub edited: bool,
     pub analysis: Analysis,
     pub response: ResponseInfo,
 }
@@ -516,9 +528,10 @@ mod tests {
     #[test]
     fn the_event_struct_stays_small() {
         // Measured by `examples/memory_per_event.rs`; this guards against a field growing it
-        // unnoticed. Raise it only knowingly.
+        // unnoticed. Raise it only knowingly: 272 → 280 for `resent_from` (its `edited` flag
+        // sits in padding).
         assert!(
-            std::mem::size_of::<CapturedEvent>() <= 272,
+            std::mem::size_of::<CapturedEvent>() <= 280,
             "{}",
             std::mem::size_of::<CapturedEvent>()
         );

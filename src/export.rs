@@ -27,6 +27,7 @@ use crate::intern::intern;
 use crate::store::Stats;
 
 pub mod har;
+pub mod http_text;
 pub mod jsonl;
 mod line;
 
@@ -70,6 +71,10 @@ struct EventOut<'a> {
     sent_at: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     redelivery: Option<&'a Redelivery>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    resent_from: Option<std::num::NonZeroU64>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    edited: bool,
     response: &'a ResponseInfo,
 }
 
@@ -106,6 +111,8 @@ impl<'a> EventOut<'a> {
             anomalies: &analysis.anomalies,
             sent_at: analysis.sent_at.as_ref().map(format_time),
             redelivery: analysis.redelivery.as_deref(),
+            resent_from: event.resent_from,
+            edited: event.edited,
             response: &event.response,
         }
     }
@@ -402,6 +409,10 @@ struct EventIn<'a> {
     sent_at: Option<Text<'a>>,
     #[serde(default)]
     redelivery: Option<Redelivery>,
+    #[serde(default)]
+    resent_from: Option<std::num::NonZeroU64>,
+    #[serde(default)]
+    edited: bool,
     response: ResponseInfo,
 }
 
@@ -537,6 +548,8 @@ impl EventIn<'_> {
             body_size: self.body_size,
             truncated: self.truncated,
             pinned: self.pinned,
+            resent_from: self.resent_from,
+            edited: self.edited,
             analysis: Analysis {
                 provider: self.provider,
                 kind: self.kind.as_deref().map(intern),
@@ -947,6 +960,14 @@ mod tests {
         assert_eq!(value["sequence"]["missing"], serde_json::json!([3, 4]));
         assert_eq!(value["subject"], serde_json::json!({"session_id":"s1"}));
         assert_eq!(value["response"]["forwarded_to"], serde_json::Value::Null);
+        // Only a re-sent event carries these (old files and plain events stay as they were).
+        assert!(value.get("resent_from").is_none() && value.get("edited").is_none());
+        let resent = event_line(&EventBuilder::new(9).resent(7, true).build());
+        let value: serde_json::Value = serde_json::from_slice(&resent).unwrap();
+        assert_eq!(
+            (&value["resent_from"], &value["edited"]),
+            (&serde_json::json!(7), &serde_json::json!(true))
+        );
         assert_eq!(*line.last().unwrap(), b'\n');
         assert_eq!(line.iter().filter(|&&b| b == b'\n').count(), 1);
     }
@@ -970,6 +991,8 @@ mod tests {
         binary.analysis.sent_at = None;
         binary.analysis.redelivery = None;
         binary.query = None;
+        binary.resent_from = std::num::NonZeroU64::new(3);
+        binary.edited = true;
         let mut odd = sample();
         odd.method = "M\"\\\u{1b}".into();
         odd.path = "/p\u{0}\t\u{7f}é/🙂\u{9b}\u{202e}".into();
@@ -1081,6 +1104,9 @@ mod tests {
         binary.id = 8;
         binary.body = Bytes::from_static(b"\xff\x00\xfe");
         binary.analysis.sequence = None;
+        // A re-send of the first, edited: the additive fields come back too.
+        binary.resent_from = std::num::NonZeroU64::new(7);
+        binary.edited = true;
         let events = vec![sample(), binary];
         let stats = Stats {
             received: 9,

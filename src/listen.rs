@@ -120,6 +120,7 @@ pub async fn run(mut config: ListenConfig, theme: Theme, feed: Option<Feed>) -> 
                 recorder: Some(listener.recorder()),
                 policy: Some(listener.policy()),
             },
+            secrets: config.secrets.clone(),
         };
         let store = Arc::clone(&store);
         let mut stop = signals.clone();

@@ -4,7 +4,10 @@ use std::io::IsTerminal as _;
 use std::process::ExitCode;
 
 use clap::Parser;
-use hookscope::cli::{Cli, Command, DemoArgs, ListenArgs, OpenArgs, ReplayArgs, SimulateArgs};
+use hookscope::cli::{
+    Cli, Command, DemoArgs, ExportHttpArgs, ListenArgs, OpenArgs, ReplayArgs, SendArgs,
+    SimulateArgs,
+};
 use hookscope::config::{ConfigError, ListenConfig};
 use hookscope::decode::signature::{Secret, SecretArg, Secrets};
 use hookscope::event::SignatureScheme;
@@ -29,6 +32,8 @@ fn main() -> ExitCode {
         Some(Command::Demo(args)) => demo(args),
         Some(Command::Simulate(args)) => simulate(args),
         Some(Command::Replay(args)) => replay(args),
+        Some(Command::Send(args)) => send(args),
+        Some(Command::ExportHttp(args)) => export_http(args),
         None => listen(cli.listen),
     }
 }
@@ -210,6 +215,63 @@ fn replay(args: ReplayArgs) -> ExitCode {
     })
 }
 
+fn send(args: SendArgs) -> ExitCode {
+    let to = match target(&args.to) {
+        Ok(to) => to,
+        Err(code) => return code,
+    };
+    let bytes = match hookscope::files::read_file(&args.file, args.max_file_size, "send") {
+        Ok(bytes) => bytes,
+        Err(error) => {
+            eprintln!("hookscope: error: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    let secrets = match secrets(&args.resign) {
+        Ok(secrets) => secrets,
+        Err(code) => return code,
+    };
+    let explicit = args.resign.first().map(|arg| arg.scheme);
+    block_on(async move {
+        hookscope::replay::send_file(&args.file, &bytes, &to, explicit, &secrets).await
+    })
+}
+
+fn export_http(args: ExportHttpArgs) -> ExitCode {
+    let bytes = match hookscope::files::read_file(&args.file, args.max_file_size, "export-http") {
+        Ok(bytes) => bytes,
+        Err(error) => {
+            eprintln!("hookscope: error: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    let text = match hookscope::replay::event_as_http(&args.file, &bytes, args.event) {
+        Ok(text) => text,
+        Err(error) => {
+            eprintln!("hookscope: error: {error:#}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match std::fs::write(&args.out, text) {
+        Ok(()) => {
+            eprintln!(
+                "hookscope: wrote #{} to {} (hookscope send {} --to URL sends it)",
+                args.event,
+                args.out.display(),
+                args.out.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!(
+                "hookscope: error: cannot write {}: {error}",
+                args.out.display()
+            );
+            ExitCode::FAILURE
+        }
+    }
+}
+
 fn listen_with(args: ListenArgs, feed: Option<Feed>) -> ExitCode {
     let (mut config, warnings) = match ListenConfig::resolve(&args, |name| std::env::var(name).ok())
     {
@@ -285,11 +347,17 @@ fn open(args: OpenArgs) -> ExitCode {
         Ok(runtime) => runtime,
         Err(code) => return code,
     };
+    // An edited event (`E`) may be signed afresh with the secrets of the environment.
+    let secrets = match secrets(&[]) {
+        Ok(secrets) => secrets,
+        Err(code) => return code,
+    };
     let options = hookscope::ui::Options {
         source,
         theme,
         export_dir: std::env::current_dir().unwrap_or_else(|_| ".".into()),
         links,
+        secrets,
     };
     let stop = std::future::pending();
     match runtime.block_on(hookscope::ui::run_terminal(store, options, stop)) {

@@ -6,7 +6,8 @@ use chrono::{DateTime, Utc};
 
 use crate::capture::forward::HOP_BY_HOP;
 use crate::decode::signature::{self, Secrets};
-use crate::event::{CapturedEvent, SignatureScheme};
+use crate::event::{CapturedEvent, EDITED_HEADER, RESENT_FROM_HEADER, SignatureScheme};
+use crate::export::http_text::HttpMessage;
 use crate::sender::Delivery;
 
 /// Headers not to copy besides the hop-by-hop ones: they are recomputed for the new request.
@@ -100,6 +101,163 @@ pub fn deliveries<'a>(
         });
     }
     (out, skipped)
+}
+
+/// An edited request (`E`, `hookscope send`) and how to send it.
+#[derive(Debug, Clone, Copy)]
+pub struct Resend<'a> {
+    /// The id of the event it was made from: the listener that receives it links the two.
+    pub from: Option<u64>,
+    pub edited: bool,
+    /// Sign it afresh over the bytes sent, with this scheme and secret, instead of sending the
+    /// signature headers the text holds.
+    pub resign: Option<(SignatureScheme, &'a str)>,
+}
+
+/// The scheme whose signature headers the message carries, if any.
+pub fn scheme_of(message: &HttpMessage) -> Option<SignatureScheme> {
+    SignatureScheme::ALL.into_iter().find(|&scheme| {
+        signature_headers(scheme)
+            .iter()
+            .any(|name| message.header(name).is_some())
+    })
+}
+
+/// The delivery of an edited request: its headers as written, less those that belong to one
+/// connection or follow from the body; with `resign`, a fresh signature (and timestamp) over
+/// the body in place of the old one; with `from`, hookscope's re-send mark.
+pub fn edited_delivery(message: &HttpMessage, resend: Resend<'_>, now: DateTime<Utc>) -> Delivery {
+    let mut headers: Vec<(String, String)> = message
+        .headers
+        .iter()
+        .filter(|(name, _)| {
+            !RECOMPUTED
+                .iter()
+                .chain(HOP_BY_HOP.iter())
+                .chain([RESENT_FROM_HEADER, EDITED_HEADER].iter())
+                .any(|n| n.eq_ignore_ascii_case(name))
+        })
+        .cloned()
+        .collect();
+    if let Some((scheme, secret)) = resend.resign {
+        // Standard Webhooks signs its message id too: the id the text carries is kept.
+        let message_id = message
+            .header("webhook-id")
+            .or_else(|| message.header("svix-id"))
+            .map_or_else(
+                || format!("msg_resent_{}", resend.from.unwrap_or(0)),
+                str::to_owned,
+            );
+        let replaced = signature_headers(scheme);
+        headers.retain(|(name, _)| !replaced.iter().any(|r| r.eq_ignore_ascii_case(name)));
+        for (name, value) in
+            signature::sign(scheme, secret, &message.body, now.timestamp(), &message_id)
+        {
+            headers.push((name.to_string(), value));
+        }
+    }
+    if let Some(from) = resend.from {
+        headers.push((RESENT_FROM_HEADER.to_owned(), from.to_string()));
+        if resend.edited {
+            headers.push((EDITED_HEADER.to_owned(), "1".to_owned()));
+        }
+    }
+    Delivery {
+        label: resend
+            .from
+            .map_or_else(|| "edited request".to_owned(), |id| format!("#{id} edited")),
+        method: message.method.clone(),
+        path: message.target.clone(),
+        headers,
+        body: bytes::Bytes::from(message.body.clone()),
+        retries: false,
+    }
+}
+
+/// `hookscope send FILE.http`: reads the HTTP text `bytes` (of `file`), signs it afresh when a
+/// secret fits, sends it to `target` and says what came back. The scheme re-signed is the
+/// first given with `--resign` (`explicit`), else the one whose headers the file carries when
+/// the environment has its secret. A file written by `hookscope export-http` names its event
+/// (`X-Hookscope-Resent-From`); it is sent as an edited re-send of that event.
+pub async fn send_file(
+    file: &std::path::Path,
+    bytes: &[u8],
+    target: &str,
+    explicit: Option<SignatureScheme>,
+    secrets: &Secrets,
+) -> anyhow::Result<crate::sender::Summary> {
+    let message = HttpMessage::parse(bytes).map_err(|e| {
+        anyhow::anyhow!(
+            "{}: {}",
+            file.display(),
+            crate::sanitize::escape(&e.to_string())
+        )
+    })?;
+    let from = message
+        .header(RESENT_FROM_HEADER)
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    let scheme = explicit.or_else(|| scheme_of(&message));
+    let resign = scheme.and_then(|scheme| {
+        secrets
+            .for_scheme(scheme)
+            .first()
+            .map(|secret| (scheme, secret.expose()))
+    });
+    let delivery = edited_delivery(
+        &message,
+        Resend {
+            from,
+            edited: from.is_some(),
+            resign,
+        },
+        Utc::now(),
+    );
+    let signed = match (resign, scheme) {
+        (Some((scheme, _)), _) => format!(", signed afresh ({})", scheme.as_str()),
+        (None, Some(scheme)) => format!(
+            ", {} signature as written (no secret to sign afresh)",
+            scheme.as_str()
+        ),
+        (None, None) => String::new(),
+    };
+    eprintln!(
+        "hookscope: sending {} {} from {} to {target}{signed}",
+        crate::sanitize::escape(&message.method),
+        crate::sanitize::escape(&message.target),
+        file.display()
+    );
+    let summary = crate::sender::send(
+        target,
+        vec![delivery],
+        None,
+        crate::sender::stderr_progress(1),
+    )
+    .await;
+    eprintln!("hookscope: {summary}");
+    if summary.failed == summary.sent {
+        anyhow::bail!("no answer from {target}: is anything listening there?");
+    }
+    Ok(summary)
+}
+
+/// `hookscope export-http`: the event numbered `id` of the export `bytes` (of `file`) as HTTP
+/// text, marked as a re-send of that event (`X-Hookscope-Resent-From`).
+pub fn event_as_http(file: &std::path::Path, bytes: &[u8], id: u64) -> anyhow::Result<Vec<u8>> {
+    let imported =
+        crate::export::import(bytes).map_err(|e| anyhow::anyhow!(e.about(file.display())))?;
+    let event = imported
+        .events
+        .iter()
+        .find(|e| e.id == id)
+        .ok_or_else(|| anyhow::anyhow!("{} holds no event #{id}", file.display()))?;
+    let mut message = HttpMessage::from_event(event).map_err(|e| anyhow::anyhow!(e))?;
+    message
+        .headers
+        .retain(|(name, _)| !name.eq_ignore_ascii_case(RESENT_FROM_HEADER));
+    message
+        .headers
+        .push(("X-Hookscope-Resent-From".to_owned(), id.to_string()));
+    Ok(message.write())
 }
 
 /// `hookscope replay`: reads the export `bytes` (of the file `file`, read with

@@ -34,6 +34,7 @@ use ratatui::Terminal;
 use ratatui::backend::Backend;
 use ratatui::crossterm::event::{DisableMouseCapture, EnableMouseCapture, Event as TermEvent};
 use ratatui::crossterm::execute;
+use ratatui::crossterm::terminal::EnterAlternateScreen;
 use ratatui::layout::Rect;
 use tokio::sync::mpsc;
 use tokio::time::{Instant, MissedTickBehavior};
@@ -41,7 +42,7 @@ use tokio::time::{Instant, MissedTickBehavior};
 use crate::export;
 use crate::ingest::Recorder;
 use crate::store::Store;
-use app::{App, Command, Input, Links, Source};
+use app::{App, Command, EditOutcome, Input, Links, Source};
 use theme::Theme;
 
 /// The shortest time between two frames drawn because of store changes.
@@ -57,6 +58,8 @@ pub struct Options {
     pub export_dir: PathBuf,
     /// The recorder (analysis) and, when live, the answer policy.
     pub links: Links,
+    /// The secrets `E` may sign an edited request afresh with.
+    pub secrets: crate::decode::signature::Secrets,
 }
 
 /// What a run of the loop did, for tests and diagnostics.
@@ -90,7 +93,9 @@ pub async fn run_terminal(
         Rect::new(0, 0, size.width, size.height),
         options.export_dir.clone(),
     )
-    .with_links(options.links.clone());
+    .with_links(options.links.clone())
+    .with_secrets(options.secrets.clone());
+    app.hand_over_terminal = true;
     let inputs = crossterm::event::EventStream::new();
     let mut clipboard = copy_osc52;
     tokio::select! {
@@ -215,10 +220,18 @@ where
             }
             _ = tick.tick() => Input::Tick,
         };
-        let dirty = app.handle(input, &store);
+        let mut dirty = app.handle(input, &store);
         for command in std::mem::take(&mut app.commands) {
             match command {
                 Command::Copy(text) => clipboard(&text),
+                Command::Edit { id, text } => {
+                    let outcome = edit(terminal, app.hand_over_terminal, id, text).await;
+                    dirty |= app.handle(Input::Edited(outcome), &store);
+                }
+                Command::Resend { target, delivery } => {
+                    jobs_running += 1;
+                    tokio::spawn(resend(target, delivery, notices.clone()));
+                }
                 Command::Replay { target, keys } => {
                     jobs_running += 1;
                     tokio::spawn(replay(Arc::clone(&store), target, keys, notices.clone()));
@@ -276,6 +289,98 @@ where
     app.refresh(store);
     terminal.draw(|frame| render::draw(frame, app, theme))?;
     Ok(())
+}
+
+/// The editor to run: `$VISUAL`, else `$EDITOR`, else `vi`. It may carry arguments
+/// (`code --wait`), so it is run by the shell.
+fn editor() -> String {
+    ["VISUAL", "EDITOR"]
+        .iter()
+        .filter_map(|name| std::env::var(name).ok())
+        .find(|value| !value.trim().is_empty())
+        .unwrap_or_else(|| "vi".to_owned())
+}
+
+/// Runs the user's editor on `text` (event `id` as HTTP text) in a private temporary file and
+/// says what became of it. With `hand_over`, the terminal is left for the editor (no alternate
+/// screen, no raw mode, no mouse reporting) and taken back afterwards, whatever happened.
+async fn edit<B>(terminal: &mut Terminal<B>, hand_over: bool, id: u64, text: Vec<u8>) -> EditOutcome
+where
+    B: Backend,
+{
+    let path = std::env::temp_dir().join(format!(
+        "hookscope-{}-{id}-{}.http",
+        std::process::id(),
+        chrono::Utc::now().timestamp_micros()
+    ));
+    if let Err(error) = write_private(&path, &text) {
+        return EditOutcome::Failed(format!("cannot write {}: {error}", path.display()));
+    }
+    if hand_over {
+        let _ = execute!(io::stdout(), DisableMouseCapture);
+        ratatui::restore();
+    }
+    let editor = editor();
+    let run = {
+        let path = path.clone();
+        let editor = editor.clone();
+        tokio::task::spawn_blocking(move || {
+            std::process::Command::new("sh")
+                .arg("-c")
+                .arg(format!("{editor} \"$1\""))
+                .arg("sh")
+                .arg(&path)
+                .status()
+        })
+        .await
+    };
+    if hand_over {
+        let _ = ratatui::crossterm::terminal::enable_raw_mode();
+        let _ = execute!(io::stdout(), EnterAlternateScreen, EnableMouseCapture);
+        // The editor drew over the screen: the next frame is drawn whole.
+        let _ = terminal.clear();
+    }
+    let outcome = match run {
+        Ok(Ok(status)) if status.success() => match std::fs::read(&path) {
+            Ok(edited) if edited == text => EditOutcome::Unchanged,
+            Ok(edited) if edited.iter().all(u8::is_ascii_whitespace) => EditOutcome::Empty,
+            Ok(edited) => EditOutcome::Saved(edited),
+            Err(error) => EditOutcome::Failed(format!("cannot read {}: {error}", path.display())),
+        },
+        Ok(Ok(status)) => EditOutcome::Failed(format!(
+            "the editor ({}) ended with {status}: nothing sent",
+            crate::sanitize::escape(&editor)
+        )),
+        Ok(Err(error)) => EditOutcome::Failed(format!(
+            "cannot run the editor ({}): {error}",
+            crate::sanitize::escape(&editor)
+        )),
+        Err(error) => EditOutcome::Failed(format!("the editor did not finish: {error}")),
+    };
+    let _ = std::fs::remove_file(&path);
+    outcome
+}
+
+/// Creates `path` readable by its owner only: the body may hold secrets.
+fn write_private(path: &std::path::Path, text: &[u8]) -> io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?.write_all(text)
+}
+
+/// Sends an edited request to `target` and says what came back.
+async fn resend(
+    target: String,
+    delivery: crate::sender::Delivery,
+    notices: mpsc::UnboundedSender<Input>,
+) {
+    let label = crate::sanitize::escape(&delivery.label).into_owned();
+    let summary = crate::sender::send(&target, vec![delivery], None, Arc::new(|_, _| {})).await;
+    let ok = summary.failed == 0 && summary.sent > 0;
+    let text = format!("{label} to {target}: {summary}");
+    let _ = notices.send(Input::Notice { text, ok });
 }
 
 /// Sends the events with store keys `keys` to `target` as they were captured, telling progress

@@ -42,6 +42,8 @@ impl EventBuilder {
                 body_size: 0,
                 truncated: false,
                 pinned: false,
+                resent_from: None,
+                edited: false,
                 analysis: Analysis::default(),
                 response: ResponseInfo::local(200, 0.0),
             },
@@ -115,6 +117,13 @@ impl EventBuilder {
     }
 
     /// The whole analysis, in place of anything set on it before.
+    /// Marks the event as hookscope's re-send of event `from`, edited or not.
+    pub fn resent(mut self, from: u64, edited: bool) -> EventBuilder {
+        self.event.resent_from = std::num::NonZeroU64::new(from);
+        self.event.edited = edited;
+        self
+    }
+
     pub fn analysis(mut self, analysis: Analysis) -> EventBuilder {
         self.event.analysis = analysis;
         self

@@ -106,6 +106,13 @@ pub fn push_event(out: &mut Vec<u8>, event: &CapturedEvent) -> serde_json::Resul
     if let Some(redelivery) = &analysis.redelivery {
         field(out, "redelivery", redelivery)?;
     }
+    if let Some(from) = event.resent_from {
+        out.extend_from_slice(b",\"resent_from\":");
+        out.extend_from_slice(itoa::Buffer::new().format(from.get()).as_bytes());
+    }
+    if event.edited {
+        out.extend_from_slice(b",\"edited\":true");
+    }
     field(out, "response", &event.response)?;
     out.push(b'}');
     Ok(())

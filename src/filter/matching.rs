@@ -157,6 +157,7 @@ impl Test {
             Test::Anomaly(glob) => analysis.anomalies.iter().any(|a| glob.matches(a.code())),
             Test::Retry => analysis.redelivery.is_some(),
             Test::Pinned => event.pinned,
+            Test::Edited => event.edited,
             Test::Text(needle) => text_matches(event, needle),
         }
     }
@@ -348,6 +349,20 @@ mod tests {
         ] {
             assert_eq!(both(query, &e), yes, "{query}");
         }
+    }
+
+    #[test]
+    fn edited_matches_edited_resends_only() {
+        let edited = crate::event::build::EventBuilder::new(2)
+            .resent(1, true)
+            .build();
+        let resent = crate::event::build::EventBuilder::new(3)
+            .resent(1, false)
+            .build();
+        assert!(both("edited", &edited) && both("EDITED", &edited));
+        assert!(!both("edited", &resent) && !both("edited", &event()));
+        assert!(both("-edited", &resent));
+        assert_eq!(Filter::parse("Edited").unwrap().to_string(), "edited");
     }
 
     #[test]

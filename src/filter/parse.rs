@@ -86,6 +86,9 @@ impl Test {
         if word.eq_ignore_ascii_case("pinned") {
             return Ok(Test::Pinned);
         }
+        if word.eq_ignore_ascii_case("edited") {
+            return Ok(Test::Edited);
+        }
         let Some((key, value)) = word.split_once(':') else {
             return Ok(Test::Text(word.to_lowercase()));
         };
@@ -191,6 +194,7 @@ impl fmt::Display for Test {
             Test::Anomaly(glob) => write!(f, "anomaly:{glob}"),
             Test::Retry => f.write_str("retry"),
             Test::Pinned => f.write_str("pinned"),
+            Test::Edited => f.write_str("edited"),
             Test::Text(text) if text.contains(char::is_whitespace) => write!(f, "\"{text}\""),
             Test::Text(text) => f.write_str(text),
         }

@@ -35,6 +35,8 @@ pub(super) enum Test {
     Retry,
     /// The user pinned the event.
     Pinned,
+    /// Re-sent by hookscope after an edit (`E`, `hookscope send`).
+    Edited,
     /// Lower-cased text searched for in the event's text fields and body.
     Text(String),
 }
@@ -59,7 +61,7 @@ pub(super) struct Glob {
 pub struct FilterError(pub(super) String);
 
 /// The keys a query understands, for hints next to the prompt.
-pub const KEYS: [&str; 11] = [
+pub const KEYS: [&str; 12] = [
     "sev:",
     "sig:",
     "provider:",
@@ -71,6 +73,7 @@ pub const KEYS: [&str; 11] = [
     "anomaly:",
     "retry",
     "pinned",
+    "edited",
 ];
 
 impl Filter {

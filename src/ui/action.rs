@@ -58,6 +58,8 @@ pub enum Action {
     Diff,
     /// Close the comparison.
     CloseDiff,
+    /// Open the selected event in the user's editor as HTTP text, to send it again edited.
+    EditResend,
 }
 
 /// One of the views the tab bar switches between: its place in tab order. The views name

@@ -18,6 +18,9 @@ use ratatui::layout::Rect;
 
 use crate::answer::{AnswerMode, AnswerPolicy};
 use crate::diff::Partner;
+use crate::decode::signature::Secrets;
+use crate::event::SignatureScheme;
+use crate::export::http_text::HttpMessage;
 use crate::export::jsonl::LogHealth;
 use crate::filter::Filter;
 use crate::ingest::Recorder;
@@ -57,6 +60,21 @@ pub enum Input {
     Progress {
         text: String,
     },
+    /// The editor `E` opened has closed.
+    Edited(EditOutcome),
+}
+
+/// What became of the HTTP text handed to the editor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EditOutcome {
+    /// Saved as it was, or not saved: nothing to send.
+    Unchanged,
+    /// Emptied: the user's way to say no.
+    Empty,
+    /// Saved with changes: the text as it is now.
+    Saved(Vec<u8>),
+    /// The editor could not be run, or the file not written or read back.
+    Failed(String),
 }
 
 /// What the interface may act on besides the store: the recorder, whose analysis the Sessions
@@ -132,6 +150,10 @@ pub enum Question {
     Replay {
         count: usize,
     },
+    /// Sign the edited request afresh with this scheme's secret?
+    Resign {
+        scheme: SignatureScheme,
+    },
 }
 
 /// A message on the bottom line.
@@ -154,6 +176,24 @@ pub enum Command {
     },
     /// Send the events with these store keys to `target` in the background.
     Replay { target: String, keys: Vec<u64> },
+    /// Hand the terminal to the user's editor on this HTTP text of event `id`; its outcome
+    /// comes back as [`Input::Edited`].
+    Edit { id: u64, text: Vec<u8> },
+    /// Send an edited request to `target` in the background.
+    Resend {
+        target: String,
+        delivery: crate::sender::Delivery,
+    },
+}
+
+/// An edit under way (`E`): the event it started from, then the text saved, then the target.
+#[derive(Debug, Clone)]
+struct Edit {
+    from: u64,
+    /// The scheme of the event's signature, if it had one.
+    scheme: Option<SignatureScheme>,
+    message: Option<HttpMessage>,
+    target: Option<String>,
 }
 
 #[derive(Debug)]
@@ -169,6 +209,13 @@ pub struct App {
     /// The store keys of the events `r` is about to replay, while the question and the prompt
     /// are open.
     replay_keys: Vec<u64>,
+    /// The edit `E` started, until it is sent or dropped.
+    edit: Option<Edit>,
+    /// The secrets an edited request may be signed afresh with (the listener's).
+    pub secrets: Secrets,
+    /// Whether the editor needs the real terminal handed over (left, then restored); tests
+    /// drawing into a `TestBackend` leave it off.
+    pub hand_over_terminal: bool,
     pub stats: Stats,
     /// How the JSON Lines log goes, when the listener writes one.
     pub log: Option<LogHealth>,
@@ -207,6 +254,9 @@ impl App {
             links: Links::default(),
             clock: None,
             replay_keys: Vec::new(),
+            edit: None,
+            secrets: Secrets::default(),
+            hand_over_terminal: false,
             stats: Stats::default(),
             log: None,
             rates: VecDeque::with_capacity(RATE_HISTORY),
@@ -225,6 +275,12 @@ impl App {
     pub fn with_links(mut self, links: Links) -> App {
         self.links = links;
         self.sync_answer();
+        self
+    }
+
+    /// Gives the interface the secrets it may sign edited requests with.
+    pub fn with_secrets(mut self, secrets: Secrets) -> App {
+        self.secrets = secrets;
         self
     }
 
@@ -316,6 +372,10 @@ impl App {
             }
             Input::Progress { text } => {
                 self.say(text, true);
+                true
+            }
+            Input::Edited(outcome) => {
+                self.edited(outcome);
                 true
             }
         }
@@ -430,7 +490,12 @@ impl App {
             Action::ReplayCancel => {
                 self.mode = Mode::Normal;
                 self.replay_keys.clear();
-                self.say("nothing replayed", true);
+                let what = if self.edit.take().is_some() {
+                    "nothing sent"
+                } else {
+                    "nothing replayed"
+                };
+                self.say(what, true);
             }
             // A query that does not parse is never kept in place of what was typed: the
             // prompt stays open with its error until it is fixed or Esc drops it.
@@ -442,6 +507,7 @@ impl App {
                     false,
                 );
             }
+            Action::EditResend => self.edit_resend(),
             Action::FilterKeep => {
                 self.mode = Mode::Normal;
                 if !self.views.events.filter.is_empty() {
@@ -494,8 +560,13 @@ impl App {
                     self.say(format!("cleared {n} {noun}"), true);
                 }
                 Mode::Confirm(Question::Replay { .. }) => self.ask_replay_target(),
+                Mode::Confirm(Question::Resign { .. }) => self.send_edit(true),
                 _ => {}
             },
+            Action::Decline if matches!(self.mode, Mode::Confirm(Question::Resign { .. })) => {
+                self.mode = Mode::Normal;
+                self.send_edit(false);
+            }
             Action::Decline => {
                 let what = match self.mode {
                     Mode::Confirm(Question::Replay { .. }) => "nothing replayed",
@@ -851,6 +922,19 @@ impl App {
             return;
         }
         self.mode = Mode::Normal;
+        if let Some(edit) = &mut self.edit {
+            edit.target = Some(target);
+            let scheme = edit
+                .scheme
+                .or_else(|| edit.message.as_ref().and_then(crate::replay::scheme_of));
+            match scheme {
+                Some(scheme) if !self.secrets.for_scheme(scheme).is_empty() => {
+                    self.mode = Mode::Confirm(Question::Resign { scheme });
+                }
+                _ => self.send_edit(false),
+            }
+            return;
+        }
         let keys = std::mem::take(&mut self.replay_keys);
         let n = keys.len();
         // Named by its id, which is what the list shows (a key is the store's own).
@@ -862,5 +946,112 @@ impl App {
         };
         self.say(format!("replaying {what} to {target} …"), true);
         self.commands.push(Command::Replay { target, keys });
+    }
+}
+
+impl App {
+    /// The id of the event an edit (`E`) started from, while one is under way.
+    pub fn editing(&self) -> Option<u64> {
+        self.edit.as_ref().map(|edit| edit.from)
+    }
+
+    /// `E`: the selected event as HTTP text, handed to the user's editor.
+    fn edit_resend(&mut self) {
+        let Some(event) = &self.views.events.selected_event else {
+            self.say("no event selected", false);
+            return;
+        };
+        let id = event.id;
+        match HttpMessage::from_event(event) {
+            Ok(message) => {
+                self.edit = Some(Edit {
+                    from: id,
+                    scheme: event.analysis.signature.scheme,
+                    message: None,
+                    target: None,
+                });
+                self.commands.push(Command::Edit {
+                    id,
+                    text: message.write(),
+                });
+                self.say(format!("editing #{id} …"), true);
+            }
+            Err(why) => self.say(format!("cannot edit {why}"), false),
+        }
+    }
+
+    /// The editor closed: an unchanged or emptied file ends the edit, a saved one goes on to
+    /// the target prompt (the one `r` asks with).
+    fn edited(&mut self, outcome: EditOutcome) {
+        let Some(edit) = &mut self.edit else {
+            return;
+        };
+        let id = edit.from;
+        let text = match outcome {
+            EditOutcome::Unchanged => {
+                self.edit = None;
+                self.say(format!("#{id} unchanged: nothing sent"), true);
+                return;
+            }
+            EditOutcome::Empty => {
+                self.edit = None;
+                self.say(format!("#{id} emptied: nothing sent"), true);
+                return;
+            }
+            EditOutcome::Failed(why) => {
+                self.edit = None;
+                self.say(why, false);
+                return;
+            }
+            EditOutcome::Saved(text) => text,
+        };
+        match HttpMessage::parse(&text) {
+            Ok(message) => {
+                edit.message = Some(message);
+                self.ask_replay_target();
+            }
+            Err(error) => {
+                self.edit = None;
+                self.say(
+                    format!(
+                        "edited #{id} not sent: {}",
+                        crate::sanitize::escape(&error.to_string())
+                    ),
+                    false,
+                );
+            }
+        }
+    }
+
+    /// Sends the edited request to the target chosen, signed afresh when `resign`.
+    fn send_edit(&mut self, resign: bool) {
+        let Some(Edit {
+            from,
+            scheme,
+            message: Some(message),
+            target: Some(target),
+        }) = self.edit.take()
+        else {
+            return;
+        };
+        let scheme = scheme.or_else(|| crate::replay::scheme_of(&message));
+        let secret = scheme
+            .filter(|_| resign)
+            .and_then(|scheme| Some((scheme, self.secrets.for_scheme(scheme).first()?)));
+        let delivery = crate::replay::edited_delivery(
+            &message,
+            crate::replay::Resend {
+                from: Some(from),
+                edited: true,
+                resign: secret.map(|(scheme, secret)| (scheme, secret.expose())),
+            },
+            self.now(),
+        );
+        let how = match secret {
+            Some((scheme, _)) => format!(", signed afresh ({})", scheme.as_str()),
+            None => String::new(),
+        };
+        self.say(format!("sending edited #{from} to {target}{how} …"), true);
+        self.commands.push(Command::Resend { target, delivery });
     }
 }

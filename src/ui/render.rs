@@ -24,7 +24,9 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
     render_header(frame, areas.header, app, theme);
     match &app.mode {
         Mode::Filter(prompt) => render_prompt(frame, areas.tabs, prompt, theme),
-        Mode::Replay(prompt) => render_replay_prompt(frame, areas.tabs, prompt, theme),
+        Mode::Replay(prompt) => {
+            render_replay_prompt(frame, areas.tabs, prompt, app.editing(), theme);
+        }
         _ => render_tabs(frame, areas.tabs, app, theme),
     }
     app.views.get(app.view).render(frame, areas.body, theme);
@@ -255,25 +257,39 @@ fn render_prompt(frame: &mut Frame, area: Rect, prompt: &Prompt, theme: &Theme) 
 }
 
 /// The replay prompt: where to send, with the cursor.
-fn render_replay_prompt(frame: &mut Frame, area: Rect, prompt: &Prompt, theme: &Theme) {
-    const LEAD: &str = " replay to ";
+/// For an edited request (`E`, the event it came from), the prompt says so.
+fn render_replay_prompt(
+    frame: &mut Frame,
+    area: Rect,
+    prompt: &Prompt,
+    editing: Option<u64>,
+    theme: &Theme,
+) {
+    let lead = match editing {
+        Some(id) => format!(" send edited #{id} to "),
+        None => " replay to ".to_owned(),
+    };
     let shown = crate::sanitize::escape(&prompt.text).into_owned();
     let before_cursor = crate::sanitize::escape(&prompt.text[..prompt.cursor]).into_owned();
     let mut spans = vec![
-        Span::styled(LEAD, theme.key()),
+        Span::styled(lead.clone(), theme.key()),
         Span::styled(shown, theme.text()),
         Span::raw("  "),
     ];
     match &prompt.error {
         Some(error) => spans.push(Span::styled(error.clone(), theme.problem())),
         None => spans.push(Span::styled(
-            "⏎ send  Esc cancel  (path and query of each event are appended)",
+            if editing.is_some() {
+                "⏎ send  Esc cancel  (the request's path and query are appended)"
+            } else {
+                "⏎ send  Esc cancel  (path and query of each event are appended)"
+            },
             theme.dim(),
         )),
     }
     let spans = fit_spans(spans, usize::from(area.width));
     frame.render_widget(Line::from(spans), area);
-    let x = area.x + display_width(LEAD) as u16 + display_width(&before_cursor) as u16;
+    let x = area.x + display_width(&lead) as u16 + display_width(&before_cursor) as u16;
     if x < area.x + area.width {
         frame.set_cursor_position(Position::new(x, area.y));
     }
@@ -350,6 +366,14 @@ fn render_question(frame: &mut Frame, area: Rect, question: Question, app: &App,
                 "Send all {} {} the filter shows again, one after another? The URL comes next.",
                 thousands(count as u64),
                 crate::words::noun(count as u64, "event")
+            ),
+        ),
+        Question::Resign { scheme } => (
+            " Sign afresh? ",
+            format!(
+                "Sign the edited request afresh with the {} secret, over the body as edited? \
+                 No sends the signature as written.",
+                scheme.as_str()
             ),
         ),
     };

@@ -148,6 +148,13 @@ const KEYS: &[Binding] = &[
         "pin the event (⚑: never evicted); again to unpin",
         None,
     ),
+    bind(
+        LIST,
+        &[Key::char('E')],
+        Action::EditResend,
+        "edit the event in $VISUAL/$EDITOR, then send it to a URL",
+        None,
+    ),
     // The detail pane.
     bind(DETAIL, UP, Action::Up, "scroll up", None),
     bind(
@@ -228,6 +235,13 @@ const KEYS: &[Binding] = &[
         &[Key::char('d')],
         Action::Diff,
         "diff with the mark; a conflict or retry: its partner",
+        None,
+    ),
+    bind(
+        DETAIL,
+        &[Key::char('E')],
+        Action::EditResend,
+        "edit the event in $VISUAL/$EDITOR, then send it to a URL",
         None,
     ),
 ];

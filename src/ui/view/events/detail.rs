@@ -454,6 +454,18 @@ fn analysis(event: &CapturedEvent, width: usize) -> Vec<RichLine> {
                 .to_string(),
         ),
     );
+    if let Some(from) = event.resent_from {
+        let how = if event.edited {
+            " by hookscope, edited"
+        } else {
+            " by hookscope"
+        };
+        lines.push(
+            label("Resent")
+                .with(Role::Text, format!("resent from #{from}"))
+                .with(Role::Dim, how),
+        );
+    }
     if let Some(sent) = a.sent_at {
         let lag = event.received_at.signed_duration_since(sent);
         let seconds = lag.num_milliseconds() as f64 / 1000.0;
@@ -575,6 +587,23 @@ mod tests {
             lines[0].text(),
             "00000000  7b 22 61 22 3a 31 7d 0a  00                      |{\"a\":1}..|"
         );
+    }
+
+    #[test]
+    fn a_resent_event_names_the_one_it_came_from() {
+        use crate::event::build::EventBuilder;
+        let text = |event: &CapturedEvent| -> Vec<String> {
+            analysis(event, 80).iter().map(RichLine::text).collect()
+        };
+        let resent = text(&EventBuilder::new(9).resent(4, true).build());
+        assert!(
+            resent
+                .iter()
+                .any(|line| line.ends_with("resent from #4 by hookscope, edited")),
+            "{resent:?}"
+        );
+        let plain = text(&EventBuilder::new(9).build());
+        assert!(!plain.iter().any(|line| line.contains("resent")));
     }
 
     #[test]
