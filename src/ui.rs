@@ -110,7 +110,12 @@ pub fn load_export(
     max_size: u64,
 ) -> Result<(Arc<Store>, Source, Links, export::Skipped), String> {
     let bytes = crate::files::read_file(path, max_size, "open")?;
-    let imported = export::import(&bytes).map_err(|e| e.about(path.display()))?;
+    // The entries of a HAR file are decoded again: their signatures are checked with the
+    // secrets of the environment, as `listen` would have.
+    let mut secrets = crate::decode::signature::Secrets::default();
+    crate::config::add_secrets_from_env(&mut secrets, |name| std::env::var(name).ok())
+        .map_err(|e| e.to_string())?;
+    let imported = export::import_with(&bytes, &secrets).map_err(|e| e.about(path.display()))?;
     let limits = crate::store::Limits {
         capacity: imported.events.len().max(1),
         max_bytes: u64::MAX,
