@@ -1322,6 +1322,51 @@ mod tests {
     }
 
     #[test]
+    fn a_torn_or_garbage_middle_line_and_a_torn_last_line_leave_the_good_events() {
+        let events: Vec<CapturedEvent> = (1..=16)
+            .map(|id| {
+                let mut event = sample();
+                event.id = id;
+                event
+            })
+            .collect();
+        let mut lines: Vec<Vec<u8>> = events.iter().map(event_line).collect();
+        let good = lines.clone();
+        // A torn middle line (its newline kept), then garbage in the middle instead.
+        for (damage, why) in [
+            (lines[7][..lines[7].len() / 2].to_vec(), "EOF while parsing"),
+            (b"\x00garbage \xff}{\n".to_vec(), "expected value"),
+        ] {
+            lines[7] = damage;
+            if lines[7].last() != Some(&b'\n') {
+                lines[7].push(b'\n');
+            }
+            let back = import(&lines.concat()).unwrap();
+            let mut kept = events.clone();
+            kept.remove(7);
+            assert_eq!(back.format, ImportFormat::Jsonl);
+            assert_eq!(back.events, kept);
+            assert_eq!(back.skipped.lines, 1);
+            let warning = back.skipped.to_string();
+            assert!(warning.starts_with("1 damaged line skipped (line 8: "), "{warning}");
+            assert!(warning.contains(why), "{warning}");
+            assert_eq!(warning.lines().count(), 1, "{warning}");
+        }
+        // Sixteen good lines and a seventeenth torn, without its newline.
+        let mut log = good.concat();
+        log.extend_from_slice(&good[0][..30]);
+        let back = import(&log).unwrap();
+        assert_eq!(back.events, events);
+        assert_eq!(back.skipped.first.as_ref().map(|f| f.0), Some(17));
+        // The last of sixteen torn: fifteen are kept.
+        let mut log = good[..15].concat();
+        log.extend_from_slice(&good[15][..good[15].len() - 10]);
+        let back = import(&log).unwrap();
+        assert_eq!(back.events, events[..15]);
+        assert_eq!(back.skipped.first.as_ref().map(|f| f.0), Some(16));
+    }
+
+    #[test]
     fn splitting_keeps_every_byte_and_cuts_after_newlines() {
         let text = b"aa\nbbbb\n\ncc\nd";
         for parts in 1..8 {
