@@ -1348,7 +1348,10 @@ mod tests {
             assert_eq!(back.events, kept);
             assert_eq!(back.skipped.lines, 1);
             let warning = back.skipped.to_string();
-            assert!(warning.starts_with("1 damaged line skipped (line 8: "), "{warning}");
+            assert!(
+                warning.starts_with("1 damaged line skipped (line 8: "),
+                "{warning}"
+            );
             assert!(warning.contains(why), "{warning}");
             assert_eq!(warning.lines().count(), 1, "{warning}");
         }

@@ -11,8 +11,10 @@
 
 pub mod action;
 pub mod app;
+pub mod copy;
 pub mod curl;
 pub mod help;
+pub mod http_text;
 pub mod json;
 pub mod keymap;
 pub mod layout;
@@ -150,10 +152,12 @@ impl Drop for RestoreOnDrop {
     }
 }
 
-/// Puts text on the clipboard of the terminal in front of the user, over SSH too.
+/// Puts text on the clipboard of the terminal in front of the user, over SSH too, and through
+/// tmux or GNU screen when one runs in between.
 fn copy_osc52(text: &str) {
+    let multiplexer = copy::Multiplexer::detect(|name| std::env::var(name).ok());
     let mut out = io::stdout();
-    let _ = out.write_all(curl::osc52(text).as_bytes());
+    let _ = out.write_all(copy::clipboard_sequence(text, multiplexer).as_bytes());
     let _ = out.flush();
 }
 
@@ -223,6 +227,21 @@ where
         for command in std::mem::take(&mut app.commands) {
             match command {
                 Command::Copy(text) => clipboard(&text),
+                Command::WriteCopy { path, text } => {
+                    // Small and local: written at once, its notice read on the next turn.
+                    jobs_running += 1;
+                    let notice = match std::fs::write(&path, text.as_bytes()) {
+                        Ok(()) => Input::Notice {
+                            text: format!("wrote {}", path.display()),
+                            ok: true,
+                        },
+                        Err(error) => Input::Notice {
+                            text: format!("cannot write {}: {error}", path.display()),
+                            ok: false,
+                        },
+                    };
+                    let _ = notices.send(notice);
+                }
                 Command::Replay { target, keys } => {
                     jobs_running += 1;
                     tokio::spawn(replay(Arc::clone(&store), target, keys, notices.clone()));
