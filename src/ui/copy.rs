@@ -148,13 +148,14 @@ impl Multiplexer {
 const SCREEN_CHUNK: usize = 76;
 
 /// The OSC 52 sequence for `text`, wrapped so that `multiplexer` passes it on to the terminal:
-/// tmux takes `ESC P tmux; … ESC \` with every ESC inside doubled; screen takes `ESC P … ESC \`
-/// in short pieces.
+/// tmux takes `ESC P tmux; … ESC \` with every ESC inside doubled (passed on by tmux before
+/// 3.3, and by later ones with `allow-passthrough on`), preceded by the bare sequence, which
+/// tmux itself takes with `set-clipboard on`; screen takes `ESC P … ESC \` in short pieces.
 pub fn clipboard_sequence(text: &str, multiplexer: Multiplexer) -> String {
     let osc = curl::osc52(text);
     match multiplexer {
         Multiplexer::None => osc,
-        Multiplexer::Tmux => format!("\x1bPtmux;{}\x1b\\", osc.replace('\x1b', "\x1b\x1b")),
+        Multiplexer::Tmux => format!("{osc}\x1bPtmux;{}\x1b\\", osc.replace('\x1b', "\x1b\x1b")),
         Multiplexer::Screen => {
             // The sequence is ASCII (ESC, `]52;c;`, base64, BEL): any byte is a char boundary.
             let mut out = String::with_capacity(osc.len() + osc.len() / SCREEN_CHUNK * 4 + 4);
@@ -256,7 +257,7 @@ mod tests {
         );
         assert_eq!(
             clipboard_sequence("hi", Multiplexer::Tmux),
-            "\x1bPtmux;\x1b\x1b]52;c;aGk=\x07\x1b\\"
+            "\x1b]52;c;aGk=\x07\x1bPtmux;\x1b\x1b]52;c;aGk=\x07\x1b\\"
         );
         assert_eq!(
             clipboard_sequence("hi", Multiplexer::Screen),
