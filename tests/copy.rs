@@ -115,3 +115,56 @@ async fn a_body_that_is_not_text_is_not_copied_as_text() {
         screen.copied[0]
     );
 }
+
+/// The sequence written for tmux reaches a real tmux's paste buffer (it takes OSC 52 with
+/// `set-clipboard on`). The tmux tests need tmux; where it is missing they say so and pass.
+#[test]
+fn the_tmux_sequence_reaches_a_real_tmux() {
+    use hookscope::ui::copy::{Multiplexer, clipboard_sequence};
+    use std::process::Command;
+    if Command::new("tmux").arg("-V").output().is_err() {
+        eprintln!("tmux is not installed: skipping the real-terminal test");
+        return;
+    }
+    let dir = temp_dir("tmux");
+    let file = dir.join("sequence");
+    std::fs::write(
+        &file,
+        clipboard_sequence("copied through tmux", Multiplexer::Tmux),
+    )
+    .unwrap();
+    let socket = format!("hookscope-copy-{}", std::process::id());
+    let tmux = |args: &[&str]| {
+        Command::new("tmux")
+            .args(["-L", &socket, "-f", "/dev/null"])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let started = tmux(&[
+        "new-session",
+        "-d",
+        "-s",
+        "t",
+        "-x",
+        "80",
+        "-y",
+        "24",
+        "sleep 30",
+    ]);
+    assert!(started.status.success(), "{started:?}");
+    tmux(&["set", "-g", "set-clipboard", "on"]);
+    let cat = format!("cat '{}'; sleep 10", file.display());
+    tmux(&["respawn-pane", "-k", "-t", "t", &cat]);
+    let mut buffer = String::new();
+    for _ in 0..50 {
+        buffer = String::from_utf8_lossy(&tmux(&["show-buffer"]).stdout).into_owned();
+        if !buffer.is_empty() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    tmux(&["kill-server"]);
+    assert_eq!(buffer, "copied through tmux");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -74,6 +74,16 @@ struct PostDataIn {
     text: String,
     #[serde(default)]
     encoding: Option<String>,
+    /// URL-encoded parameters, which the spec lets a writer give instead of `text`.
+    #[serde(default)]
+    params: Vec<ParamIn>,
+}
+
+#[derive(Deserialize)]
+struct ParamIn {
+    name: String,
+    #[serde(default)]
+    value: String,
 }
 
 #[derive(Deserialize)]
@@ -195,6 +205,15 @@ fn entry_event(
             Some(other) if !other.is_empty() => {
                 return Err(format!("postData.encoding '{other}' is not base64"));
             }
+            _ if post.text.is_empty() && !post.params.is_empty() => {
+                // As the writer gave them: `name=value` pairs joined by `&`.
+                let pairs: Vec<String> = post
+                    .params
+                    .iter()
+                    .map(|p| format!("{}={}", p.name, p.value))
+                    .collect();
+                Bytes::from(pairs.join("&").into_bytes().into_boxed_slice())
+            }
             _ => Bytes::from(post.text.into_bytes().into_boxed_slice()),
         },
     };
@@ -269,6 +288,14 @@ mod tests {
         ));
         assert!(!is_har(b"{\"log\":{}}"));
         assert!(!is_har(b"[]"));
+    }
+
+    #[test]
+    fn posted_params_without_text_become_a_form_body() {
+        let har = br#"{"log":{"entries":[{"startedDateTime":"2026-01-02T03:04:05Z","request":{"method":"POST","url":"http://h/f","headers":[{"name":"Content-Type","value":"application/x-www-form-urlencoded"}],"postData":{"mimeType":"application/x-www-form-urlencoded","params":[{"name":"a","value":"1"},{"name":"b","value":"x%20y"}]}}}]}}"#;
+        let events = read_har(har, &Secrets::default()).unwrap();
+        assert_eq!(&events[0].body[..], b"a=1&b=x%20y");
+        assert_eq!(events[0].body_size, 11);
     }
 
     #[test]
