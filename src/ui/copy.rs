@@ -43,7 +43,7 @@ pub fn format(
                 masked: command.masked,
             })
         }
-        CopyFormat::Httpie => Ok(httpie(event, base, reveal)),
+        CopyFormat::Httpie => httpie(event, base, reveal),
         CopyFormat::Http => http_text::message(event, reveal),
         CopyFormat::Body => http_text::body(event, reveal),
     }
@@ -53,7 +53,12 @@ pub fn format(
 /// one as `'Name;'`), the body inline with `--raw` when it is short plain text, else through
 /// base64 on standard input. HTTPie's own defaults (`Accept`, `User-Agent`) are overridden by
 /// the request's headers of those names when it had them.
-pub fn httpie(event: &CapturedEvent, base: &str, reveal: bool) -> HttpText {
+///
+/// HTTPie reads `:`, `;`, `=` and `@` after a backslash as those characters: a value that
+/// begins with `=` or `@` (which would make `Name:=…` a JSON field, `Name:@…` a file) gets
+/// that character escaped, and a value with a backslash before one of them, which HTTPie
+/// would drop, cannot be written.
+pub fn httpie(event: &CapturedEvent, base: &str, reveal: bool) -> Result<HttpText, String> {
     let mut masked = false;
     let mut url = format!("{}{}", base.trim_end_matches('/'), event.path);
     if let Some(query) = &event.query {
@@ -90,11 +95,24 @@ pub fn httpie(event: &CapturedEvent, base: &str, reveal: bool) -> HttpText {
         } else {
             value
         };
+        const SPECIAL: &[u8] = b":;=@";
+        if name.iter().any(|b| SPECIAL.contains(b) || *b == b'\\') {
+            return Err("a header name holds a character HTTPie reads as a separator".to_owned());
+        }
+        if value
+            .windows(2)
+            .any(|pair| pair[0] == b'\\' && SPECIAL.contains(&pair[1]))
+        {
+            return Err("a header value has a backslash that HTTPie would drop".to_owned());
+        }
         let mut item = name.to_vec();
         if value.is_empty() {
             item.push(b';');
         } else {
             item.push(b':');
+            if matches!(value.first(), Some(b'=' | b'@')) {
+                item.push(b'\\');
+            }
             item.extend_from_slice(value);
         }
         parts.push(curl::word(&item));
@@ -109,10 +127,10 @@ pub fn httpie(event: &CapturedEvent, base: &str, reveal: bool) -> HttpText {
             }
         }
     }
-    HttpText {
+    Ok(HttpText {
         text: pipe + &parts.join(" "),
         masked,
-    }
+    })
 }
 
 /// The name of the file `w` writes a copy of event `id` to.
@@ -194,18 +212,36 @@ mod tests {
             &event(b"{\"userToken\":\"t\",\"it's\":1}"),
             "http://h:1",
             false,
-        );
+        )
+        .unwrap();
         insta::assert_snapshot!(command.text, @r#"http 'POST' 'http://h:1/hooks/x?a=1&userToken=••••' 'content-type:application/json' 'x-evil:$(rm -rf ~)' 'x-empty;' --raw='{"userToken":"••••","it'\''s":1}'"#);
         assert!(command.masked);
-        let binary = httpie(&event(b"\xff\x00"), "http://h:1", true);
+        let binary = httpie(&event(b"\xff\x00"), "http://h:1", true).unwrap();
         insta::assert_snapshot!(binary.text, @"printf '%s' '/wA=' | base64 -d | http 'POST' 'http://h:1/hooks/x?a=1&userToken=abc' 'content-type:application/json' 'x-evil:$(rm -rf ~)' 'x-empty;'");
         assert!(!binary.masked);
         let get = httpie(
             &EventBuilder::new(1).method("GET").path("/v").build(),
             "http://h",
             true,
-        );
+        )
+        .unwrap();
         assert_eq!(get.text, "http --ignore-stdin 'GET' 'http://h/v'");
+        // Values HTTPie would read as a JSON field or a file are escaped; a backslash it would
+        // drop refuses the format.
+        let odd = EventBuilder::new(1)
+            .header("x-a", "=1")
+            .header("x-b", "@file")
+            .header("x-c", "a:b=c\\d")
+            .build();
+        let text = httpie(&odd, "http://h", true).unwrap().text;
+        assert!(
+            text.ends_with(r"'x-a:\=1' 'x-b:\@file' 'x-c:a:b=c\d'"),
+            "{text}"
+        );
+        let dropped = EventBuilder::new(1).header("x-a", "a\\=b").build();
+        assert!(httpie(&dropped, "http://h", true).is_err());
+        let named = EventBuilder::new(1).header("a=b", "1").build();
+        assert!(httpie(&named, "http://h", true).is_err());
     }
 
     #[test]
@@ -236,7 +272,7 @@ mod tests {
             let ev = EventBuilder::new(1)
                 .body(Bytes::copy_from_slice(body))
                 .build();
-            let command = httpie(&ev, "http://h", true).text;
+            let command = httpie(&ev, "http://h", true).unwrap().text;
             let script = format!(
                 "http() {{ for a in \"$@\"; do case \"$a\" in --raw=*) printf %s \"${{a#--raw=}}\"; return;; esac; done; cat; }}; {command}"
             );
