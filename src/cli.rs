@@ -44,7 +44,7 @@ pub struct Cli {
 pub enum Command {
     /// Listen for webhooks and capture them (the default).
     Listen(ListenArgs),
-    /// Open an export (JSON or JSON Lines) in the terminal interface, offline.
+    /// Open an export (JSON, JSON Lines or HAR 1.2) in the terminal interface, offline.
     Open(OpenArgs),
     /// Listen, and feed the listener realistic vendor traffic: every feature in ten seconds.
     Demo(DemoArgs),
@@ -108,7 +108,7 @@ pub struct SimulateArgs {
 /// Settings of `hookscope replay`.
 #[derive(Debug, Clone, Args)]
 pub struct ReplayArgs {
-    /// The export (JSON or JSON Lines) whose events to send.
+    /// The export (JSON, JSON Lines or HAR 1.2) whose events to send.
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
 
@@ -219,7 +219,7 @@ fn parse_rate(text: &str) -> Result<f64, String> {
 /// Settings of `hookscope open`.
 #[derive(Debug, Clone, Args)]
 pub struct OpenArgs {
-    /// The export to open: a JSON export or a JSON Lines log written by hookscope.
+    /// The file to open: a JSON export or a JSON Lines log written by hookscope, or HAR 1.2.
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
 

@@ -1,4 +1,5 @@
-//! The export format (version 1) — JSON documents and JSON Lines — and the importer.
+//! The export format (version 1) — JSON documents and JSON Lines — and the importer, which
+//! also reads HAR 1.2 (`har_read.rs`).
 //!
 //! The format is a contract: scripts and tests read it. Writing an event and reading it back
 //! gives the same event, so export → import → export is identical byte for byte. Bodies that
@@ -19,6 +20,7 @@ use serde::de::{self, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::analysis::AnalysisSnapshot;
+use crate::decode::signature::Secrets;
 use crate::event::{
     Analysis, Anomaly, BodyKind, BodyPart, CapturedEvent, HeaderList, HttpVersion, Provider,
     Redelivery, RemoteAddr, ResponseInfo, SequenceInfo, Severity, Signature, Subject, ThinList,
@@ -28,6 +30,7 @@ use crate::store::Stats;
 
 pub mod har;
 pub mod http_text;
+mod har_read;
 pub mod jsonl;
 mod line;
 
@@ -617,11 +620,13 @@ struct ExportIn<'a> {
     events: EventsIn,
 }
 
-/// Which of the two layouts a file had.
+/// Which layout a file had.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ImportFormat {
     Json,
     Jsonl,
+    /// HAR 1.2, of hookscope or another tool: its events were analysed again as they were read.
+    Har,
 }
 
 /// What an export file held.
@@ -664,13 +669,15 @@ pub struct ImportError(String);
 
 impl ImportError {
     /// The one line to tell a user about `file`: `FILE is not a hookscope export: why`, where
-    /// a reason that already starts by saying so is not made to say it twice.
+    /// a reason that already says what the file is not (`not a HAR 1.2 file: …`) is not made
+    /// to say it twice.
     pub fn about(&self, file: impl std::fmt::Display) -> String {
         const NOT_AN_EXPORT: &str = "not a hookscope export";
         let reason = self.0.replace('\n', " ");
-        match reason.strip_prefix(NOT_AN_EXPORT) {
-            Some(rest) => format!("{file} is {NOT_AN_EXPORT}{rest}"),
-            None => format!("{file} is {NOT_AN_EXPORT}: {reason}"),
+        if reason.starts_with(NOT_AN_EXPORT) || reason.starts_with(har_read::NOT_A_HAR) {
+            format!("{file} is {reason}")
+        } else {
+            format!("{file} is {NOT_AN_EXPORT}: {reason}")
         }
     }
 }
@@ -684,8 +691,18 @@ fn from_json<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> serde_json::Result<T> {
     }
 }
 
-/// Reads an export: a JSON document or JSON Lines, told apart by their first line.
+/// Reads an export: a JSON document, JSON Lines or HAR 1.2, told apart by their content.
+/// Signatures of HAR entries are checked with no secrets (see [`import_with`]).
 pub fn import(bytes: &[u8]) -> Result<Imported, ImportError> {
+    import_with(bytes, &Secrets::default())
+}
+
+/// Reads an export as [`import`] does; the entries of a HAR file, which carries no analysis,
+/// are decoded again as on capture, their signatures checked with `secrets`.
+pub fn import_with(bytes: &[u8], secrets: &Secrets) -> Result<Imported, ImportError> {
+    if har_read::looks_like_har(bytes) {
+        return import_har(bytes, secrets);
+    }
     let first_line = bytes
         .split(|&b| b == b'\n')
         .find(|l| !l.trim_ascii().is_empty());
@@ -697,6 +714,8 @@ pub fn import(bytes: &[u8]) -> Result<Imported, ImportError> {
     }
     match import_json(bytes) {
         Ok(imported) => Ok(imported),
+        // A HAR whose writer put another key before `log`.
+        Err(_) if har_read::is_har(bytes) => import_har(bytes, secrets),
         // A log whose first line was cut off reads as JSON Lines from its second line on; a
         // document that begins as an export is one, and its own error says what is wrong.
         Err(error) if !begins_as_document(first_line) => match import_jsonl(bytes) {
@@ -705,6 +724,23 @@ pub fn import(bytes: &[u8]) -> Result<Imported, ImportError> {
         },
         Err(error) => Err(error),
     }
+}
+
+fn import_har(bytes: &[u8], secrets: &Secrets) -> Result<Imported, ImportError> {
+    let events = har_read::read_har(bytes, secrets).map_err(ImportError)?;
+    let n = events.len() as u64;
+    Ok(Imported {
+        format: ImportFormat::Har,
+        stats: Stats {
+            received: n,
+            stored: n,
+            evicted: 0,
+            rejected: 0,
+        },
+        analysis: None,
+        events,
+        skipped: Skipped::default(),
+    })
 }
 
 /// Whether a first line is the start of a JSON export: hookscope writes `{"format":…` first;
@@ -1348,6 +1384,54 @@ mod tests {
         // Nothing damaged: nothing said.
         let back = import(&[line(0), line(1)].concat()).unwrap();
         assert_eq!(back.skipped, Skipped::default());
+    }
+
+    #[test]
+    fn a_torn_or_garbage_middle_line_and_a_torn_last_line_leave_the_good_events() {
+        let events: Vec<CapturedEvent> = (1..=16)
+            .map(|id| {
+                let mut event = sample();
+                event.id = id;
+                event
+            })
+            .collect();
+        let mut lines: Vec<Vec<u8>> = events.iter().map(event_line).collect();
+        let good = lines.clone();
+        // A torn middle line (its newline kept), then garbage in the middle instead.
+        for (damage, why) in [
+            (lines[7][..lines[7].len() / 2].to_vec(), "EOF while parsing"),
+            (b"\x00garbage \xff}{\n".to_vec(), "expected value"),
+        ] {
+            lines[7] = damage;
+            if lines[7].last() != Some(&b'\n') {
+                lines[7].push(b'\n');
+            }
+            let back = import(&lines.concat()).unwrap();
+            let mut kept = events.clone();
+            kept.remove(7);
+            assert_eq!(back.format, ImportFormat::Jsonl);
+            assert_eq!(back.events, kept);
+            assert_eq!(back.skipped.lines, 1);
+            let warning = back.skipped.to_string();
+            assert!(
+                warning.starts_with("1 damaged line skipped (line 8: "),
+                "{warning}"
+            );
+            assert!(warning.contains(why), "{warning}");
+            assert_eq!(warning.lines().count(), 1, "{warning}");
+        }
+        // Sixteen good lines and a seventeenth torn, without its newline.
+        let mut log = good.concat();
+        log.extend_from_slice(&good[0][..30]);
+        let back = import(&log).unwrap();
+        assert_eq!(back.events, events);
+        assert_eq!(back.skipped.first.as_ref().map(|f| f.0), Some(17));
+        // The last of sixteen torn: fifteen are kept.
+        let mut log = good[..15].concat();
+        log.extend_from_slice(&good[15][..good[15].len() - 10]);
+        let back = import(&log).unwrap();
+        assert_eq!(back.events, events[..15]);
+        assert_eq!(back.skipped.first.as_ref().map(|f| f.0), Some(16));
     }
 
     #[test]

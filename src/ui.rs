@@ -11,8 +11,10 @@
 
 pub mod action;
 pub mod app;
+pub mod copy;
 pub mod curl;
 pub mod help;
+pub mod http_text;
 pub mod json;
 pub mod keymap;
 pub mod layout;
@@ -115,7 +117,14 @@ pub fn load_export(
     max_size: u64,
 ) -> Result<(Arc<Store>, Source, Links, export::Skipped), String> {
     let bytes = crate::files::read_file(path, max_size, "open")?;
-    let imported = export::import(&bytes).map_err(|e| e.about(path.display()))?;
+    // The entries of a HAR file are decoded again: their signatures are checked with the
+    // secrets of the environment, as `listen` would have. A variable `listen` would refuse
+    // does not stop a file from opening: its entries' signatures then read "no secret".
+    let mut secrets = crate::decode::signature::Secrets::default();
+    if crate::config::add_secrets_from_env(&mut secrets, |name| std::env::var(name).ok()).is_err() {
+        secrets = crate::decode::signature::Secrets::default();
+    }
+    let imported = export::import_with(&bytes, &secrets).map_err(|e| e.about(path.display()))?;
     let limits = crate::store::Limits {
         // One place more than the file holds, so that every pin in it stays a pin.
         capacity: imported.events.len().saturating_add(1),
@@ -151,10 +160,12 @@ impl Drop for RestoreOnDrop {
     }
 }
 
-/// Puts text on the clipboard of the terminal in front of the user, over SSH too.
+/// Puts text on the clipboard of the terminal in front of the user, over SSH too, and through
+/// tmux or GNU screen when one runs in between.
 fn copy_osc52(text: &str) {
+    let multiplexer = copy::Multiplexer::detect(|name| std::env::var(name).ok());
     let mut out = io::stdout();
-    let _ = out.write_all(curl::osc52(text).as_bytes());
+    let _ = out.write_all(copy::clipboard_sequence(text, multiplexer).as_bytes());
     let _ = out.flush();
 }
 
@@ -231,6 +242,21 @@ where
                 Command::Resend { target, delivery } => {
                     jobs_running += 1;
                     tokio::spawn(resend(target, delivery, notices.clone()));
+                }
+                Command::WriteCopy { path, text } => {
+                    // Small and local: written at once, its notice read on the next turn.
+                    jobs_running += 1;
+                    let notice = match std::fs::write(&path, text.as_bytes()) {
+                        Ok(()) => Input::Notice {
+                            text: format!("wrote {}", path.display()),
+                            ok: true,
+                        },
+                        Err(error) => Input::Notice {
+                            text: format!("cannot write {}: {error}", path.display()),
+                            ok: false,
+                        },
+                    };
+                    let _ = notices.send(notice);
                 }
                 Command::Replay { target, keys } => {
                     jobs_running += 1;

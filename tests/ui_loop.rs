@@ -407,7 +407,7 @@ async fn export_writes_what_the_filter_shows() {
 #[tokio::test]
 async fn c_copies_the_selected_event_as_curl() {
     let mut screen = sample_screen(100);
-    screen.send(keys("kkkkkc")).await;
+    screen.send(keys("kkkkkcc")).await;
     assert_eq!(screen.copied.len(), 1);
     let command = &screen.copied[0];
     assert!(
@@ -426,14 +426,14 @@ async fn c_copies_the_selected_event_as_curl() {
 async fn copied_curl_masks_the_user_token_until_revealed() {
     // #15 carries a userToken.
     let mut screen = sample_screen(100);
-    screen.send(keys("kkkkkc")).await;
+    screen.send(keys("kkkkkcc")).await;
     let command = &screen.copied[0];
     assert!(!command.contains("ut_live_9f8e7d6c5b4a"), "{command}");
     assert!(command.contains(r#""userToken":"••••""#), "{command}");
     assert!(screen.text().contains("userToken masked: u shows it"));
 
     let mut screen = sample_screen(100);
-    screen.send(keys("kkkkk⏎uc")).await;
+    screen.send(keys("kkkkk⏎ucc")).await;
     let command = &screen.copied[0];
     assert!(
         command.contains(r#""userToken":"ut_live_9f8e7d6c5b4a""#),
@@ -452,7 +452,7 @@ async fn a_copy_too_large_for_some_terminals_says_so() {
     small.id = 2;
     let mut screen = Screen::new(store_with(vec![large, small], 10), live_source(), 120, 40);
     // Following: the newest, the small one, is selected first.
-    screen.send(keys("c")).await;
+    screen.send(keys("cc")).await;
     assert!(screen.copied[0].contains("/hooks/small"));
     let text = screen.text();
     assert!(
@@ -460,7 +460,8 @@ async fn a_copy_too_large_for_some_terminals_says_so() {
         "{text}"
     );
     assert!(!text.contains("may drop"), "{text}");
-    screen.send(keys("kc")).await;
+    screen.send(vec![key(KeyCode::Esc)]).await;
+    screen.send(keys("kcc")).await;
     assert!(screen.copied[1].contains("/hooks/large"));
     assert!(screen.copied[1].len() > 400_000);
     let text = screen.text();

@@ -29,7 +29,14 @@ pub enum Action {
     Filter,
     Follow,
     Export,
-    CopyCurl,
+    /// `c`: choose a format to copy the selected event in.
+    Copy,
+    /// In the copy menu: copy in this format (and show the text).
+    CopyAs(CopyFormat),
+    /// In the copied text: write it to a file in the current directory.
+    CopyWrite,
+    /// Close the copy menu or the copied text.
+    CopyClose,
     Clear,
     RevealSecrets,
     /// Wrap long lines of the detail instead of cutting them.
@@ -60,6 +67,45 @@ pub enum Action {
     CloseDiff,
     /// Open the selected event in the user's editor as HTTP text, to send it again edited.
     EditResend,
+}
+
+/// What `c` copies an event as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CopyFormat {
+    Curl,
+    Httpie,
+    /// The request as a plain HTTP message.
+    Http,
+    /// The body alone.
+    Body,
+}
+
+impl CopyFormat {
+    pub const ALL: [CopyFormat; 4] = [
+        CopyFormat::Curl,
+        CopyFormat::Httpie,
+        CopyFormat::Http,
+        CopyFormat::Body,
+    ];
+
+    /// How the format is named in messages: "copied #3 as …".
+    pub fn name(self) -> &'static str {
+        match self {
+            CopyFormat::Curl => "a curl command",
+            CopyFormat::Httpie => "an HTTPie command",
+            CopyFormat::Http => "an HTTP message",
+            CopyFormat::Body => "its body",
+        }
+    }
+
+    /// The extension of the file the copy is written to.
+    pub fn extension(self) -> &'static str {
+        match self {
+            CopyFormat::Curl | CopyFormat::Httpie => "sh",
+            CopyFormat::Http => "http",
+            CopyFormat::Body => "txt",
+        }
+    }
 }
 
 /// One of the views the tab bar switches between: its place in tab order. The views name
@@ -102,6 +148,10 @@ pub enum Context {
     Help,
     /// The comparison of two events.
     Diff,
+    /// The menu of formats `c` opens.
+    CopyMenu,
+    /// The copied text, shown.
+    CopyText,
 }
 
 impl Context {
@@ -115,6 +165,8 @@ impl Context {
             Context::Confirm => "Questions",
             Context::Help => "This help",
             Context::Diff => "Comparison",
+            Context::CopyMenu => "Copy as",
+            Context::CopyText => "Copied text",
         }
     }
 }

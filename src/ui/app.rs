@@ -25,8 +25,8 @@ use crate::export::jsonl::LogHealth;
 use crate::filter::Filter;
 use crate::ingest::Recorder;
 use crate::store::{PinChange, Stats, Store};
-use crate::ui::action::{Action, Context, Key, ViewId};
-use crate::ui::curl;
+use crate::ui::action::{Action, Context, CopyFormat, Key, ViewId};
+use crate::ui::copy;
 use crate::ui::help;
 use crate::ui::keymap;
 use crate::ui::layout::frame_areas;
@@ -120,6 +120,18 @@ pub enum Mode {
     Help,
     /// The comparison of two events.
     Diff(DiffView),
+    /// The menu of formats `c` opens.
+    CopyMenu,
+    /// The text just copied, shown so it can be selected or written to a file.
+    Copied(Copied),
+}
+
+/// Text copied from an event, as the popup shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Copied {
+    pub id: u64,
+    pub format: CopyFormat,
+    pub text: String,
 }
 
 /// A prompt's text and cursor.
@@ -184,6 +196,8 @@ pub enum Command {
         target: String,
         delivery: crate::sender::Delivery,
     },
+    /// Write copied text to this file.
+    WriteCopy { path: PathBuf, text: String },
 }
 
 /// An edit under way (`E`): the event it started from, then the text saved, then the target.
@@ -316,6 +330,8 @@ impl App {
             Mode::Confirm(_) => vec![Context::Confirm],
             Mode::Help => vec![Context::Help],
             Mode::Diff(_) => vec![Context::Diff],
+            Mode::CopyMenu => vec![Context::CopyMenu],
+            Mode::Copied(_) => vec![Context::CopyText],
         }
     }
 
@@ -543,7 +559,24 @@ impl App {
                 }
             }
             Action::Export => self.export(),
-            Action::CopyCurl => self.copy_curl(),
+            Action::Copy => {
+                if self.views.events.selected_event.is_some() {
+                    self.mode = Mode::CopyMenu;
+                } else {
+                    self.say("no event selected", false);
+                }
+            }
+            Action::CopyAs(format) => self.copy_as(format),
+            Action::CopyWrite => {
+                if let Mode::Copied(copied) = &self.mode {
+                    let path = self
+                        .export_dir
+                        .join(copy::file_name(copied.id, copied.format));
+                    let text = copied.text.clone();
+                    self.commands.push(Command::WriteCopy { path, text });
+                }
+            }
+            Action::CopyClose => self.mode = Mode::Normal,
             Action::Clear => {
                 if self.stats.stored == 0 {
                     self.say("the buffer is already empty", true);
@@ -709,7 +742,8 @@ impl App {
         self.say(text, ok);
     }
 
-    fn copy_curl(&mut self) {
+    fn copy_as(&mut self, format: CopyFormat) {
+        self.mode = Mode::Normal;
         let Some(event) = &self.views.events.selected_event else {
             self.say("no event selected", false);
             return;
@@ -725,22 +759,40 @@ impl App {
                     |h| format!("http://{h}"),
                 ),
         };
-        let command = curl::command(event, &base, self.views.events.reveal_secrets);
         let id = event.id;
+        let copied = match copy::format(event, format, &base, self.views.events.reveal_secrets) {
+            Ok(copied) => copied,
+            Err(why) => {
+                self.say(
+                    format!("#{id} not copied: {why}; a curl command carries any bytes"),
+                    false,
+                );
+                return;
+            }
+        };
         // Terminals cap what OSC 52 may carry (some near 100 kB, tmux somewhat more) and drop a
         // larger copy without a word: the sender of it is told that it may not have arrived.
-        let size = command.text.len();
-        let mut text = format!("copied #{id} as a curl command (OSC 52)");
+        let what = match format {
+            CopyFormat::Body => format!("the body of #{id}"),
+            _ => format!("#{id} as {}", format.name()),
+        };
+        let size = copied.text.len();
+        let mut text = format!("copied {what} (OSC 52)");
         if size > OSC52_SAFE_BYTES {
             text = format!(
-                "copied #{id} as a curl command (OSC 52, {}: terminals may drop a copy this large)",
+                "copied {what} (OSC 52, {}: terminals may drop a copy this large; w writes it)",
                 crate::words::format_size(size as u64)
             );
         }
-        if command.masked {
+        if copied.masked {
             text.push_str(", userToken masked: u shows it");
         }
-        self.commands.push(Command::Copy(command.text));
+        self.commands.push(Command::Copy(copied.text.clone()));
+        self.mode = Mode::Copied(Copied {
+            id,
+            format,
+            text: copied.text,
+        });
         self.say(text, true);
     }
 }

@@ -8,7 +8,7 @@
 use std::sync::OnceLock;
 
 use crate::ui::action::keys::{BOTTOM, DOWN, ENTER, ESC, PAGE_DOWN, PAGE_UP, TOP, UP};
-use crate::ui::action::{Action, Binding, Context, Key, ViewId, bind};
+use crate::ui::action::{Action, Binding, Context, CopyFormat, Key, ViewId, bind};
 use crate::ui::view;
 
 use ratatui::crossterm::event::KeyCode;
@@ -48,9 +48,9 @@ const GLOBAL: &[Binding] = &[
     bind(
         Global,
         &[Key::char('c')],
-        Action::CopyCurl,
-        "copy the event as a curl command (OSC 52)",
-        Some("curl"),
+        Action::Copy,
+        "copy as curl, HTTPie, raw HTTP or body (OSC 52)",
+        Some("copy"),
     ),
     bind(
         Global,
@@ -125,6 +125,60 @@ const OVERLAYS: &[Binding] = &[
         Action::Decline,
         "no",
         Some("no"),
+    ),
+    // The copy menu and the copied text.
+    bind(
+        Context::CopyMenu,
+        &[Key::char('c')],
+        Action::CopyAs(CopyFormat::Curl),
+        "as a curl command",
+        Some("curl"),
+    ),
+    bind(
+        Context::CopyMenu,
+        &[Key::char('h')],
+        Action::CopyAs(CopyFormat::Httpie),
+        "as an HTTPie command",
+        Some("HTTPie"),
+    ),
+    bind(
+        Context::CopyMenu,
+        &[Key::char('r')],
+        Action::CopyAs(CopyFormat::Http),
+        "as a raw HTTP message",
+        Some("raw HTTP"),
+    ),
+    bind(
+        Context::CopyMenu,
+        &[Key::char('b')],
+        Action::CopyAs(CopyFormat::Body),
+        "the body only",
+        Some("body"),
+    ),
+    bind(
+        Context::CopyMenu,
+        &[Key::plain(KeyCode::Esc), Key::char('q')],
+        Action::CopyClose,
+        "copy nothing",
+        Some("cancel"),
+    ),
+    bind(
+        Context::CopyText,
+        &[Key::char('w')],
+        Action::CopyWrite,
+        "write the text to a file in the current directory",
+        Some("write to a file"),
+    ),
+    bind(
+        Context::CopyText,
+        &[
+            Key::plain(KeyCode::Esc),
+            Key::char('q'),
+            Key::plain(KeyCode::Enter),
+        ],
+        Action::CopyClose,
+        "close",
+        Some("close"),
     ),
     // Help.
     bind(Context::Help, UP, Action::Up, "scroll up", None),
@@ -255,6 +309,8 @@ pub fn conflicts() -> Vec<String> {
         vec![Context::Confirm],
         vec![Context::Help],
         vec![Context::Diff],
+        vec![Context::CopyMenu],
+        vec![Context::CopyText],
     ]);
     let mut problems = Vec::new();
     for contexts in &together {

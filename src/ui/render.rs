@@ -1,6 +1,6 @@
 //! Drawing a frame from the state: the header (source, answer, counters, events/s), the tab bar
 //! (or the filter prompt), the current view, the bottom line of key hints, and the overlays
-//! (help, questions). Everything here only reads.
+//! (help, questions, the copy menu and the copied text). Everything here only reads.
 
 use ratatui::Frame;
 use ratatui::layout::{Position, Rect};
@@ -10,7 +10,7 @@ use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Sparkline};
 use crate::event::Severity;
 use crate::filter;
 use crate::ui::action::{Context, Key, ViewId};
-use crate::ui::app::{App, Mode, Prompt, Question, Source};
+use crate::ui::app::{App, Copied, Mode, Prompt, Question, Source};
 use crate::ui::help;
 use crate::ui::keymap;
 use crate::ui::layout::{centered, frame_areas};
@@ -35,6 +35,8 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
         Mode::Help => help::render(frame, frame.area(), app.view, app.help_scroll, theme),
         Mode::Confirm(question) => render_question(frame, frame.area(), *question, app, theme),
         Mode::Diff(diff) => view::events::diff::render(frame, frame.area(), diff, theme),
+        Mode::CopyMenu => render_copy_menu(frame, frame.area(), theme),
+        Mode::Copied(copied) => render_copied(frame, areas.body, copied, theme),
         Mode::Normal | Mode::Filter(_) | Mode::Replay(_) => {}
     }
 }
@@ -402,5 +404,88 @@ fn render_question(frame: &mut Frame, area: Rect, question: Question, app: &App,
     ])
     .wrap(ratatui::widgets::Wrap { trim: true })
     .block(block.padding(ratatui::widgets::Padding::horizontal(1)));
+    frame.render_widget(paragraph, popup);
+}
+
+/// The keys of `context` on one line, as `key what   key what`.
+fn key_line(context: Context, theme: &Theme) -> Line<'static> {
+    Line::from(
+        keymap::bindings(&[context])
+            .flat_map(|b| {
+                [
+                    Span::styled(
+                        b.keys.first().map(Key::label).unwrap_or_default(),
+                        theme.key(),
+                    ),
+                    Span::styled(format!(" {}   ", b.hint.unwrap_or(b.help)), theme.dim()),
+                ]
+            })
+            .collect::<Vec<_>>(),
+    )
+}
+
+/// The formats `c` offers, one a line, from the key map.
+fn render_copy_menu(frame: &mut Frame, area: Rect, theme: &Theme) {
+    let bindings: Vec<_> = keymap::bindings(&[Context::CopyMenu]).collect();
+    let popup = centered(
+        area,
+        34,
+        u16::try_from(bindings.len() + 2).unwrap_or(u16::MAX),
+    );
+    frame.render_widget(Clear, popup);
+    let block = Block::new()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Rounded)
+        .border_style(theme.border(true))
+        .title(Span::styled(" Copy the event ", theme.title()));
+    let lines: Vec<Line> = bindings
+        .iter()
+        .map(|b| {
+            Line::from(vec![
+                Span::styled(
+                    format!("{:<4}", b.keys.first().map(Key::label).unwrap_or_default()),
+                    theme.key(),
+                ),
+                Span::styled(b.help, theme.text()),
+            ])
+        })
+        .collect();
+    let paragraph =
+        Paragraph::new(lines).block(block.padding(ratatui::widgets::Padding::horizontal(1)));
+    frame.render_widget(paragraph, popup);
+}
+
+/// The text just copied, wrapped to the popup, to select with the mouse (Shift held, as the
+/// interface takes the mouse) or write to a file whole. Every line goes through `sanitize`,
+/// though each format writes only plain text.
+fn render_copied(frame: &mut Frame, area: Rect, copied: &Copied, theme: &Theme) {
+    let popup = area;
+    frame.render_widget(Clear, popup);
+    let title = format!(
+        " #{} as {} — copied (OSC 52) ",
+        copied.id,
+        copied.format.name()
+    );
+    let block = Block::new()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Rounded)
+        .border_style(theme.border(true))
+        .title(Span::styled(title, theme.title()))
+        .title_bottom(key_line(Context::CopyText, theme))
+        .title_bottom(Line::styled(" Shift+drag selects ", theme.dim()).right_aligned());
+    let lines: Vec<Line> = copied
+        .text
+        .split('\n')
+        .map(|line| {
+            let line = line.strip_suffix('\r').unwrap_or(line);
+            Line::styled(
+                crate::sanitize::escape(&line.replace('\t', "    ")).into_owned(),
+                theme.text(),
+            )
+        })
+        .collect();
+    let paragraph = Paragraph::new(lines)
+        .wrap(ratatui::widgets::Wrap { trim: false })
+        .block(block);
     frame.render_widget(paragraph, popup);
 }

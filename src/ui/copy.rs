@@ -1,0 +1,331 @@
+//! Copying an event: as a curl command, an HTTPie command, a plain HTTP message or its body
+//! alone, and the OSC 52 sequence that carries the text to the clipboard, wrapped for tmux and
+//! GNU screen, which otherwise keep it to themselves (tmux by default, `set-clipboard external`).
+//!
+//! Each format keeps the guarantees of the curl copy: what it sends is the captured bytes, a
+//! webhook's bytes never run as shell, and `userToken` values are masked unless revealed.
+
+use std::borrow::Cow;
+
+use base64::Engine as _;
+
+use crate::event::CapturedEvent;
+use crate::ui::action::CopyFormat;
+use crate::ui::curl;
+use crate::ui::http_text::{self, HttpText};
+use crate::ui::mask;
+
+/// Headers that describe one connection or that HTTPie computes itself.
+const HTTPIE_SKIPPED: [&str; 5] = [
+    "host",
+    "content-length",
+    "connection",
+    "keep-alive",
+    "transfer-encoding",
+];
+
+/// Bodies up to this size may go inline in a command.
+const INLINE_MAX: usize = 32 * 1024;
+
+/// `event` in `format`, against `base` (`http://127.0.0.1:8765`) for the commands, or why the
+/// format cannot hold it.
+pub fn format(
+    event: &CapturedEvent,
+    format: CopyFormat,
+    base: &str,
+    reveal: bool,
+) -> Result<HttpText, String> {
+    match format {
+        CopyFormat::Curl => {
+            let command = curl::command(event, base, reveal);
+            Ok(HttpText {
+                text: command.text,
+                masked: command.masked,
+            })
+        }
+        CopyFormat::Httpie => httpie(event, base, reveal),
+        CopyFormat::Http => http_text::message(event, reveal),
+        CopyFormat::Body => http_text::body(event, reveal),
+    }
+}
+
+/// An HTTPie command (`http`) that repeats `event`: headers as `'Name:value'` words (an empty
+/// one as `'Name;'`), the body inline with `--raw` when it is short plain text, else through
+/// base64 on standard input. HTTPie's own defaults (`Accept`, `User-Agent`) are overridden by
+/// the request's headers of those names when it had them.
+///
+/// HTTPie reads `:`, `;`, `=` and `@` after a backslash as those characters: a value that
+/// begins with `=` or `@` (which would make `Name:=…` a JSON field, `Name:@…` a file) gets
+/// that character escaped, and a value with a backslash before one of them, which HTTPie
+/// would drop, cannot be written.
+pub fn httpie(event: &CapturedEvent, base: &str, reveal: bool) -> Result<HttpText, String> {
+    let mut masked = false;
+    let mut url = format!("{}{}", base.trim_end_matches('/'), event.path);
+    if let Some(query) = &event.query {
+        let query = if reveal {
+            Cow::Borrowed(&query[..])
+        } else {
+            mask::query(query)
+        };
+        masked |= matches!(query, Cow::Owned(_));
+        url.push('?');
+        url.push_str(&query);
+    }
+    let body = if reveal {
+        Cow::Borrowed(&event.body[..])
+    } else {
+        mask::body(event)
+    };
+    masked |= matches!(body, Cow::Owned(_));
+    let mut parts = vec!["http".to_owned()];
+    // Without a body HTTPie would read one from a piped standard input.
+    if body.is_empty() {
+        parts.push("--ignore-stdin".to_owned());
+    }
+    parts.push(curl::word(event.method.as_bytes()));
+    parts.push(curl::word(url.as_bytes()));
+    for (name, value) in event.headers.iter() {
+        let lower = String::from_utf8_lossy(name).to_ascii_lowercase();
+        if HTTPIE_SKIPPED.contains(&lower.as_str()) {
+            continue;
+        }
+        let value = if !reveal && mask::is_secret_header(name) {
+            masked = true;
+            mask::MASK.as_bytes()
+        } else {
+            value
+        };
+        const SPECIAL: &[u8] = b":;=@";
+        if name.iter().any(|b| SPECIAL.contains(b) || *b == b'\\') {
+            return Err("a header name holds a character HTTPie reads as a separator".to_owned());
+        }
+        if value
+            .windows(2)
+            .any(|pair| pair[0] == b'\\' && SPECIAL.contains(&pair[1]))
+        {
+            return Err("a header value has a backslash that HTTPie would drop".to_owned());
+        }
+        let mut item = name.to_vec();
+        if value.is_empty() {
+            item.push(b';');
+        } else {
+            item.push(b':');
+            if matches!(value.first(), Some(b'=' | b'@')) {
+                item.push(b'\\');
+            }
+            item.extend_from_slice(value);
+        }
+        parts.push(curl::word(&item));
+    }
+    let mut pipe = String::new();
+    if !body.is_empty() {
+        match http_text::plain(&body).filter(|t| t.len() <= INLINE_MAX && !t.contains('\n')) {
+            Some(text) => parts.push(format!("--raw={}", curl::word(text.as_bytes()))),
+            None => {
+                let encoded = base64::engine::general_purpose::STANDARD.encode(&body);
+                pipe = format!("printf '%s' '{encoded}' | base64 -d | ");
+            }
+        }
+    }
+    Ok(HttpText {
+        text: pipe + &parts.join(" "),
+        masked,
+    })
+}
+
+/// The name of the file `w` writes a copy of event `id` to.
+pub fn file_name(id: u64, format: CopyFormat) -> String {
+    format!("hookscope-copy-{id}.{}", format.extension())
+}
+
+/// Which terminal multiplexer stands between hookscope and the terminal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Multiplexer {
+    None,
+    /// `$TMUX` is set.
+    Tmux,
+    /// `$STY` is set.
+    Screen,
+}
+
+impl Multiplexer {
+    /// From the environment: tmux sets `TMUX`, GNU screen sets `STY`.
+    pub fn detect(env: impl Fn(&str) -> Option<String>) -> Multiplexer {
+        let set = |name| env(name).is_some_and(|v| !v.is_empty());
+        if set("TMUX") {
+            Multiplexer::Tmux
+        } else if set("STY") {
+            Multiplexer::Screen
+        } else {
+            Multiplexer::None
+        }
+    }
+}
+
+/// Chunk of a sequence that GNU screen passes through in one DCS (it caps a DCS's length).
+const SCREEN_CHUNK: usize = 76;
+
+/// The OSC 52 sequence for `text`, wrapped so that `multiplexer` passes it on to the terminal:
+/// tmux takes `ESC P tmux; … ESC \` with every ESC inside doubled (passed on by tmux before
+/// 3.3, and by later ones with `allow-passthrough on`), preceded by the bare sequence, which
+/// tmux itself takes with `set-clipboard on`; screen takes `ESC P … ESC \` in short pieces.
+pub fn clipboard_sequence(text: &str, multiplexer: Multiplexer) -> String {
+    let osc = curl::osc52(text);
+    match multiplexer {
+        Multiplexer::None => osc,
+        Multiplexer::Tmux => format!("{osc}\x1bPtmux;{}\x1b\\", osc.replace('\x1b', "\x1b\x1b")),
+        Multiplexer::Screen => {
+            // The sequence is ASCII (ESC, `]52;c;`, base64, BEL): any byte is a char boundary.
+            let mut out = String::with_capacity(osc.len() + osc.len() / SCREEN_CHUNK * 4 + 4);
+            for chunk in osc.as_bytes().chunks(SCREEN_CHUNK) {
+                out.push_str("\x1bP");
+                out.push_str(std::str::from_utf8(chunk).unwrap_or_default());
+                out.push_str("\x1b\\");
+            }
+            out
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::build::EventBuilder;
+    use bytes::Bytes;
+
+    fn event(body: &'static [u8]) -> CapturedEvent {
+        EventBuilder::new(7)
+            .method("POST")
+            .path("/hooks/x")
+            .query("a=1&userToken=abc")
+            .header("host", "example.test")
+            .header("content-type", "application/json")
+            .header("x-evil", "$(rm -rf ~)")
+            .header("x-empty", "")
+            .body(Bytes::from_static(body))
+            .build()
+    }
+
+    #[test]
+    fn httpie_commands_quote_every_word_and_mask_tokens() {
+        let command = httpie(
+            &event(b"{\"userToken\":\"t\",\"it's\":1}"),
+            "http://h:1",
+            false,
+        )
+        .unwrap();
+        insta::assert_snapshot!(command.text, @r#"http 'POST' 'http://h:1/hooks/x?a=1&userToken=••••' 'content-type:application/json' 'x-evil:$(rm -rf ~)' 'x-empty;' --raw='{"userToken":"••••","it'\''s":1}'"#);
+        assert!(command.masked);
+        let binary = httpie(&event(b"\xff\x00"), "http://h:1", true).unwrap();
+        insta::assert_snapshot!(binary.text, @"printf '%s' '/wA=' | base64 -d | http 'POST' 'http://h:1/hooks/x?a=1&userToken=abc' 'content-type:application/json' 'x-evil:$(rm -rf ~)' 'x-empty;'");
+        assert!(!binary.masked);
+        let get = httpie(
+            &EventBuilder::new(1).method("GET").path("/v").build(),
+            "http://h",
+            true,
+        )
+        .unwrap();
+        assert_eq!(get.text, "http --ignore-stdin 'GET' 'http://h/v'");
+        // Values HTTPie would read as a JSON field or a file are escaped; a backslash it would
+        // drop refuses the format.
+        let odd = EventBuilder::new(1)
+            .header("x-a", "=1")
+            .header("x-b", "@file")
+            .header("x-c", "a:b=c\\d")
+            .build();
+        let text = httpie(&odd, "http://h", true).unwrap().text;
+        assert!(
+            text.ends_with(r"'x-a:\=1' 'x-b:\@file' 'x-c:a:b=c\d'"),
+            "{text}"
+        );
+        let dropped = EventBuilder::new(1).header("x-a", "a\\=b").build();
+        assert!(httpie(&dropped, "http://h", true).is_err());
+        let named = EventBuilder::new(1).header("a=b", "1").build();
+        assert!(httpie(&named, "http://h", true).is_err());
+    }
+
+    #[test]
+    fn every_format_masks_tokens_unless_revealed() {
+        let ev = event(b"{\"userToken\":\"secret-token\"}");
+        for format in CopyFormat::ALL {
+            let masked = super::format(&ev, format, "http://h", false).unwrap();
+            assert!(masked.masked, "{format:?}");
+            assert!(!masked.text.contains("secret-token"), "{format:?}");
+            let shown = super::format(&ev, format, "http://h", true).unwrap();
+            assert!(shown.text.contains("secret-token"), "{format:?}");
+        }
+        assert_eq!(file_name(7, CopyFormat::Httpie), "hookscope-copy-7.sh");
+        assert_eq!(file_name(7, CopyFormat::Http), "hookscope-copy-7.http");
+        assert_eq!(file_name(7, CopyFormat::Body), "hookscope-copy-7.txt");
+    }
+
+    #[test]
+    fn httpie_bodies_reach_the_program_byte_for_byte_through_a_real_shell() {
+        // The body part of the command, run by `sh` with `http` standing in as a function that
+        // prints its `--raw=` word, or what comes on its standard input.
+        for body in [
+            &b"plain"[..],
+            b"it's $HOME `id`",
+            b"a\nb\x01\xff\\",
+            b"100% %s",
+        ] {
+            let ev = EventBuilder::new(1)
+                .body(Bytes::copy_from_slice(body))
+                .build();
+            let command = httpie(&ev, "http://h", true).unwrap().text;
+            let script = format!(
+                "http() {{ for a in \"$@\"; do case \"$a\" in --raw=*) printf %s \"${{a#--raw=}}\"; return;; esac; done; cat; }}; {command}"
+            );
+            let out = std::process::Command::new("sh")
+                .arg("-c")
+                .arg(script)
+                .output()
+                .expect("sh runs");
+            assert_eq!(out.stdout, body, "{command}");
+        }
+    }
+
+    #[test]
+    fn the_clipboard_sequence_is_wrapped_for_tmux_and_screen() {
+        assert_eq!(
+            clipboard_sequence("hi", Multiplexer::None),
+            "\x1b]52;c;aGk=\x07"
+        );
+        assert_eq!(
+            clipboard_sequence("hi", Multiplexer::Tmux),
+            "\x1b]52;c;aGk=\x07\x1bPtmux;\x1b\x1b]52;c;aGk=\x07\x1b\\"
+        );
+        assert_eq!(
+            clipboard_sequence("hi", Multiplexer::Screen),
+            "\x1bP\x1b]52;c;aGk=\x07\x1b\\"
+        );
+        let long = "x".repeat(200);
+        let screen = clipboard_sequence(&long, Multiplexer::Screen);
+        let pieces: Vec<&str> = screen.split("\x1b\\").filter(|p| !p.is_empty()).collect();
+        assert!(pieces.len() > 1);
+        assert!(
+            pieces
+                .iter()
+                .all(|p| p.starts_with("\x1bP") && p.len() <= SCREEN_CHUNK + 2)
+        );
+        let inner: String = pieces.iter().map(|p| &p[2..]).collect();
+        assert_eq!(inner, curl::osc52(&long));
+        let env = |vars: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                vars.iter()
+                    .find(|(n, _)| *n == name)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        assert_eq!(
+            Multiplexer::detect(env(&[("TMUX", "/tmp/s,1,0")])),
+            Multiplexer::Tmux
+        );
+        assert_eq!(
+            Multiplexer::detect(env(&[("STY", "1.pts")])),
+            Multiplexer::Screen
+        );
+        assert_eq!(Multiplexer::detect(env(&[("TMUX", "")])), Multiplexer::None);
+        assert_eq!(Multiplexer::detect(env(&[])), Multiplexer::None);
+    }
+}
