@@ -68,7 +68,7 @@ struct EventOut<'a> {
     sent_at: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     redelivery: Option<&'a Redelivery>,
-    response: &'a ResponseInfo,
+    response: crate::event::ResponseOut<'a>,
 }
 
 #[cfg(test)]
@@ -103,7 +103,10 @@ impl<'a> EventOut<'a> {
             anomalies: &analysis.anomalies,
             sent_at: analysis.sent_at.as_ref().map(format_time),
             redelivery: analysis.redelivery.as_deref(),
-            response: &event.response,
+            response: crate::event::ResponseOut {
+                response: &event.response,
+                id: event.id,
+            },
         }
     }
 }
@@ -544,7 +547,11 @@ impl EventIn<'_> {
                 sent_at,
                 redelivery: self.redelivery.map(Box::new),
             },
-            response: self.response,
+            response: {
+                let mut response = self.response;
+                response.settle(self.id);
+                response
+            },
         })
     }
 }
@@ -992,6 +999,7 @@ mod tests {
                 forwarded_to: Some("http://[::1]:3000/".into()),
                 app_body: Some("{\"ok\":false}".into()),
                 error: None,
+                ..Default::default()
             },
         );
         let mut empty = sample();
@@ -1110,6 +1118,7 @@ mod tests {
                 forwarded_to: Some("http://[::1]:3000/hooks/wms?a=1".into()),
                 app_body: None,
                 error: Some("connection refused".into()),
+                ..Default::default()
             },
         );
         let line = event_line(&event);
