@@ -2,7 +2,7 @@
 //! builds them and the matchers that read them, and what can be told from the terms alone
 //! (whether a query is empty, searches text, or narrows the previous one).
 
-use crate::event::{Provider, Severity, SignatureVerdict};
+use crate::event::{AnsweredBy, Provider, Severity, SignatureVerdict};
 
 /// A parsed query. The empty query matches everything.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -26,6 +26,10 @@ pub(super) enum Test {
     Scan(Glob),
     Type(Glob),
     Status(Vec<StatusPattern>),
+    /// `forward:error`: forwarding to the app failed (unreachable, too slow, broken answer).
+    ForwardError,
+    /// `answer:app`, `answer:local`: who answered the sender.
+    Answer(Vec<AnsweredBy>),
     Gap,
     /// Lower-cased text searched for in the event's text fields and body.
     Text(String),
@@ -51,7 +55,7 @@ pub(super) struct Glob {
 pub struct FilterError(pub(super) String);
 
 /// The keys a query understands, for hints next to the prompt.
-pub const KEYS: [&str; 8] = [
+pub const KEYS: [&str; 10] = [
     "sev:",
     "sig:",
     "provider:",
@@ -59,6 +63,8 @@ pub const KEYS: [&str; 8] = [
     "scan:",
     "type:",
     "status:",
+    "forward:error",
+    "answer:",
     "gap",
 ];
 
