@@ -207,3 +207,26 @@ async fn with_the_app_down_the_reason_is_on_screen() {
     assert!(text.contains("onnection refused"), "{text}");
     insta::assert_snapshot!("response_app_down_100x30", screen.terminal.backend());
 }
+
+#[tokio::test]
+async fn the_apps_body_is_kept_up_to_max_body_and_relayed_whole() {
+    let app = start_app(200, APP_ANSWER, Duration::ZERO).await;
+    let server = start(ListenConfig {
+        max_body: 16,
+        ..forwarding_to(format!("http://{}/app", app.addr), None)
+    })
+    .await;
+    let (status, _, body) = send_full(server.addr, "POST", "/hooks/orders", &[], b"{}").await;
+    assert_eq!(status, 200);
+    // The sender gets all of it; the event keeps the first --max-body bytes.
+    assert_eq!(&body[..], APP_ANSWER.as_bytes());
+    let event = Arc::clone(&server.store.snapshot()[0]);
+    let parts = event.response.sent_parts(event.id).unwrap();
+    assert_eq!(&parts.body[..], &APP_ANSWER.as_bytes()[..16]);
+    assert_eq!(parts.body_size, APP_ANSWER.len() as u64);
+    let line: serde_json::Value =
+        serde_json::from_slice(&hookscope::export::event_line(&event)).unwrap();
+    assert_eq!(line["response"]["body"], &APP_ANSWER[..16]);
+    assert_eq!(line["response"]["body_size"], APP_ANSWER.len());
+    server.stop().await;
+}
