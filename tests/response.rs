@@ -64,8 +64,8 @@ fn steady(event: &CapturedEvent) -> CapturedEvent {
             let body = String::from_utf8_lossy(&forward.body).replace(&*url, fixed);
             forward.body = body.into_bytes().into();
             forward.body_size = forward.body.len() as u64;
+            forward.forwarded_to = Some(fixed.into());
         }
-        forward.forwarded_to = Some(fixed.into());
         forward.headers = HeaderList::from_pairs(
             forward
                 .headers
@@ -229,4 +229,43 @@ async fn the_apps_body_is_kept_up_to_max_body_and_relayed_whole() {
     assert_eq!(line["response"]["body"], &APP_ANSWER[..16]);
     assert_eq!(line["response"]["body_size"], APP_ANSWER.len());
     server.stop().await;
+}
+
+#[tokio::test]
+async fn hookscopes_own_answers_show_what_was_sent_and_why() {
+    let server = start(ListenConfig {
+        answer: AnswerSettings {
+            fail_first: 1,
+            ..Default::default()
+        },
+        ..config()
+    })
+    .await;
+    // The first delivery of a body fails on purpose; the second gets the default receipt.
+    for expected in [503, 200] {
+        let (status, _, _) = send_full(server.addr, "POST", "/hooks/orders", &[], b"{}").await;
+        assert_eq!(status, expected);
+    }
+    let events = server.store.snapshot();
+    server.stop().await;
+    let (failed, receipt) = (steady(&events[0]), steady(&events[1]));
+    assert_eq!(receipt.response.sent, Sent::Receipt);
+    assert!(
+        receipt.response.forward.is_none(),
+        "the receipt costs nothing"
+    );
+
+    let text = response_tab(failed).await.text();
+    assert!(
+        text.contains("Answered by  hookscope: failing delivery 1 of 1 of this body on purpose"),
+        "{text}"
+    );
+    assert!(text.contains("503 Service Unavailable"), "{text}");
+    assert!(text.contains("\"id\": 1"), "{text}");
+
+    let text = response_tab(receipt).await.text();
+    assert!(text.contains("hookscope, its default receipt"), "{text}");
+    assert!(text.contains("content-type: application/json"), "{text}");
+    assert!(text.contains("\"received\": true"), "{text}");
+    assert!(text.contains("\"id\": 2"), "{text}");
 }

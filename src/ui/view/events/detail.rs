@@ -407,10 +407,21 @@ fn response(event: &CapturedEvent, reveal: bool, width: u16) -> Vec<RichLine> {
         (_, None) => RichLine::new().with(
             Role::Text,
             match response.sent {
-                Sent::Receipt => "hookscope, its default receipt",
-                Sent::HeldThenId => "hookscope, an error answer (a limit or an answer mode)",
-                Sent::Held => "hookscope, its configured answer",
-                Sent::Unrecorded => "hookscope",
+                Sent::Receipt => "hookscope, its default receipt".to_owned(),
+                // hookscope's error answers say why in their `error` (an answer mode,
+                // `--fail-first`, `--rate-limit`, a limit).
+                Sent::HeldThenId => response
+                    .sent_parts(event.id)
+                    .and_then(|parts| {
+                        let value: serde_json::Value = serde_json::from_slice(&parts.body).ok()?;
+                        Some(format!(
+                            "hookscope: {}",
+                            sanitize::escape(value.get("error")?.as_str()?)
+                        ))
+                    })
+                    .unwrap_or_else(|| "hookscope, an error answer".to_owned()),
+                Sent::Held => "hookscope, its configured answer".to_owned(),
+                Sent::Unrecorded => "hookscope".to_owned(),
             },
         ),
     };
