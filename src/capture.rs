@@ -629,16 +629,19 @@ fn json_before_id(fields: serde_json::Value) -> String {
 /// What an answer of hookscope's own carries, known before the event is stored.
 struct LocalSent {
     content_type: &'static str,
-    /// The body, or for `then_id` the text before `"id":N}`.
-    body: String,
+    /// The body, or for `then_id` the text before `"id":N}` (shared with the event).
+    body: Bytes,
     then_id: bool,
     retry_after: bool,
 }
 
 impl LocalSent {
-    fn body_for(&self, id: u64) -> String {
+    fn body_for(&self, id: u64) -> Bytes {
         if self.then_id {
-            [&self.body, "\"id\":", itoa::Buffer::new().format(id), "}"].concat()
+            let id = itoa::Buffer::new().format(id).to_owned();
+            [&self.body[..], b"\"id\":", id.as_bytes(), b"}"]
+                .concat()
+                .into()
         } else {
             self.body.clone()
         }
@@ -649,7 +652,7 @@ impl LocalSent {
 fn local_sent(answer: &Answer, body_size: u64) -> Option<LocalSent> {
     let json = |fields: serde_json::Value| LocalSent {
         content_type: "application/json",
-        body: json_before_id(fields),
+        body: json_before_id(fields).into(),
         then_id: true,
         retry_after: false,
     };
@@ -677,14 +680,14 @@ fn local_sent(answer: &Answer, body_size: u64) -> Option<LocalSent> {
                     } else {
                         "text/plain; charset=utf-8"
                     },
-                    body: text.clone(),
+                    body: Bytes::copy_from_slice(text.as_bytes()),
                     then_id: false,
                     retry_after: false,
                 }
             }
             LocalBody::Challenge(text) => LocalSent {
                 content_type: "text/plain; charset=utf-8",
-                body: text.clone(),
+                body: Bytes::copy_from_slice(text.as_bytes()),
                 then_id: false,
                 retry_after: false,
             },
@@ -762,7 +765,7 @@ async fn conclude(
             } else {
                 HeaderList::from_pairs([(&b"content-type"[..], sent.content_type.as_bytes())])
             };
-            forward.body = Bytes::from(sent.body.clone().into_bytes());
+            forward.body = sent.body.clone();
             forward.body_size = forward.body.len() as u64;
             let mut response = ResponseInfo::with_forward(status, latency_ms, forward);
             if sent.then_id {
@@ -801,7 +804,7 @@ async fn conclude(
         }
         (_, Some(sent)) => {
             let mut response =
-                text_response(status, sent.body_for(stored.id), sent.content_type, close);
+                bytes_response(status, sent.body_for(stored.id), sent.content_type, close);
             if sent.retry_after {
                 response
                     .headers_mut()
@@ -833,7 +836,16 @@ fn text_response(
     content_type: &'static str,
     close: bool,
 ) -> Response<Full<Bytes>> {
-    let mut response = Response::new(Full::new(Bytes::from(body)));
+    bytes_response(status, Bytes::from(body), content_type, close)
+}
+
+fn bytes_response(
+    status: StatusCode,
+    body: Bytes,
+    content_type: &'static str,
+    close: bool,
+) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(body));
     *response.status_mut() = status;
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
