@@ -37,7 +37,9 @@ use crate::config::{DEFAULT_MAX_HEADERS, ListenConfig};
 use crate::decode::signature::Secrets;
 use crate::decode::{self, RequestView};
 use crate::event::facts::Facts;
-use crate::event::{Anomaly, CapturedEvent, ForwardInfo, HeaderList, HttpVersion, ResponseInfo};
+use crate::event::{
+    self, Anomaly, CapturedEvent, ForwardInfo, HeaderList, HttpVersion, ResponseInfo, Sent,
+};
 use crate::ingest::Recorder;
 use crate::store::Store;
 use body::{BodyLimits, BodyRead, InFlight};
@@ -617,8 +619,93 @@ enum Answer {
 const LOOP_ERROR: &str = "forward loop: this request was already relayed by this hookscope \
      (its mark is in the Via header), so it is answered here and not forwarded again";
 
-/// How much of the app's answer an event keeps.
-const APP_BODY_PREVIEW: usize = 4096;
+/// A JSON object the id of the event goes last in, `{…,"id":N}`: the text before the id, to
+/// which `"id":N}` is added once the event is stored and has its id.
+fn json_before_id(fields: serde_json::Value) -> String {
+    let mut text = fields.to_string();
+    text.pop();
+    if text.len() > 1 {
+        text.push(',');
+    }
+    text
+}
+
+/// What an answer of hookscope's own carries, known before the event is stored.
+struct LocalSent {
+    content_type: &'static str,
+    /// The body, or for `then_id` the text before `"id":N}` (shared with the event).
+    body: Bytes,
+    then_id: bool,
+    retry_after: bool,
+}
+
+impl LocalSent {
+    fn body_for(&self, id: u64) -> Bytes {
+        if self.then_id {
+            let id = itoa::Buffer::new().format(id).to_owned();
+            [&self.body[..], b"\"id\":", id.as_bytes(), b"}"]
+                .concat()
+                .into()
+        } else {
+            self.body.clone()
+        }
+    }
+}
+
+/// The headers and body of hookscope's own answer, `None` for the default receipt.
+fn local_sent(answer: &Answer, body_size: u64) -> Option<LocalSent> {
+    let json = |fields: serde_json::Value| LocalSent {
+        content_type: "application/json",
+        body: json_before_id(fields).into(),
+        then_id: true,
+        retry_after: false,
+    };
+    Some(match answer {
+        Answer::TooLarge { limit } => json(serde_json::json!({
+            "error": "body too large",
+            "limit": limit,
+            "body_size": body_size,
+        })),
+        Answer::Loop => json(serde_json::json!({ "error": LOOP_ERROR })),
+        Answer::Busy { limit } => LocalSent {
+            retry_after: true,
+            ..json(serde_json::json!({
+                "error": "too many bodies being read at once; retry later",
+                "limit": limit,
+            }))
+        },
+        Answer::Local { body, .. } => match body {
+            LocalBody::Received => return None,
+            LocalBody::Custom(text) => {
+                let is_json = serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok();
+                LocalSent {
+                    content_type: if is_json {
+                        "application/json"
+                    } else {
+                        "text/plain; charset=utf-8"
+                    },
+                    body: Bytes::copy_from_slice(text.as_bytes()),
+                    then_id: false,
+                    retry_after: false,
+                }
+            }
+            LocalBody::Challenge(text) => LocalSent {
+                content_type: "text/plain; charset=utf-8",
+                body: Bytes::copy_from_slice(text.as_bytes()),
+                then_id: false,
+                retry_after: false,
+            },
+            LocalBody::Error(reason) => json(serde_json::json!({ "error": reason })),
+        },
+        Answer::Forwarded {
+            result: Err(error),
+            url,
+        } => json(serde_json::json!({
+            "error": format!("forwarding to {url} failed: {error}"),
+        })),
+        Answer::Forwarded { result: Ok(_), .. } => return None,
+    })
+}
 
 /// Records the event with its answer (store, analysis, log) and builds the HTTP response, which
 /// is ready once the event is on the log (503 instead when the log could not take it).
@@ -641,28 +728,56 @@ async fn conclude(
         } => app.status,
         Answer::Forwarded { result: Err(e), .. } => e.status(),
     };
-    event.response = ResponseInfo::local(status, latency_ms);
-    if let Answer::Forwarded { url, result } = &answer {
-        let mut forward = ForwardInfo {
-            forwarded_to: Some(url.as_str().into()),
-            ..ForwardInfo::default()
-        };
-        match result {
-            Ok(app) => {
-                let preview = &app.body[..app.body.len().min(APP_BODY_PREVIEW)];
-                forward.app_body = Some(String::from_utf8_lossy(preview).into());
+    let sent = local_sent(&answer, event.body_size);
+    let mut forward = ForwardInfo::default();
+    match &answer {
+        Answer::Forwarded { url, result } => {
+            forward.forwarded_to = Some(url.as_str().into());
+            match result {
+                Ok(app) => {
+                    // The app's answer is kept as request bodies are: its first `--max-body`
+                    // bytes, counted in `--max-bytes` with the event.
+                    let keep = app.body.len().min(shared.body_limits.max_body as usize);
+                    forward.headers = HeaderList::from_pairs(
+                        app.headers
+                            .iter()
+                            .map(|(name, value)| (name.as_str().as_bytes(), value.as_bytes())),
+                    );
+                    forward.body = app.body.slice(..keep);
+                    forward.body_size = app.body.len() as u64;
+                }
+                Err(error) => forward.error = Some(error.to_string().into()),
             }
-            Err(error) => forward.error = Some(error.to_string().into()),
         }
-        event.response = ResponseInfo::with_forward(status, latency_ms, forward);
+        Answer::Loop => forward.error = Some(LOOP_ERROR.into()),
+        _ => {}
     }
-    if let Answer::Loop = answer {
-        let forward = ForwardInfo {
-            error: Some(LOOP_ERROR.into()),
-            ..ForwardInfo::default()
-        };
-        event.response = ResponseInfo::with_forward(status, latency_ms, forward);
-    }
+    event.response = match &sent {
+        None if matches!(answer, Answer::Forwarded { .. }) => {
+            let mut response = ResponseInfo::with_forward(status, latency_ms, forward);
+            // The app's answer is recorded even when it had no headers and no body.
+            response.sent = Sent::Held;
+            response
+        }
+        None => ResponseInfo::receipt(status, latency_ms),
+        Some(sent) => {
+            forward.headers = if sent.retry_after {
+                HeaderList::from_pairs([
+                    (&b"content-type"[..], sent.content_type.as_bytes()),
+                    (&b"retry-after"[..], &b"1"[..]),
+                ])
+            } else {
+                HeaderList::from_pairs([(&b"content-type"[..], sent.content_type.as_bytes())])
+            };
+            forward.body = sent.body.clone();
+            forward.body_size = forward.body.len() as u64;
+            let mut response = ResponseInfo::with_forward(status, latency_ms, forward);
+            if sent.then_id {
+                response.sent = Sent::HeldThenId;
+            }
+            response
+        }
+    };
     let stored = shared.recorder.record(event, facts);
     if !shared.recorder.logged(stored.id).await {
         // The promise is that an answered request is in the log: without its line, the sender
@@ -674,65 +789,13 @@ async fn conclude(
         return json_response(StatusCode::SERVICE_UNAVAILABLE, body.to_string(), close);
     }
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
-    match answer {
-        Answer::TooLarge { limit } => {
-            let body = serde_json::json!({
-                "error": "body too large",
-                "limit": limit,
-                "body_size": stored.body_size,
-                "id": stored.id,
-            });
-            json_response(status, body.to_string(), close)
-        }
-        Answer::Loop => {
-            let body = serde_json::json!({ "error": LOOP_ERROR, "id": stored.id });
-            json_response(status, body.to_string(), close)
-        }
-        Answer::Busy { limit } => {
-            let body = serde_json::json!({
-                "error": "too many bodies being read at once; retry later",
-                "limit": limit,
-                "id": stored.id,
-            });
-            let mut response = json_response(status, body.to_string(), close);
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-            response
-        }
-        Answer::Local { body, .. } => {
-            let (text, content_type) = match body {
-                LocalBody::Received => (
-                    [
-                        "{\"received\":true,\"id\":",
-                        itoa::Buffer::new().format(stored.id),
-                        "}",
-                    ]
-                    .concat(),
-                    "application/json",
-                ),
-                LocalBody::Custom(text) => {
-                    let is_json = serde_json::from_str::<serde::de::IgnoredAny>(&text).is_ok();
-                    (
-                        text,
-                        if is_json {
-                            "application/json"
-                        } else {
-                            "text/plain; charset=utf-8"
-                        },
-                    )
-                }
-                LocalBody::Challenge(text) => (text, "text/plain; charset=utf-8"),
-                LocalBody::Error(reason) => (
-                    serde_json::json!({ "error": reason, "id": stored.id }).to_string(),
-                    "application/json",
-                ),
-            };
-            text_response(status, text, content_type, close)
-        }
-        Answer::Forwarded {
-            result: Ok(app), ..
-        } => {
+    match (answer, sent) {
+        (
+            Answer::Forwarded {
+                result: Ok(app), ..
+            },
+            _,
+        ) => {
             let mut response = Response::new(Full::new(app.body));
             *response.status_mut() = status;
             *response.headers_mut() = app.headers;
@@ -743,16 +806,22 @@ async fn conclude(
             }
             response
         }
-        Answer::Forwarded {
-            result: Err(error),
-            url,
-        } => {
-            let body = serde_json::json!({
-                "error": format!("forwarding to {url} failed: {error}"),
-                "id": stored.id,
-            });
-            json_response(status, body.to_string(), close)
+        (_, Some(sent)) => {
+            let mut response =
+                bytes_response(status, sent.body_for(stored.id), sent.content_type, close);
+            if sent.retry_after {
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            }
+            response
         }
+        (_, None) => text_response(
+            status,
+            event::receipt_body(stored.id),
+            event::RECEIPT_CONTENT_TYPE,
+            close,
+        ),
     }
 }
 
@@ -771,7 +840,16 @@ fn text_response(
     content_type: &'static str,
     close: bool,
 ) -> Response<Full<Bytes>> {
-    let mut response = Response::new(Full::new(Bytes::from(body)));
+    bytes_response(status, Bytes::from(body), content_type, close)
+}
+
+fn bytes_response(
+    status: StatusCode,
+    body: Bytes,
+    content_type: &'static str,
+    close: bool,
+) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(body));
     *response.status_mut() = status;
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));

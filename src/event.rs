@@ -72,19 +72,18 @@ impl CapturedEvent {
 
     /// The bytes `--max-bytes` counts for this event: everything whose size the sender (or the
     /// app it was forwarded to) decides — the body kept, the request head (path, query and the
-    /// header block) and the app's answer body. Fixed-size bookkeeping is not counted. An event
+    /// header block) and the answer's headers and body as kept. Fixed-size bookkeeping is not counted. An event
     /// never changes once stored, so the store subtracts on eviction exactly what it added.
     pub fn held_bytes(&self) -> u64 {
         let head = self.path.len()
             + self.query.as_ref().map_or(0, |query| query.len())
             + self.headers.heap_size();
-        let app_body = self
-            .response
-            .forward
-            .as_ref()
-            .and_then(|forward| forward.app_body.as_ref())
-            .map_or(0, |body| body.len());
-        (self.body.len() + head + app_body) as u64
+        let answer = self.response.forward.as_ref().map_or(0, |forward| {
+            forward.app_body.as_ref().map_or(0, |body| body.len())
+                + forward.headers.heap_size()
+                + forward.body.len()
+        });
+        (self.body.len() + head + answer) as u64
     }
 }
 
@@ -359,45 +358,133 @@ pub struct Subject {
     pub video_id: Option<SharedStr>,
 }
 
-/// The answer hookscope gave.
+/// The answer the sender got: hookscope's own or, behind `--forward-to`, the app's.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ResponseInfo {
     pub status: u16,
+    /// What is known of the headers and body sent (a byte, in the struct's padding).
+    pub sent: Sent,
     /// From the request head's arrival to the answer being ready (including any forwarding).
     pub latency_ms: f64,
-    /// What only a forwarded answer has; none for a local answer, as most are.
+    /// What only some answers have (forwarding, headers and body held); none for hookscope's
+    /// default receipt, as most are.
     pub forward: Option<Box<ForwardInfo>>,
 }
 
-/// The part of an answer that only forwarding produces.
+/// What an event knows of the headers and body its answer carried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Sent {
+    /// Not recorded (an event read from a file written before answers were kept).
+    #[default]
+    Unrecorded,
+    /// hookscope's default receipt, `{"received":true,"id":N}` as `application/json`: rebuilt
+    /// from the id when shown or exported, so the common answer costs no memory.
+    Receipt,
+    /// The headers and body are held in [`ForwardInfo`] (`headers`, `body`, `body_size`).
+    Held,
+    /// As `Held`, but the body sent went on with `"id":N}`, the event's id being known only
+    /// once it is stored (hookscope's JSON errors end so).
+    HeldThenId,
+}
+
+/// Who answered the sender.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AnsweredBy {
+    /// hookscope itself: its configured answer, an answer mode, a limit, or a failed forward.
+    Hookscope,
+    /// The app behind `--forward-to`.
+    App,
+}
+
+impl AnsweredBy {
+    /// The name in exports and filters (`answer:app`, `answer:local`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AnsweredBy::Hookscope => "local",
+            AnsweredBy::App => "app",
+        }
+    }
+}
+
+/// The part of an answer held behind a pointer: forwarding details, and the headers and body
+/// sent when they are not the default receipt.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ForwardInfo {
     /// The URL the request was relayed to.
     pub forwarded_to: Option<Box<str>>,
-    /// The first bytes of the forwarded-to app's answer body.
+    /// The first bytes of the app's answer body, as files of earlier versions carry it; new
+    /// answers keep `body` instead.
     pub app_body: Option<Box<str>>,
     /// Why the answer is not the app's (it could not be reached, was too slow…).
     pub error: Option<Box<str>>,
+    /// The answer's headers, as sent (hop-by-hop headers of the app's answer excluded).
+    pub headers: HeaderList,
+    /// The answer's body: all of it, or its first `--max-body` bytes.
+    pub body: Bytes,
+    /// The size of the whole answer body.
+    pub body_size: u64,
+}
+
+impl ForwardInfo {
+    fn is_empty(&self) -> bool {
+        self.forwarded_to.is_none()
+            && self.app_body.is_none()
+            && self.error.is_none()
+            && self.headers.is_empty()
+            && self.body.is_empty()
+            && self.body_size == 0
+    }
+}
+
+/// The content type of hookscope's default receipt.
+pub const RECEIPT_CONTENT_TYPE: &str = "application/json";
+
+/// hookscope's default receipt for the event `id`: `{"received":true,"id":N}`.
+pub fn receipt_body(id: u64) -> String {
+    [
+        "{\"received\":true,\"id\":",
+        itoa::Buffer::new().format(id),
+        "}",
+    ]
+    .concat()
+}
+
+/// The headers and body of an answer, borrowed or rebuilt.
+pub struct SentParts<'a> {
+    pub headers: std::borrow::Cow<'a, HeaderList>,
+    pub body: std::borrow::Cow<'a, [u8]>,
+    /// The size of the whole body (more than `body` when it was cut).
+    pub body_size: u64,
 }
 
 impl ResponseInfo {
-    /// A plain local answer.
+    /// A plain local answer, its headers and body not recorded.
     pub fn local(status: u16, latency_ms: f64) -> ResponseInfo {
         ResponseInfo {
             status,
+            sent: Sent::Unrecorded,
             latency_ms,
             forward: None,
         }
     }
 
-    /// An answer with forwarding details; without any, the same as [`ResponseInfo::local`].
+    /// hookscope's default receipt (see [`receipt_body`]).
+    pub fn receipt(status: u16, latency_ms: f64) -> ResponseInfo {
+        ResponseInfo {
+            sent: Sent::Receipt,
+            ..ResponseInfo::local(status, latency_ms)
+        }
+    }
+
+    /// An answer with forwarding details or headers and body held; without any, the same as
+    /// [`ResponseInfo::local`]. Headers or a body make it [`Sent::Held`].
     pub fn with_forward(status: u16, latency_ms: f64, forward: ForwardInfo) -> ResponseInfo {
-        let any =
-            forward.forwarded_to.is_some() || forward.app_body.is_some() || forward.error.is_some();
+        let held = !forward.headers.is_empty() || !forward.body.is_empty() || forward.body_size > 0;
         ResponseInfo {
             status,
+            sent: if held { Sent::Held } else { Sent::Unrecorded },
             latency_ms,
-            forward: any.then(|| Box::new(forward)),
+            forward: (!forward.is_empty()).then(|| Box::new(forward)),
         }
     }
 
@@ -406,18 +493,123 @@ impl ResponseInfo {
         self.forward.as_ref()?.forwarded_to.as_deref()
     }
 
-    /// The first bytes of the forwarded-to app's answer body.
+    /// The app's answer body as text: as kept (when it is UTF-8), or as files of earlier
+    /// versions carry its first bytes.
     pub fn app_body(&self) -> Option<&str> {
-        self.forward.as_ref()?.app_body.as_deref()
+        let forward = self.forward.as_deref()?;
+        if let Some(legacy) = forward.app_body.as_deref() {
+            return Some(legacy);
+        }
+        if self.sent != Sent::Held || self.answered_by() != AnsweredBy::App {
+            return None;
+        }
+        std::str::from_utf8(&forward.body).ok()
     }
 
     /// Why the answer is not the app's (it could not be reached, was too slow…).
     pub fn error(&self) -> Option<&str> {
         self.forward.as_ref()?.error.as_deref()
     }
+
+    /// Whether the request was to be forwarded and the app's answer did not come back.
+    pub fn forward_failed(&self) -> bool {
+        self.forwarded_to().is_some() && self.error().is_some()
+    }
+
+    /// Who answered: the app when it was forwarded to and answered, else hookscope.
+    pub fn answered_by(&self) -> AnsweredBy {
+        if self.forwarded_to().is_some() && self.error().is_none() {
+            AnsweredBy::App
+        } else {
+            AnsweredBy::Hookscope
+        }
+    }
+
+    /// The headers and body sent to the sender of event `id`, when recorded.
+    pub fn sent_parts(&self, id: u64) -> Option<SentParts<'_>> {
+        match self.sent {
+            Sent::Unrecorded => None,
+            Sent::Receipt => {
+                let body = receipt_body(id).into_bytes();
+                Some(SentParts {
+                    headers: std::borrow::Cow::Owned(HeaderList::from_pairs([(
+                        &b"content-type"[..],
+                        RECEIPT_CONTENT_TYPE.as_bytes(),
+                    )])),
+                    body_size: body.len() as u64,
+                    body: std::borrow::Cow::Owned(body),
+                })
+            }
+            Sent::HeldThenId => {
+                let forward = self.forward.as_deref()?;
+                let mut body = Vec::with_capacity(forward.body.len() + 26);
+                body.extend_from_slice(&forward.body);
+                body.extend_from_slice(b"\"id\":");
+                body.extend_from_slice(itoa::Buffer::new().format(id).as_bytes());
+                body.push(b'}');
+                Some(SentParts {
+                    headers: std::borrow::Cow::Borrowed(&forward.headers),
+                    body_size: body.len() as u64,
+                    body: std::borrow::Cow::Owned(body),
+                })
+            }
+            Sent::Held => {
+                let forward = self.forward.as_deref()?;
+                Some(SentParts {
+                    headers: std::borrow::Cow::Borrowed(&forward.headers),
+                    body: std::borrow::Cow::Borrowed(&forward.body),
+                    body_size: forward.body_size,
+                })
+            }
+        }
+    }
+
+    /// After reading an event `id` back: held parts that are exactly the default receipt become
+    /// [`Sent::Receipt`] again, as when captured, so that the event is held as small.
+    pub fn settle(&mut self, id: u64) {
+        let Some(forward) = self.forward.as_deref() else {
+            return;
+        };
+        let receipt = self.sent == Sent::Held
+            && forward.forwarded_to.is_none()
+            && forward.app_body.is_none()
+            && forward.error.is_none()
+            && forward.headers.len() == 1
+            && forward.headers.get_str("content-type") == Some(RECEIPT_CONTENT_TYPE)
+            && forward.body_size == forward.body.len() as u64
+            && forward.body[..] == *receipt_body(id).as_bytes();
+        if receipt {
+            self.sent = Sent::Receipt;
+            self.forward = None;
+            return;
+        }
+        if self.sent != Sent::Held || self.answered_by() != AnsweredBy::Hookscope {
+            return;
+        }
+        let tail = [r#""id":"#, itoa::Buffer::new().format(id), "}"].concat();
+        if let Some(forward) = self.forward.as_deref_mut()
+            && forward.body_size == forward.body.len() as u64
+            && forward.body.ends_with(tail.as_bytes())
+            && forward.body.len() > tail.len()
+            && matches!(
+                forward.body[forward.body.len() - tail.len() - 1],
+                b'{' | b','
+            )
+        {
+            forward.body.truncate(forward.body.len() - tail.len());
+            forward.body_size = forward.body.len() as u64;
+            self.sent = Sent::HeldThenId;
+        }
+    }
 }
 
-/// `{status, latency_ms, forwarded_to, app_body?, error?}`, as in every export.
+/// A header as written in the response: `[name, value]`, the value made UTF-8 where it is not.
+#[derive(Serialize, Deserialize)]
+struct HeaderWire<T>(T, T);
+
+/// `{status, latency_ms, forwarded_to, app_body?, error?, answered_by?, headers?, body? |
+/// body_base64?, body_size?}`, as in every export. The last four are written when the headers and
+/// body sent are recorded; `body_size` only when the body was cut.
 #[derive(Serialize, Deserialize)]
 struct ResponseWire<T> {
     status: u16,
@@ -427,16 +619,84 @@ struct ResponseWire<T> {
     app_body: Option<T>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     error: Option<T>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    answered_by: Option<T>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    headers: Option<Vec<HeaderWire<T>>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    body: Option<T>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    body_base64: Option<T>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    body_size: Option<u64>,
+}
+
+/// An event's response as exported: the default receipt needs the event's id to be written out.
+pub struct ResponseOut<'a> {
+    pub response: &'a ResponseInfo,
+    pub id: u64,
+}
+
+impl Serialize for ResponseOut<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use base64::Engine as _;
+        use std::borrow::Cow;
+        let response = self.response;
+        let parts = response.sent_parts(self.id);
+        let mut wire = ResponseWire::<Cow<'_, str>> {
+            status: response.status,
+            latency_ms: response.latency_ms,
+            forwarded_to: response.forwarded_to().map(Into::into),
+            app_body: response
+                .forward
+                .as_deref()
+                .and_then(|forward| forward.app_body.as_deref())
+                .map(Into::into),
+            error: response.error().map(Into::into),
+            answered_by: None,
+            headers: None,
+            body: None,
+            body_base64: None,
+            body_size: None,
+        };
+        if let Some(parts) = &parts {
+            wire.answered_by = Some(response.answered_by().as_str().into());
+            wire.headers = Some(
+                parts
+                    .headers
+                    .iter()
+                    .map(|(name, value)| {
+                        HeaderWire(
+                            String::from_utf8_lossy(name),
+                            String::from_utf8_lossy(value),
+                        )
+                    })
+                    .collect(),
+            );
+            match std::str::from_utf8(&parts.body) {
+                Ok(text) => wire.body = Some(text.into()),
+                Err(_) => {
+                    wire.body_base64 = Some(
+                        base64::engine::general_purpose::STANDARD
+                            .encode(&parts.body)
+                            .into(),
+                    )
+                }
+            }
+            wire.body_size =
+                (parts.body_size != parts.body.len() as u64).then_some(parts.body_size);
+        }
+        wire.serialize(serializer)
+    }
 }
 
 impl Serialize for ResponseInfo {
+    /// Without the event's id, a default receipt is written as not recorded; exports write
+    /// [`ResponseOut`].
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        ResponseWire {
-            status: self.status,
-            latency_ms: self.latency_ms,
-            forwarded_to: self.forwarded_to(),
-            app_body: self.app_body(),
-            error: self.error(),
+        ResponseOut {
+            response: self,
+            id: 0,
         }
         .serialize(serializer)
     }
@@ -444,16 +704,49 @@ impl Serialize for ResponseInfo {
 
 impl<'de> Deserialize<'de> for ResponseInfo {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use base64::Engine as _;
+        use serde::de::Error as _;
         let wire = ResponseWire::<String>::deserialize(deserializer)?;
-        Ok(ResponseInfo::with_forward(
+        let body: Bytes = match (wire.body, wire.body_base64) {
+            (Some(text), None) => text.into_bytes().into(),
+            (None, Some(encoded)) => base64::engine::general_purpose::STANDARD
+                .decode(encoded.as_bytes())
+                .map_err(|e| D::Error::custom(format!("response body_base64: {e}")))?
+                .into(),
+            (None, None) => Bytes::new(),
+            (Some(_), Some(_)) => {
+                return Err(D::Error::custom("response has both body and body_base64"));
+            }
+        };
+        let recorded = wire.headers.is_some() || !body.is_empty();
+        let headers = wire.headers.map_or_else(HeaderList::default, |headers| {
+            HeaderList::from_pairs(
+                headers
+                    .iter()
+                    .map(|HeaderWire(name, value)| (name.as_bytes(), value.as_bytes())),
+            )
+        });
+        let body_size = wire.body_size.unwrap_or(body.len() as u64);
+        let mut response = ResponseInfo::with_forward(
             wire.status,
             wire.latency_ms,
             ForwardInfo {
                 forwarded_to: wire.forwarded_to.map(Into::into),
                 app_body: wire.app_body.map(Into::into),
                 error: wire.error.map(Into::into),
+                headers,
+                body,
+                body_size: if recorded { body_size } else { 0 },
             },
-        ))
+        );
+        if recorded {
+            // An answer recorded with no headers and an empty body is still recorded.
+            response.sent = Sent::Held;
+            if response.forward.is_none() {
+                response.forward = Some(Box::default());
+            }
+        }
+        Ok(response)
     }
 }
 
@@ -555,6 +848,7 @@ mod tests {
                 forwarded_to: Some("http://127.0.0.1:3000/hook".into()),
                 app_body: None,
                 error: Some("connection refused".into()),
+                ..Default::default()
             },
         );
         let text = serde_json::to_string(&forwarded).unwrap();

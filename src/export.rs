@@ -78,7 +78,7 @@ struct EventOut<'a> {
     resent_from: Option<std::num::NonZeroU64>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     edited: bool,
-    response: &'a ResponseInfo,
+    response: crate::event::ResponseOut<'a>,
 }
 
 #[cfg(test)]
@@ -116,7 +116,10 @@ impl<'a> EventOut<'a> {
             redelivery: analysis.redelivery.as_deref(),
             resent_from: event.resent_from,
             edited: event.edited,
-            response: &event.response,
+            response: crate::event::ResponseOut {
+                response: &event.response,
+                id: event.id,
+            },
         }
     }
 }
@@ -566,7 +569,11 @@ impl EventIn<'_> {
                 sent_at,
                 redelivery: self.redelivery.map(Box::new),
             },
-            response: self.response,
+            response: {
+                let mut response = self.response;
+                response.settle(self.id);
+                response
+            },
         })
     }
 }
@@ -1057,6 +1064,7 @@ mod tests {
                 forwarded_to: Some("http://[::1]:3000/".into()),
                 app_body: Some("{\"ok\":false}".into()),
                 error: None,
+                ..Default::default()
             },
         );
         let mut empty = sample();
@@ -1211,6 +1219,7 @@ mod tests {
                 forwarded_to: Some("http://[::1]:3000/hooks/wms?a=1".into()),
                 app_body: None,
                 error: Some("connection refused".into()),
+                ..Default::default()
             },
         );
         let line = event_line(&event);
@@ -1488,5 +1497,95 @@ mod tests {
         assert_eq!(cut.last(), Some(&b'}'));
         let message = err(cut);
         assert!(message.contains("not a hookscope export"), "{message}");
+    }
+
+    #[test]
+    fn every_kind_of_answer_round_trips_byte_for_byte() {
+        use crate::event::{ForwardInfo, HeaderList, ResponseInfo, Sent};
+        let held = |id: u64, response: ResponseInfo| {
+            let mut event = sample();
+            event.id = id;
+            event.response = response;
+            event
+        };
+        let content_type =
+            |value: &'static [u8]| HeaderList::from_pairs([(&b"content-type"[..], value)]);
+        // The default receipt, rebuilt from the id.
+        let receipt = held(1, ResponseInfo::receipt(200, 0.5));
+        // An error answer of hookscope's own, its id added when sent.
+        let mut error = ResponseInfo::with_forward(
+            500,
+            0.5,
+            ForwardInfo {
+                headers: content_type(b"application/json"),
+                body: Bytes::from_static(br#"{"error":"simulated failure","#),
+                body_size: 29,
+                ..ForwardInfo::default()
+            },
+        );
+        error.sent = Sent::HeldThenId;
+        let error = held(2, error);
+        // The app's answer: binary, cut at --max-body, with a header that is not UTF-8 made so.
+        let app = held(
+            3,
+            ResponseInfo::with_forward(
+                200,
+                4.0,
+                ForwardInfo {
+                    forwarded_to: Some("http://127.0.0.1:3000/".into()),
+                    headers: HeaderList::from_pairs([
+                        (&b"content-type"[..], &b"application/octet-stream"[..]),
+                        (&b"x-trace"[..], &b"a\xffb"[..]),
+                    ]),
+                    body: Bytes::from_static(b"\x00\xff\x01"),
+                    body_size: 4096,
+                    ..ForwardInfo::default()
+                },
+            ),
+        );
+        // The app answered with nothing at all: still recorded.
+        let mut empty = ResponseInfo::with_forward(
+            204,
+            1.0,
+            ForwardInfo {
+                forwarded_to: Some("http://127.0.0.1:3000/".into()),
+                ..ForwardInfo::default()
+            },
+        );
+        empty.sent = Sent::Held;
+        let empty = held(4, empty);
+        let events = [receipt, error, app, empty];
+
+        let lines: Vec<Vec<u8>> = events.iter().map(event_line).collect();
+        let line = |i: usize| -> serde_json::Value { serde_json::from_slice(&lines[i]).unwrap() };
+        assert_eq!(line(0)["response"]["answered_by"], "local");
+        assert_eq!(line(0)["response"]["body"], r#"{"received":true,"id":1}"#);
+        assert_eq!(
+            line(0)["response"]["headers"],
+            serde_json::json!([["content-type", "application/json"]])
+        );
+        assert_eq!(
+            line(1)["response"]["body"],
+            r#"{"error":"simulated failure","id":2}"#
+        );
+        assert_eq!(line(2)["response"]["answered_by"], "app");
+        assert_eq!(line(2)["response"]["body_base64"], "AP8B");
+        assert_eq!(line(2)["response"]["body_size"], 4096);
+        assert_eq!(line(2)["response"]["headers"][1][1], "a\u{fffd}b");
+        assert_eq!(line(3)["response"]["headers"], serde_json::json!([]));
+        assert_eq!(line(3)["response"]["body"], "");
+
+        let jsonl: Vec<u8> = lines.concat();
+        let back = import(&jsonl).unwrap();
+        // Read back as held when captured: the receipt and the id-ended body take no more room.
+        assert_eq!(back.events[0].response, events[0].response);
+        assert_eq!(back.events[1].response, events[1].response);
+        assert_eq!(back.events[3].response, events[3].response);
+        let again: Vec<u8> = back.events.iter().flat_map(event_line).collect();
+        assert_eq!(again, jsonl);
+        let mut json = Vec::new();
+        write_export(&mut json, Stats::default(), Utc::now(), &back.events).unwrap();
+        let from_json = import(&json).unwrap();
+        assert_eq!(from_json.events, back.events);
     }
 }

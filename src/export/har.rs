@@ -80,7 +80,11 @@ struct Response {
 #[serde(rename_all = "camelCase")]
 struct Content {
     size: i64,
-    mime_type: &'static str,
+    mime_type: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    text: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    encoding: Option<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -145,6 +149,50 @@ fn entry(event: &CapturedEvent) -> Entry {
         .and_then(|s| s.canonical_reason())
         .unwrap_or("")
         .to_owned();
+    // The answer as sent, when recorded; an older file's event has only its status.
+    let (response_headers, content, response_body_size) = match event.response.sent_parts(event.id)
+    {
+        Some(parts) => {
+            let headers: Vec<NameValue> = parts
+                .headers
+                .iter()
+                .map(|(name, value)| NameValue {
+                    name: text(name),
+                    value: text(value),
+                })
+                .collect();
+            let mime_type = parts
+                .headers
+                .get_str("content-type")
+                .unwrap_or("")
+                .to_owned();
+            let (body_text, encoding) = match std::str::from_utf8(&parts.body) {
+                Ok(body) => (body.to_owned(), None),
+                Err(_) => (BASE64.encode(&parts.body), Some("base64")),
+            };
+            let size = i64::try_from(parts.body_size).unwrap_or(i64::MAX);
+            (
+                headers,
+                Content {
+                    size,
+                    mime_type,
+                    text: Some(body_text),
+                    encoding,
+                },
+                size,
+            )
+        }
+        None => (
+            Vec::new(),
+            Content {
+                size: -1,
+                mime_type: String::new(),
+                text: None,
+                encoding: None,
+            },
+            -1,
+        ),
+    };
     Entry {
         started_date_time: format_time(&event.received_at),
         time: event.response.latency_ms,
@@ -164,14 +212,11 @@ fn entry(event: &CapturedEvent) -> Entry {
             status_text,
             http_version: event.http_version.as_str(),
             cookies: [],
-            headers: Vec::new(),
-            content: Content {
-                size: -1,
-                mime_type: "application/json",
-            },
+            headers: response_headers,
+            content,
             redirect_url: "",
             headers_size: -1,
-            body_size: -1,
+            body_size: response_body_size,
         },
         cache: Empty {},
         timings: Timings {

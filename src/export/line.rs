@@ -10,7 +10,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use chrono::{DateTime, Datelike, SecondsFormat, Timelike, Utc};
 use serde::Serialize;
 
-use crate::event::{CapturedEvent, RemoteAddr, SequenceInfo, Signature, Subject};
+use crate::event::{CapturedEvent, RemoteAddr, ResponseOut, SequenceInfo, Signature, Subject};
 
 /// Appends the event's line to `out`, without the newline.
 pub fn push_event(out: &mut Vec<u8>, event: &CapturedEvent) -> serde_json::Result<()> {
@@ -113,7 +113,14 @@ pub fn push_event(out: &mut Vec<u8>, event: &CapturedEvent) -> serde_json::Resul
     if event.edited {
         out.extend_from_slice(b",\"edited\":true");
     }
-    field(out, "response", &event.response)?;
+    field(
+        out,
+        "response",
+        &ResponseOut {
+            response: &event.response,
+            id: event.id,
+        },
+    )?;
     out.push(b'}');
     Ok(())
 }

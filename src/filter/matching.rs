@@ -149,6 +149,8 @@ impl Test {
                 .any(|id| glob.matches(id)),
             Test::Type(glob) => analysis.kind.as_deref().is_some_and(|k| glob.matches(k)),
             Test::Status(list) => list.iter().any(|p| p.matches(event.response.status)),
+            Test::ForwardError => event.response.forward_failed(),
+            Test::Answer(list) => list.contains(&event.response.answered_by()),
             Test::Gap => analysis
                 .sequence
                 .as_ref()
@@ -391,6 +393,48 @@ mod tests {
             "{query} selected"
         );
         plain
+    }
+
+    #[test]
+    fn who_answered_and_failed_forwards() {
+        use crate::event::ForwardInfo;
+        let forwarded = |error: Option<&str>| {
+            let mut event = event();
+            event.response = ResponseInfo::with_forward(
+                502,
+                1.0,
+                ForwardInfo {
+                    forwarded_to: Some("http://127.0.0.1:3000/".into()),
+                    error: error.map(Into::into),
+                    ..ForwardInfo::default()
+                },
+            );
+            event
+        };
+        let failed = forwarded(Some("the app could not be reached: connection refused"));
+        let answered = forwarded(None);
+        let local = event();
+        // A loop is refused locally without a forward: not a failed forward.
+        let mut looped = event();
+        looped.response = ResponseInfo::with_forward(
+            508,
+            1.0,
+            ForwardInfo {
+                error: Some("forward loop".into()),
+                ..ForwardInfo::default()
+            },
+        );
+        for (query, want) in [
+            ("forward:error", [true, false, false, false]),
+            ("-forward:error", [false, true, true, true]),
+            ("answer:app", [false, true, false, false]),
+            ("answer:local", [true, false, true, true]),
+            ("answer:app,local", [true, true, true, true]),
+            ("answer:local forward:error", [true, false, false, false]),
+        ] {
+            let got = [&failed, &answered, &local, &looped].map(|e| both(query, e));
+            assert_eq!(got, want, "{query}");
+        }
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use std::fmt;
 
 use super::query::{Filter, FilterError, Glob, StatusPattern, Term, Test};
-use crate::event::{Provider, Severity, SignatureVerdict};
+use crate::event::{AnsweredBy, Provider, Severity, SignatureVerdict};
 
 impl Filter {
     /// Parses a query. Unknown `key:value` words are free text, so searching for `a:b` works.
@@ -105,6 +105,8 @@ impl Test {
                 | "type"
                 | "status"
                 | "anomaly"
+                | "forward"
+                | "answer"
         );
         if !known {
             return Ok(Test::Text(word.to_lowercase()));
@@ -162,6 +164,25 @@ impl Test {
             "type" => Test::Type(Glob::new(&value)),
             "anomaly" => Test::Anomaly(Glob::new(&value)),
             "status" => Test::Status(list().map(StatusPattern::parse).collect::<Result<_, _>>()?),
+            "forward" => match value.as_str() {
+                "error" | "failed" => Test::ForwardError,
+                _ => {
+                    return Err(FilterError(format!(
+                        "forward:{value} is not understood: use forward:error"
+                    )));
+                }
+            },
+            "answer" => Test::Answer(
+                list()
+                    .map(|v| match v {
+                        "app" => Ok(AnsweredBy::App),
+                        "local" | "hookscope" => Ok(AnsweredBy::Hookscope),
+                        _ => Err(FilterError(format!(
+                            "answer:{v} is not who answered: use app or local"
+                        ))),
+                    })
+                    .collect::<Result<_, _>>()?,
+            ),
             _ => unreachable!("every known key is handled above"),
         })
     }
@@ -189,6 +210,8 @@ impl fmt::Display for Test {
                 StatusPattern::Class(c) => format!("{c}xx"),
                 StatusPattern::Exact(s) => s.to_string(),
             }),
+            Test::ForwardError => f.write_str("forward:error"),
+            Test::Answer(list) => join(f, "answer", list, |a| a.as_str().to_owned()),
             Test::Gap => f.write_str("gap"),
             Test::AnyAnomaly => f.write_str("anomaly"),
             Test::Anomaly(glob) => write!(f, "anomaly:{glob}"),
@@ -259,6 +282,8 @@ mod tests {
             ("type:", "needs a value"),
             ("sig:bad", "not a verdict"),
             ("sev:eror", "not a severity"),
+            ("forward:ok", "use forward:error"),
+            ("answer:maybe", "use app or local"),
         ] {
             let error = Filter::parse(query).unwrap_err();
             assert!(error.to_string().contains(says), "{query}: {error}");
@@ -271,6 +296,7 @@ mod tests {
             "sev:warn,error -sig:valid type:scan.* status:5xx gap \"two words\" x",
             "provider:video,wms session:a*b scan:gen_* status:413 -\"page hidden\"",
             "anomaly anomaly:sequence_* -retry pinned",
+            "forward:error -answer:app answer:local,app",
         ] {
             let filter = Filter::parse(query).unwrap();
             assert_eq!(Filter::parse(&filter.to_string()).unwrap(), filter);
@@ -278,6 +304,12 @@ mod tests {
         assert_eq!(
             Filter::parse("SEV:Error  status:413").unwrap().to_string(),
             "sev:error status:413"
+        );
+        assert_eq!(
+            Filter::parse("FORWARD:failed answer:hookscope")
+                .unwrap()
+                .to_string(),
+            "forward:error answer:local"
         );
     }
 }

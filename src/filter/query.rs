@@ -2,7 +2,7 @@
 //! builds them and the matchers that read them, and what can be told from the terms alone
 //! (whether a query is empty, searches text, or narrows the previous one).
 
-use crate::event::{Provider, Severity, SignatureVerdict};
+use crate::event::{AnsweredBy, Provider, Severity, SignatureVerdict};
 
 /// A parsed query. The empty query matches everything.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -26,6 +26,10 @@ pub(super) enum Test {
     Scan(Glob),
     Type(Glob),
     Status(Vec<StatusPattern>),
+    /// `forward:error`: forwarding to the app failed (unreachable, too slow, broken answer).
+    ForwardError,
+    /// `answer:app`, `answer:local`: who answered the sender.
+    Answer(Vec<AnsweredBy>),
     Gap,
     /// The event has at least one anomaly.
     AnyAnomaly,
@@ -61,7 +65,7 @@ pub(super) struct Glob {
 pub struct FilterError(pub(super) String);
 
 /// The keys a query understands, for hints next to the prompt.
-pub const KEYS: [&str; 12] = [
+pub const KEYS: [&str; 14] = [
     "sev:",
     "sig:",
     "provider:",
@@ -69,6 +73,8 @@ pub const KEYS: [&str; 12] = [
     "scan:",
     "type:",
     "status:",
+    "forward:error",
+    "answer:",
     "gap",
     "anomaly:",
     "retry",

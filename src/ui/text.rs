@@ -51,6 +51,10 @@ impl Role {
     }
 }
 
+/// The mark of an event whose forward to the app failed (list note and Response tab): a glyph
+/// and words, so it does not rest on colour alone.
+pub const FORWARD_FAILED: &str = "✗ forward failed";
+
 /// A line of text in pieces, each with its role. Text in it is already made safe.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct RichLine(pub Vec<(Role, String)>);

@@ -178,7 +178,7 @@ const KEYS: &[Binding] = &[
         DETAIL,
         &[Key::plain(KeyCode::Right), Key::char('l')],
         Action::NextTab,
-        "next tab: Body, Headers, Raw, Analysis",
+        "next tab: Body, Headers, Raw, Analysis, Response",
         Some("tab"),
     ),
     bind(
@@ -832,8 +832,12 @@ fn kind_or_path(event: &CapturedEvent, reveal: bool) -> String {
     }
 }
 
-/// The note column: sequence status, else redelivery, else the first anomaly, else the subject.
+/// The note column: a failed forward, else sequence status, else redelivery, else the first
+/// anomaly, else the subject.
 fn note(event: &CapturedEvent) -> (Role, String) {
+    if event.response.forward_failed() {
+        return (Role::Problem, text::FORWARD_FAILED.to_owned());
+    }
     let a = &event.analysis;
     if let Some(seq) = &a.sequence {
         return (Role::Sequence(seq.status), sequence_label(seq));
@@ -921,7 +925,7 @@ fn render_list(frame: &mut Frame, area: Rect, state: &EventsState, theme: &Theme
 pub const MARK_GLYPH: &str = "=";
 
 /// Where each tab's title sits on the tab line: `(x offset, width)`, for clicks.
-pub fn tab_positions() -> [(u16, u16); 4] {
+pub fn tab_positions() -> [(u16, u16); Tab::ALL.len()] {
     let mut x = 1u16;
     Tab::ALL.map(|tab| {
         let width = display_width(tab.title()) as u16 + 2;
@@ -946,6 +950,14 @@ fn render_detail(frame: &mut Frame, area: Rect, state: &EventsState, theme: &The
         }
         None => " detail ".to_owned(),
     };
+    // How the detail is shown, on the bottom border: the tab line has no room left for it.
+    let mut flags: Vec<Span> = Vec::new();
+    if state.wrap {
+        flags.push(Span::styled(" wrapped ", theme.dim()));
+    }
+    if state.reveal_secrets {
+        flags.push(Span::styled(" tokens shown ", theme.masked()));
+    }
     let block = Block::new()
         .borders(Borders::ALL)
         .border_type(BorderType::Rounded)
@@ -953,7 +965,8 @@ fn render_detail(frame: &mut Frame, area: Rect, state: &EventsState, theme: &The
         .title(Span::styled(
             text::truncate(&title, usize::from(area.width.saturating_sub(4))).into_owned(),
             theme.title(),
-        ));
+        ))
+        .title_bottom(Line::from(flags).left_aligned());
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if inner.height == 0 {
@@ -971,12 +984,6 @@ fn render_detail(frame: &mut Frame, area: Rect, state: &EventsState, theme: &The
             tabs.push(Span::styled(label, theme.dim()));
         }
         tabs.push(Span::raw(" "));
-    }
-    if state.wrap {
-        tabs.push(Span::styled(" wrapped", theme.dim()));
-    }
-    if state.reveal_secrets {
-        tabs.push(Span::styled(" tokens shown", theme.masked()));
     }
     let width = usize::from(inner.width);
     frame.render_widget(Line::from(tabs), Rect { height: 1, ..inner });

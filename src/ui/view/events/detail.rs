@@ -1,13 +1,14 @@
 //! The detail of one event, as lines for each tab: Body (pretty JSON, text, form fields,
-//! multipart parts, or a hex view), Headers, Raw (the request as bytes) and Analysis (the
-//! signature verdict, anomalies, sequence, redelivery and delivery lag, in sentences).
+//! multipart parts, or a hex view), Headers, Raw (the request as bytes), Analysis (the
+//! signature verdict, anomalies, sequence, redelivery and delivery lag, in sentences) and
+//! Response (who answered, the status, headers and body sent, and why a forward failed).
 //!
 //! Lines are built once per event and tab (not per frame), capped in number so a 10 MiB body
 //! costs no more than a screenful of work to draw.
 
 use std::fmt::Write as _;
 
-use crate::event::{BodyKind, CapturedEvent, Provider, SequenceStatus};
+use crate::event::{AnsweredBy, BodyKind, CapturedEvent, Provider, Sent, SequenceStatus};
 use crate::sanitize;
 use crate::ui::json;
 use crate::ui::mask::{self, percent_decode};
@@ -28,10 +29,17 @@ pub enum Tab {
     Headers,
     Raw,
     Analysis,
+    Response,
 }
 
 impl Tab {
-    pub const ALL: [Tab; 4] = [Tab::Body, Tab::Headers, Tab::Raw, Tab::Analysis];
+    pub const ALL: [Tab; 5] = [
+        Tab::Body,
+        Tab::Headers,
+        Tab::Raw,
+        Tab::Analysis,
+        Tab::Response,
+    ];
 
     pub fn title(self) -> &'static str {
         match self {
@@ -39,6 +47,7 @@ impl Tab {
             Tab::Headers => "Headers",
             Tab::Raw => "Raw",
             Tab::Analysis => "Analysis",
+            Tab::Response => "Response",
         }
     }
 
@@ -60,6 +69,7 @@ pub fn build(event: &CapturedEvent, tab: Tab, reveal_secrets: bool, width: u16) 
         Tab::Headers => headers(event, reveal_secrets),
         Tab::Raw => raw(event, reveal_secrets, width),
         Tab::Analysis => analysis(event, usize::from(width)),
+        Tab::Response => response(event, reveal_secrets, width),
     };
     lines = lines
         .into_iter()
@@ -377,6 +387,129 @@ fn sentence(lines: &mut Vec<RichLine>, first: RichLine, role: Role, text: &str, 
         let prefix = if i == 0 { first.clone() } else { label("") };
         lines.push(prefix.with(role, part));
     }
+}
+
+/// The answer the sender got: who gave it, its status and latency, why a forward failed, and
+/// the headers and body sent (the body shown as request bodies are: pretty JSON, text or hex).
+fn response(event: &CapturedEvent, reveal: bool, width: u16) -> Vec<RichLine> {
+    let response = &event.response;
+    let mut lines = Vec::new();
+    let by = match (response.answered_by(), response.forwarded_to()) {
+        (AnsweredBy::App, Some(target)) => RichLine::new()
+            .with(Role::Text, "the app at ")
+            .with(Role::Accent, sanitize::escape(target).into_owned()),
+        (_, Some(target)) => RichLine::new()
+            .with(Role::Text, "hookscope, as forwarding to ")
+            .with(Role::Accent, sanitize::escape(target).into_owned())
+            .with(Role::Problem, format!(" {}", text::FORWARD_FAILED)),
+        (_, None) if response.error().is_some() => RichLine::new()
+            .with(Role::Text, "hookscope, not forwarding it (forward loop)"),
+        (_, None) => RichLine::new().with(
+            Role::Text,
+            match response.sent {
+                Sent::Receipt => "hookscope, its default receipt".to_owned(),
+                // hookscope's error answers say why in their `error` (an answer mode,
+                // `--fail-first`, `--rate-limit`, a limit).
+                Sent::HeldThenId => response
+                    .sent_parts(event.id)
+                    .and_then(|parts| {
+                        let value: serde_json::Value = serde_json::from_slice(&parts.body).ok()?;
+                        Some(format!(
+                            "hookscope: {}",
+                            sanitize::escape(value.get("error")?.as_str()?)
+                        ))
+                    })
+                    .unwrap_or_else(|| "hookscope, an error answer".to_owned()),
+                Sent::Held => "hookscope, its configured answer".to_owned(),
+                Sent::Unrecorded => "hookscope".to_owned(),
+            },
+        ),
+    };
+    let mut first = label("Answered by");
+    first.0.extend(by.0);
+    lines.push(first);
+    let reason = http::StatusCode::from_u16(response.status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .unwrap_or("");
+    lines.push(
+        label("Status")
+            .with(
+                Role::Status(response.status),
+                format!("{} {reason}", response.status),
+            )
+            .with(Role::Dim, format!("  in {:.1} ms", response.latency_ms)),
+    );
+    if let Some(error) = response.error() {
+        let words = match response.forwarded_to() {
+            Some(_) => format!("Forwarding failed: {error}."),
+            None => format!("{error}."),
+        };
+        sentence(&mut lines, label("Why"), Role::Problem, &words, usize::from(width));
+    }
+    lines.push(RichLine::new());
+    let Some(parts) = response.sent_parts(event.id) else {
+        lines.push(RichLine::new().with(
+            Role::Dim,
+            "(the headers and body sent are not in this file: it predates their recording)",
+        ));
+        if let Some(app_body) = response.app_body() {
+            lines.push(RichLine::new().with(Role::Title, "The app's body (first bytes)"));
+            text_lines(app_body.as_bytes(), &mut lines);
+        }
+        return lines;
+    };
+    lines.push(RichLine::new().with(Role::Title, "Headers"));
+    if parts.headers.is_empty() {
+        lines.push(RichLine::new().with(Role::Dim, "(no headers)"));
+    }
+    for (name, value) in parts.headers.iter() {
+        let value = if reveal {
+            value
+        } else {
+            mask::header(name, value)
+        };
+        lines.push(
+            RichLine::new()
+                .with(Role::Accent, sanitize::escape_bytes(name).into_owned())
+                .with(Role::Dim, ": ")
+                .with(Role::Text, sanitize::escape_bytes(value).into_owned()),
+        );
+    }
+    lines.push(RichLine::new());
+    let mut title = RichLine::new().with(Role::Title, "Body");
+    if parts.body_size > parts.body.len() as u64 {
+        title.push(
+            Role::Severity(crate::event::Severity::Warn),
+            format!(
+                "  ▲ truncated: the first {} of {} kept",
+                text::short_size(parts.body.len() as u64),
+                text::short_size(parts.body_size)
+            ),
+        );
+    }
+    lines.push(title);
+    let body = &parts.body[..];
+    if body.is_empty() {
+        lines.push(RichLine::new().with(Role::Dim, "(no body)"));
+    } else if let Ok(text) = std::str::from_utf8(body) {
+        if serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok() {
+            let (pretty, more) = json::pretty(text, reveal, MAX_LINES);
+            lines.extend(pretty);
+            if more {
+                lines.push(RichLine::new().with(Role::Dim, "… (more JSON below)"));
+            }
+        } else {
+            text_lines(body, &mut lines);
+        }
+    } else {
+        lines.push(RichLine::new().with(
+            Role::Dim,
+            format!("binary, {} bytes", text::thousands(body.len() as u64)),
+        ));
+        hexdump(body, bytes_per_line(width), &mut lines);
+    }
+    lines
 }
 
 fn analysis(event: &CapturedEvent, width: usize) -> Vec<RichLine> {
