@@ -179,6 +179,15 @@ fn shots() -> Vec<Shot> {
             traffic: true,
         },
         Shot {
+            name: "events-diff",
+            what: "= marks an event, d compares it with the selected one",
+            size: (120, 36),
+            inputs: keys(&format!("{}=jjd", select(7))),
+            theme: dark(),
+            canvas: Canvas::DARK,
+            traffic: false,
+        },
+        Shot {
             name: "replay",
             what: "r: the prompt for where to replay the selected event",
             size: (120, 32),
