@@ -29,8 +29,8 @@ use crate::intern::intern;
 use crate::store::Stats;
 
 pub mod har;
-pub mod http_text;
 mod har_read;
+pub mod http_text;
 pub mod jsonl;
 mod line;
 

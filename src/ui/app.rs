@@ -17,8 +17,8 @@ use ratatui::crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, MouseEven
 use ratatui::layout::Rect;
 
 use crate::answer::{AnswerMode, AnswerPolicy};
-use crate::diff::Partner;
 use crate::decode::signature::Secrets;
+use crate::diff::Partner;
 use crate::event::SignatureScheme;
 use crate::export::http_text::HttpMessage;
 use crate::export::jsonl::LogHealth;
