@@ -35,6 +35,33 @@ struct Shot {
     traffic: bool,
 }
 
+/// The sample events, the image upload (#19) answered by an app behind `--forward-to` with a
+/// 500, its headers and a JSON body, as a forward records it.
+fn sample_with_app_answer() -> Vec<hookscope::event::CapturedEvent> {
+    use hookscope::event::{ForwardInfo, HeaderList, ResponseInfo, Sent};
+    let mut events = sample_events();
+    let body = r#"{"error":"image too small","min_width":640,"trace":"c0ffee12"}"#;
+    if let Some(event) = events.iter_mut().find(|e| e.id == 19) {
+        event.response = ResponseInfo {
+            status: 500,
+            sent: Sent::Held,
+            latency_ms: 38.4,
+            forward: Some(Box::new(ForwardInfo {
+                forwarded_to: Some("http://127.0.0.1:3000/prismatic/image".into()),
+                headers: HeaderList::from_pairs([
+                    (&b"content-type"[..], &b"application/json"[..]),
+                    (&b"x-request-id"[..], &b"7b1e0c94"[..]),
+                    (&b"date"[..], &b"Wed, 02 Dec 2026 14:02:16 GMT"[..]),
+                ]),
+                body: body.as_bytes().to_vec().into(),
+                body_size: body.len() as u64,
+                ..ForwardInfo::default()
+            })),
+        };
+    }
+    events
+}
+
 /// Keys that select event `id` of the sample (the newest is 20) while following.
 fn select(id: u64) -> String {
     "k".repeat((20 - id) as usize)
@@ -179,6 +206,15 @@ fn shots() -> Vec<Shot> {
             traffic: true,
         },
         Shot {
+            name: "events-response",
+            what: "the Response tab: the app behind --forward-to answered 500, its headers and body",
+            size: (150, 34),
+            inputs: keys(&format!("{}⏎llll", select(19))),
+            theme: dark(),
+            canvas: Canvas::DARK,
+            traffic: false,
+        },
+        Shot {
             name: "events-diff",
             what: "= marks an event, d compares it with the selected one",
             size: (120, 36),
@@ -224,12 +260,12 @@ async fn main() -> anyhow::Result<()> {
                 .with_links(links)
                 .at(last + chrono::Duration::seconds(3))
         } else {
-            Screen::new(
-                store_with(sample_events(), 10_000),
-                live_source(),
-                width,
-                height,
-            )
+            let events = if shot.name == "events-response" {
+                sample_with_app_answer()
+            } else {
+                sample_events()
+            };
+            Screen::new(store_with(events, 10_000), live_source(), width, height)
         }
         .with_theme(shot.theme.clone());
         // A plausible minute of traffic for the events/s sparkline.
