@@ -603,15 +603,66 @@ impl ResponseInfo {
     }
 }
 
-/// A header as written in the response: `[name, value]`, the value made UTF-8 where it is not.
+/// A header of an answer as written: `[name, value]`, or `[name, readable_value, {"base64":
+/// raw}]` when the value is not UTF-8, as request headers are.
+struct HeaderWire<'a>(&'a [u8], &'a [u8]);
+
+impl Serialize for HeaderWire<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use base64::Engine as _;
+        use serde::ser::SerializeTuple as _;
+        let name = String::from_utf8_lossy(self.0);
+        match std::str::from_utf8(self.1) {
+            Ok(value) => (name, value).serialize(serializer),
+            Err(_) => {
+                let mut tuple = serializer.serialize_tuple(3)?;
+                tuple.serialize_element(&name)?;
+                tuple.serialize_element(&String::from_utf8_lossy(self.1))?;
+                let raw = base64::engine::general_purpose::STANDARD.encode(self.1);
+                tuple.serialize_element(&RawWire { base64: raw })?;
+                tuple.end()
+            }
+        }
+    }
+}
+
+/// The `{"base64": raw}` of a header value that is not UTF-8.
 #[derive(Serialize, Deserialize)]
-struct HeaderWire<T>(T, T);
+struct RawWire {
+    base64: String,
+}
+
+/// A header of an answer as read back: its name and its value's bytes.
+#[derive(Default)]
+struct HeaderBack(String, Vec<u8>);
+
+impl<'de> Deserialize<'de> for HeaderBack {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use base64::Engine as _;
+        use serde::de::Error as _;
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Form {
+            Raw(String, serde::de::IgnoredAny, RawWire),
+            Text(String, String),
+        }
+        match Form::deserialize(deserializer)? {
+            Form::Text(name, value) => Ok(HeaderBack(name, value.into_bytes())),
+            Form::Raw(name, _, raw) => {
+                let value = base64::engine::general_purpose::STANDARD
+                    .decode(raw.base64.as_bytes())
+                    .map_err(|e| D::Error::custom(format!("response header {name}: {e}")))?;
+                Ok(HeaderBack(name, value))
+            }
+        }
+    }
+}
 
 /// `{status, latency_ms, forwarded_to, app_body?, error?, answered_by?, headers?, body? |
 /// body_base64?, body_size?}`, as in every export. The last four are written when the headers and
 /// body sent are recorded; `body_size` only when the body was cut.
 #[derive(Serialize, Deserialize)]
-struct ResponseWire<T> {
+struct ResponseWire<T, H> {
     status: u16,
     latency_ms: f64,
     forwarded_to: Option<T>,
@@ -622,7 +673,7 @@ struct ResponseWire<T> {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     answered_by: Option<T>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    headers: Option<Vec<HeaderWire<T>>>,
+    headers: Option<Vec<H>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     body: Option<T>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -643,7 +694,7 @@ impl Serialize for ResponseOut<'_> {
         use std::borrow::Cow;
         let response = self.response;
         let parts = response.sent_parts(self.id);
-        let mut wire = ResponseWire::<Cow<'_, str>> {
+        let mut wire = ResponseWire::<Cow<'_, str>, HeaderWire<'_>> {
             status: response.status,
             latency_ms: response.latency_ms,
             forwarded_to: response.forwarded_to().map(Into::into),
@@ -665,12 +716,7 @@ impl Serialize for ResponseOut<'_> {
                 parts
                     .headers
                     .iter()
-                    .map(|(name, value)| {
-                        HeaderWire(
-                            String::from_utf8_lossy(name),
-                            String::from_utf8_lossy(value),
-                        )
-                    })
+                    .map(|(name, value)| HeaderWire(name, value))
                     .collect(),
             );
             match std::str::from_utf8(&parts.body) {
@@ -706,7 +752,7 @@ impl<'de> Deserialize<'de> for ResponseInfo {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         use base64::Engine as _;
         use serde::de::Error as _;
-        let wire = ResponseWire::<String>::deserialize(deserializer)?;
+        let wire = ResponseWire::<String, HeaderBack>::deserialize(deserializer)?;
         let body: Bytes = match (wire.body, wire.body_base64) {
             (Some(text), None) => text.into_bytes().into(),
             (None, Some(encoded)) => base64::engine::general_purpose::STANDARD
@@ -723,7 +769,7 @@ impl<'de> Deserialize<'de> for ResponseInfo {
             HeaderList::from_pairs(
                 headers
                     .iter()
-                    .map(|HeaderWire(name, value)| (name.as_bytes(), value.as_bytes())),
+                    .map(|HeaderBack(name, value)| (name.as_bytes(), value.as_slice())),
             )
         });
         let body_size = wire.body_size.unwrap_or(body.len() as u64);

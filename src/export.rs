@@ -1572,6 +1572,15 @@ mod tests {
         assert_eq!(line(2)["response"]["body_base64"], "AP8B");
         assert_eq!(line(2)["response"]["body_size"], 4096);
         assert_eq!(line(2)["response"]["headers"][1][1], "a\u{fffd}b");
+        // As for request headers, the raw bytes of a value that is not UTF-8 come along.
+        assert_eq!(
+            line(2)["response"]["headers"][1][2],
+            serde_json::json!({"base64": "Yf9i"})
+        );
+        assert_eq!(
+            line(2)["response"]["headers"][0].as_array().unwrap().len(),
+            2
+        );
         assert_eq!(line(3)["response"]["headers"], serde_json::json!([]));
         assert_eq!(line(3)["response"]["body"], "");
 
@@ -1580,6 +1589,7 @@ mod tests {
         // Read back as held when captured: the receipt and the id-ended body take no more room.
         assert_eq!(back.events[0].response, events[0].response);
         assert_eq!(back.events[1].response, events[1].response);
+        assert_eq!(back.events[2].response, events[2].response);
         assert_eq!(back.events[3].response, events[3].response);
         let again: Vec<u8> = back.events.iter().flat_map(event_line).collect();
         assert_eq!(again, jsonl);
