@@ -74,6 +74,12 @@ struct Response {
     redirect_url: &'static str,
     headers_size: i64,
     body_size: i64,
+    /// hookscope's own: where the request was relayed (`--forward-to`), and why the answer is
+    /// not the app's, so that `open` tells who answered.
+    #[serde(rename = "_forwardedTo", skip_serializing_if = "Option::is_none")]
+    forwarded_to: Option<String>,
+    #[serde(rename = "_error", skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -217,6 +223,8 @@ fn entry(event: &CapturedEvent) -> Entry {
             redirect_url: "",
             headers_size: -1,
             body_size: response_body_size,
+            forwarded_to: event.response.forwarded_to().map(str::to_owned),
+            error: event.response.error().map(str::to_owned),
         },
         cache: Empty {},
         timings: Timings {

@@ -16,7 +16,8 @@ use crate::analysis::{AnalysisLimits, Analyzer};
 use crate::decode::signature::Secrets;
 use crate::decode::{self, RequestView};
 use crate::event::{
-    CapturedEvent, HeaderList, HttpVersion, Provider, RemoteAddr, ResponseInfo, Severity,
+    CapturedEvent, ForwardInfo, HeaderList, HttpVersion, Provider, RemoteAddr, ResponseInfo, Sent,
+    Severity,
 };
 use crate::intern::intern;
 
@@ -90,6 +91,75 @@ struct ParamIn {
 struct ResponseIn {
     #[serde(default)]
     status: i64,
+    #[serde(default)]
+    headers: Vec<NameValueIn>,
+    #[serde(default)]
+    content: Option<ContentIn>,
+    /// Written by hookscope: where the request was relayed, and why the answer is not the app's.
+    #[serde(default, rename = "_forwardedTo")]
+    forwarded_to: Option<String>,
+    #[serde(default, rename = "_error")]
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ContentIn {
+    #[serde(default)]
+    size: i64,
+    #[serde(default)]
+    text: Option<String>,
+    #[serde(default)]
+    encoding: Option<String>,
+}
+
+/// The answer an entry records: its status and time and, where the file has them, its headers
+/// and body (as sent, so shown like an answer captured live) and hookscope's forwarding notes.
+fn entry_response(response: Option<ResponseIn>, latency_ms: f64) -> Result<ResponseInfo, String> {
+    let Some(response) = response else {
+        return Ok(ResponseInfo::local(0, latency_ms));
+    };
+    let status = u16::try_from(response.status).unwrap_or(0);
+    let body = match &response.content {
+        Some(ContentIn {
+            text: Some(text),
+            encoding,
+            ..
+        }) => match encoding.as_deref() {
+            Some("base64") => BASE64
+                .decode(text.trim())
+                .map_err(|e| format!("response content: bad base64: {e}"))?,
+            _ => text.clone().into_bytes(),
+        },
+        _ => Vec::new(),
+    };
+    let recorded =
+        !response.headers.is_empty() || response.content.as_ref().is_some_and(|c| c.text.is_some());
+    let body_size = match &response.content {
+        Some(content) if content.size > 0 => (content.size as u64).max(body.len() as u64),
+        _ => body.len() as u64,
+    };
+    let headers = HeaderList::from_pairs(
+        response
+            .headers
+            .iter()
+            .map(|h| (h.name.as_bytes(), h.value.as_bytes())),
+    );
+    let mut info = ResponseInfo::with_forward(
+        status,
+        latency_ms,
+        ForwardInfo {
+            forwarded_to: response.forwarded_to.map(Into::into),
+            error: response.error.map(Into::into),
+            headers,
+            body: Bytes::from(body),
+            body_size: if recorded { body_size } else { 0 },
+            ..ForwardInfo::default()
+        },
+    );
+    if recorded {
+        info.sent = Sent::Held;
+    }
+    Ok(info)
 }
 
 /// Whether `bytes` is a JSON object whose first key is `log`, as every HAR writer lays it out.
@@ -228,13 +298,11 @@ fn entry_event(
         secrets,
         received_at,
     );
-    let status = entry
-        .response
-        .map_or(0, |r| u16::try_from(r.status).unwrap_or(0));
     let latency_ms = entry
         .time
         .filter(|t| t.is_finite() && *t >= 0.0)
         .unwrap_or(0.0);
+    let response = entry_response(entry.response, latency_ms)?;
     let event = CapturedEvent {
         id: entry.id.unwrap_or(number),
         received_at,
@@ -249,7 +317,7 @@ fn entry_event(
         truncated: false,
         pinned: false,
         analysis: decoded.analysis,
-        response: ResponseInfo::local(status, latency_ms),
+        response,
         resent_from: None,
         edited: false,
     };
@@ -259,6 +327,70 @@ fn entry_event(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn answers_come_back_with_who_gave_them() {
+        use crate::event::build::EventBuilder;
+        let app = EventBuilder::new(1)
+            .response(ResponseInfo::with_forward(
+                500,
+                12.5,
+                ForwardInfo {
+                    forwarded_to: Some("http://127.0.0.1:3000/hook".into()),
+                    headers: HeaderList::from_pairs([
+                        (&b"content-type"[..], &b"application/json"[..]),
+                        (&b"x-app"[..], &b"yes"[..]),
+                    ]),
+                    body: Bytes::from_static(br#"{"error":"boom"}"#),
+                    body_size: 16,
+                    ..ForwardInfo::default()
+                },
+            ))
+            .build();
+        let down = EventBuilder::new(2)
+            .response(ResponseInfo::with_forward(
+                502,
+                1.0,
+                ForwardInfo {
+                    forwarded_to: Some("http://127.0.0.1:3000/hook".into()),
+                    error: Some("the app could not be reached: connection refused".into()),
+                    headers: HeaderList::from_pairs([(
+                        &b"content-type"[..],
+                        &b"application/json"[..],
+                    )]),
+                    body: Bytes::from_static(br#"{"error":"bad gateway"}"#),
+                    body_size: 23,
+                    ..ForwardInfo::default()
+                },
+            ))
+            .build();
+        let mut har = Vec::new();
+        crate::export::har::write_har(&mut har, [&app, &down]).unwrap();
+        let back = read_har(&har, &Secrets::default()).unwrap();
+        assert_eq!(back.len(), 2);
+        for (read, written) in back.iter().zip([&app, &down]) {
+            let (r, w) = (&read.response, &written.response);
+            assert_eq!(r.status, w.status);
+            assert_eq!(r.forwarded_to(), w.forwarded_to());
+            assert_eq!(r.error(), w.error());
+            assert_eq!(r.answered_by(), w.answered_by());
+            let (rp, wp) = (
+                r.sent_parts(read.id).unwrap(),
+                w.sent_parts(written.id).unwrap(),
+            );
+            assert_eq!(rp.headers, wp.headers);
+            assert_eq!(rp.body, wp.body);
+        }
+        assert_eq!(back[0].response.answered_by().as_str(), "app");
+        assert_eq!(back[1].response.answered_by().as_str(), "local");
+        // A browser's entry: headers and content, no hookscope notes.
+        let browser = br#"{"log":{"entries":[{"startedDateTime":"2026-01-02T03:04:05Z","time":3,"request":{"method":"GET","url":"http://h/a","headers":[]},"response":{"status":201,"headers":[{"name":"Content-Type","value":"text/plain"}],"content":{"size":2,"mimeType":"text/plain","text":"b2s=","encoding":"base64"}}}]}}"#;
+        let events = read_har(browser, &Secrets::default()).unwrap();
+        let parts = events[0].response.sent_parts(events[0].id).unwrap();
+        assert_eq!(&parts.body[..], b"ok");
+        assert_eq!(parts.headers.get_str("content-type"), Some("text/plain"));
+        assert_eq!(events[0].response.status, 201);
+    }
 
     #[test]
     fn urls_give_their_path_and_query() {
