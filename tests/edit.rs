@@ -139,6 +139,36 @@ async fn an_event_edited_in_the_editor_is_sent_again_signed_afresh() {
     assert_eq!(as_written.resent_from.map(|n| n.get()), Some(2));
     assert!(as_written.edited);
 
+    // Only a header edited, the body left as the editor showed it (pretty-printed): the body
+    // goes out as it arrived, so its signature still holds without signing afresh.
+    screen.send(keys("kk")).await;
+    assert_eq!(
+        screen
+            .app
+            .views
+            .events
+            .selected_event
+            .as_ref()
+            .map(|e| e.id),
+        Some(1)
+    );
+    editor(
+        &dir,
+        "header.sh",
+        "sed -i '1a X-Note: edited header' \"$1\"",
+    );
+    screen.send(keys("E")).await;
+    screen.send(vec![key(KeyCode::Enter)]).await;
+    screen.send(keys("n")).await;
+    server.wait_received(4).await;
+    let header_only = std::sync::Arc::clone(&server.store.snapshot()[3]);
+    assert_eq!(header_only.headers.get_str("x-note"), Some("edited header"));
+    assert_eq!(header_only.body, server.store.snapshot()[0].body);
+    assert_eq!(
+        header_only.analysis.signature.verdict,
+        SignatureVerdict::Valid
+    );
+
     server.stop().await;
     let _ = std::fs::remove_dir_all(&dir);
 }

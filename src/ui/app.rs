@@ -208,6 +208,11 @@ struct Edit {
     scheme: Option<SignatureScheme>,
     message: Option<HttpMessage>,
     target: Option<String>,
+    /// The body as the editor was given it (JSON pretty-printed) and as it arrived: a body left
+    /// as it was given goes out as it arrived, byte for byte, so that editing only a header
+    /// leaves its signature intact.
+    given_body: Vec<u8>,
+    arrived_body: bytes::Bytes,
 }
 
 #[derive(Debug)]
@@ -1021,6 +1026,8 @@ impl App {
                     scheme: event.analysis.signature.scheme,
                     message: None,
                     target: None,
+                    given_body: message.body.clone(),
+                    arrived_body: event.body.clone(),
                 });
                 self.commands.push(Command::Edit {
                     id,
@@ -1058,7 +1065,10 @@ impl App {
             EditOutcome::Saved(text) => text,
         };
         match HttpMessage::parse(&text) {
-            Ok(message) => {
+            Ok(mut message) => {
+                if message.body == edit.given_body {
+                    message.body = edit.arrived_body.to_vec();
+                }
                 edit.message = Some(message);
                 self.ask_replay_target();
             }
@@ -1082,6 +1092,7 @@ impl App {
             scheme,
             message: Some(message),
             target: Some(target),
+            ..
         }) = self.edit.take()
         else {
             return;
