@@ -61,6 +61,9 @@ pub fn lines(view: ViewId, theme: &Theme) -> Vec<Line<'static>> {
         ("anomaly:CODE", "an anomaly code (* is a wildcard)"),
         ("retry", "redeliveries of a body received before"),
         ("pinned", "events pinned with b"),
+        ("edited", "requests re-sent after an edit (E)"),
+        ("forward:error", "forwarding to the app failed"),
+        ("answer:app", "who answered: app or local (hookscope)"),
         (
             "-term",
             "anything but; other words search the text and body",

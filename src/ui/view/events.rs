@@ -63,7 +63,10 @@ pub const SPEC: Spec = Spec {
             "sequence",
             "⚠ gap (numbers missing)   ↺ late   ⧉ duplicate   ≠ conflict   ⟲ restart",
         ),
-        ("note", "↻ retry #n of an earlier delivery   ⚠ an anomaly"),
+        (
+            "note",
+            "↻ retry #n of an earlier delivery   ⚠ an anomaly   ✗ forward failed",
+        ),
         ("mark", "= the event marked to compare with (d)"),
         ("pin", "⚑ pinned (b): kept however many events arrive"),
         (
