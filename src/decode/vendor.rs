@@ -253,46 +253,7 @@ mod tests {
     mod by_header {
         use super::*;
         use crate::decode::findings::{MISSING_FIELD, SIGNATURE_HEADER_MISMATCH, UNKNOWN_EVENT};
-        use crate::event::facts::WmsFacts;
-
-        fn body(event: &str, severity: &str, payload: Value) -> Value {
-            let mut body = json!({
-                "timestamp": 1689684577,
-                "sessionId": "ryueiwoqfh910fu3rpqruvfiu",
-                "sequence": 0,
-                "event": event,
-                "severity": severity,
-            });
-            if !payload.is_null() {
-                body["payload"] = payload;
-            }
-            body
-        }
-
-        fn wms_facts(result: &VendorResult) -> &WmsFacts {
-            match &result.facts {
-                Facts::Wms(facts) => facts,
-                other => panic!("expected WMS facts, got {other:?}"),
-            }
-        }
-
-        fn completed() -> Value {
-            // Prism's video webhook documentation's payload example.
-            json!({
-                "event": "video.completed",
-                "timestamp": "2026-01-13T14:35:00Z",
-                "data": {
-                    "id": "gen_abc123xyz",
-                    "status": "completed",
-                    "prompt": "A serene mountain lake at sunset",
-                    "provider": "runway",
-                    "duration": 6,
-                    "video_url": "https://storage.prism.video/videos/gen_abc123xyz.mp4",
-                    "thumbnail_url": "https://storage.prism.video/thumbnails/gen_abc123xyz.jpg",
-                    "created_at": "2026-01-13T14:30:00Z"
-                }
-            })
-        }
+        use crate::decode::testkit::{video_completed as completed, wms_body as body, wms_facts};
 
         #[test]
         fn missing_severity_falls_back_to_the_documented_one() {

@@ -190,7 +190,7 @@ fn read_error(value: &Json) -> Option<JobError> {
 mod tests {
     use super::*;
     use crate::decode::findings::*;
-    use crate::decode::testkit::codes;
+    use crate::decode::testkit::{codes, video_completed as completed};
     use serde_json::Value;
     use serde_json::json;
 
@@ -201,24 +201,6 @@ mod tests {
             has_shape,
             |object, json, findings| decode(object, BodyKind::Json, json, findings),
         )
-    }
-
-    fn completed() -> Value {
-        // Prism's video webhook documentation's payload example.
-        json!({
-            "event": "video.completed",
-            "timestamp": "2026-01-13T14:35:00Z",
-            "data": {
-                "id": "gen_abc123xyz",
-                "status": "completed",
-                "prompt": "A serene mountain lake at sunset",
-                "provider": "runway",
-                "duration": 6,
-                "video_url": "https://storage.prism.video/videos/gen_abc123xyz.mp4",
-                "thumbnail_url": "https://storage.prism.video/thumbnails/gen_abc123xyz.jpg",
-                "created_at": "2026-01-13T14:30:00Z"
-            }
-        })
     }
 
     fn failed() -> Value {

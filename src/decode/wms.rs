@@ -376,7 +376,7 @@ fn read_payload(
 mod tests {
     use super::*;
     use crate::decode::findings::*;
-    use crate::decode::testkit::codes;
+    use crate::decode::testkit::{codes, wms_body as body, wms_facts};
     use serde_json::Value;
     use serde_json::json;
 
@@ -387,27 +387,6 @@ mod tests {
             has_shape,
             |object, json, findings| decode(object, BodyKind::Json, json, findings),
         )
-    }
-
-    fn body(event: &str, severity: &str, payload: Value) -> Value {
-        let mut body = json!({
-            "timestamp": 1689684577,
-            "sessionId": "ryueiwoqfh910fu3rpqruvfiu",
-            "sequence": 0,
-            "event": event,
-            "severity": severity,
-        });
-        if !payload.is_null() {
-            body["payload"] = payload;
-        }
-        body
-    }
-
-    fn wms_facts(result: &VendorResult) -> &WmsFacts {
-        match &result.facts {
-            Facts::Wms(facts) => facts,
-            other => panic!("expected WMS facts, got {other:?}"),
-        }
     }
 
     /// A documented event with its documented severity and the documentation's payload example is
