@@ -137,6 +137,12 @@ async fn enter_on_a_filter_with_an_error_keeps_the_prompt_and_the_filter() {
             screen.text()
         );
         screen.send(keys("⎋")).await;
+        // Esc dropped the query: the word about it goes with it.
+        assert!(
+            !screen.text().contains("does not parse"),
+            "{typed}: {}",
+            screen.text()
+        );
         screen.send(keys("/gap⏎")).await;
     }
     // Fixed, it is kept.

@@ -544,6 +544,8 @@ impl App {
             Action::FilterCancel => {
                 self.mode = Mode::Normal;
                 self.views.events.set_filter(Filter::default(), store);
+                // Whatever the bottom line said about the query dropped goes with it.
+                self.status = None;
             }
             Action::Back => {
                 if self.views.events.detail_open {
