@@ -403,9 +403,26 @@ async fn resend(
     notices: mpsc::UnboundedSender<Input>,
 ) {
     let label = crate::sanitize::escape(&delivery.label).into_owned();
-    let summary = crate::sender::send(&target, vec![delivery], None, Arc::new(|_, _| {})).await;
+    // Why it went unanswered, when it did: the bottom line says so, as `send` does.
+    let why = Arc::new(std::sync::Mutex::new(None::<String>));
+    let progress: crate::sender::Progress = {
+        let why = Arc::clone(&why);
+        Arc::new(move |_, result| {
+            if let Err(error) = result
+                && let Ok(mut why) = why.lock()
+            {
+                *why = Some(error.clone());
+            }
+        })
+    };
+    let summary = crate::sender::send(&target, vec![delivery], None, progress).await;
     let ok = summary.failed == 0 && summary.sent > 0;
-    let text = format!("{label} to {target}: {summary}");
+    let mut text = format!("{label} to {target}: {summary}");
+    if let Some(error) = why.lock().ok().and_then(|mut why| why.take()) {
+        text.push_str(" (");
+        text.push_str(&crate::sanitize::escape(&error));
+        text.push(')');
+    }
     let _ = notices.send(Input::Notice { text, ok });
 }
 

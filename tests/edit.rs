@@ -169,6 +169,25 @@ async fn an_event_edited_in_the_editor_is_sent_again_signed_afresh() {
         SignatureVerdict::Valid
     );
 
+    // Sent where nothing listens: the bottom line says why it went unanswered.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    editor(
+        &dir,
+        "nowhere.sh",
+        "sed -i 's/\"amount\": 100/\"amount\": 5/' \"$1\"",
+    );
+    screen.send(keys("E")).await;
+    screen.send(vec![ctrl('u')]).await;
+    screen.send(keys(&format!("http://{closed}"))).await;
+    screen.send(vec![key(KeyCode::Enter)]).await;
+    screen.send(keys("n")).await;
+    let text = screen.text();
+    assert!(text.contains("1 without an answer ("), "{text}");
+    assert_eq!(screen.store.stats().received, 4);
+
     server.stop().await;
     let _ = std::fs::remove_dir_all(&dir);
 }
