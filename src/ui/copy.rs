@@ -5,8 +5,6 @@
 //! Each format keeps the guarantees of the curl copy: what it sends is the captured bytes, a
 //! webhook's bytes never run as shell, and `userToken` values are masked unless revealed.
 
-use std::borrow::Cow;
-
 use base64::Engine as _;
 
 use crate::event::CapturedEvent;
@@ -59,24 +57,11 @@ pub fn format(
 /// that character escaped, and a value with a backslash before one of them, which HTTPie
 /// would drop, cannot be written.
 pub fn httpie(event: &CapturedEvent, base: &str, reveal: bool) -> Result<HttpText, String> {
-    let mut masked = false;
-    let mut url = format!("{}{}", base.trim_end_matches('/'), event.path);
-    if let Some(query) = &event.query {
-        let query = if reveal {
-            Cow::Borrowed(&query[..])
-        } else {
-            mask::query(query)
-        };
-        masked |= matches!(query, Cow::Owned(_));
-        url.push('?');
-        url.push_str(&query);
-    }
-    let body = if reveal {
-        Cow::Borrowed(&event.body[..])
-    } else {
-        mask::body(event)
-    };
-    masked |= matches!(body, Cow::Owned(_));
+    let curl::Target {
+        url,
+        body,
+        mut masked,
+    } = curl::target(event, base, reveal);
     let mut parts = vec!["http".to_owned()];
     // Without a body HTTPie would read one from a piped standard input.
     if body.is_empty() {

@@ -41,9 +41,15 @@ pub struct Curl {
     pub masked: bool,
 }
 
-/// A `curl` command line that repeats `event` against `base` (`http://127.0.0.1:8765`), with
-/// `userToken` values masked unless `reveal`.
-pub fn command(event: &CapturedEvent, base: &str, reveal: bool) -> Curl {
+/// Where a copied request goes and what it carries: the URL (the event's path and query on
+/// `base`) and the body, `userToken` values masked unless `reveal`, and whether any were.
+pub(crate) struct Target<'a> {
+    pub url: String,
+    pub body: Cow<'a, [u8]>,
+    pub masked: bool,
+}
+
+pub(crate) fn target<'a>(event: &'a CapturedEvent, base: &str, reveal: bool) -> Target<'a> {
     let mut masked = false;
     let mut url = format!("{}{}", base.trim_end_matches('/'), event.path);
     if let Some(query) = &event.query {
@@ -62,6 +68,17 @@ pub fn command(event: &CapturedEvent, base: &str, reveal: bool) -> Curl {
         mask::body(event)
     };
     masked |= matches!(body, Cow::Owned(_));
+    Target { url, body, masked }
+}
+
+/// A `curl` command line that repeats `event` against `base` (`http://127.0.0.1:8765`), with
+/// `userToken` values masked unless `reveal`.
+pub fn command(event: &CapturedEvent, base: &str, reveal: bool) -> Curl {
+    let Target {
+        url,
+        body,
+        mut masked,
+    } = target(event, base, reveal);
 
     let mut parts = vec!["curl".to_owned()];
     // Without these, curl would expand `[1]` and `{a,b}` in the URL and fold `/../`.

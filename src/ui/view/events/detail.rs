@@ -8,7 +8,9 @@
 
 use std::fmt::Write as _;
 
-use crate::event::{AnsweredBy, BodyKind, CapturedEvent, Provider, Sent, SequenceStatus};
+use crate::event::{
+    AnsweredBy, BodyKind, CapturedEvent, HeaderList, Provider, Sent, SequenceStatus,
+};
 use crate::sanitize;
 use crate::ui::json;
 use crate::ui::mask::{self, percent_decode};
@@ -307,22 +309,7 @@ fn headers(event: &CapturedEvent, reveal: bool) -> Vec<RichLine> {
         ),
         RichLine::new(),
     ];
-    if event.headers.is_empty() {
-        lines.push(RichLine::new().with(Role::Dim, "(no headers)"));
-    }
-    for (name, value) in event.headers.iter() {
-        let value = if reveal {
-            value
-        } else {
-            mask::header(name, value)
-        };
-        lines.push(
-            RichLine::new()
-                .with(Role::Accent, sanitize::escape_bytes(name).into_owned())
-                .with(Role::Dim, ": ")
-                .with(Role::Text, sanitize::escape_bytes(value).into_owned()),
-        );
-    }
+    header_lines(&event.headers, reveal, &mut lines);
     lines
 }
 
@@ -460,22 +447,7 @@ fn response(event: &CapturedEvent, reveal: bool, width: u16) -> Vec<RichLine> {
         return lines;
     };
     lines.push(RichLine::new().with(Role::Title, "Headers"));
-    if parts.headers.is_empty() {
-        lines.push(RichLine::new().with(Role::Dim, "(no headers)"));
-    }
-    for (name, value) in parts.headers.iter() {
-        let value = if reveal {
-            value
-        } else {
-            mask::header(name, value)
-        };
-        lines.push(
-            RichLine::new()
-                .with(Role::Accent, sanitize::escape_bytes(name).into_owned())
-                .with(Role::Dim, ": ")
-                .with(Role::Text, sanitize::escape_bytes(value).into_owned()),
-        );
-    }
+    header_lines(&parts.headers, reveal, &mut lines);
     lines.push(RichLine::new());
     let mut title = RichLine::new().with(Role::Title, "Body");
     if parts.body_size > parts.body.len() as u64 {
@@ -690,6 +662,27 @@ fn lag_words(seconds: f64) -> String {
     } else {
         let total = seconds.round() as i64;
         format!("{} min {} s", total / 60, (total % 60).abs())
+    }
+}
+
+
+/// One line per header, `name: value`, escaped, `userToken` values masked unless `reveal`.
+fn header_lines(headers: &HeaderList, reveal: bool, lines: &mut Vec<RichLine>) {
+    if headers.is_empty() {
+        lines.push(RichLine::new().with(Role::Dim, "(no headers)"));
+    }
+    for (name, value) in headers.iter() {
+        let value = if reveal {
+            value
+        } else {
+            mask::header(name, value)
+        };
+        lines.push(
+            RichLine::new()
+                .with(Role::Accent, sanitize::escape_bytes(name).into_owned())
+                .with(Role::Dim, ": ")
+                .with(Role::Text, sanitize::escape_bytes(value).into_owned()),
+        );
     }
 }
 
