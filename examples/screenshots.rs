@@ -45,6 +45,7 @@ fn sample_with_app_answer() -> Vec<hookscope::event::CapturedEvent> {
         event.response = ResponseInfo {
             status: 500,
             sent: Sent::Held,
+            mode: Default::default(),
             latency_ms: 38.4,
             forward: Some(Box::new(ForwardInfo {
                 forwarded_to: Some("http://127.0.0.1:3000/prismatic/image".into()),

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 pub mod target;
 
+pub use crate::event::AnswerMode;
 pub use target::ForwardTarget;
 
 /// The answer settings given on the command line or in the config file.
@@ -42,37 +43,22 @@ impl Default for AnswerSettings {
     }
 }
 
-/// The answer modes the interface cycles through with `m`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AnswerMode {
-    /// What the settings say: forward when `--forward-to` is set, else the configured answer.
-    Configured,
-    Status500,
-    Status503,
-    Status429,
-    /// The configured answer, after at least `SLOW_DELAY`.
-    Slow,
-    /// Answer locally even though a forward target is set.
-    Local,
-}
-
 /// How long the slow mode waits at least: long enough to trip a sender's timeout (Prism's
 /// video API asks for an answer within 5 s).
 pub const SLOW_DELAY: Duration = Duration::from_secs(6);
 
-impl AnswerMode {
-    const ALL: [AnswerMode; 6] = [
-        AnswerMode::Configured,
-        AnswerMode::Status500,
-        AnswerMode::Status503,
-        AnswerMode::Status429,
-        AnswerMode::Slow,
-        AnswerMode::Local,
-    ];
+/// The modes in the order `m` cycles through them.
+const MODES: [AnswerMode; 6] = [
+    AnswerMode::Configured,
+    AnswerMode::Status500,
+    AnswerMode::Status503,
+    AnswerMode::Status429,
+    AnswerMode::Slow,
+    AnswerMode::Local,
+];
 
-    fn index(self) -> u8 {
-        AnswerMode::ALL.iter().position(|m| *m == self).unwrap_or(0) as u8
-    }
+fn mode_index(mode: AnswerMode) -> u8 {
+    MODES.iter().position(|m| *m == mode).unwrap_or(0) as u8
 }
 
 /// What to do with one request.
@@ -128,18 +114,18 @@ impl AnswerPolicy {
     }
 
     pub fn mode(&self) -> AnswerMode {
-        AnswerMode::ALL[usize::from(self.mode.load(Ordering::Relaxed)) % AnswerMode::ALL.len()]
+        MODES[usize::from(self.mode.load(Ordering::Relaxed)) % MODES.len()]
     }
 
     pub fn set_mode(&self, mode: AnswerMode) {
-        self.mode.store(mode.index(), Ordering::Relaxed);
+        self.mode.store(mode_index(mode), Ordering::Relaxed);
     }
 
     /// Moves to the next mode (skipping `Local` when nothing is forwarded) and returns it.
     pub fn cycle_mode(&self) -> AnswerMode {
         let mut next = self.mode();
         loop {
-            next = AnswerMode::ALL[(usize::from(next.index()) + 1) % AnswerMode::ALL.len()];
+            next = MODES[(usize::from(mode_index(next)) + 1) % MODES.len()];
             if next != AnswerMode::Local || self.settings.forward.is_some() {
                 break;
             }
@@ -168,36 +154,40 @@ impl AnswerPolicy {
         self.settings.delay.max(SLOW_DELAY)
     }
 
-    /// Decides the answer for one request. `body_key` identifies the body (a hash) for
-    /// `--fail-first`, computed only when that is on; `query` is the raw query string.
+    /// Decides the answer for one request, and names the answer mode that shaped it
+    /// ([`AnswerMode::Configured`] when none did: a limit or `--fail-first` come first).
+    /// `body_key` identifies the body (a hash) for `--fail-first`, computed only when that is on;
+    /// `query` is the raw query string.
     pub fn decide(
         &self,
         query: Option<&str>,
         body_key: impl FnOnce() -> u64,
         now: Instant,
-    ) -> Decision {
+    ) -> (Decision, AnswerMode) {
         if let Some(limit) = self.settings.rate_limit
             && !self.admit(limit, now)
         {
-            return Decision::Local {
+            let decision = Decision::Local {
                 status: 429,
                 body: LocalBody::Error(format!(
                     "rate limit exceeded: more than {limit} requests in one second"
                 )),
                 delay: Duration::ZERO,
             };
+            return (decision, AnswerMode::Configured);
         }
         let fail_first = self.settings.fail_first;
         if fail_first > 0 {
             let delivery = self.count_delivery(body_key());
             if delivery <= fail_first {
-                return Decision::Local {
+                let decision = Decision::Local {
                     status: 503,
                     body: LocalBody::Error(format!(
                         "failing delivery {delivery} of {fail_first} of this body on purpose (--fail-first)"
                     )),
                     delay: self.settings.delay,
                 };
+                return (decision, AnswerMode::Configured);
             }
         }
         let forced = |status: u16| Decision::Local {
@@ -205,14 +195,16 @@ impl AnswerPolicy {
             body: LocalBody::Error(format!("answering {status} on purpose (answer mode)")),
             delay: Duration::ZERO,
         };
-        match self.mode() {
+        let mode = self.mode();
+        let decision = match mode {
             AnswerMode::Status500 => forced(500),
             AnswerMode::Status503 => forced(503),
             AnswerMode::Status429 => forced(429),
             AnswerMode::Configured => self.normal(query, self.settings.delay, true),
             AnswerMode::Slow => self.normal(query, self.slow_delay(), true),
             AnswerMode::Local => self.normal(query, self.settings.delay, false),
-        }
+        };
+        (decision, mode)
     }
 
     fn normal(&self, query: Option<&str>, delay: Duration, forward: bool) -> Decision {
@@ -305,7 +297,7 @@ mod tests {
         let p = policy(AnswerSettings::default());
         let now = Instant::now();
         assert_eq!(
-            p.decide(None, || 1, now),
+            p.decide(None, || 1, now).0,
             Decision::Local {
                 status: 200,
                 body: LocalBody::Received,
@@ -313,7 +305,7 @@ mod tests {
             }
         );
         assert_eq!(
-            p.decide(Some("mode=x&hub.challenge=a%20b%2"), || 1, now),
+            p.decide(Some("mode=x&hub.challenge=a%20b%2"), || 1, now).0,
             Decision::Local {
                 status: 200,
                 body: LocalBody::Challenge("a b%2".into()),
@@ -326,7 +318,7 @@ mod tests {
             ..AnswerSettings::default()
         });
         assert_eq!(
-            p.decide(Some("challenge=x"), || 1, now),
+            p.decide(Some("challenge=x"), || 1, now).0,
             Decision::Local {
                 status: 202,
                 body: LocalBody::Custom("ok".into()),
@@ -346,12 +338,27 @@ mod tests {
             Decision::Local { status, .. } => status,
             Decision::Forward { .. } => 0,
         };
-        assert_eq!(status(p.decide(None, || 7, now)), 503);
-        assert_eq!(status(p.decide(None, || 8, now)), 503);
-        assert_eq!(status(p.decide(None, || 7, now)), 503);
-        assert_eq!(status(p.decide(None, || 7, now)), 200);
-        assert_eq!(status(p.decide(None, || 8, now)), 503);
-        assert_eq!(status(p.decide(None, || 8, now)), 200);
+        assert_eq!(status(p.decide(None, || 7, now).0), 503);
+        assert_eq!(status(p.decide(None, || 8, now).0), 503);
+        assert_eq!(status(p.decide(None, || 7, now).0), 503);
+        assert_eq!(status(p.decide(None, || 7, now).0), 200);
+        assert_eq!(status(p.decide(None, || 8, now).0), 503);
+        assert_eq!(status(p.decide(None, || 8, now).0), 200);
+        // `--fail-first` comes before a mode: the mode did not shape that answer.
+        p.set_mode(AnswerMode::Slow);
+        assert_eq!(
+            p.decide(None, || 9, now),
+            (
+                Decision::Local {
+                    status: 503,
+                    body: LocalBody::Error(
+                        "failing delivery 1 of 2 of this body on purpose (--fail-first)".into()
+                    ),
+                    delay: Duration::ZERO,
+                },
+                AnswerMode::Configured
+            )
+        );
     }
 
     #[test]
@@ -368,7 +375,7 @@ mod tests {
         let at = |ms| start + Duration::from_millis(ms);
         let answers: Vec<u16> = [0, 100, 200, 300, 999, 1000, 1001, 1100]
             .iter()
-            .map(|&ms| status(p.decide(None, || 1, at(ms))))
+            .map(|&ms| status(p.decide(None, || 1, at(ms)).0))
             .collect();
         assert_eq!(answers, [200, 200, 200, 429, 429, 200, 429, 200]);
     }
@@ -390,13 +397,16 @@ mod tests {
             ]
         );
         p.set_mode(AnswerMode::Status503);
-        assert!(matches!(
-            p.decide(None, || 1, Instant::now()),
-            Decision::Local { status: 503, .. }
-        ));
+        let (decision, mode) = p.decide(None, || 1, Instant::now());
+        assert!(matches!(decision, Decision::Local { status: 503, .. }));
+        assert_eq!(
+            mode,
+            AnswerMode::Status503,
+            "the mode that shaped it is named"
+        );
         p.set_mode(AnswerMode::Slow);
         assert!(matches!(
-            p.decide(None, || 1, Instant::now()),
+            p.decide(None, || 1, Instant::now()).0,
             Decision::Local { status: 200, delay, .. } if delay == SLOW_DELAY
         ));
         assert_eq!(p.describe(), "answer 200 after 6 s");
@@ -410,13 +420,13 @@ mod tests {
             ..AnswerSettings::default()
         });
         assert!(matches!(
-            p.decide(None, || 1, Instant::now()),
+            p.decide(None, || 1, Instant::now()).0,
             Decision::Forward { .. }
         ));
         assert_eq!(p.describe(), "forward → http://127.0.0.1:3000/app");
         p.set_mode(AnswerMode::Local);
         assert!(matches!(
-            p.decide(None, || 1, Instant::now()),
+            p.decide(None, || 1, Instant::now()).0,
             Decision::Local { status: 200, .. }
         ));
         assert_eq!(p.describe(), "answer 200 (forward off)");

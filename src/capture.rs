@@ -32,7 +32,7 @@ use hyper_util::server::conn::auto;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 
-use crate::answer::{AnswerPolicy, Decision, LocalBody};
+use crate::answer::{AnswerMode, AnswerPolicy, Decision, LocalBody};
 use crate::config::{DEFAULT_MAX_HEADERS, ListenConfig};
 use crate::decode::signature::Secrets;
 use crate::decode::{self, RequestView};
@@ -497,6 +497,7 @@ async fn handle(
             event,
             &facts,
             Answer::Busy { limit },
+            AnswerMode::Configured,
             started,
             close,
         )
@@ -509,6 +510,7 @@ async fn handle(
             event,
             &facts,
             Answer::TooLarge { limit },
+            AnswerMode::Configured,
             started,
             close,
         )
@@ -517,17 +519,26 @@ async fn handle(
     // A request this listener relayed earlier has come back: relaying it again would go round
     // for ever. Only a listener that forwards can have marked anything.
     if shared.policy.settings().forward.is_some() && shared.forwarder.mark().is_on(&parts.headers) {
-        return Ok(conclude(&shared, event, &facts, Answer::Loop, started, close).await);
+        return Ok(conclude(
+            &shared,
+            event,
+            &facts,
+            Answer::Loop,
+            AnswerMode::Configured,
+            started,
+            close,
+        )
+        .await);
     }
     let body_key = || {
         let mut hasher = std::hash::DefaultHasher::new();
         event.body.hash(&mut hasher);
         hasher.finish()
     };
-    match shared
+    let (decision, mode) = shared
         .policy
-        .decide(event.query.as_deref(), body_key, Instant::now())
-    {
+        .decide(event.query.as_deref(), body_key, Instant::now());
+    match decision {
         // The common case answers without waiting: nothing can interrupt it between capture
         // and answer.
         Decision::Local {
@@ -539,6 +550,7 @@ async fn handle(
             event,
             &facts,
             Answer::Local { status, body },
+            mode,
             started,
             close,
         )
@@ -581,7 +593,7 @@ async fn handle(
                         Answer::Forwarded { url, result }
                     }
                 };
-                conclude(&shared, event, &facts, answer, started, close).await
+                conclude(&shared, event, &facts, answer, mode, started, close).await
             });
             Ok(task.await.unwrap_or_else(|_| {
                 json_response(
@@ -714,6 +726,7 @@ async fn conclude(
     mut event: CapturedEvent,
     facts: &Facts,
     answer: Answer,
+    mode: AnswerMode,
     started: Instant,
     close: bool,
 ) -> Response<Full<Bytes>> {
@@ -778,6 +791,7 @@ async fn conclude(
             response
         }
     };
+    event.response.mode = mode;
     let stored = shared.recorder.record(event, facts);
     if !shared.recorder.logged(stored.id).await {
         // The promise is that an answered request is in the log: without its line, the sender

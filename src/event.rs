@@ -364,6 +364,8 @@ pub struct ResponseInfo {
     pub status: u16,
     /// What is known of the headers and body sent (a byte, in the struct's padding).
     pub sent: Sent,
+    /// The answer mode that shaped the answer (a byte, in the padding too).
+    pub mode: AnswerMode,
     /// From the request head's arrival to the answer being ready (including any forwarding).
     pub latency_ms: f64,
     /// What only some answers have (forwarding, headers and body held); none for hookscope's
@@ -385,6 +387,50 @@ pub enum Sent {
     /// As `Held`, but the body sent went on with `"id":N}`, the event's id being known only
     /// once it is stored (hookscope's JSON errors end so).
     HeldThenId,
+}
+
+/// The answer modes the interface cycles through with `m`; an event records the one that
+/// shaped its answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AnswerMode {
+    /// What the settings say: forward when `--forward-to` is set, else the configured answer.
+    #[default]
+    Configured,
+    Status500,
+    Status503,
+    Status429,
+    /// The configured answer, after at least six seconds.
+    Slow,
+    /// Answer locally even though a forward target is set.
+    Local,
+}
+
+impl AnswerMode {
+    /// The name in exports (`response.answer_mode`) and filters.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AnswerMode::Configured => "configured",
+            AnswerMode::Status500 => "status_500",
+            AnswerMode::Status503 => "status_503",
+            AnswerMode::Status429 => "status_429",
+            AnswerMode::Slow => "slow",
+            AnswerMode::Local => "forward_off",
+        }
+    }
+
+    /// The mode of an exported name; `None` for a name this version does not know.
+    pub fn from_name(name: &str) -> Option<AnswerMode> {
+        [
+            AnswerMode::Configured,
+            AnswerMode::Status500,
+            AnswerMode::Status503,
+            AnswerMode::Status429,
+            AnswerMode::Slow,
+            AnswerMode::Local,
+        ]
+        .into_iter()
+        .find(|mode| mode.as_str() == name)
+    }
 }
 
 /// Who answered the sender.
@@ -463,6 +509,7 @@ impl ResponseInfo {
         ResponseInfo {
             status,
             sent: Sent::Unrecorded,
+            mode: AnswerMode::Configured,
             latency_ms,
             forward: None,
         }
@@ -483,6 +530,7 @@ impl ResponseInfo {
         ResponseInfo {
             status,
             sent: if held { Sent::Held } else { Sent::Unrecorded },
+            mode: AnswerMode::Configured,
             latency_ms,
             forward: (!forward.is_empty()).then(|| Box::new(forward)),
         }
@@ -673,6 +721,8 @@ struct ResponseWire<T, H> {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     answered_by: Option<T>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    answer_mode: Option<T>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     headers: Option<Vec<H>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     body: Option<T>,
@@ -705,6 +755,8 @@ impl Serialize for ResponseOut<'_> {
                 .map(Into::into),
             error: response.error().map(Into::into),
             answered_by: None,
+            answer_mode: (response.mode != AnswerMode::Configured)
+                .then(|| response.mode.as_str().into()),
             headers: None,
             body: None,
             body_base64: None,
@@ -785,6 +837,13 @@ impl<'de> Deserialize<'de> for ResponseInfo {
                 body_size: if recorded { body_size } else { 0 },
             },
         );
+        // A mode a later version added reads as the configured answer, as a reader of the
+        // first format ignores the field.
+        response.mode = wire
+            .answer_mode
+            .as_deref()
+            .and_then(AnswerMode::from_name)
+            .unwrap_or_default();
         if recorded {
             // An answer recorded with no headers and an empty body is still recorded.
             response.sent = Sent::Held;

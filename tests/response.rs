@@ -61,7 +61,17 @@ fn steady(event: &CapturedEvent) -> CapturedEvent {
     if let Some(forward) = event.response.forward.as_deref_mut() {
         let fixed = "http://127.0.0.1:3000/app/hooks/orders";
         if let Some(url) = forward.forwarded_to.take() {
-            let body = String::from_utf8_lossy(&forward.body).replace(&*url, fixed);
+            let authority = url
+                .trim_start_matches("http://")
+                .split('/')
+                .next()
+                .unwrap_or("");
+            if let Some(error) = forward.error.take() {
+                forward.error = Some(error.replace(authority, "127.0.0.1:3000").into());
+            }
+            let body = String::from_utf8_lossy(&forward.body)
+                .replace(&*url, fixed)
+                .replace(authority, "127.0.0.1:3000");
             forward.body = body.into_bytes().into();
             forward.body_size = forward.body.len() as u64;
             forward.forwarded_to = Some(fixed.into());
@@ -191,7 +201,10 @@ async fn with_the_app_down_the_reason_is_on_screen() {
     assert!(event.response.forward_failed());
     assert_eq!(event.response.answered_by(), AnsweredBy::Hookscope);
     let error = event.response.error().unwrap();
-    assert!(error.contains("onnection refused"), "{error}");
+    assert_eq!(
+        error,
+        format!("the app could not be reached: connection refused: nothing listens at {addr}")
+    );
     // What hookscope sent instead is recorded as sent, its id included.
     let parts = event.response.sent_parts(event.id).unwrap();
     assert_eq!(&parts.body[..], &body[..]);
@@ -203,8 +216,18 @@ async fn with_the_app_down_the_reason_is_on_screen() {
 
     let screen = response_tab(steady(&event)).await;
     let text = screen.text();
-    assert!(text.contains("✗ forward failed"), "{text}");
-    assert!(text.contains("onnection refused"), "{text}");
+    assert!(
+        text.contains("Answered by  hookscope, in place of the app  ✗ forward failed"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Forward to   http://127.0.0.1:3000/app/hooks/orders"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Why          the app could not be reached: connection refused"),
+        "{text}"
+    );
     insta::assert_snapshot!("response_app_down_100x30", screen.terminal.backend());
 }
 
@@ -257,7 +280,13 @@ async fn hookscopes_own_answers_show_what_was_sent_and_why() {
 
     let text = response_tab(failed).await.text();
     assert!(
-        text.contains("Answered by  hookscope: failing delivery 1 of 1 of this body on purpose"),
+        text.contains("Answered by  hookscope, an error answer"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "Why          failing delivery 1 of 1 of this body on purpose (--fail-first)."
+        ),
         "{text}"
     );
     assert!(text.contains("503 Service Unavailable"), "{text}");
@@ -268,4 +297,76 @@ async fn hookscopes_own_answers_show_what_was_sent_and_why() {
     assert!(text.contains("content-type: application/json"), "{text}");
     assert!(text.contains("\"received\": true"), "{text}");
     assert!(text.contains("\"id\": 2"), "{text}");
+}
+
+/// An answer mode chosen with `m` is recorded with each answer it shaped: the Response tab says
+/// it, the export carries it (`response.answer_mode`), and it reads back.
+#[tokio::test]
+async fn the_answer_mode_that_shaped_an_answer_is_its_own_field() {
+    use hookscope::answer::AnswerMode;
+    let app = start_app(200, r#"{"ok":true}"#, Duration::ZERO).await;
+    let server = start(forwarding_to(format!("http://{}/app", app.addr), None)).await;
+    let mut statuses = Vec::new();
+    for mode in [
+        AnswerMode::Configured,
+        AnswerMode::Local,
+        AnswerMode::Status503,
+    ] {
+        server.policy.set_mode(mode);
+        let (status, _, _) = send_full(server.addr, "POST", "/hooks/orders", &[], b"{}").await;
+        statuses.push(status);
+    }
+    assert_eq!(statuses, [200, 200, 503]);
+    let events = server.store.snapshot();
+    server.stop().await;
+    let modes: Vec<AnswerMode> = events.iter().map(|e| e.response.mode).collect();
+    assert_eq!(
+        modes,
+        [
+            AnswerMode::Configured,
+            AnswerMode::Local,
+            AnswerMode::Status503
+        ]
+    );
+    assert_eq!(
+        app.received.lock().unwrap().len(),
+        1,
+        "only the first reached the app"
+    );
+
+    let export = hookscope::export::event_line(&events[0]);
+    let line: serde_json::Value = serde_json::from_slice(&export).unwrap();
+    assert!(line["response"].get("answer_mode").is_none(), "{line}");
+    for (event, name) in [(&events[1], "forward_off"), (&events[2], "status_503")] {
+        let export = hookscope::export::event_line(event);
+        let line: serde_json::Value = serde_json::from_slice(&export).unwrap();
+        assert_eq!(line["response"]["answer_mode"], name);
+        let back = hookscope::export::import(&export).unwrap();
+        assert_eq!(back.events[0].response.mode, event.response.mode);
+        assert_eq!(hookscope::export::event_line(&back.events[0]), export);
+    }
+
+    let text = response_tab(steady(&events[0])).await.text();
+    assert!(text.contains("Answered by  the app"), "{text}");
+    assert!(!text.contains("Answer mode"), "{text}");
+    let text = response_tab(steady(&events[1])).await.text();
+    assert!(
+        text.contains("Answered by  hookscope, its default receipt"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Answer mode  forward off, chosen with m: answered here, not by the app"),
+        "{text}"
+    );
+    let text = response_tab(steady(&events[2])).await.text();
+    assert!(
+        text.contains("Answered by  hookscope, an error answer"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Answer mode  503 on purpose, chosen with m in place of the configured"),
+        "{text}"
+    );
+    // The mode line says why: no second line repeating it.
+    assert!(!text.contains("Why "), "{text}");
 }

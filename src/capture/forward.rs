@@ -114,6 +114,51 @@ impl ForwardError {
     }
 }
 
+/// Why the app could not be reached, in words: the socket's reason when there is one
+/// (`connection refused: nothing listens at 127.0.0.1:3000`), else the error's own chain.
+fn unreachable_words(error: &(dyn std::error::Error + 'static), authority: &str) -> String {
+    use std::io::ErrorKind;
+    let mut source = Some(error);
+    while let Some(inner) = source {
+        if let Some(io) = inner.downcast_ref::<std::io::Error>() {
+            return match io.kind() {
+                ErrorKind::ConnectionRefused => {
+                    format!("connection refused: nothing listens at {authority}")
+                }
+                ErrorKind::TimedOut => format!("connecting to {authority} timed out"),
+                ErrorKind::ConnectionReset
+                | ErrorKind::ConnectionAborted
+                | ErrorKind::BrokenPipe
+                | ErrorKind::UnexpectedEof => {
+                    "the app closed the connection before answering".to_owned()
+                }
+                _ => format!("{authority}: {}", without_os_code(&io.to_string())),
+            };
+        }
+        if let Some(hyper) = inner.downcast_ref::<hyper::Error>()
+            && hyper.is_incomplete_message()
+        {
+            return "the app closed the connection before answering".to_owned();
+        }
+        source = inner.source();
+    }
+    let mut words = error.to_string();
+    let mut source = error.source();
+    while let Some(inner) = source {
+        words = format!("{words}: {inner}");
+        source = inner.source();
+    }
+    words
+}
+
+/// An OS error's text without its ` (os error N)` tail.
+fn without_os_code(text: &str) -> &str {
+    match text.rfind(" (os error ") {
+        Some(at) if text.ends_with(')') => &text[..at],
+        _ => text,
+    }
+}
+
 /// Largest app answer relayed back.
 const MAX_APP_BODY: usize = 16 << 20;
 
@@ -230,16 +275,13 @@ impl Forwarder {
         // Appended after any earlier hops, as a proxy does.
         out.append(header::VIA, self.mark.via(version));
 
+        let authority = target.authority();
         let exchange = async {
-            let response = self.client.request(request).await.map_err(|e| {
-                let mut message = e.to_string();
-                let mut source = std::error::Error::source(&e);
-                while let Some(inner) = source {
-                    message = format!("{message}: {inner}");
-                    source = inner.source();
-                }
-                ForwardError::Unreachable(message)
-            })?;
+            let response = self
+                .client
+                .request(request)
+                .await
+                .map_err(|e| ForwardError::Unreachable(unreachable_words(&e, authority)))?;
             let (parts, body) = response.into_parts();
             let body = Limited::new(body, MAX_APP_BODY)
                 .collect()

@@ -80,6 +80,9 @@ struct Response {
     forwarded_to: Option<String>,
     #[serde(rename = "_error", skip_serializing_if = "Option::is_none")]
     error: Option<String>,
+    /// The answer mode chosen with `m` that shaped the answer, when not the configured one.
+    #[serde(rename = "_answerMode", skip_serializing_if = "Option::is_none")]
+    answer_mode: Option<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -225,6 +228,8 @@ fn entry(event: &CapturedEvent) -> Entry {
             body_size: response_body_size,
             forwarded_to: event.response.forwarded_to().map(str::to_owned),
             error: event.response.error().map(str::to_owned),
+            answer_mode: (event.response.mode != crate::event::AnswerMode::Configured)
+                .then(|| event.response.mode.as_str()),
         },
         cache: Empty {},
         timings: Timings {

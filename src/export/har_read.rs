@@ -100,6 +100,8 @@ struct ResponseIn {
     forwarded_to: Option<String>,
     #[serde(default, rename = "_error")]
     error: Option<String>,
+    #[serde(default, rename = "_answerMode")]
+    answer_mode: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -159,6 +161,11 @@ fn entry_response(response: Option<ResponseIn>, latency_ms: f64) -> Result<Respo
     if recorded {
         info.sent = Sent::Held;
     }
+    info.mode = response
+        .answer_mode
+        .as_deref()
+        .and_then(crate::event::AnswerMode::from_name)
+        .unwrap_or_default();
     Ok(info)
 }
 
@@ -364,6 +371,8 @@ mod tests {
                 },
             ))
             .build();
+        let mut down = down;
+        down.response.mode = crate::event::AnswerMode::Local;
         let mut har = Vec::new();
         crate::export::har::write_har(&mut har, [&app, &down]).unwrap();
         let back = read_har(&har, &Secrets::default()).unwrap();
@@ -374,6 +383,7 @@ mod tests {
             assert_eq!(r.forwarded_to(), w.forwarded_to());
             assert_eq!(r.error(), w.error());
             assert_eq!(r.answered_by(), w.answered_by());
+            assert_eq!(r.mode, w.mode);
             let (rp, wp) = (
                 r.sent_parts(read.id).unwrap(),
                 w.sent_parts(written.id).unwrap(),

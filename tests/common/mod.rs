@@ -24,6 +24,8 @@ pub const LIMIT: Duration = Duration::from_secs(20);
 pub struct TestServer {
     pub addr: SocketAddr,
     pub store: Arc<Store>,
+    /// The answer policy, whose mode a test may change as `m` does.
+    pub policy: Arc<hookscope::answer::AnswerPolicy>,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<()>,
 }
@@ -42,6 +44,7 @@ pub async fn start(config: ListenConfig) -> TestServer {
     let recorder = Arc::new(Recorder::new(Arc::clone(&store), config.jsonl.as_ref()).unwrap());
     let listener = Listener::bind(&config, recorder).await.unwrap();
     let addr = listener.local_addr();
+    let policy = listener.policy();
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(listener.run(async move {
         let _ = stopped.await;
@@ -49,6 +52,7 @@ pub async fn start(config: ListenConfig) -> TestServer {
     TestServer {
         addr,
         store,
+        policy,
         stop: Some(stop),
         task,
     }

@@ -9,7 +9,7 @@
 use std::fmt::Write as _;
 
 use crate::event::{
-    AnsweredBy, BodyKind, CapturedEvent, HeaderList, Provider, Sent, SequenceStatus,
+    AnswerMode, AnsweredBy, BodyKind, CapturedEvent, HeaderList, Provider, Sent, SequenceStatus,
 };
 use crate::sanitize;
 use crate::ui::json;
@@ -381,40 +381,48 @@ fn sentence(lines: &mut Vec<RichLine>, first: RichLine, role: Role, text: &str, 
 fn response(event: &CapturedEvent, reveal: bool, width: u16) -> Vec<RichLine> {
     let response = &event.response;
     let mut lines = Vec::new();
-    let by = match (response.answered_by(), response.forwarded_to()) {
-        (AnsweredBy::App, Some(target)) => RichLine::new()
-            .with(Role::Text, "the app at ")
-            .with(Role::Accent, sanitize::escape(target).into_owned()),
-        (_, Some(target)) => RichLine::new()
-            .with(Role::Text, "hookscope, as forwarding to ")
-            .with(Role::Accent, sanitize::escape(target).into_owned())
-            .with(Role::Problem, format!(" {}", text::FORWARD_FAILED)),
-        (_, None) if response.error().is_some() => RichLine::new()
-            .with(Role::Text, "hookscope, not forwarding it (forward loop)"),
-        (_, None) => RichLine::new().with(
-            Role::Text,
-            match response.sent {
-                Sent::Receipt => "hookscope, its default receipt".to_owned(),
-                // hookscope's error answers say why in their `error` (an answer mode,
-                // `--fail-first`, `--rate-limit`, a limit).
-                Sent::HeldThenId => response
-                    .sent_parts(event.id)
-                    .and_then(|parts| {
-                        let value: serde_json::Value = serde_json::from_slice(&parts.body).ok()?;
-                        Some(format!(
-                            "hookscope: {}",
-                            sanitize::escape(value.get("error")?.as_str()?)
-                        ))
-                    })
-                    .unwrap_or_else(|| "hookscope, an error answer".to_owned()),
-                Sent::Held => "hookscope, its configured answer".to_owned(),
-                Sent::Unrecorded => "hookscope".to_owned(),
-            },
-        ),
+    let columns = usize::from(width);
+    // hookscope's own error answers say why in their `error` (a limit, `--fail-first`, an
+    // answer mode).
+    let own_error = || {
+        let parts = response.sent_parts(event.id)?;
+        let value: serde_json::Value = serde_json::from_slice(&parts.body).ok()?;
+        Some(value.get("error")?.as_str()?.to_owned())
     };
-    let mut first = label("Answered by");
-    first.0.extend(by.0);
+    let (who, why) = match (response.answered_by(), response.forwarded_to()) {
+        (AnsweredBy::App, Some(_)) => ("the app".to_owned(), None),
+        (_, Some(_)) => (
+            "hookscope, in place of the app".to_owned(),
+            response.error().map(str::to_owned),
+        ),
+        (_, None) if response.error().is_some() => (
+            "hookscope, not forwarding it".to_owned(),
+            response.error().map(str::to_owned),
+        ),
+        (_, None) => match response.sent {
+            Sent::Receipt => ("hookscope, its default receipt".to_owned(), None),
+            Sent::HeldThenId => ("hookscope, an error answer".to_owned(), own_error()),
+            Sent::Held => ("hookscope, its configured answer".to_owned(), None),
+            Sent::Unrecorded => ("hookscope".to_owned(), None),
+        },
+    };
+    let mut first = label("Answered by").with(Role::Text, who);
+    if response.forward_failed() {
+        first.push(Role::Problem, format!("  {}", text::FORWARD_FAILED));
+    }
     lines.push(first);
+    if let Some(target) = response.forwarded_to() {
+        let name = if response.forward_failed() {
+            "Forward to"
+        } else {
+            "Forwarded to"
+        };
+        sentence(&mut lines, label(name), Role::Accent, target, columns);
+    }
+    let mode = mode_words(response.mode, response.latency_ms);
+    if let Some(mode) = &mode {
+        sentence(&mut lines, label("Answer mode"), Role::Text, mode, columns);
+    }
     let reason = http::StatusCode::from_u16(response.status)
         .ok()
         .and_then(|s| s.canonical_reason())
@@ -427,12 +435,14 @@ fn response(event: &CapturedEvent, reveal: bool, width: u16) -> Vec<RichLine> {
             )
             .with(Role::Dim, format!("  in {:.1} ms", response.latency_ms)),
     );
-    if let Some(error) = response.error() {
-        let words = match response.forwarded_to() {
-            Some(_) => format!("Forwarding failed: {error}."),
-            None => format!("{error}."),
-        };
-        sentence(&mut lines, label("Why"), Role::Problem, &words, usize::from(width));
+    // A forced status says why on the Answer mode line already.
+    let forced = matches!(
+        response.mode,
+        AnswerMode::Status500 | AnswerMode::Status503 | AnswerMode::Status429
+    );
+    if let Some(why) = why.filter(|_| !forced) {
+        let words = format!("{}.", why.trim_end_matches('.'));
+        sentence(&mut lines, label("Why"), Role::Problem, &words, columns);
     }
     lines.push(RichLine::new());
     let Some(parts) = response.sent_parts(event.id) else {
@@ -482,6 +492,28 @@ fn response(event: &CapturedEvent, reveal: bool, width: u16) -> Vec<RichLine> {
         hexdump(body, bytes_per_line(width), &mut lines);
     }
     lines
+}
+
+/// What an answer mode chosen with `m` did to this answer; `None` for the configured answer.
+fn mode_words(mode: AnswerMode, latency_ms: f64) -> Option<String> {
+    Some(match mode {
+        AnswerMode::Configured => return None,
+        AnswerMode::Status500 | AnswerMode::Status503 | AnswerMode::Status429 => {
+            let status = match mode {
+                AnswerMode::Status500 => 500,
+                AnswerMode::Status503 => 503,
+                _ => 429,
+            };
+            format!("{status} on purpose, chosen with m in place of the configured answer")
+        }
+        AnswerMode::Slow => format!(
+            "slow, chosen with m: the configured answer, held {:.1} s",
+            latency_ms / 1000.0
+        ),
+        AnswerMode::Local => {
+            "forward off, chosen with m: answered here, not by the app".to_owned()
+        }
+    })
 }
 
 fn analysis(event: &CapturedEvent, width: usize) -> Vec<RichLine> {
@@ -713,6 +745,40 @@ mod tests {
             lines[0].text(),
             "00000000  7b 22 61 22 3a 31 7d 0a  00                      |{\"a\":1}..|"
         );
+    }
+
+    /// A long forward URL and a long reason wrap under the labels' column, never under the
+    /// labels themselves.
+    #[test]
+    fn long_answer_lines_keep_their_hanging_indent() {
+        use crate::event::build::EventBuilder;
+        use crate::event::{ForwardInfo, ResponseInfo};
+        let url = format!("http://127.0.0.1:3000/{}", "segment/".repeat(12));
+        let event = EventBuilder::new(3)
+            .response(ResponseInfo::with_forward(
+                502,
+                1.0,
+                ForwardInfo {
+                    forwarded_to: Some(url.as_str().into()),
+                    error: Some("the app could not be reached: connection refused: nothing listens at 127.0.0.1:3000".into()),
+                    ..ForwardInfo::default()
+                },
+            ))
+            .build();
+        let lines: Vec<String> = response(&event, false, 50).iter().map(RichLine::text).collect();
+        let at = |label: &str| lines.iter().position(|l| l.starts_with(label)).unwrap();
+        let (forward, status, why) = (at("Forward to "), at("Status "), at("Why "));
+        assert!(status > forward + 1, "the URL wraps: {lines:#?}");
+        assert!(lines.len() > why + 1, "the reason wraps: {lines:#?}");
+        for line in lines[forward + 1..status].iter().chain(&lines[why + 1..why + 2]) {
+            assert!(line.starts_with(&" ".repeat(LABEL)), "{line:?} in {lines:#?}");
+            assert!(line.len() <= 50, "{line:?}");
+        }
+        let joined: String = lines[forward..status]
+            .iter()
+            .map(|l| l[LABEL..].to_owned())
+            .collect();
+        assert_eq!(joined, url);
     }
 
     #[test]
