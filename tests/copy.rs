@@ -51,7 +51,7 @@ async fn c_offers_the_formats_and_each_is_copied_and_shown() {
     assert_eq!(
         screen.copied[1],
         "POST /hooks/wms HTTP/1.1\nhost: 127.0.0.1:8765\ncontent-type: application/json\n\n\
-         {\"event\":\"WMS_LOADED\",\"userToken\":\"••••\"}"
+         {\"event\":\"WMS_LOADED\",\"userToken\":\"••••\"}\n"
     );
     assert!(
         screen

@@ -1,5 +1,6 @@
 //! A captured request written as a plain HTTP/1.1 message: the request line, the headers in
-//! order, a blank line and the body, as `hookscope send FILE.http` reads it back.
+//! order, a blank line and the body, written by the same writer as `E` and `export-http`, so
+//! that `hookscope send FILE.http` reads it back to the same request.
 //!
 //! The message is text for a clipboard, a popup and a file, so it is written only when every
 //! byte is plain text (no control, invisible or bidi character, no byte that is not UTF-8):
@@ -9,6 +10,7 @@
 use std::borrow::Cow;
 
 use crate::event::CapturedEvent;
+use crate::export::http_text::HttpMessage;
 use crate::ui::mask;
 
 /// A written message or body, and whether `userToken` values in it were masked.
@@ -35,8 +37,9 @@ pub fn plain(bytes: &[u8]) -> Option<&str> {
     shown.then_some(text)
 }
 
-/// The request as an HTTP/1.1 message (lines end in `\n`; the body is as captured), or why it
-/// cannot be written as text.
+/// The request as an HTTP/1.1 message in the form `hookscope send` reads (lines end in `\n`;
+/// the body is as captured, then one newline that reading takes off), or why it cannot be
+/// written as text.
 pub fn message(event: &CapturedEvent, reveal: bool) -> Result<HttpText, String> {
     let mut masked = false;
     let mut target = event.path.to_string();
@@ -50,7 +53,10 @@ pub fn message(event: &CapturedEvent, reveal: bool) -> Result<HttpText, String> 
         target.push('?');
         target.push_str(&query);
     }
-    let mut text = format!("{} {target} HTTP/1.1\n", event.method);
+    if plain(target.as_bytes()).is_none_or(|t| t.contains(['\n', '\t', ' '])) {
+        return Err(format!("the path {NOT_PLAIN}"));
+    }
+    let mut headers = Vec::with_capacity(event.headers.len());
     for (name, value) in event.headers.iter() {
         let value = if !reveal && mask::is_secret_header(name) {
             masked = true;
@@ -64,18 +70,19 @@ pub fn message(event: &CapturedEvent, reveal: bool) -> Result<HttpText, String> 
         if name.contains(['\n', '\t']) || value.contains('\n') {
             return Err(format!("a header {NOT_PLAIN}"));
         }
-        text.push_str(name);
-        text.push_str(": ");
-        text.push_str(value);
-        text.push('\n');
+        headers.push((name.to_owned(), value.to_owned()));
     }
-    if plain(target.as_bytes()).is_none_or(|t| t.contains(['\n', '\t', ' '])) {
-        return Err(format!("the path {NOT_PLAIN}"));
-    }
-    text.push('\n');
     let body = body(event, reveal)?;
     masked |= body.masked;
-    text.push_str(&body.text);
+    let written = HttpMessage {
+        method: event.method.to_string(),
+        target,
+        headers,
+        body: body.text.into_bytes(),
+    }
+    .write();
+    // Every piece was checked to be plain text above.
+    let text = String::from_utf8(written).map_err(|_| format!("the request {NOT_PLAIN}"))?;
     Ok(HttpText { text, masked })
 }
 
@@ -124,12 +131,36 @@ mod tests {
         X-Empty: 
 
         {"userToken":"••••","n":1}
+
         "#);
         assert!(written.masked);
         let revealed = message(&event(b"{}"), true).unwrap();
         assert!(revealed.text.contains("userToken=abc"));
-        assert!(revealed.text.ends_with("\n\n{}"));
+        assert!(revealed.text.ends_with("\n\n{}\n"));
         assert!(!revealed.masked);
+    }
+
+    /// What is copied as raw HTTP and saved to a file sends the same bytes again with
+    /// `hookscope send`: the body is read back exactly, a final newline of its own included.
+    #[test]
+    fn a_copied_message_reads_back_as_the_request_it_was() {
+        for body in [&b"{\"n\":1}"[..], b"{\"n\":1}\n", b"line\r\n", b"", b"\n\n"] {
+            let ev = EventBuilder::new(2)
+                .method("PUT")
+                .path("/a")
+                .query("b=1")
+                .header("X-Sig", "v1=abc")
+                .body(Bytes::copy_from_slice(body))
+                .build();
+            let copied = message(&ev, true).unwrap();
+            let back = HttpMessage::parse(copied.text.as_bytes()).unwrap();
+            assert_eq!(back.body, body, "{:?}", copied.text);
+            assert_eq!(
+                (back.method.as_str(), back.target.as_str()),
+                ("PUT", "/a?b=1")
+            );
+            assert_eq!(back.header("x-sig"), Some("v1=abc"));
+        }
     }
 
     #[test]
