@@ -89,12 +89,25 @@ pub enum LocalBody {
     Error(String),
 }
 
+/// What comes between an answer and the reason hookscope chose it, in [`AnswerPolicy::describe`]:
+/// a narrow header keeps only what is before it.
+pub const REASON_SEPARATOR: &str = " · ";
+
+/// A mode hookscope chose itself: why, and until when.
+struct ModeNote {
+    mode: AnswerMode,
+    why: &'static str,
+    until: Instant,
+}
+
 /// Most distinct bodies remembered for `--fail-first`; the table is reset when full.
 const FAIL_FIRST_TABLE: usize = 100_000;
 
 pub struct AnswerPolicy {
     settings: AnswerSettings,
     mode: AtomicU8,
+    /// Why hookscope itself chose the mode, and until when (the demo's retry demonstration).
+    note: Mutex<Option<ModeNote>>,
     deliveries: Mutex<HashMap<u64, u32>>,
     recent: Mutex<VecDeque<Instant>>,
 }
@@ -104,6 +117,7 @@ impl AnswerPolicy {
         AnswerPolicy {
             settings,
             mode: AtomicU8::new(0),
+            note: Mutex::new(None),
             deliveries: Mutex::new(HashMap::new()),
             recent: Mutex::new(VecDeque::new()),
         }
@@ -117,8 +131,19 @@ impl AnswerPolicy {
         MODES[usize::from(self.mode.load(Ordering::Relaxed)) % MODES.len()]
     }
 
+    /// Sets the mode (as `m` does); any reason given with [`AnswerPolicy::set_mode_until`]
+    /// goes with the mode it was given for.
     pub fn set_mode(&self, mode: AnswerMode) {
+        *self.note.lock().unwrap_or_else(|p| p.into_inner()) = None;
         self.mode.store(mode_index(mode), Ordering::Relaxed);
+    }
+
+    /// Sets a mode for a reason of hookscope's own, which the header gives with the seconds
+    /// left until `until`; whoever set it sets the mode back then. The reason goes as soon as
+    /// the mode changes.
+    pub fn set_mode_until(&self, mode: AnswerMode, why: &'static str, until: Instant) {
+        self.set_mode(mode);
+        *self.note.lock().unwrap_or_else(|p| p.into_inner()) = Some(ModeNote { mode, why, until });
     }
 
     /// Moves to the next mode (skipping `Local` when nothing is forwarded) and returns it.
@@ -134,8 +159,22 @@ impl AnswerPolicy {
         next
     }
 
-    /// A short description for the header: `answer 200`, `forward → http://…`, `answer 503`…
+    /// A short description for the header: `answer 200`, `forward → http://…`, `answer 503`…,
+    /// with the reason when hookscope chose the mode itself (`answer 503 · demo: …, 6 s left`).
     pub fn describe(&self) -> String {
+        let base = self.describe_mode();
+        let note = self.note.lock().unwrap_or_else(|p| p.into_inner());
+        match note.as_ref() {
+            Some(note) if note.mode == self.mode() => {
+                let left = note.until.saturating_duration_since(Instant::now());
+                let seconds = left.as_millis().div_ceil(1000);
+                format!("{base}{REASON_SEPARATOR}{}, {seconds} s left", note.why)
+            }
+            _ => base,
+        }
+    }
+
+    fn describe_mode(&self) -> String {
         let normal = || match &self.settings.forward {
             Some(target) => format!("forward → {target}"),
             None => format!("answer {}", self.settings.status),
@@ -410,6 +449,25 @@ mod tests {
             Decision::Local { status: 200, delay, .. } if delay == SLOW_DELAY
         ));
         assert_eq!(p.describe(), "answer 200 after 6 s");
+    }
+
+    #[test]
+    fn a_mode_hookscope_chose_says_why_until_it_changes() {
+        let p = policy(AnswerSettings::default());
+        let until = Instant::now() + Duration::from_millis(6_500);
+        p.set_mode_until(AnswerMode::Status503, "demo: Prism's retries", until);
+        assert_eq!(p.mode(), AnswerMode::Status503);
+        let said = p.describe();
+        assert!(
+            said == "answer 503 · demo: Prism's retries, 7 s left"
+                || said == "answer 503 · demo: Prism's retries, 6 s left",
+            "{said}"
+        );
+        // `m` moves on: the reason was for the mode it came with.
+        p.cycle_mode();
+        assert_eq!(p.describe(), "answer 429");
+        p.set_mode(AnswerMode::Status503);
+        assert_eq!(p.describe(), "answer 503");
     }
 
     #[test]

@@ -242,11 +242,16 @@ async fn run_feed(
         return;
     }
     let deliveries = simulate::deliveries(&retrying, &secrets, chrono::Utc::now());
-    policy.set_mode(AnswerMode::Status503);
+    let failing = std::time::Duration::from_secs(7);
+    policy.set_mode_until(
+        AnswerMode::Status503,
+        "demo: a sender's retries",
+        std::time::Instant::now() + failing,
+    );
     let rate = feed.rate;
     let sending =
         tokio::spawn(async move { sender::send(&target, deliveries, Some(rate), quiet).await });
-    tokio::time::sleep(std::time::Duration::from_secs(7)).await;
+    tokio::time::sleep(failing).await;
     if policy.mode() == AnswerMode::Status503 {
         policy.set_mode(AnswerMode::Configured);
     }

@@ -709,6 +709,30 @@ async fn the_sessions_view_redraws_each_second_only_while_it_shows_a_clock() {
     );
 }
 
+/// The demo sets 503 itself for a few seconds: the header says why and how long, and a narrow
+/// header drops the reason before the answer.
+#[tokio::test]
+async fn a_mode_hookscope_chose_says_why_in_the_header() {
+    use hookscope::answer::AnswerMode;
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    for (width, reason) in [(140, true), (80, false)] {
+        let (mut screen, policy) = live_screen(width, 24, Default::default());
+        policy.set_mode_until(AnswerMode::Status503, "demo: a sender's retries", until);
+        screen
+            .app
+            .handle(hookscope::ui::app::Input::Tick, &screen.store.clone());
+        screen.send(vec![]).await;
+        let header = screen.text().lines().next().unwrap().to_owned();
+        assert!(header.contains("→ answer 503"), "{width}: {header}");
+        assert_eq!(
+            header.contains("→ answer 503 · demo: a sender's retries, 30 s left │")
+                || header.contains("→ answer 503 · demo: a sender's retries, 29 s left │"),
+            reason,
+            "{width}: {header}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn m_cycles_the_answer_and_the_header_follows() {
     use hookscope::answer::AnswerMode;

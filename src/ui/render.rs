@@ -89,15 +89,25 @@ fn render_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     // long counters, the loopback host, the rate in words (the sparkline still draws it when
     // there is room); only then the answer, which a user switching it with `m` must see.
     struct Form<'a> {
-        answer: bool,
+        answer: Option<&'a str>,
         brand: bool,
         counters: &'a str,
         rate: bool,
         place: &'a str,
     }
     let short_place = port_only.as_deref().unwrap_or(&place);
-    let mut forms = Vec::with_capacity(10);
-    for answer in [true, false] {
+    // The answer's reason, when hookscope chose the mode itself, gives way before the answer.
+    let answer_short = answer.map(|text| {
+        text.split_once(crate::answer::REASON_SEPARATOR)
+            .map_or(text, |(mode, _)| mode)
+    });
+    let mut answers = vec![answer];
+    if answer_short != answer {
+        answers.push(answer_short);
+    }
+    answers.push(None);
+    let mut forms = Vec::with_capacity(15);
+    for answer in answers {
         let form = |brand, counters, rate, place| Form {
             answer,
             brand,
@@ -120,7 +130,7 @@ fn render_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         }
         spans.push(Span::styled(format!("{glyph} "), theme.accent()));
         spans.push(Span::styled(form.place.to_owned(), theme.text()));
-        if let Some(answer) = answer.filter(|_| form.answer) {
+        if let Some(answer) = form.answer {
             spans.push(Span::styled(" → ", theme.dim()));
             spans.push(Span::styled(
                 crate::sanitize::escape(answer).into_owned(),
