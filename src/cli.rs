@@ -28,6 +28,7 @@ hookscope --headless                      capture on 127.0.0.1:8765, one line pe
 hookscope --jsonl events.jsonl            also append every event to a JSON Lines log\n  \
 hookscope --headless --jsonl -            JSON Lines on stdout, for piping into jq\n  \
 hookscope --export-on-exit capture.json   write everything captured when you quit\n  \
+hookscope --headless --expect gap --timeout 30s   exit 0 once a gap is seen, 1 after 30 s\n  \
 hookscope open capture.json               look at an export again, offline",
     args_conflicts_with_subcommands = true,
     subcommand_negates_reqs = true
@@ -338,6 +339,30 @@ pub struct ListenArgs {
     /// Answer 429 to requests beyond N in any one second (they are still captured).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..), help_heading = "Answering")]
     pub rate_limit: Option<u32>,
+
+    /// Pass once an event matches this filter query (repeatable; the interface's filter
+    /// language). Exit 0 when every expectation has matched and nothing forbidden came.
+    #[arg(long, value_name = "QUERY", help_heading = "Checks (CI)")]
+    pub expect: Vec<String>,
+
+    /// Fail (exit 1) at the first event that matches this filter query (repeatable).
+    #[arg(long, value_name = "QUERY", help_heading = "Checks (CI)")]
+    pub forbid: Vec<String>,
+
+    /// With checks: exit 1 when an expectation is still unmet after this long, e.g. 90s, 2m
+    /// [default: 60s]. With only --forbid, the run passes when it ends clean.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, help_heading = "Checks (CI)")]
+    pub timeout: Option<Duration>,
+
+    /// With checks: once every expectation has matched, wait this much longer for a late
+    /// forbidden event before exiting 0 [default: 0s].
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, help_heading = "Checks (CI)")]
+    pub settle: Option<Duration>,
+
+    /// With checks: write what each check saw to FILE: JUnit XML when it ends in .xml, JSON
+    /// otherwise. Its folder is checked for writing at start.
+    #[arg(long, value_name = "FILE", help_heading = "Checks (CI)")]
+    pub report: Option<PathBuf>,
 
     /// Colour theme of the interface: dark (default), light, high-contrast, colorblind, or the
     /// path of a TOML theme file. NO_COLOR turns colours off.

@@ -10,6 +10,7 @@ use toml::Spanned;
 
 use crate::answer::AnswerSettings;
 use crate::answer::ForwardTarget;
+use crate::checks::{Check, CheckKind, DEFAULT_TIMEOUT as DEFAULT_CHECK_TIMEOUT};
 use crate::cli::{ListenArgs, MAX_MAX_HEADERS, parse_duration, parse_size, parse_status};
 use crate::decode::signature::{Secret, Secrets, check_secret, scheme_names};
 use crate::event::SignatureScheme;
@@ -102,6 +103,38 @@ pub fn add_secrets_from_env(
     Ok(())
 }
 
+/// The checks the flags give, parsed; a bad query, or a check setting without any check, is an
+/// error before anything listens.
+fn checks_from_args(args: &ListenArgs) -> Result<Option<ChecksConfig>, ConfigError> {
+    let parse = |kind, queries: &[String]| -> Result<Vec<Check>, ConfigError> {
+        queries
+            .iter()
+            .map(|query| Check::parse(kind, query).map_err(|e| ConfigError(e.to_string())))
+            .collect()
+    };
+    let mut checks = parse(CheckKind::Expect, &args.expect)?;
+    checks.extend(parse(CheckKind::Forbid, &args.forbid)?);
+    if checks.is_empty() {
+        let given = [
+            ("--timeout", args.timeout.is_some()),
+            ("--settle", args.settle.is_some()),
+            ("--report", args.report.is_some()),
+        ];
+        if let Some((flag, _)) = given.iter().find(|(_, given)| *given) {
+            return Err(ConfigError(format!(
+                "{flag} applies to checks: give --expect QUERY or --forbid QUERY too"
+            )));
+        }
+        return Ok(None);
+    }
+    Ok(Some(ChecksConfig {
+        checks,
+        timeout: args.timeout.unwrap_or(DEFAULT_CHECK_TIMEOUT),
+        settle: args.settle.unwrap_or(Duration::ZERO),
+        report: args.report.clone(),
+    }))
+}
+
 /// The listener's settings, resolved.
 #[derive(Debug, Clone)]
 pub struct ListenConfig {
@@ -122,6 +155,17 @@ pub struct ListenConfig {
     pub header_timeout: Duration,
     pub idle_timeout: Duration,
     pub answer: AnswerSettings,
+    /// `--expect` / `--forbid` and their settings, when any check is given.
+    pub checks: Option<ChecksConfig>,
+}
+
+/// The checks of a run (`--expect`, `--forbid`) and how long it may take.
+#[derive(Debug, Clone)]
+pub struct ChecksConfig {
+    pub checks: Vec<Check>,
+    pub timeout: Duration,
+    pub settle: Duration,
+    pub report: Option<PathBuf>,
 }
 
 impl Default for ListenConfig {
@@ -144,6 +188,7 @@ impl Default for ListenConfig {
             header_timeout: DEFAULT_HEADER_TIMEOUT,
             idle_timeout: DEFAULT_IDLE_TIMEOUT,
             answer: AnswerSettings::default(),
+            checks: None,
         }
     }
 }
@@ -207,6 +252,7 @@ impl ListenConfig {
             config.export_on_exit = Some(path.clone());
         }
         config.headless |= args.headless;
+        config.checks = checks_from_args(args)?;
         if let Some(idle) = args.idle_timeout {
             config.idle_timeout = idle;
         }

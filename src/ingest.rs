@@ -16,6 +16,7 @@ use std::io;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::analysis::{AnalysisLimits, AnalysisSnapshot, Analyzer};
+use crate::checks::Checks;
 use crate::event::facts::Facts;
 use crate::event::{Anomaly, CapturedEvent};
 use crate::event::{Provider, Severity};
@@ -40,6 +41,8 @@ pub struct Recorder {
     /// Held while an event is analysed, stored and queued for the log.
     analyzer: Mutex<Analyzer>,
     log: Option<JsonlLog>,
+    /// `--expect` / `--forbid`: shown every event, in capture order.
+    checks: Option<Arc<Checks>>,
 }
 
 impl Recorder {
@@ -53,7 +56,19 @@ impl Recorder {
             store,
             analyzer: Mutex::new(Analyzer::new(AnalysisLimits::default())),
             log,
+            checks: None,
         })
+    }
+
+    /// Shows every event recorded from now on to `checks`.
+    pub fn with_checks(mut self, checks: Arc<Checks>) -> Recorder {
+        self.checks = Some(checks);
+        self
+    }
+
+    /// The checks events are shown to, if any.
+    pub fn checks(&self) -> Option<&Arc<Checks>> {
+        self.checks.as_ref()
     }
 
     /// A recorder logging to any writer, for tests of failing and recovering logs.
@@ -63,6 +78,7 @@ impl Recorder {
             store,
             analyzer: Mutex::new(Analyzer::new(AnalysisLimits::default())),
             log: Some(JsonlLog::to_writer(out)),
+            checks: None,
         }
     }
 
@@ -83,6 +99,10 @@ impl Recorder {
         }
         let stored = self.store.push(event);
         analyzer.stored(&stored);
+        // Under the analysis lock, so the checks see events in capture order.
+        if let Some(checks) = &self.checks {
+            checks.observe(&stored);
+        }
         if let Some(log) = &self.log {
             log.queue(&stored);
         }

@@ -10,6 +10,7 @@ use tokio::sync::watch;
 
 use crate::answer::AnswerMode;
 use crate::capture::{BindError, Listener};
+use crate::checks::{self, Checks, End};
 use crate::config::{ConfigError, ListenConfig};
 use crate::export;
 use crate::export::jsonl::JsonlTarget;
@@ -31,15 +32,44 @@ pub struct Feed {
     pub rate: f64,
 }
 
-pub async fn run(mut config: ListenConfig, theme: Theme, feed: Option<Feed>) -> anyhow::Result<()> {
+/// How a listening run ended, for the exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Stopped as asked, or every check passed.
+    Done,
+    /// A check failed: a forbidden event came, or an expectation was not met in time.
+    ChecksFailed,
+}
+
+pub async fn run(
+    mut config: ListenConfig,
+    theme: Theme,
+    feed: Option<Feed>,
+) -> anyhow::Result<Outcome> {
     let os_signals = Signals::install();
     // Checked before anything starts: finding out at the end would lose the whole capture.
     if let Some(path) = &config.export_on_exit {
         export::check_writable(path)
             .with_context(|| format!("cannot write the export to {}", path.display()))?;
     }
+    if let Some(path) = config.checks.as_ref().and_then(|c| c.report.as_ref()) {
+        export::check_writable(path).map_err(|e| {
+            ConfigError(format!(
+                "cannot write the report to {}: {e}",
+                path.display()
+            ))
+        })?;
+    }
+    let checks = config
+        .checks
+        .as_ref()
+        .map(|c| Arc::new(Checks::new(c.checks.clone(), c.timeout, c.settle)));
     let store = Arc::new(Store::new(config.limits).with_max_pinned(config.max_pinned));
-    let recorder = Arc::new(Recorder::new(Arc::clone(&store), config.jsonl.as_ref())?);
+    let mut recorder = Recorder::new(Arc::clone(&store), config.jsonl.as_ref())?;
+    if let Some(checks) = &checks {
+        recorder = recorder.with_checks(Arc::clone(checks));
+    }
+    let recorder = Arc::new(recorder);
     let listener = match Listener::bind(&config, Arc::clone(&recorder)).await {
         // A demo is no reason to fail: any free port will do.
         Err(BindError::InUse { port, .. }) if feed.is_some() => {
@@ -75,6 +105,23 @@ pub async fn run(mut config: ListenConfig, theme: Theme, feed: Option<Feed>) -> 
             .map(|(scheme, n)| format!("{} ({n})", scheme.as_str()))
             .collect();
         eprintln!("hookscope: secrets loaded for {}", schemes.join(", "));
+    }
+    if let Some(checks) = &checks {
+        let list: Vec<String> = checks
+            .checks()
+            .iter()
+            .map(|c| format!("{} '{}'", c.kind.as_str(), c.query))
+            .collect();
+        eprintln!(
+            "hookscope: checks: {}; timeout {} s{}",
+            list.join(", "),
+            checks.timeout.as_secs_f64(),
+            if checks.settle.is_zero() {
+                String::new()
+            } else {
+                format!(", settle {} s", checks.settle.as_secs_f64())
+            }
+        );
     }
     let jsonl_on_stdout = config.jsonl == Some(JsonlTarget::Stdout);
     let on_terminal = std::io::stdout().is_terminal() && std::io::stdin().is_terminal();
@@ -142,6 +189,22 @@ pub async fn run(mut config: ListenConfig, theme: Theme, feed: Option<Feed>) -> 
         ));
     }
     let mut first_signal = signals.clone();
+    // Without the interface, the checks end the run once decided or timed out; with it, the
+    // header shows them and the user quits.
+    let decided = Arc::new(std::sync::Mutex::new(None::<End>));
+    let conclusion = {
+        let checks = checks.clone().filter(|_| !interactive);
+        let decided = Arc::clone(&decided);
+        async move {
+            match checks {
+                Some(checks) => {
+                    let end = checks.conclusion().await;
+                    *decided.lock().unwrap_or_else(|p| p.into_inner()) = Some(end);
+                }
+                None => std::future::pending::<()>().await,
+            }
+        }
+    };
     let shutdown = async move {
         let interface_done = async {
             // The sender is gone once the interface ends, even by a panic: stop then. Without
@@ -153,6 +216,7 @@ pub async fn run(mut config: ListenConfig, theme: Theme, feed: Option<Feed>) -> 
         tokio::select! {
             _ = first_signal.wait_for(|n| *n >= 1) => {}
             () = interface_done => {}
+            () = conclusion => {}
         }
     };
     {
@@ -221,7 +285,60 @@ pub async fn run(mut config: ListenConfig, theme: Theme, feed: Option<Feed>) -> 
             path.display()
         );
     }
-    interface_result.context("the terminal interface failed")
+    interface_result.context("the terminal interface failed")?;
+    let Some(checks) = checks else {
+        return Ok(Outcome::Done);
+    };
+    let ended = decided.lock().unwrap_or_else(|p| p.into_inner()).unwrap_or(
+        if checks.elapsed() >= checks.timeout {
+            End::TimedOut
+        } else {
+            End::Stopped
+        },
+    );
+    conclude_checks(&checks, ended, config.checks.and_then(|c| c.report))
+}
+
+/// Says how the checks went (one line on stderr), writes the report, and gives the outcome.
+fn conclude_checks(
+    checks: &Checks,
+    ended: End,
+    report: Option<std::path::PathBuf>,
+) -> anyhow::Result<Outcome> {
+    let failure = checks.failure(ended);
+    match &failure {
+        Some(reason) => eprintln!("hookscope: check failed: {reason}"),
+        None => {
+            let matched: Vec<String> = checks
+                .checks()
+                .iter()
+                .enumerate()
+                .filter_map(|(i, check)| {
+                    let m = checks.matched(i)?;
+                    Some(format!("'{}' matched #{}", check.query, m.id))
+                })
+                .collect();
+            let seen = words::count(checks.seen(), "event");
+            if matched.is_empty() {
+                eprintln!("hookscope: checks passed: nothing forbidden in {seen}");
+            } else {
+                eprintln!(
+                    "hookscope: checks passed: {} ({seen} seen)",
+                    crate::sanitize::escape(&matched.join(", "))
+                );
+            }
+        }
+    }
+    if let Some(path) = report {
+        checks::report::write(&path, checks, ended)
+            .with_context(|| format!("cannot write the report to {}", path.display()))?;
+        eprintln!("hookscope: wrote the report to {}", path.display());
+    }
+    Ok(if failure.is_some() {
+        Outcome::ChecksFailed
+    } else {
+        Outcome::Done
+    })
 }
 
 /// Sends the demo's traffic. The retrying sender is sent last, while the answer mode is 503 for

@@ -303,7 +303,8 @@ fn listen_with(args: ListenArgs, feed: Option<Feed>) -> ExitCode {
         Err(code) => return code,
     };
     match runtime.block_on(hookscope::listen::run(config, theme, feed)) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(hookscope::listen::Outcome::Done) => ExitCode::SUCCESS,
+        Ok(hookscope::listen::Outcome::ChecksFailed) => ExitCode::FAILURE,
         Err(error) => {
             eprintln!("hookscope: error: {error:#}");
             // A settings problem found only once listening (a forward loop) is still one.

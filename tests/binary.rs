@@ -758,3 +758,163 @@ fn an_address_that_cannot_be_bound_gives_its_reason_once() {
     assert!(error.matches("(os error").count() <= 1, "{err}");
     assert!(!reason.contains(": "), "the reason is one sentence: {err}");
 }
+
+/// A WMS event as a sender posts it.
+fn wms_event(seq: u64, event: &str, severity: &str) -> String {
+    format!(
+        r#"{{"timestamp":1700000000,"sessionId":"ci-session","sequence":{seq},"event":"{event}","severity":"{severity}","payload":{{}}}}"#
+    )
+}
+
+#[test]
+fn checks_pass_once_every_expectation_matched_with_a_junit_report() {
+    let dir = temp_dir("checks-met");
+    let report = dir.join("results.xml");
+    let running = start(&[
+        "--headless",
+        "--expect",
+        "provider:wms type:WMS_LOADED",
+        "--expect",
+        "provider:wms",
+        "--forbid",
+        "sev:error",
+        "--timeout",
+        "20s",
+        "--report",
+        report.to_str().unwrap(),
+    ]);
+    running.post("/hooks/wms", wms_event(0, "WMS_LOADED", "INFO").as_bytes());
+    let (status, out, err) = running.finish();
+    assert_eq!(status.code(), Some(0), "{err}");
+    assert!(out.contains("wms WMS_LOADED"), "{out}");
+    assert!(
+        err.contains("checks: expect 'provider:wms type:WMS_LOADED', expect 'provider:wms', forbid 'sev:error'; timeout 20 s"),
+        "{err}"
+    );
+    assert!(
+        err.contains("checks passed: 'provider:wms type:WMS_LOADED' matched #1, 'provider:wms' matched #1 (1 event seen)"),
+        "{err}"
+    );
+    let xml = std::fs::read_to_string(&report).unwrap();
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    let suite = doc
+        .descendants()
+        .find(|n| n.has_tag_name("testsuite"))
+        .unwrap();
+    assert_eq!(suite.attribute("tests"), Some("3"));
+    assert_eq!(suite.attribute("failures"), Some("0"));
+    let cases: Vec<_> = suite
+        .children()
+        .filter(|n| n.has_tag_name("testcase"))
+        .collect();
+    assert_eq!(
+        cases[0].attribute("name"),
+        Some("expect provider:wms type:WMS_LOADED")
+    );
+    assert_eq!(cases[2].attribute("classname"), Some("hookscope.forbid"));
+    assert!(doc.descendants().all(|n| !n.has_tag_name("failure")));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn a_forbidden_event_fails_the_run_at_once_naming_it() {
+    let dir = temp_dir("checks-forbidden");
+    let report = dir.join("results.xml");
+    let running = start(&[
+        "--headless",
+        "--expect",
+        "type:RESULTS_RECEIVED",
+        "--forbid",
+        "sev:error",
+        "--report",
+        report.to_str().unwrap(),
+    ]);
+    running.post("/hooks/wms", wms_event(0, "WMS_LOADED", "INFO").as_bytes());
+    running.post(
+        "/hooks/wms",
+        wms_event(1, "CAMERA_PERMISSION_DENIED", "ERROR").as_bytes(),
+    );
+    let (status, _, err) = running.finish();
+    assert_eq!(status.code(), Some(1), "{err}");
+    assert!(
+        err.contains(
+            "check failed: forbidden 'sev:error' matched #2: wms CAMERA_PERMISSION_DENIED"
+        ),
+        "{err}"
+    );
+    let xml = std::fs::read_to_string(&report).unwrap();
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    let failures: Vec<_> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("failure"))
+        .collect();
+    assert_eq!(failures.len(), 2, "{xml}");
+    assert_eq!(failures[0].attribute("type"), Some("unmet"));
+    assert_eq!(failures[1].attribute("type"), Some("forbidden"));
+    assert!(
+        failures[1]
+            .attribute("message")
+            .unwrap()
+            .contains("#2: wms CAMERA_PERMISSION_DENIED")
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn an_unmet_expectation_fails_at_the_timeout_and_forbids_alone_pass() {
+    let dir = temp_dir("checks-timeout");
+    let report = dir.join("results.json");
+    let started = Instant::now();
+    let running = start(&[
+        "--headless",
+        "--expect",
+        "provider:prism",
+        "--timeout",
+        "1s",
+        "--report",
+        report.to_str().unwrap(),
+    ]);
+    running.post("/hooks/wms", wms_event(0, "WMS_LOADED", "INFO").as_bytes());
+    let (status, _, err) = running.finish();
+    assert_eq!(status.code(), Some(1), "{err}");
+    assert!(started.elapsed() >= Duration::from_secs(1));
+    assert!(
+        err.contains("check failed: timed out after 1 s with 1 expectation unmet: 'provider:prism' (1 event seen)"),
+        "{err}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert_eq!(json["result"], "failed");
+    assert_eq!(json["ended"], "timed_out");
+    assert_eq!(json["checks"][0]["state"], "unmet");
+    assert_eq!(json["events_seen"], 1);
+
+    let running = start(&["--headless", "--forbid", "sev:error", "--timeout", "1s"]);
+    running.post("/hooks/wms", wms_event(0, "WMS_LOADED", "INFO").as_bytes());
+    let (status, _, err) = running.finish();
+    assert_eq!(status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("checks passed: nothing forbidden in 1 event"),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn a_bad_check_exits_2_before_listening() {
+    for (args, says) in [
+        (&["--expect", "sev:eror"][..], "--expect 'sev:eror': "),
+        (&["--forbid", ""][..], "--forbid '': an empty query"),
+        (&["--report", "r.xml"][..], "--report applies to checks"),
+        (
+            &["--expect", "gap", "--report", "/nonexistent-dir/r.xml"][..],
+            "cannot write the report to /nonexistent-dir/r.xml",
+        ),
+    ] {
+        let (status, _, err) = run(hookscope().args(["--headless", "--port", "0"]).args(args));
+        assert_eq!(status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(says), "{args:?}: {err}");
+        assert!(!err.contains("listening on"), "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+    }
+}

@@ -709,6 +709,68 @@ async fn the_sessions_view_redraws_each_second_only_while_it_shows_a_clock() {
     );
 }
 
+/// With `--expect` / `--forbid`, the header says where the checks stand, in words and glyphs.
+#[tokio::test]
+async fn the_header_shows_the_checks() {
+    use hookscope::checks::{Check, CheckKind, Checks};
+    let store = Arc::new(Store::new(hookscope::store::Limits {
+        capacity: 100,
+        max_bytes: u64::MAX,
+    }));
+    let checks = Arc::new(Checks::new(
+        vec![
+            Check::parse(CheckKind::Expect, "provider:wms").unwrap(),
+            Check::parse(CheckKind::Expect, "provider:prism").unwrap(),
+            Check::parse(CheckKind::Forbid, "sev:error").unwrap(),
+        ],
+        Duration::from_secs(60),
+        Duration::ZERO,
+    ));
+    let recorder = Arc::new(
+        hookscope::ingest::Recorder::new(Arc::clone(&store), None)
+            .unwrap()
+            .with_checks(Arc::clone(&checks)),
+    );
+    let links = hookscope::ui::app::Links {
+        recorder: Some(Arc::clone(&recorder)),
+        policy: None,
+    };
+    let mut screen = Screen::new(Arc::clone(&store), live_source(), 140, 24).with_links(links);
+    let header = |screen: &Screen| screen.text().lines().next().unwrap().to_owned();
+    screen.send(vec![]).await;
+    assert!(
+        header(&screen).ends_with("│ checks 0/2 │ 0/s"),
+        "{}",
+        header(&screen)
+    );
+    record_scenarios(
+        &recorder,
+        &[hookscope::simulate::Scenario::Wms],
+        traffic_start(),
+        chrono::Duration::milliseconds(100),
+        0,
+    );
+    screen.send(vec![]).await;
+    assert!(
+        header(&screen).contains("│ checks 1/2 │"),
+        "{}",
+        header(&screen)
+    );
+    record_scenarios(
+        &recorder,
+        &[hookscope::simulate::Scenario::WmsTrouble],
+        traffic_start(),
+        chrono::Duration::milliseconds(100),
+        0,
+    );
+    screen.send(vec![]).await;
+    assert!(
+        header(&screen).contains("│ ✗ forbidden 'sev:error' #"),
+        "{}",
+        header(&screen)
+    );
+}
+
 /// The demo sets 503 itself for a few seconds: the header says why and how long, and a narrow
 /// header drops the reason before the answer.
 #[tokio::test]

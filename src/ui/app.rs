@@ -238,6 +238,8 @@ pub struct App {
     pub stats: Stats,
     /// How the JSON Lines log goes, when the listener writes one.
     pub log: Option<LogHealth>,
+    /// Where `--expect` / `--forbid` stand (`checks 1/2`), when given.
+    pub checks: Option<(String, crate::checks::Verdict)>,
     /// Events received per second, oldest first.
     pub rates: VecDeque<u64>,
     last_received: Option<u64>,
@@ -278,6 +280,7 @@ impl App {
             hand_over_terminal: false,
             stats: Stats::default(),
             log: None,
+            checks: None,
             rates: VecDeque::with_capacity(RATE_HISTORY),
             last_received: None,
             status: None,
@@ -345,6 +348,12 @@ impl App {
         self.stats = store.stats();
         // A failed log write changes the events it failed for, so the store's news carries it.
         self.log = self.links.recorder.as_ref().and_then(|r| r.log_health());
+        self.checks = self
+            .links
+            .recorder
+            .as_ref()
+            .and_then(|r| r.checks())
+            .map(|c| (c.short_state(), c.verdict()));
         if self.last_received.is_none() {
             self.last_received = Some(self.stats.received);
         }

@@ -143,6 +143,15 @@ fn render_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             spans.push(Span::styled(" │ ", theme.dim()));
             spans.push(Span::styled(text.clone(), *style));
         }
+        if let Some((text, verdict)) = &app.checks {
+            let style = match verdict {
+                crate::checks::Verdict::Met => theme.success(),
+                crate::checks::Verdict::Forbidden(_) => theme.problem(),
+                crate::checks::Verdict::Waiting => theme.text(),
+            };
+            spans.push(Span::styled(" │ ", theme.dim()));
+            spans.push(Span::styled(text.clone(), style));
+        }
         if live && form.rate {
             spans.push(Span::styled(" │ ", theme.dim()));
             spans.push(Span::styled(
