@@ -19,12 +19,12 @@ use ratatui::layout::Rect;
 use crate::answer::{AnswerMode, AnswerPolicy};
 use crate::decode::signature::Secrets;
 use crate::diff::Partner;
-use crate::event::SignatureScheme;
+use crate::event::{CapturedEvent, SignatureScheme};
 use crate::export::http_text::HttpMessage;
 use crate::export::jsonl::LogHealth;
 use crate::filter::Filter;
 use crate::ingest::Recorder;
-use crate::store::{PinChange, Stats, Store};
+use crate::store::{PinChange, SCAN_BATCH, Stats, Store};
 use crate::ui::action::{Action, Context, CopyFormat, Key, ViewId};
 use crate::ui::copy;
 use crate::ui::help;
@@ -498,6 +498,7 @@ impl App {
                 None => self.say("no event selected", false),
             },
             Action::Diff => self.open_diff(store),
+            Action::Linked => self.jump_linked(store),
             Action::ShowView(view) => self.view = view,
             Action::Filter => {
                 let text = self.views.events.filter.to_string();
@@ -832,7 +833,28 @@ impl App {
             self.mode = Mode::Diff(DiffView::new(&left, &right, &why, reveal));
             return;
         }
+        // A copy hookscope re-sent: against the event it was re-sent from.
+        if let Some(from) = right.resent_from {
+            let Some((_, left)) = nearest_before(store, selected, |e| e.id == from.get()) else {
+                self.say(
+                    format!(
+                        "#{from}, which #{} was resent from, is no longer held",
+                        right.id
+                    ),
+                    false,
+                );
+                return;
+            };
+            let why = resent_why(&left, &right);
+            self.mode = Mode::Diff(DiffView::new(&left, &right, &why, reveal));
+            return;
+        }
         let Some(partner) = Partner::of(&right) else {
+            // The earlier side: the nearest later event that repeats it, or a copy of it.
+            if let Some((later, why)) = nearest_repeat_after(store, selected, &right) {
+                self.mode = Mode::Diff(DiffView::new(&right, &later, &why, reveal));
+                return;
+            }
             let text = if self.views.events.mark.is_some() {
                 "this is the marked event: select another to compare with it"
             } else {
@@ -842,12 +864,7 @@ impl App {
             return;
         };
         // The partner came earlier: the nearest earlier event that is it.
-        let front = store.key_range().map_or(selected, |(front, _)| front);
-        let found = (front..selected)
-            .rev()
-            .filter_map(|key| store.get(key))
-            .find(|event| partner.is(event));
-        let Some(left) = found else {
+        let Some((_, left)) = nearest_before(store, selected, |event| partner.is(event)) else {
             let text = match partner {
                 Partner::Sequence { seq, .. } => {
                     format!("the event that first came with sequence {seq} is no longer held")
@@ -857,17 +874,58 @@ impl App {
             self.say(text, false);
             return;
         };
-        let why = match partner {
-            Partner::Sequence { seq, .. } => format!(
-                "conflict: #{} came with sequence {seq} of its session, first taken by #{}",
-                right.id, left.id
-            ),
-            Partner::Delivery { .. } => format!(
-                "redelivery: #{} delivers again the body of #{}",
-                right.id, left.id
-            ),
-        };
+        let why = partner_why(&partner, &left, &right);
         self.mode = Mode::Diff(DiffView::new(&left, &right, &why, reveal));
+    }
+
+    /// `o`: from a copy hookscope re-sent to the event it was re-sent from, and from an event
+    /// to its newest copy.
+    fn jump_linked(&mut self, store: &Store) {
+        let (Some(key), Some(event)) = (
+            self.views.events.selected,
+            self.views.events.selected_event.clone(),
+        ) else {
+            self.say("no event selected", false);
+            return;
+        };
+        let id = event.id;
+        let (target, text) = if let Some(from) = event.resent_from {
+            match nearest_before(store, key, |e| e.id == from.get()) {
+                Some((target, _)) => (target, format!("#{from}, which #{id} was resent from")),
+                None => {
+                    self.say(
+                        format!("#{from}, which #{id} was resent from, is no longer held"),
+                        false,
+                    );
+                    return;
+                }
+            }
+        } else if let Some(copy) = store.resends_of(id, key, 1).newest.pop() {
+            let copies = store.resends_of(id, key, 0).count;
+            let which = if copies == 1 {
+                "the copy"
+            } else {
+                "the newest copy"
+            };
+            (
+                copy.key,
+                format!("#{}, {which} of #{id} hookscope resent", copy.id),
+            )
+        } else {
+            self.say(
+                format!("#{id} was not resent, nor resent from another"),
+                false,
+            );
+            return;
+        };
+        if self.views.events.select_key(target) {
+            self.say(text, true);
+        } else {
+            self.say(
+                format!("{text}, is hidden by the filter: Esc clears it"),
+                false,
+            );
+        }
     }
 
     fn scroll_diff(&mut self, action: Action) {
@@ -1119,4 +1177,80 @@ impl App {
         self.say(format!("sending edited #{from} to {target}{how} …"), true);
         self.commands.push(Command::Resend { target, delivery });
     }
+}
+
+/// The nearest event before the key `before` that `is` accepts, with its key.
+fn nearest_before(
+    store: &Store,
+    before: u64,
+    is: impl Fn(&CapturedEvent) -> bool,
+) -> Option<(u64, Arc<CapturedEvent>)> {
+    let front = store.key_range().map_or(before, |(front, _)| front);
+    (front..before)
+        .rev()
+        .filter_map(|key| Some((key, store.get(key)?)))
+        .find(|(_, event)| is(event))
+}
+
+/// The nearest event after `event` (with the key `key`) that repeats it: a redelivery of its
+/// body or a conflict with its sequence number (whose partner it is), or a copy hookscope
+/// re-sent of it (found in the store's index); with the sentence the comparison opens with.
+fn nearest_repeat_after(
+    store: &Store,
+    key: u64,
+    event: &CapturedEvent,
+) -> Option<(Arc<CapturedEvent>, String)> {
+    let copy = store.next_resend_of(event.id, key);
+    // Read in batches up to the copy, if any: a later repeat only counts when nearer.
+    let limit = copy.unwrap_or(u64::MAX);
+    let mut found = None;
+    let mut from = key.saturating_add(1);
+    while found.is_none() && from < limit {
+        let last = store.read_from(from, SCAN_BATCH, |first, run| {
+            if found.is_some() {
+                return;
+            }
+            found = (first..)
+                .zip(run)
+                .take_while(|(key, _)| *key < limit)
+                .find_map(|(_, later)| {
+                    let partner = Partner::of(later).filter(|p| p.is(event))?;
+                    Some((Arc::clone(later), partner))
+                });
+        });
+        match last {
+            Some(last) => from = last.saturating_add(1),
+            None => break,
+        }
+    }
+    if let Some((later, partner)) = found {
+        let why = partner_why(&partner, event, &later);
+        return Some((later, why));
+    }
+    let later = store.get(copy?)?;
+    let why = resent_why(event, &later);
+    Some((later, why))
+}
+
+/// Why a conflict or a redelivery (`right`) is compared with its partner (`left`).
+fn partner_why(partner: &Partner, left: &CapturedEvent, right: &CapturedEvent) -> String {
+    match partner {
+        Partner::Sequence { seq, .. } => format!(
+            "conflict: #{} came with sequence {seq} of its session, first taken by #{}",
+            right.id, left.id
+        ),
+        Partner::Delivery { .. } => format!(
+            "redelivery: #{} delivers again the body of #{}",
+            right.id, left.id
+        ),
+    }
+}
+
+/// Why a copy hookscope re-sent (`copy`) is compared with its original.
+fn resent_why(original: &CapturedEvent, copy: &CapturedEvent) -> String {
+    let edited = if copy.edited { ", edited" } else { "" };
+    format!(
+        "resent: #{} is hookscope's copy of #{}{edited}",
+        copy.id, original.id
+    )
 }
