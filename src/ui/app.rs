@@ -191,8 +191,11 @@ pub enum Command {
     /// Hand the terminal to the user's editor on this HTTP text of event `id`; its outcome
     /// comes back as [`Input::Edited`].
     Edit { id: u64, text: Vec<u8> },
-    /// Send an edited request to `target` in the background.
+    /// Send an edited request, made from event `from`, to `target` in the background. The
+    /// copy a listener captures of it comes after the store key `after`.
     Resend {
+        from: u64,
+        after: u64,
         target: String,
         delivery: crate::sender::Delivery,
     },
@@ -601,12 +604,12 @@ impl App {
                     self.say(format!("cleared {n} {noun}"), true);
                 }
                 Mode::Confirm(Question::Replay { .. }) => self.ask_replay_target(),
-                Mode::Confirm(Question::Resign { .. }) => self.send_edit(true),
+                Mode::Confirm(Question::Resign { .. }) => self.send_edit(true, store),
                 _ => {}
             },
             Action::Decline if matches!(self.mode, Mode::Confirm(Question::Resign { .. })) => {
                 self.mode = Mode::Normal;
-                self.send_edit(false);
+                self.send_edit(false, store);
             }
             Action::Decline => {
                 let what = match self.mode {
@@ -1046,9 +1049,10 @@ impl App {
                 .or_else(|| edit.message.as_ref().and_then(crate::replay::scheme_of));
             match scheme {
                 Some(scheme) if !self.secrets.for_scheme(scheme).is_empty() => {
+                    self.status = None;
                     self.mode = Mode::Confirm(Question::Resign { scheme });
                 }
-                _ => self.send_edit(false),
+                _ => self.send_edit(false, store),
             }
             return;
         }
@@ -1130,6 +1134,9 @@ impl App {
                     message.body = edit.arrived_body.to_vec();
                 }
                 edit.message = Some(message);
+                // The editor is closed: what the bottom line said of it is over (the prompt
+                // says what comes next).
+                self.status = None;
                 self.ask_replay_target();
             }
             Err(error) => {
@@ -1146,7 +1153,7 @@ impl App {
     }
 
     /// Sends the edited request to the target chosen, signed afresh when `resign`.
-    fn send_edit(&mut self, resign: bool) {
+    fn send_edit(&mut self, resign: bool, store: &Store) {
         let Some(Edit {
             from,
             scheme,
@@ -1175,7 +1182,13 @@ impl App {
             None => String::new(),
         };
         self.say(format!("sending edited #{from} to {target}{how} …"), true);
-        self.commands.push(Command::Resend { target, delivery });
+        let after = store.key_range().map_or(0, |(_, newest)| newest);
+        self.commands.push(Command::Resend {
+            from,
+            after,
+            target,
+            delivery,
+        });
     }
 }
 
