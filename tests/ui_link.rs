@@ -316,3 +316,35 @@ async fn o_jumps_between_a_copy_and_its_original() {
         screen.text()
     );
 }
+
+#[tokio::test]
+async fn in_a_file_of_two_runs_a_copy_finds_its_original_in_its_own_run() {
+    // Two runs appended to one log: ids 1-2, then 1-2 again, the last a copy of the second #1.
+    let json: &[(&str, &str)] = &[("content-type", "application/json")];
+    let mut events = Vec::new();
+    for (id, body) in [(1, "first run"), (2, "x"), (1, "second run"), (2, "copy")] {
+        let mut event = request(
+            "POST",
+            "/hook",
+            json,
+            format!(r#"{{"n":"{body}"}}"#).as_bytes(),
+        );
+        event.id = id;
+        events.push(event);
+    }
+    events[3] = resent(events[3].clone(), 1, true);
+    let store = store_with(events, 10);
+    let source = hookscope::ui::app::Source::File {
+        name: "two-runs.jsonl".into(),
+    };
+    let mut screen = Screen::new(store, source, 100, 30);
+    screen.send(keys("Gd")).await;
+    let text = screen.text();
+    assert!(text.contains(r#"n: "second run" → "copy""#), "{text}");
+    // o goes to it, and back.
+    screen.send(vec![key(KeyCode::Esc)]).await;
+    screen.send(keys("o")).await;
+    assert_eq!(screen.app.views.events.selected, Some(3));
+    screen.send(keys("o")).await;
+    assert_eq!(screen.app.views.events.selected, Some(4));
+}

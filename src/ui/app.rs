@@ -306,6 +306,11 @@ impl App {
         self
     }
 
+    /// Whether the events come from a running listener (whose store keys are the ids).
+    fn live(&self) -> bool {
+        matches!(self.source, Source::Live { .. })
+    }
+
     /// Now, for ages and running jobs.
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.unwrap_or_else(Utc::now)
@@ -838,7 +843,7 @@ impl App {
         }
         // A copy hookscope re-sent: against the event it was re-sent from.
         if let Some(from) = right.resent_from {
-            let Some((_, left)) = nearest_before(store, selected, |e| e.id == from.get()) else {
+            let Some((_, left)) = original_of(store, self.live(), selected, from.get()) else {
                 self.say(
                     format!(
                         "#{from}, which #{} was resent from, is no longer held",
@@ -893,7 +898,7 @@ impl App {
         };
         let id = event.id;
         let (target, text) = if let Some(from) = event.resent_from {
-            match nearest_before(store, key, |e| e.id == from.get()) {
+            match original_of(store, self.live(), key, from.get()) {
                 Some((target, _)) => (target, format!("#{from}, which #{id} was resent from")),
                 None => {
                     self.say(
@@ -1190,6 +1195,19 @@ impl App {
             delivery,
         });
     }
+}
+
+/// The event with id `id` that a copy with the key `copy` was re-sent from: the nearest earlier
+/// event with that id (ids from a file are data and may repeat); in a live store (`live`) an
+/// event's key is its id, so it is found at once.
+fn original_of(store: &Store, live: bool, copy: u64, id: u64) -> Option<(u64, Arc<CapturedEvent>)> {
+    if live
+        && id < copy
+        && let Some(event) = store.get(id).filter(|event| event.id == id)
+    {
+        return Some((id, event));
+    }
+    nearest_before(store, copy, |event| event.id == id)
 }
 
 /// The nearest event before the key `before` that `is` accepts, with its key.
