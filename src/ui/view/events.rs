@@ -145,7 +145,7 @@ const KEYS: &[Binding] = &[
         LIST,
         &[Key::char('d')],
         Action::Diff,
-        "diff with the mark; a conflict or retry: its partner",
+        "diff with the mark; else its repeat, copy or original",
         None,
     ),
     bind(
@@ -248,7 +248,7 @@ const KEYS: &[Binding] = &[
         DETAIL,
         &[Key::char('d')],
         Action::Diff,
-        "diff with the mark; a conflict or retry: its partner",
+        "diff with the mark; else its repeat, copy or original",
         None,
     ),
     bind(
