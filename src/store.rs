@@ -21,7 +21,7 @@
 //! other. The filtered scans the interface runs over the whole store (`select_batch`, and
 //! `select_in_parallel` on several cores when far behind) are such readers.
 
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
@@ -57,6 +57,23 @@ pub enum PinChange {
     Missing,
     /// Pins are off: `--max-pinned 0`, or a capacity of one event.
     Disabled,
+}
+
+/// The stored copies of one event that hookscope re-sent ([`Store::resends_of`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Resends {
+    /// How many are stored.
+    pub count: usize,
+    /// The newest of them, oldest first.
+    pub newest: Vec<Resend>,
+}
+
+/// One stored re-sent copy: its store key, its id, whether it was edited first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Resend {
+    pub key: u64,
+    pub id: u64,
+    pub edited: bool,
 }
 
 /// The four counters; `received = stored + evicted + rejected` holds in every snapshot.
@@ -104,6 +121,10 @@ struct Ring {
     pins: BTreeSet<u64>,
     /// The part of `held_bytes` that is bodies.
     body_bytes: u64,
+    /// The keys of the stored events hookscope re-sent, ascending, by the id they were re-sent
+    /// from: kept as events arrive and leave, so the event re-sent finds its copies without a
+    /// scan. Only re-sent events have an entry.
+    resends: HashMap<u64, VecDeque<u64>>,
     next_id: u64,
     stats: Stats,
 }
@@ -141,6 +162,7 @@ impl Store {
                 aside_keys: Vec::new(),
                 pins: BTreeSet::new(),
                 body_bytes: 0,
+                resends: HashMap::new(),
                 next_id: 1,
                 stats: Stats::default(),
             }),
@@ -179,6 +201,13 @@ impl Store {
             ring.held_bytes = events.iter().map(|e| e.held_bytes()).sum();
             ring.body_bytes = events.iter().map(|e| e.body.len() as u64).sum();
             ring.events = events.into_iter().map(Arc::new).collect();
+            let resent: Vec<(u64, u64)> = (1..)
+                .zip(&ring.events)
+                .filter_map(|(key, e)| Some((e.resent_from?.get(), key)))
+                .collect();
+            for (from, key) in resent {
+                ring.resends.entry(from).or_default().push_back(key);
+            }
             let loaded = ring.events.len() as u64;
             ring.stats.stored = loaded;
             ring.pins = (1..)
@@ -255,21 +284,33 @@ impl Store {
                     ring.first_key += 1;
                 }
                 Some(old) => {
+                    let key = ring.first_key;
                     ring.first_key += 1;
-                    Self::forget(ring, &old);
+                    Self::forget(ring, key, &old);
                 }
                 None => {
                     let old = ring.aside.remove(0);
                     let key = ring.aside_keys.remove(0);
                     ring.pins.remove(&key);
-                    Self::forget(ring, &old);
+                    Self::forget(ring, key, &old);
                 }
             }
         }
     }
 
-    /// Counts an event taken out of the store as evicted.
-    fn forget(ring: &mut Ring, old: &CapturedEvent) {
+    /// Counts the event with `key` taken out of the store as evicted.
+    fn forget(ring: &mut Ring, key: u64, old: &CapturedEvent) {
+        if let Some(from) = old.resent_from
+            && let Some(keys) = ring.resends.get_mut(&from.get())
+        {
+            // Events leave oldest first, so this is nearly always the front.
+            if let Ok(i) = keys.binary_search(&key) {
+                keys.remove(i);
+            }
+            if keys.is_empty() {
+                ring.resends.remove(&from.get());
+            }
+        }
         ring.held_bytes -= old.held_bytes();
         ring.body_bytes -= old.body.len() as u64;
         ring.stats.evicted += 1;
@@ -285,7 +326,7 @@ impl Store {
             };
             let old = ring.aside.remove(i);
             ring.aside_keys.remove(i);
-            Self::forget(ring, &old);
+            Self::forget(ring, key, &old);
             return true;
         }
         if let Some(slot) = Self::index_in_ring(ring, key).and_then(|i| ring.events.get_mut(i)) {
@@ -374,6 +415,10 @@ impl Store {
                 ring.len() >= limits.capacity || ring.held_bytes + size > limits.max_bytes
             });
             let stored = Arc::new(event);
+            if let Some(from) = stored.resent_from {
+                let key = ring.first_key + ring.events.len() as u64;
+                ring.resends.entry(from.get()).or_default().push_back(key);
+            }
             ring.events.push_back(Arc::clone(&stored));
             ring.held_bytes += size;
             ring.body_bytes += body_size;
@@ -443,6 +488,7 @@ impl Store {
             ring.aside.clear();
             ring.aside_keys.clear();
             ring.pins.clear();
+            ring.resends.clear();
             ring.held_bytes = 0;
             ring.body_bytes = 0;
             ring.stats.evicted += n;
@@ -482,6 +528,38 @@ impl Store {
         };
         let first = ring.aside_keys.first().copied().unwrap_or(ring.first_key);
         Some((first, last))
+    }
+
+    /// The stored events hookscope re-sent from the event with id `id` (`resent_from`) that came
+    /// after the key `after` (the event re-sent: ids from a file may repeat), through the index
+    /// kept as events arrive: how many there are, and the newest `last` of them, oldest first.
+    pub fn resends_of(&self, id: u64, after: u64, last: usize) -> Resends {
+        let ring = self.read();
+        let Some(keys) = ring.resends.get(&id) else {
+            return Resends::default();
+        };
+        let from = keys.partition_point(|&key| key <= after);
+        let count = keys.len() - from;
+        let newest = keys
+            .range(from.max(keys.len().saturating_sub(last))..)
+            .filter_map(|&key| {
+                let event = Self::get_in(&ring, key)?;
+                Some(Resend {
+                    key,
+                    id: event.id,
+                    edited: event.edited,
+                })
+            })
+            .collect();
+        Resends { count, newest }
+    }
+
+    /// The key of the first stored copy hookscope re-sent from the event with id `id` after the
+    /// key `after`, through the index of re-sends.
+    pub fn next_resend_of(&self, id: u64, after: u64) -> Option<u64> {
+        let ring = self.read();
+        let keys = ring.resends.get(&id)?;
+        keys.get(keys.partition_point(|&key| key <= after)).copied()
     }
 
     /// The event with this key, if still stored.
@@ -1053,6 +1131,67 @@ pub(crate) mod tests {
         assert_eq!(store.stats().evicted, 3);
     }
 
+    #[test]
+    fn resent_copies_are_found_from_the_event_they_came_from() {
+        let store = Store::new(Limits {
+            capacity: 4,
+            max_bytes: u64::MAX,
+        });
+        let resent = |from: u64, edited: bool| {
+            let mut e = event(1);
+            e.resent_from = std::num::NonZeroU64::new(from);
+            e.edited = edited;
+            e
+        };
+        store.push(event(1));
+        store.push(resent(1, true));
+        store.push(event(1));
+        store.push(resent(1, false));
+        let found = store.resends_of(1, 1, 8);
+        assert_eq!(found.count, 2);
+        assert_eq!(
+            found.newest,
+            vec![
+                Resend {
+                    key: 2,
+                    id: 2,
+                    edited: true
+                },
+                Resend {
+                    key: 4,
+                    id: 4,
+                    edited: false
+                }
+            ]
+        );
+        // The newest few only, and only those after the key given.
+        assert_eq!(store.resends_of(1, 1, 1).newest.len(), 1);
+        assert_eq!(store.resends_of(1, 1, 1).count, 2);
+        assert_eq!(store.resends_of(1, 3, 8).count, 1);
+        assert_eq!(store.resends_of(3, 0, 8), Resends::default());
+        assert_eq!(store.next_resend_of(1, 1), Some(2));
+        assert_eq!(store.next_resend_of(1, 2), Some(4));
+        assert_eq!(store.next_resend_of(1, 4), None);
+        // Evicted copies leave the index; clearing empties it.
+        store.push(event(1));
+        store.push(event(1));
+        assert_eq!(store.resends_of(1, 0, 8).count, 1);
+        store.clear();
+        assert_eq!(store.resends_of(1, 0, 8).count, 0);
+        // A file's copies are indexed as it is read.
+        let mut events = numbered(&[1, 2, 3]);
+        events[2].resent_from = std::num::NonZeroU64::new(1);
+        let opened = Store::from_events(
+            Limits {
+                capacity: 10,
+                max_bytes: u64::MAX,
+            },
+            events,
+            Stats::default(),
+        );
+        assert_eq!(opened.resends_of(1, 1, 8).newest[0].key, 3);
+    }
+
     #[derive(Debug, Clone)]
     enum Op {
         /// Body and header value lengths.
@@ -1093,7 +1232,10 @@ pub(crate) mod tests {
             for op in ops {
                 match op {
                     Op::Push(len, headers) => {
-                        store.push(event_with_headers(len, headers));
+                        let mut event = event_with_headers(len, headers);
+                        // Some are re-sent copies, of two events, for the index of re-sends.
+                        event.resent_from = std::num::NonZeroU64::new((len % 3) as u64);
+                        store.push(event);
                         pushed += 1;
                     }
                     Op::Reject => store.reject(),
@@ -1126,6 +1268,18 @@ pub(crate) mod tests {
                 let unpinned_from = ids.iter().position(|id| store.get(*id).is_some_and(|e| !e.pinned)).unwrap_or(ids.len());
                 prop_assert!(ids[unpinned_from..].windows(2).all(|w| w[1] == w[0] + 1));
                 if let Some(&last) = ids.last() { prop_assert_eq!(last, pushed); }
+                // The index of re-sends holds exactly the re-sent copies still stored.
+                for from in [1, 2] {
+                    let copies: Vec<u64> = events
+                        .iter()
+                        .filter(|e| e.resent_from.map(|n| n.get()) == Some(from))
+                        .map(|e| e.id)
+                        .collect();
+                    let found = store.resends_of(from, 0, usize::MAX);
+                    prop_assert_eq!(found.count, copies.len());
+                    let ids: Vec<u64> = found.newest.iter().map(|r| r.id).collect();
+                    prop_assert_eq!(ids, copies);
+                }
                 for (key, id) in keyed(&store) {
                     prop_assert_eq!(key, id);
                 }

@@ -239,9 +239,19 @@ where
                     let outcome = edit(terminal, app.hand_over_terminal, id, text).await;
                     dirty |= app.handle(Input::Edited(outcome), &store);
                 }
-                Command::Resend { target, delivery } => {
+                Command::Resend {
+                    from,
+                    after,
+                    target,
+                    delivery,
+                } => {
                     jobs_running += 1;
-                    tokio::spawn(resend(target, delivery, notices.clone()));
+                    let sent = Resent {
+                        store: Arc::clone(&store),
+                        from,
+                        after,
+                    };
+                    tokio::spawn(resend(sent, target, delivery, notices.clone()));
                 }
                 Command::WriteCopy { path, text } => {
                     // Small and local: written at once, its notice read on the next turn.
@@ -396,34 +406,87 @@ fn write_private(path: &std::path::Path, text: &[u8]) -> io::Result<()> {
     options.open(path)?.write_all(text)
 }
 
-/// Sends an edited request to `target` and says what came back.
+/// An edited request on its way: the event it was made from, and where in the store a copy
+/// captured of it would come (after the key `after`).
+struct Resent {
+    store: Arc<Store>,
+    from: u64,
+    after: u64,
+}
+
+/// Sends an edited request to `target` and says in a sentence what came back:
+/// `sent edited #1 to URL: 200 OK in 12 ms, captured as #7` (captured when the target is this
+/// listener, whose copy is found in the store's index of re-sends).
 async fn resend(
+    sent: Resent,
     target: String,
     delivery: crate::sender::Delivery,
     notices: mpsc::UnboundedSender<Input>,
 ) {
-    let label = crate::sanitize::escape(&delivery.label).into_owned();
-    // Why it went unanswered, when it did: the bottom line says so, as `send` does.
-    let why = Arc::new(std::sync::Mutex::new(None::<String>));
+    let result = Arc::new(std::sync::Mutex::new(None::<Result<u16, String>>));
     let progress: crate::sender::Progress = {
-        let why = Arc::clone(&why);
-        Arc::new(move |_, result| {
-            if let Err(error) = result
-                && let Ok(mut why) = why.lock()
-            {
-                *why = Some(error.clone());
+        let result = Arc::clone(&result);
+        Arc::new(move |_, answer| {
+            if let Ok(mut result) = result.lock() {
+                *result = Some(answer.clone());
             }
         })
     };
-    let summary = crate::sender::send(&target, vec![delivery], None, progress).await;
-    let ok = summary.failed == 0 && summary.sent > 0;
-    let mut text = format!("{label} to {target}: {summary}");
-    if let Some(error) = why.lock().ok().and_then(|mut why| why.take()) {
-        text.push_str(" (");
-        text.push_str(&crate::sanitize::escape(&error));
-        text.push(')');
-    }
+    let started = std::time::Instant::now();
+    crate::sender::send(&target, vec![delivery], None, progress).await;
+    let took = started.elapsed();
+    let answer = result.lock().ok().and_then(|mut result| result.take());
+    let from = sent.from;
+    let (text, ok) = match answer {
+        Some(Ok(status)) => {
+            let mut text = format!(
+                "sent edited #{from} to {target}: {} in {}",
+                status_words(status),
+                took_words(took)
+            );
+            if let Some(copy) = sent
+                .store
+                .next_resend_of(from, sent.after)
+                .and_then(|key| sent.store.get(key))
+            {
+                text.push_str(&format!(", captured as #{}", copy.id));
+            }
+            // Answered, whatever the status: the request went where it was meant to.
+            (text, true)
+        }
+        Some(Err(error)) => (
+            format!(
+                "sent edited #{from} to {target}: no answer ({})",
+                crate::sanitize::escape(&error)
+            ),
+            false,
+        ),
+        None => (format!("edited #{from} was not sent to {target}"), false),
+    };
     let _ = notices.send(Input::Notice { text, ok });
+}
+
+/// `0.8 ms`, `12 ms`, `1.5 s`.
+fn took_words(took: Duration) -> String {
+    let ms = took.as_secs_f64() * 1000.0;
+    if ms < 10.0 {
+        format!("{ms:.1} ms")
+    } else if ms < 1000.0 {
+        format!("{ms:.0} ms")
+    } else {
+        format!("{:.1} s", ms / 1000.0)
+    }
+}
+
+/// `200 OK`, `599` (a status with no standard reason).
+fn status_words(status: u16) -> String {
+    match http::StatusCode::from_u16(status)
+        .ok()
+        .and_then(|code| code.canonical_reason())
+    {
+        Some(reason) => format!("{status} {reason}"),
+        None => status.to_string(),
+    }
 }
 
 /// Sends the events with store keys `keys` to `target` as they were captured, telling progress

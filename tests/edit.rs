@@ -106,6 +106,8 @@ async fn an_event_edited_in_the_editor_is_sent_again_signed_afresh() {
         })
     );
     assert!(screen.text().contains("Sign afresh?"));
+    // The bottom line under the question no longer says the editor is open.
+    assert!(!screen.text().contains("editing #1"), "{}", screen.text());
     screen.send(keys("y")).await;
     server.wait_received(2).await;
     let resent = std::sync::Arc::clone(&server.store.snapshot()[1]);
@@ -114,11 +116,11 @@ async fn an_event_edited_in_the_editor_is_sent_again_signed_afresh() {
     assert!(resent.edited);
     let json: serde_json::Value = serde_json::from_slice(&resent.body).unwrap();
     assert_eq!(json["data"]["object"]["amount"], 250);
-    assert!(
-        screen.text().contains("#1 edited to http://"),
-        "{}",
-        screen.text()
-    );
+    // The bottom line says in a sentence what was sent, what came back and what it became.
+    let text = screen.text();
+    let said = format!("sent edited #1 to http://{}: 200 OK in ", server.addr);
+    assert!(text.contains(&said), "{text}");
+    assert!(text.contains(" ms, captured as #2"), "{text}");
 
     // The list follows the newest event, the re-sent one: edited again and sent as written,
     // its old signature no longer matches the body.
@@ -185,8 +187,28 @@ async fn an_event_edited_in_the_editor_is_sent_again_signed_afresh() {
     screen.send(vec![key(KeyCode::Enter)]).await;
     screen.send(keys("n")).await;
     let text = screen.text();
-    assert!(text.contains("1 without an answer ("), "{text}");
+    let said = format!("sent edited #1 to http://{closed}: no answer (");
+    assert!(text.contains(&said), "{text}");
     assert_eq!(screen.store.stats().received, 4);
+
+    // The event edited twice names both copies; a copy names its original, and o goes there.
+    screen.send(keys("g⏎lll")).await;
+    let text = screen.text();
+    assert!(
+        text.contains("Resends      resent as #2 (edited), #4 (edited)"),
+        "{text}"
+    );
+    screen.send(keys("⇥jo")).await;
+    assert_eq!(
+        screen
+            .app
+            .views
+            .events
+            .selected_event
+            .as_ref()
+            .map(|e| e.id),
+        Some(1)
+    );
 
     server.stop().await;
     let _ = std::fs::remove_dir_all(&dir);

@@ -67,6 +67,8 @@ pub enum Action {
     CloseDiff,
     /// Open the selected event in the user's editor as HTTP text, to send it again edited.
     EditResend,
+    /// Select the event a copy was re-sent from, or the newest copy re-sent of the event.
+    Linked,
 }
 
 /// What `c` copies an event as.

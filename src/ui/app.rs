@@ -19,12 +19,12 @@ use ratatui::layout::Rect;
 use crate::answer::{AnswerMode, AnswerPolicy};
 use crate::decode::signature::Secrets;
 use crate::diff::Partner;
-use crate::event::SignatureScheme;
+use crate::event::{CapturedEvent, SignatureScheme};
 use crate::export::http_text::HttpMessage;
 use crate::export::jsonl::LogHealth;
 use crate::filter::Filter;
 use crate::ingest::Recorder;
-use crate::store::{PinChange, Stats, Store};
+use crate::store::{PinChange, SCAN_BATCH, Stats, Store};
 use crate::ui::action::{Action, Context, CopyFormat, Key, ViewId};
 use crate::ui::copy;
 use crate::ui::help;
@@ -191,8 +191,11 @@ pub enum Command {
     /// Hand the terminal to the user's editor on this HTTP text of event `id`; its outcome
     /// comes back as [`Input::Edited`].
     Edit { id: u64, text: Vec<u8> },
-    /// Send an edited request to `target` in the background.
+    /// Send an edited request, made from event `from`, to `target` in the background. The
+    /// copy a listener captures of it comes after the store key `after`.
     Resend {
+        from: u64,
+        after: u64,
         target: String,
         delivery: crate::sender::Delivery,
     },
@@ -304,6 +307,11 @@ impl App {
     pub fn with_secrets(mut self, secrets: Secrets) -> App {
         self.secrets = secrets;
         self
+    }
+
+    /// Whether the events come from a running listener (whose store keys are the ids).
+    fn live(&self) -> bool {
+        matches!(self.source, Source::Live { .. })
     }
 
     /// Now, for ages and running jobs.
@@ -507,6 +515,7 @@ impl App {
                 None => self.say("no event selected", false),
             },
             Action::Diff => self.open_diff(store),
+            Action::Linked => self.jump_linked(store),
             Action::ShowView(view) => self.view = view,
             Action::Filter => {
                 let text = self.views.events.filter.to_string();
@@ -609,12 +618,12 @@ impl App {
                     self.say(format!("cleared {n} {noun}"), true);
                 }
                 Mode::Confirm(Question::Replay { .. }) => self.ask_replay_target(),
-                Mode::Confirm(Question::Resign { .. }) => self.send_edit(true),
+                Mode::Confirm(Question::Resign { .. }) => self.send_edit(true, store),
                 _ => {}
             },
             Action::Decline if matches!(self.mode, Mode::Confirm(Question::Resign { .. })) => {
                 self.mode = Mode::Normal;
-                self.send_edit(false);
+                self.send_edit(false, store);
             }
             Action::Decline => {
                 let what = match self.mode {
@@ -841,7 +850,28 @@ impl App {
             self.mode = Mode::Diff(DiffView::new(&left, &right, &why, reveal));
             return;
         }
+        // A copy hookscope re-sent: against the event it was re-sent from.
+        if let Some(from) = right.resent_from {
+            let Some((_, left)) = original_of(store, self.live(), selected, from.get()) else {
+                self.say(
+                    format!(
+                        "#{from}, which #{} was resent from, is no longer held",
+                        right.id
+                    ),
+                    false,
+                );
+                return;
+            };
+            let why = resent_why(&left, &right);
+            self.mode = Mode::Diff(DiffView::new(&left, &right, &why, reveal));
+            return;
+        }
         let Some(partner) = Partner::of(&right) else {
+            // The earlier side: the nearest later event that repeats it, or a copy of it.
+            if let Some((later, why)) = nearest_repeat_after(store, selected, &right) {
+                self.mode = Mode::Diff(DiffView::new(&right, &later, &why, reveal));
+                return;
+            }
             let text = if self.views.events.mark.is_some() {
                 "this is the marked event: select another to compare with it"
             } else {
@@ -851,12 +881,7 @@ impl App {
             return;
         };
         // The partner came earlier: the nearest earlier event that is it.
-        let front = store.key_range().map_or(selected, |(front, _)| front);
-        let found = (front..selected)
-            .rev()
-            .filter_map(|key| store.get(key))
-            .find(|event| partner.is(event));
-        let Some(left) = found else {
+        let Some((_, left)) = nearest_before(store, selected, |event| partner.is(event)) else {
             let text = match partner {
                 Partner::Sequence { seq, .. } => {
                     format!("the event that first came with sequence {seq} is no longer held")
@@ -866,17 +891,58 @@ impl App {
             self.say(text, false);
             return;
         };
-        let why = match partner {
-            Partner::Sequence { seq, .. } => format!(
-                "conflict: #{} came with sequence {seq} of its session, first taken by #{}",
-                right.id, left.id
-            ),
-            Partner::Delivery { .. } => format!(
-                "redelivery: #{} delivers again the body of #{}",
-                right.id, left.id
-            ),
-        };
+        let why = partner_why(&partner, &left, &right);
         self.mode = Mode::Diff(DiffView::new(&left, &right, &why, reveal));
+    }
+
+    /// `o`: from a copy hookscope re-sent to the event it was re-sent from, and from an event
+    /// to its newest copy.
+    fn jump_linked(&mut self, store: &Store) {
+        let (Some(key), Some(event)) = (
+            self.views.events.selected,
+            self.views.events.selected_event.clone(),
+        ) else {
+            self.say("no event selected", false);
+            return;
+        };
+        let id = event.id;
+        let (target, text) = if let Some(from) = event.resent_from {
+            match original_of(store, self.live(), key, from.get()) {
+                Some((target, _)) => (target, format!("#{from}, which #{id} was resent from")),
+                None => {
+                    self.say(
+                        format!("#{from}, which #{id} was resent from, is no longer held"),
+                        false,
+                    );
+                    return;
+                }
+            }
+        } else if let Some(copy) = store.resends_of(id, key, 1).newest.pop() {
+            let copies = store.resends_of(id, key, 0).count;
+            let which = if copies == 1 {
+                "the copy"
+            } else {
+                "the newest copy"
+            };
+            (
+                copy.key,
+                format!("#{}, {which} of #{id} hookscope resent", copy.id),
+            )
+        } else {
+            self.say(
+                format!("#{id} was not resent, nor resent from another"),
+                false,
+            );
+            return;
+        };
+        if self.views.events.select_key(target) {
+            self.say(text, true);
+        } else {
+            self.say(
+                format!("{text}, is hidden by the filter: Esc clears it"),
+                false,
+            );
+        }
     }
 
     fn scroll_diff(&mut self, action: Action) {
@@ -997,9 +1063,10 @@ impl App {
                 .or_else(|| edit.message.as_ref().and_then(crate::replay::scheme_of));
             match scheme {
                 Some(scheme) if !self.secrets.for_scheme(scheme).is_empty() => {
+                    self.status = None;
                     self.mode = Mode::Confirm(Question::Resign { scheme });
                 }
-                _ => self.send_edit(false),
+                _ => self.send_edit(false, store),
             }
             return;
         }
@@ -1081,6 +1148,9 @@ impl App {
                     message.body = edit.arrived_body.to_vec();
                 }
                 edit.message = Some(message);
+                // The editor is closed: what the bottom line said of it is over (the prompt
+                // says what comes next).
+                self.status = None;
                 self.ask_replay_target();
             }
             Err(error) => {
@@ -1097,7 +1167,7 @@ impl App {
     }
 
     /// Sends the edited request to the target chosen, signed afresh when `resign`.
-    fn send_edit(&mut self, resign: bool) {
+    fn send_edit(&mut self, resign: bool, store: &Store) {
         let Some(Edit {
             from,
             scheme,
@@ -1126,6 +1196,101 @@ impl App {
             None => String::new(),
         };
         self.say(format!("sending edited #{from} to {target}{how} …"), true);
-        self.commands.push(Command::Resend { target, delivery });
+        let after = store.key_range().map_or(0, |(_, newest)| newest);
+        self.commands.push(Command::Resend {
+            from,
+            after,
+            target,
+            delivery,
+        });
     }
+}
+
+/// The event with id `id` that a copy with the key `copy` was re-sent from: the nearest earlier
+/// event with that id (ids from a file are data and may repeat); in a live store (`live`) an
+/// event's key is its id, so it is found at once.
+fn original_of(store: &Store, live: bool, copy: u64, id: u64) -> Option<(u64, Arc<CapturedEvent>)> {
+    if live
+        && id < copy
+        && let Some(event) = store.get(id).filter(|event| event.id == id)
+    {
+        return Some((id, event));
+    }
+    nearest_before(store, copy, |event| event.id == id)
+}
+
+/// The nearest event before the key `before` that `is` accepts, with its key.
+fn nearest_before(
+    store: &Store,
+    before: u64,
+    is: impl Fn(&CapturedEvent) -> bool,
+) -> Option<(u64, Arc<CapturedEvent>)> {
+    let front = store.key_range().map_or(before, |(front, _)| front);
+    (front..before)
+        .rev()
+        .filter_map(|key| Some((key, store.get(key)?)))
+        .find(|(_, event)| is(event))
+}
+
+/// The nearest event after `event` (with the key `key`) that repeats it: a redelivery of its
+/// body or a conflict with its sequence number (whose partner it is), or a copy hookscope
+/// re-sent of it (found in the store's index); with the sentence the comparison opens with.
+fn nearest_repeat_after(
+    store: &Store,
+    key: u64,
+    event: &CapturedEvent,
+) -> Option<(Arc<CapturedEvent>, String)> {
+    let copy = store.next_resend_of(event.id, key);
+    // Read in batches up to the copy, if any: a later repeat only counts when nearer.
+    let limit = copy.unwrap_or(u64::MAX);
+    let mut found = None;
+    let mut from = key.saturating_add(1);
+    while found.is_none() && from < limit {
+        let last = store.read_from(from, SCAN_BATCH, |first, run| {
+            if found.is_some() {
+                return;
+            }
+            found = (first..)
+                .zip(run)
+                .take_while(|(key, _)| *key < limit)
+                .find_map(|(_, later)| {
+                    let partner = Partner::of(later).filter(|p| p.is(event))?;
+                    Some((Arc::clone(later), partner))
+                });
+        });
+        match last {
+            Some(last) => from = last.saturating_add(1),
+            None => break,
+        }
+    }
+    if let Some((later, partner)) = found {
+        let why = partner_why(&partner, event, &later);
+        return Some((later, why));
+    }
+    let later = store.get(copy?)?;
+    let why = resent_why(event, &later);
+    Some((later, why))
+}
+
+/// Why a conflict or a redelivery (`right`) is compared with its partner (`left`).
+fn partner_why(partner: &Partner, left: &CapturedEvent, right: &CapturedEvent) -> String {
+    match partner {
+        Partner::Sequence { seq, .. } => format!(
+            "conflict: #{} came with sequence {seq} of its session, first taken by #{}",
+            right.id, left.id
+        ),
+        Partner::Delivery { .. } => format!(
+            "redelivery: #{} delivers again the body of #{}",
+            right.id, left.id
+        ),
+    }
+}
+
+/// Why a copy hookscope re-sent (`copy`) is compared with its original.
+fn resent_why(original: &CapturedEvent, copy: &CapturedEvent) -> String {
+    let edited = if copy.edited { ", edited" } else { "" };
+    format!(
+        "resent: #{} is hookscope's copy of #{}{edited}",
+        copy.id, original.id
+    )
 }

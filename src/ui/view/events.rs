@@ -24,7 +24,7 @@ use ratatui::widgets::{Block, BorderType, Borders};
 use crate::event::{CapturedEvent, Provider};
 use crate::filter::Filter;
 use crate::sanitize;
-use crate::store::{SCAN_BATCH, Store};
+use crate::store::{Resends, SCAN_BATCH, Store};
 use crate::ui::action::keys::{BOTTOM, DOWN, ENTER, ESC, PAGE_DOWN, PAGE_UP, TAB, TOP, UP};
 use crate::ui::action::{Action, Binding, Context, Key, bind};
 use crate::ui::table::{Column, Table};
@@ -36,6 +36,9 @@ use crate::ui::theme::Theme;
 use crate::ui::view::component::{Feed, Spec, View};
 
 pub use detail::Tab;
+
+/// The note of a copy hookscope re-sent (`E`, `hookscope send`): `↪ resent #4 edited`.
+pub const RESENT_GLYPH: &str = "↪";
 
 /// How many events are read from the store per lock when catching up.
 const BATCH: usize = SCAN_BATCH;
@@ -67,6 +70,7 @@ pub const SPEC: Spec = Spec {
             "note",
             "↻ retry #n of an earlier delivery   ⚠ an anomaly   ✗ forward failed",
         ),
+        ("resent", "↪ resent #n: a copy of #n sent by hookscope (E)"),
         ("mark", "= the event marked to compare with (d)"),
         ("pin", "⚑ pinned (b): kept however many events arrive"),
         (
@@ -141,7 +145,7 @@ const KEYS: &[Binding] = &[
         LIST,
         &[Key::char('d')],
         Action::Diff,
-        "diff with the mark; a conflict or retry: its partner",
+        "diff with the mark; else its repeat, copy or original",
         None,
     ),
     bind(
@@ -156,6 +160,13 @@ const KEYS: &[Binding] = &[
         &[Key::char('E')],
         Action::EditResend,
         "edit the event in $VISUAL/$EDITOR, then send it to a URL",
+        None,
+    ),
+    bind(
+        LIST,
+        &[Key::char('o')],
+        Action::Linked,
+        "the original of a resent copy, or its newest copy",
         None,
     ),
     // The detail pane.
@@ -237,7 +248,7 @@ const KEYS: &[Binding] = &[
         DETAIL,
         &[Key::char('d')],
         Action::Diff,
-        "diff with the mark; a conflict or retry: its partner",
+        "diff with the mark; else its repeat, copy or original",
         None,
     ),
     bind(
@@ -245,6 +256,13 @@ const KEYS: &[Binding] = &[
         &[Key::char('E')],
         Action::EditResend,
         "edit the event in $VISUAL/$EDITOR, then send it to a URL",
+        None,
+    ),
+    bind(
+        DETAIL,
+        &[Key::char('o')],
+        Action::Linked,
+        "the original of a resent copy, or its newest copy",
         None,
     ),
 ];
@@ -262,8 +280,13 @@ pub enum Pane {
 pub struct DetailContent {
     /// Event key, tab, secrets shown, lines wrapped, width.
     pub key: Option<(u64, Tab, bool, bool, u16)>,
+    /// The stored copies hookscope re-sent of the event, as the Analysis tab names them.
+    pub resends: Resends,
     pub lines: Vec<RichLine>,
 }
+
+/// How many re-sent copies of an event the Analysis tab names (beyond, it counts them).
+const RESENDS_SHOWN: usize = 3;
 
 #[derive(Debug, Default)]
 pub struct EventsState {
@@ -504,6 +527,19 @@ impl EventsState {
         }
     }
 
+    /// Selects the event with store key `key` when the filter shows it, and stops following;
+    /// returns whether it does.
+    pub fn select_key(&mut self, key: u64) -> bool {
+        match self.position(key) {
+            Ok(position) => {
+                self.select_position(position);
+                self.follow = false;
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
     /// Marks the selected event, or unmarks it when it is the marked one; returns the id
     /// marked, if any.
     pub fn toggle_mark(&mut self) -> Option<u64> {
@@ -625,8 +661,16 @@ impl EventsState {
         {
             let width = areas.detail_width();
             let key = (selected, self.tab, self.reveal_secrets, self.wrap, width);
-            if self.detail.key != Some(key) {
-                let mut lines = detail::build(event, self.tab, self.reveal_secrets, width);
+            // The copies re-sent of it come and go while it is shown: one look-up in the
+            // store's index of re-sends per frame, and lines built again only when they change.
+            let resends = if self.tab == Tab::Analysis {
+                store.resends_of(event.id, selected, RESENDS_SHOWN)
+            } else {
+                Resends::default()
+            };
+            if self.detail.key != Some(key) || self.detail.resends != resends {
+                let mut lines =
+                    detail::build(event, self.tab, self.reveal_secrets, width, &resends);
                 if self.wrap {
                     lines = lines
                         .iter()
@@ -635,6 +679,7 @@ impl EventsState {
                 }
                 self.detail = DetailContent {
                     key: Some(key),
+                    resends,
                     lines,
                 };
             }
@@ -835,11 +880,19 @@ fn kind_or_path(event: &CapturedEvent, reveal: bool) -> String {
     }
 }
 
-/// The note column: a failed forward, else sequence status, else redelivery, else the first
-/// anomaly, else the subject.
+/// The note column: a failed forward, else hookscope's re-send, else sequence status, else
+/// redelivery, else the first anomaly, else the subject.
 fn note(event: &CapturedEvent) -> (Role, String) {
     if event.response.forward_failed() {
         return (Role::Problem, text::FORWARD_FAILED.to_owned());
+    }
+    // A copy hookscope re-sent says so ahead of its sequence status and redelivery: the
+    // duplicate, conflict or retry it makes follows from the user's own re-send, expected and
+    // no alarm (the detail words it so), while the mark tells which event it is a copy of. A
+    // failed forward still wins: that is news about the user's app, often why it was re-sent.
+    if let Some(from) = event.resent_from {
+        let edited = if event.edited { " edited" } else { "" };
+        return (Role::Accent, format!("{RESENT_GLYPH} resent #{from}{edited}"));
     }
     let a = &event.analysis;
     if let Some(seq) = &a.sequence {

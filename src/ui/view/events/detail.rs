@@ -12,6 +12,7 @@ use crate::event::{
     AnswerMode, AnsweredBy, BodyKind, CapturedEvent, HeaderList, Provider, Sent, SequenceStatus,
 };
 use crate::sanitize;
+use crate::store::Resends;
 use crate::ui::json;
 use crate::ui::mask::{self, percent_decode};
 use crate::ui::text::{
@@ -64,13 +65,20 @@ impl Tab {
     }
 }
 
-/// The lines of `tab` for `event`. `width` is the pane's inner width (for the hex view).
-pub fn build(event: &CapturedEvent, tab: Tab, reveal_secrets: bool, width: u16) -> Vec<RichLine> {
+/// The lines of `tab` for `event`. `width` is the pane's inner width (for the hex view);
+/// `resends` are the stored copies hookscope re-sent of it (the Analysis tab names them).
+pub fn build(
+    event: &CapturedEvent,
+    tab: Tab,
+    reveal_secrets: bool,
+    width: u16,
+    resends: &Resends,
+) -> Vec<RichLine> {
     let mut lines = match tab {
         Tab::Body => body(event, reveal_secrets, width),
         Tab::Headers => headers(event, reveal_secrets),
         Tab::Raw => raw(event, reveal_secrets, width),
-        Tab::Analysis => analysis(event, usize::from(width)),
+        Tab::Analysis => analysis(event, usize::from(width), resends),
         Tab::Response => response(event, reveal_secrets, width),
     };
     lines = lines
@@ -516,7 +524,7 @@ fn mode_words(mode: AnswerMode, latency_ms: f64) -> Option<String> {
     })
 }
 
-fn analysis(event: &CapturedEvent, width: usize) -> Vec<RichLine> {
+fn analysis(event: &CapturedEvent, width: usize, resends: &Resends) -> Vec<RichLine> {
     let a = &event.analysis;
     let mut lines = Vec::new();
 
@@ -563,7 +571,21 @@ fn analysis(event: &CapturedEvent, width: usize) -> Vec<RichLine> {
             }
             SequenceStatus::Restart => format!("⟲ {}: the session started again", seq.seq),
         };
-        lines.push(label("Sequence").with(Role::Sequence(seq.status), words));
+        // The same number again is what a re-send makes: expected, not an alarm.
+        let repeat = matches!(
+            seq.status,
+            SequenceStatus::Duplicate | SequenceStatus::Conflict
+        );
+        match resent_words(event).filter(|_| repeat) {
+            Some(resent) => sentence(
+                &mut lines,
+                label("Sequence"),
+                Role::Text,
+                &format!("{words}: {resent}"),
+                width,
+            ),
+            None => lines.push(label("Sequence").with(Role::Sequence(seq.status), words)),
+        }
         lines.push(label("").with(
             Role::Dim,
             format!("session {}", sanitize::escape(&seq.session_id)),
@@ -603,6 +625,9 @@ fn analysis(event: &CapturedEvent, width: usize) -> Vec<RichLine> {
                 .with(Role::Dim, how),
         );
     }
+    if resends.count > 0 {
+        lines.push(resent_as(resends));
+    }
     if let Some(sent) = a.sent_at {
         let lag = event.received_at.signed_duration_since(sent);
         let seconds = lag.num_milliseconds() as f64 / 1000.0;
@@ -630,19 +655,18 @@ fn analysis(event: &CapturedEvent, width: usize) -> Vec<RichLine> {
     lines.push(line);
 
     if let Some(r) = &a.redelivery {
-        let words = format!(
+        let mut words = format!(
             "↻ retry #{} of #{}, {} after the first delivery",
             r.retry,
             r.first_id,
             lag_words(r.delay_ms / 1000.0)
         );
-        sentence(
-            &mut lines,
-            label("Redelivery"),
-            Role::Severity(crate::event::Severity::Warn),
-            &words,
-            width,
-        );
+        let mut role = Role::Severity(crate::event::Severity::Warn);
+        if let Some(resent) = resent_words(event) {
+            words = format!("{words}: {resent}");
+            role = Role::Text;
+        }
+        sentence(&mut lines, label("Redelivery"), role, &words, width);
         lines.push(
             label("")
                 .with(
@@ -681,6 +705,37 @@ fn analysis(event: &CapturedEvent, width: usize) -> Vec<RichLine> {
         ));
     }
     lines
+}
+
+/// Why a re-sent copy repeats its original, `expected, hookscope re-sent #4 edited`.
+fn resent_words(event: &CapturedEvent) -> Option<String> {
+    let from = event.resent_from?;
+    let edited = if event.edited { " edited" } else { "" };
+    Some(format!("expected, hookscope re-sent #{from}{edited}"))
+}
+
+/// The other way: the copies of this event hookscope re-sent, `resent as #7 (edited), #9`,
+/// or with many, how many and the newest few.
+fn resent_as(resends: &Resends) -> RichLine {
+    let mut line = label("Resends");
+    if resends.count > resends.newest.len() {
+        line.push(
+            Role::Text,
+            format!("{} copies, the newest ", text::thousands(resends.count as u64)),
+        );
+    } else {
+        line.push(Role::Text, "resent as ");
+    }
+    for (i, resend) in resends.newest.iter().enumerate() {
+        if i > 0 {
+            line.push(Role::Text, ", ");
+        }
+        line.push(Role::Text, format!("#{}", resend.id));
+        if resend.edited {
+            line.push(Role::Dim, " (edited)");
+        }
+    }
+    line
 }
 
 /// `0.4 s`, `12 s`, `3 min 5 s`, `-2.0 s` (a sender clock ahead of ours).
@@ -785,7 +840,10 @@ mod tests {
     fn a_resent_event_names_the_one_it_came_from() {
         use crate::event::build::EventBuilder;
         let text = |event: &CapturedEvent| -> Vec<String> {
-            analysis(event, 80).iter().map(RichLine::text).collect()
+            analysis(event, 80, &Resends::default())
+                .iter()
+                .map(RichLine::text)
+                .collect()
         };
         let resent = text(&EventBuilder::new(9).resent(4, true).build());
         assert!(
@@ -796,6 +854,46 @@ mod tests {
         );
         let plain = text(&EventBuilder::new(9).build());
         assert!(!plain.iter().any(|line| line.contains("resent")));
+    }
+
+    #[test]
+    fn the_event_resent_names_its_copies() {
+        use crate::event::build::EventBuilder;
+        use crate::store::Resend;
+        let text = |resends: &Resends| -> Vec<String> {
+            analysis(&EventBuilder::new(4).build(), 80, resends)
+                .iter()
+                .map(RichLine::text)
+                .collect()
+        };
+        let copy = |id, edited| Resend {
+            key: id,
+            id,
+            edited,
+        };
+        let two = Resends {
+            count: 2,
+            newest: vec![copy(7, true), copy(9, false)],
+        };
+        let lines = text(&two);
+        assert!(
+            lines
+                .iter()
+                .any(|line| line == "Resends      resent as #7 (edited), #9"),
+            "{lines:?}"
+        );
+        let many = Resends {
+            count: 12,
+            newest: vec![copy(40, false), copy(41, true), copy(42, false)],
+        };
+        let lines = text(&many);
+        assert!(
+            lines
+                .iter()
+                .any(|line| line == "Resends      12 copies, the newest #40, #41 (edited), #42"),
+            "{lines:?}"
+        );
+        assert!(!text(&Resends::default()).iter().any(|l| l.contains("Resends")));
     }
 
     #[test]
