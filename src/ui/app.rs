@@ -478,6 +478,10 @@ impl App {
                 let end = help::max_scroll(self.view, self.size);
                 self.help_scroll = (self.help_scroll + page).min(end);
             }
+            Action::Top if self.mode == Mode::Help => self.help_scroll = 0,
+            Action::Bottom if self.mode == Mode::Help => {
+                self.help_scroll = help::max_scroll(self.view, self.size);
+            }
             Action::Up
             | Action::Down
             | Action::PageUp

@@ -197,6 +197,8 @@ const OVERLAYS: &[Binding] = &[
         "one page down",
         None,
     ),
+    bind(Context::Help, TOP, Action::Top, "the top", None),
+    bind(Context::Help, BOTTOM, Action::Bottom, "the bottom", None),
     bind(
         Context::Help,
         &[Key::char('?'), Key::plain(KeyCode::Esc), Key::char('q')],
