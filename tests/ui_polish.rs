@@ -37,3 +37,29 @@ async fn the_help_goes_to_its_top_and_bottom_with_g_and_home_end() {
     // Still the help, and the list behind it did not move.
     assert_eq!(screen.app.mode, Mode::Help);
 }
+
+#[tokio::test]
+async fn an_unknown_anomaly_code_keeps_the_prompt_open_and_names_the_nearest() {
+    let mut screen = sample_screen(120, 36);
+    screen.send(keys("/anomaly:sequence_gapp⏎")).await;
+    let Mode::Filter(prompt) = &screen.app.mode else {
+        panic!("the prompt closed: {:?}", screen.app.mode);
+    };
+    assert_eq!(
+        prompt.error.as_deref(),
+        Some("anomaly:sequence_gapp is not an anomaly code: did you mean sequence_gap?")
+    );
+    assert!(
+        screen.text().contains("did you mean sequence_gap?"),
+        "{}",
+        screen.text()
+    );
+    // The code fixed, Enter keeps it.
+    screen.send(vec![key(KeyCode::Backspace)]).await;
+    screen.send(keys("⏎")).await;
+    assert_eq!(screen.app.mode, Mode::Normal);
+    assert_eq!(
+        screen.app.views.events.filter.to_string(),
+        "anomaly:sequence_gap"
+    );
+}
