@@ -63,3 +63,77 @@ async fn an_unknown_anomaly_code_keeps_the_prompt_open_and_names_the_nearest() {
         "anomaly:sequence_gap"
     );
 }
+
+/// The target prompt's line (the second row of the screen).
+fn prompt_line(screen: &Screen) -> String {
+    screen.text().lines().nth(1).unwrap_or_default().to_owned()
+}
+
+#[tokio::test]
+async fn the_target_prompt_fits_80_columns_whole_and_says_everything_at_120() {
+    let mut screen = sample_screen(80, 24);
+    screen.send(keys("r")).await;
+    assert!(matches!(screen.app.mode, Mode::Replay(_)));
+    let line = prompt_line(&screen);
+    assert!(
+        line.ends_with("(path and query of each event are appended)"),
+        "{line}"
+    );
+    insta::assert_snapshot!("replay_prompt_80x24", screen.terminal.backend());
+
+    let mut wide = sample_screen(120, 36);
+    wide.send(keys("r")).await;
+    assert!(
+        prompt_line(&wide)
+            .ends_with("⏎ send  Esc cancel  (path and query of each event are appended)"),
+        "{}",
+        prompt_line(&wide)
+    );
+}
+
+/// `E`'s target prompt, reached without an editor: the edit is started, and the editor's
+/// outcome handed in as the loop would.
+async fn edit_prompt(width: u16, height: u16) -> Screen {
+    use hookscope::ui::action::Action;
+    use hookscope::ui::app::{Command, EditOutcome, Input};
+    let mut screen = sample_screen(width, height);
+    // #18, a multipart upload: two digits of id, and a body that is text.
+    screen.send(keys("kk")).await;
+    screen.app.update(Action::EditResend, &screen.store);
+    let text = match screen.app.commands.pop() {
+        Some(Command::Edit { text, .. }) => text,
+        other => panic!("no edit started: {other:?}"),
+    };
+    let edited = String::from_utf8(text)
+        .unwrap()
+        .replacen("\n", "\nx-edited: 1\n", 1);
+    screen.app.handle(
+        Input::Edited(EditOutcome::Saved(edited.into_bytes())),
+        &screen.store,
+    );
+    screen.send(vec![]).await;
+    screen
+}
+
+#[tokio::test]
+async fn the_edit_target_prompt_fits_80_columns_whole() {
+    let screen = edit_prompt(80, 24).await;
+    assert!(matches!(screen.app.mode, Mode::Replay(_)));
+    let line = prompt_line(&screen);
+    assert!(
+        line.starts_with(" send edited #18 to http://127.0.0.1:8765"),
+        "{line}"
+    );
+    assert!(
+        line.ends_with("(its path and query are appended)"),
+        "{line}"
+    );
+    insta::assert_snapshot!("edit_prompt_80x24", screen.terminal.backend());
+    let wide = edit_prompt(120, 36).await;
+    assert!(
+        prompt_line(&wide)
+            .ends_with("⏎ send  Esc cancel  (the request's path and query are appended)"),
+        "{}",
+        prompt_line(&wide)
+    );
+}

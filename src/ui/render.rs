@@ -280,14 +280,30 @@ fn render_replay_prompt(
     ];
     match &prompt.error {
         Some(error) => spans.push(Span::styled(error.clone(), theme.problem())),
-        None => spans.push(Span::styled(
-            if editing.is_some() {
-                "⏎ send  Esc cancel  (the request's path and query are appended)"
+        None => {
+            // The longest hint that fits whole: the keys go first (the bottom line shows them
+            // too), then words; a hint cut in the middle would say less than a shorter one.
+            let hints: [&str; 4] = if editing.is_some() {
+                [
+                    "⏎ send  Esc cancel  (the request's path and query are appended)",
+                    "(the request's path and query are appended)",
+                    "(its path and query are appended)",
+                    "(+ its path and query)",
+                ]
             } else {
-                "⏎ send  Esc cancel  (path and query of each event are appended)"
-            },
-            theme.dim(),
-        )),
+                [
+                    "⏎ send  Esc cancel  (path and query of each event are appended)",
+                    "(path and query of each event are appended)",
+                    "(each event's path and query are appended)",
+                    "(+ each event's path and query)",
+                ]
+            };
+            let used: usize = spans.iter().map(|s| display_width(&s.content)).sum();
+            let room = usize::from(area.width).saturating_sub(used);
+            if let Some(hint) = hints.into_iter().find(|h| display_width(h) <= room) {
+                spans.push(Span::styled(hint, theme.dim()));
+            }
+        }
     }
     let spans = fit_spans(spans, usize::from(area.width));
     frame.render_widget(Line::from(spans), area);
