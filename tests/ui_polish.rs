@@ -137,3 +137,45 @@ async fn the_edit_target_prompt_fits_80_columns_whole() {
         prompt_line(&wide)
     );
 }
+
+#[tokio::test]
+async fn messages_go_when_what_they_speak_of_is_gone() {
+    // The editor closed and the target prompt opened: "editing" no longer holds.
+    let screen = edit_prompt(80, 24).await;
+    assert!(!screen.text().contains("editing #18"), "{}", screen.text());
+    assert_eq!(screen.app.status, None);
+
+    // "The filter does not parse" goes once it parses again, prompt still open.
+    let mut screen = sample_screen(80, 24);
+    screen.send(keys("/sev:eror⏎")).await;
+    assert!(screen.text().contains("the filter does not parse"));
+    screen.send(vec![key(KeyCode::Backspace); 3]).await;
+    screen.send(keys("rror")).await;
+    assert!(matches!(&screen.app.mode, Mode::Filter(p) if p.error.is_none()));
+    assert!(
+        !screen.text().contains("does not parse"),
+        "{}",
+        screen.text()
+    );
+    // Emptied instead, then kept: nothing is said about a query that is not there.
+    let mut screen = sample_screen(80, 24);
+    screen.send(keys("/sev:eror⏎")).await;
+    screen.send(vec![ctrl('u')]).await;
+    screen.send(keys("⏎")).await;
+    assert_eq!(screen.app.mode, Mode::Normal);
+    assert_eq!(screen.app.status, None);
+
+    // "Select another event and press d" goes once d has compared them.
+    let mut screen = sample_screen(80, 24);
+    screen.send(keys("=k")).await;
+    assert!(screen.text().contains("press d to compare"));
+    screen.send(keys("d")).await;
+    assert!(matches!(screen.app.mode, Mode::Diff(_)));
+    assert_eq!(screen.app.status, None);
+    screen.send(keys("⎋")).await;
+    assert!(
+        !screen.text().contains("press d to compare"),
+        "{}",
+        screen.text()
+    );
+}

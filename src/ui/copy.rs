@@ -118,9 +118,14 @@ pub fn httpie(event: &CapturedEvent, base: &str, reveal: bool) -> Result<HttpTex
     })
 }
 
-/// The name of the file `w` writes a copy of event `id` to.
-pub fn file_name(id: u64, format: CopyFormat) -> String {
-    format!("hookscope-copy-{id}.{}", format.extension())
+/// The name `w` offers for a copy of event `id`: `hookscope-7.curl.sh`, `hookscope-7.httpie.sh`,
+/// `hookscope-7.http`, and for the body `hookscope-7.json` when it is JSON, else `.txt`.
+pub fn file_name(id: u64, format: CopyFormat, json_body: bool) -> String {
+    let extension = match format {
+        CopyFormat::Body if json_body => "json",
+        _ => format.extension(),
+    };
+    format!("hookscope-{id}.{extension}")
 }
 
 /// Which terminal multiplexer stands between hookscope and the terminal.
@@ -239,9 +244,14 @@ mod tests {
             let shown = super::format(&ev, format, "http://h", true).unwrap();
             assert!(shown.text.contains("secret-token"), "{format:?}");
         }
-        assert_eq!(file_name(7, CopyFormat::Httpie), "hookscope-copy-7.sh");
-        assert_eq!(file_name(7, CopyFormat::Http), "hookscope-copy-7.http");
-        assert_eq!(file_name(7, CopyFormat::Body), "hookscope-copy-7.txt");
+        assert_eq!(file_name(7, CopyFormat::Curl, true), "hookscope-7.curl.sh");
+        assert_eq!(
+            file_name(7, CopyFormat::Httpie, true),
+            "hookscope-7.httpie.sh"
+        );
+        assert_eq!(file_name(7, CopyFormat::Http, true), "hookscope-7.http");
+        assert_eq!(file_name(7, CopyFormat::Body, true), "hookscope-7.json");
+        assert_eq!(file_name(7, CopyFormat::Body, false), "hookscope-7.txt");
     }
 
     #[test]
