@@ -41,7 +41,8 @@ async fn c_offers_the_formats_and_each_is_copied_and_shown() {
     assert_eq!(
         screen.copied,
         [
-            "http 'POST' 'http://127.0.0.1:8765/hooks/wms' 'content-type:application/json' \
+            "http --ignore-stdin 'POST' 'http://127.0.0.1:8765/hooks/wms' \
+             'content-type:application/json' 'Accept:' \
              --raw='{\"event\":\"WMS_LOADED\",\"userToken\":\"••••\"}'"
         ]
     );
