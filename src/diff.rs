@@ -445,6 +445,64 @@ pub fn binary(left: &[u8], right: &[u8]) -> BodyDiff {
     }
 }
 
+impl BodyDiff {
+    /// For bytes, where the bodies part and how long each is, as one sentence:
+    /// `bodies differ from byte 2 (0x02) on; left 5 bytes, right 6 bytes`. Offsets are written
+    /// in hex too, with as many digits as the longer body needs, so that offsets of one diff
+    /// line up. `None` for the other kinds of diff.
+    pub fn bytes_sentence(&self) -> Option<String> {
+        let BodyDiff::Binary {
+            offset,
+            length,
+            left_size,
+            right_size,
+        } = *self
+        else {
+            return None;
+        };
+        let digits = hex_digits(left_size.max(right_size));
+        let at = |n: usize| format!("byte {n} (0x{n:0digits$x})");
+        let shorter = left_size.min(right_size);
+        let sizes = format!(
+            "left {}, right {}",
+            crate::words::count(left_size as u64, "byte"),
+            crate::words::count(right_size as u64, "byte")
+        );
+        let short_side = if left_size < right_size {
+            "left"
+        } else {
+            "right"
+        };
+        let what = if offset == shorter && shorter == 0 {
+            format!("the {short_side} body is empty")
+        } else if offset == shorter {
+            format!(
+                "bodies agree up to {}, where the {short_side} one ends",
+                at(offset)
+            )
+        } else if offset + length < shorter && length > 1 {
+            let last = offset + length - 1;
+            format!(
+                "bodies first differ at bytes {offset}-{last} (0x{offset:0digits$x}-0x{last:0digits$x}), then agree again"
+            )
+        } else if offset + length < shorter {
+            format!("bodies first differ at {}, then agree again", at(offset))
+        } else {
+            format!("bodies differ from {} on", at(offset))
+        };
+        Some(format!("{what}; {sizes}"))
+    }
+}
+
+/// Hex digits enough for any offset up to `size`: at least two, always an even number.
+fn hex_digits(size: usize) -> usize {
+    let mut digits = 2;
+    while digits < 16 && (size >> (4 * digits)) > 0 {
+        digits += 2;
+    }
+    digits
+}
+
 /// Reads one fact of an event as words.
 type Read = fn(&CapturedEvent) -> String;
 

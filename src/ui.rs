@@ -253,20 +253,14 @@ where
                     };
                     tokio::spawn(resend(sent, target, delivery, notices.clone()));
                 }
-                Command::WriteCopy { path, text } => {
+                Command::WriteCopy {
+                    path,
+                    text,
+                    replace,
+                } => {
                     // Small and local: written at once, its notice read on the next turn.
                     jobs_running += 1;
-                    let notice = match std::fs::write(&path, text.as_bytes()) {
-                        Ok(()) => Input::Notice {
-                            text: format!("wrote {}", path.display()),
-                            ok: true,
-                        },
-                        Err(error) => Input::Notice {
-                            text: format!("cannot write {}: {error}", path.display()),
-                            ok: false,
-                        },
-                    };
-                    let _ = notices.send(notice);
+                    let _ = notices.send(write_copy(&path, text, replace));
                 }
                 Command::Replay { target, keys } => {
                     jobs_running += 1;
@@ -404,6 +398,44 @@ fn write_private(path: &std::path::Path, text: &[u8]) -> io::Result<()> {
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     options.open(path)?.write_all(text)
+}
+
+/// Writes copied text to `path` with a newline at its end (unless it has one), and says where in
+/// one sentence, with the full path. A file that exists is replaced only when `replace`; one
+/// that appeared since the user was asked is left alone.
+fn write_copy(path: &std::path::Path, mut text: String, replace: bool) -> Input {
+    if !text.ends_with('\n') {
+        text.push('\n');
+    }
+    let full = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true);
+    if replace {
+        options.create(true).truncate(true);
+    } else {
+        options.create_new(true);
+    }
+    let written = options
+        .open(path)
+        .and_then(|mut file| file.write_all(text.as_bytes()));
+    match written {
+        Ok(()) => Input::Notice {
+            text: format!(
+                "wrote {} ({})",
+                full.display(),
+                crate::words::format_size(text.len() as u64)
+            ),
+            ok: true,
+        },
+        Err(error) if error.kind() == io::ErrorKind::AlreadyExists => Input::Notice {
+            text: format!("{} exists: nothing written", full.display()),
+            ok: false,
+        },
+        Err(error) => Input::Notice {
+            text: format!("cannot write {}: {error}", full.display()),
+            ok: false,
+        },
+    }
 }
 
 /// An edited request on its way: the event it was made from, and where in the store a copy

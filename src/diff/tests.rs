@@ -241,6 +241,46 @@ fn binary_bodies_tell_the_first_difference() {
     ));
 }
 
+#[test]
+fn binary_differences_read_as_one_sentence() {
+    let sentence = |left: &[u8], right: &[u8]| binary(left, right).bytes_sentence().unwrap();
+    let left = vec![7u8; 151];
+    let right = vec![9u8; 160];
+    assert_eq!(
+        sentence(&left, &right),
+        "bodies differ from byte 0 (0x00) on; left 151 bytes, right 160 bytes"
+    );
+    // A run that ends inside both bodies: where it is, and that they agree after it.
+    assert_eq!(
+        sentence(&[0, 0xff, 1, 2, 3], &[0, 0xff, 9, 9, 3, 4]),
+        "bodies first differ at bytes 2-3 (0x02-0x03), then agree again; left 5 bytes, right 6 bytes"
+    );
+    assert_eq!(
+        sentence(&[1, 2, 3], &[1, 0, 3]),
+        "bodies first differ at byte 1 (0x01), then agree again; left 3 bytes, right 3 bytes"
+    );
+    // One a prefix of the other: which one ends where.
+    assert_eq!(
+        sentence(&[1, 2, 3, 4, 5, 6, 7, 8], &[1, 2, 3, 4, 5]),
+        "bodies agree up to byte 5 (0x05), where the right one ends; left 8 bytes, right 5 bytes"
+    );
+    assert_eq!(
+        sentence(b"", b"\x01"),
+        "the left body is empty; left 0 bytes, right 1 byte"
+    );
+    // Offsets get the digits the longer body needs.
+    let mut long = vec![0u8; 70_000];
+    let mut other = long.clone();
+    other[65_536..].fill(1);
+    assert_eq!(
+        sentence(&long, &other),
+        "bodies differ from byte 65536 (0x010000) on; left 70000 bytes, right 70000 bytes"
+    );
+    long[300] = 2;
+    assert!(sentence(&long, &other).starts_with("bodies first differ at byte 300 (0x00012c)"));
+    assert_eq!(body(b"{}", b"{}").bytes_sentence(), None);
+}
+
 fn wms(id: u64, seq: u64, status: SequenceStatus, body: &str) -> CapturedEvent {
     let mut event = EventBuilder::new(id)
         .header("content-type", "application/json")
@@ -370,7 +410,12 @@ mod properties {
             left in proptest::collection::vec(any::<u8>(), 0..64),
             right in proptest::collection::vec(any::<u8>(), 0..64),
         ) {
-            match body(&left, &right) {
+            let diff = body(&left, &right);
+            prop_assert_eq!(
+                diff.bytes_sentence().is_some(),
+                matches!(diff, BodyDiff::Binary { .. })
+            );
+            match diff {
                 BodyDiff::Identical { size } => prop_assert_eq!(size, left.len()),
                 BodyDiff::Binary { offset, length, left_size, right_size } => {
                     prop_assert!(offset <= left_size.min(right_size));

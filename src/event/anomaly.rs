@@ -44,6 +44,39 @@ pub const JOB_REPEATED_TERMINAL: &str = "job_repeated_terminal";
 pub const JOB_AFTER_TERMINAL: &str = "job_after_terminal";
 pub const JOB_END_WITHOUT_START: &str = "job_end_without_start";
 
+/// Every code hookscope produces, in the order above: what `anomaly:CODE` may name.
+pub const CODES: [&str; 29] = [
+    MALFORMED_JSON,
+    BODY_TOO_LARGE,
+    BUSY,
+    LOG_WRITE_FAILED,
+    WMS_ASCII_MISMATCH,
+    UNKNOWN_EVENT,
+    SEVERITY_MISMATCH,
+    STATE_MISMATCH,
+    UNKNOWN_STATE,
+    MISSING_FIELD,
+    WRONG_TYPE,
+    INVALID_VALUE,
+    BODY_NOT_OBJECT,
+    FAILURE_WITHOUT_ERROR,
+    ERROR_WITHOUT_FAILURE,
+    ERROR_FIELD_NAME,
+    SIGNATURE_HEADER_MISMATCH,
+    SEQUENCE_GAP,
+    SEQUENCE_LATE,
+    SEQUENCE_DUPLICATE,
+    SEQUENCE_RESTART,
+    SEQUENCE_CONFLICT,
+    SEQUENCE_UNTRACKED,
+    TIMESTAMP_BACKWARDS,
+    ASSET_BEFORE_VALID,
+    JOB_START_AFTER_END,
+    JOB_REPEATED_TERMINAL,
+    JOB_AFTER_TERMINAL,
+    JOB_END_WITHOUT_START,
+];
+
 /// Something about an event that a person debugging the integration should know: one variant
 /// per sentence, carrying what the sentence quotes. `code()` is short and stable, for filters
 /// and scripts; `message()` is the sentence for people.
@@ -888,6 +921,22 @@ impl fmt::Display for Quoted {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_code_is_listed_once() {
+        // Each `pub const NAME: &str = "code";` of this file is a code, and `CODES` holds them.
+        let source = include_str!("anomaly.rs");
+        let declared: Vec<&str> = source
+            .lines()
+            .filter_map(|line| line.strip_prefix("pub const "))
+            .filter_map(|rest| rest.split_once(": &str = \""))
+            .filter_map(|(_, value)| value.strip_suffix("\";"))
+            .collect();
+        assert_eq!(declared.len(), CODES.len());
+        for code in &declared {
+            assert_eq!(CODES.iter().filter(|c| *c == code).count(), 1, "{code}");
+        }
+    }
 
     #[test]
     fn an_anomaly_stays_small() {

@@ -176,7 +176,7 @@ impl StatusPattern {
 
 impl Glob {
     /// Compared ignoring ASCII case, without allocating (it runs once per stored event).
-    fn matches(&self, text: &str) -> bool {
+    pub(super) fn matches(&self, text: &str) -> bool {
         let text = text.as_bytes();
         let [first, middle @ .., last] = self.pieces.as_slice() else {
             // One piece: no wildcard, the whole text must be equal.
@@ -296,7 +296,7 @@ mod tests {
             "type:scan.*",
             "status:4xx",
             "status:500",
-            "anomaly:sequence",
+            "anomaly:sequence_late",
             "anomaly:malformed_json",
             "retry",
             "pinned",

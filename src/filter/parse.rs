@@ -5,7 +5,7 @@
 use std::fmt;
 
 use super::query::{Filter, FilterError, Glob, StatusPattern, Term, Test};
-use crate::event::{AnsweredBy, Provider, Severity, SignatureVerdict};
+use crate::event::{AnsweredBy, Provider, Severity, SignatureVerdict, anomaly};
 
 impl Filter {
     /// Parses a query. Unknown `key:value` words are free text, so searching for `a:b` works.
@@ -116,6 +116,14 @@ impl Test {
         }
         let value = value.to_ascii_lowercase();
         let list = || value.split(',').filter(|v| !v.is_empty());
+        // A list of commas only (`sev:,`) would match nothing without a word.
+        let listed = matches!(
+            key.as_str(),
+            "sev" | "severity" | "sig" | "signature" | "provider" | "status" | "answer"
+        );
+        if listed && list().next().is_none() {
+            return Err(FilterError(format!("'{key}:' needs a value")));
+        }
         Ok(match key.as_str() {
             "sev" | "severity" => Test::Severity(
                 list()
@@ -162,7 +170,7 @@ impl Test {
             "session" => Test::Session(Glob::new(&value)),
             "scan" => Test::Scan(Glob::new(&value)),
             "type" => Test::Type(Glob::new(&value)),
-            "anomaly" => Test::Anomaly(Glob::new(&value)),
+            "anomaly" => Test::Anomaly(anomaly_code(&value)?),
             "status" => Test::Status(list().map(StatusPattern::parse).collect::<Result<_, _>>()?),
             "forward" => match value.as_str() {
                 "error" | "failed" => Test::ForwardError,
@@ -186,6 +194,71 @@ impl Test {
             _ => unreachable!("every known key is handled above"),
         })
     }
+}
+
+/// `anomaly:VALUE`: a code hookscope produces, or a pattern that matches at least one; else
+/// the error names the nearest codes, so that a typo is not a filter that matches nothing.
+fn anomaly_code(value: &str) -> Result<Glob, FilterError> {
+    let glob = Glob::new(value);
+    if value.contains(',') {
+        return Err(FilterError(format!(
+            "anomaly:{value}: one code or pattern per term, e.g. anomaly:sequence_*"
+        )));
+    }
+    if anomaly::CODES.iter().any(|code| glob.matches(code)) {
+        return Ok(glob);
+    }
+    if value.contains('*') {
+        return Err(FilterError(format!(
+            "anomaly:{value} matches no anomaly code (docs/vendors.md lists them)"
+        )));
+    }
+    let distance = |code: &str| edit_distance(value.as_bytes(), code.as_bytes());
+    let nearest = anomaly::CODES
+        .iter()
+        .map(|c| distance(c))
+        .min()
+        .unwrap_or(0);
+    let names: Vec<&str> = anomaly::CODES
+        .iter()
+        .copied()
+        .filter(|code| distance(code) == nearest)
+        .take(3)
+        .collect();
+    let names = match names.as_slice() {
+        [] => String::new(),
+        [one] => (*one).to_owned(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+    };
+    let starting = anomaly::CODES
+        .iter()
+        .filter(|code| code.starts_with(value))
+        .count();
+    let all = if starting > 1 {
+        format!(" ({value}* takes all {starting})")
+    } else {
+        String::new()
+    };
+    Err(FilterError(format!(
+        "anomaly:{value} is not an anomaly code: did you mean {names}?{all}"
+    )))
+}
+
+/// Levenshtein distance: the fewest insertions, deletions and substitutions from `a` to `b`.
+fn edit_distance(a: &[u8], b: &[u8]) -> usize {
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, &x) in a.iter().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, &y) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (diagonal + usize::from(x != y))
+                .min(above + 1)
+                .min(row[j] + 1);
+            diagonal = above;
+        }
+    }
+    row[b.len()]
 }
 
 impl fmt::Display for Test {
@@ -284,10 +357,43 @@ mod tests {
             ("sev:eror", "not a severity"),
             ("forward:ok", "use forward:error"),
             ("answer:maybe", "use app or local"),
+            (
+                "anomaly:bogus",
+                "anomaly:bogus is not an anomaly code: did you mean busy?",
+            ),
+            (
+                "anomaly:sequence_gapp",
+                "not an anomaly code: did you mean sequence_gap?",
+            ),
+            ("anomaly:sequence", "(sequence* takes all 6)"),
+            ("anomaly:bogus*", "matches no anomaly code"),
+            ("anomaly:busy,sequence_gap", "one code or pattern per term"),
+            ("sev:,", "'sev:' needs a value"),
+            ("status:,,", "'status:' needs a value"),
+            ("provider:,", "needs a value"),
         ] {
             let error = Filter::parse(query).unwrap_err();
             assert!(error.to_string().contains(says), "{query}: {error}");
         }
+    }
+
+    #[test]
+    fn every_anomaly_code_and_pattern_of_codes_parses() {
+        for code in anomaly::CODES {
+            assert!(Filter::parse(&format!("anomaly:{code}")).is_ok(), "{code}");
+            assert!(Filter::parse(&format!("-ANOMALY:{code}")).is_ok(), "{code}");
+        }
+        for pattern in [
+            "anomaly:*",
+            "anomaly:job_*",
+            "anomaly:*_gap",
+            "anomaly:seq*late",
+        ] {
+            assert!(Filter::parse(pattern).is_ok(), "{pattern}");
+        }
+        assert_eq!(edit_distance(b"kitten", b"sitting"), 3);
+        assert_eq!(edit_distance(b"", b"abc"), 3);
+        assert_eq!(edit_distance(b"abc", b"abc"), 0);
     }
 
     #[test]

@@ -33,8 +33,12 @@ pub enum Action {
     Copy,
     /// In the copy menu: copy in this format (and show the text).
     CopyAs(CopyFormat),
-    /// In the copied text: write it to a file in the current directory.
+    /// In the copied text: ask for a file name to write it to.
     CopyWrite,
+    /// In the file name prompt: write the copied text to that file.
+    CopySave,
+    /// In the file name prompt: write nothing, back to the copied text.
+    CopySaveCancel,
     /// Close the copy menu or the copied text.
     CopyClose,
     Clear,
@@ -100,10 +104,11 @@ impl CopyFormat {
         }
     }
 
-    /// The extension of the file the copy is written to.
+    /// The extension of the file the copy is written to (a JSON body's is `json`).
     pub fn extension(self) -> &'static str {
         match self {
-            CopyFormat::Curl | CopyFormat::Httpie => "sh",
+            CopyFormat::Curl => "curl.sh",
+            CopyFormat::Httpie => "httpie.sh",
             CopyFormat::Http => "http",
             CopyFormat::Body => "txt",
         }
@@ -154,6 +159,8 @@ pub enum Context {
     CopyMenu,
     /// The copied text, shown.
     CopyText,
+    /// The prompt for the file the copied text is written to (other keys edit the name).
+    SavePrompt,
 }
 
 impl Context {
@@ -169,6 +176,7 @@ impl Context {
             Context::Diff => "Comparison",
             Context::CopyMenu => "Copy as",
             Context::CopyText => "Copied text",
+            Context::SavePrompt => "File name prompt",
         }
     }
 }

@@ -19,7 +19,7 @@ use ratatui::layout::Rect;
 use crate::answer::{AnswerMode, AnswerPolicy};
 use crate::decode::signature::Secrets;
 use crate::diff::Partner;
-use crate::event::{CapturedEvent, SignatureScheme};
+use crate::event::{BodyKind, CapturedEvent, SignatureScheme};
 use crate::export::http_text::HttpMessage;
 use crate::export::jsonl::LogHealth;
 use crate::filter::Filter;
@@ -132,6 +132,18 @@ pub struct Copied {
     pub id: u64,
     pub format: CopyFormat,
     pub text: String,
+    /// The file name `w` offers (`hookscope-7.curl.sh`).
+    pub file_name: String,
+    /// The prompt for a file name `w` opens, while it is open.
+    pub save: Option<SavePrompt>,
+}
+
+/// Where to write the copied text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SavePrompt {
+    pub prompt: Prompt,
+    /// The file the user was told exists: Enter again on the same name replaces it.
+    pub replace: Option<PathBuf>,
 }
 
 /// A prompt's text and cursor.
@@ -174,6 +186,22 @@ pub struct Status {
     pub text: String,
     pub ok: bool,
     ticks_left: u8,
+    /// What the message speaks of, when that may end before the message would.
+    about: Option<About>,
+}
+
+/// Something a message speaks of that ends at a known moment; the message goes with it, so
+/// that the bottom line never tells of a popup, an editor or an error that is gone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum About {
+    /// The popup of copied text (`copied …`, `u shows it`, `w writes it`).
+    CopyPopup,
+    /// An error in the filter prompt's query.
+    BadFilter,
+    /// The editor `E` opened.
+    Editor,
+    /// A mark waiting for `d`.
+    Mark,
 }
 
 /// Work for the event loop.
@@ -199,8 +227,13 @@ pub enum Command {
         target: String,
         delivery: crate::sender::Delivery,
     },
-    /// Write copied text to this file.
-    WriteCopy { path: PathBuf, text: String },
+    /// Write copied text to this file, with a newline at its end; an existing file only when
+    /// `replace` (the user was asked).
+    WriteCopy {
+        path: PathBuf,
+        text: String,
+        replace: bool,
+    },
 }
 
 /// An edit under way (`E`): the event it started from, then the text saved, then the target.
@@ -347,6 +380,7 @@ impl App {
             Mode::Help => vec![Context::Help],
             Mode::Diff(_) => vec![Context::Diff],
             Mode::CopyMenu => vec![Context::CopyMenu],
+            Mode::Copied(Copied { save: Some(_), .. }) => vec![Context::SavePrompt],
             Mode::Copied(_) => vec![Context::CopyText],
         }
     }
@@ -424,7 +458,23 @@ impl App {
             text: text.into(),
             ok,
             ticks_left: STATUS_TICKS,
+            about: None,
         });
+    }
+
+    /// Says something about `about`, which goes when that ends (see [`App::forget`]).
+    fn say_about(&mut self, text: impl Into<String>, ok: bool, about: About) {
+        self.say(text, ok);
+        if let Some(status) = &mut self.status {
+            status.about = Some(about);
+        }
+    }
+
+    /// `about` has ended: the message about it, if the bottom line still shows it, goes too.
+    fn forget(&mut self, about: About) {
+        if self.status.as_ref().is_some_and(|s| s.about == Some(about)) {
+            self.status = None;
+        }
     }
 
     fn tick(&mut self, store: &Store) -> bool {
@@ -459,7 +509,8 @@ impl App {
             return;
         };
         let action = keymap::lookup(&self.contexts(), key);
-        if let Mode::Filter(_) | Mode::Replay(_) = self.mode
+        if let Mode::Filter(_) | Mode::Replay(_) | Mode::Copied(Copied { save: Some(_), .. }) =
+            self.mode
             && action.is_none()
         {
             self.edit_prompt(key, store);
@@ -495,6 +546,10 @@ impl App {
                 let end = help::max_scroll(self.view, self.size);
                 self.help_scroll = (self.help_scroll + page).min(end);
             }
+            Action::Top if self.mode == Mode::Help => self.help_scroll = 0,
+            Action::Bottom if self.mode == Mode::Help => {
+                self.help_scroll = help::max_scroll(self.view, self.size);
+            }
             Action::Up
             | Action::Down
             | Action::PageUp
@@ -507,9 +562,10 @@ impl App {
             }
             Action::CloseDiff => self.mode = Mode::Normal,
             Action::Mark => match self.views.events.toggle_mark() {
-                Some(id) => self.say(
+                Some(id) => self.say_about(
                     format!("marked #{id}: select another event and press d to compare"),
                     true,
+                    About::Mark,
                 ),
                 None if self.views.events.selected.is_some() => self.say("mark removed", true),
                 None => self.say("no event selected", false),
@@ -541,14 +597,16 @@ impl App {
             Action::FilterKeep
                 if matches!(&self.mode, Mode::Filter(Prompt { error: Some(_), .. })) =>
             {
-                self.say(
+                self.say_about(
                     "the filter does not parse: fix it, or Esc to drop it",
                     false,
+                    About::BadFilter,
                 );
             }
             Action::EditResend => self.edit_resend(),
             Action::FilterKeep => {
                 self.mode = Mode::Normal;
+                self.forget(About::BadFilter);
                 if !self.views.events.filter.is_empty() {
                     let shown = self.views.events.len();
                     let verb = if shown == 1 {
@@ -593,15 +651,23 @@ impl App {
             }
             Action::CopyAs(format) => self.copy_as(format),
             Action::CopyWrite => {
-                if let Mode::Copied(copied) = &self.mode {
-                    let path = self
-                        .export_dir
-                        .join(copy::file_name(copied.id, copied.format));
-                    let text = copied.text.clone();
-                    self.commands.push(Command::WriteCopy { path, text });
+                if let Mode::Copied(copied) = &mut self.mode {
+                    copied.save = Some(SavePrompt {
+                        prompt: Prompt::with(copied.file_name.clone()),
+                        replace: None,
+                    });
                 }
             }
-            Action::CopyClose => self.mode = Mode::Normal,
+            Action::CopySave => self.save_copy(),
+            Action::CopySaveCancel => {
+                if let Mode::Copied(copied) = &mut self.mode {
+                    copied.save = None;
+                }
+            }
+            Action::CopyClose => {
+                self.mode = Mode::Normal;
+                self.forget(About::CopyPopup);
+            }
             Action::Clear => {
                 if self.stats.stored == 0 {
                     self.say("the buffer is already empty", true);
@@ -654,7 +720,13 @@ impl App {
     }
 
     fn edit_prompt(&mut self, key: Key, store: &Store) {
-        let (Mode::Filter(prompt) | Mode::Replay(prompt)) = &mut self.mode else {
+        let (Mode::Filter(prompt)
+        | Mode::Replay(prompt)
+        | Mode::Copied(Copied {
+            save: Some(SavePrompt { prompt, .. }),
+            ..
+        })) = &mut self.mode
+        else {
             return;
         };
         match (key.code, key.ctrl) {
@@ -691,6 +763,15 @@ impl App {
             (KeyCode::End, _) => prompt.cursor = prompt.text.len(),
             _ => return,
         }
+        if let Mode::Copied(Copied {
+            save: Some(save), ..
+        }) = &mut self.mode
+        {
+            // Another name: what was said about the one before no longer holds.
+            save.prompt.error = None;
+            save.replace = None;
+            return;
+        }
         let Mode::Filter(prompt) = &mut self.mode else {
             return;
         };
@@ -700,6 +781,7 @@ impl App {
             Ok(filter) => {
                 prompt.error = None;
                 self.views.events.set_filter(filter, store);
+                self.forget(About::BadFilter);
             }
             Err(error) => prompt.error = Some(error.to_string()),
         }
@@ -785,6 +867,7 @@ impl App {
                 ),
         };
         let id = event.id;
+        let file_name = copy::file_name(id, format, event.analysis.body_kind == BodyKind::Json);
         let copied = match copy::format(event, format, &base, self.views.events.reveal_secrets) {
             Ok(copied) => copied,
             Err(why) => {
@@ -817,8 +900,50 @@ impl App {
             id,
             format,
             text: copied.text,
+            file_name,
+            save: None,
         });
-        self.say(text, true);
+        // All of it speaks of the popup (`u`, `w`): it goes when the popup does.
+        self.say_about(text, true, About::CopyPopup);
+    }
+
+    /// Enter in the file name prompt: the copied text goes to that file (relative to the
+    /// current directory), unless it exists and the user has not been asked yet.
+    fn save_copy(&mut self) {
+        let dir = self.export_dir.clone();
+        let Mode::Copied(Copied {
+            text,
+            save: Some(save),
+            ..
+        }) = &mut self.mode
+        else {
+            return;
+        };
+        let name = save.prompt.text.trim();
+        if name.is_empty() {
+            save.prompt.error = Some("a file name, please".to_owned());
+            return;
+        }
+        let path = dir.join(name);
+        let exists = std::fs::symlink_metadata(&path).is_ok();
+        if path.is_dir() {
+            save.prompt.error = Some(format!("{name} is a directory: add a file name"));
+            return;
+        }
+        if exists && save.replace.as_ref() != Some(&path) {
+            save.prompt.error = Some(format!("{name} exists: ⏎ again replaces it"));
+            save.replace = Some(path);
+            return;
+        }
+        let text = text.clone();
+        if let Mode::Copied(copied) = &mut self.mode {
+            copied.save = None;
+        }
+        self.commands.push(Command::WriteCopy {
+            path,
+            text,
+            replace: exists,
+        });
     }
 }
 
@@ -848,6 +973,7 @@ impl App {
                 left.id, right.id
             );
             self.mode = Mode::Diff(DiffView::new(&left, &right, &why, reveal));
+            self.forget(About::Mark);
             return;
         }
         // A copy hookscope re-sent: against the event it was re-sent from.
@@ -864,12 +990,14 @@ impl App {
             };
             let why = resent_why(&left, &right);
             self.mode = Mode::Diff(DiffView::new(&left, &right, &why, reveal));
+            self.forget(About::Mark);
             return;
         }
         let Some(partner) = Partner::of(&right) else {
             // The earlier side: the nearest later event that repeats it, or a copy of it.
             if let Some((later, why)) = nearest_repeat_after(store, selected, &right) {
                 self.mode = Mode::Diff(DiffView::new(&right, &later, &why, reveal));
+                self.forget(About::Mark);
                 return;
             }
             let text = if self.views.events.mark.is_some() {
@@ -893,6 +1021,7 @@ impl App {
         };
         let why = partner_why(&partner, &left, &right);
         self.mode = Mode::Diff(DiffView::new(&left, &right, &why, reveal));
+        self.forget(About::Mark);
     }
 
     /// `o`: from a copy hookscope re-sent to the event it was re-sent from, and from an event
@@ -1111,7 +1240,7 @@ impl App {
                     id,
                     text: message.write(),
                 });
-                self.say(format!("editing #{id} …"), true);
+                self.say_about(format!("editing #{id} …"), true, About::Editor);
             }
             Err(why) => self.say(format!("cannot edit {why}"), false),
         }
@@ -1152,6 +1281,8 @@ impl App {
                 // says what comes next).
                 self.status = None;
                 self.ask_replay_target();
+                // The editor has closed; the prompt says what is sent.
+                self.forget(About::Editor);
             }
             Err(error) => {
                 self.edit = None;

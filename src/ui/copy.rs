@@ -49,23 +49,40 @@ pub fn format(
 
 /// An HTTPie command (`http`) that repeats `event`: headers as `'Name:value'` words (an empty
 /// one as `'Name;'`), the body inline with `--raw` when it is short plain text, else through
-/// base64 on standard input. HTTPie's own defaults (`Accept`, `User-Agent`) are overridden by
-/// the request's headers of those names when it had them.
+/// base64 on standard input. Standard input is otherwise ignored (`--ignore-stdin`), or a
+/// script or a pipe would hand HTTPie a second body. HTTPie's own defaults that change what the
+/// receiver reads are unset when the request did not carry them: `Content-Type` (HTTPie says
+/// JSON for any body) and `Accept`; its `User-Agent` and `Accept-Encoding` stay, as curl's do.
+/// A path with `.` or `..` segments keeps them (`--path-as-is`).
 ///
 /// HTTPie reads `:`, `;`, `=` and `@` after a backslash as those characters: a value that
 /// begins with `=` or `@` (which would make `Name:=…` a JSON field, `Name:@…` a file) gets
 /// that character escaped, and a value with a backslash before one of them, which HTTPie
-/// would drop, cannot be written.
+/// would drop, cannot be written. Nor can what HTTPie would change on the way: a method that
+/// is not upper-case letters (it upper-cases it, or takes it for the URL), a path or query
+/// that its URL handling re-encodes (see [`url_kept`]), a header value that is not UTF-8.
 pub fn httpie(event: &CapturedEvent, base: &str, reveal: bool) -> Result<HttpText, String> {
+    if event.method.is_empty() || !event.method.bytes().all(|b| b.is_ascii_uppercase()) {
+        return Err("HTTPie sends only methods of upper-case letters".to_owned());
+    }
+    if let Err(why) = url_kept(&event.path, event.query.as_deref()) {
+        return Err(format!("HTTPie would re-encode {why}"));
+    }
     let curl::Target {
         url,
         body,
         mut masked,
     } = curl::target(event, base, reveal);
+    let inline = (!body.is_empty())
+        .then(|| http_text::plain(&body).filter(|t| t.len() <= INLINE_MAX && !t.contains('\n')))
+        .flatten();
     let mut parts = vec!["http".to_owned()];
-    // Without a body HTTPie would read one from a piped standard input.
-    if body.is_empty() {
+    // Only a body piped in is read from standard input.
+    if body.is_empty() || inline.is_some() {
         parts.push("--ignore-stdin".to_owned());
+    }
+    if curl::has_dot_segment(&event.path) {
+        parts.push("--path-as-is".to_owned());
     }
     parts.push(curl::word(event.method.as_bytes()));
     parts.push(curl::word(url.as_bytes()));
@@ -90,6 +107,9 @@ pub fn httpie(event: &CapturedEvent, base: &str, reveal: bool) -> Result<HttpTex
         {
             return Err("a header value has a backslash that HTTPie would drop".to_owned());
         }
+        if std::str::from_utf8(value).is_err() {
+            return Err("a header value is not UTF-8, which HTTPie cannot send".to_owned());
+        }
         let mut item = name.to_vec();
         if value.is_empty() {
             item.push(b';');
@@ -102,15 +122,21 @@ pub fn httpie(event: &CapturedEvent, base: &str, reveal: bool) -> Result<HttpTex
         }
         parts.push(curl::word(&item));
     }
+    // `Name:` unsets one of HTTPie's defaults.
+    if !body.is_empty() && event.headers.get("content-type").is_none() {
+        parts.push("'Content-Type:'".to_owned());
+    }
+    if event.headers.get("accept").is_none() {
+        parts.push("'Accept:'".to_owned());
+    }
     let mut pipe = String::new();
-    if !body.is_empty() {
-        match http_text::plain(&body).filter(|t| t.len() <= INLINE_MAX && !t.contains('\n')) {
-            Some(text) => parts.push(format!("--raw={}", curl::word(text.as_bytes()))),
-            None => {
-                let encoded = base64::engine::general_purpose::STANDARD.encode(&body);
-                pipe = format!("printf '%s' '{encoded}' | base64 -d | ");
-            }
+    match inline {
+        Some(text) => parts.push(format!("--raw={}", curl::word(text.as_bytes()))),
+        None if !body.is_empty() => {
+            let encoded = base64::engine::general_purpose::STANDARD.encode(&body);
+            pipe = format!("printf '%s' '{encoded}' | base64 -d | ");
         }
+        None => {}
     }
     Ok(HttpText {
         text: pipe + &parts.join(" "),
@@ -118,9 +144,62 @@ pub fn httpie(event: &CapturedEvent, base: &str, reveal: bool) -> Result<HttpTex
     })
 }
 
-/// The name of the file `w` writes a copy of event `id` to.
-pub fn file_name(id: u64, format: CopyFormat) -> String {
-    format!("hookscope-copy-{id}.{}", format.extension())
+/// Whether HTTPie sends `path` and `query` as they are. It builds the request line through
+/// requests and urllib3, which percent-encode what is not allowed unencoded in a URL, decode
+/// an escape of an unreserved character (`%41` to `A`), upper-case escapes and drop an empty
+/// query; what passes all of that is letters, digits, `-._~!$&'()*+,;=:@/` (and `?` in the
+/// query), and upper-case escapes of other bytes. Otherwise, which part would change.
+pub fn url_kept(path: &str, query: Option<&str>) -> Result<(), &'static str> {
+    fn kept(part: &str, extra: &[u8]) -> bool {
+        let bytes = part.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            let b = bytes[i];
+            if b == b'%' {
+                let hex = |at: usize| {
+                    bytes
+                        .get(at)
+                        .filter(|h| h.is_ascii_digit() || (b'A'..=b'F').contains(h))
+                        .map(|h| (*h as char).to_digit(16).unwrap_or(0) as u8)
+                };
+                let (Some(high), Some(low)) = (hex(i + 1), hex(i + 2)) else {
+                    return false;
+                };
+                let decoded = high * 16 + low;
+                if decoded.is_ascii_alphanumeric() || b"-._~".contains(&decoded) {
+                    return false;
+                }
+                i += 3;
+                continue;
+            }
+            if !(b.is_ascii_alphanumeric()
+                || b"-._~!$&'()*+,;=:@/".contains(&b)
+                || extra.contains(&b))
+            {
+                return false;
+            }
+            i += 1;
+        }
+        true
+    }
+    if !kept(path, b"") {
+        return Err("the path");
+    }
+    match query {
+        Some("") => Err("the empty query"),
+        Some(query) if !kept(query, b"?") => Err("the query"),
+        _ => Ok(()),
+    }
+}
+
+/// The name `w` offers for a copy of event `id`: `hookscope-7.curl.sh`, `hookscope-7.httpie.sh`,
+/// `hookscope-7.http`, and for the body `hookscope-7.json` when it is JSON, else `.txt`.
+pub fn file_name(id: u64, format: CopyFormat, json_body: bool) -> String {
+    let extension = match format {
+        CopyFormat::Body if json_body => "json",
+        _ => format.extension(),
+    };
+    format!("hookscope-{id}.{extension}")
 }
 
 /// Which terminal multiplexer stands between hookscope and the terminal.
@@ -199,10 +278,10 @@ mod tests {
             false,
         )
         .unwrap();
-        insta::assert_snapshot!(command.text, @r#"http 'POST' 'http://h:1/hooks/x?a=1&userToken=••••' 'content-type:application/json' 'x-evil:$(rm -rf ~)' 'x-empty;' --raw='{"userToken":"••••","it'\''s":1}'"#);
+        insta::assert_snapshot!(command.text, @r#"http --ignore-stdin 'POST' 'http://h:1/hooks/x?a=1&userToken=••••' 'content-type:application/json' 'x-evil:$(rm -rf ~)' 'x-empty;' 'Accept:' --raw='{"userToken":"••••","it'\''s":1}'"#);
         assert!(command.masked);
         let binary = httpie(&event(b"\xff\x00"), "http://h:1", true).unwrap();
-        insta::assert_snapshot!(binary.text, @"printf '%s' '/wA=' | base64 -d | http 'POST' 'http://h:1/hooks/x?a=1&userToken=abc' 'content-type:application/json' 'x-evil:$(rm -rf ~)' 'x-empty;'");
+        insta::assert_snapshot!(binary.text, @"printf '%s' '/wA=' | base64 -d | http 'POST' 'http://h:1/hooks/x?a=1&userToken=abc' 'content-type:application/json' 'x-evil:$(rm -rf ~)' 'x-empty;' 'Accept:'");
         assert!(!binary.masked);
         let get = httpie(
             &EventBuilder::new(1).method("GET").path("/v").build(),
@@ -210,7 +289,7 @@ mod tests {
             true,
         )
         .unwrap();
-        assert_eq!(get.text, "http --ignore-stdin 'GET' 'http://h/v'");
+        assert_eq!(get.text, "http --ignore-stdin 'GET' 'http://h/v' 'Accept:'");
         // Values HTTPie would read as a JSON field or a file are escaped; a backslash it would
         // drop refuses the format.
         let odd = EventBuilder::new(1)
@@ -220,13 +299,70 @@ mod tests {
             .build();
         let text = httpie(&odd, "http://h", true).unwrap().text;
         assert!(
-            text.ends_with(r"'x-a:\=1' 'x-b:\@file' 'x-c:a:b=c\d'"),
+            text.contains(r"'x-a:\=1' 'x-b:\@file' 'x-c:a:b=c\d'"),
             "{text}"
         );
         let dropped = EventBuilder::new(1).header("x-a", "a\\=b").build();
         assert!(httpie(&dropped, "http://h", true).is_err());
         let named = EventBuilder::new(1).header("a=b", "1").build();
         assert!(httpie(&named, "http://h", true).is_err());
+    }
+
+    #[test]
+    fn httpie_unsets_its_defaults_and_refuses_what_it_would_change() {
+        // A body without a content type: HTTPie would call it JSON.
+        let bare = EventBuilder::new(1)
+            .method("POST")
+            .path("/p/../q")
+            .body(Bytes::from_static(b"hi"))
+            .build();
+        let text = httpie(&bare, "http://h", true).unwrap().text;
+        assert_eq!(
+            text,
+            "http --ignore-stdin --path-as-is 'POST' 'http://h/p/../q' 'Content-Type:' 'Accept:' --raw='hi'"
+        );
+        // An Accept the request had is sent as it was, and not unset.
+        let accepting = EventBuilder::new(1)
+            .method("GET")
+            .header("accept", "*/*")
+            .build();
+        let text = httpie(&accepting, "http://h", true).unwrap().text;
+        assert!(text.ends_with("'accept:*/*'"), "{text}");
+        for (method, path, query, refused) in [
+            ("post", "/", None, true),
+            ("M-SEARCH", "/", None, true),
+            ("PURGE", "/", None, false),
+            ("GET", "/a{b}", None, true),
+            ("GET", "/a%41", None, true),
+            (
+                "GET",
+                "/a%2F;b=c:d@e!$&'()*+,",
+                Some("x=%E2%80%A2&y=?/:@"),
+                false,
+            ),
+            ("GET", "/", Some("k=%41"), true),
+            ("GET", "/", Some("k=%e2"), true),
+            ("GET", "/", Some("k=%zz"), true),
+            ("GET", "/", Some("k=%2"), true),
+            ("GET", "/", Some("v=[1]"), true),
+            ("GET", "/", Some("v=a b"), true),
+            ("GET", "/", Some(""), true),
+        ] {
+            let mut built = EventBuilder::new(1).method(method).path(path);
+            if let Some(query) = query {
+                built = built.query(query);
+            }
+            let result = httpie(&built.build(), "http://h", true);
+            assert_eq!(
+                result.is_err(),
+                refused,
+                "{method} {path} {query:?}: {result:?}"
+            );
+        }
+        let latin1 = EventBuilder::new(1)
+            .header("x-a", b"caf\xe9".as_slice())
+            .build();
+        assert!(httpie(&latin1, "http://h", true).is_err());
     }
 
     #[test]
@@ -239,9 +375,14 @@ mod tests {
             let shown = super::format(&ev, format, "http://h", true).unwrap();
             assert!(shown.text.contains("secret-token"), "{format:?}");
         }
-        assert_eq!(file_name(7, CopyFormat::Httpie), "hookscope-copy-7.sh");
-        assert_eq!(file_name(7, CopyFormat::Http), "hookscope-copy-7.http");
-        assert_eq!(file_name(7, CopyFormat::Body), "hookscope-copy-7.txt");
+        assert_eq!(file_name(7, CopyFormat::Curl, true), "hookscope-7.curl.sh");
+        assert_eq!(
+            file_name(7, CopyFormat::Httpie, true),
+            "hookscope-7.httpie.sh"
+        );
+        assert_eq!(file_name(7, CopyFormat::Http, true), "hookscope-7.http");
+        assert_eq!(file_name(7, CopyFormat::Body, true), "hookscope-7.json");
+        assert_eq!(file_name(7, CopyFormat::Body, false), "hookscope-7.txt");
     }
 
     #[test]

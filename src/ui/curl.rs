@@ -151,7 +151,7 @@ fn is_plain(text: &str) -> bool {
 }
 
 /// Whether a path has a `.` or `..` segment, which curl would resolve away.
-fn has_dot_segment(path: &str) -> bool {
+pub(crate) fn has_dot_segment(path: &str) -> bool {
     path.split('/')
         .any(|segment| segment == "." || segment == "..")
 }

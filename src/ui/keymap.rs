@@ -166,7 +166,7 @@ const OVERLAYS: &[Binding] = &[
         Context::CopyText,
         &[Key::char('w')],
         Action::CopyWrite,
-        "write the text to a file in the current directory",
+        "write the text to a file (asks its name)",
         Some("write to a file"),
     ),
     bind(
@@ -179,6 +179,21 @@ const OVERLAYS: &[Binding] = &[
         Action::CopyClose,
         "close",
         Some("close"),
+    ),
+    // The file name the copied text is written to.
+    bind(
+        Context::SavePrompt,
+        ENTER,
+        Action::CopySave,
+        "write the file (a second ⏎ replaces one that exists)",
+        Some("write"),
+    ),
+    bind(
+        Context::SavePrompt,
+        ESC,
+        Action::CopySaveCancel,
+        "write nothing",
+        Some("cancel"),
     ),
     // Help.
     bind(Context::Help, UP, Action::Up, "scroll up", None),
@@ -197,6 +212,8 @@ const OVERLAYS: &[Binding] = &[
         "one page down",
         None,
     ),
+    bind(Context::Help, TOP, Action::Top, "the top", None),
+    bind(Context::Help, BOTTOM, Action::Bottom, "the bottom", None),
     bind(
         Context::Help,
         &[Key::char('?'), Key::plain(KeyCode::Esc), Key::char('q')],
@@ -311,6 +328,7 @@ pub fn conflicts() -> Vec<String> {
         vec![Context::Diff],
         vec![Context::CopyMenu],
         vec![Context::CopyText],
+        vec![Context::SavePrompt],
     ]);
     let mut problems = Vec::new();
     for contexts in &together {

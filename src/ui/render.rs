@@ -27,6 +27,9 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
         Mode::Replay(prompt) => {
             render_replay_prompt(frame, areas.tabs, prompt, app.editing(), theme);
         }
+        Mode::Copied(Copied {
+            save: Some(save), ..
+        }) => render_save_prompt(frame, areas.tabs, &save.prompt, theme),
         _ => render_tabs(frame, areas.tabs, app, theme),
     }
     app.views.get(app.view).render(frame, areas.body, theme);
@@ -299,18 +302,74 @@ fn render_replay_prompt(
     ];
     match &prompt.error {
         Some(error) => spans.push(Span::styled(error.clone(), theme.problem())),
-        None => spans.push(Span::styled(
-            if editing.is_some() {
-                "⏎ send  Esc cancel  (the request's path and query are appended)"
+        None => {
+            let hints: [&str; 4] = if editing.is_some() {
+                [
+                    "⏎ send  Esc cancel  (the request's path and query are appended)",
+                    "(the request's path and query are appended)",
+                    "(its path and query are appended)",
+                    "(+ its path and query)",
+                ]
             } else {
-                "⏎ send  Esc cancel  (path and query of each event are appended)"
-            },
-            theme.dim(),
-        )),
+                [
+                    "⏎ send  Esc cancel  (path and query of each event are appended)",
+                    "(path and query of each event are appended)",
+                    "(each event's path and query are appended)",
+                    "(+ each event's path and query)",
+                ]
+            };
+            push_hint(&mut spans, &hints, area.width, theme);
+        }
     }
     let spans = fit_spans(spans, usize::from(area.width));
     frame.render_widget(Line::from(spans), area);
     let x = area.x + display_width(&lead) as u16 + display_width(&before_cursor) as u16;
+    if x < area.x + area.width {
+        frame.set_cursor_position(Position::new(x, area.y));
+    }
+}
+
+/// The longest of `hints` that fits whole after `spans` in `width` columns: the keys go first
+/// (the bottom line shows them too), then words; a hint cut in the middle would say less than
+/// a shorter one.
+fn push_hint(spans: &mut Vec<Span<'static>>, hints: &[&'static str], width: u16, theme: &Theme) {
+    let used: usize = spans.iter().map(|s| display_width(&s.content)).sum();
+    let room = usize::from(width).saturating_sub(used);
+    if let Some(hint) = hints.iter().find(|h| display_width(h) <= room) {
+        spans.push(Span::styled(*hint, theme.dim()));
+    }
+}
+
+/// The prompt for the file the copied text goes to: its name, with the cursor, and what Enter
+/// does or why it did not.
+fn render_save_prompt(frame: &mut Frame, area: Rect, prompt: &Prompt, theme: &Theme) {
+    let lead = " write to ";
+    let shown = crate::sanitize::escape(&prompt.text).into_owned();
+    let before_cursor = crate::sanitize::escape(&prompt.text[..prompt.cursor]).into_owned();
+    let mut spans = vec![
+        Span::styled(lead, theme.key()),
+        Span::styled(shown, theme.text()),
+        Span::raw("  "),
+    ];
+    match &prompt.error {
+        Some(error) => spans.push(Span::styled(
+            crate::sanitize::escape(error).into_owned(),
+            theme.problem(),
+        )),
+        None => push_hint(
+            &mut spans,
+            &[
+                "⏎ write  Esc cancel  (in the current directory unless the name has a path)",
+                "⏎ write  Esc cancel  (in the current directory)",
+                "(in the current directory)",
+            ],
+            area.width,
+            theme,
+        ),
+    }
+    let spans = fit_spans(spans, usize::from(area.width));
+    frame.render_widget(Line::from(spans), area);
+    let x = area.x + display_width(lead) as u16 + display_width(&before_cursor) as u16;
     if x < area.x + area.width {
         frame.set_cursor_position(Position::new(x, area.y));
     }

@@ -287,27 +287,14 @@ fn body_lines(
                 );
             }
         }
-        BodyDiff::Binary {
-            offset,
-            length,
-            left_size,
-            right_size,
-        } => {
+        BodyDiff::Binary { .. } => {
             lines.push(
                 RichLine::new()
                     .with(Role::Title, "Body")
                     .with(Role::Dim, format!("  bytes{cut}")),
             );
-            lines.push(RichLine::new().with(
-                Role::Text,
-                format!(
-                    "  first difference at byte {offset} (0x{offset:x}), {length} bytes long"
-                ),
-            ));
-            lines.push(RichLine::new().with(
-                Role::Dim,
-                format!("  sizes: #{} {left_size} bytes, #{} {right_size} bytes", left.id, right.id),
-            ));
+            let sentence = diff.body.bytes_sentence().unwrap_or_default();
+            lines.push(RichLine::new().with(Role::Text, format!("  {sentence}")));
         }
     }
 }
@@ -405,10 +392,12 @@ mod tests {
             .build();
         let shown = text_of(&DiffView::new(&left, &right, "why", false));
         assert!(
-            shown.contains("first difference at byte 2 (0x2), 2 bytes long"),
+            shown.contains(
+                "bodies first differ at bytes 2-3 (0x02-0x03), then agree again; \
+                 left 5 bytes, right 6 bytes"
+            ),
             "{shown}"
         );
-        assert!(shown.contains("sizes: #1 5 bytes, #2 6 bytes"), "{shown}");
     }
 
     #[test]
