@@ -502,3 +502,21 @@ fn the_delivery_lag_is_the_median_of_the_latest_lags() {
     h.wms(facts, 0.0);
     assert_eq!(h.analyzer.session("s").unwrap().delivery_lag, None);
 }
+
+#[test]
+fn summaries_without_the_newer_fields_still_read() {
+    use crate::event::SignatureVerdict::Invalid;
+    let mut h = Harness::new();
+    timed(&mut h, 0, at(0.0).timestamp(), 1.0, Invalid);
+    let summary = h.analyzer.session("s").unwrap().clone();
+    let mut json = serde_json::to_value(&summary).unwrap();
+    let back: SessionSummary = serde_json::from_value(json.clone()).unwrap();
+    assert_eq!(back, summary);
+    let fields = json.as_object_mut().unwrap();
+    for field in ["bad_signatures", "bad_signature_seqs", "delivery_lag"] {
+        assert!(fields.remove(field).is_some(), "{field}");
+    }
+    let old: SessionSummary = serde_json::from_value(json).unwrap();
+    assert_eq!((old.bad_signatures, old.delivery_lag), (0, None));
+    assert!(old.bad_signature_seqs.is_empty());
+}

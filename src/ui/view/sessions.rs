@@ -445,16 +445,15 @@ fn by_number(
     })
 }
 
-/// The findings in `width` columns: in words when they all fit, else each in fewer when that
-/// shows more of them; what does not fit is counted (`+2`), so a narrow note never hides that
-/// there is more.
+/// The findings in `width` columns: in words when they all fit, else each in fewer; what does
+/// not fit is counted (`+2`), so a narrow note never hides that there is more.
 fn note_cell(findings: &[Finding], width: usize) -> String {
     let (long, shown) = note_in(findings, width, false);
     if shown == findings.len() {
         return long;
     }
     let (short, shown_short) = note_in(findings, width, true);
-    if shown_short > shown { short } else { long }
+    if shown_short >= shown { short } else { long }
 }
 
 /// The findings in their long or short forms, as many as fit, and how many that is.
@@ -474,6 +473,15 @@ fn note_in(findings: &[Finding], width: usize, short: bool) -> (String, usize) {
         if display_width(&out) + display_width(sep) + display_width(text) + reserve <= width {
             out.push_str(sep);
             out.push_str(text);
+        } else if i == 0 {
+            // Not even the first with room for the count: the first alone (the table cuts it
+            // with `…`), the most important thing said rather than a bare count.
+            out.push_str(text);
+            let more = format!(" +{after}");
+            if after > 0 && display_width(&out) + display_width(&more) <= width {
+                out.push_str(&more);
+            }
+            return (out, 1);
         } else {
             let more = format!("{sep}+{}", findings.len() - i);
             if display_width(&out) + display_width(&more) <= width {
@@ -1192,6 +1200,54 @@ mod tests {
         assert_eq!(id_filter("session", "abc"), "session:abc");
         assert_eq!(id_filter("session", "a b"), "session:\"a b\"");
         assert_eq!(id_filter("scan", "abc…"), "scan:abc*");
+    }
+
+    fn finding(long: &str, short: &str) -> Finding {
+        Finding {
+            long: long.into(),
+            short: short.into(),
+            role: Role::Dim,
+        }
+    }
+
+    #[test]
+    fn a_note_shortens_then_counts_what_does_not_fit() {
+        let findings = [
+            finding("✗ sig 2: seq 4, 9", "✗ sig 2: 4,9"),
+            finding("late seq 7", "late 7"),
+            finding("◆ dup seq 9", "◆ dup 9"),
+        ];
+        assert_eq!(
+            note_cell(&findings, 60),
+            "✗ sig 2: seq 4, 9 · late seq 7 · ◆ dup seq 9"
+        );
+        // Too narrow for all in words: all shorter, rather than fewer.
+        assert_eq!(note_cell(&findings, 32), "✗ sig 2: 4,9 · late 7 · ◆ dup 9");
+        // Narrower: the first ones, and how many more.
+        assert_eq!(note_cell(&findings, 26), "✗ sig 2: 4,9 · late 7 · +1");
+        assert_eq!(note_cell(&findings, 24), "✗ sig 2: 4,9 · +2");
+        assert_eq!(note_cell(&findings, 16), "✗ sig 2: 4,9 +2");
+        // Never a bare count: the first, however narrow (the table cuts it with `…`).
+        assert_eq!(note_cell(&findings, 14), "✗ sig 2: 4,9");
+        assert_eq!(note_cell(&findings, 6), "✗ sig 2: 4,9");
+        assert_eq!(note_cell(&[], 20), "");
+    }
+
+    #[test]
+    fn numbers_ascend_once_each_and_stop_at_a_few() {
+        assert_eq!(numbers([13, 12, 13].into_iter(), false), "12, 13");
+        assert_eq!(numbers([5, 1, 4, 3, 2].into_iter(), true), "1,2,3,4,…");
+        assert_eq!(numbers(std::iter::empty(), false), "");
+    }
+
+    #[test]
+    fn lags_read_in_a_few_characters() {
+        assert_eq!(lag_words(1_200), "1.2 s");
+        assert_eq!(lag_words(53_000), "53 s");
+        assert_eq!(lag_words(-3_000), "-3.0 s");
+        assert_eq!(lag_words(400), "400 ms");
+        assert_eq!(lag_words(i64::MIN), "-106751991167 d");
+        assert_eq!(lag_words(i64::MAX), "106751991167 d");
     }
 
     #[test]
