@@ -93,7 +93,7 @@ pub const SPEC: Spec = Spec {
         ),
         (
             "note",
-            "✗ sig 2: seq 4, 9 bad signatures   ✖ conflict   late   ◆ dup   ↺ restarted",
+            "✗ sig 2: seq 4, 9 bad signatures  ≠ conflict  ↺ late  ⧉ dup  ⟲ restarted",
         ),
         (
             "LAG",
@@ -364,9 +364,10 @@ struct Finding {
 /// and counts the rest):
 ///
 /// 1. Bad signatures (`✗ sig 2: seq 4, 9`): those events may not come from the sender at all.
-/// 2. Conflicts (`✖ conflict seq 5`): two bodies for one number; which one is true is unknown.
+/// 2. Conflicts (`≠ conflict seq 5`): two bodies for one number; which one is true is unknown.
 /// 3. The running session's other warnings, when they have no column (the first is in STATE).
-/// 4. Late numbers (`late seq 7`), then duplicates (`◆ dup seq 9`): delivery order, not content.
+/// 4. Late numbers (`↺ late seq 7`), then duplicates (`⧉ dup seq 9`): delivery order, not
+///    content. The glyphs are those of the Events list's sequence column.
 /// 5. Restarts and timestamps going backwards.
 /// 6. The delivery lag, when it has no column.
 fn findings(session: &SessionSummary, shared: &Shared<'_>) -> Vec<Finding> {
@@ -388,7 +389,7 @@ fn findings(session: &SessionSummary, shared: &Shared<'_>) -> Vec<Finding> {
             role: Role::Signature(SignatureVerdict::Invalid),
         });
     }
-    out.extend(by_number(session, SequenceStatus::Conflict, "✖ conflict", "✖ conf"));
+    out.extend(by_number(session, SequenceStatus::Conflict, "≠ conflict", "≠ conf"));
     if !shared.warnings_shown {
         let warnings = warnings(session, shared.state.now, shared.state.live);
         for warning in warnings.iter().skip(1) {
@@ -399,13 +400,13 @@ fn findings(session: &SessionSummary, shared: &Shared<'_>) -> Vec<Finding> {
             });
         }
     }
-    out.extend(by_number(session, SequenceStatus::Late, "late", "late"));
-    out.extend(by_number(session, SequenceStatus::Duplicate, "◆ dup", "◆ dup"));
+    out.extend(by_number(session, SequenceStatus::Late, "↺ late", "late"));
+    out.extend(by_number(session, SequenceStatus::Duplicate, "⧉ dup", "⧉ dup"));
     if session.counts.restart > 0 {
         let n = session.counts.restart;
         out.push(Finding {
-            long: format!("↺ restarted ×{n}"),
-            short: format!("↺ ×{n}"),
+            long: format!("⟲ restarted ×{n}"),
+            short: format!("⟲ ×{n}"),
             role: Role::Sequence(SequenceStatus::Restart),
         });
     }
@@ -511,7 +512,7 @@ fn table<'a>() -> Table<SessionSummary, Shared<'a>, 10> {
                 let highest = session.highest.map_or("–".to_owned(), |h| h.to_string());
                 (highest.into(), Role::Text)
             }),
-            Column::left("MISSING", 12, |session, _, _| {
+            Column::left("MISSING", 10, |session, _, _| {
                 if session.missing.is_empty() {
                     ("—".into(), Role::Dim)
                 } else {
@@ -554,7 +555,7 @@ fn table<'a>() -> Table<SessionSummary, Shared<'a>, 10> {
                     )
                 }
             }),
-            Column::left("NOTE", 28, |session, shared, width| {
+            Column::left("NOTE", 30, |session, shared, width| {
                 let findings = findings(session, shared);
                 match findings.first() {
                     None => ("".into(), Role::Dim),
