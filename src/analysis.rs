@@ -18,8 +18,8 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::event::CapturedEvent;
 use crate::event::facts::Facts;
+use crate::event::{CapturedEvent, SignatureVerdict};
 use hash::hash_bytes;
 use lru::Lru;
 use redelivery::Redeliveries;
@@ -27,8 +27,8 @@ use sequence::SessionState;
 
 pub use common::MAX_ID_BYTES;
 pub use sequence::{
-    MissingRanges, SeqMark, SeqRange, SessionEnd, SessionEnding, SessionPhase, SessionSummary,
-    SessionWarnings, SnrSeries, StatusCounts, TrailStep,
+    DeliveryLag, MissingRanges, SeqMark, SeqRange, SessionEnd, SessionEnding, SessionPhase,
+    SessionSummary, SessionWarnings, SnrSeries, StatusCounts, TrailStep,
 };
 pub use timeline::{Lane, LaneError, LaneOutcome, Timeline, TimelineKind, TimelineStatus};
 
@@ -111,7 +111,14 @@ impl Analyzer {
                 let state = self.sessions.touch(id_key(b'w', &wms.session_id), || {
                     SessionState::new(&wms.session_id, at)
                 });
-                event.analysis.sequence = state.observe(wms, body_hash, at, repeated, anomalies);
+                let bad_signature = matches!(
+                    event.analysis.signature.verdict,
+                    SignatureVerdict::Invalid
+                        | SignatureVerdict::Malformed
+                        | SignatureVerdict::Stale
+                );
+                event.analysis.sequence =
+                    state.observe(wms, body_hash, at, repeated, bad_signature, anomalies);
             }
             Facts::Prism(prism) => {
                 self.timelines

@@ -177,6 +177,20 @@ impl Recorder {
         }
     }
 
+    /// Drops every stored event (they count as evicted) and, with `analysis`, what the analysis
+    /// knows too (sessions, timelines, redeliveries), under the lock that recording takes, so
+    /// that no event is analysed but not stored, or stored but not analysed, across the clear.
+    /// Returns how many events were dropped.
+    pub fn clear(&self, analysis: bool) -> usize {
+        let mut analyzer = lock(&self.analyzer);
+        let dropped = self.store.len();
+        self.store.clear();
+        if analysis {
+            analyzer.clear();
+        }
+        dropped
+    }
+
     /// Reads the analysis state (sessions, timelines) under the lock; keep `read` short.
     pub fn analysis<R>(&self, read: impl FnOnce(&Analyzer) -> R) -> R {
         read(&lock(&self.analyzer))

@@ -552,3 +552,44 @@ async fn redelivery_delays_survive_export_open_export() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A WMS session's bad signatures and delivery lag go into the export's analysis, and opening
+/// the file works them out again from its events: the second export is the first, byte for byte.
+#[tokio::test]
+async fn session_findings_survive_export_open_export() {
+    let dir = temp_dir("session-findings");
+    let (store, links, last) = analysed_traffic();
+    let recorder = links.recorder.unwrap();
+    troubled_session(&recorder, last + chrono::Duration::seconds(2));
+    let exported_at = last + chrono::Duration::days(1);
+    let write = |store: &hookscope::store::Store, recorder: &hookscope::ingest::Recorder| {
+        let mut out = Vec::new();
+        let events = store.snapshot();
+        export::write_export_with(
+            &mut out,
+            store.stats(),
+            Some(&recorder.analysis_snapshot()),
+            exported_at,
+            events.iter().map(|e| e.as_ref()),
+        )
+        .unwrap();
+        out
+    };
+    let first = write(&store, &recorder);
+    let text = String::from_utf8_lossy(&first);
+    for field in [
+        r#""bad_signatures":1,"bad_signature_seqs":[8],"#,
+        r#""delivery_lag":{"median_ms":1200,"min_ms":1200,"max_ms":2600,"count":9}"#,
+    ] {
+        assert!(text.contains(field), "{field} not in the export");
+    }
+    // Sessions without a bad signature write neither field.
+    assert_eq!(text.matches("\"bad_signatures\"").count(), 1);
+
+    let path = dir.join("a.json");
+    std::fs::write(&path, &first).unwrap();
+    let (opened, _, links, _) = hookscope::ui::load_export(&path, u64::MAX).unwrap();
+    let second = write(&opened, links.recorder.as_ref().unwrap());
+    assert!(first == second, "the second export differs");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -428,7 +428,8 @@ async fn sessions_running_and_finished() {
         // Two down: the session that ended in a constraint violation, its trail to the end.
         let screen = analysis_shot(w, h, three, keys("2jj")).await;
         let text = screen.text();
-        assert!(text.contains("ended    ✖ constraint at #10"), "{text}");
+        // A sequence number reads `seq 10`: `#` is a capture id.
+        assert!(text.contains("ended    ✖ constraint at seq 10"), "{text}");
         assert!(
             text.contains("CONSTRAINT_VIOLATION (14:02:16, 7.0 s)"),
             "{text}"
@@ -463,6 +464,160 @@ async fn sessions_gaps_are_coloured_and_signed() {
     let ended = glyph_style(&screen, "a8d1c0e4b2f94e1c9d7a6b5c4d3", "✖");
     assert_eq!(ended.fg, theme.problem().fg);
     insta::assert_debug_snapshot!("sessions_styles_120x40", screen.buffer());
+}
+
+/// The simulator's traffic, then [`troubled_session`] (newest, so selected), seen `later` after
+/// its last event.
+async fn troubled_shot(
+    width: u16,
+    height: u16,
+    later: chrono::Duration,
+    inputs: Vec<ratatui::crossterm::event::Event>,
+) -> Screen {
+    let (store, links, last) = analysed_traffic();
+    let recorder = links.recorder.clone().unwrap();
+    let last = troubled_session(&recorder, last + chrono::Duration::seconds(2));
+    let mut screen = Screen::new(store, live_source(), width, height)
+        .with_links(links)
+        .at(last + later);
+    screen.send(inputs).await;
+    screen
+}
+
+/// A session with a number missing, one late, one bad MAC and a non-ASCII body, silent for
+/// 31 s: its row says each of these, in words and glyphs, at 80, 120 and 200 columns.
+#[tokio::test]
+async fn a_session_row_tells_the_whole_story_at_every_width() {
+    let silent = chrono::Duration::seconds(31);
+    for (w, h) in [(80, 24), (120, 40), (200, 50)] {
+        let screen = troubled_shot(w, h, silent, keys("2")).await;
+        let text = screen.text();
+        let (_, row) = find(&screen, &TROUBLED[..14]);
+        let narrow = w < 120;
+        for fact in [
+            // Missing, the delivery lag, and the silence ahead of the phase.
+            "⚠ 4",
+            "1.2 s",
+            "⚠ silent 31 s",
+            // The bad MAC: how many and which number; the late number.
+            if narrow {
+                "✗ sig 1: 8"
+            } else {
+                "✗ sig 1: seq 8"
+            },
+            if narrow { "late 6" } else { "late seq 6" },
+        ] {
+            assert!(
+                row.contains(fact),
+                "{fact} not in the row at {w}x{h}: {row}"
+            );
+        }
+        // The detail says it in full.
+        for fact in [
+            "9 events · ⚠ 1 missing: 4 · 1 late · ✗ 1 bad signature",
+            "seq      late seq 6 · ✗ bad signature seq 8",
+            "lag      median 1.2 s of the latest 9 · min 1.2 s · max 2.6 s",
+            "⚠ no event for 31 s",
+        ] {
+            assert!(text.contains(fact), "{fact} missing at {w}x{h}:\n{text}");
+        }
+        if w >= 200 {
+            // Wide enough: no id is cut while other cells pad.
+            assert!(row.contains(TROUBLED), "{row}");
+            let (_, other) = find(&screen, "c0ffee00d15ea");
+            assert!(
+                other.contains("c0ffee00d15ea5e0b5e55ed0a11d0c5e"),
+                "{other}"
+            );
+        }
+        insta::assert_snapshot!(name("sessions_troubled", w, h), screen.terminal.backend());
+    }
+}
+
+/// `z` asks what to clear: `e` drops the events and keeps the sessions and timelines listed,
+/// `a` drops the analysis too; after `e`, `z` still offers to clear the analysis.
+#[tokio::test]
+async fn clearing_says_what_it_clears_and_does_it() {
+    let three = chrono::Duration::seconds(3);
+    let sessions = |screen: &Screen| {
+        screen
+            .app
+            .links
+            .recorder
+            .as_ref()
+            .unwrap()
+            .analysis(|a| a.counters().sessions)
+    };
+
+    // Events only.
+    let (store, links, last) = analysed_traffic();
+    let mut screen = Screen::new(store.clone(), live_source(), 80, 24)
+        .with_links(links)
+        .at(last + three);
+    screen.send(keys("2z")).await;
+    let text = screen.text();
+    assert!(text.contains("Clear the buffer?"), "{text}");
+    assert!(text.contains("The analysis holds 3 WMS sessions"), "{text}");
+    insta::assert_snapshot!("clear_what_80x24", screen.terminal.backend());
+    screen.send(keys("e")).await;
+    let text = screen.text();
+    assert_eq!(store.len(), 0);
+    assert_eq!(sessions(&screen), 3);
+    assert!(text.contains("WMS sessions 3"), "{text}");
+    assert!(
+        text.contains("the sessions and timelines stay listed"),
+        "{text}"
+    );
+    // No event left, but the analysis can still be cleared.
+    screen.send(keys("z")).await;
+    let text = screen.text();
+    assert!(text.contains("No event is stored."), "{text}");
+    screen.send(keys("a")).await;
+    assert_eq!(sessions(&screen), 0);
+    assert!(
+        screen.text().contains("WMS sessions 0"),
+        "{}",
+        screen.text()
+    );
+    // Nothing left at all: nothing is asked.
+    screen.send(keys("z")).await;
+    assert!(
+        screen.text().contains("nothing to clear"),
+        "{}",
+        screen.text()
+    );
+
+    // Events and analysis at once; the Timelines view empties too.
+    let (store, links, last) = analysed_traffic();
+    let mut screen = Screen::new(store.clone(), live_source(), 120, 40)
+        .with_links(links)
+        .at(last + three);
+    screen.send(keys("2za")).await;
+    let text = screen.text();
+    assert_eq!(store.len(), 0);
+    assert_eq!(sessions(&screen), 0);
+    assert!(text.contains("WMS sessions 0"), "{text}");
+    assert!(text.contains("the sessions and the timelines"), "{text}");
+    screen.send(keys("3")).await;
+    assert!(
+        screen.text().contains("Scans and videos 0"),
+        "{}",
+        screen.text()
+    );
+
+    // n keeps everything.
+    let (store, links, last) = analysed_traffic();
+    let n = store.len();
+    let mut screen = Screen::new(store.clone(), live_source(), 80, 24)
+        .with_links(links)
+        .at(last + three);
+    screen.send(keys("2zn")).await;
+    assert_eq!((store.len(), sessions(&screen)), (n, 3));
+    assert!(
+        screen.text().contains("nothing cleared"),
+        "{}",
+        screen.text()
+    );
 }
 
 #[tokio::test]

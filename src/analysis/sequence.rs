@@ -31,6 +31,11 @@ pub const MAX_MEASUREMENT_IDS: usize = 16;
 pub const MAX_MARKS: usize = 256;
 /// Steps of the event trail kept per session (the latest).
 pub const MAX_TRAIL: usize = 64;
+/// Sequence numbers of bad signatures kept per session (the latest); all are counted.
+pub const MAX_BAD_SIGNATURE_SEQS: usize = 16;
+/// Delivery lags the median is taken over: the session's latest, so that the median follows a
+/// sender whose queue grows or drains, at a bounded cost per event.
+pub const LAG_SAMPLE: usize = 64;
 
 /// Inclusive range of sequence numbers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -358,6 +363,20 @@ pub struct SeqMark {
     pub status: SequenceStatus,
 }
 
+/// How late a session's events arrive: receive time minus the body's `timestamp` (whole
+/// seconds, so each lag is known to a second; a negative lag is a sender's clock ahead of ours).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveryLag {
+    /// The median of the latest [`LAG_SAMPLE`] lags, in milliseconds.
+    pub median_ms: i64,
+    /// The smallest and largest lag of all the session's events.
+    pub min_ms: i64,
+    pub max_ms: i64,
+    /// Events the lag was measured on (repeats of a delivered body are not: their lag is the
+    /// sender's retry delay).
+    pub count: u64,
+}
+
 /// A run of one event name in arrival order: `INTERMEDIATE_RESULTS ×39`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TrailStep {
@@ -399,6 +418,20 @@ pub struct SessionSummary {
     pub trail_dropped: u64,
     /// Events whose timestamp went backwards in sequence order.
     pub timestamps_backwards: u64,
+    /// Deliveries whose signature did not verify (invalid, malformed or stale), repeats included.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub bad_signatures: u64,
+    /// Their sequence numbers in arrival order, the latest [`MAX_BAD_SIGNATURE_SEQS`] (events
+    /// without a number are only counted).
+    #[serde(default, skip_serializing_if = "VecDeque::is_empty")]
+    pub bad_signature_seqs: VecDeque<u64>,
+    /// None until an event with a `timestamp` arrives.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivery_lag: Option<DeliveryLag>,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl SessionSummary {
@@ -422,6 +455,9 @@ impl SessionSummary {
             trail: VecDeque::new(),
             trail_dropped: 0,
             timestamps_backwards: 0,
+            bad_signatures: 0,
+            bad_signature_seqs: VecDeque::new(),
+            delivery_lag: None,
         }
     }
 
@@ -443,6 +479,15 @@ impl SessionSummary {
 
     pub fn late_fills(&self) -> u64 {
         self.counts.late
+    }
+
+    /// The numbers that got `status` (late, duplicate, conflict…), oldest first, of the latest
+    /// [`MAX_MARKS`] out-of-order arrivals since the last restart.
+    pub fn marked(&self, status: SequenceStatus) -> impl DoubleEndedIterator<Item = u64> + '_ {
+        self.marks
+            .iter()
+            .filter(move |m| m.status == status)
+            .map(|m| m.seq)
     }
 
     /// Wall time from the first to the last event.
@@ -497,6 +542,8 @@ pub(crate) struct SessionState {
     last_event_seq: Option<u64>,
     visibility_seq: Option<u64>,
     websocket_seq: Option<u64>,
+    /// The latest [`LAG_SAMPLE`] delivery lags (ms), oldest first.
+    lags: VecDeque<i64>,
 }
 
 /// Whether an event numbered `seq` is at least as new as the one numbered `mark`. Events without
@@ -517,18 +564,21 @@ impl SessionState {
             last_event_seq: None,
             visibility_seq: None,
             websocket_seq: None,
+            lags: VecDeque::new(),
         }
     }
 
     /// Takes one event of this session: returns where it sits in the sequence (when it has a
     /// number) and appends what looks wrong to `anomalies`. `redelivery` says the same body came
-    /// recently (what tells a repeat when there is no number to compare).
+    /// recently (what tells a repeat when there is no number to compare); `bad_signature` that
+    /// its signature did not verify.
     pub(crate) fn observe(
         &mut self,
         facts: &WmsFacts,
         body_hash: u64,
         at: DateTime<Utc>,
         redelivery: bool,
+        bad_signature: bool,
         anomalies: &mut Vec<Anomaly>,
     ) -> Option<SequenceInfo> {
         let summary = &mut self.summary;
@@ -548,15 +598,69 @@ impl SessionState {
                 missing: missing.into(),
             }
         });
-        // A redelivered event says nothing new: counting its SNR or trail again would lie.
+        if bad_signature {
+            let summary = &mut self.summary;
+            summary.bad_signatures = summary.bad_signatures.saturating_add(1);
+            if let Some(seq) = facts.sequence {
+                if summary.bad_signature_seqs.len() == MAX_BAD_SIGNATURE_SEQS {
+                    summary.bad_signature_seqs.pop_front();
+                }
+                summary.bad_signature_seqs.push_back(seq);
+            }
+        }
+        // A redelivered event says nothing new: counting its SNR, trail or lag again would lie.
         let repeat = match &info {
             Some(info) => info.status == SequenceStatus::Duplicate,
             None => redelivery,
         };
         if !repeat {
             self.follow(facts, at);
+            if let Some(timestamp) = facts.timestamp {
+                self.measure_lag(at, timestamp);
+            }
         }
         info
+    }
+
+    /// Takes one delivery lag into the sample and the summary: O([`LAG_SAMPLE`]) with no
+    /// allocation once the sample is full (the median is selected in a copy on the stack).
+    fn measure_lag(&mut self, at: DateTime<Utc>, timestamp: i64) {
+        let lag = at
+            .timestamp_millis()
+            .saturating_sub(timestamp.saturating_mul(1000));
+        if self.lags.len() == LAG_SAMPLE {
+            self.lags.pop_front();
+        }
+        self.lags.push_back(lag);
+        let mut sample = [0i64; LAG_SAMPLE];
+        let n = self.lags.len();
+        for (slot, &lag) in sample.iter_mut().zip(&self.lags) {
+            *slot = lag;
+        }
+        let sample = &mut sample[..n];
+        let (_, &mut upper, _) = sample.select_nth_unstable(n / 2);
+        let median = if n % 2 == 1 {
+            upper
+        } else {
+            let lower = sample[..n / 2].iter().copied().max().unwrap_or(upper);
+            // The mean of the two middle lags, without overflow.
+            lower / 2 + upper / 2 + (lower % 2 + upper % 2) / 2
+        };
+        let summary = &mut self.summary;
+        summary.delivery_lag = Some(match summary.delivery_lag {
+            None => DeliveryLag {
+                median_ms: median,
+                min_ms: lag,
+                max_ms: lag,
+                count: 1,
+            },
+            Some(old) => DeliveryLag {
+                median_ms: median,
+                min_ms: old.min_ms.min(lag),
+                max_ms: old.max_ms.max(lag),
+                count: old.count.saturating_add(1),
+            },
+        });
     }
 
     /// Sequence status of `seq`; updates highest, missing ranges and remembered bodies.

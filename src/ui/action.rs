@@ -41,7 +41,12 @@ pub enum Action {
     CopySaveCancel,
     /// Close the copy menu or the copied text.
     CopyClose,
+    /// `z`: ask what to clear.
     Clear,
+    /// Clear the stored events only; the sessions and timelines stay listed.
+    ClearEvents,
+    /// Clear the stored events and the analysis (sessions, timelines, redeliveries).
+    ClearAll,
     RevealSecrets,
     /// Wrap long lines of the detail instead of cutting them.
     Wrap,
@@ -151,6 +156,8 @@ pub enum Context {
     ReplayPrompt,
     /// A yes/no question.
     Confirm,
+    /// The question `z` asks: what to clear.
+    Clear,
     /// The help overlay.
     Help,
     /// The comparison of two events.
@@ -172,6 +179,7 @@ impl Context {
             Context::FilterPrompt => "Filter prompt",
             Context::ReplayPrompt => "Replay prompt",
             Context::Confirm => "Questions",
+            Context::Clear => "Clearing",
             Context::Help => "This help",
             Context::Diff => "Comparison",
             Context::CopyMenu => "Copy as",

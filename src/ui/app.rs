@@ -169,15 +169,16 @@ impl Prompt {
 /// A question waiting for y or n.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Question {
-    Clear,
+    /// What to clear: the events only, or the analysis too. With what each holds now.
+    Clear {
+        events: u64,
+        sessions: usize,
+        timelines: usize,
+    },
     /// Replay this many filtered events?
-    Replay {
-        count: usize,
-    },
+    Replay { count: usize },
     /// Sign the edited request afresh with this scheme's secret?
-    Resign {
-        scheme: SignatureScheme,
-    },
+    Resign { scheme: SignatureScheme },
 }
 
 /// A message on the bottom line.
@@ -376,6 +377,7 @@ impl App {
             Mode::Normal => vec![self.views.get(self.view).context(), Context::Global],
             Mode::Filter(_) => vec![Context::FilterPrompt],
             Mode::Replay(_) => vec![Context::ReplayPrompt],
+            Mode::Confirm(Question::Clear { .. }) => vec![Context::Clear],
             Mode::Confirm(_) => vec![Context::Confirm],
             Mode::Help => vec![Context::Help],
             Mode::Diff(_) => vec![Context::Diff],
@@ -669,20 +671,47 @@ impl App {
                 self.forget(About::CopyPopup);
             }
             Action::Clear => {
-                if self.stats.stored == 0 {
-                    self.say("the buffer is already empty", true);
+                let (sessions, timelines) = self.links.recorder.as_ref().map_or((0, 0), |r| {
+                    let counters = r.analysis(|a| a.counters());
+                    (counters.sessions, counters.timelines)
+                });
+                let events = self.stats.stored;
+                if events == 0 && sessions == 0 && timelines == 0 {
+                    self.say("nothing to clear: no event, session or timeline", true);
                 } else {
-                    self.mode = Mode::Confirm(Question::Clear);
+                    self.mode = Mode::Confirm(Question::Clear {
+                        events,
+                        sessions,
+                        timelines,
+                    });
                 }
             }
+            Action::ClearEvents | Action::ClearAll
+                if matches!(self.mode, Mode::Confirm(Question::Clear { .. })) =>
+            {
+                self.mode = Mode::Normal;
+                let analysis = action == Action::ClearAll;
+                let n = match &self.links.recorder {
+                    Some(recorder) => recorder.clear(analysis),
+                    None => {
+                        let n = store.len();
+                        store.clear();
+                        n
+                    }
+                };
+                self.sync(store);
+                let events = format!("{n} {}", crate::words::noun(n as u64, "event"));
+                let text = match (analysis, self.links.recorder.is_some()) {
+                    (true, true) => format!("cleared {events}, the sessions and the timelines"),
+                    (false, true) => {
+                        format!("cleared {events}; the sessions and timelines stay listed")
+                    }
+                    (_, false) => format!("cleared {events}"),
+                };
+                self.say(text, true);
+            }
+            Action::ClearEvents | Action::ClearAll => {}
             Action::Confirm => match std::mem::replace(&mut self.mode, Mode::Normal) {
-                Mode::Confirm(Question::Clear) => {
-                    let n = store.len();
-                    store.clear();
-                    self.sync(store);
-                    let noun = if n == 1 { "event" } else { "events" };
-                    self.say(format!("cleared {n} {noun}"), true);
-                }
                 Mode::Confirm(Question::Replay { .. }) => self.ask_replay_target(),
                 Mode::Confirm(Question::Resign { .. }) => self.send_edit(true, store),
                 _ => {}

@@ -56,7 +56,7 @@ const GLOBAL: &[Binding] = &[
         Global,
         &[Key::char('z')],
         Action::Clear,
-        "clear the buffer (asks first)",
+        "clear the events, or the events and the analysis (asks which)",
         None,
     ),
 ];
@@ -125,6 +125,33 @@ const OVERLAYS: &[Binding] = &[
         Action::Decline,
         "no",
         Some("no"),
+    ),
+    // What `z` clears.
+    bind(
+        Context::Clear,
+        &[
+            Key::char('e'),
+            Key::char('E'),
+            Key::char('y'),
+            Key::char('Y'),
+        ],
+        Action::ClearEvents,
+        "events only",
+        None,
+    ),
+    bind(
+        Context::Clear,
+        &[Key::char('a'), Key::char('A')],
+        Action::ClearAll,
+        "events and analysis",
+        None,
+    ),
+    bind(
+        Context::Clear,
+        &[Key::char('n'), Key::char('N'), Key::plain(KeyCode::Esc)],
+        Action::Decline,
+        "nothing",
+        None,
     ),
     // The copy menu and the copied text.
     bind(
@@ -324,6 +351,7 @@ pub fn conflicts() -> Vec<String> {
         vec![FilterPrompt],
         vec![ReplayPrompt],
         vec![Context::Confirm],
+        vec![Context::Clear],
         vec![Context::Help],
         vec![Context::Diff],
         vec![Context::CopyMenu],

@@ -36,7 +36,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
     render_status(frame, areas.status, app, theme);
     match &app.mode {
         Mode::Help => help::render(frame, frame.area(), app.view, app.help_scroll, theme),
-        Mode::Confirm(question) => render_question(frame, frame.area(), *question, app, theme),
+        Mode::Confirm(question) => render_question(frame, frame.area(), *question, theme),
         Mode::Diff(diff) => view::events::diff::render(frame, frame.area(), diff, theme),
         Mode::CopyMenu => render_copy_menu(frame, frame.area(), theme),
         Mode::Copied(copied) => render_copied(frame, areas.body, copied, theme),
@@ -427,18 +427,15 @@ fn render_status(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     frame.render_widget(Line::from(spans), area);
 }
 
-fn render_question(frame: &mut Frame, area: Rect, question: Question, app: &App, theme: &Theme) {
+fn render_question(frame: &mut Frame, area: Rect, question: Question, theme: &Theme) {
     let (title, text) = match question {
-        Question::Clear => (
+        Question::Clear {
+            events,
+            sessions,
+            timelines,
+        } => (
             " Clear the buffer? ",
-            match app.stats.stored {
-                1 => "Drop the only stored event? It counts as evicted; ids keep counting."
-                    .to_owned(),
-                n => format!(
-                    "Drop all {} stored events? They count as evicted; ids keep counting.",
-                    thousands(n)
-                ),
-            },
+            clear_text(events, sessions, timelines),
         ),
         Question::Replay { count } => (
             " Replay the filtered events? ",
@@ -457,14 +454,20 @@ fn render_question(frame: &mut Frame, area: Rect, question: Question, app: &App,
             ),
         ),
     };
-    let popup = centered(area, 56, 6);
+    // The text wraps inside the borders and the padding; a blank line and the keys follow.
+    let lines = u16::try_from(crate::ui::text::wrap(&text, 52).len()).unwrap_or(u16::MAX);
+    let popup = centered(area, 56, lines.saturating_add(4).max(6));
     frame.render_widget(Clear, popup);
     let block = Block::new()
         .borders(Borders::ALL)
         .border_type(BorderType::Rounded)
         .border_style(theme.border(true))
         .title(Span::styled(title, theme.title()));
-    let keys = keymap::bindings(&[Context::Confirm])
+    let context = match question {
+        Question::Clear { .. } => Context::Clear,
+        _ => Context::Confirm,
+    };
+    let keys = keymap::bindings(&[context])
         .flat_map(|b| {
             [
                 Span::styled(
@@ -483,6 +486,33 @@ fn render_question(frame: &mut Frame, area: Rect, question: Question, app: &App,
     .wrap(ratatui::widgets::Wrap { trim: true })
     .block(block.padding(ratatui::widgets::Padding::horizontal(1)));
     frame.render_widget(paragraph, popup);
+}
+
+/// What `z` asks: what the events and the analysis hold now, and what each key clears.
+fn clear_text(events: u64, sessions: usize, timelines: usize) -> String {
+    let stored = match events {
+        0 => "No event is stored.".to_owned(),
+        1 => "Drop the only stored event? It counts as evicted; ids keep counting.".to_owned(),
+        n => format!(
+            "Drop all {} stored events? They count as evicted; ids keep counting.",
+            thousands(n)
+        ),
+    };
+    match (sessions, timelines) {
+        (0, 0) => format!("{stored} No session or timeline is held: e and a do the same."),
+        (s, t) => format!(
+            "{stored} The analysis holds {} WMS {} and {} {}: e keeps them listed, a clears \
+             them too.",
+            thousands(s as u64),
+            crate::words::noun(s as u64, "session"),
+            thousands(t as u64),
+            if t == 1 {
+                "scan or video"
+            } else {
+                "scans or videos"
+            }
+        ),
+    }
 }
 
 /// The keys of `context` on one line, as `key what   key what`.

@@ -9,7 +9,10 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use crate::ui::text::{Role, fit, fit_right, table_heading, truncate};
+use crate::ui::text::{Role, display_width, fit, fit_right, table_heading, truncate};
+
+/// The width cells are drawn for when [`Table::widths_for`] measures what they need.
+const MEASURE: usize = 1_000;
 use crate::ui::theme::Theme;
 
 /// Where a cell's text sits when it is narrower than its column.
@@ -86,6 +89,57 @@ impl<R, X, const N: usize> Table<R, X, N> {
 
     /// The width of each column in a table `width` columns wide; 0 hides a column.
     pub fn widths(&self, width: usize) -> [usize; N] {
+        let (mut widths, left) = self.shared_out(width);
+        self.give_spare(&mut widths, left);
+        widths
+    }
+
+    /// Like [`Table::widths`], but what the screen has beyond the columns' widths goes first to
+    /// the columns of `grow`, in that order, each up to its widest cell among `rows` (so a cut
+    /// id or note gets the room before any cell is padded); only what is left after them goes
+    /// to the spare column. Rows are drawn as for a very wide column to measure them.
+    pub fn widths_for<'a>(
+        &self,
+        width: usize,
+        grow: &[&str],
+        rows: impl Iterator<Item = &'a R> + Clone,
+        shared: &X,
+    ) -> [usize; N]
+    where
+        R: 'a,
+    {
+        let (mut widths, mut left) = self.shared_out(width);
+        for &title in grow {
+            if left == 0 {
+                break;
+            }
+            let Some(i) = self.index(title).filter(|&i| widths[i] > 0) else {
+                continue;
+            };
+            let draw = self.columns[i].draw;
+            let widest = rows
+                .clone()
+                .map(|row| display_width(&draw(row, shared, MEASURE).0))
+                .max()
+                .unwrap_or(0);
+            let more = widest.saturating_sub(widths[i]).min(left);
+            widths[i] += more;
+            left -= more;
+        }
+        self.give_spare(&mut widths, left);
+        widths
+    }
+
+    fn give_spare(&self, widths: &mut [usize; N], left: usize) {
+        if let Some(i) = self.spare.and_then(|title| self.index(title))
+            && widths[i] > 0
+        {
+            widths[i] += left;
+        }
+    }
+
+    /// The widths after narrowing and the flexible column, and the width still unused.
+    fn shared_out(&self, width: usize) -> ([usize; N], usize) {
         let mut widths = self.columns.each_ref().map(|c| c.width);
         let flex = self.index(self.flex.0);
         for &(title, narrower) in self.shrink {
@@ -102,12 +156,7 @@ impl<R, X, const N: usize> Table<R, X, N> {
             flex_width = width.saturating_sub(fixed).clamp(1, self.flex.1);
             widths[i] = flex_width;
         }
-        if let Some(i) = self.spare.and_then(|title| self.index(title))
-            && widths[i] > 0
-        {
-            widths[i] += width.saturating_sub(fixed + flex_width);
-        }
-        widths
+        (widths, width.saturating_sub(fixed + flex_width))
     }
 
     /// Whether the column titled `title` shows at these widths.
@@ -243,6 +292,33 @@ mod tests {
         assert_eq!(table.widths(20), [8, 4, 5, 0]);
         assert_eq!(table.widths(10), [4, 4, 0, 0]);
         assert!(!table.shows(&table.widths(10), "WHEN"));
+    }
+
+    #[test]
+    fn spare_width_goes_first_to_the_cut_columns_in_order() {
+        let mut table = table();
+        table.columns[2] = Column::left("NOTE", 10, |row, _, _| (Cow::Borrowed(*row), Role::Dim));
+        let rows = ["a name of twenty one", "short"];
+        // 38 wide: nothing spare, as `widths`.
+        assert_eq!(
+            table.widths_for(38, &["NAME", "NOTE"], rows.iter(), &()),
+            table.widths(38)
+        );
+        // 50 wide: 12 spare; the name (12, needs 20) takes 8, the note (needs 20) the last 4.
+        assert_eq!(
+            table.widths_for(50, &["NAME", "NOTE"], rows.iter(), &()),
+            [20, 4, 14, 8]
+        );
+        // 70 wide: both get what they need, the spare column (the note) the rest.
+        assert_eq!(
+            table.widths_for(70, &["NAME", "NOTE"], rows.iter(), &()),
+            [20, 4, 34, 8]
+        );
+        // A priority on a hidden column gives it nothing.
+        assert_eq!(
+            table.widths_for(20, &["WHEN"], rows.iter(), &()),
+            [8, 4, 5, 0]
+        );
     }
 
     #[test]

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use chrono::{DateTime, Duration, TimeZone, Utc};
+use chrono::{DateTime, Duration, TimeZone, Timelike, Utc};
 use hookscope::event::build::EventBuilder;
 use hookscope::event::{
     Anomaly, BodyKind, BodyPart, CapturedEvent, HeaderList, Provider, Redelivery, ResponseInfo,
@@ -533,10 +533,21 @@ pub fn record_scenarios(
 }
 
 /// Decodes `event` as the listener does and records it as received at `at`.
-pub fn record_at(
+pub fn record_at(recorder: &hookscope::ingest::Recorder, event: CapturedEvent, at: DateTime<Utc>) {
+    record_checked_at(
+        recorder,
+        event,
+        at,
+        &hookscope::decode::signature::Secrets::default(),
+    );
+}
+
+/// Like [`record_at`], its signature checked with `secrets`.
+pub fn record_checked_at(
     recorder: &hookscope::ingest::Recorder,
     mut event: CapturedEvent,
     at: DateTime<Utc>,
+    secrets: &hookscope::decode::signature::Secrets,
 ) {
     event.received_at = at;
     let decoded = hookscope::decode::analyse(
@@ -547,7 +558,7 @@ pub fn record_at(
             body: &event.body,
             truncated: false,
         },
-        &hookscope::decode::signature::Secrets::default(),
+        secrets,
         at,
     );
     event.analysis = decoded.analysis;
@@ -590,4 +601,93 @@ pub fn analysed_traffic() -> (Arc<Store>, hookscope::ui::app::Links, DateTime<Ut
         policy: None,
     };
     (store, links, at)
+}
+
+/// The id of the session [`troubled_session`] records.
+pub const TROUBLED: &str = "b0a7c1d2e3f40516273849505a6b7c8d";
+
+/// One more WMS session after [`analysed_traffic`], signed with a WMS secret and checked with
+/// it: numbers 0 to 9, one a second from `start`, each received 1.2 s after its `timestamp`;
+/// 4 never arrives, 6 arrives late (after 8, 2.6 s after its timestamp), 8 carries a MAC that
+/// does not match its body, and 3 has a non-ASCII body. Still measuring: returns the time of
+/// its last event.
+pub fn troubled_session(
+    recorder: &hookscope::ingest::Recorder,
+    start: DateTime<Utc>,
+) -> DateTime<Utc> {
+    use hookscope::decode::signature::{Secret, Secrets, sign};
+    use hookscope::event::SignatureScheme;
+    let mut secrets = Secrets::default();
+    secrets.add(SignatureScheme::Wms, Secret::new("wms-test-secret"));
+    let start = start.with_nanosecond(0).unwrap_or(start);
+    let m = r#""measurementId":"5f0c2a9e-77d1-4c3b-9a8e-1d2c3b4a5f60""#;
+    let events: [(u64, &str, String); 9] = [
+        (0, "WMS_LOADED", "{}".into()),
+        (1, "CONFIGURATION_LOADED", "{}".into()),
+        (2, "CAMERA_PERMISSION_GRANTED", "{}".into()),
+        (
+            3,
+            "CAMERA_STARTED",
+            r#"{"details":"caméra prête — 1080p"}"#.into(),
+        ),
+        (5, "MEASUREMENT_CREATED", format!("{{{m}}}")),
+        (
+            7,
+            "INTERMEDIATE_RESULTS",
+            format!(r#"{{{m},"snr":61,"sequence":2}}"#),
+        ),
+        (
+            8,
+            "INTERMEDIATE_RESULTS",
+            format!(r#"{{{m},"snr":67,"sequence":3}}"#),
+        ),
+        (
+            6,
+            "INTERMEDIATE_RESULTS",
+            format!(r#"{{{m},"snr":55,"sequence":1}}"#),
+        ),
+        (
+            9,
+            "INTERMEDIATE_RESULTS",
+            format!(r#"{{{m},"snr":72,"sequence":4}}"#),
+        ),
+    ];
+    let mut last = start;
+    for (seq, name, payload) in events {
+        let sent = start + Duration::seconds(seq as i64);
+        let at = match seq {
+            6 => start + Duration::milliseconds(8_600),
+            _ => sent + Duration::milliseconds(1_200),
+        };
+        let body = format!(
+            r#"{{"timestamp":{},"sessionId":"{TROUBLED}","sequence":{seq},"event":"{name}","severity":"INFO","payload":{payload}}}"#,
+            sent.timestamp()
+        );
+        let mut headers = vec![
+            ("content-type".to_owned(), "application/json".to_owned()),
+            ("user-agent".to_owned(), "WMS-Webhook/2.3".to_owned()),
+        ];
+        for (name, value) in sign(
+            SignatureScheme::Wms,
+            "wms-test-secret",
+            body.as_bytes(),
+            0,
+            "",
+        ) {
+            let value = if seq == 8 {
+                format!("hmac-sha256={}", "0".repeat(64))
+            } else {
+                value
+            };
+            headers.push((name.to_owned(), value));
+        }
+        let pairs: Vec<(&str, &str)> = headers
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect();
+        let event = request("POST", "/hooks/wms", &pairs, body.as_bytes());
+        record_checked_at(recorder, event, at, &secrets);
+        last = last.max(at);
+    }
+    last
 }

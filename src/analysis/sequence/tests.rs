@@ -390,3 +390,133 @@ fn a_seen_number_costs_16_bytes_and_keeps_its_timestamp() {
     assert_eq!(untimed.timestamp(), None);
     assert!(untimed.same_body(5));
 }
+
+/// A WMS event sent at `sent` (Unix seconds) and received `secs` after the harness's t0, with
+/// its signature verdict.
+fn timed(
+    h: &mut Harness,
+    seq: u64,
+    sent: i64,
+    secs: f64,
+    verdict: crate::event::SignatureVerdict,
+) -> crate::event::CapturedEvent {
+    let mut facts = wms("s", seq, "INTERMEDIATE_RESULTS");
+    facts.timestamp = Some(sent);
+    let body = crate::analysis::testkit::wms_body(&facts);
+    let mut event = crate::analysis::testkit::event(crate::event::Provider::Wms, &body, at(secs));
+    event.analysis.signature.verdict = verdict;
+    h.feed_event(event, &crate::event::facts::Facts::Wms(facts))
+}
+
+#[test]
+fn late_duplicate_and_conflicting_numbers_are_kept_by_number() {
+    let mut h = Harness::new();
+    h.seqs("s", &[0, 1, 2, 5, 4, 5]);
+    h.wms(wms("s", 2, "SOMETHING_ELSE"), 9.0);
+    let s = h.analyzer.session("s").unwrap();
+    assert_eq!(s.marked(Late).collect::<Vec<_>>(), [4]);
+    assert_eq!(s.marked(Duplicate).collect::<Vec<_>>(), [5]);
+    assert_eq!(s.marked(Conflict).collect::<Vec<_>>(), [2]);
+    assert_eq!(s.missing.to_string(), "3");
+}
+
+#[test]
+fn bad_signatures_are_counted_with_their_numbers() {
+    use crate::event::SignatureVerdict::*;
+    let mut h = Harness::new();
+    let t0 = at(0.0).timestamp();
+    for (seq, verdict) in [
+        (0, Valid),
+        (1, Invalid),
+        (2, NoSecret),
+        (3, Malformed),
+        (4, Stale),
+    ] {
+        timed(&mut h, seq, t0, seq as f64, verdict);
+    }
+    // A repeat of a bad delivery is one more bad delivery.
+    timed(&mut h, 1, t0, 5.0, Invalid);
+    let s = h.analyzer.session("s").unwrap();
+    assert_eq!(s.bad_signatures, 4);
+    assert_eq!(s.bad_signature_seqs, [1, 3, 4, 1]);
+
+    // Only the latest numbers are kept; all are counted.
+    let mut h = Harness::new();
+    for seq in 0..MAX_BAD_SIGNATURE_SEQS as u64 + 4 {
+        timed(&mut h, seq, t0, seq as f64, Invalid);
+    }
+    let s = h.analyzer.session("s").unwrap();
+    assert_eq!(s.bad_signatures, MAX_BAD_SIGNATURE_SEQS as u64 + 4);
+    assert_eq!(s.bad_signature_seqs.len(), MAX_BAD_SIGNATURE_SEQS);
+    assert_eq!(s.bad_signature_seqs.front(), Some(&4));
+
+    // A session without a bad signature writes neither field into an export.
+    let mut h = Harness::new();
+    h.seqs("s", &[0]);
+    let json = serde_json::to_string(h.analyzer.session("s").unwrap()).unwrap();
+    assert!(!json.contains("bad_signature"), "{json}");
+}
+
+#[test]
+fn the_delivery_lag_is_the_median_of_the_latest_lags() {
+    use crate::event::SignatureVerdict::Valid;
+    let mut h = Harness::new();
+    let t0 = at(0.0).timestamp();
+    // Received 2 s, 1.5 s, 9 s and 1 s after their timestamps; a repeat of the slow one does
+    // not count (its lag is the sender's retry delay).
+    timed(&mut h, 0, t0, 2.0, Valid);
+    timed(&mut h, 1, t0, 1.5, Valid);
+    let lag = h.analyzer.session("s").unwrap().delivery_lag.unwrap();
+    assert_eq!((lag.median_ms, lag.count), (1_750, 2));
+    timed(&mut h, 2, t0, 9.0, Valid);
+    timed(&mut h, 2, t0, 60.0, Valid);
+    timed(&mut h, 3, t0 + 10, 11.0, Valid);
+    let lag = h.analyzer.session("s").unwrap().delivery_lag.unwrap();
+    assert_eq!(lag.count, 4);
+    assert_eq!(lag.median_ms, 1_750);
+    assert_eq!((lag.min_ms, lag.max_ms), (1_000, 9_000));
+
+    // The median follows the latest LAG_SAMPLE lags: a sender that fell behind shows it.
+    for seq in 4..4 + LAG_SAMPLE as u64 {
+        timed(&mut h, seq, t0, 30.0 + seq as f64, Valid);
+    }
+    let lag = h.analyzer.session("s").unwrap().delivery_lag.unwrap();
+    assert!(lag.median_ms > 30_000, "{lag:?}");
+    assert_eq!(lag.min_ms, 1_000);
+    assert_eq!(lag.count, 4 + LAG_SAMPLE as u64);
+
+    // A sender clock ahead of ours gives a negative lag; absurd timestamps saturate.
+    let mut h = Harness::new();
+    timed(&mut h, 0, t0 + 3, 0.0, Valid);
+    timed(&mut h, 1, i64::MIN, 1.0, Valid);
+    timed(&mut h, 2, i64::MAX, 2.0, Valid);
+    let lag = h.analyzer.session("s").unwrap().delivery_lag.unwrap();
+    assert_eq!(lag.median_ms, -3_000);
+    assert_eq!(lag.max_ms, i64::MAX);
+    assert!(lag.min_ms < -1_000_000_000_000_000_000, "{lag:?}");
+
+    // No timestamp, no lag.
+    let mut h = Harness::new();
+    let mut facts = wms("s", 0, "WMS_LOADED");
+    facts.timestamp = None;
+    h.wms(facts, 0.0);
+    assert_eq!(h.analyzer.session("s").unwrap().delivery_lag, None);
+}
+
+#[test]
+fn summaries_without_the_newer_fields_still_read() {
+    use crate::event::SignatureVerdict::Invalid;
+    let mut h = Harness::new();
+    timed(&mut h, 0, at(0.0).timestamp(), 1.0, Invalid);
+    let summary = h.analyzer.session("s").unwrap().clone();
+    let mut json = serde_json::to_value(&summary).unwrap();
+    let back: SessionSummary = serde_json::from_value(json.clone()).unwrap();
+    assert_eq!(back, summary);
+    let fields = json.as_object_mut().unwrap();
+    for field in ["bad_signatures", "bad_signature_seqs", "delivery_lag"] {
+        assert!(fields.remove(field).is_some(), "{field}");
+    }
+    let old: SessionSummary = serde_json::from_value(json).unwrap();
+    assert_eq!((old.bad_signatures, old.delivery_lag), (0, None));
+    assert!(old.bad_signature_seqs.is_empty());
+}

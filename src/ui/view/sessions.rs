@@ -1,6 +1,7 @@
-//! The Sessions view: one row per WMS session (events, highest number, missing ranges,
-//! duplicates, late fills, last event, how it ended or where it is, warnings, last seen) and,
-//! below, the selected session: its sequence bar, its SNR, its trail of events and its
+//! The Sessions view: one row per WMS session (events, highest number, missing ranges, delivery
+//! lag, last event, how it ended or where it is, warnings, a note of bad signatures and late,
+//! duplicate or conflicting numbers, last seen) and, below, the selected session: its sequence
+//! bar, which numbers came out of order, its lag, its SNR, its trail of events and its
 //! measurement ids.
 //!
 //! Rows are copied out of the analysis before each frame, only those on screen.
@@ -13,7 +14,7 @@ use ratatui::text::Span;
 use ratatui::widgets::{Block, BorderType, Borders};
 
 use crate::analysis::{Analyzer, SessionEnd, SessionSummary};
-use crate::event::{SequenceStatus, Severity};
+use crate::event::{SequenceStatus, Severity, SignatureVerdict};
 use crate::sanitize;
 use crate::ui::action::keys::{BOTTOM, DOWN, ENTER, PAGE_DOWN, PAGE_UP, TOP, UP};
 use crate::ui::action::{Action, Context, bind};
@@ -88,7 +89,15 @@ pub const SPEC: Spec = Spec {
         ),
         (
             "warnings",
-            "⚠ websocket down, page hidden, SNR falling, no event for 10 s or more",
+            "⚠ no event for 10 s or more, websocket down, page hidden, SNR falling",
+        ),
+        (
+            "note",
+            "✗ sig 2: seq 4, 9 bad signatures  ≠ conflict  ↺ late  ⧉ dup  ⟲ restarted",
+        ),
+        (
+            "LAG",
+            "median receive time minus the body's timestamp, latest 64 events",
         ),
         (
             "SNR",
@@ -240,13 +249,28 @@ struct Warning {
     short: String,
 }
 
-/// The warnings of a running session, the most pressing first.
+/// The warnings of a running session, the most pressing first: the row always has room for
+/// the first (it takes the place of the phase when the warnings have no column), so the order
+/// is what a narrow screen shows.
+///
+/// 1. Silence (`no event for 31 s`): the session may be dead, and whatever else the row says
+///    may be stale, since no event came to change it; it also grows while one watches.
+/// 2. Websocket down: results cannot reach the sender's backend until it reconnects.
+/// 3. Page hidden: the measurement is paused while the user looks elsewhere.
+/// 4. SNR falling: the measurement may still end well; a hint, not a fault.
 fn warnings(session: &SessionSummary, now: Option<DateTime<Utc>>, live: bool) -> Vec<Warning> {
     let mut out = Vec::new();
     if session.is_finished() {
         return out;
     }
     let mut warn = |words: String, short: String| out.push(Warning { words, short });
+    if live
+        && let Some(idle) = now.and_then(|now| session.idle_for(now))
+        && idle >= IDLE_WARNING
+    {
+        let idle = short_duration(std::time::Duration::from_secs(idle.as_secs()));
+        warn(format!("no event for {idle}"), format!("silent {idle}"));
+    }
     if session.warnings.websocket_down {
         warn("websocket down".into(), "ws down".into());
     }
@@ -255,13 +279,6 @@ fn warnings(session: &SessionSummary, now: Option<DateTime<Utc>>, live: bool) ->
     }
     if session.warnings.snr_falling {
         warn("SNR falling".into(), "SNR falling".into());
-    }
-    if live
-        && let Some(idle) = now.and_then(|now| session.idle_for(now))
-        && idle >= IDLE_WARNING
-    {
-        let idle = short_duration(std::time::Duration::from_secs(idle.as_secs()));
-        warn(format!("no event for {idle}"), format!("silent {idle}"));
     }
     out
 }
@@ -302,21 +319,185 @@ fn seen(session: &SessionSummary, now: Option<DateTime<Utc>>, live: bool) -> Str
     }
 }
 
-/// What every cell of the list may look at: the view's state, and whether the warnings have
-/// a column of their own.
+/// What every cell of the list may look at: the view's state, and which columns show (what
+/// has no column of its own goes into the note).
 struct Shared<'a> {
     state: &'a SessionsState,
     warnings_shown: bool,
+    lag_shown: bool,
 }
 
-/// The role of a count: dim when none.
-fn count_role(n: u64, status: SequenceStatus) -> Role {
-    if n == 0 {
-        Role::Dim
+/// Numbers listed in a note before `…`.
+const LISTED: usize = 4;
+
+/// `4, 9` (or `4,9` when short): ascending, each once, at most [`LISTED`] then `…`.
+fn numbers(seqs: impl Iterator<Item = u64>, short: bool) -> String {
+    let mut seqs: Vec<u64> = seqs.collect();
+    seqs.sort_unstable();
+    seqs.dedup();
+    let mut out: Vec<String> = seqs.iter().take(LISTED).map(u64::to_string).collect();
+    if seqs.len() > LISTED {
+        out.push("…".into());
+    }
+    out.join(if short { "," } else { ", " })
+}
+
+/// A delivery lag in a few characters: `1.2 s`, `53 s`, `2 min`; `-3.0 s` for a sender whose
+/// clock is ahead.
+fn lag_words(ms: i64) -> String {
+    let words = short_duration(std::time::Duration::from_millis(ms.unsigned_abs()));
+    if ms < 0 {
+        format!("-{words}")
     } else {
-        Role::Sequence(status)
+        words
     }
 }
+
+/// One thing the note of a row says, in words and in fewer.
+struct Finding {
+    long: String,
+    short: String,
+    role: Role,
+}
+
+/// What the note of a row says, the most important first (a narrow note shows the first ones
+/// and counts the rest):
+///
+/// 1. Bad signatures (`✗ sig 2: seq 4, 9`): those events may not come from the sender at all.
+/// 2. Conflicts (`≠ conflict seq 5`): two bodies for one number; which one is true is unknown.
+/// 3. The running session's other warnings, when they have no column (the first is in STATE).
+/// 4. Late numbers (`↺ late seq 7`), then duplicates (`⧉ dup seq 9`): delivery order, not
+///    content. The glyphs are those of the Events list's sequence column.
+/// 5. Restarts and timestamps going backwards.
+/// 6. The delivery lag, when it has no column.
+fn findings(session: &SessionSummary, shared: &Shared<'_>) -> Vec<Finding> {
+    let mut out = Vec::new();
+    if session.bad_signatures > 0 {
+        let n = session.bad_signatures;
+        let seqs = session.bad_signature_seqs.iter().copied();
+        let (long, short) = if session.bad_signature_seqs.is_empty() {
+            (format!("✗ sig {n}"), format!("✗ sig {n}"))
+        } else {
+            (
+                format!("✗ sig {n}: seq {}", numbers(seqs.clone(), false)),
+                format!("✗ sig {n}: {}", numbers(seqs, true)),
+            )
+        };
+        out.push(Finding {
+            long,
+            short,
+            role: Role::Signature(SignatureVerdict::Invalid),
+        });
+    }
+    out.extend(by_number(session, SequenceStatus::Conflict, "≠ conflict", "≠ conf"));
+    if !shared.warnings_shown {
+        let warnings = warnings(session, shared.state.now, shared.state.live);
+        for warning in warnings.iter().skip(1) {
+            out.push(Finding {
+                long: format!("⚠ {}", warning.words),
+                short: format!("⚠ {}", warning.short),
+                role: Role::Severity(Severity::Warn),
+            });
+        }
+    }
+    out.extend(by_number(session, SequenceStatus::Late, "↺ late", "late"));
+    out.extend(by_number(session, SequenceStatus::Duplicate, "⧉ dup", "⧉ dup"));
+    if session.counts.restart > 0 {
+        let n = session.counts.restart;
+        out.push(Finding {
+            long: format!("⟲ restarted ×{n}"),
+            short: format!("⟲ ×{n}"),
+            role: Role::Sequence(SequenceStatus::Restart),
+        });
+    }
+    if session.timestamps_backwards > 0 {
+        let n = session.timestamps_backwards;
+        out.push(Finding {
+            long: format!("⚠ time backwards ×{n}"),
+            short: format!("⚠ time ×{n}"),
+            role: Role::Severity(Severity::Warn),
+        });
+    }
+    if !shared.lag_shown
+        && let Some(lag) = &session.delivery_lag
+    {
+        let lag = lag_words(lag.median_ms);
+        out.push(Finding {
+            long: format!("lag {lag}"),
+            short: format!("lag {lag}"),
+            role: Role::Dim,
+        });
+    }
+    out
+}
+
+/// `late seq 7, 13` (`late 7,13` when short): the numbers that got `status`.
+fn by_number(
+    session: &SessionSummary,
+    status: SequenceStatus,
+    long: &str,
+    short: &str,
+) -> Option<Finding> {
+    session.marked(status).next()?;
+    Some(Finding {
+        long: format!("{long} seq {}", numbers(session.marked(status), false)),
+        short: format!("{short} {}", numbers(session.marked(status), true)),
+        role: Role::Sequence(status),
+    })
+}
+
+/// The findings in `width` columns: in words when they all fit, else each in fewer; what does
+/// not fit is counted (`+2`), so a narrow note never hides that there is more.
+fn note_cell(findings: &[Finding], width: usize) -> String {
+    let (long, shown) = note_in(findings, width, false);
+    if shown == findings.len() {
+        return long;
+    }
+    let (short, shown_short) = note_in(findings, width, true);
+    if shown_short >= shown { short } else { long }
+}
+
+/// The findings in their long or short forms, as many as fit, and how many that is.
+fn note_in(findings: &[Finding], width: usize, short: bool) -> (String, usize) {
+    const SEP: &str = " · ";
+    let mut out = String::new();
+    for (i, finding) in findings.iter().enumerate() {
+        let text = if short { &finding.short } else { &finding.long };
+        let sep = if out.is_empty() { "" } else { SEP };
+        let after = findings.len() - i - 1;
+        // Room for `· +N` is kept while more follow.
+        let reserve = if after > 0 {
+            display_width(SEP) + 1 + after.to_string().len()
+        } else {
+            0
+        };
+        if display_width(&out) + display_width(sep) + display_width(text) + reserve <= width {
+            out.push_str(sep);
+            out.push_str(text);
+        } else if i == 0 {
+            // Not even the first with room for the count: the first alone (the table cuts it
+            // with `…`), the most important thing said rather than a bare count.
+            out.push_str(text);
+            let more = format!(" +{after}");
+            if after > 0 && display_width(&out) + display_width(&more) <= width {
+                out.push_str(&more);
+            }
+            return (out, 1);
+        } else {
+            let more = format!("{sep}+{}", findings.len() - i);
+            if display_width(&out) + display_width(&more) <= width {
+                out.push_str(&more);
+            }
+            return (out, i);
+        }
+    }
+    (out, findings.len())
+}
+
+/// Columns that are given what the screen has beyond their widths, in this order, up to what
+/// their widest cell needs: the id first (it names the row), then the note, the warnings, the
+/// missing numbers and the last event's name.
+const GROW: &[&str] = &["SESSION", "NOTE", "WARNINGS", "MISSING", "LAST EVENT"];
 
 fn table<'a>() -> Table<SessionSummary, Shared<'a>, 10> {
     Table {
@@ -331,7 +512,7 @@ fn table<'a>() -> Table<SessionSummary, Shared<'a>, 10> {
                 let highest = session.highest.map_or("–".to_owned(), |h| h.to_string());
                 (highest.into(), Role::Text)
             }),
-            Column::left("MISSING", 12, |session, _, _| {
+            Column::left("MISSING", 10, |session, _, _| {
                 if session.missing.is_empty() {
                     ("—".into(), Role::Dim)
                 } else {
@@ -341,16 +522,9 @@ fn table<'a>() -> Table<SessionSummary, Shared<'a>, 10> {
                     )
                 }
             }),
-            Column::right("DUP", 3, |session, _, _| {
-                let n = session.duplicates();
-                (
-                    n.to_string().into(),
-                    count_role(n, SequenceStatus::Duplicate),
-                )
-            }),
-            Column::right("LATE", 4, |session, _, _| {
-                let n = session.late_fills();
-                (n.to_string().into(), count_role(n, SequenceStatus::Late))
+            Column::right("LAG", 7, |session, _, _| match &session.delivery_lag {
+                Some(lag) => (lag_words(lag.median_ms).into(), Role::Text),
+                None => ("–".into(), Role::Dim),
             }),
             Column::left("LAST EVENT", 22, |session, _, _| {
                 let name = session.last_event.as_deref().unwrap_or("–");
@@ -381,6 +555,13 @@ fn table<'a>() -> Table<SessionSummary, Shared<'a>, 10> {
                     )
                 }
             }),
+            Column::left("NOTE", 30, |session, shared, width| {
+                let findings = findings(session, shared);
+                match findings.first() {
+                    None => ("".into(), Role::Dim),
+                    Some(first) => (note_cell(&findings, width).into(), first.role),
+                }
+            }),
             Column::left("SEEN", 9, |session, shared, _| {
                 (
                     seen(session, shared.state.now, shared.state.live).into(),
@@ -389,17 +570,22 @@ fn table<'a>() -> Table<SessionSummary, Shared<'a>, 10> {
             }),
         ],
         flex: ("SESSION", 28),
-        // Narrower screens drop these in order until the id has room.
+        // Narrower screens drop these in order until the id has room; the state (with the
+        // most pressing warning) and the note always show.
         shrink: &[
             ("WARNINGS", 0),
-            ("LAST EVENT", 20),
             ("LAST EVENT", 0),
-            ("MISSING", 10),
             ("SEEN", 0),
+            ("LAST", 0),
+            ("NOTE", 20),
+            ("MISSING", 8),
+            ("NOTE", 14),
+            ("LAG", 0),
+            ("EVENTS", 0),
         ],
         room: 16,
-        // What the id does not need goes to the last event's name.
-        spare: Some("LAST EVENT"),
+        // What the columns of `GROW` do not need goes to the note, at the end of the row.
+        spare: Some("NOTE"),
         trailing_space: true,
     }
 }
@@ -465,11 +651,14 @@ fn render_list(frame: &mut Frame, area: Rect, state: &SessionsState, theme: &The
         return;
     }
     let table = table();
-    let widths = table.widths(usize::from(inner.width));
+    // Which columns show does not depend on the rows: the widths first, then the room.
+    let base = table.widths(usize::from(inner.width));
     let shared = Shared {
         state,
-        warnings_shown: table.shows(&widths, "WARNINGS"),
+        warnings_shown: table.shows(&base, "WARNINGS"),
+        lag_shown: table.shows(&base, "LAG"),
     };
+    let widths = table.widths_for(usize::from(inner.width), GROW, state.rows.iter(), &shared);
     let rows = state
         .rows
         .iter()
@@ -690,7 +879,67 @@ fn detail_lines(session: &SessionSummary, state: &SessionsState, width: usize) -
             format!("{} timestamps backwards", session.timestamps_backwards),
         );
     }
+    if session.bad_signatures > 0 {
+        counts.push(Role::Dim, " · ");
+        counts.push(
+            Role::Signature(SignatureVerdict::Invalid),
+            format!(
+                "✗ {} {}",
+                thousands(session.bad_signatures),
+                crate::words::noun(session.bad_signatures, "bad signature")
+            ),
+        );
+    }
     lines.push(counts);
+
+    // Which numbers: those the counts above are about.
+    let mut which = RichLine(vec![label("seq")]);
+    for (status, word) in [
+        (SequenceStatus::Late, "late"),
+        (SequenceStatus::Duplicate, "duplicate"),
+        (SequenceStatus::Conflict, "conflicting"),
+    ] {
+        if session.marked(status).next().is_some() {
+            if which.0.len() > 1 {
+                which.push(Role::Dim, " · ");
+            }
+            which.push(
+                Role::Sequence(status),
+                format!("{word} seq {}", numbers(session.marked(status), false)),
+            );
+        }
+    }
+    if !session.bad_signature_seqs.is_empty() {
+        if which.0.len() > 1 {
+            which.push(Role::Dim, " · ");
+        }
+        which.push(
+            Role::Signature(SignatureVerdict::Invalid),
+            format!(
+                "✗ bad signature seq {}",
+                numbers(session.bad_signature_seqs.iter().copied(), false)
+            ),
+        );
+    }
+    if which.0.len() > 1 {
+        lines.push(which);
+    }
+
+    // How late the events arrive.
+    if let Some(lag) = &session.delivery_lag {
+        let mut line = RichLine(vec![label("lag")]);
+        line.push(Role::Text, format!("median {}", lag_words(lag.median_ms)));
+        line.push(
+            Role::Dim,
+            format!(
+                " of the latest {} · min {} · max {}",
+                thousands(lag.count.min(crate::analysis::sequence::LAG_SAMPLE as u64)),
+                lag_words(lag.min_ms),
+                lag_words(lag.max_ms)
+            ),
+        );
+        lines.push(line);
+    }
 
     // The SNR of the intermediate results.
     let mut snr = RichLine(vec![label("SNR")]);
@@ -730,7 +979,7 @@ fn detail_lines(session: &SessionSummary, state: &SessionsState, width: usize) -
             let mut line = RichLine(vec![label("ended"), (role, text)]);
             let mut rest = String::new();
             if let Some(seq) = ending.seq {
-                rest.push_str(&format!(" at #{seq}"));
+                rest.push_str(&format!(" at seq {seq}"));
             }
             rest.push_str(&format!(
                 ", {} after {}",
@@ -952,6 +1201,54 @@ mod tests {
         assert_eq!(id_filter("session", "abc"), "session:abc");
         assert_eq!(id_filter("session", "a b"), "session:\"a b\"");
         assert_eq!(id_filter("scan", "abc…"), "scan:abc*");
+    }
+
+    fn finding(long: &str, short: &str) -> Finding {
+        Finding {
+            long: long.into(),
+            short: short.into(),
+            role: Role::Dim,
+        }
+    }
+
+    #[test]
+    fn a_note_shortens_then_counts_what_does_not_fit() {
+        let findings = [
+            finding("✗ sig 2: seq 4, 9", "✗ sig 2: 4,9"),
+            finding("late seq 7", "late 7"),
+            finding("◆ dup seq 9", "◆ dup 9"),
+        ];
+        assert_eq!(
+            note_cell(&findings, 60),
+            "✗ sig 2: seq 4, 9 · late seq 7 · ◆ dup seq 9"
+        );
+        // Too narrow for all in words: all shorter, rather than fewer.
+        assert_eq!(note_cell(&findings, 32), "✗ sig 2: 4,9 · late 7 · ◆ dup 9");
+        // Narrower: the first ones, and how many more.
+        assert_eq!(note_cell(&findings, 26), "✗ sig 2: 4,9 · late 7 · +1");
+        assert_eq!(note_cell(&findings, 24), "✗ sig 2: 4,9 · +2");
+        assert_eq!(note_cell(&findings, 16), "✗ sig 2: 4,9 +2");
+        // Never a bare count: the first, however narrow (the table cuts it with `…`).
+        assert_eq!(note_cell(&findings, 14), "✗ sig 2: 4,9");
+        assert_eq!(note_cell(&findings, 6), "✗ sig 2: 4,9");
+        assert_eq!(note_cell(&[], 20), "");
+    }
+
+    #[test]
+    fn numbers_ascend_once_each_and_stop_at_a_few() {
+        assert_eq!(numbers([13, 12, 13].into_iter(), false), "12, 13");
+        assert_eq!(numbers([5, 1, 4, 3, 2].into_iter(), true), "1,2,3,4,…");
+        assert_eq!(numbers(std::iter::empty(), false), "");
+    }
+
+    #[test]
+    fn lags_read_in_a_few_characters() {
+        assert_eq!(lag_words(1_200), "1.2 s");
+        assert_eq!(lag_words(53_000), "53 s");
+        assert_eq!(lag_words(-3_000), "-3.0 s");
+        assert_eq!(lag_words(400), "400 ms");
+        assert_eq!(lag_words(i64::MIN), "-106751991167 d");
+        assert_eq!(lag_words(i64::MAX), "106751991167 d");
     }
 
     #[test]
