@@ -392,9 +392,10 @@ fn notes(timeline: &Timeline, state: &TimelinesState) -> Vec<Note> {
     notes
 }
 
-/// The notes in `width` columns: the forms that together say the most that fits, the more
-/// pressing notes kept fullest when two choices say as much. A row has at most three notes of
-/// at most four forms each.
+/// The notes in `width` columns: of the forms that fit together, those that shorten no note
+/// much (the least shortened note kept fullest), then those that say the most, then those
+/// that keep the more pressing notes fuller. A row has at most three notes of at most four
+/// forms each.
 fn notes_text(notes: &[Note], width: usize) -> String {
     let joined = |form: &[usize]| {
         let parts: Vec<&str> = notes
@@ -405,12 +406,15 @@ fn notes_text(notes: &[Note], width: usize) -> String {
         parts.join("  ")
     };
     let mut form = vec![0; notes.len()];
-    let mut best: Option<(usize, Vec<usize>)> = None;
+    // (how far the most shortened note is shortened, minus the width, the forms)
+    let mut best: Option<(usize, isize, Vec<usize>)> = None;
     loop {
         let w = display_width(&joined(&form));
+        let worst = form.iter().copied().max().unwrap_or(0);
+        let key = (worst, -(w as isize));
         // Earlier notes stay fullest longest in this order, so a tie keeps the first found.
-        if w <= width && best.as_ref().is_none_or(|(b, _)| w > *b) {
-            best = Some((w, form.clone()));
+        if w <= width && best.as_ref().is_none_or(|(b, bw, _)| key < (*b, *bw)) {
+            best = Some((worst, key.1, form.clone()));
         }
         // The next combination, the last note's form counting fastest.
         let Some(i) = (0..notes.len())
@@ -425,7 +429,7 @@ fn notes_text(notes: &[Note], width: usize) -> String {
     // Nothing fits: the shortest of each, cut by the table.
     let form = best.map_or_else(
         || notes.iter().map(|n| n.forms.len() - 1).collect(),
-        |(_, form)| form,
+        |(_, _, form)| form,
     );
     joined(&form)
 }
@@ -971,6 +975,39 @@ mod tests {
         assert_eq!(line.chars().count(), 40);
         assert!(axis(0.8, 30).contains("0.5 s"));
         assert_eq!(tick_label(600.0), "10 min");
+    }
+
+    fn note(forms: &[&str]) -> Note {
+        Note {
+            warning: false,
+            forms: forms.iter().map(|f| (*f).to_owned()).collect(),
+        }
+    }
+
+    #[test]
+    fn notes_shorten_evenly_to_fit() {
+        let notes = [
+            note(&[
+                "⚠ fitted body: succeeded but ASSET_FAILED",
+                "⚠ succeeded but ASSET_FAILED",
+                "⚠ succeeded≠ASSET_FAILED",
+            ]),
+            note(&["↻3 retried 35 s, on schedule", "↻3 retried 35 s", "↻3"]),
+        ];
+        assert_eq!(
+            notes_text(&notes, 200),
+            "⚠ fitted body: succeeded but ASSET_FAILED  ↻3 retried 35 s, on schedule"
+        );
+        // Both shortened once rather than one to its shortest.
+        assert_eq!(
+            notes_text(&notes, 51),
+            "⚠ succeeded but ASSET_FAILED  ↻3 retried 35 s"
+        );
+        assert_eq!(notes_text(&notes, 32), "⚠ succeeded but ASSET_FAILED  ↻3");
+        assert_eq!(notes_text(&notes, 28), "⚠ succeeded≠ASSET_FAILED  ↻3");
+        // Nothing fits: the shortest, for the table to cut.
+        assert_eq!(notes_text(&notes, 5), "⚠ succeeded≠ASSET_FAILED  ↻3");
+        assert_eq!(notes_text(&[], 10), "");
     }
 
     #[test]
