@@ -725,8 +725,14 @@ fn retry_text(retried: &Retried) -> (bool, String) {
     )
 }
 
-/// The lines of the detail of `timeline`, `width` columns wide.
-fn detail_lines(timeline: &Timeline, state: &TimelinesState, width: usize) -> Vec<RichLine> {
+/// The lines of the detail of `timeline`, `width` columns wide; `compact`, the jobs not seen
+/// share one line.
+fn detail_lines(
+    timeline: &Timeline,
+    state: &TimelinesState,
+    width: usize,
+    compact: bool,
+) -> Vec<RichLine> {
     let mut lines = Vec::new();
     let start = timeline.first_seen;
     let end = state.end_of(timeline);
@@ -764,7 +770,11 @@ fn detail_lines(timeline: &Timeline, state: &TimelinesState, width: usize) -> Ve
         (Role::Dim, axis(span, bar_width)),
     ]));
     let warn = Role::Severity(Severity::Warn);
+    let not_seen = |l: &&Lane| l.outcome == LaneOutcome::NotSeen;
     for lane in &timeline.lanes {
+        if compact && not_seen(&lane) {
+            continue;
+        }
         let mut line = RichLine(vec![(
             if lane.outcome == LaneOutcome::NotSeen {
                 Role::Dim
@@ -844,6 +854,18 @@ fn detail_lines(timeline: &Timeline, state: &TimelinesState, width: usize) -> Ve
             for part in text::wrap(&text, width.saturating_sub(indent)) {
                 lines.push(RichLine(vec![(Role::Dim, " ".repeat(indent)), (role, part)]));
             }
+        }
+    }
+    if compact {
+        let names: Vec<&str> = timeline
+            .lanes
+            .iter()
+            .filter(not_seen)
+            .map(|l| l.job.as_str())
+            .collect();
+        if !names.is_empty() {
+            let text = format!("· not seen: {}", names.join(", "));
+            lines.push(RichLine(vec![(Role::Dim, fit(&text, width))]));
         }
     }
     let mut summary = RichLine::new();
@@ -945,9 +967,14 @@ fn render_detail(
         return;
     }
     let width = usize::from(inner.width - 1);
-    let mut lines = detail_lines(timeline, state, width);
+    let mut lines = detail_lines(timeline, state, width, false);
     if lines.len() > usize::from(inner.height) {
-        // Short of room: the blank line before the anomalies goes first.
+        // Short of room: the blank line before the anomalies goes first, then the jobs not
+        // seen share a line.
+        lines.retain(|line| !line.is_empty());
+    }
+    if lines.len() > usize::from(inner.height) {
+        lines = detail_lines(timeline, state, width, true);
         lines.retain(|line| !line.is_empty());
     }
     for (i, line) in lines.iter().take(usize::from(inner.height)).enumerate() {
