@@ -160,12 +160,13 @@ pub struct Lane {
     /// Re-sends of this job's events (included in `events`); they change nothing else.
     #[serde(default)]
     pub resent: u32,
-    /// The body of this job re-sent most recently, and when its re-sends came.
+    /// The body of this job re-sent most recently, and when its re-sends came (boxed: most
+    /// lanes have none, and a timeline has six lanes).
     #[serde(default)]
-    pub retried: Option<Retried>,
+    pub retried: Option<Box<Retried>>,
     /// Set while the event that gave the lane its outcome and state contradicts itself.
     #[serde(default)]
-    pub contradiction: Option<Contradiction>,
+    pub contradiction: Option<Box<Contradiction>>,
 }
 
 impl Lane {
@@ -193,13 +194,13 @@ impl Lane {
         };
         let retried = match &mut self.retried {
             Some(t) if same(t) => t,
-            other => other.insert(Retried {
+            other => other.insert(Box::new(Retried {
                 event: event.to_owned(),
                 first_id: redelivery.first_id,
                 resends: 0,
                 delays_ms: Vec::with_capacity(MAX_RETRY_DELAYS),
                 span_ms: 0.0,
-            }),
+            })),
         };
         retried.resends = retried.resends.saturating_add(1);
         if retried.delays_ms.len() < MAX_RETRY_DELAYS {
@@ -333,7 +334,7 @@ impl Timeline {
     pub fn retried(&self) -> Option<(&Lane, &Retried)> {
         self.lanes
             .iter()
-            .filter_map(|l| Some((l, l.retried.as_ref()?)))
+            .filter_map(|l| Some((l, l.retried.as_deref()?)))
             .max_by(|a, b| a.1.span_ms.total_cmp(&b.1.span_ms))
     }
 
@@ -547,10 +548,10 @@ fn set_state(lane: &mut Lane, reported: &Reported<'_>, event: &str) {
         lane.error = Some(error.into());
     }
     lane.contradiction = match (reported.contradicts, reported.state) {
-        (true, Some(state)) => Some(Contradiction {
+        (true, Some(state)) => Some(Box::new(Contradiction {
             event: event.to_owned(),
             state: state.to_owned(),
-        }),
+        })),
         _ => None,
     };
 }
