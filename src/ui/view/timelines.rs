@@ -1037,6 +1037,41 @@ mod tests {
         assert_eq!(notes_text(&[], 10), "");
     }
 
+    fn retried(delays_ms: &[f64], resends: u32) -> Retried {
+        Retried {
+            event: "body.creation.failed".into(),
+            first_id: 1,
+            resends,
+            delays_ms: delays_ms.to_vec(),
+            span_ms: delays_ms.last().copied().unwrap_or(0.0),
+        }
+    }
+
+    #[test]
+    fn re_sends_are_held_against_the_documented_schedule() {
+        let on_time = retried(&[200.0, 5300.0, 35_400.0], 3);
+        assert_eq!(on_schedule(&on_time), Some(true));
+        assert_eq!(gaps_text(&on_time), "+0.2 s +5.1 s +30.1 s");
+        let (off, text) = retry_text(&on_time);
+        assert!(!off);
+        assert_eq!(
+            text,
+            "↻ body.creation.failed sent 4 times over 35 s: re-sent +0.2 s +5.1 s +30.1 s after \
+             the one before; documented: immediately, +5 s, +30 s · on schedule"
+        );
+        // A first re-send 4 s after the failure is not "immediately".
+        let late = retried(&[4000.0], 1);
+        assert_eq!(on_schedule(&late), Some(false));
+        assert!(retry_text(&late).1.ends_with("· ⚠ off schedule"));
+        // Five re-sends: two past the documented three, one of them not kept.
+        let more = retried(&[0.0, 5000.0, 35_000.0, 65_000.0], 5);
+        assert_eq!(on_schedule(&more), None);
+        let (off, text) = retry_text(&more);
+        assert!(off);
+        assert!(text.contains("+30.0 s and 1 more after"), "{text}");
+        assert!(text.ends_with("more re-sends than the documented three"), "{text}");
+    }
+
     #[test]
     fn jobs_are_named_by_their_first_word() {
         assert_eq!(short_job("body.creation"), "body");
