@@ -121,6 +121,7 @@ pub async fn run(mut config: ListenConfig, theme: Theme, feed: Option<Feed>) -> 
                 policy: Some(listener.policy()),
             },
             secrets: config.secrets.clone(),
+            stuck_after: config.stuck_after,
         };
         let store = Arc::clone(&store);
         let mut stop = signals.clone();

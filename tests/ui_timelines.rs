@@ -225,6 +225,26 @@ async fn a_stuck_job_warns_until_it_ends() {
 }
 
 #[tokio::test]
+async fn the_threshold_is_the_one_given() {
+    // `--stuck-after 1m`: a minute and a half on, the processing scan is stuck already.
+    let (store, links, last) = recorded();
+    let mut screen = Screen::new(store, live_source(), 120, 40)
+        .with_links(links)
+        .at(last + Duration::seconds(90));
+    screen.app.views.timelines.stuck_after = std::time::Duration::from_secs(60);
+    screen.send(keys("3jjj")).await;
+    let stuck = row(&screen, "scan-11b2e0d4");
+    assert!(stuck.contains("⚠ processing stuck"), "{stuck}");
+    assert!(
+        screen
+            .text()
+            .contains("stuck (after 60 s without an ending)"),
+        "{}",
+        screen.text()
+    );
+}
+
+#[tokio::test]
 async fn the_warnings_are_coloured_and_read_without_colour() {
     let screen = shot(120, 40, SIX_MINUTES, "3j").await;
     let theme = Theme::default();

@@ -27,7 +27,7 @@ pub const MAX_RETRY_DELAYS: usize = 4;
 /// A job started this long ago without an ending makes its scan `stuck`. Neither Prism document
 /// gives a job's duration (the pipeline notification document says only that a `started` event
 /// "is sent when a job starts and one of the latter two is sent when the job finishes"), so this
-/// is hookscope's own default: well past the 35 s over which the Hosted API guide's sender may
+/// is hookscope's own default (`--stuck-after` changes it): well past the 35 s over which the Hosted API guide's sender may
 /// still be re-sending a failed ending ("immediately upon failure, then again after 5 and then
 /// 30 seconds"), and long for a pipeline job.
 pub const STUCK_AFTER: Duration = Duration::from_secs(300);

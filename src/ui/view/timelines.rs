@@ -95,7 +95,7 @@ pub const SPEC: Spec = Spec {
         ),
         (
             "",
-            "⚠ stuck: a job started 5 min ago or more and has not ended",
+            "⚠ stuck: a job started --stuck-after ago (5 min) or more and not ended",
         ),
         (
             "",
@@ -121,6 +121,8 @@ pub struct TimelinesState {
     pub now: Option<DateTime<Utc>>,
     /// Whether events still arrive (a listener) or the timelines come from a file.
     pub live: bool,
+    /// A job running this long without an ending is stuck (`--stuck-after`).
+    pub stuck_after: std::time::Duration,
     pub empty_hint: String,
 }
 
@@ -160,6 +162,7 @@ impl TimelinesState {
     pub fn new(live: bool) -> TimelinesState {
         TimelinesState {
             live,
+            stuck_after: STUCK_AFTER,
             empty_hint: if live {
                 "No scan or video yet. Timelines appear as Prism events arrive.".to_owned()
             } else {
@@ -222,7 +225,7 @@ impl TimelinesState {
     /// arrive (a file's timelines stop where the file does).
     fn stuck<'a>(&self, timeline: &'a Timeline) -> Option<(&'a Lane, std::time::Duration)> {
         let now = self.now.filter(|_| self.live)?;
-        timeline.stuck(now, STUCK_AFTER)
+        timeline.stuck(now, self.stuck_after)
     }
 
     /// The filter that shows the selected timeline's events.
@@ -909,7 +912,7 @@ fn detail_lines(
             "{} started {} ago and has not ended: stuck (after {} without an ending).",
             sanitize::escape(&lane.job),
             whole(running),
-            short_duration(STUCK_AFTER)
+            short_duration(state.stuck_after)
         );
         for (i, part) in text::wrap(&message, width.saturating_sub(2))
             .into_iter()
