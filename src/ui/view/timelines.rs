@@ -95,7 +95,7 @@ pub const SPEC: Spec = Spec {
         ),
         (
             "",
-            "⚠ stuck: a job started --stuck-after ago (5 min) or more and not ended",
+            "⚠ stuck: a job running past --stuck-after (5 min) without an ending",
         ),
         (
             "",
