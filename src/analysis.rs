@@ -30,7 +30,10 @@ pub use sequence::{
     DeliveryLag, MissingRanges, SeqMark, SeqRange, SessionEnd, SessionEnding, SessionPhase,
     SessionSummary, SessionWarnings, SnrSeries, StatusCounts, TrailStep,
 };
-pub use timeline::{Lane, LaneError, LaneOutcome, Timeline, TimelineKind, TimelineStatus};
+pub use timeline::{
+    Contradiction, Lane, LaneError, LaneOutcome, Retried, STUCK_AFTER, Timeline, TimelineKind,
+    TimelineStatus,
+};
 
 /// How much the analysis may remember.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -125,14 +128,14 @@ impl Analyzer {
                     .touch(id_key(b's', &prism.scan_id), || {
                         Timeline::new_scan(&prism.scan_id, at)
                     })
-                    .observe_prism(prism, at, repeated, anomalies);
+                    .observe_prism(prism, at, event.analysis.redelivery.as_deref(), anomalies);
             }
             Facts::Video(video) => {
                 self.timelines
                     .touch(id_key(b'v', &video.video_id), || {
                         Timeline::new_video(&video.video_id, at)
                     })
-                    .observe_video(video, at, repeated, anomalies);
+                    .observe_video(video, at, event.analysis.redelivery.as_deref(), anomalies);
             }
         }
         event.analysis.anomalies = found.into();

@@ -309,6 +309,12 @@ pub struct ListenArgs {
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub idle_timeout: Option<Duration>,
 
+    /// A Prism job started this long ago without an ending is shown stuck in the Timelines
+    /// view, e.g. 10m [default: 5m]. Prism documents no job durations: set it to what your
+    /// pipeline takes.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub stuck_after: Option<Duration>,
+
     /// Relay every request to your app at this plain-HTTP URL (its path is prefixed to each
     /// request's) and give the sender the app's answer. Unreachable app: 502; too slow: 504.
     /// hookscope's own address is refused; a request that comes back marked by this instance

@@ -154,6 +154,8 @@ pub struct ListenConfig {
     pub headless: bool,
     pub header_timeout: Duration,
     pub idle_timeout: Duration,
+    /// A Prism job running this long without an ending is shown stuck.
+    pub stuck_after: Duration,
     pub answer: AnswerSettings,
     /// `--expect` / `--forbid` and their settings, when any check is given.
     pub checks: Option<ChecksConfig>,
@@ -187,6 +189,7 @@ impl Default for ListenConfig {
             headless: false,
             header_timeout: DEFAULT_HEADER_TIMEOUT,
             idle_timeout: DEFAULT_IDLE_TIMEOUT,
+            stuck_after: crate::analysis::STUCK_AFTER,
             answer: AnswerSettings::default(),
             checks: None,
         }
@@ -255,6 +258,9 @@ impl ListenConfig {
         config.checks = checks_from_args(args)?;
         if let Some(idle) = args.idle_timeout {
             config.idle_timeout = idle;
+        }
+        if let Some(after) = args.stuck_after {
+            config.stuck_after = after;
         }
         let answer = &mut config.answer;
         if let Some(target) = &args.forward_to {
@@ -346,6 +352,7 @@ struct FileConfig {
     export_on_exit: Option<PathBuf>,
     headless: Option<bool>,
     idle_timeout: Option<Spanned<String>>,
+    stuck_after: Option<Spanned<String>>,
     forward_to: Option<Spanned<String>>,
     forward_timeout: Option<Spanned<String>>,
     status: Option<Spanned<u16>>,
@@ -440,6 +447,10 @@ impl FileConfig {
         if let Some(idle) = self.idle_timeout {
             config.idle_timeout =
                 parse_duration(idle.get_ref()).map_err(|e| bad("idle_timeout", idle.span(), e))?;
+        }
+        if let Some(after) = self.stuck_after {
+            config.stuck_after =
+                parse_duration(after.get_ref()).map_err(|e| bad("stuck_after", after.span(), e))?;
         }
         let answer = &mut config.answer;
         if let Some(target) = self.forward_to {
@@ -839,5 +850,34 @@ mod tests {
         assert_eq!(warnings.len(), 1, "{warnings:?}");
         assert!(warnings[0].starts_with("HOOKSCOPE_SECRET_WSM names no signature scheme"));
         assert!(unknown_secret_variables(Vec::new()).is_empty());
+    }
+
+    #[test]
+    fn stuck_after_from_the_file_then_the_flag() {
+        let (config, _) = ListenConfig::resolve(&ListenArgs::default(), no_env).unwrap();
+        assert_eq!(config.stuck_after, Duration::from_secs(300));
+        let file = config_file("stuck_after = \"10m\"\n");
+        let args = ListenArgs {
+            config: Some(file.0.clone()),
+            ..ListenArgs::default()
+        };
+        let (config, _) = ListenConfig::resolve(&args, no_env).unwrap();
+        assert_eq!(config.stuck_after, Duration::from_secs(600));
+        let args = ListenArgs {
+            config: Some(file.0.clone()),
+            stuck_after: Some(Duration::from_secs(90)),
+            ..ListenArgs::default()
+        };
+        let (config, _) = ListenConfig::resolve(&args, no_env).unwrap();
+        assert_eq!(config.stuck_after, Duration::from_secs(90));
+        let bad = config_file("stuck_after = \"soon\"\n");
+        let args = ListenArgs {
+            config: Some(bad.0.clone()),
+            ..ListenArgs::default()
+        };
+        let error = ListenConfig::resolve(&args, no_env)
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("stuck_after"), "{error}");
     }
 }

@@ -168,6 +168,7 @@ pub async fn run(
                 policy: Some(listener.policy()),
             },
             secrets: config.secrets.clone(),
+            stuck_after: config.stuck_after,
         };
         let store = Arc::clone(&store);
         let mut stop = signals.clone();

@@ -359,6 +359,8 @@ fn open(args: OpenArgs) -> ExitCode {
         export_dir: std::env::current_dir().unwrap_or_else(|_| ".".into()),
         links,
         secrets,
+        // A file's timelines are never stuck: it ends where it ends.
+        stuck_after: hookscope::analysis::STUCK_AFTER,
     };
     let stop = std::future::pending();
     match runtime.block_on(hookscope::ui::run_terminal(store, options, stop)) {

@@ -62,6 +62,8 @@ pub struct Options {
     pub links: Links,
     /// The secrets `E` may sign an edited request afresh with.
     pub secrets: crate::decode::signature::Secrets,
+    /// A Prism job running this long without an ending is shown stuck (`--stuck-after`).
+    pub stuck_after: Duration,
 }
 
 /// What a run of the loop did, for tests and diagnostics.
@@ -97,6 +99,7 @@ pub async fn run_terminal(
     )
     .with_links(options.links.clone())
     .with_secrets(options.secrets.clone());
+    app.views.timelines.stuck_after = options.stuck_after;
     app.hand_over_terminal = true;
     let inputs = crossterm::event::EventStream::new();
     let mut clipboard = copy_osc52;

@@ -369,6 +369,17 @@ fn tolerance(expected: f64) -> f64 {
     1.0 + expected * 0.1
 }
 
+/// Whether re-send #`retry` came when the Prism schedule says, `since_previous` seconds after
+/// the delivery before it and `since_first` after the first: the first re-send immediately, the
+/// second and third at +5 s and +30 s counted from the previous attempt or from the first
+/// failure (the document can be read either way; see [`schedule_note`]). `None` for a re-send
+/// past the documented three.
+pub fn fits_prism_schedule(retry: u32, since_previous: f64, since_first: f64) -> Option<bool> {
+    let expected = *PRISM_SCHEDULE_S.get(usize::try_from(retry.checked_sub(1)?).ok()?)?;
+    let near = |seen: f64| (seen - expected).abs() <= tolerance(expected);
+    Some(near(since_previous) || (retry > 1 && near(since_first)))
+}
+
 /// One sentence comparing re-send #`retry` with the Prism schedule. The document says "three
 /// times—immediately upon failure, then again after 5 and then 30 seconds", which can count from
 /// the previous attempt or from the first failure; both readings are checked and the one that

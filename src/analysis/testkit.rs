@@ -63,6 +63,7 @@ pub(crate) fn prism(scan: &str, job: PrismJob, phase: JobPhase, state: &str) -> 
         job: Some((job, phase)),
         state: Some(state.to_owned()),
         error: None,
+        state_contradicts: false,
     }
 }
 
@@ -90,6 +91,7 @@ pub(crate) fn video(id: &str, name: &str, phase: Option<JobPhase>) -> VideoFacts
             code: Some("GEN_TIMEOUT".into()),
             message: Some("generation timed out".into()),
         }),
+        state_contradicts: false,
     }
 }
 

@@ -1,7 +1,10 @@
 //! Prism timelines: one per scan id (a lane for each pipeline job) and one per video id (a single
 //! lane), with start, end, duration, final state and error per lane, and the anomalies of a job's
 //! life: an end without a start, a start after the end, repeated or contradicting endings, and
-//! asset jobs running before the scan's capture data was valid.
+//! asset jobs running before the scan's capture data was valid. Also what a glance at a scan
+//! needs beyond the pipeline: the re-sends of each job's events and when they came (to hold
+//! against the documented retry schedule), a lane whose event type and state disagree, and a
+//! job that started and has not ended for too long (`stuck`).
 
 use std::collections::VecDeque;
 use std::time::Duration;
@@ -10,12 +13,24 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::common::display_id;
-use crate::event::Anomaly;
 use crate::event::anomaly::Outcome;
 use crate::event::facts::{JobError, JobPhase, PrismFacts, PrismJob, VideoFacts};
+use crate::event::{Anomaly, Redelivery};
 
 /// Anomalies kept per timeline for its view (the latest); every one stays on its event.
 pub const MAX_TIMELINE_ANOMALIES: usize = 32;
+
+/// Re-send times kept per re-sent body: the three of the documented schedule and one more, to
+/// show a sender that did not stop.
+pub const MAX_RETRY_DELAYS: usize = 4;
+
+/// A job started this long ago without an ending makes its scan `stuck`. Neither Prism document
+/// gives a job's duration (the pipeline notification document says only that a `started` event
+/// "is sent when a job starts and one of the latter two is sent when the job finishes"), so this
+/// is hookscope's own default (`--stuck-after` changes it): well past the 35 s over which the Hosted API guide's sender may
+/// still be re-sending a failed ending ("immediately upon failure, then again after 5 and then
+/// 30 seconds"), and long for a pipeline job.
+pub const STUCK_AFTER: Duration = Duration::from_secs(300);
 
 /// What a timeline follows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -73,6 +88,58 @@ impl From<&JobError> for LaneError {
     }
 }
 
+/// A body of a job that was sent again (the same body: see `analysis::redelivery`), and when.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Retried {
+    /// Its event type, e.g. `body.creation.failed`.
+    pub event: String,
+    /// Id of its first delivery.
+    pub first_id: u64,
+    /// Re-sends of it seen so far.
+    pub resends: u32,
+    /// When the first [`MAX_RETRY_DELAYS`] re-sends came, in milliseconds after the first
+    /// delivery.
+    pub delays_ms: Vec<f64>,
+    /// When the latest re-send came, in milliseconds after the first delivery: how long the
+    /// sender kept retrying.
+    pub span_ms: f64,
+}
+
+impl Retried {
+    /// How long the sender kept retrying.
+    pub fn span(&self) -> Duration {
+        Duration::from_secs_f64(self.span_ms.max(0.0) / 1000.0)
+    }
+
+    /// The time between each re-send and the delivery before it, in seconds, for the re-sends
+    /// whose times are kept.
+    pub fn gaps_s(&self) -> impl Iterator<Item = f64> + '_ {
+        let mut previous = 0.0;
+        self.delays_ms.iter().map(move |&d| {
+            let gap = (d - previous).max(0.0) / 1000.0;
+            previous = d;
+            gap
+        })
+    }
+}
+
+/// An event whose documented state contradicts its type (`fitted_body.creation.succeeded` with
+/// `ASSET_FAILED`), the one that gave its lane its outcome and state.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Contradiction {
+    /// The event type, e.g. `fitted_body.creation.succeeded`.
+    pub event: String,
+    /// Its state, e.g. `ASSET_FAILED`.
+    pub state: String,
+}
+
+impl Contradiction {
+    /// What the event type says: `succeeded`, `failed`, `started`, `completed`.
+    pub fn phase_word(&self) -> &str {
+        self.event.rsplit('.').next().unwrap_or(&self.event)
+    }
+}
+
 /// One job of a scan, or a video generation.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Lane {
@@ -90,6 +157,16 @@ pub struct Lane {
     pub events: u32,
     /// The job's first event came before the scan's capture data was valid (asset jobs only).
     pub before_capture_valid: bool,
+    /// Re-sends of this job's events (included in `events`); they change nothing else.
+    #[serde(default)]
+    pub resent: u32,
+    /// The body of this job re-sent most recently, and when its re-sends came (boxed: most
+    /// lanes have none, and a timeline has six lanes).
+    #[serde(default)]
+    pub retried: Option<Box<Retried>>,
+    /// Set while the event that gave the lane its outcome and state contradicts itself.
+    #[serde(default)]
+    pub contradiction: Option<Box<Contradiction>>,
 }
 
 impl Lane {
@@ -103,7 +180,33 @@ impl Lane {
             error: None,
             events: 0,
             before_capture_valid: false,
+            resent: 0,
+            retried: None,
+            contradiction: None,
         }
+    }
+
+    /// Counts a re-send of one of this job's bodies and keeps its time.
+    fn resend(&mut self, event: &str, redelivery: &Redelivery) {
+        self.resent = self.resent.saturating_add(1);
+        let same = |t: &Retried| {
+            redelivery.retry > 1 && t.first_id == redelivery.first_id && t.event == event
+        };
+        let retried = match &mut self.retried {
+            Some(t) if same(t) => t,
+            other => other.insert(Box::new(Retried {
+                event: event.to_owned(),
+                first_id: redelivery.first_id,
+                resends: 0,
+                delays_ms: Vec::with_capacity(MAX_RETRY_DELAYS),
+                span_ms: 0.0,
+            })),
+        };
+        retried.resends = retried.resends.saturating_add(1);
+        if retried.delays_ms.len() < MAX_RETRY_DELAYS {
+            retried.delays_ms.push(redelivery.delay_ms);
+        }
+        retried.span_ms = retried.span_ms.max(redelivery.delay_ms);
     }
 
     /// From start to end, when both are known and in that order.
@@ -140,6 +243,9 @@ pub struct Timeline {
     /// The latest [`MAX_TIMELINE_ANOMALIES`] anomalies found on this timeline.
     pub anomalies: VecDeque<Anomaly>,
     pub anomaly_count: u64,
+    /// Re-sends among `events` (on a lane or not).
+    #[serde(default)]
+    pub resent: u64,
 }
 
 /// A timeline at a glance, for the list of scans.
@@ -147,6 +253,8 @@ pub struct Timeline {
 pub enum TimelineStatus<'a> {
     /// A job failed (the first such lane).
     Failed(&'a Lane),
+    /// No job failed, but one's event type and state disagree (the first such lane).
+    Contradicted(&'a Lane),
     /// A job is running (the first such lane).
     Running(&'a Lane),
     /// Every job seen has succeeded.
@@ -176,6 +284,7 @@ impl Timeline {
             last_event: None,
             anomalies: VecDeque::new(),
             anomaly_count: 0,
+            resent: 0,
         }
     }
 
@@ -194,6 +303,8 @@ impl Timeline {
     pub fn status(&self) -> TimelineStatus<'_> {
         if let Some(lane) = self.lanes.iter().find(|l| l.outcome == LaneOutcome::Failed) {
             TimelineStatus::Failed(lane)
+        } else if let Some(lane) = self.lanes.iter().find(|l| l.contradiction.is_some()) {
+            TimelineStatus::Contradicted(lane)
         } else if let Some(lane) = self
             .lanes
             .iter()
@@ -207,6 +318,26 @@ impl Timeline {
         }
     }
 
+    /// The job that has run longest without an ending, when that is `after` or more at `now`,
+    /// and for how long. A job seen only by its ending (or a video's first event) has no start
+    /// to count from.
+    pub fn stuck(&self, now: DateTime<Utc>, after: Duration) -> Option<(&Lane, Duration)> {
+        self.lanes
+            .iter()
+            .filter(|l| l.outcome == LaneOutcome::Running)
+            .filter_map(|l| Some((l, (now - l.started_at?).to_std().ok()?)))
+            .filter(|(_, running)| *running >= after)
+            .max_by_key(|(_, running)| *running)
+    }
+
+    /// The lane whose re-sent body kept its sender retrying longest, with that body.
+    pub fn retried(&self) -> Option<(&Lane, &Retried)> {
+        self.lanes
+            .iter()
+            .filter_map(|l| Some((l, l.retried.as_deref()?)))
+            .max_by(|a, b| a.1.span_ms.total_cmp(&b.1.span_ms))
+    }
+
     /// From the first event to the last.
     pub fn span(&self) -> Duration {
         (self.last_seen - self.first_seen)
@@ -214,8 +345,11 @@ impl Timeline {
             .unwrap_or(Duration::ZERO)
     }
 
-    fn seen(&mut self, at: DateTime<Utc>, event: &str) {
+    fn seen(&mut self, at: DateTime<Utc>, event: &str, resent: bool) {
         self.events += 1;
+        if resent {
+            self.resent += 1;
+        }
         if at > self.last_seen {
             self.last_seen = at;
         }
@@ -227,17 +361,17 @@ impl Timeline {
         }
     }
 
-    /// Takes one scan event. A redelivery (the same body again) is counted but changes nothing:
-    /// the event it repeats was already applied, and re-sends after a failed answer are the
-    /// documented behaviour, not a pipeline anomaly.
+    /// Takes one scan event. A redelivery (the same body again) is counted, and its time kept
+    /// on its lane, but changes nothing else: the event it repeats was already applied, and
+    /// re-sends after a failed answer are the documented behaviour, not a pipeline anomaly.
     pub(crate) fn observe_prism(
         &mut self,
         facts: &PrismFacts,
         at: DateTime<Utc>,
-        redelivery: bool,
+        redelivery: Option<&Redelivery>,
         anomalies: &mut Vec<Anomaly>,
     ) {
-        self.seen(at, &facts.event_type);
+        self.seen(at, &facts.event_type, redelivery.is_some());
         let lane = facts.job.and_then(|(job, phase)| {
             let i = PrismJob::SCAN_JOBS.iter().position(|&j| j == job)?;
             Some((i, job, phase))
@@ -247,7 +381,8 @@ impl Timeline {
             return;
         };
         self.lanes[i].events = self.lanes[i].events.saturating_add(1);
-        if redelivery {
+        if let Some(redelivery) = redelivery {
+            self.lanes[i].resend(&facts.event_type, redelivery);
             return;
         }
         let valid = facts.state.as_deref() == Some("SCAN_CAPTURE_DATA_VALID")
@@ -270,8 +405,11 @@ impl Timeline {
         self.apply(
             i,
             Some(phase),
-            facts.state.as_deref(),
-            facts.error.as_ref(),
+            Reported {
+                state: facts.state.as_deref(),
+                error: facts.error.as_ref(),
+                contradicts: facts.state_contradicts,
+            },
             at,
             &facts.event_type,
             anomalies,
@@ -283,15 +421,16 @@ impl Timeline {
         &mut self,
         facts: &VideoFacts,
         at: DateTime<Utc>,
-        redelivery: bool,
+        redelivery: Option<&Redelivery>,
         anomalies: &mut Vec<Anomaly>,
     ) {
-        self.seen(at, &facts.event);
+        self.seen(at, &facts.event, redelivery.is_some());
         let Some(lane) = self.lanes.first_mut() else {
             return;
         };
         lane.events = lane.events.saturating_add(1);
-        if redelivery {
+        if let Some(redelivery) = redelivery {
+            lane.resend(&facts.event, redelivery);
             return;
         }
         // A video announces no start: its lane begins at its first event.
@@ -301,21 +440,22 @@ impl Timeline {
         self.apply(
             0,
             facts.phase,
-            facts.status.as_deref(),
-            facts.error.as_ref(),
+            Reported {
+                state: facts.status.as_deref(),
+                error: facts.error.as_ref(),
+                contradicts: facts.state_contradicts,
+            },
             at,
             &facts.event,
             anomalies,
         );
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn apply(
         &mut self,
         i: usize,
         phase: Option<JobPhase>,
-        state: Option<&str>,
-        error: Option<&JobError>,
+        reported: Reported<'_>,
         at: DateTime<Utc>,
         event: &str,
         anomalies: &mut Vec<Anomaly>,
@@ -340,7 +480,7 @@ impl Timeline {
                     lane.started_at = Some(at);
                 }
                 lane.outcome = LaneOutcome::Running;
-                set_state(lane, state, error);
+                set_state(lane, &reported, event);
                 None
             }
             (Some(p), Some((end, outcome))) if outcome == terminal_outcome(p) => {
@@ -365,12 +505,12 @@ impl Timeline {
                     });
                 lane.ended_at = Some(at);
                 lane.outcome = terminal_outcome(p);
-                set_state(lane, state, error);
+                set_state(lane, &reported, event);
                 found
             }
             (None, None) => {
                 lane.outcome = LaneOutcome::Running;
-                set_state(lane, state, error);
+                set_state(lane, &reported, event);
                 None
             }
         };
@@ -389,15 +529,31 @@ impl Timeline {
     }
 }
 
-fn set_state(lane: &mut Lane, state: Option<&str>, error: Option<&JobError>) {
-    if let Some(state) = state
+/// What an event says of its job besides its type.
+struct Reported<'a> {
+    state: Option<&'a str>,
+    error: Option<&'a JobError>,
+    /// The state is documented and contradicts the type.
+    contradicts: bool,
+}
+
+/// The lane takes the state, error and (dis)agreement of the event `event` that moved it.
+fn set_state(lane: &mut Lane, reported: &Reported<'_>, event: &str) {
+    if let Some(state) = reported.state
         && lane.state.as_deref() != Some(state)
     {
         lane.state = Some(state.to_owned());
     }
-    if let Some(error) = error {
+    if let Some(error) = reported.error {
         lane.error = Some(error.into());
     }
+    lane.contradiction = match (reported.contradicts, reported.state) {
+        (true, Some(state)) => Some(Box::new(Contradiction {
+            event: event.to_owned(),
+            state: state.to_owned(),
+        })),
+        _ => None,
+    };
 }
 
 fn terminal_outcome(phase: JobPhase) -> LaneOutcome {

@@ -188,9 +188,10 @@ pub(crate) fn decode(object: &Object, findings: &mut Findings) -> VendorResult {
     }
 
     let mut failed_state = false;
+    let mut state_contradicts = false;
     if let Some(state) = state {
         failed_state = FAILURE_STATES.contains(&state);
-        check_state(state, family, phase, findings);
+        state_contradicts = check_state(state, family, phase, findings);
     }
 
     let error = payload
@@ -215,6 +216,7 @@ pub(crate) fn decode(object: &Object, findings: &mut Findings) -> VendorResult {
             job: family.zip(phase).map(|(f, p)| (f.job, p)),
             state: state.map(str::to_owned),
             error: error.parsed,
+            state_contradicts,
         }),
     };
     VendorResult {
@@ -232,13 +234,14 @@ pub(crate) fn decode(object: &Object, findings: &mut Findings) -> VendorResult {
 }
 
 /// A state must be in its family's list and fit its phase. With an undocumented event type
-/// there is nothing to hold it to but the union of all the lists.
+/// there is nothing to hold it to but the union of all the lists. Says whether the state is a
+/// documented one that contradicts the phase.
 fn check_state(
     state: &str,
     family: Option<&'static Family>,
     phase: Option<JobPhase>,
     findings: &mut Findings,
-) {
+) -> bool {
     let Some(family) = family else {
         if !FAMILIES
             .iter()
@@ -248,7 +251,7 @@ fn check_state(
                 state: Quoted::new(state),
             });
         }
-        return;
+        return false;
     };
     let Some((documented, class)) = documented_state(family, state) else {
         let owner = FAMILIES
@@ -260,15 +263,17 @@ fn check_state(
             job: family.job,
             owner,
         });
-        return;
+        return false;
     };
-    if let Some(phase) = phase.filter(|p| !class.fits(*p)) {
-        findings.push(Anomaly::PrismStateMismatch {
-            phase,
-            state: documented,
-            states: family.states,
-        });
-    }
+    let Some(phase) = phase.filter(|p| !class.fits(*p)) else {
+        return false;
+    };
+    findings.push(Anomaly::PrismStateMismatch {
+        phase,
+        state: documented,
+        states: family.states,
+    });
+    true
 }
 
 /// The family's entry for a state: its documented spelling and its class.
@@ -386,6 +391,12 @@ mod tests {
         assert_eq!(result.severity, expected, "{event_type}");
         assert_eq!(result.subject.scan_id.as_deref(), Some(SCAN));
         assert_eq!(prism_facts(&result).event_type, event_type);
+        // The timelines learn of a contradiction from the facts, exactly when it is noted.
+        assert_eq!(
+            prism_facts(&result).state_contradicts,
+            expected_codes.contains(&STATE_MISMATCH),
+            "{event_type}"
+        );
     }
 
     const OK: &[&str] = &[];

@@ -101,6 +101,7 @@ pub(crate) fn decode(
     };
 
     let mut failed_status = false;
+    let mut state_contradicts = false;
     if let Some(status) = status {
         match STATUSES.iter().find(|(s, _)| *s == status) {
             None => findings.push(Anomaly::VideoUnknownStatus {
@@ -112,6 +113,7 @@ pub(crate) fn decode(
                     .filter(|p| p != status_phase)
                     .and_then(|p| EVENTS.iter().find(|(_, e)| *e == p))
                 {
+                    state_contradicts = true;
                     findings.push(Anomaly::VideoStateMismatch {
                         event: name,
                         status: Quoted::new(status),
@@ -139,6 +141,7 @@ pub(crate) fn decode(
             status: status.map(str::to_owned),
             timestamp,
             error,
+            state_contradicts,
         }),
     };
     VendorResult {
@@ -236,6 +239,7 @@ mod tests {
                 status: Some("completed".into()),
                 timestamp: expected_time,
                 error: None,
+                state_contradicts: false,
             })
         );
     }
@@ -307,18 +311,23 @@ mod tests {
         let result = run(body);
         assert_eq!(codes(&result), [STATE_MISMATCH]);
         assert_eq!(result.severity, Severity::Error);
+        assert!(video_facts(&result).state_contradicts);
 
         let mut body = failed();
         body["data"]["status"] = json!("completed");
         let result = run(body);
         assert_eq!(codes(&result), [STATE_MISMATCH]);
         assert_eq!(result.severity, Severity::Error);
+        assert!(video_facts(&result).state_contradicts);
 
         let mut body = completed();
         body["data"]["status"] = json!("processing");
         let result = run(body);
         assert_eq!(codes(&result), [UNKNOWN_STATE]);
         assert_eq!(result.severity, Severity::Warn);
+        // Not a documented status: nothing it could contradict.
+        assert!(!video_facts(&result).state_contradicts);
+        assert!(!video_facts(&run(failed())).state_contradicts);
     }
 
     #[test]

@@ -130,6 +130,9 @@ pub struct PrismFacts {
     pub job: Option<(PrismJob, JobPhase)>,
     pub state: Option<String>,
     pub error: Option<JobError>,
+    /// The state is a documented one that contradicts the event type's phase (a `.succeeded`
+    /// event with `ASSET_FAILED`): the decoder's `state_mismatch`.
+    pub state_contradicts: bool,
 }
 
 /// A Prism video event: `{event: "video.*", timestamp, data: {id, status, ...}}`.
@@ -142,4 +145,7 @@ pub struct VideoFacts {
     pub status: Option<String>,
     pub timestamp: Option<DateTime<Utc>>,
     pub error: Option<JobError>,
+    /// `data.status` is a documented one that contradicts the event (`video.completed` with
+    /// `failed`): the decoder's `state_mismatch`.
+    pub state_contradicts: bool,
 }

@@ -245,3 +245,19 @@ fn the_table_is_bounded() {
     assert!(r.observe(&e, 0).is_none());
     assert!(r.observe(&e, 10).is_some());
 }
+
+#[test]
+fn the_schedule_fits_either_reading_and_ends_after_three() {
+    use super::fits_prism_schedule as fits;
+    // Immediately, then +5 s and +30 s after the previous attempt: 0, 5, 35 s after the first.
+    assert_eq!(fits(1, 0.2, 0.2), Some(true));
+    assert_eq!(fits(2, 5.1, 5.3), Some(true));
+    assert_eq!(fits(3, 30.1, 35.4), Some(true));
+    // Or after the first failure: the third 25 s after the second, 30 s after the first.
+    assert_eq!(fits(3, 25.0, 30.2), Some(true));
+    // A first re-send 4 s late, a second at +12 s either way.
+    assert_eq!(fits(1, 4.0, 4.0), Some(false));
+    assert_eq!(fits(2, 12.0, 12.5), Some(false));
+    assert_eq!(fits(4, 30.0, 65.0), None);
+    assert_eq!(fits(0, 0.0, 0.0), None);
+}

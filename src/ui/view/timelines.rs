@@ -1,6 +1,8 @@
-//! The Timelines view: the Prism scans and video generations with their status and, for the
-//! selected one, a shared time axis with one lane per job drawn as a bar from its start to its
-//! end (a running job to now), its final state, duration and error, and the anomalies found.
+//! The Timelines view: the Prism scans and video generations with their status and what else
+//! is known of them (a stuck job, an event whose state contradicts its type, re-sends and how
+//! long they went on) and, below, the selected one: a shared time axis with one lane per job
+//! drawn as a bar from its start to its end (a running job to now), its final state, duration,
+//! error and re-sends against the documented retry schedule, and the anomalies found.
 //!
 //! Rows are copied out of the analysis before each frame, only those on screen.
 
@@ -11,7 +13,10 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Span;
 use ratatui::widgets::{Block, BorderType, Borders};
 
-use crate::analysis::{Analyzer, Lane, LaneOutcome, Timeline, TimelineKind, TimelineStatus};
+use crate::analysis::redelivery::fits_prism_schedule;
+use crate::analysis::{
+    Analyzer, Lane, LaneOutcome, Retried, STUCK_AFTER, Timeline, TimelineKind, TimelineStatus,
+};
 use crate::event::Severity;
 use crate::sanitize;
 use crate::ui::action::keys::{BOTTOM, DOWN, ENTER, PAGE_DOWN, PAGE_UP, TOP, UP};
@@ -25,8 +30,9 @@ use crate::ui::view::component::{Feed, Spec, View};
 use crate::ui::view::list::{self, Cursor};
 use crate::ui::view::sessions::id_filter;
 
-/// Width of the list beside the detail on wide screens.
-const LIST_WIDTH: u16 = 44;
+/// Prism's documented retry schedule as the Hosted API webhook guide words it: "immediately
+/// upon failure, then again after 5 and then 30 seconds".
+const DOCUMENTED_SCHEDULE: &str = "immediately, +5 s, +30 s";
 
 /// The keys of the list.
 pub const LIST: Context = Context::View("Timelines");
@@ -88,6 +94,18 @@ pub const SPEC: Spec = Spec {
             "✖ a job failed   ● a job is running   ✓ every job seen is done",
         ),
         (
+            "",
+            "⚠ stuck: a job running past --stuck-after (5 min) without an ending",
+        ),
+        (
+            "",
+            "⚠ succeeded but ASSET_FAILED: an event whose state contradicts its type",
+        ),
+        (
+            "NOTE",
+            "↻3 three re-sends of the same body · retried 35 s: first delivery to last re-send",
+        ),
+        (
             "ANOM",
             "⚠ anomalies found on the timeline, listed under its lanes",
         ),
@@ -103,6 +121,8 @@ pub struct TimelinesState {
     pub now: Option<DateTime<Utc>>,
     /// Whether events still arrive (a listener) or the timelines come from a file.
     pub live: bool,
+    /// A job running this long without an ending is stuck (`--stuck-after`).
+    pub stuck_after: std::time::Duration,
     pub empty_hint: String,
 }
 
@@ -114,25 +134,10 @@ pub struct Areas {
 }
 
 impl Areas {
-    /// Side by side when wide; otherwise the list on top, as tall as its rows (at most two
-    /// fifths), the detail below.
+    /// The list on top, as tall as its rows (at most two fifths), the detail below: both get
+    /// the whole width, the list for what each row says, the detail for its time axis.
     pub fn new(body: Rect, total: usize) -> Areas {
-        if total == 0 {
-            return Areas {
-                list: body,
-                detail: None,
-            };
-        }
-        if body.width >= 110 {
-            let [list, detail] =
-                Layout::horizontal([Constraint::Length(LIST_WIDTH), Constraint::Min(0)])
-                    .areas(body);
-            return Areas {
-                list,
-                detail: Some(detail),
-            };
-        }
-        if body.height < 12 {
+        if total == 0 || body.height < 12 {
             return Areas {
                 list: body,
                 detail: None,
@@ -157,6 +162,7 @@ impl TimelinesState {
     pub fn new(live: bool) -> TimelinesState {
         TimelinesState {
             live,
+            stuck_after: STUCK_AFTER,
             empty_hint: if live {
                 "No scan or video yet. Timelines appear as Prism events arrive.".to_owned()
             } else {
@@ -208,10 +214,18 @@ impl TimelinesState {
     /// Whether a visible row has a job running, drawn up to now.
     pub fn shows_clock(&self) -> bool {
         self.live
-            && self
-                .rows
-                .iter()
-                .any(|t| matches!(t.status(), TimelineStatus::Running(_)))
+            && self.rows.iter().any(|t| {
+                t.lanes
+                    .iter()
+                    .any(|l| l.outcome == LaneOutcome::Running)
+            })
+    }
+
+    /// The job of `timeline` that has run too long without an ending, while events can still
+    /// arrive (a file's timelines stop where the file does).
+    fn stuck<'a>(&self, timeline: &'a Timeline) -> Option<(&'a Lane, std::time::Duration)> {
+        let now = self.now.filter(|_| self.live)?;
+        timeline.stuck(now, self.stuck_after)
     }
 
     /// The filter that shows the selected timeline's events.
@@ -243,24 +257,48 @@ fn short_job(job: &str) -> &str {
     }
 }
 
-/// `✖ body failed`, `● processing 12 s`, `✓ done`, for the list.
-fn status_cell(timeline: &Timeline, state: &TimelinesState) -> (Role, String) {
+/// Whole seconds, as the list shows a running time.
+fn whole(d: std::time::Duration) -> String {
+    short_duration(std::time::Duration::from_secs(d.as_secs()))
+}
+
+/// `✖ body failed`, `● processing 12 s`, `⚠ processing stuck 6 min`, `✓ done`, for a cell
+/// `width` wide.
+fn status_cell(timeline: &Timeline, state: &TimelinesState, width: usize) -> (Role, String) {
+    let warn = Role::Severity(Severity::Warn);
     match timeline.status() {
         TimelineStatus::Failed(lane) => {
             (Role::Problem, format!("✖ {} failed", short_job(&lane.job)))
         }
+        TimelineStatus::Contradicted(lane) => {
+            let long = format!("⚠ {} contradicts", short_job(&lane.job));
+            if display_width(&long) <= width {
+                (warn, long)
+            } else {
+                (warn, "⚠ contradicts".to_owned())
+            }
+        }
         TimelineStatus::Running(lane) => {
+            if let Some((stuck, running)) = state.stuck(timeline) {
+                let long = format!("⚠ {} stuck {}", short_job(&stuck.job), whole(running));
+                let text = if display_width(&long) <= width {
+                    long
+                } else {
+                    format!("⚠ stuck {}", whole(running))
+                };
+                return (warn, text);
+            }
+            if !state.live {
+                // A file ends where it ends: the job had not ended by then, for no known time.
+                return (Role::Accent, format!("● {} not ended", short_job(&lane.job)));
+            }
             let since = lane.started_at.unwrap_or(timeline.first_seen);
             let running = (state.end_of(timeline) - since)
                 .to_std()
                 .unwrap_or_default();
             (
                 Role::Accent,
-                format!(
-                    "● {} {}",
-                    short_job(&lane.job),
-                    short_duration(std::time::Duration::from_secs(running.as_secs()))
-                ),
+                format!("● {} {}", short_job(&lane.job), whole(running)),
             )
         }
         TimelineStatus::Succeeded => (
@@ -274,18 +312,171 @@ fn status_cell(timeline: &Timeline, state: &TimelinesState) -> (Role, String) {
     }
 }
 
-fn table() -> Table<Timeline, TimelinesState, 6> {
+/// One thing the NOTE column says, in forms from the fullest to the shortest.
+struct Note {
+    warning: bool,
+    forms: Vec<String>,
+}
+
+/// `+0.2 s +5.1 s +30.1 s`: each kept re-send after the delivery before it.
+fn gaps_text(retried: &Retried) -> String {
+    let gaps: Vec<String> = retried.gaps_s().map(|g| format!("+{g:.1} s")).collect();
+    gaps.join(" ")
+}
+
+/// Whether the kept re-sends of `retried` came when Prism's schedule says; `None` when one of
+/// them is past the documented three.
+fn on_schedule(retried: &Retried) -> Option<bool> {
+    let mut previous = 0.0;
+    let mut fits = true;
+    for (i, &delay) in retried.delays_ms.iter().enumerate() {
+        let retry = u32::try_from(i + 1).unwrap_or(u32::MAX);
+        fits &= fits_prism_schedule(retry, (delay - previous) / 1000.0, delay / 1000.0)?;
+        previous = delay;
+    }
+    (retried.resends as usize <= retried.delays_ms.len()).then_some(fits)
+}
+
+/// What the row says beyond the status, the most pressing first: a stuck job the status does
+/// not show, a contradiction, the re-sends.
+fn notes(timeline: &Timeline, state: &TimelinesState) -> Vec<Note> {
+    let mut notes = Vec::new();
+    let status = timeline.status();
+    if let Some((lane, running)) = state.stuck(timeline)
+        && !matches!(status, TimelineStatus::Running(_))
+    {
+        notes.push(Note {
+            warning: true,
+            forms: vec![
+                format!("⚠ {} stuck {}", short_job(&lane.job), whole(running)),
+                format!("⚠ stuck {}", whole(running)),
+            ],
+        });
+    }
+    if let Some((lane, c)) = timeline
+        .lanes
+        .iter()
+        .find_map(|l| Some((l, l.contradiction.as_ref()?)))
+    {
+        let phase = sanitize::escape(c.phase_word());
+        let word = sanitize::escape(&c.state);
+        notes.push(Note {
+            warning: true,
+            forms: vec![
+                format!("⚠ {}: {phase} but {word}", short_job(&lane.job)),
+                format!("⚠ {phase} but {word}"),
+                format!("⚠ {phase}≠{word}"),
+            ],
+        });
+    }
+    if timeline.resent > 0 {
+        let count = format!("↻{}", timeline.resent);
+        let mut forms = Vec::new();
+        if let Some((_, retried)) = timeline.retried() {
+            let span = short_duration(retried.span());
+            let verdict = match on_schedule(retried) {
+                Some(true) => "on schedule",
+                Some(false) => "off schedule",
+                None => "past the schedule",
+            };
+            forms.push(format!(
+                "{count} retried {span}: {} (documented: {DOCUMENTED_SCHEDULE})",
+                gaps_text(retried)
+            ));
+            forms.push(format!("{count} retried {span}, {verdict}"));
+            forms.push(format!("{count} retried {span}"));
+        }
+        forms.push(count);
+        let warning = timeline
+            .retried()
+            .is_some_and(|(_, r)| on_schedule(r) != Some(true));
+        notes.push(Note { warning, forms });
+    }
+    notes
+}
+
+/// The notes in `width` columns: of the forms that fit together, those that shorten no note
+/// much (the least shortened note kept fullest), then those that say the most, then those
+/// that keep the more pressing notes fuller. A row has at most three notes of at most four
+/// forms each.
+fn notes_text(notes: &[Note], width: usize) -> String {
+    let joined = |form: &[usize]| {
+        let parts: Vec<&str> = notes
+            .iter()
+            .zip(form)
+            .map(|(n, &f)| n.forms[f].as_str())
+            .collect();
+        parts.join("  ")
+    };
+    let mut form = vec![0; notes.len()];
+    // (how far the most shortened note is shortened, minus the width, the forms)
+    let mut best: Option<(usize, isize, Vec<usize>)> = None;
+    loop {
+        let w = display_width(&joined(&form));
+        let worst = form.iter().copied().max().unwrap_or(0);
+        let key = (worst, -(w as isize));
+        // Earlier notes stay fullest longest in this order, so a tie keeps the first found.
+        if w <= width && best.as_ref().is_none_or(|(b, bw, _)| key < (*b, *bw)) {
+            best = Some((worst, key.1, form.clone()));
+        }
+        // The next combination, the last note's form counting fastest.
+        let Some(i) = (0..notes.len())
+            .rev()
+            .find(|&i| form[i] + 1 < notes[i].forms.len())
+        else {
+            break;
+        };
+        form[i] += 1;
+        form[i + 1..].iter_mut().for_each(|f| *f = 0);
+    }
+    // Nothing fits: the shortest of each, cut by the table.
+    let form = best.map_or_else(
+        || notes.iter().map(|n| n.forms.len() - 1).collect(),
+        |(_, _, form)| form,
+    );
+    joined(&form)
+}
+
+/// What every cell of the list may look at: the view's state, and whether the notes have a
+/// column of their own.
+struct Shared<'a> {
+    state: &'a TimelinesState,
+    notes_shown: bool,
+}
+
+fn table<'a>() -> Table<Timeline, Shared<'a>, 7> {
     Table {
         columns: [
             Column::left("KIND", 5, |timeline, _, _| {
                 (timeline.kind.as_str().into(), Role::Accent)
             }),
-            Column::left("ID", 0, |timeline, _, _| {
+            Column::left("ID", 14, |timeline, _, _| {
                 (sanitize::escape(&timeline.id), Role::Text)
             }),
-            Column::left("STATUS", 20, |timeline, state, _| {
-                let (role, text) = status_cell(timeline, state);
+            Column::left("STATUS", 24, |timeline, shared, width| {
+                let (role, text) = status_cell(timeline, shared.state, width);
+                if !shared.notes_shown
+                    && !matches!(role, Role::Problem | Role::Severity(Severity::Warn))
+                {
+                    // No room for the notes: the most pressing takes the place of the status.
+                    let notes = notes(timeline, shared.state);
+                    if let Some(note) = notes.iter().find(|n| n.warning) {
+                        return (
+                            notes_text(std::slice::from_ref(note), width).into(),
+                            Role::Severity(Severity::Warn),
+                        );
+                    }
+                }
                 (text.into(), role)
+            }),
+            Column::left("NOTE", 0, |timeline, shared, width| {
+                let notes = notes(timeline, shared.state);
+                let role = if notes.iter().any(|n| n.warning) {
+                    Role::Severity(Severity::Warn)
+                } else {
+                    Role::Accent
+                };
+                (notes_text(&notes, width).into(), role)
             }),
             Column::right("ANOM", 4, |timeline, _, _| {
                 if timeline.anomaly_count == 0 {
@@ -307,10 +498,12 @@ fn table() -> Table<Timeline, TimelinesState, 6> {
                 )
             }),
         ],
-        flex: ("ID", 40),
-        shrink: &[("SEEN", 0), ("EVENTS", 0), ("KIND", 0), ("ANOM", 0)],
-        room: 14,
-        spare: None,
+        flex: ("NOTE", 100),
+        // Narrower screens drop these in order until the notes have room.
+        shrink: &[("KIND", 0), ("SEEN", 0), ("EVENTS", 0), ("ANOM", 0)],
+        room: 30,
+        // What the notes do not need goes to the id.
+        spare: Some("ID"),
         trailing_space: true,
     }
 }
@@ -380,6 +573,10 @@ fn render_list(frame: &mut Frame, area: Rect, state: &TimelinesState, theme: &Th
     }
     let table = table();
     let widths = table.widths(usize::from(inner.width));
+    let shared = Shared {
+        state,
+        notes_shown: table.shows(&widths, "NOTE"),
+    };
     let rows = state
         .rows
         .iter()
@@ -390,7 +587,7 @@ fn render_list(frame: &mut Frame, area: Rect, state: &TimelinesState, theme: &Th
         inner,
         &widths,
         rows,
-        state,
+        &shared,
         &state.empty_hint,
         theme,
     );
@@ -447,8 +644,11 @@ fn axis(span: f64, width: usize) -> String {
     cells.into_iter().collect()
 }
 
-fn outcome_glyph(outcome: LaneOutcome) -> (&'static str, Role) {
-    match outcome {
+fn outcome_glyph(lane: &Lane) -> (&'static str, Role) {
+    if lane.contradiction.is_some() && lane.outcome != LaneOutcome::NotSeen {
+        return ("█", Role::Severity(Severity::Warn));
+    }
+    match lane.outcome {
         LaneOutcome::Succeeded => ("█", Role::Success),
         LaneOutcome::Failed => ("█", Role::Problem),
         LaneOutcome::Running => ("▒", Role::Accent),
@@ -456,7 +656,8 @@ fn outcome_glyph(outcome: LaneOutcome) -> (&'static str, Role) {
     }
 }
 
-/// `✓ 4.1 s ASSET_SUCCEEDED`, `✖ 9.8 s ASSET_FAILED`, `● 12 s PROCESSING`.
+/// `✓ 4.1 s ASSET_SUCCEEDED`, `✖ 9.8 s ASSET_FAILED ↻3`, `● 12 s PROCESSING`, and for an
+/// event that contradicts itself both its words: `⚠ – succeeded but ASSET_FAILED`.
 fn outcome_text(lane: &Lane, end: DateTime<Utc>) -> (Role, String) {
     // `SCAN_CAPTURE_DATA_VALID` says no more than `CAPTURE_DATA_VALID` on a scan's lane.
     let state = lane
@@ -476,15 +677,65 @@ fn outcome_text(lane: &Lane, end: DateTime<Utc>) -> (Role, String) {
     };
     let took = match took {
         // A video's lane begins at its first event: one event has no duration to tell.
-        Some(d) if d.is_zero() && lane.events <= 1 => String::new(),
+        Some(d) if d.is_zero() && lane.events <= lane.resent.saturating_add(1) => String::new(),
         Some(d) => format!("{} ", short_duration(d)),
         None => "– ".to_owned(),
     };
-    (role, format!("{glyph} {took}{state}").trim_end().to_owned())
+    let resent = match lane.resent {
+        0 => String::new(),
+        n => format!(" ↻{n}"),
+    };
+    if let Some(c) = &lane.contradiction {
+        let text = format!(
+            "⚠ {took}{} but {}{resent}",
+            sanitize::escape(c.phase_word()),
+            sanitize::escape(c.state.strip_prefix("SCAN_").unwrap_or(&c.state))
+        );
+        return (Role::Severity(Severity::Warn), text);
+    }
+    (
+        role,
+        format!("{glyph} {took}{state}").trim_end().to_owned() + &resent,
+    )
 }
 
-/// The lines of the detail of `timeline`, `width` columns wide.
-fn detail_lines(timeline: &Timeline, state: &TimelinesState, width: usize) -> Vec<RichLine> {
+/// The re-sends of a lane's body against the documented schedule, in words: `↻
+/// body.creation.failed sent 4 times over 35 s: re-sent +0.2 s +5.1 s +30.1 s after the one
+/// before; documented: immediately, +5 s, +30 s · on schedule`.
+fn retry_text(retried: &Retried) -> (bool, String) {
+    let verdict = match on_schedule(retried) {
+        Some(true) => "on schedule",
+        Some(false) => "⚠ off schedule",
+        None => "⚠ more re-sends than the documented three",
+    };
+    let more = retried
+        .resends
+        .saturating_sub(retried.delays_ms.len() as u32);
+    let more = match more {
+        0 => String::new(),
+        n => format!(" and {n} more"),
+    };
+    (
+        on_schedule(retried) != Some(true),
+        format!(
+            "↻ {} sent {} times over {}: re-sent {}{more} after the one before; documented: \
+             {DOCUMENTED_SCHEDULE} · {verdict}",
+            sanitize::escape(&retried.event),
+            retried.resends.saturating_add(1),
+            short_duration(retried.span()),
+            gaps_text(retried),
+        ),
+    )
+}
+
+/// The lines of the detail of `timeline`, `width` columns wide; `compact`, the jobs not seen
+/// share one line.
+fn detail_lines(
+    timeline: &Timeline,
+    state: &TimelinesState,
+    width: usize,
+    compact: bool,
+) -> Vec<RichLine> {
     let mut lines = Vec::new();
     let start = timeline.first_seen;
     let end = state.end_of(timeline);
@@ -507,7 +758,7 @@ fn detail_lines(timeline: &Timeline, state: &TimelinesState, width: usize) -> Ve
         .map(|l| display_width(&outcome_text(l, end).1))
         .max()
         .unwrap_or(0)
-        .clamp(8, if width >= 70 { 26 } else { 18 });
+        .clamp(8, if width >= 70 { 32 } else { 18 });
     let bar_width = width.saturating_sub(name_width + outcome_width + 2).max(8);
     let col = |t: DateTime<Utc>| -> usize {
         let offset = (t - start).to_std().unwrap_or_default().as_secs_f64();
@@ -522,7 +773,11 @@ fn detail_lines(timeline: &Timeline, state: &TimelinesState, width: usize) -> Ve
         (Role::Dim, axis(span, bar_width)),
     ]));
     let warn = Role::Severity(Severity::Warn);
+    let not_seen = |l: &&Lane| l.outcome == LaneOutcome::NotSeen;
     for lane in &timeline.lanes {
+        if compact && not_seen(&lane) {
+            continue;
+        }
         let mut line = RichLine(vec![(
             if lane.outcome == LaneOutcome::NotSeen {
                 Role::Dim
@@ -532,7 +787,7 @@ fn detail_lines(timeline: &Timeline, state: &TimelinesState, width: usize) -> Ve
             fit(&sanitize::escape(&lane.job), name_width),
         )]);
         line.push(Role::Dim, " ");
-        let (glyph, role) = outcome_glyph(lane.outcome);
+        let (glyph, role) = outcome_glyph(lane);
         let bar = match (lane.outcome, lane.started_at, lane.ended_at) {
             (LaneOutcome::NotSeen, _, _) => None,
             (LaneOutcome::Running, Some(from), _) => Some((col(from), col(end))),
@@ -591,6 +846,30 @@ fn detail_lines(timeline: &Timeline, state: &TimelinesState, width: usize) -> Ve
                 ]));
             }
         }
+        if let Some(retried) = &lane.retried {
+            let (off, text) = retry_text(retried);
+            let role = if off { warn } else { Role::Accent };
+            let indent = if width >= name_width + 40 {
+                name_width + 1
+            } else {
+                2
+            };
+            for part in text::wrap(&text, width.saturating_sub(indent)) {
+                lines.push(RichLine(vec![(Role::Dim, " ".repeat(indent)), (role, part)]));
+            }
+        }
+    }
+    if compact {
+        let names: Vec<&str> = timeline
+            .lanes
+            .iter()
+            .filter(not_seen)
+            .map(|l| l.job.as_str())
+            .collect();
+        if !names.is_empty() {
+            let text = format!("· not seen: {}", names.join(", "));
+            lines.push(RichLine(vec![(Role::Dim, fit(&text, width))]));
+        }
     }
     let mut summary = RichLine::new();
     summary.push(
@@ -617,9 +896,31 @@ fn detail_lines(timeline: &Timeline, state: &TimelinesState, width: usize) -> Ve
             format!(" · {} of undocumented types", timeline.other_events),
         );
     }
+    if timeline.resent > 0 {
+        summary.push(
+            Role::Dim,
+            format!(" · {} re-sent", thousands(timeline.resent)),
+        );
+    }
     lines.push(summary);
-    if timeline.anomaly_count > 0 {
+    let stuck = state.stuck(timeline);
+    if timeline.anomaly_count > 0 || stuck.is_some() {
         lines.push(RichLine::new());
+    }
+    if let Some((lane, running)) = stuck {
+        let message = format!(
+            "{} started {} ago and has not ended: stuck (after {} without an ending).",
+            sanitize::escape(&lane.job),
+            whole(running),
+            short_duration(state.stuck_after)
+        );
+        for (i, part) in text::wrap(&message, width.saturating_sub(2))
+            .into_iter()
+            .enumerate()
+        {
+            let lead = if i == 0 { "⚠ " } else { "  " };
+            lines.push(RichLine(vec![(warn, format!("{lead}{part}"))]));
+        }
     }
     for anomaly in &timeline.anomalies {
         let message = sanitize::escape(&anomaly.message()).into_owned();
@@ -669,9 +970,14 @@ fn render_detail(
         return;
     }
     let width = usize::from(inner.width - 1);
-    let mut lines = detail_lines(timeline, state, width);
+    let mut lines = detail_lines(timeline, state, width, false);
     if lines.len() > usize::from(inner.height) {
-        // Short of room: the blank line before the anomalies goes first.
+        // Short of room: the blank line before the anomalies goes first, then the jobs not
+        // seen share a line.
+        lines.retain(|line| !line.is_empty());
+    }
+    if lines.len() > usize::from(inner.height) {
+        lines = detail_lines(timeline, state, width, true);
         lines.retain(|line| !line.is_empty());
     }
     for (i, line) in lines.iter().take(usize::from(inner.height)).enumerate() {
@@ -699,6 +1005,74 @@ mod tests {
         assert_eq!(line.chars().count(), 40);
         assert!(axis(0.8, 30).contains("0.5 s"));
         assert_eq!(tick_label(600.0), "10 min");
+    }
+
+    fn note(forms: &[&str]) -> Note {
+        Note {
+            warning: false,
+            forms: forms.iter().map(|f| (*f).to_owned()).collect(),
+        }
+    }
+
+    #[test]
+    fn notes_shorten_evenly_to_fit() {
+        let notes = [
+            note(&[
+                "⚠ fitted body: succeeded but ASSET_FAILED",
+                "⚠ succeeded but ASSET_FAILED",
+                "⚠ succeeded≠ASSET_FAILED",
+            ]),
+            note(&["↻3 retried 35 s, on schedule", "↻3 retried 35 s", "↻3"]),
+        ];
+        assert_eq!(
+            notes_text(&notes, 200),
+            "⚠ fitted body: succeeded but ASSET_FAILED  ↻3 retried 35 s, on schedule"
+        );
+        // Both shortened once rather than one to its shortest.
+        assert_eq!(
+            notes_text(&notes, 51),
+            "⚠ succeeded but ASSET_FAILED  ↻3 retried 35 s"
+        );
+        assert_eq!(notes_text(&notes, 32), "⚠ succeeded but ASSET_FAILED  ↻3");
+        assert_eq!(notes_text(&notes, 28), "⚠ succeeded≠ASSET_FAILED  ↻3");
+        // Nothing fits: the shortest, for the table to cut.
+        assert_eq!(notes_text(&notes, 5), "⚠ succeeded≠ASSET_FAILED  ↻3");
+        assert_eq!(notes_text(&[], 10), "");
+    }
+
+    fn retried(delays_ms: &[f64], resends: u32) -> Retried {
+        Retried {
+            event: "body.creation.failed".into(),
+            first_id: 1,
+            resends,
+            delays_ms: delays_ms.to_vec(),
+            span_ms: delays_ms.last().copied().unwrap_or(0.0),
+        }
+    }
+
+    #[test]
+    fn re_sends_are_held_against_the_documented_schedule() {
+        let on_time = retried(&[200.0, 5300.0, 35_400.0], 3);
+        assert_eq!(on_schedule(&on_time), Some(true));
+        assert_eq!(gaps_text(&on_time), "+0.2 s +5.1 s +30.1 s");
+        let (off, text) = retry_text(&on_time);
+        assert!(!off);
+        assert_eq!(
+            text,
+            "↻ body.creation.failed sent 4 times over 35 s: re-sent +0.2 s +5.1 s +30.1 s after \
+             the one before; documented: immediately, +5 s, +30 s · on schedule"
+        );
+        // A first re-send 4 s after the failure is not "immediately".
+        let late = retried(&[4000.0], 1);
+        assert_eq!(on_schedule(&late), Some(false));
+        assert!(retry_text(&late).1.ends_with("· ⚠ off schedule"));
+        // Five re-sends: two past the documented three, one of them not kept.
+        let more = retried(&[0.0, 5000.0, 35_000.0, 65_000.0], 5);
+        assert_eq!(on_schedule(&more), None);
+        let (off, text) = retry_text(&more);
+        assert!(off);
+        assert!(text.contains("+30.0 s and 1 more after"), "{text}");
+        assert!(text.ends_with("more re-sends than the documented three"), "{text}");
     }
 
     #[test]
