@@ -354,12 +354,12 @@ async fn run_feed(
     let quiet: sender::Progress = Arc::new(|_, _| {});
     let (retrying, others): (Vec<Scenario>, Vec<Scenario>) =
         feed.scenarios.iter().partition(|s| **s == Scenario::Retry);
-    let deliveries = simulate::deliveries(&others, &secrets, chrono::Utc::now());
+    let deliveries = simulate::paced_deliveries(&others, &secrets, chrono::Utc::now(), feed.rate);
     sender::send(&target, deliveries, Some(feed.rate), Arc::clone(&quiet)).await;
     if retrying.is_empty() {
         return;
     }
-    let deliveries = simulate::deliveries(&retrying, &secrets, chrono::Utc::now());
+    let deliveries = simulate::paced_deliveries(&retrying, &secrets, chrono::Utc::now(), feed.rate);
     let failing = std::time::Duration::from_secs(7);
     policy.set_mode_until(
         AnswerMode::Status503,

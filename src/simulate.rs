@@ -99,6 +99,11 @@ struct Builder<'a> {
     now: DateTime<Utc>,
     out: Vec<Delivery>,
     scenario: Scenario,
+    /// The time between two deliveries when sent at a known rate: WMS events are then stamped
+    /// with when they will be sent. Without it, stamps are two minutes old, a second apart.
+    pace: Option<chrono::Duration>,
+    /// Per WMS session, the place in the sending order its sequence number 0 has.
+    session_base: std::collections::HashMap<String, i64>,
 }
 
 impl Builder<'_> {
@@ -157,8 +162,22 @@ impl Builder<'_> {
         payload: serde_json::Value,
         offset_s: i64,
     ) {
+        let timestamp = match self.pace {
+            None => self.now.timestamp() - 120 + offset_s,
+            Some(pace) => {
+                // Stamped as if the session were sent in order from its first event: an event
+                // sent late keeps the earlier stamp of its place, as a real late delivery does.
+                let sent = self.out.len() as i64;
+                let base = *self
+                    .session_base
+                    .entry(session.to_owned())
+                    .or_insert(sent - offset_s);
+                let place = i32::try_from(base + offset_s).unwrap_or(i32::MAX);
+                (self.now + pace * place).timestamp()
+            }
+        };
         let body = json!({
-            "timestamp": self.now.timestamp() - 120 + offset_s,
+            "timestamp": timestamp,
             "sessionId": session,
             "sequence": seq,
             "event": event,
@@ -171,11 +190,40 @@ impl Builder<'_> {
 
 /// The deliveries of the given scenarios, in sending order.
 pub fn deliveries(scenarios: &[Scenario], secrets: &Secrets, now: DateTime<Utc>) -> Vec<Delivery> {
+    build(scenarios, secrets, now, None)
+}
+
+/// The deliveries of the given scenarios, to be sent from `now` at `rate` per second: each WMS
+/// event is stamped with the time it will be sent (its place in its session's order), so that
+/// the delivery lag hookscope shows is what the network adds, not an artefact of the simulation.
+pub fn paced_deliveries(
+    scenarios: &[Scenario],
+    secrets: &Secrets,
+    now: DateTime<Utc>,
+    rate: f64,
+) -> Vec<Delivery> {
+    let micros = (1_000_000.0 / rate.max(0.001)).min(3_600_000_000.0) as i64;
+    build(
+        scenarios,
+        secrets,
+        now,
+        Some(chrono::Duration::microseconds(micros)),
+    )
+}
+
+fn build(
+    scenarios: &[Scenario],
+    secrets: &Secrets,
+    now: DateTime<Utc>,
+    pace: Option<chrono::Duration>,
+) -> Vec<Delivery> {
     let mut b = Builder {
         secrets,
         now,
         out: Vec::new(),
         scenario: Scenario::Wms,
+        pace,
+        session_base: std::collections::HashMap::new(),
     };
     for &scenario in scenarios {
         b.scenario = scenario;
@@ -477,7 +525,7 @@ pub async fn run(
     rate: f64,
     secrets: &Secrets,
 ) -> anyhow::Result<Summary> {
-    let deliveries = deliveries(scenarios, secrets, Utc::now());
+    let deliveries = paced_deliveries(scenarios, secrets, Utc::now(), rate);
     let names: Vec<&str> = scenarios.iter().map(|s| s.name()).collect();
     eprintln!(
         "hookscope: sending {} ({}) to {target}, {rate} per second{}",
@@ -536,6 +584,48 @@ mod tests {
         assert_eq!(Scenario::parse("all").unwrap().len(), Scenario::ALL.len());
         assert_eq!(Scenario::parse("wms").unwrap(), [Scenario::Wms]);
         assert!(Scenario::parse("nope").unwrap_err().contains("wms-trouble"));
+    }
+
+    /// Sent at a known rate, WMS events carry the time they are sent (a late one the time of its
+    /// place in order), so the lag hookscope shows is near zero, and stamps never go backwards
+    /// in sequence order.
+    #[test]
+    fn paced_wms_stamps_are_when_they_are_sent() {
+        let now = Utc::now();
+        let rate = 10.0;
+        let sent = paced_deliveries(
+            &[Scenario::Wms, Scenario::WmsTrouble],
+            &secrets(),
+            now,
+            rate,
+        );
+        let mut by_session: std::collections::BTreeMap<String, Vec<(u64, i64)>> =
+            Default::default();
+        for (place, delivery) in sent.iter().enumerate() {
+            let body: serde_json::Value = serde_json::from_slice(&delivery.body).unwrap();
+            let stamp = body["timestamp"].as_i64().unwrap();
+            let sent_at = (now + chrono::Duration::milliseconds(place as i64 * 100)).timestamp();
+            // Never after it is sent, and at most a second before (the late fills).
+            assert!(
+                stamp <= sent_at && sent_at - stamp <= 1,
+                "{place}: {stamp} vs {sent_at}"
+            );
+            by_session
+                .entry(body["sessionId"].as_str().unwrap().to_owned())
+                .or_default()
+                .push((body["sequence"].as_u64().unwrap(), stamp));
+        }
+        for (session, mut events) in by_session {
+            events.sort();
+            assert!(
+                events.windows(2).all(|w| w[0].1 <= w[1].1),
+                "{session}: {events:?}"
+            );
+        }
+        // Unpaced, as the interface tests draw them: two minutes old, as before.
+        let unpaced = deliveries(&[Scenario::Wms], &secrets(), now);
+        let body: serde_json::Value = serde_json::from_slice(&unpaced[0].body).unwrap();
+        assert_eq!(body["timestamp"].as_i64().unwrap(), now.timestamp() - 120);
     }
 
     #[test]
