@@ -355,7 +355,7 @@ async fn the_answer_mode_that_shaped_an_answer_is_its_own_field() {
         "{text}"
     );
     assert!(
-        text.contains("Answer mode  forward off, chosen with m: answered here, not by the app"),
+        text.contains("Answer mode  forward off: answered here, not by the app (m changes it)"),
         "{text}"
     );
     let text = response_tab(steady(&events[2])).await.text();
@@ -364,7 +364,7 @@ async fn the_answer_mode_that_shaped_an_answer_is_its_own_field() {
         "{text}"
     );
     assert!(
-        text.contains("Answer mode  503 on purpose, chosen with m in place of the configured"),
+        text.contains("Answer mode  503 on purpose, in place of the configured answer (m"),
         "{text}"
     );
     // The mode line says why: no second line repeating it.

@@ -502,7 +502,8 @@ fn response(event: &CapturedEvent, reveal: bool, width: u16) -> Vec<RichLine> {
     lines
 }
 
-/// What an answer mode chosen with `m` did to this answer; `None` for the configured answer.
+/// What an answer mode (chosen with `m`, or by the demo) did to this answer; `None` for the
+/// configured answer.
 fn mode_words(mode: AnswerMode, latency_ms: f64) -> Option<String> {
     Some(match mode {
         AnswerMode::Configured => return None,
@@ -512,14 +513,14 @@ fn mode_words(mode: AnswerMode, latency_ms: f64) -> Option<String> {
                 AnswerMode::Status503 => 503,
                 _ => 429,
             };
-            format!("{status} on purpose, chosen with m in place of the configured answer")
+            format!("{status} on purpose, in place of the configured answer (m changes it)")
         }
         AnswerMode::Slow => format!(
-            "slow, chosen with m: the configured answer, held {:.1} s",
+            "slow: the configured answer, held {:.1} s (m changes it)",
             latency_ms / 1000.0
         ),
         AnswerMode::Local => {
-            "forward off, chosen with m: answered here, not by the app".to_owned()
+            "forward off: answered here, not by the app (m changes it)".to_owned()
         }
     })
 }
