@@ -160,6 +160,13 @@ impl Test {
             Test::Retry => analysis.redelivery.is_some(),
             Test::Pinned => event.pinned,
             Test::Edited => event.edited,
+            Test::Path(glob) => glob.matches(&event.path),
+            Test::Method(list) => list.iter().any(|m| event.method.eq_ignore_ascii_case(m)),
+            Test::Body(list) => list.contains(&analysis.body_kind),
+            Test::Header { name, value } => event.headers.iter().any(|(n, v)| {
+                n.eq_ignore_ascii_case(name.as_bytes())
+                    && value.as_ref().is_none_or(|glob| glob.matches_bytes(v))
+            }),
             Test::Text(needle) => text_matches(event, needle),
         }
     }
@@ -177,7 +184,11 @@ impl StatusPattern {
 impl Glob {
     /// Compared ignoring ASCII case, without allocating (it runs once per stored event).
     pub(super) fn matches(&self, text: &str) -> bool {
-        let text = text.as_bytes();
+        self.matches_bytes(text.as_bytes())
+    }
+
+    /// As [`Glob::matches`], over bytes (a header value need not be UTF-8).
+    pub(super) fn matches_bytes(&self, text: &[u8]) -> bool {
         let [first, middle @ .., last] = self.pieces.as_slice() else {
             // One piece: no wildcard, the whole text must be equal.
             return self
@@ -393,6 +404,43 @@ mod tests {
             "{query} selected"
         );
         plain
+    }
+
+    /// The terms answer rules need: what is known when the request arrives.
+    #[test]
+    fn path_method_body_kind_and_headers() {
+        let mut event = event();
+        event.method = "POST".into();
+        event.headers = crate::event::HeaderList::from_pairs([
+            (&b"User-Agent"[..], &b"curl/8.1"[..]),
+            (&b"X-Bin"[..], &b"\xff\xfeok"[..]),
+        ]);
+        event.analysis.body_kind = crate::event::BodyKind::MalformedJson;
+        for (query, want) in [
+            ("path:/hooks/*", true),
+            ("path:/HOOKS/WMS", true),
+            ("path:/hooks", false),
+            ("path:*/wms", true),
+            ("method:post", true),
+            ("method:get,head", false),
+            ("body:malformed_json", true),
+            ("body:malformed", true),
+            ("body:json", false),
+            ("header:user-agent", true),
+            ("header:USER-AGENT=curl/*", true),
+            ("header:user-agent=wget*", false),
+            ("header:x-missing", false),
+            ("header:x-bin=*ok", true),
+            ("-header:x-missing path:/hooks/wms method:post", true),
+        ] {
+            let filter = Filter::parse(query).unwrap();
+            assert_eq!(filter.matches(&event), want, "{query}");
+            assert_eq!(
+                !filter.matcher().select(1, &[&event]).is_empty(),
+                want,
+                "{query}"
+            );
+        }
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use std::fmt;
 
 use super::query::{Filter, FilterError, Glob, StatusPattern, Term, Test};
-use crate::event::{AnsweredBy, Provider, Severity, SignatureVerdict, anomaly};
+use crate::event::{AnsweredBy, BodyKind, Provider, Severity, SignatureVerdict, anomaly};
 
 impl Filter {
     /// Parses a query. Unknown `key:value` words are free text, so searching for `a:b` works.
@@ -107,6 +107,10 @@ impl Test {
                 | "anomaly"
                 | "forward"
                 | "answer"
+                | "path"
+                | "method"
+                | "body"
+                | "header"
         );
         if !known {
             return Ok(Test::Text(word.to_lowercase()));
@@ -114,12 +118,23 @@ impl Test {
         if value.is_empty() {
             return Err(FilterError(format!("'{key}:' needs a value")));
         }
+        // A path and a header value are matched ignoring case; the value's own case is kept
+        // for the messages.
+        let original = value;
         let value = value.to_ascii_lowercase();
         let list = || value.split(',').filter(|v| !v.is_empty());
         // A list of commas only (`sev:,`) would match nothing without a word.
         let listed = matches!(
             key.as_str(),
-            "sev" | "severity" | "sig" | "signature" | "provider" | "status" | "answer"
+            "sev"
+                | "severity"
+                | "sig"
+                | "signature"
+                | "provider"
+                | "status"
+                | "answer"
+                | "method"
+                | "body"
         );
         if listed && list().next().is_none() {
             return Err(FilterError(format!("'{key}:' needs a value")));
@@ -191,9 +206,77 @@ impl Test {
                     })
                     .collect::<Result<_, _>>()?,
             ),
+            "path" => {
+                if !value.starts_with('/') && !value.starts_with('*') {
+                    return Err(FilterError(format!(
+                        "path:{original} must start with / (or *), e.g. path:/hooks/*"
+                    )));
+                }
+                Test::Path(Glob::new(&value))
+            }
+            "method" => Test::Method(
+                list()
+                    .map(|v| {
+                        if v.bytes().all(|b| b.is_ascii_alphabetic()) {
+                            Ok(v.to_ascii_uppercase())
+                        } else {
+                            Err(FilterError(format!(
+                                "method:{v} is not a method: use e.g. method:post or method:get,head"
+                            )))
+                        }
+                    })
+                    .collect::<Result<_, _>>()?,
+            ),
+            "body" => Test::Body(
+                list()
+                    .map(|v| {
+                        BODY_KINDS
+                            .into_iter()
+                            .find(|kind| kind.as_str() == v || (v == "malformed" && *kind == BodyKind::MalformedJson))
+                            .ok_or_else(|| {
+                                FilterError(format!(
+                                    "body:{v} is not a body kind: use empty, json, malformed_json, \
+                                     form, text, multipart or binary"
+                                ))
+                            })
+                    })
+                    .collect::<Result<_, _>>()?,
+            ),
+            "header" => {
+                let (name, pattern) = match value.split_once('=') {
+                    Some((name, pattern)) => (name, Some(pattern)),
+                    None => (value.as_str(), None),
+                };
+                if name.is_empty() || !name.bytes().all(is_token) {
+                    return Err(FilterError(format!(
+                        "header:{original}: give a header name, e.g. header:x-wms-content-mac or \
+                         header:user-agent=curl/*"
+                    )));
+                }
+                Test::Header {
+                    name: name.to_owned(),
+                    value: pattern.map(Glob::new),
+                }
+            }
             _ => unreachable!("every known key is handled above"),
         })
     }
+}
+
+/// Every body kind, for `body:`.
+const BODY_KINDS: [BodyKind; 7] = [
+    BodyKind::Empty,
+    BodyKind::Json,
+    BodyKind::MalformedJson,
+    BodyKind::Form,
+    BodyKind::Text,
+    BodyKind::Multipart,
+    BodyKind::Binary,
+];
+
+/// A character allowed in a header name (RFC 9110's `tchar`).
+fn is_token(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
 }
 
 /// `anomaly:VALUE`: a code hookscope produces, or a pattern that matches at least one; else
@@ -291,6 +374,14 @@ impl fmt::Display for Test {
             Test::Retry => f.write_str("retry"),
             Test::Pinned => f.write_str("pinned"),
             Test::Edited => f.write_str("edited"),
+            Test::Path(glob) => write!(f, "path:{glob}"),
+            Test::Method(list) => join(f, "method", list, |m| m.to_ascii_lowercase()),
+            Test::Body(list) => join(f, "body", list, |k| k.as_str().to_owned()),
+            Test::Header { name, value: None } => write!(f, "header:{name}"),
+            Test::Header {
+                name,
+                value: Some(glob),
+            } => write!(f, "header:{name}={glob}"),
             Test::Text(text) if text.contains(char::is_whitespace) => write!(f, "\"{text}\""),
             Test::Text(text) => f.write_str(text),
         }
@@ -371,6 +462,12 @@ mod tests {
             ("sev:,", "'sev:' needs a value"),
             ("status:,,", "'status:' needs a value"),
             ("provider:,", "needs a value"),
+            ("path:hooks", "must start with /"),
+            ("method:po-st", "not a method"),
+            ("method:,", "needs a value"),
+            ("body:xml", "not a body kind"),
+            ("header:=x", "give a header name"),
+            ("\"header:a b\"", "give a header name"),
         ] {
             let error = Filter::parse(query).unwrap_err();
             assert!(error.to_string().contains(says), "{query}: {error}");
@@ -403,6 +500,8 @@ mod tests {
             "provider:video,wms session:a*b scan:gen_* status:413 -\"page hidden\"",
             "anomaly anomaly:sequence_* -retry pinned",
             "forward:error -answer:app answer:local,app",
+            "path:/prismatic/* method:post,put body:malformed_json,json",
+            "header:x-wms-content-mac -header:user-agent=curl/*",
         ] {
             let filter = Filter::parse(query).unwrap();
             assert_eq!(Filter::parse(&filter.to_string()).unwrap(), filter);

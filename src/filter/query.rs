@@ -2,7 +2,7 @@
 //! builds them and the matchers that read them, and what can be told from the terms alone
 //! (whether a query is empty, searches text, or narrows the previous one).
 
-use crate::event::{AnsweredBy, Provider, Severity, SignatureVerdict};
+use crate::event::{AnsweredBy, BodyKind, Provider, Severity, SignatureVerdict};
 
 /// A parsed query. The empty query matches everything.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -41,6 +41,18 @@ pub(super) enum Test {
     Pinned,
     /// Re-sent by hookscope after an edit (`E`, `hookscope send`).
     Edited,
+    /// `path:/hooks/*`: the request path (without the query).
+    Path(Glob),
+    /// `method:post,put`: the request method (kept upper-case).
+    Method(Vec<String>),
+    /// `body:json,malformed_json`: what the body turned out to be.
+    Body(Vec<BodyKind>),
+    /// `header:NAME` (present) or `header:NAME=GLOB` (a value of it matches).
+    Header {
+        /// Lower-cased.
+        name: String,
+        value: Option<Glob>,
+    },
     /// Lower-cased text searched for in the event's text fields and body.
     Text(String),
 }
@@ -65,7 +77,7 @@ pub(super) struct Glob {
 pub struct FilterError(pub(super) String);
 
 /// The keys a query understands, for hints next to the prompt.
-pub const KEYS: [&str; 14] = [
+pub const KEYS: [&str; 18] = [
     "sev:",
     "sig:",
     "provider:",
@@ -80,6 +92,10 @@ pub const KEYS: [&str; 14] = [
     "retry",
     "pinned",
     "edited",
+    "path:",
+    "method:",
+    "body:",
+    "header:",
 ];
 
 impl Filter {

@@ -62,6 +62,16 @@ pub fn lines(view: ViewId, theme: &Theme) -> Vec<Line<'static>> {
         ("retry", "redeliveries of a body received before"),
         ("pinned", "events pinned with b"),
         ("edited", "requests re-sent after an edit (E)"),
+        ("path:/hooks/*", "the request path (glob)"),
+        ("method:post", "the method (post,put: either)"),
+        (
+            "body:json",
+            "json malformed_json form text multipart binary empty",
+        ),
+        (
+            "header:NAME=v*",
+            "a header present, or one of its values (glob)",
+        ),
         ("forward:error", "forwarding to the app failed"),
         ("answer:app", "who answered: app or local (hookscope)"),
         (
