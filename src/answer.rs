@@ -48,14 +48,7 @@ impl Default for AnswerSettings {
 pub const SLOW_DELAY: Duration = Duration::from_secs(6);
 
 /// The modes in the order `m` cycles through them.
-const MODES: [AnswerMode; 6] = [
-    AnswerMode::Configured,
-    AnswerMode::Status500,
-    AnswerMode::Status503,
-    AnswerMode::Status429,
-    AnswerMode::Slow,
-    AnswerMode::Local,
-];
+const MODES: [AnswerMode; 6] = AnswerMode::ALL;
 
 fn mode_index(mode: AnswerMode) -> u8 {
     MODES.iter().position(|m| *m == mode).unwrap_or(0) as u8

@@ -200,6 +200,17 @@ pub enum BodyKind {
 }
 
 impl BodyKind {
+    /// Every kind, in the order above.
+    pub const ALL: [BodyKind; 7] = [
+        BodyKind::Empty,
+        BodyKind::Json,
+        BodyKind::MalformedJson,
+        BodyKind::Form,
+        BodyKind::Text,
+        BodyKind::Multipart,
+        BodyKind::Binary,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             BodyKind::Empty => "empty",
@@ -406,6 +417,16 @@ pub enum AnswerMode {
 }
 
 impl AnswerMode {
+    /// Every mode, in the order `m` cycles through them.
+    pub const ALL: [AnswerMode; 6] = [
+        AnswerMode::Configured,
+        AnswerMode::Status500,
+        AnswerMode::Status503,
+        AnswerMode::Status429,
+        AnswerMode::Slow,
+        AnswerMode::Local,
+    ];
+
     /// The name in exports (`response.answer_mode`) and filters.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -420,16 +441,9 @@ impl AnswerMode {
 
     /// The mode of an exported name; `None` for a name this version does not know.
     pub fn from_name(name: &str) -> Option<AnswerMode> {
-        [
-            AnswerMode::Configured,
-            AnswerMode::Status500,
-            AnswerMode::Status503,
-            AnswerMode::Status429,
-            AnswerMode::Slow,
-            AnswerMode::Local,
-        ]
-        .into_iter()
-        .find(|mode| mode.as_str() == name)
+        AnswerMode::ALL
+            .into_iter()
+            .find(|mode| mode.as_str() == name)
     }
 }
 
@@ -884,18 +898,7 @@ mod tests {
         check(&[Severity::Info, Severity::Warn, Severity::Error], |v| {
             v.as_str()
         });
-        check(
-            &[
-                BodyKind::Empty,
-                BodyKind::Json,
-                BodyKind::MalformedJson,
-                BodyKind::Form,
-                BodyKind::Text,
-                BodyKind::Multipart,
-                BodyKind::Binary,
-            ],
-            |v| v.as_str(),
-        );
+        check(&BodyKind::ALL, |v| v.as_str());
         check(&SignatureScheme::ALL, |v| v.as_str());
         check(
             &[

@@ -121,9 +121,42 @@ pub fn escape_bytes(bytes: &[u8]) -> Cow<'_, str> {
     }
 }
 
+/// Text for an XML attribute or element: the five markup characters escaped, and characters
+/// XML 1.0 cannot hold at all (most control characters) written as `\u{…}`.
+pub fn xml(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\t' | '\n' | '\r' => out.push(c),
+            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {
+                out.push_str(&format!("\\u{{{:x}}}", c as u32));
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn xml_text_escapes_markup_and_what_xml_cannot_hold() {
+        assert_eq!(
+            xml("a<b & 'c' \"d\">\u{1b}[2J\tok\u{FFFF}"),
+            "a&lt;b &amp; &apos;c&apos; &quot;d&quot;&gt;\\u{1b}[2J\tok\\u{ffff}"
+        );
+        let doc = format!("<a t=\"{}\">{}</a>", xml("\u{0}<'\""), xml("\u{8}&"));
+        let parsed = roxmltree::Document::parse(&doc).unwrap();
+        assert_eq!(parsed.root_element().attribute("t"), Some("\\u{0}<'\""));
+        assert_eq!(parsed.root_element().text(), Some("\\u{8}&"));
+    }
 
     #[test]
     fn plain_text_is_borrowed() {

@@ -129,7 +129,7 @@ pub fn junit(checks: &Checks, ended: End) -> String {
         xml.push_str(&format!(
             "    <testcase classname=\"hookscope.{}\" name=\"{}\"{}",
             outcome.kind,
-            escape(&name),
+            crate::sanitize::xml(&name),
             if at.is_empty() {
                 String::new()
             } else {
@@ -145,7 +145,7 @@ pub fn junit(checks: &Checks, ended: End) -> String {
                 let message = format!("forbidden query matched {}", event.unwrap_or_default());
                 xml.push_str(&format!(
                     ">\n      <failure type=\"forbidden\" message=\"{}\"/>\n    </testcase>\n",
-                    escape(&message)
+                    crate::sanitize::xml(&message)
                 ));
             }
             "unmet" => {
@@ -154,13 +154,13 @@ pub fn junit(checks: &Checks, ended: End) -> String {
                     .unwrap_or_else(|| "no event matched".to_owned());
                 xml.push_str(&format!(
                     ">\n      <failure type=\"unmet\" message=\"{}\"/>\n    </testcase>\n",
-                    escape(&message)
+                    crate::sanitize::xml(&message)
                 ));
             }
             _ => match event {
                 Some(event) => xml.push_str(&format!(
                     ">\n      <system-out>matched {}</system-out>\n    </testcase>\n",
-                    escape(&event)
+                    crate::sanitize::xml(&event)
                 )),
                 None => xml.push_str("/>\n"),
             },
@@ -168,25 +168,4 @@ pub fn junit(checks: &Checks, ended: End) -> String {
     }
     xml.push_str("  </testsuite>\n</testsuites>\n");
     xml
-}
-
-/// Text for an XML attribute or element: the five markup characters escaped, and characters
-/// XML 1.0 cannot hold at all (most control characters) written as `\u{…}`.
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\t' | '\n' | '\r' => out.push(c),
-            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {
-                out.push_str(&format!("\\u{{{:x}}}", c as u32));
-            }
-            c => out.push(c),
-        }
-    }
-    out
 }

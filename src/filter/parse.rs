@@ -230,7 +230,7 @@ impl Test {
             "body" => Test::Body(
                 list()
                     .map(|v| {
-                        BODY_KINDS
+                        BodyKind::ALL
                             .into_iter()
                             .find(|kind| kind.as_str() == v || (v == "malformed" && *kind == BodyKind::MalformedJson))
                             .ok_or_else(|| {
@@ -262,17 +262,6 @@ impl Test {
         })
     }
 }
-
-/// Every body kind, for `body:`.
-const BODY_KINDS: [BodyKind; 7] = [
-    BodyKind::Empty,
-    BodyKind::Json,
-    BodyKind::MalformedJson,
-    BodyKind::Form,
-    BodyKind::Text,
-    BodyKind::Multipart,
-    BodyKind::Binary,
-];
 
 /// A character allowed in a header name (RFC 9110's `tchar`).
 fn is_token(b: u8) -> bool {

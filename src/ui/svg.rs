@@ -105,7 +105,7 @@ pub fn render(buffer: &Buffer, canvas: Canvas) -> String {
                 out,
                 r#"<text x="{left:.1}" y="{:.1}" {attributes}>{}</text>"#,
                 top + BASELINE,
-                escape_xml(symbol)
+                crate::sanitize::xml(symbol)
             );
         }
     }
@@ -211,21 +211,6 @@ fn box_path(symbol: &str, left: f64, top: f64) -> Option<String> {
         "┤" => format!("{}{}", line(cx, top, cx, bottom), line(left, cy, cx, cy)),
         _ => return None,
     })
-}
-
-fn escape_xml(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            c if c.is_control() => out.push('\u{fffd}'),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]
