@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
-# Load test: hookscope --headless against a bare hyper server, same load, same run, A B A B.
+# Load test: hookscope --headless against the fastest bare hyper server (HTTP/1 only), same
+# load, same run, A B A B, for two traffic mixes: clean in-order WMS sessions, and a hostile mix
+# (undocumented event names, sessions first seen far above 0, redeliveries, wrong MACs,
+# malformed JSON, binary bodies; see scripts/make_bodies.py).
 #
-#   scripts/load.sh                 # 2 rounds of 15 s each per server
+#   scripts/load.sh                 # both mixes, 2 rounds of 15 s each per server
 #   DURATION=5s ROUNDS=1 scripts/load.sh
+#   MIXES=clean scripts/load.sh     # one mix
 #   UI=1 scripts/load.sh            # also hookscope with its interface open (in tmux, 120x40)
+#   AUTO=1 scripts/load.sh          # also bare hyper through hyper-util's auto builder
 #
-# Prints requests/s, p50/p99 latency, CPU time per request and peak RSS for both servers, the
-# ratios, and checks afterwards that hookscope's counters equal the requests answered and that
-# its JSON Lines log holds every one of them.
+# Prints requests/s, p50/p99 latency, CPU time per request and peak RSS for each server, the
+# ratios to bare hyper, and checks afterwards that hookscope's counters equal the requests
+# answered and that its JSON Lines log holds every one of them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,6 +23,8 @@ SECRET=load-test-secret
 BARE_PORT=${BARE_PORT:-18766}
 HS_PORT=${HS_PORT:-18765}
 UI=${UI:-0}
+AUTO=${AUTO:-0}
+MIXES=${MIXES:-clean hostile}
 UI_SESSION=hookscope-load-$$
 work=$(mktemp -d)
 pids=()
@@ -47,7 +54,9 @@ fi
 
 echo "building release binaries…" >&2
 cargo build --release --quiet --bin hookscope --example bare_hyper
-python3 scripts/make_bodies.py "$SECRET" 1000 > "$work/bodies.txt"
+for mix in $MIXES; do
+  python3 scripts/make_bodies.py "$SECRET" 1000 "$mix" > "$work/bodies-$mix.txt"
+done
 
 wait_port() {
   for _ in $(seq 1 100); do
@@ -68,11 +77,13 @@ results="$work/results.tsv"
 : > "$results"
 hz=$(getconf CLK_TCK)
 
-run_one() { # name round
-  local name=$1 round=$2 port pid
-  if [ "$name" = bare ]; then
+run_one() { # name round mix
+  local name=$1 round=$2 mix=$3 port pid
+  if [ "$name" = bare ] || [ "$name" = bare_auto ]; then
     port=$BARE_PORT
-    "${pin_server[@]}" target/release/examples/bare_hyper "$port" 2>/dev/null &
+    local builder=http1
+    [ "$name" = bare_auto ] && builder=auto
+    "${pin_server[@]}" target/release/examples/bare_hyper "$port" "$builder" 2>/dev/null &
   elif [ "$name" = ui ]; then
     # The interface needs a terminal: a detached tmux window of 120x40 is one.
     port=$HS_PORT
@@ -96,7 +107,7 @@ run_one() { # name round
   rss_start=$(peak_rss_kb "$pid")
   ticks_start=$(cpu_ticks "$pid")
   "${pin_load[@]}" wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency -s scripts/wms.lua \
-    "http://127.0.0.1:$port" -- "$work/bodies.txt" > "$work/wrk.txt"
+    "http://127.0.0.1:$port" -- "$work/bodies-$mix.txt" > "$work/wrk.txt"
   local ticks_end rss_peak requests rps p50 p99 errors
   ticks_end=$(cpu_ticks "$pid")
   rss_peak=$(peak_rss_kb "$pid")
@@ -115,7 +126,7 @@ run_one() { # name round
     kill -TERM "$pid"
     wait "$pid" || true
   fi
-  if [ "$name" != bare ]; then
+  if [ "$name" = hookscope ] || [ "$name" = ui ]; then
     local counters received stored rejected lines
     counters=$(grep -o 'received [0-9]*, stored [0-9]*, evicted [0-9]*, rejected [0-9]*' "$work/hookscope.err")
     received=$(echo "$counters" | awk '{print $2+0}')
@@ -128,38 +139,45 @@ run_one() { # name round
       echo "LOSS: wrk saw $requests answers, hookscope $counters, log $lines lines" >&2
       exit 1
     fi
-    echo "round $round: $name $counters; log $lines lines; wrk $requests answers ✓" >&2
+    echo "round $round ($mix): $name $counters; log $lines lines; wrk $requests answers ✓" >&2
   fi
-  [ -n "$errors" ] && echo "round $round $name: $errors" >&2
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$round" "$rps" "$p50" "$p99" "$cpu_us" \
-    "$(( (rss_peak - rss_start) ))" >> "$results"
+  [ -n "$errors" ] && echo "round $round ($mix) $name: $errors" >&2
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$mix" "$name" "$round" "$rps" "$p50" "$p99" \
+    "$cpu_us" "$(( (rss_peak - rss_start) ))" >> "$results"
 }
 
-for round in $(seq 1 "$ROUNDS"); do
-  run_one bare "$round"
-  run_one hookscope "$round"
-  if [ "$UI" = 1 ]; then run_one ui "$round"; fi
+for mix in $MIXES; do
+  for round in $(seq 1 "$ROUNDS"); do
+    run_one bare "$round" "$mix"
+    run_one hookscope "$round" "$mix"
+    if [ "$UI" = 1 ]; then run_one ui "$round" "$mix"; fi
+    if [ "$AUTO" = 1 ]; then run_one bare_auto "$round" "$mix"; fi
+  done
 done
 
 python3 - "$results" "$DURATION" <<'EOF'
 import statistics, sys
 rows = [line.split("\t") for line in open(sys.argv[1]).read().split("\n") if line]
 by = {}
-for name, rnd, rps, p50, p99, cpu, rss in rows:
-    by.setdefault(name, []).append((float(rps), float(p50), float(p99), float(cpu), int(rss)))
-def med(name, i):
-    return statistics.median(r[i] for r in by[name])
-print(f"\nload: wrk -t2 -c64 -d{sys.argv[2]}, signed 600-byte WMS bodies, {len(by['bare'])} rounds, medians\n")
-print("| server | requests/s | × bare | p50 ms | p99 ms | × bare p99 | CPU µs/request | RSS growth |")
-print("|---|---|---|---|---|---|---|---|")
-labels = {"bare": "bare hyper", "hookscope": "hookscope --headless --jsonl",
+for mix, name, rnd, rps, p50, p99, cpu, rss in rows:
+    by.setdefault((mix, name), []).append((float(rps), float(p50), float(p99), float(cpu), int(rss)))
+def med(key, i):
+    return statistics.median(r[i] for r in by[key])
+labels = {"bare": "bare hyper, HTTP/1 only", "bare_auto": "bare hyper, auto builder",
+          "hookscope": "hookscope --headless --jsonl",
           "ui": "hookscope, interface open, --jsonl"}
-for name in ("bare", "hookscope", "ui"):
-    if name not in by:
-        continue
-    rps, p50, p99, cpu = (med(name, i) for i in range(4))
-    rss = max(r[4] for r in by[name])
-    label = labels[name]
-    print(f"| {label} | {rps:,.0f} | {rps / med('bare', 0):.2f} | {p50:.2f} | {p99:.2f} | "
-          f"{p99 / med('bare', 2):.2f} | {cpu:.1f} | {rss / 1024:.1f} MiB |")
+for mix in dict.fromkeys(m for m, _ in by):
+    rounds = len(by[(mix, "bare")])
+    print(f"\n{mix} mix: wrk -t2 -c64 -d{sys.argv[2]}, 600-byte WMS bodies, {rounds} rounds, medians\n")
+    print("| server | requests/s | × bare | p50 ms | p99 ms | × bare p99 | CPU µs/request | RSS growth |")
+    print("|---|---|---|---|---|---|---|---|")
+    bare = (mix, "bare")
+    for name in ("bare", "hookscope", "ui", "bare_auto"):
+        key = (mix, name)
+        if key not in by:
+            continue
+        rps, p50, p99, cpu = (med(key, i) for i in range(4))
+        rss = max(r[4] for r in by[key])
+        print(f"| {labels[name]} | {rps:,.0f} | {rps / med(bare, 0):.2f} | {p50:.2f} | {p99:.2f} | "
+              f"{p99 / med(bare, 2):.2f} | {cpu:.1f} | {rss / 1024:.1f} MiB |")
 EOF
