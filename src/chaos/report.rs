@@ -337,3 +337,126 @@ impl Report {
         out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chaos::plan::{self, SendKind};
+    use crate::sender::Exchange;
+
+    fn delivery(label: &str, path: &str) -> Delivery {
+        Delivery {
+            label: label.to_owned(),
+            method: "POST".to_owned(),
+            path: path.to_owned(),
+            headers: Vec::new(),
+            body: bytes::Bytes::new(),
+            retries: false,
+        }
+    }
+
+    fn attempt(ms: u64, result: Result<u16, String>) -> Attempt {
+        Attempt {
+            at: Duration::from_millis(ms),
+            answer: Exchange {
+                result,
+                latency: Duration::from_micros(1500),
+                body_len: 2,
+            },
+        }
+    }
+
+    #[test]
+    fn every_delivery_must_end_as_expected_and_differing_duplicates_are_named() {
+        let deliveries = [
+            delivery("#1", "/a"),
+            delivery("#2", "/b\x1b[31m"),
+            delivery("#3", "/c"),
+        ];
+        let chaos = Chaos {
+            duplicate: 1.0,
+            ..Chaos::default()
+        };
+        let plan = plan::plan(&[None, None, None], &chaos);
+        let delivered = vec![
+            Delivered {
+                event: 0,
+                kind: SendKind::Original,
+                attempts: vec![attempt(0, Ok(503)), attempt(1, Ok(200))],
+            },
+            Delivered {
+                event: 0,
+                kind: SendKind::Duplicate,
+                attempts: vec![attempt(2, Ok(200))],
+            },
+            Delivered {
+                event: 1,
+                kind: SendKind::Original,
+                attempts: vec![attempt(3, Ok(200))],
+            },
+            Delivered {
+                event: 1,
+                kind: SendKind::Duplicate,
+                attempts: vec![attempt(4, Ok(409))],
+            },
+            Delivered {
+                event: 2,
+                kind: SendKind::Original,
+                attempts: vec![attempt(5, Err("connection refused".to_owned()))],
+            },
+            Delivered {
+                event: 2,
+                kind: SendKind::Duplicate,
+                attempts: vec![attempt(6, Err("connection refused".to_owned()))],
+            },
+        ];
+        let report = build(
+            "http://127.0.0.1:3000",
+            &deliveries,
+            &plan,
+            &delivered,
+            &chaos,
+            &[Duration::ZERO],
+            ExpectStatus::default(),
+        );
+        assert!(!report.passed());
+        assert_eq!(report.result, "failed");
+        let ok: Vec<Option<bool>> = report.events.iter().map(|e| e.ok).collect();
+        assert_eq!(ok, [Some(true), Some(false), Some(false)]);
+        assert_eq!((report.counts.sends, report.counts.resends), (7, 1));
+        assert_eq!(report.counts.failed, 2);
+        assert_eq!(report.events[0].final_status, Some(200));
+        assert_eq!(report.not_idempotent.len(), 1);
+        assert_eq!(report.not_idempotent[0].statuses, [Some(200), Some(409)]);
+        let summary = report.summary();
+        assert!(!summary.contains('\x1b'), "{summary}");
+        assert!(
+            summary.contains("  #1       POST /a  [duplicated]  sent: 503 1.5 ms · 200 1.5 ms  again: 200 1.5 ms  → 200\n"),
+            "{summary}"
+        );
+        assert!(
+            summary.contains("→ no answer (not 2xx): connection refused"),
+            "{summary}"
+        );
+        assert!(
+            summary.contains(
+                "not idempotent? #2 got different answers to its deliveries (200, then 409)"
+            ),
+            "{summary}"
+        );
+        assert!(
+            summary.ends_with("hookscope: failed: 2 events did not end in 2xx\n"),
+            "{summary}"
+        );
+        let json = serde_json::to_value(&report).unwrap();
+        assert_eq!(
+            json["events"][0]["deliveries"][0]["sends"][0]["latency_ms"],
+            1.5
+        );
+        assert_eq!(
+            json["events"][2]["deliveries"][0]["sends"][0]["error"],
+            "connection refused"
+        );
+        assert!(json["chaos"]["shuffle_window"].is_null());
+    }
+}
