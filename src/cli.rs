@@ -10,6 +10,7 @@ use clap::{Args, Parser, Subcommand};
 use std::time::Duration;
 
 use crate::answer::ForwardTarget;
+use crate::chaos::{Chaos, ExpectStatus, Order};
 use crate::decode::signature::SecretArg;
 use crate::simulate::Scenario;
 
@@ -104,6 +105,9 @@ pub struct SimulateArgs {
     /// Secret to sign with (wms, prism); also from HOOKSCOPE_SECRET_<SCHEME>. Unsigned without.
     #[arg(long, value_name = "SCHEME=SECRET", value_parser = SecretArgParser)]
     pub secret: Vec<SecretArg>,
+
+    #[command(flatten)]
+    pub chaos: ChaosArgs,
 }
 
 /// Settings of `hookscope replay`.
@@ -134,6 +138,145 @@ pub struct ReplayArgs {
     /// Also from HOOKSCOPE_SECRET_<SCHEME>.
     #[arg(long, value_name = "SCHEME=SECRET", value_parser = SecretArgParser)]
     pub resign: Vec<SecretArg>,
+
+    #[command(flatten)]
+    pub chaos: ChaosArgs,
+}
+
+/// Replay with chaos (`replay` and `simulate`): any of these flags makes the run a test of the
+/// app, with a seed, a per-event summary and an exit status.
+#[derive(Debug, Clone, Default, Args)]
+#[command(next_help_heading = "Chaos (testing your app)")]
+pub struct ChaosArgs {
+    /// Send the events in a random order (see --shuffle-window).
+    #[arg(long)]
+    pub shuffle: bool,
+
+    /// With --shuffle: shuffle within consecutive windows of N events [default: all at once].
+    #[arg(long, value_name = "N", requires = "shuffle", value_parser = parse_window)]
+    pub shuffle_window: Option<usize>,
+
+    /// Send each event once more, right after its first delivery, with probability P (0 to 1).
+    #[arg(long, value_name = "P", value_parser = parse_probability)]
+    pub duplicate: Option<f64>,
+
+    /// Leave each event out with probability P (0 to 1).
+    #[arg(long, value_name = "P", value_parser = parse_probability)]
+    pub drop: Option<f64>,
+
+    /// Wait a random time up to D before each send, e.g. 500ms.
+    #[arg(long, value_name = "D", value_parser = parse_duration)]
+    pub jitter: Option<Duration>,
+
+    /// captured: as in the file; sequence: each WMS session by sequence number and each Prism
+    /// scan by job order, in the places their events held [default: captured].
+    #[arg(long, value_name = "ORDER", value_enum)]
+    pub order: Option<Order>,
+
+    /// Seed of every random choice: the same file, flags and seed send the same requests in the
+    /// same order [default: chosen and printed].
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+
+    /// After a non-2xx answer or a connection failure, send the request again after each delay
+    /// in turn, stopping at the first 2xx: a list such as 0s,5s,30s, or `prism` (Prism's
+    /// documented schedule: immediately, after 5 s, after 30 s).
+    #[arg(long, value_name = "LIST|prism", value_parser = parse_retry_schedule)]
+    pub retry_schedule: Option<RetrySchedule>,
+
+    /// The answer every event sent must end in: a class (2xx, 4xx) or a status (200)
+    /// [default: 2xx]. Exit 0 when all did, 1 otherwise.
+    #[arg(long, value_name = "CLASS", value_parser = ExpectStatus::parse)]
+    pub expect_status: Option<ExpectStatus>,
+
+    /// Write per event what was done and answered, as JSON, to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+}
+
+/// The delays of `--retry-schedule`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetrySchedule(pub Vec<Duration>);
+
+impl ChaosArgs {
+    /// Whether any flag of a chaos run was given.
+    pub fn given(&self) -> bool {
+        self.shuffle
+            || self.duplicate.is_some()
+            || self.drop.is_some()
+            || self.jitter.is_some()
+            || self.order.is_some()
+            || self.seed.is_some()
+            || self.retry_schedule.is_some()
+            || self.expect_status.is_some()
+            || self.report.is_some()
+    }
+
+    /// The settings of the run; `seed` is used when `--seed` was not given.
+    pub fn settings(&self, rate: Option<f64>, seed: u64) -> crate::chaos::Settings {
+        crate::chaos::Settings {
+            chaos: Chaos {
+                order: self.order.unwrap_or_default(),
+                shuffle: self
+                    .shuffle
+                    .then(|| self.shuffle_window.unwrap_or(usize::MAX)),
+                duplicate: self.duplicate.unwrap_or(0.0),
+                drop: self.drop.unwrap_or(0.0),
+                jitter: self.jitter.unwrap_or_default(),
+                seed: self.seed.unwrap_or(seed),
+            },
+            seed_given: self.seed.is_some(),
+            retry: self
+                .retry_schedule
+                .as_ref()
+                .map(|r| r.0.clone())
+                .unwrap_or_default(),
+            expect: self.expect_status.unwrap_or_default(),
+            report: self.report.clone(),
+            rate,
+        }
+    }
+}
+
+/// A probability between 0 and 1.
+fn parse_probability(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(p) if (0.0..=1.0).contains(&p) => Ok(p),
+        _ => Err(format!(
+            "'{text}' is not a probability between 0 and 1, e.g. 0.2"
+        )),
+    }
+}
+
+fn parse_window(text: &str) -> Result<usize, String> {
+    parse_count(text, "events", 2..=usize::MAX)
+}
+
+/// The most re-sends a schedule may list.
+const MAX_RETRIES: usize = 100;
+
+/// `prism`, or delays separated by commas (`0s,5s,30s`, `0,300ms`); a delay may be zero.
+pub fn parse_retry_schedule(text: &str) -> Result<RetrySchedule, String> {
+    if text.trim().eq_ignore_ascii_case("prism") {
+        return Ok(RetrySchedule(crate::sender::PRISM_RETRY_SCHEDULE.to_vec()));
+    }
+    let delays = text
+        .split(',')
+        .map(|part| {
+            let part = part.trim();
+            if matches!(part, "0" | "0s" | "0ms") {
+                Ok(Duration::ZERO)
+            } else {
+                parse_duration(part).map_err(|_| {
+                    format!("'{text}': '{part}' is not a delay; write e.g. 0s,5s,30s or prism")
+                })
+            }
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    if delays.len() > MAX_RETRIES {
+        return Err(format!("'{text}' lists more than {MAX_RETRIES} re-sends"));
+    }
+    Ok(RetrySchedule(delays))
 }
 
 /// Settings of `hookscope send`.
@@ -592,6 +735,83 @@ mod tests {
     }
 
     #[test]
+    fn chaos_flags_parse() {
+        assert_eq!(
+            parse_retry_schedule("prism"),
+            Ok(RetrySchedule(vec![
+                Duration::ZERO,
+                Duration::from_secs(5),
+                Duration::from_secs(30)
+            ]))
+        );
+        assert_eq!(
+            parse_retry_schedule("0s, 300ms,0.6"),
+            Ok(RetrySchedule(vec![
+                Duration::ZERO,
+                Duration::from_millis(300),
+                Duration::from_millis(600)
+            ]))
+        );
+        for bad in ["", "5x", "0s,,1s", "-1s"] {
+            assert!(parse_retry_schedule(bad).is_err(), "{bad}");
+        }
+        let cli = Cli::try_parse_from([
+            "hookscope",
+            "replay",
+            "f.json",
+            "--to",
+            "http://x",
+            "--shuffle",
+            "--shuffle-window",
+            "5",
+            "--duplicate",
+            "0.2",
+            "--drop",
+            "0.1",
+            "--jitter",
+            "500ms",
+            "--seed",
+            "42",
+            "--order",
+            "sequence",
+            "--expect-status",
+            "4xx",
+            "--retry-schedule",
+            "prism",
+        ])
+        .unwrap();
+        let Some(Command::Replay(args)) = cli.command else {
+            panic!("expected replay")
+        };
+        assert!(args.chaos.given());
+        let settings = args.chaos.settings(None, 7);
+        assert_eq!(settings.chaos.shuffle, Some(5));
+        assert_eq!((settings.chaos.seed, settings.seed_given), (42, true));
+        assert_eq!(settings.chaos.order, Order::Sequence);
+        assert_eq!(settings.expect, ExpectStatus::Class(4));
+        assert_eq!(settings.retry.len(), 3);
+        let cli =
+            Cli::try_parse_from(["hookscope", "simulate", "--to", "u", "--drop", "0.5"]).unwrap();
+        let Some(Command::Simulate(args)) = cli.command else {
+            panic!("expected simulate")
+        };
+        let settings = args.chaos.settings(Some(20.0), 7);
+        assert_eq!(
+            (
+                settings.chaos.seed,
+                settings.seed_given,
+                settings.chaos.drop
+            ),
+            (7, false, 0.5)
+        );
+        let cli = Cli::try_parse_from(["hookscope", "replay", "f.json", "--to", "u"]).unwrap();
+        let Some(Command::Replay(args)) = cli.command else {
+            panic!("expected replay")
+        };
+        assert!(!args.chaos.given());
+    }
+
+    #[test]
     fn bad_values_are_refused() {
         for args in [
             &["hookscope", "--port", "70000"][..],
@@ -609,6 +829,47 @@ mod tests {
             &["hookscope", "--forward-to", "https://example.test"],
             &["hookscope", "--forward-timeout", "soon"],
             &["hookscope", "--delay", "-5"],
+            &["hookscope", "replay", "f", "--to", "u", "--drop", "1.5"],
+            &["hookscope", "replay", "f", "--to", "u", "--duplicate", "x"],
+            &[
+                "hookscope",
+                "replay",
+                "f",
+                "--to",
+                "u",
+                "--shuffle-window",
+                "3",
+            ],
+            &[
+                "hookscope",
+                "replay",
+                "f",
+                "--to",
+                "u",
+                "--shuffle",
+                "--shuffle-window",
+                "1",
+            ],
+            &["hookscope", "replay", "f", "--to", "u", "--order", "random"],
+            &[
+                "hookscope",
+                "replay",
+                "f",
+                "--to",
+                "u",
+                "--retry-schedule",
+                "soon",
+            ],
+            &[
+                "hookscope",
+                "replay",
+                "f",
+                "--to",
+                "u",
+                "--expect-status",
+                "7xx",
+            ],
+            &["hookscope", "simulate", "--to", "u", "--jitter", "0s"],
         ] {
             let err = Cli::try_parse_from(args).unwrap_err();
             assert_eq!(err.exit_code(), 2, "{args:?}");

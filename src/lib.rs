@@ -9,6 +9,7 @@ pub mod alloc;
 pub mod analysis;
 pub mod answer;
 pub mod capture;
+pub mod chaos;
 pub mod checks;
 pub mod cli;
 pub mod config;

@@ -171,7 +171,58 @@ fn simulate(args: SimulateArgs) -> ExitCode {
         Ok(secrets) => secrets,
         Err(code) => return code,
     };
+    if let Err(code) = report_folder_exists(args.chaos.report.as_deref()) {
+        return code;
+    }
+    if args.chaos.given() {
+        let settings = args
+            .chaos
+            .settings(Some(args.rate), hookscope::chaos::pick_seed());
+        return block_on_report(async move {
+            hookscope::simulate::run_chaos(&to, &scenarios, &secrets, &settings).await
+        });
+    }
     block_on(async move { hookscope::simulate::run(&to, &scenarios, args.rate, &secrets).await })
+}
+
+/// Runs a chaos run: exit 0 when every event sent ended in the expected status, 1 otherwise
+/// (or when it could not run).
+fn block_on_report(
+    future: impl std::future::Future<Output = anyhow::Result<hookscope::chaos::report::Report>>,
+) -> ExitCode {
+    let runtime = match runtime() {
+        Ok(runtime) => runtime,
+        Err(code) => return code,
+    };
+    match runtime.block_on(future) {
+        Ok(report) if report.passed() => ExitCode::SUCCESS,
+        Ok(_) => ExitCode::FAILURE,
+        Err(error) => {
+            eprintln!("hookscope: error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// A report's folder must exist before anything is sent.
+fn report_folder_exists(report: Option<&std::path::Path>) -> Result<(), ExitCode> {
+    let Some(path) = report else {
+        return Ok(());
+    };
+    let folder = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => std::path::Path::new("."),
+    };
+    if folder.is_dir() {
+        Ok(())
+    } else {
+        eprintln!(
+            "hookscope: error: --report {}: the folder {} does not exist",
+            path.display(),
+            folder.display()
+        );
+        Err(ExitCode::from(2))
+    }
 }
 
 fn replay(args: ReplayArgs) -> ExitCode {
@@ -202,6 +253,25 @@ fn replay(args: ReplayArgs) -> ExitCode {
         Ok(secrets) => secrets,
         Err(code) => return code,
     };
+    if args.chaos.given() {
+        if let Err(code) = report_folder_exists(args.chaos.report.as_deref()) {
+            return code;
+        }
+        let settings = args
+            .chaos
+            .settings(args.rate, hookscope::chaos::pick_seed());
+        return block_on_report(async move {
+            hookscope::replay::run_chaos(
+                &args.file,
+                &to,
+                filter.as_ref(),
+                &secrets,
+                &bytes,
+                &settings,
+            )
+            .await
+        });
+    }
     block_on(async move {
         hookscope::replay::run(
             &args.file,

@@ -260,17 +260,15 @@ pub fn event_as_http(file: &std::path::Path, bytes: &[u8], id: u64) -> anyhow::R
     Ok(message.write())
 }
 
-/// `hookscope replay`: reads the export `bytes` (of the file `file`, read with
-/// [`crate::files::read_file`]), sends the (filtered) events to `target` with progress on
-/// stderr, and returns the summary. Fails when nothing answered at all.
-pub async fn run(
+/// The deliveries of the export `bytes` (of `file`) that `filter` lets through, with the line
+/// that introduces the replay. Warns on stderr about damaged lines.
+fn prepare(
     file: &std::path::Path,
     target: &str,
     filter: Option<&crate::filter::Filter>,
-    rate: Option<f64>,
     resign: &Secrets,
     bytes: &[u8],
-) -> anyhow::Result<crate::sender::Summary> {
+) -> anyhow::Result<(Vec<Delivery>, String)> {
     let imported =
         crate::export::import(bytes).map_err(|e| anyhow::anyhow!(e.about(file.display())))?;
     if imported.skipped.lines > 0 {
@@ -302,6 +300,21 @@ pub async fn run(
             skipped.len()
         ));
     }
+    Ok((deliveries, intro))
+}
+
+/// `hookscope replay`: reads the export `bytes` (of the file `file`, read with
+/// [`crate::files::read_file`]), sends the (filtered) events to `target` with progress on
+/// stderr, and returns the summary. Fails when nothing answered at all.
+pub async fn run(
+    file: &std::path::Path,
+    target: &str,
+    filter: Option<&crate::filter::Filter>,
+    rate: Option<f64>,
+    resign: &Secrets,
+    bytes: &[u8],
+) -> anyhow::Result<crate::sender::Summary> {
+    let (deliveries, intro) = prepare(file, target, filter, resign, bytes)?;
     eprintln!("{intro}");
     if deliveries.is_empty() {
         return Ok(crate::sender::Summary::default());
@@ -319,6 +332,22 @@ pub async fn run(
         anyhow::bail!("no event got an answer from {target}: is anything listening there?");
     }
     Ok(summary)
+}
+
+/// `hookscope replay` with chaos flags: the (filtered) events go through [`crate::chaos::run`]
+/// (shuffled, dropped, duplicated, delayed, re-sent as `settings` say). Returns the report:
+/// whether every event sent ended in the expected status.
+pub async fn run_chaos(
+    file: &std::path::Path,
+    target: &str,
+    filter: Option<&crate::filter::Filter>,
+    resign: &Secrets,
+    bytes: &[u8],
+    settings: &crate::chaos::Settings,
+) -> anyhow::Result<crate::chaos::report::Report> {
+    let (deliveries, intro) = prepare(file, target, filter, resign, bytes)?;
+    eprintln!("{intro}");
+    crate::chaos::run(target, deliveries, settings).await
 }
 
 #[cfg(test)]

@@ -33,9 +33,11 @@ impl Delivery {
     }
 }
 
-/// The delays of Prism's re-sends after a failed delivery (Prism's Hosted API webhook guide:
-/// "immediately upon failure,
-/// then again after 5 and then 30 seconds").
+/// The delays of Prism's re-sends after a failed delivery, each counted from the send before it.
+/// Prism's Hosted API webhook guide ("Webhook Overview"): "If a webhook event fails (i.e. the
+/// endpoint returns a status not in the 200s or the connection fails), the Prism server will
+/// attempt to re-send the event three times—immediately upon failure, then again after 5 and
+/// then 30 seconds. After that it will stop."
 pub const PRISM_RETRY_SCHEDULE: [Duration; 3] = [
     Duration::ZERO,
     Duration::from_secs(5),
@@ -103,7 +105,7 @@ pub async fn send(
     let summary = Arc::new(Mutex::new(Summary::default()));
     let mut retries = Vec::new();
     for delivery in deliveries {
-        let result = send_one(&client, &base, &delivery).await;
+        let result = status_of(&client, &base, &delivery).await;
         lock(&summary).record(&result);
         progress(&delivery, &result);
         if delivery.retries && !matches!(result, Ok(200..=299)) {
@@ -116,7 +118,7 @@ pub async fn send(
             retries.push(tokio::spawn(async move {
                 for delay in PRISM_RETRY_SCHEDULE {
                     tokio::time::sleep(delay).await;
-                    let result = send_one(&client, &base, &delivery).await;
+                    let result = status_of(&client, &base, &delivery).await;
                     {
                         let mut summary = lock(&summary);
                         summary.record(&result);
@@ -143,11 +145,58 @@ fn lock(summary: &Mutex<Summary>) -> std::sync::MutexGuard<'_, Summary> {
     summary.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-async fn send_one(
+/// The pooled plain-HTTP client the senders use.
+pub type HttpClient = Client<HttpConnector, Full<Bytes>>;
+
+pub fn client() -> HttpClient {
+    Client::builder(TokioExecutor::new()).build_http()
+}
+
+/// One request and its answer, timed: what a chaos run reports of each send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Exchange {
+    /// The status, or why there was none.
+    pub result: Result<u16, String>,
+    /// From sending the request to the end of the answer's body.
+    pub latency: Duration,
+    /// The size of the answer's body (0 without an answer).
+    pub body_len: usize,
+}
+
+/// Sends `delivery` to `base` and times the answer.
+pub async fn exchange(client: &HttpClient, base: &str, delivery: &Delivery) -> Exchange {
+    let started = std::time::Instant::now();
+    let answer = send_one(client, base, delivery).await;
+    let latency = started.elapsed();
+    match answer {
+        Ok((status, body)) => Exchange {
+            result: Ok(status),
+            latency,
+            body_len: body.len(),
+        },
+        Err(error) => Exchange {
+            result: Err(error),
+            latency,
+            body_len: 0,
+        },
+    }
+}
+
+async fn status_of(
     client: &Client<HttpConnector, Full<Bytes>>,
     base: &str,
     delivery: &Delivery,
 ) -> Result<u16, String> {
+    send_one(client, base, delivery)
+        .await
+        .map(|(status, _)| status)
+}
+
+async fn send_one(
+    client: &Client<HttpConnector, Full<Bytes>>,
+    base: &str,
+    delivery: &Delivery,
+) -> Result<(u16, Bytes), String> {
     let mut request = hyper::Request::builder()
         .method(delivery.method.as_str())
         .uri(format!("{base}{}", delivery.path));
@@ -170,8 +219,12 @@ async fn send_one(
             message
         })?;
     let status = response.status().as_u16();
-    let _ = response.into_body().collect().await;
-    Ok(status)
+    let body =
+        match tokio::time::timeout(Duration::from_secs(15), response.into_body().collect()).await {
+            Ok(Ok(body)) => body.to_bytes(),
+            _ => Bytes::new(),
+        };
+    Ok((status, body))
 }
 
 /// Progress on stderr: a bar redrawn in place on a terminal, one line per answer otherwise.

@@ -517,6 +517,29 @@ Content-Type: application/octet-stream\r\n\r\n\x89PNG\r\n\x1a\n\x00\x00\r\n--hoo
     );
 }
 
+/// `hookscope simulate` with chaos flags: the scenarios' requests go through
+/// [`crate::chaos::run`] at `settings.rate` per second.
+pub async fn run_chaos(
+    target: &str,
+    scenarios: &[Scenario],
+    secrets: &Secrets,
+    settings: &crate::chaos::Settings,
+) -> anyhow::Result<crate::chaos::report::Report> {
+    let deliveries = deliveries(scenarios, secrets, Utc::now());
+    let names: Vec<&str> = scenarios.iter().map(|s| s.name()).collect();
+    eprintln!(
+        "hookscope: simulating {} ({}) to {target}{}",
+        crate::words::count(deliveries.len() as u64, "request"),
+        names.join(", "),
+        if secrets.is_empty() {
+            ", unsigned (no secrets given)"
+        } else {
+            ", signed"
+        }
+    );
+    crate::chaos::run(target, deliveries, settings).await
+}
+
 /// `hookscope simulate`: sends the scenarios to `target` and prints progress and a summary.
 /// Fails when nothing answered at all (a wrong URL, nothing listening).
 pub async fn run(

@@ -49,7 +49,7 @@ const LAYERS: &[&[&str]] = &[
     &["config"],
     &["cli", "ingest"],
     &["export", "simulate"],
-    &["store", "checks"],
+    &["store", "checks", "chaos"],
     &["decode", "analysis", "filter", "answer", "sender", "diff"],
     &["event", "files"],
     &["alloc", "intern", "sanitize", "words"],
