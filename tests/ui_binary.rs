@@ -505,3 +505,51 @@ fn without_a_terminal_it_prints_lines_instead() {
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+/// With checks, the interface shows them in the header; quitting before they are met exits 1
+/// with the reason, and once met, 0.
+#[test]
+fn checks_in_the_interface_decide_the_exit_status_on_quit() {
+    for (met, exit) in [(false, "EXIT=1"), (true, "EXIT=0")] {
+        let dir = temp_dir(&format!("tmux-checks-{met}"));
+        let result = dir.join("result");
+        let err = dir.join("err");
+        let args = format!(
+            "--port 0 --expect 'path:/ready' --forbid 'path:/bad' 2>'{}'",
+            err.display()
+        );
+        let Some(tmux) = Tmux::start(&format!("checks{met}"), &wrapped(&args, &result)) else {
+            return;
+        };
+        let screen = tmux.wait_for("the header with the checks", |s| {
+            s.contains("checks 0/1") && s.contains("q quit")
+        });
+        let addr = screen
+            .split_whitespace()
+            .find(|w| w.starts_with("127.0.0.1:"))
+            .expect("the header shows the address")
+            .to_owned();
+        if met {
+            post(&addr, "/ready", "{}");
+            tmux.wait_for("the check met", |s| s.contains("checks ✓ 1/1"));
+        }
+        tmux.keys(&["q"]);
+        let report = wait_result(&result);
+        assert!(report.contains(exit), "{report}");
+        assert_terminal_restored(&report);
+        let said = std::fs::read_to_string(&err).unwrap();
+        if met {
+            assert!(
+                said.contains("checks passed: 'path:/ready' matched #1"),
+                "{said}"
+            );
+        } else {
+            assert!(
+                said.contains("check failed: stopped after ") && said.contains("'path:/ready'"),
+                "{said}"
+            );
+        }
+        drop(tmux);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
