@@ -41,7 +41,7 @@ fn entry(
     theme: &Theme,
 ) {
     let room = width.saturating_sub(LABEL).max(20);
-    for (i, part) in wrap(text, room).into_iter().enumerate() {
+    for (i, part) in wrap_groups(text, room).into_iter().enumerate() {
         let lead = if i == 0 {
             Span::styled(fit(label, LABEL - 2), label_style)
         } else {
@@ -53,6 +53,37 @@ fn entry(
             Span::styled(part, theme.text()),
         ]));
     }
+}
+
+/// Signs are listed in groups three spaces apart (`✓ valid   ? not checkable`): lines break
+/// between groups, and inside one only when it is wider than a line.
+const GROUP: &str = "   ";
+
+/// `text` in lines of at most `width` columns, broken between groups where possible.
+fn wrap_groups(text: &str, width: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for group in text.split(GROUP) {
+        let wide = display_width(group);
+        if line.is_empty() {
+            // A group wider than a line is wrapped at its spaces.
+        } else if display_width(&line) + GROUP.len() + wide <= width {
+            line.push_str(GROUP);
+            line.push_str(group);
+            continue;
+        } else {
+            lines.push(std::mem::take(&mut line));
+        }
+        if wide <= width {
+            line.push_str(group);
+        } else {
+            let mut parts = wrap(group, width);
+            line = parts.pop().unwrap_or_default();
+            lines.extend(parts);
+        }
+    }
+    lines.push(line);
+    lines
 }
 
 /// The columns of text inside the help drawn over `area` (borders and padding take four).
@@ -186,4 +217,28 @@ pub fn render(
     let paragraph = Paragraph::new(lines.into_iter().skip(scroll).collect::<Vec<_>>())
         .block(block.padding(ratatui::widgets::Padding::horizontal(1)));
     frame.render_widget(paragraph, popup);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_entries_break_between_groups_of_signs() {
+        let text = "✓ valid   ✗ invalid, malformed or stale   ? not checkable   – unsigned";
+        assert_eq!(
+            wrap_groups(text, 56),
+            [
+                "✓ valid   ✗ invalid, malformed or stale",
+                "? not checkable   – unsigned"
+            ]
+        );
+        assert_eq!(wrap_groups(text, 100), [text]);
+        // A group wider than a line breaks at its spaces.
+        assert_eq!(
+            wrap_groups("one two three four   five", 9),
+            ["one two", "three", "four", "five"]
+        );
+        assert_eq!(wrap_groups("", 9), [""]);
+    }
 }

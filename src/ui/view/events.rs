@@ -68,8 +68,9 @@ pub const SPEC: Spec = Spec {
         ),
         (
             "note",
-            "↻ retry #n of an earlier delivery   ⚠ an anomaly   ✗ forward failed",
+            "↻ retry #n of an earlier delivery   ⚠ code: an anomaly, also after a number (⚠2: two)   ✗ forward failed",
         ),
+        ("session, scan", "the id as the Sessions and Timelines views write it"),
         ("resent", "↪ resent #n: a copy of #n sent by hookscope (E)"),
         ("mark", "= the event marked to compare with (d)"),
         ("pin", "⚑ pinned (b): kept however many events arrive"),
