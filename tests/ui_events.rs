@@ -190,6 +190,25 @@ async fn an_events_row_tells_the_whole_story_at_every_width() {
     }
 }
 
+/// Between the widths where ids are cut and where they fit whole, the id column keeps the
+/// short id and gives the rest to the kind rather than pad a cut id.
+#[tokio::test]
+async fn a_cut_id_is_not_padded() {
+    let (store, recorder) = recorder();
+    let last = mixed(&recorder, traffic_start());
+    for width in [136, 140, 146] {
+        let mut screen = Screen::new(Arc::clone(&store), live_source(), width, 30)
+            .with_links(links(&recorder))
+            .at(last + Duration::seconds(1));
+        screen.send(vec![]).await;
+        let ascii = row(&screen, "CAMERA_STARTED");
+        assert!(
+            ascii.contains("a11ce0c0ffee4e5… CAMERA_STARTED") || ascii.contains(ALICE),
+            "{width}: {ascii}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn following_selects_a_session_or_scan_that_has_just_begun() {
     let (store, recorder) = recorder();

@@ -876,6 +876,15 @@ fn table(max_id: u64) -> Table<CapturedEvent, Cells, 11> {
     }
 }
 
+/// Where the column titled `title` is in the list.
+fn column_index<R, X, const N: usize>(table: &Table<R, X, N>, title: &str) -> usize {
+    table
+        .columns
+        .iter()
+        .position(|c| c.title == title)
+        .unwrap_or(0)
+}
+
 /// The session, scan or video of an event, as the Sessions and Timelines views write it: whole
 /// when it fits, else cut where that view cuts it.
 fn subject_cell(event: &CapturedEvent, width: usize) -> std::borrow::Cow<'_, str> {
@@ -1051,12 +1060,25 @@ fn render_list(frame: &mut Frame, area: Rect, state: &EventsState, theme: &Theme
         reveal: state.reveal_secrets,
         ids_column: true,
     };
-    let widths = table.widths_for(
+    let mut widths = table.widths_for(
         usize::from(inner.width),
         GROW,
         state.rows.iter().map(|(_, event)| event.as_ref()),
         &cells,
     );
+    // An id that does not fit whole is cut where the other views cut it: what the id column
+    // got beyond that would only pad it, so the kind takes it back.
+    let (subject, kind) = (column_index(&table, SUBJECT), column_index(&table, KIND));
+    let widest = state
+        .rows
+        .iter()
+        .map(|(_, event)| display_width(&subject_cell(event, usize::MAX)))
+        .max()
+        .unwrap_or(0);
+    if widths[subject] > text::SESSION_ID_WIDTH && widths[subject] < widest {
+        widths[kind] += widths[subject] - text::SESSION_ID_WIDTH;
+        widths[subject] = text::SESSION_ID_WIDTH;
+    }
     cells.ids_column = table.shows(&widths, SUBJECT);
     let empty = if state.filter.is_empty() {
         state.empty_hint.as_str()
