@@ -1350,6 +1350,53 @@ mod tests {
     }
 
     #[test]
+    fn the_note_keeps_an_anomaly_beside_the_sequence_status() {
+        let mut e = event(12);
+        e.analysis.sequence = Some(SequenceInfo {
+            session_id: "s".into(),
+            seq: 12,
+            status: SequenceStatus::InOrder,
+            missing: Default::default(),
+        });
+        let warn = Role::Severity(Severity::Warn);
+        // No anomaly: the number alone.
+        assert_eq!(note(&e, 20, false).1, "12");
+        e.analysis.anomalies = vec![
+            crate::event::Anomaly::text("wms_ascii_mismatch", "non-ASCII"),
+            crate::event::Anomaly::text("severity_mismatch", "WARN"),
+        ]
+        .into();
+        assert_eq!(note(&e, 40, false), (warn, "12 ⚠ wms_ascii_mismatch +1".into()));
+        // Short of room: the code cut, then a count.
+        assert_eq!(note(&e, 14, false).1, "12 ⚠ wms_asci…");
+        assert_eq!(note(&e, 8, false).1, "12 ⚠2");
+        assert_eq!(note(&e, 4, false).1, "… ⚠2");
+        for width in 1..30 {
+            assert!(display_width(&note(&e, width, false).1) <= width.max(3), "{width}");
+        }
+        // What the status already tells is not repeated; a gap keeps its own colour.
+        e.analysis.sequence.as_mut().unwrap().status = SequenceStatus::Gap;
+        e.analysis.sequence.as_mut().unwrap().missing = vec![10, 11].into();
+        e.analysis.anomalies = vec![
+            crate::event::Anomaly::text(anomaly::SEQUENCE_GAP, "gap"),
+            crate::event::Anomaly::text("severity_mismatch", "WARN"),
+        ]
+        .into();
+        assert_eq!(
+            note(&e, 40, false),
+            (
+                Role::Sequence(SequenceStatus::Gap),
+                "⚠ gap 10-11 ⚠ severity_mismatch".into()
+            )
+        );
+        // No lead, no anomaly: the scan when the list has no column for it.
+        let mut scan = event(3);
+        scan.analysis.subject.scan_id = Some("scan-7f3a9c21".into());
+        assert_eq!(note(&scan, 20, true).1, "scan-7f3a9c21");
+        assert_eq!(note(&scan, 20, false).1, "");
+    }
+
+    #[test]
     fn a_long_catch_up_finds_what_one_event_at_a_time_finds() {
         // Ids with gaps (as an imported file may have), more than enough to be split across
         // threads.
