@@ -190,7 +190,8 @@ fn render_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     // The secrets show only beside the widest form, and leave the sparkline room.
     let mut chosen = secrets
         .as_deref()
-        .map(|text| spans_of(&forms[0], Some(text)))
+        .zip(forms.first())
+        .map(|(text, widest)| spans_of(widest, Some(text)))
         .filter(|spans| width_of(spans) + SPARK_ROOM <= width)
         .unwrap_or_default();
     if chosen.is_empty() {
