@@ -172,7 +172,8 @@ impl Builder<'_> {
                     .session_base
                     .entry(session.to_owned())
                     .or_insert(sent - offset_s);
-                let place = i32::try_from(base + offset_s).unwrap_or(i32::MAX);
+                // Never after it is sent: numbers skipped before it would put it ahead.
+                let place = i32::try_from((base + offset_s).min(sent)).unwrap_or(i32::MAX);
                 (self.now + pace * place).timestamp()
             }
         };
@@ -614,7 +615,21 @@ mod tests {
     /// in sequence order.
     #[test]
     fn paced_wms_stamps_are_when_they_are_sent() {
+        // Stamps are whole seconds: start at each tenth of a second, so that a stamp one place
+        // too late crosses a second somewhere.
+        for tenth in 0..10 {
+            let now =
+                chrono::TimeZone::timestamp_opt(&Utc, 1_800_000_000, tenth * 100_000_000).unwrap();
+            check_paced_stamps(now);
+        }
         let now = Utc::now();
+        // Unpaced, as the interface tests draw them: two minutes old, as before.
+        let unpaced = deliveries(&[Scenario::Wms], &secrets(), now);
+        let body: serde_json::Value = serde_json::from_slice(&unpaced[0].body).unwrap();
+        assert_eq!(body["timestamp"].as_i64().unwrap(), now.timestamp() - 120);
+    }
+
+    fn check_paced_stamps(now: chrono::DateTime<Utc>) {
         let rate = 10.0;
         let sent = paced_deliveries(
             &[Scenario::Wms, Scenario::WmsTrouble],
@@ -645,10 +660,6 @@ mod tests {
                 "{session}: {events:?}"
             );
         }
-        // Unpaced, as the interface tests draw them: two minutes old, as before.
-        let unpaced = deliveries(&[Scenario::Wms], &secrets(), now);
-        let body: serde_json::Value = serde_json::from_slice(&unpaced[0].body).unwrap();
-        assert_eq!(body["timestamp"].as_i64().unwrap(), now.timestamp() - 120);
     }
 
     #[test]

@@ -299,7 +299,7 @@ async fn q_quits_and_nothing_after_it_is_read() {
     screen.send(keys("?")).await;
     screen.send(keys(&"j".repeat(200))).await;
     let at_end = screen.app.help_scroll;
-    assert!(at_end > 0 && at_end < 100, "{at_end}");
+    assert!(at_end > 0 && at_end < 200, "{at_end}");
     assert!(
         screen.text().contains("the wheel scrolls; a click selects"),
         "the last lines show:\n{}",
@@ -307,14 +307,17 @@ async fn q_quits_and_nothing_after_it_is_read() {
     );
     screen.send(keys("k")).await;
     assert_eq!(screen.app.help_scroll, at_end - 1);
-    screen
-        .send(vec![
-            key(KeyCode::PageUp),
-            key(KeyCode::PageUp),
-            key(KeyCode::PageUp),
-            key(KeyCode::PageUp),
-        ])
-        .await;
+    // PageUp goes a page at a time, and stops at the top.
+    let mut presses = 0;
+    while screen.app.help_scroll > 0 && presses < 50 {
+        let before = screen.app.help_scroll;
+        screen.send(vec![key(KeyCode::PageUp)]).await;
+        assert!(screen.app.help_scroll < before.saturating_sub(1) || screen.app.help_scroll == 0);
+        presses += 1;
+    }
+    assert_eq!(screen.app.help_scroll, 0);
+    assert!(presses >= 2, "the help is longer than a page: {presses}");
+    screen.send(vec![key(KeyCode::PageUp)]).await;
     assert_eq!(screen.app.help_scroll, 0);
     screen.send(vec![key(KeyCode::PageDown)]).await;
     assert!(screen.app.help_scroll > 0);

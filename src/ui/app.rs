@@ -404,7 +404,33 @@ impl App {
         for view in self.views.each_mut() {
             view.sync(store);
         }
+        self.follow_new_groups();
         self.sync_answer();
+    }
+
+    /// While following, a WMS session or a scan (or video) that has just begun becomes the
+    /// selected one of its view, as the newest event is of the Events view. Reads only the
+    /// sessions and timelines seen since the previous look.
+    fn follow_new_groups(&mut self) {
+        let Some(recorder) = self.links.recorder.as_ref() else {
+            return;
+        };
+        if !self.views.events.follow {
+            return;
+        }
+        let views = &mut self.views;
+        recorder.analysis(|analysis| {
+            views.sessions.cursor.select_new(
+                analysis.sessions(),
+                |s| (s.first_seen, s.last_seen),
+                |s| s.session_id.clone(),
+            );
+            views.timelines.cursor.select_new(
+                analysis.timelines(),
+                |t| (t.first_seen, t.last_seen),
+                |t| (t.kind, t.id.clone()),
+            );
+        });
     }
 
     /// Fetches what the next frame shows: the visible rows of the current view.
@@ -638,6 +664,7 @@ impl App {
                 self.views.events.follow = !self.views.events.follow;
                 if self.views.events.follow {
                     self.views.events.sync(store);
+                    self.follow_new_groups();
                     self.say("following the newest event", true);
                 } else {
                     self.say("follow off: the selection stays put", true);

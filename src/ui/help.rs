@@ -1,15 +1,18 @@
 //! The help overlay: every key of the current view, generated from the key map, and what the
-//! glyphs in the list mean.
+//! glyphs in the list mean, long entries wrapped under their text so that every line reads
+//! whole at 80 columns; its top border says which schemes have signing secrets loaded.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
 
+use crate::event::SignatureScheme;
 use crate::ui::action::{Context, ViewId};
 use crate::ui::keymap;
 use crate::ui::layout::popup;
-use crate::ui::text::fit;
+use crate::ui::text::{display_width, fit, truncate, wrap};
 use crate::ui::theme::Theme;
 use crate::ui::view;
 
@@ -24,17 +27,85 @@ fn sections(view: ViewId) -> impl Iterator<Item = Context> {
     view::spec(view).sections.iter().copied().chain(shared)
 }
 
-/// The lines of the help for the current view.
-pub fn lines(view: ViewId, theme: &Theme) -> Vec<Line<'static>> {
+/// The columns before an entry's text: two of indent and the key or term.
+const LABEL: usize = 16;
+
+/// One entry: its label, then its text wrapped to `width` columns with a hanging indent, so
+/// that every line reads whole however narrow the help.
+fn entry(
+    lines: &mut Vec<Line<'static>>,
+    label: &str,
+    label_style: Style,
+    text: &str,
+    width: usize,
+    theme: &Theme,
+) {
+    let room = width.saturating_sub(LABEL).max(20);
+    for (i, part) in wrap_groups(text, room).into_iter().enumerate() {
+        let lead = if i == 0 {
+            Span::styled(fit(label, LABEL - 2), label_style)
+        } else {
+            Span::raw(" ".repeat(LABEL - 2))
+        };
+        lines.push(Line::from(vec![
+            Span::raw("  "),
+            lead,
+            Span::styled(part, theme.text()),
+        ]));
+    }
+}
+
+/// Signs are listed in groups three spaces apart (`✓ valid   ? not checkable`): lines break
+/// between groups, and inside one only when it is wider than a line.
+const GROUP: &str = "   ";
+
+/// `text` in lines of at most `width` columns, broken between groups where possible.
+fn wrap_groups(text: &str, width: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for group in text.split(GROUP) {
+        let wide = display_width(group);
+        if line.is_empty() {
+            // A group wider than a line is wrapped at its spaces.
+        } else if display_width(&line) + GROUP.len() + wide <= width {
+            line.push_str(GROUP);
+            line.push_str(group);
+            continue;
+        } else {
+            lines.push(std::mem::take(&mut line));
+        }
+        if wide <= width {
+            line.push_str(group);
+        } else {
+            let mut parts = wrap(group, width);
+            line = parts.pop().unwrap_or_default();
+            lines.extend(parts);
+        }
+    }
+    lines.push(line);
+    lines
+}
+
+/// The columns of text inside the help drawn over `area` (borders and padding take four).
+fn text_width(area: Rect) -> usize {
+    usize::from(popup(area, 0).width.saturating_sub(4))
+}
+
+/// The lines of the help for the current view, `width` columns wide: every key, the filter
+/// terms and the signs.
+pub fn lines(view: ViewId, width: usize, theme: &Theme) -> Vec<Line<'static>> {
     let mut lines = Vec::new();
     for context in sections(view) {
         lines.push(Line::styled(context.title().to_owned(), theme.title()));
         for binding in keymap::bindings(&[context]) {
-            lines.push(Line::from(vec![
-                Span::raw("  "),
-                Span::styled(fit(&keymap::keys_label(binding), 14), theme.key()),
-                Span::styled(binding.help.to_owned(), theme.text()),
-            ]));
+            entry(
+                &mut lines,
+                &keymap::keys_label(binding),
+                theme.key(),
+                binding.help,
+                width,
+                theme,
+            );
         }
         lines.push(Line::default());
     }
@@ -69,8 +140,8 @@ pub fn lines(view: ViewId, theme: &Theme) -> Vec<Line<'static>> {
             "json malformed_json form text multipart binary empty",
         ),
         (
-            "header:NAME=v*",
-            "a header present, or one of its values (glob)",
+            "header:NAME",
+            "a header present (header:NAME=GLOB: a value matches)",
         ),
         ("forward:error", "forwarding to the app failed"),
         ("answer:app", "who answered: app or local (hookscope)"),
@@ -79,34 +150,45 @@ pub fn lines(view: ViewId, theme: &Theme) -> Vec<Line<'static>> {
             "anything but; other words search the text and body",
         ),
     ] {
-        lines.push(Line::from(vec![
-            Span::raw("  "),
-            Span::styled(fit(term, 14), theme.key()),
-            Span::styled(meaning.to_owned(), theme.text()),
-        ]));
+        entry(&mut lines, term, theme.key(), meaning, width, theme);
     }
     lines.push(Line::default());
     lines.push(Line::styled("Signs".to_owned(), theme.title()));
     for (what, signs) in view::spec(view).signs.iter().copied() {
-        lines.push(Line::from(vec![
-            Span::raw("  "),
-            Span::styled(fit(what, 14), theme.dim()),
-            Span::styled(signs.to_owned(), theme.text()),
-        ]));
+        entry(&mut lines, what, theme.dim(), signs, width, theme);
     }
     lines
 }
 
+/// Which schemes have secrets to check signatures with, and how many (never a secret).
+pub fn secrets_words(secrets: &[(SignatureScheme, usize)]) -> String {
+    if secrets.is_empty() {
+        return "no secrets: signatures show ? (no secret)".to_owned();
+    }
+    let schemes: Vec<String> = secrets
+        .iter()
+        .map(|(scheme, n)| format!("{} {n}", scheme.as_str()))
+        .collect();
+    format!("secrets: {}", schemes.join(", "))
+}
+
 /// The furthest the help of `view` can scroll in a terminal of `size`.
 pub fn max_scroll(view: ViewId, size: Rect) -> usize {
-    let count = lines(view, &Theme::default()).len();
+    let count = lines(view, text_width(size), &Theme::default()).len();
     let visible = usize::from(popup(size, count).height.saturating_sub(2));
     count.saturating_sub(visible)
 }
 
 /// Draws the help of `view`, scrolled down `scroll` lines, over `area`.
-pub fn render(frame: &mut Frame, area: Rect, view: ViewId, scroll: usize, theme: &Theme) {
-    let lines = lines(view, theme);
+pub fn render(
+    frame: &mut Frame,
+    area: Rect,
+    view: ViewId,
+    secrets: &[(SignatureScheme, usize)],
+    scroll: usize,
+    theme: &Theme,
+) {
+    let lines = lines(view, text_width(area), theme);
     let popup = popup(area, lines.len());
     frame.render_widget(Clear, popup);
     let visible = usize::from(popup.height.saturating_sub(2));
@@ -130,7 +212,43 @@ pub fn render(frame: &mut Frame, area: Rect, view: ViewId, scroll: usize, theme:
             theme.title(),
         ))
         .title_bottom(Line::styled(more, theme.dim()).right_aligned());
+    // Which schemes have secrets, on the top border: seen whatever the scroll.
+    let title = display_width(view::spec(view).title) + 12;
+    let room = usize::from(popup.width).saturating_sub(title + 4);
+    let secrets = secrets_words(secrets);
+    let block = if room >= 8 {
+        block.title_top(
+            Line::styled(format!(" {} ", truncate(&secrets, room - 2)), theme.dim())
+                .right_aligned(),
+        )
+    } else {
+        block
+    };
     let paragraph = Paragraph::new(lines.into_iter().skip(scroll).collect::<Vec<_>>())
         .block(block.padding(ratatui::widgets::Padding::horizontal(1)));
     frame.render_widget(paragraph, popup);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_entries_break_between_groups_of_signs() {
+        let text = "✓ valid   ✗ invalid, malformed or stale   ? not checkable   – unsigned";
+        assert_eq!(
+            wrap_groups(text, 56),
+            [
+                "✓ valid   ✗ invalid, malformed or stale",
+                "? not checkable   – unsigned"
+            ]
+        );
+        assert_eq!(wrap_groups(text, 100), [text]);
+        // A group wider than a line breaks at its spaces.
+        assert_eq!(
+            wrap_groups("one two three four   five", 9),
+            ["one two", "three", "four", "five"]
+        );
+        assert_eq!(wrap_groups("", 9), [""]);
+    }
 }

@@ -35,7 +35,7 @@ const GLOBAL: &[Binding] = &[
         Global,
         &[Key::char('f')],
         Action::Follow,
-        "follow the newest event",
+        "follow the newest event, and each new session or scan",
         Some("follow"),
     ),
     bind(

@@ -35,7 +35,14 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
     app.views.get(app.view).render(frame, areas.body, theme);
     render_status(frame, areas.status, app, theme);
     match &app.mode {
-        Mode::Help => help::render(frame, frame.area(), app.view, app.help_scroll, theme),
+        Mode::Help => help::render(
+            frame,
+            frame.area(),
+            app.view,
+            &app.secrets.summary(),
+            app.help_scroll,
+            theme,
+        ),
         Mode::Confirm(question) => render_question(frame, frame.area(), *question, theme),
         Mode::Diff(diff) => view::events::diff::render(frame, frame.area(), diff, theme),
         Mode::CopyMenu => render_copy_menu(frame, frame.area(), theme),
@@ -43,6 +50,9 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
         Mode::Normal | Mode::Filter(_) | Mode::Replay(_) => {}
     }
 }
+
+/// Columns the header keeps for the events/s sparkline before it names the secrets loaded.
+const SPARK_ROOM: usize = 30;
 
 fn render_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     frame.render_widget(Block::new().style(theme.header()), area);
@@ -126,7 +136,10 @@ fn render_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             form(false, &counters_short, false, short_place),
         ]);
     }
-    let spans_of = |form: &Form| {
+    // Which schemes have secrets (never the secrets), when the widest form leaves room.
+    let secrets = app.secrets.summary();
+    let secrets = (!secrets.is_empty()).then(|| help::secrets_words(&secrets));
+    let spans_of = |form: &Form, secrets: Option<&str>| {
         let mut spans: Vec<Span> = vec![Span::raw(" ")];
         if form.brand {
             spans.push(Span::styled("hookscope ", theme.title()));
@@ -155,6 +168,10 @@ fn render_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             spans.push(Span::styled(" │ ", theme.dim()));
             spans.push(Span::styled(text.clone(), style));
         }
+        if let Some(text) = secrets {
+            spans.push(Span::styled(" │ ", theme.dim()));
+            spans.push(Span::styled(text.to_owned(), theme.text()));
+        }
         if live && form.rate {
             spans.push(Span::styled(" │ ", theme.dim()));
             spans.push(Span::styled(
@@ -164,12 +181,25 @@ fn render_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         }
         spans
     };
-    let mut chosen = Vec::new();
-    for form in &forms {
-        chosen = spans_of(form);
-        let w: usize = chosen.iter().map(|s| display_width(&s.content)).sum();
-        if w <= width {
-            break;
+    let width_of = |spans: &[Span]| {
+        spans
+            .iter()
+            .map(|s| display_width(&s.content))
+            .sum::<usize>()
+    };
+    // The secrets show only beside the widest form, and leave the sparkline room.
+    let mut chosen = secrets
+        .as_deref()
+        .zip(forms.first())
+        .map(|(text, widest)| spans_of(widest, Some(text)))
+        .filter(|spans| width_of(spans) + SPARK_ROOM <= width)
+        .unwrap_or_default();
+    if chosen.is_empty() {
+        for form in &forms {
+            chosen = spans_of(form, None);
+            if width_of(&chosen) <= width {
+                break;
+            }
         }
     }
     let used: usize = chosen.iter().map(|s| display_width(&s.content)).sum();

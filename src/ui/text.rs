@@ -236,6 +236,23 @@ fn cut(text: &str, max: usize) -> String {
     out
 }
 
+/// The columns the Sessions view's SESSION column has at its narrowest (80 columns): the Events
+/// list cuts a session id to the same width, so that it reads alike in both views.
+pub const SESSION_ID_WIDTH: usize = 16;
+/// The columns of the Timelines view's ID column: the Events list cuts a scan or video id to
+/// the same width.
+pub const SCAN_ID_WIDTH: usize = 14;
+
+/// A session, scan or video id in a list cell `width` columns wide: escaped, whole when it
+/// fits, else its start and `…`. Every list draws ids with it, so the short id of one session
+/// or scan is the same in every view (and `session:PREFIX*` finds it).
+pub fn short_id(id: &str, width: usize) -> Cow<'_, str> {
+    match crate::sanitize::escape(id) {
+        Cow::Borrowed(id) => truncate(id, width),
+        Cow::Owned(id) => Cow::Owned(truncate(&id, width).into_owned()),
+    }
+}
+
 /// `text` in exactly `width` columns: cut with `…` or padded with spaces on the right.
 /// A table's heading: each `(label, width, right_aligned)` fitted to its column, columns of
 /// width 0 left out, one space between columns and one before the first.

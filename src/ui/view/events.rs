@@ -21,7 +21,7 @@ use ratatui::layout::{Constraint, Direction, Layout, Position, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders};
 
-use crate::event::{CapturedEvent, Provider};
+use crate::event::{CapturedEvent, Provider, SequenceStatus, Severity, anomaly};
 use crate::filter::Filter;
 use crate::sanitize;
 use crate::store::{Resends, SCAN_BATCH, Store};
@@ -68,8 +68,9 @@ pub const SPEC: Spec = Spec {
         ),
         (
             "note",
-            "↻ retry #n of an earlier delivery   ⚠ an anomaly   ✗ forward failed",
+            "↻ retry #n of an earlier delivery   ⚠ code: an anomaly, also after a number (⚠2: two)   ✗ forward failed",
         ),
+        ("session, scan", "the id as the Sessions and Timelines views write it"),
         ("resent", "↪ resent #n: a copy of #n sent by hookscope (E)"),
         ("mark", "= the event marked to compare with (d)"),
         ("pin", "⚑ pinned (b): kept however many events arrive"),
@@ -782,9 +783,29 @@ pub fn render(frame: &mut Frame, area: Rect, state: &EventsState, theme: &Theme)
     }
 }
 
-/// The list's columns, the id column as wide as the largest id shown; cells know whether
-/// `userToken` values are shown.
-fn table(max_id: u64) -> Table<CapturedEvent, bool, 10> {
+/// What the cells of a row know besides their event.
+struct Cells {
+    /// Whether `userToken` values are shown.
+    reveal: bool,
+    /// Whether the list has its session / scan column (else the note names a scan or video).
+    ids_column: bool,
+}
+
+/// The column of the session, scan or video an event belongs to.
+const SUBJECT: &str = "SESSION / SCAN";
+/// The column of the sequence status, redelivery and anomalies.
+const NOTE: &str = "SEQ / NOTE";
+/// The kind or path: what the others leave, up to this much before the columns of `GROW`
+/// get their fill.
+const KIND: &str = "KIND / PATH";
+const KIND_MOST: usize = 24;
+/// Columns that are given what the screen has beyond their widths, in this order, up to what
+/// their widest visible cell needs (then the kind takes the rest): the note first (an anomaly
+/// code cut short is a fact lost), then the kind, then the whole session or scan id.
+const GROW: &[&str] = &[NOTE, KIND, SUBJECT];
+
+/// The list's columns, the id column as wide as the largest id shown.
+fn table(max_id: u64) -> Table<CapturedEvent, Cells, 11> {
     Table {
         columns: [
             Column::left("TIME", 12, |event, _, width| {
@@ -804,8 +825,11 @@ fn table(max_id: u64) -> Table<CapturedEvent, bool, 10> {
             Column::left("PROV", 5, |event, _, _| {
                 (provider_label(event.analysis.provider).into(), Role::Accent)
             }),
-            Column::left("KIND / PATH", 0, |event, &reveal, _| {
-                let text = kind_or_path(event, reveal);
+            Column::left(SUBJECT, text::SESSION_ID_WIDTH, |event, _, width| {
+                (subject_cell(event, width), Role::Text)
+            }),
+            Column::left(KIND, 0, |event, cells, _| {
+                let text = kind_or_path(event, cells.reveal);
                 let text = if event.pinned {
                     format!("⚑ {text}")
                 } else {
@@ -821,8 +845,8 @@ fn table(max_id: u64) -> Table<CapturedEvent, bool, 10> {
                 let verdict = event.analysis.signature.verdict;
                 (signature_glyph(verdict).into(), Role::Signature(verdict))
             }),
-            Column::left("SEQ / NOTE", 20, |event, _, _| {
-                let (role, text) = note(event);
+            Column::left(NOTE, 16, |event, cells, width| {
+                let (role, text) = note(event, width, !cells.ids_column);
                 (text.into(), role)
             }),
             Column::right("SIZE", 8, |event, _, _| {
@@ -833,20 +857,48 @@ fn table(max_id: u64) -> Table<CapturedEvent, bool, 10> {
                 (status.to_string().into(), Role::Status(status))
             }),
         ],
-        flex: ("KIND / PATH", usize::MAX),
-        // Narrower screens drop detail in this order until the kind has room.
+        flex: (KIND, KIND_MOST),
+        // Narrower screens drop detail in this order until the kind has room: the session or
+        // scan column first (the note then names a scan), the note last.
         shrink: &[
-            ("SEQ / NOTE", 14),
+            (SUBJECT, 0),
+            (NOTE, 14),
             ("SIZE", 0),
-            ("SEQ / NOTE", 11),
+            (NOTE, 11),
             ("METHOD", 0),
             ("TIME", 8),
             ("PROV", 0),
-            ("SEQ / NOTE", 0),
+            (NOTE, 0),
         ],
         room: 20,
-        spare: None,
+        spare: Some(KIND),
         trailing_space: false,
+    }
+}
+
+/// Where the column titled `title` is in the list.
+fn column_index<R, X, const N: usize>(table: &Table<R, X, N>, title: &str) -> usize {
+    table
+        .columns
+        .iter()
+        .position(|c| c.title == title)
+        .unwrap_or(0)
+}
+
+/// The session, scan or video of an event, as the Sessions and Timelines views write it: whole
+/// when it fits, else cut where that view cuts it.
+fn subject_cell(event: &CapturedEvent, width: usize) -> std::borrow::Cow<'_, str> {
+    let subject = &event.analysis.subject;
+    let (id, short) = match (&subject.session_id, &subject.scan_id, &subject.video_id) {
+        (Some(id), _, _) => (id, text::SESSION_ID_WIDTH),
+        (None, Some(id), _) | (None, None, Some(id)) => (id, text::SCAN_ID_WIDTH),
+        (None, None, None) => return "".into(),
+    };
+    let whole = text::short_id(id, usize::MAX);
+    if display_width(&whole) <= width {
+        whole
+    } else {
+        text::short_id(id, width.min(short))
     }
 }
 
@@ -880,11 +932,85 @@ fn kind_or_path(event: &CapturedEvent, reveal: bool) -> String {
     }
 }
 
-/// The note column: a failed forward, else hookscope's re-send, else sequence status, else
-/// redelivery, else the first anomaly, else the subject.
-fn note(event: &CapturedEvent) -> (Role, String) {
+/// The note column in `width` columns: what leads it (a failed forward, else hookscope's
+/// re-send, else the sequence status, else the redelivery), then the anomalies it does not
+/// already tell (`⚠` and the first code, cut or replaced by their count when short of room);
+/// with neither, the scan or video id when `subject` (the list has no column for it).
+fn note(event: &CapturedEvent, width: usize, subject: bool) -> (Role, String) {
+    let warn = Role::Severity(Severity::Warn);
+    let lead = note_lead(event);
+    // The sequence status already tells the anomalies about the order of numbers.
+    let told = |code: &str| {
+        lead.as_ref().is_some_and(|(role, _)| matches!(role, Role::Sequence(_)))
+            && SEQUENCE_CODES.contains(&code)
+    };
+    let mut anomalies = event.analysis.anomalies.iter().filter(|a| !told(a.code()));
+    let Some(first) = anomalies.next() else {
+        return lead.unwrap_or_else(|| {
+            let s = &event.analysis.subject;
+            let id = s.scan_id.as_ref().or(s.video_id.as_ref()).filter(|_| subject);
+            (
+                Role::Dim,
+                id.map(|id| sanitize::escape(id).into_owned())
+                    .unwrap_or_default(),
+            )
+        });
+    };
+    let more = anomalies.count();
+    let code = sanitize::escape(first.code());
+    let mark = if more > 0 {
+        format!("⚠ {code} +{more}")
+    } else {
+        format!("⚠ {code}")
+    };
+    let Some((role, lead)) = lead else {
+        if display_width(&mark) <= width {
+            return (warn, mark);
+        }
+        // The table cuts the code.
+        return (warn, format!("⚠ {code}"));
+    };
+    // An in-order number says nothing is wrong: the anomaly sets the colour.
+    let role = match role {
+        Role::Sequence(SequenceStatus::InOrder | SequenceStatus::First) => warn,
+        other => other,
+    };
+    let full = format!("{lead} {mark}");
+    if display_width(&full) <= width {
+        return (role, full);
+    }
+    // The first code, cut, while enough of it shows to be read.
+    let lead_width = display_width(&lead);
+    let code_room = width.saturating_sub(lead_width + 3);
+    if code_room >= MIN_CODE.min(display_width(&code)) {
+        return (
+            role,
+            format!("{lead} ⚠ {}", text::truncate(&code, code_room)),
+        );
+    }
+    // Else how many, after the lead cut as needed.
+    let count = format!("⚠{}", more + 1);
+    let room = width.saturating_sub(display_width(&count) + 1);
+    (role, format!("{} {count}", text::truncate(&lead, room)))
+}
+
+/// Columns of an anomaly code the note shows at least, rather than only a count.
+const MIN_CODE: usize = 6;
+
+/// The anomaly codes a sequence status (`⚠ gap 7-8`, `↺ 7 late`, …) already tells.
+const SEQUENCE_CODES: [&str; 5] = [
+    anomaly::SEQUENCE_GAP,
+    anomaly::SEQUENCE_LATE,
+    anomaly::SEQUENCE_DUPLICATE,
+    anomaly::SEQUENCE_RESTART,
+    anomaly::SEQUENCE_CONFLICT,
+];
+
+/// What leads the note: a failed forward, else hookscope's re-send, else the sequence status,
+/// else the redelivery.
+fn note_lead(event: &CapturedEvent) -> Option<(Role, String)> {
     if event.response.forward_failed() {
-        return (Role::Problem, text::FORWARD_FAILED.to_owned());
+        return Some((Role::Problem, text::FORWARD_FAILED.to_owned()));
     }
     // A copy hookscope re-sent says so ahead of its sequence status and redelivery: the
     // duplicate, conflict or retry it makes follows from the user's own re-send, expected and
@@ -892,31 +1018,18 @@ fn note(event: &CapturedEvent) -> (Role, String) {
     // failed forward still wins: that is news about the user's app, often why it was re-sent.
     if let Some(from) = event.resent_from {
         let edited = if event.edited { " edited" } else { "" };
-        return (Role::Accent, format!("{RESENT_GLYPH} resent #{from}{edited}"));
+        return Some((Role::Accent, format!("{RESENT_GLYPH} resent #{from}{edited}")));
     }
     let a = &event.analysis;
     if let Some(seq) = &a.sequence {
-        return (Role::Sequence(seq.status), sequence_label(seq));
+        return Some((Role::Sequence(seq.status), sequence_label(seq)));
     }
-    if let Some(r) = &a.redelivery {
-        return (
-            Role::Severity(crate::event::Severity::Warn),
+    a.redelivery.as_ref().map(|r| {
+        (
+            Role::Severity(Severity::Warn),
             format!("↻ retry #{} +{:.1}s", r.retry, r.delay_ms / 1000.0),
-        );
-    }
-    if let Some(anomaly) = a.anomalies.first() {
-        return (
-            Role::Severity(crate::event::Severity::Warn),
-            format!("⚠ {}", sanitize::escape(anomaly.code())),
-        );
-    }
-    let subject = &a.subject;
-    let id = subject.scan_id.as_ref().or(subject.video_id.as_ref());
-    (
-        Role::Dim,
-        id.map(|id| sanitize::escape(id).into_owned())
-            .unwrap_or_default(),
-    )
+        )
+    })
 }
 
 fn render_list(frame: &mut Frame, area: Rect, state: &EventsState, theme: &Theme) {
@@ -943,7 +1056,30 @@ fn render_list(frame: &mut Frame, area: Rect, state: &EventsState, theme: &Theme
     // Ids from a file need not ascend.
     let max_id = state.rows.iter().map(|(_, e)| e.id).max().unwrap_or(0);
     let table = table(max_id);
-    let widths = table.widths(usize::from(inner.width));
+    let mut cells = Cells {
+        reveal: state.reveal_secrets,
+        ids_column: true,
+    };
+    let mut widths = table.widths_for(
+        usize::from(inner.width),
+        GROW,
+        state.rows.iter().map(|(_, event)| event.as_ref()),
+        &cells,
+    );
+    // An id that does not fit whole is cut where the other views cut it: what the id column
+    // got beyond that would only pad it, so the kind takes it back.
+    let (subject, kind) = (column_index(&table, SUBJECT), column_index(&table, KIND));
+    let widest = state
+        .rows
+        .iter()
+        .map(|(_, event)| display_width(&subject_cell(event, usize::MAX)))
+        .max()
+        .unwrap_or(0);
+    if widths[subject] > text::SESSION_ID_WIDTH && widths[subject] < widest {
+        widths[kind] += widths[subject] - text::SESSION_ID_WIDTH;
+        widths[subject] = text::SESSION_ID_WIDTH;
+    }
+    cells.ids_column = table.shows(&widths, SUBJECT);
     let empty = if state.filter.is_empty() {
         state.empty_hint.as_str()
     } else {
@@ -958,7 +1094,7 @@ fn render_list(frame: &mut Frame, area: Rect, state: &EventsState, theme: &Theme
         inner,
         &widths,
         rows,
-        &state.reveal_secrets,
+        &cells,
         empty,
         theme,
     );
@@ -1211,6 +1347,53 @@ mod tests {
                 Severity::Info
             })
             .build()
+    }
+
+    #[test]
+    fn the_note_keeps_an_anomaly_beside_the_sequence_status() {
+        let mut e = event(12);
+        e.analysis.sequence = Some(SequenceInfo {
+            session_id: "s".into(),
+            seq: 12,
+            status: SequenceStatus::InOrder,
+            missing: Default::default(),
+        });
+        let warn = Role::Severity(Severity::Warn);
+        // No anomaly: the number alone.
+        assert_eq!(note(&e, 20, false).1, "12");
+        e.analysis.anomalies = vec![
+            crate::event::Anomaly::text("wms_ascii_mismatch", "non-ASCII"),
+            crate::event::Anomaly::text("severity_mismatch", "WARN"),
+        ]
+        .into();
+        assert_eq!(note(&e, 40, false), (warn, "12 ⚠ wms_ascii_mismatch +1".into()));
+        // Short of room: the code cut, then a count.
+        assert_eq!(note(&e, 14, false).1, "12 ⚠ wms_asci…");
+        assert_eq!(note(&e, 8, false).1, "12 ⚠2");
+        assert_eq!(note(&e, 4, false).1, "… ⚠2");
+        for width in 1..30 {
+            assert!(display_width(&note(&e, width, false).1) <= width.max(3), "{width}");
+        }
+        // What the status already tells is not repeated; a gap keeps its own colour.
+        e.analysis.sequence.as_mut().unwrap().status = SequenceStatus::Gap;
+        e.analysis.sequence.as_mut().unwrap().missing = vec![10, 11].into();
+        e.analysis.anomalies = vec![
+            crate::event::Anomaly::text(anomaly::SEQUENCE_GAP, "gap"),
+            crate::event::Anomaly::text("severity_mismatch", "WARN"),
+        ]
+        .into();
+        assert_eq!(
+            note(&e, 40, false),
+            (
+                Role::Sequence(SequenceStatus::Gap),
+                "⚠ gap 10-11 ⚠ severity_mismatch".into()
+            )
+        );
+        // No lead, no anomaly: the scan when the list has no column for it.
+        let mut scan = event(3);
+        scan.analysis.subject.scan_id = Some("scan-7f3a9c21".into());
+        assert_eq!(note(&scan, 20, true).1, "scan-7f3a9c21");
+        assert_eq!(note(&scan, 20, false).1, "");
     }
 
     #[test]

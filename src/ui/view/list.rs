@@ -1,8 +1,10 @@
 //! Selection and scrolling for the analysis lists (sessions, timelines). Their rows live in the
 //! analysis, most recently seen first, so they move as events arrive: the selection is held by
 //! key and found again before each frame, and moves by position only when the user asks (keys
-//! or the mouse).
+//! or the mouse). While the Events view follows the newest event, a row that is new since the
+//! last look (a session or scan just begun) becomes the selected one.
 
+use chrono::{DateTime, Utc};
 use ratatui::crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
 use ratatui::layout::{Position, Rect};
 
@@ -19,6 +21,8 @@ pub struct Cursor<K> {
     pub offset: usize,
     /// Rows in the whole list, as of the last refresh.
     pub total: usize,
+    /// The latest time a row was seen, as of the last look for new rows.
+    looked: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,6 +40,7 @@ impl<K> Default for Cursor<K> {
             position: 0,
             offset: 0,
             total: 0,
+            looked: None,
         }
     }
 }
@@ -83,6 +88,40 @@ impl<K: PartialEq + Clone> Cursor<K> {
         }
         self.offset = self.offset.min(total.saturating_sub(rows));
         position
+    }
+
+    /// Selects the row first seen the latest among those first seen since the previous look,
+    /// if any; returns whether it did. `rows` come most recently seen first, each with when it
+    /// was first and last seen: only those seen since the previous look are read. The first
+    /// look only notes the time (what was there before is not new).
+    pub fn select_new<'a, T: 'a>(
+        &mut self,
+        rows: impl Iterator<Item = &'a T>,
+        seen: impl Fn(&T) -> (DateTime<Utc>, DateTime<Utc>),
+        key: impl Fn(&T) -> K,
+    ) -> bool {
+        let since = self.looked;
+        let mut newest: Option<(&T, DateTime<Utc>)> = None;
+        for row in rows {
+            let (first, last) = seen(row);
+            if since.is_some_and(|since| last <= since) {
+                break;
+            }
+            self.looked = self.looked.max(Some(last));
+            if since.is_some_and(|since| first > since)
+                && newest.is_none_or(|(_, newest)| first > newest)
+            {
+                newest = Some((row, first));
+            }
+        }
+        match newest {
+            Some((row, _)) => {
+                self.selected = Some(key(row));
+                self.wanted = None;
+                true
+            }
+            None => false,
+        }
     }
 
     /// Remembers the key now at the selected position.
@@ -137,6 +176,46 @@ mod tests {
         assert_eq!(cursor.place(2, None, 3), 1);
         assert_eq!(cursor.place(0, None, 3), 0);
         assert_eq!(cursor.selected, None);
+    }
+
+    #[test]
+    fn a_row_new_since_the_last_look_is_selected() {
+        use chrono::TimeZone;
+        let t = |s: u32| Utc.with_ymd_and_hms(2026, 11, 22, 14, 2, s).unwrap();
+        // (key, first seen, last seen), most recently seen first.
+        let rows = |list: &[(&'static str, u32, u32)]| -> Vec<(&'static str, DateTime<Utc>, DateTime<Utc>)> {
+            list.iter().map(|&(k, f, l)| (k, t(f), t(l))).collect()
+        };
+        let mut cursor: Cursor<&str> = Cursor::default();
+        let look = |cursor: &mut Cursor<&'static str>,
+                    list: &[(&'static str, DateTime<Utc>, DateTime<Utc>)]| {
+            cursor.select_new(list.iter(), |r| (r.1, r.2), |r| r.0)
+        };
+        // The first look finds nothing new: it was all there before.
+        assert!(!look(&mut cursor, &rows(&[("a", 1, 5), ("b", 2, 4)])));
+        assert_eq!(cursor.selected, None);
+        // "c" began, then "a" got an event after it: "c" is the new one, though not on top.
+        cursor.move_by(1);
+        assert!(look(
+            &mut cursor,
+            &rows(&[("a", 1, 9), ("c", 7, 8), ("b", 2, 4)])
+        ));
+        assert_eq!(cursor.selected, Some("c"));
+        // A pending move is dropped: the new row stays selected.
+        assert_eq!(cursor.place(3, Some(1), 3), 1);
+        // Events of known rows only: the selection stays put.
+        cursor.select(Some("b"));
+        assert!(!look(
+            &mut cursor,
+            &rows(&[("c", 7, 12), ("a", 1, 10), ("b", 2, 4)])
+        ));
+        assert_eq!(cursor.selected, Some("b"));
+        // Two began: the later one is selected.
+        assert!(look(
+            &mut cursor,
+            &rows(&[("d", 13, 15), ("e", 14, 14), ("c", 7, 12)])
+        ));
+        assert_eq!(cursor.selected, Some("e"));
     }
 
     #[test]

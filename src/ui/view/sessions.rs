@@ -502,8 +502,8 @@ const GROW: &[&str] = &["SESSION", "NOTE", "WARNINGS", "MISSING", "LAST EVENT"];
 fn table<'a>() -> Table<SessionSummary, Shared<'a>, 10> {
     Table {
         columns: [
-            Column::left("SESSION", 0, |session, _, _| {
-                (sanitize::escape(&session.session_id), Role::Text)
+            Column::left("SESSION", 0, |session, _, width| {
+                (text::short_id(&session.session_id, width), Role::Text)
             }),
             Column::right("EVENTS", 6, |session, _, _| {
                 (thousands(session.events).into(), Role::Text)
@@ -583,7 +583,7 @@ fn table<'a>() -> Table<SessionSummary, Shared<'a>, 10> {
             ("LAG", 0),
             ("EVENTS", 0),
         ],
-        room: 16,
+        room: text::SESSION_ID_WIDTH,
         // What the columns of `GROW` do not need goes to the note, at the end of the row.
         spare: Some("NOTE"),
         trailing_space: true,

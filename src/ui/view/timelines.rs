@@ -450,8 +450,8 @@ fn table<'a>() -> Table<Timeline, Shared<'a>, 7> {
             Column::left("KIND", 5, |timeline, _, _| {
                 (timeline.kind.as_str().into(), Role::Accent)
             }),
-            Column::left("ID", 14, |timeline, _, _| {
-                (sanitize::escape(&timeline.id), Role::Text)
+            Column::left("ID", text::SCAN_ID_WIDTH, |timeline, _, width| {
+                (text::short_id(&timeline.id, width), Role::Text)
             }),
             Column::left("STATUS", 24, |timeline, shared, width| {
                 let (role, text) = status_cell(timeline, shared.state, width);
