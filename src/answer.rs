@@ -1,16 +1,26 @@
 //! What hookscope answers: the configured status and body, a failure mode to watch a sender's
 //! retries, a rate limit, or the user's app behind `--forward-to`. The mode can change while
 //! running (the interface cycles it); every event records the answer it got.
+//!
+//! Answer rules (`rules`) pick a different answer for the requests their query matches, with
+//! bodies and header values from `template`; the mode chosen with `m` overrides them.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::{Duration, Instant};
 
+pub mod rules;
 pub mod target;
+pub mod template;
+
+use std::sync::Arc;
 
 pub use crate::event::AnswerMode;
+use crate::event::{CapturedEvent, SharedStr};
+pub use rules::AnswerRule;
 pub use target::ForwardTarget;
+use template::percent_decode;
 
 /// The answer settings given on the command line or in the config file.
 #[derive(Debug, Clone)]
@@ -27,6 +37,8 @@ pub struct AnswerSettings {
     pub rate_limit: Option<u32>,
     pub forward: Option<ForwardTarget>,
     pub forward_timeout: Duration,
+    /// Answer rules, first match wins (`[[answer]]` in the config file).
+    pub rules: Vec<Arc<AnswerRule>>,
 }
 
 impl Default for AnswerSettings {
@@ -39,6 +51,7 @@ impl Default for AnswerSettings {
             rate_limit: None,
             forward: None,
             forward_timeout: Duration::from_secs(10),
+            rules: Vec::new(),
         }
     }
 }
@@ -87,6 +100,20 @@ pub enum LocalBody {
     Challenge(String),
     /// A JSON error object, with the reason.
     Error(String),
+    /// The status, content type, headers and body of an answer rule, its templates rendered for
+    /// the request (without a body of its own, the configured one).
+    Rule(Arc<AnswerRule>),
+}
+
+/// What [`AnswerPolicy::choose`] picked for one request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Choice {
+    pub decision: Decision,
+    /// The answer mode that shaped the answer.
+    pub mode: AnswerMode,
+    /// The name of the rule that produced the answer, when one did (not when a mode chosen
+    /// with `m` forced a status over it, nor when the rate limit answered).
+    pub rule: Option<SharedStr>,
 }
 
 /// What comes between an answer and the reason hookscope chose it, in [`AnswerPolicy::describe`]:
@@ -151,12 +178,22 @@ impl AnswerPolicy {
         let mut next = self.mode();
         loop {
             next = MODES[(usize::from(mode_index(next)) + 1) % MODES.len()];
-            if next != AnswerMode::Local || self.settings.forward.is_some() {
+            if next != AnswerMode::Local || self.forwards() {
                 break;
             }
         }
         self.set_mode(next);
         next
+    }
+
+    /// Whether anything may be forwarded: `--forward-to`, or a rule's route.
+    pub fn forwards(&self) -> bool {
+        self.settings.forward.is_some() || self.settings.rules.iter().any(|r| r.forward.is_some())
+    }
+
+    /// The answer rules, in the order they are tried.
+    pub fn rules(&self) -> &[Arc<AnswerRule>] {
+        &self.settings.rules
     }
 
     /// A short description for the header: `answer 200`, `forward → http://…`, `answer 503`…,
@@ -203,6 +240,38 @@ impl AnswerPolicy {
         body_key: impl FnOnce() -> u64,
         now: Instant,
     ) -> (Decision, AnswerMode) {
+        let choice = self.choose_with(None, query, body_key, now);
+        (choice.decision, choice.mode)
+    }
+
+    /// As [`AnswerPolicy::decide`], for a request decoded on arrival (not yet analysed across
+    /// events, not stored): the first answer rule that matches it shapes the answer.
+    pub fn choose(
+        &self,
+        request: &CapturedEvent,
+        body_key: impl FnOnce() -> u64,
+        now: Instant,
+    ) -> Choice {
+        let rule = self
+            .settings
+            .rules
+            .iter()
+            .find(|rule| rule.matches(request));
+        self.choose_with(rule, request.query.as_deref(), body_key, now)
+    }
+
+    fn choose_with(
+        &self,
+        rule: Option<&Arc<AnswerRule>>,
+        query: Option<&str>,
+        body_key: impl FnOnce() -> u64,
+        now: Instant,
+    ) -> Choice {
+        let plain = |decision, mode| Choice {
+            decision,
+            mode,
+            rule: None,
+        };
         if let Some(limit) = self.settings.rate_limit
             && !self.admit(limit, now)
         {
@@ -213,20 +282,32 @@ impl AnswerPolicy {
                 )),
                 delay: Duration::ZERO,
             };
-            return (decision, AnswerMode::Configured);
+            return plain(decision, AnswerMode::Configured);
         }
-        let fail_first = self.settings.fail_first;
+        let named = rule.map(|rule| rule.name.clone());
+        let delay = rule
+            .and_then(|rule| rule.delay)
+            .unwrap_or(self.settings.delay);
+        let fail_first = rule
+            .and_then(|rule| rule.fail_first)
+            .unwrap_or(self.settings.fail_first);
         if fail_first > 0 {
-            let delivery = self.count_delivery(body_key());
+            // Each rule counts its own deliveries of a body.
+            let salt = rule.map_or(0, |rule| Arc::as_ptr(rule) as u64);
+            let delivery = self.count_delivery(body_key() ^ salt);
             if delivery <= fail_first {
                 let decision = Decision::Local {
                     status: 503,
                     body: LocalBody::Error(format!(
                         "failing delivery {delivery} of {fail_first} of this body on purpose (--fail-first)"
                     )),
-                    delay: self.settings.delay,
+                    delay,
                 };
-                return (decision, AnswerMode::Configured);
+                return Choice {
+                    decision,
+                    mode: AnswerMode::Configured,
+                    rule: named,
+                };
             }
         }
         let forced = |status: u16| Decision::Local {
@@ -236,30 +317,57 @@ impl AnswerPolicy {
         };
         let mode = self.mode();
         let decision = match mode {
-            AnswerMode::Status500 => forced(500),
-            AnswerMode::Status503 => forced(503),
-            AnswerMode::Status429 => forced(429),
-            AnswerMode::Configured => self.normal(query, self.settings.delay, true),
-            AnswerMode::Slow => self.normal(query, self.slow_delay(), true),
-            AnswerMode::Local => self.normal(query, self.settings.delay, false),
+            AnswerMode::Status500 => return plain(forced(500), mode),
+            AnswerMode::Status503 => return plain(forced(503), mode),
+            AnswerMode::Status429 => return plain(forced(429), mode),
+            AnswerMode::Configured => self.normal(rule, query, delay, true),
+            AnswerMode::Slow => self.normal(rule, query, delay.max(SLOW_DELAY), true),
+            AnswerMode::Local => self.normal(rule, query, delay, false),
         };
-        (decision, mode)
+        Choice {
+            decision,
+            mode,
+            rule: named,
+        }
     }
 
-    fn normal(&self, query: Option<&str>, delay: Duration, forward: bool) -> Decision {
-        if forward && let Some(target) = &self.settings.forward {
+    fn normal(
+        &self,
+        rule: Option<&Arc<AnswerRule>>,
+        query: Option<&str>,
+        delay: Duration,
+        forward: bool,
+    ) -> Decision {
+        // A rule's route first; a rule that says what to answer answers itself; else the
+        // settings' forward target.
+        let target = match rule {
+            Some(rule) if rule.forward.is_some() => rule.forward.as_ref(),
+            Some(rule) if rule.answers_itself() => None,
+            _ => self.settings.forward.as_ref(),
+        };
+        if forward && let Some(target) = target {
             return Decision::Forward {
                 target: target.clone(),
                 delay,
             };
         }
-        let body = match (&self.settings.body, query.and_then(challenge)) {
-            (Some(custom), _) => LocalBody::Custom(custom.clone()),
-            (None, Some(challenge)) => LocalBody::Challenge(challenge),
-            (None, None) => LocalBody::Received,
+        let status = rule
+            .and_then(|rule| rule.status)
+            .unwrap_or(self.settings.status);
+        let body = match (rule, &self.settings.body, query.and_then(challenge)) {
+            (Some(rule), _, _)
+                if rule.body.is_some()
+                    || rule.content_type.is_some()
+                    || !rule.headers.is_empty() =>
+            {
+                LocalBody::Rule(Arc::clone(rule))
+            }
+            (_, Some(custom), _) => LocalBody::Custom(custom.clone()),
+            (_, None, Some(challenge)) => LocalBody::Challenge(challenge),
+            (_, None, None) => LocalBody::Received,
         };
         Decision::Local {
-            status: self.settings.status,
+            status,
             body,
             delay,
         }
@@ -300,27 +408,6 @@ fn challenge(query: &str) -> Option<String> {
         let (name, value) = pair.split_once('=')?;
         matches!(name, "challenge" | "hub.challenge").then(|| percent_decode(value))
     })
-}
-
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let byte = bytes[i];
-        if byte == b'%'
-            && let Some(hex) = bytes.get(i + 1..i + 3)
-            && hex.iter().all(u8::is_ascii_hexdigit)
-        {
-            let digit = |h: u8| (h as char).to_digit(16).unwrap_or(0) as u8;
-            out.push(digit(hex[0]) << 4 | digit(hex[1]));
-            i += 3;
-            continue;
-        }
-        out.push(if byte == b'+' { b' ' } else { byte });
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[cfg(test)]
