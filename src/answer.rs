@@ -199,7 +199,13 @@ impl AnswerPolicy {
     /// A short description for the header: `answer 200`, `forward → http://…`, `answer 503`…,
     /// with the reason when hookscope chose the mode itself (`answer 503 · demo: …, 6 s left`).
     pub fn describe(&self) -> String {
-        let base = self.describe_mode();
+        let mut base = self.describe_mode();
+        if !self.settings.rules.is_empty() {
+            base = format!(
+                "{base}{REASON_SEPARATOR}rules {}",
+                self.settings.rules.len()
+            );
+        }
         let note = self.note.lock().unwrap_or_else(|p| p.into_inner());
         match note.as_ref() {
             Some(note) if note.mode == self.mode() => {
@@ -555,6 +561,91 @@ mod tests {
         assert_eq!(p.describe(), "answer 429");
         p.set_mode(AnswerMode::Status503);
         assert_eq!(p.describe(), "answer 503");
+    }
+
+    fn rule(name: &str, when: &str, edit: impl FnOnce(&mut AnswerRule)) -> Arc<AnswerRule> {
+        let mut rule = AnswerRule {
+            name: SharedStr::new(name),
+            when_text: when.into(),
+            when: rules::check_when(when).unwrap(),
+            status: None,
+            content_type: None,
+            headers: Vec::new(),
+            body: None,
+            delay: None,
+            fail_first: None,
+            forward: None,
+        };
+        edit(&mut rule);
+        Arc::new(rule)
+    }
+
+    #[test]
+    fn the_first_matching_rule_answers_and_m_overrides_it() {
+        use crate::event::build::EventBuilder;
+        let app: ForwardTarget = "http://127.0.0.1:4000".parse().unwrap();
+        let p = policy(AnswerSettings {
+            rules: vec![
+                rule("teapot", "path:/tea*", |r| r.status = Some(418)),
+                rule("route", "path:/app/*", |r| r.forward = Some(app.clone())),
+                rule("never", "path:/tea", |r| r.status = Some(500)),
+                rule("twice", "path:/flaky", |r| r.fail_first = Some(1)),
+            ],
+            ..AnswerSettings::default()
+        });
+        assert_eq!(p.describe(), "answer 200 · rules 4");
+        let now = Instant::now();
+        let at = |path: &str| EventBuilder::new(0).path(path).build();
+        let choice = p.choose(&at("/tea"), || 1, now);
+        assert!(matches!(
+            choice.decision,
+            Decision::Local {
+                status: 418,
+                body: LocalBody::Received,
+                ..
+            }
+        ));
+        assert_eq!(choice.rule.as_deref(), Some("teapot"));
+        let choice = p.choose(&at("/app/x"), || 1, now);
+        assert!(matches!(choice.decision, Decision::Forward { .. }));
+        assert_eq!(choice.rule.as_deref(), Some("route"));
+        let choice = p.choose(&at("/other"), || 1, now);
+        assert_eq!(choice.rule, None);
+        assert!(matches!(
+            choice.decision,
+            Decision::Local { status: 200, .. }
+        ));
+        // A rule's fail_first counts its own deliveries.
+        let statuses: Vec<u16> = (0..2)
+            .map(|_| match p.choose(&at("/flaky"), || 5, now).decision {
+                Decision::Local { status, .. } => status,
+                Decision::Forward { .. } => 0,
+            })
+            .collect();
+        assert_eq!(statuses, [503, 200]);
+
+        // A route is forwarding: `m` offers to switch it off, and then hookscope answers.
+        let seen: Vec<AnswerMode> = (0..6).map(|_| p.cycle_mode()).collect();
+        assert!(seen.contains(&AnswerMode::Local));
+        p.set_mode(AnswerMode::Local);
+        let choice = p.choose(&at("/app/x"), || 1, now);
+        assert!(matches!(
+            choice.decision,
+            Decision::Local { status: 200, .. }
+        ));
+        // Slow waits whatever the rule says; a forced status is no rule's answer.
+        p.set_mode(AnswerMode::Slow);
+        let choice = p.choose(&at("/tea"), || 1, now);
+        assert!(
+            matches!(choice.decision, Decision::Local { status: 418, delay, .. } if delay == SLOW_DELAY)
+        );
+        p.set_mode(AnswerMode::Status500);
+        let choice = p.choose(&at("/tea"), || 1, now);
+        assert!(matches!(
+            choice.decision,
+            Decision::Local { status: 500, .. }
+        ));
+        assert_eq!(choice.rule, None);
     }
 
     #[test]

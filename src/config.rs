@@ -1013,6 +1013,73 @@ mod tests {
     }
 
     #[test]
+    fn answer_rules_are_read_in_order_and_checked() {
+        let file = config_file(
+            "[[answer]]\nname = \"prismatic\"\nwhen = \"path:/prismatic/*\"\nstatus = 400\n\
+             content_type = \"application/json\"\nheaders = { \"X-A\" = \"{{uuid}}\" }\n\
+             body = '{\"a\":\"{{json.a}}\"}'\ndelay = \"2s\"\nfail_first = 2\n\n\
+             [[answer]]\nwhen = \"provider:video\"\nforward_to = \"http://127.0.0.1:4000\"\ndelay = 10\n",
+        );
+        let (config, _) = ListenConfig::resolve(
+            &ListenArgs {
+                config: Some(file.0.clone()),
+                ..ListenArgs::default()
+            },
+            no_env,
+        )
+        .unwrap();
+        let rules = &config.answer.rules;
+        assert_eq!(rules.len(), 2);
+        assert_eq!(&*rules[0].name, "prismatic");
+        assert_eq!(rules[0].status, Some(400));
+        assert_eq!(rules[0].headers[0].0, "x-a");
+        assert_eq!(rules[0].delay, Some(Duration::from_secs(2)));
+        assert_eq!(rules[0].fail_first, Some(2));
+        assert_eq!(&*rules[1].name, "rule 2");
+        assert_eq!(rules[1].when_text, "provider:video");
+        assert_eq!(rules[1].delay, Some(Duration::from_millis(10)));
+        assert!(rules[1].forward.is_some());
+    }
+
+    #[test]
+    fn bad_answer_rules_name_the_rule_and_line() {
+        for (text, says) in [
+            (
+                "[[answer]]\nwhen = \"gap\"\n",
+                "line 2: answer rule 'rule 1': when: 'gap' is known only after the answer",
+            ),
+            (
+                "[[answer]]\nname = \"a\"\nwhen = \"path:/a\"\nheaders = { \"Content-Length\" = \"3\" }\n",
+                "line 4: answer rule 'a': headers: Content-Length is written by hookscope",
+            ),
+            (
+                "[[answer]]\nwhen = \"path:/a\"\nstatus = 99\n",
+                "line 3: answer rule 'rule 1': status:",
+            ),
+            (
+                "[[answer]]\nwhen = \"path:/a\"\nforward_to = \"http://127.0.0.1:1\"\nbody = \"x\"\n",
+                "answer rule 'rule 1': forward_to: a rule either routes",
+            ),
+            (
+                "[[answer]]\nname = \"x\"\nwhen = \"path:/a\"\n[[answer]]\nname = \"x\"\nwhen = \"path:/b\"\n",
+                "two answer rules are named 'x'",
+            ),
+            (
+                "[[answer]]\nname = \"named\"\nwhen = \"path:/a\"\ndelay = \"soon\"\n",
+                "line 4: answer rule 'named': delay:",
+            ),
+            (
+                "port = 1\n[[answer]]\nstatus = 200\n",
+                "answer rule 'rule 1': missing field `when`",
+            ),
+        ] {
+            let err = file_error(text);
+            assert!(err.contains(says), "{text:?}: {err}");
+            assert!(!err.contains('\n'), "{err}");
+        }
+    }
+
+    #[test]
     fn an_unknown_key_is_named_on_its_own_line() {
         let err = file_error("port = 8000\ncapcity = 5\n");
         assert!(err.contains(", line 2:"), "{err}");

@@ -6,6 +6,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
 
+use crate::answer::AnswerRule;
 use crate::ui::action::{Context, ViewId};
 use crate::ui::keymap;
 use crate::ui::layout::popup;
@@ -24,8 +25,12 @@ fn sections(view: ViewId) -> impl Iterator<Item = Context> {
     view::spec(view).sections.iter().copied().chain(shared)
 }
 
-/// The lines of the help for the current view.
-pub fn lines(view: ViewId, theme: &Theme) -> Vec<Line<'static>> {
+/// The lines of the help for the current view, with the answer rules loaded.
+pub fn lines(
+    view: ViewId,
+    rules: &[std::sync::Arc<AnswerRule>],
+    theme: &Theme,
+) -> Vec<Line<'static>> {
     let mut lines = Vec::new();
     for context in sections(view) {
         lines.push(Line::styled(context.title().to_owned(), theme.title()));
@@ -74,6 +79,7 @@ pub fn lines(view: ViewId, theme: &Theme) -> Vec<Line<'static>> {
         ),
         ("forward:error", "forwarding to the app failed"),
         ("answer:app", "who answered: app or local (hookscope)"),
+        ("rule:NAME", "the answer rule that answered (glob)"),
         (
             "-term",
             "anything but; other words search the text and body",
@@ -86,6 +92,24 @@ pub fn lines(view: ViewId, theme: &Theme) -> Vec<Line<'static>> {
         ]));
     }
     lines.push(Line::default());
+    if !rules.is_empty() {
+        // From the config file: the user's own words, shown escaped.
+        lines.push(Line::styled(
+            "Answer rules (first match wins; m overrides them)".to_owned(),
+            theme.title(),
+        ));
+        for rule in rules {
+            lines.push(Line::from(vec![
+                Span::raw("  "),
+                Span::styled(fit(&crate::sanitize::escape(&rule.name), 14), theme.key()),
+                Span::styled(
+                    crate::sanitize::escape(&rule.when_text).into_owned(),
+                    theme.text(),
+                ),
+            ]));
+        }
+        lines.push(Line::default());
+    }
     lines.push(Line::styled("Signs".to_owned(), theme.title()));
     for (what, signs) in view::spec(view).signs.iter().copied() {
         lines.push(Line::from(vec![
@@ -98,15 +122,22 @@ pub fn lines(view: ViewId, theme: &Theme) -> Vec<Line<'static>> {
 }
 
 /// The furthest the help of `view` can scroll in a terminal of `size`.
-pub fn max_scroll(view: ViewId, size: Rect) -> usize {
-    let count = lines(view, &Theme::default()).len();
+pub fn max_scroll(view: ViewId, rules: &[std::sync::Arc<AnswerRule>], size: Rect) -> usize {
+    let count = lines(view, rules, &Theme::default()).len();
     let visible = usize::from(popup(size, count).height.saturating_sub(2));
     count.saturating_sub(visible)
 }
 
 /// Draws the help of `view`, scrolled down `scroll` lines, over `area`.
-pub fn render(frame: &mut Frame, area: Rect, view: ViewId, scroll: usize, theme: &Theme) {
-    let lines = lines(view, theme);
+pub fn render(
+    frame: &mut Frame,
+    area: Rect,
+    view: ViewId,
+    rules: &[std::sync::Arc<AnswerRule>],
+    scroll: usize,
+    theme: &Theme,
+) {
+    let lines = lines(view, rules, theme);
     let popup = popup(area, lines.len());
     frame.render_widget(Clear, popup);
     let visible = usize::from(popup.height.saturating_sub(2));

@@ -35,7 +35,14 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
     app.views.get(app.view).render(frame, areas.body, theme);
     render_status(frame, areas.status, app, theme);
     match &app.mode {
-        Mode::Help => help::render(frame, frame.area(), app.view, app.help_scroll, theme),
+        Mode::Help => help::render(
+            frame,
+            frame.area(),
+            app.view,
+            app.rules(),
+            app.help_scroll,
+            theme,
+        ),
         Mode::Confirm(question) => render_question(frame, frame.area(), *question, theme),
         Mode::Diff(diff) => view::events::diff::render(frame, frame.area(), diff, theme),
         Mode::CopyMenu => render_copy_menu(frame, frame.area(), theme),
