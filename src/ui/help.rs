@@ -101,7 +101,11 @@ pub fn lines(
         for rule in rules {
             lines.push(Line::from(vec![
                 Span::raw("  "),
-                Span::styled(fit(&crate::sanitize::escape(&rule.name), 14), theme.key()),
+                // A long name is cut short of the column, so that the query stands apart.
+                Span::styled(
+                    format!("{} ", fit(&crate::sanitize::escape(&rule.name), 13)),
+                    theme.key(),
+                ),
                 Span::styled(
                     crate::sanitize::escape(&rule.when_text).into_owned(),
                     theme.text(),
