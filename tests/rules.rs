@@ -377,6 +377,23 @@ body = '{"id":{{id}}}'
         String::from_utf8_lossy(&second)
     );
     assert_eq!(loaded.events[1].response.rule(), Some("ids"));
+
+    // HAR carries it as `_rule`, and reads it back.
+    let mut har = Vec::new();
+    hookscope::export::har::write_har(&mut har, events.iter().map(|e| e.as_ref())).unwrap();
+    let text = String::from_utf8(har.clone()).unwrap();
+    assert_eq!(text.matches(r#""_rule":"ids""#).count(), 2, "{text}");
+    let read = hookscope::export::import(&har).unwrap().events;
+    assert_eq!(read[0].response.rule(), Some("ids"));
+    assert_eq!(
+        read[1]
+            .response
+            .sent_parts(read[1].id)
+            .unwrap()
+            .body
+            .as_ref(),
+        format!(r#"{{"id":{}}}"#, events[1].id).as_bytes()
+    );
     server.stop().await;
 }
 
@@ -417,4 +434,26 @@ fn a_bad_rule_is_refused_at_start_naming_the_rule_and_its_line() {
         assert_eq!(output.status.code(), Some(2), "{name}: {err}");
         assert!(err.contains(says), "{name}: {err}");
     }
+}
+
+/// The rules file of docs/configuration.md is read as written.
+#[test]
+fn the_documented_rules_file_loads() {
+    let doc = include_str!("../docs/configuration.md");
+    let from = doc.find("### Answer rules").unwrap();
+    let block = &doc[from..];
+    let start = block.find("```toml\n").unwrap() + "```toml\n".len();
+    let end = start + block[start..].find("```").unwrap();
+    let config = from_file("documented", &block[start..end]);
+    let names: Vec<&str> = config.answer.rules.iter().map(|r| &*r.name).collect();
+    assert_eq!(
+        names,
+        [
+            "prismatic malformed",
+            "prismatic xml challenge",
+            "prismatic",
+            "video app",
+            "wms slow"
+        ]
+    );
 }
