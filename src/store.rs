@@ -804,6 +804,30 @@ pub(crate) mod tests {
             .build()
     }
 
+    /// An answer completed once the id is known is counted as completed, and eviction takes
+    /// off exactly what was counted.
+    #[test]
+    fn an_answer_finished_with_the_id_is_counted_whole() {
+        let store = Store::new(Limits {
+            capacity: 2,
+            max_bytes: 10_000,
+        });
+        let finish = |event: &mut CapturedEvent| {
+            let id = event.id;
+            let forward = event.response.forward.get_or_insert_with(Box::default);
+            forward.body = bytes::Bytes::from(format!("{{\"id\":{id}}}").repeat(10));
+        };
+        let first = store.push_finishing(event(10), finish);
+        assert_eq!(first.id, 1);
+        assert_eq!(first.response.forward.as_ref().unwrap().body.len(), 80);
+        assert_eq!(store.held_bytes(), first.held_bytes());
+        store.push_finishing(event(10), finish);
+        store.push(event(10));
+        // The first was evicted: what is held is the two left.
+        let held: u64 = store.snapshot().iter().map(|e| e.held_bytes()).sum();
+        assert_eq!(store.held_bytes(), held);
+    }
+
     #[test]
     fn header_bytes_count_toward_the_byte_limit() {
         let store = Store::new(Limits {
