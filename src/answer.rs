@@ -130,6 +130,9 @@ struct ModeNote {
 /// Most distinct bodies remembered for `--fail-first`; the table is reset when full.
 const FAIL_FIRST_TABLE: usize = 100_000;
 
+/// Most paths whose rate a rule's `above_rate` follows at once.
+const PER_PATH_TABLE: usize = 10_000;
+
 pub struct AnswerPolicy {
     settings: AnswerSettings,
     mode: AtomicU8,
@@ -137,6 +140,10 @@ pub struct AnswerPolicy {
     note: Mutex<Option<ModeNote>>,
     deliveries: Mutex<HashMap<u64, u32>>,
     recent: Mutex<VecDeque<Instant>>,
+    /// The last second's requests per rule and path, for rules with `above_rate`, keyed by a
+    /// hash of both (seeded per process: the paths come from the network).
+    per_path: Mutex<HashMap<u64, VecDeque<Instant>>>,
+    path_keys: std::collections::hash_map::RandomState,
 }
 
 impl AnswerPolicy {
@@ -147,6 +154,8 @@ impl AnswerPolicy {
             note: Mutex::new(None),
             deliveries: Mutex::new(HashMap::new()),
             recent: Mutex::new(VecDeque::new()),
+            per_path: Mutex::new(HashMap::new()),
+            path_keys: Default::default(),
         }
     }
 
@@ -262,8 +271,19 @@ impl AnswerPolicy {
             .settings
             .rules
             .iter()
-            .find(|rule| rule.matches(request));
-        self.choose_with(rule, request.query.as_deref(), body_key, now)
+            .enumerate()
+            .find(|(index, rule)| {
+                rule.matches(request)
+                    && rule
+                        .above_rate
+                        .is_none_or(|limit| !self.admit_path(*index, &request.path, limit, now))
+            });
+        self.choose_with(
+            rule.map(|(_, rule)| rule),
+            request.query.as_deref(),
+            body_key,
+            now,
+        )
     }
 
     fn choose_with(
@@ -383,6 +403,41 @@ impl AnswerPolicy {
     /// the last second.
     fn admit(&self, limit: u32, now: Instant) -> bool {
         let mut recent = self.recent.lock().unwrap_or_else(|p| p.into_inner());
+        while recent
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= Duration::from_secs(1))
+        {
+            recent.pop_front();
+        }
+        if recent.len() >= limit as usize {
+            return false;
+        }
+        recent.push_back(now);
+        true
+    }
+
+    /// As [`AnswerPolicy::admit`], for one rule's requests to one path: admits the request if
+    /// fewer than `limit` of them were admitted in the last second.
+    fn admit_path(&self, rule: usize, path: &str, limit: u32, now: Instant) -> bool {
+        use std::hash::{BuildHasher, Hasher};
+        let key = {
+            let mut hasher = self.path_keys.build_hasher();
+            hasher.write_usize(rule);
+            hasher.write(path.as_bytes());
+            hasher.finish()
+        };
+        let mut windows = self.per_path.lock().unwrap_or_else(|p| p.into_inner());
+        if windows.len() >= PER_PATH_TABLE && !windows.contains_key(&key) {
+            // Paths quiet for a second hold nothing worth keeping.
+            windows.retain(|_, w| {
+                w.back()
+                    .is_some_and(|t| now.duration_since(*t) < Duration::from_secs(1))
+            });
+            if windows.len() >= PER_PATH_TABLE {
+                windows.clear();
+            }
+        }
+        let recent = windows.entry(key).or_default();
         while recent
             .front()
             .is_some_and(|t| now.duration_since(*t) >= Duration::from_secs(1))
@@ -575,6 +630,7 @@ mod tests {
             delay: None,
             fail_first: None,
             forward: None,
+            above_rate: None,
         };
         edit(&mut rule);
         Arc::new(rule)
@@ -646,6 +702,33 @@ mod tests {
             Decision::Local { status: 500, .. }
         ));
         assert_eq!(choice.rule, None);
+    }
+
+    #[test]
+    fn a_rule_above_a_rate_applies_per_path_beyond_it() {
+        use crate::event::build::EventBuilder;
+        let p = policy(AnswerSettings {
+            rules: vec![rule("throttle", "", |r| {
+                r.above_rate = Some(2);
+                r.status = Some(429);
+            })],
+            ..AnswerSettings::default()
+        });
+        let start = Instant::now();
+        let status = |path: &str, ms: u64| {
+            let event = EventBuilder::new(0).path(path).build();
+            match p
+                .choose(&event, || 1, start + Duration::from_millis(ms))
+                .decision
+            {
+                Decision::Local { status, .. } => status,
+                Decision::Forward { .. } => 0,
+            }
+        };
+        let a: Vec<u16> = [0, 10, 20].iter().map(|&ms| status("/a", ms)).collect();
+        assert_eq!(a, [200, 200, 429]);
+        assert_eq!(status("/b", 30), 200, "another path has its own count");
+        assert_eq!(status("/a", 1000), 200, "a second later");
     }
 
     #[test]

@@ -741,7 +741,12 @@ impl RuleSent {
     /// Renders `rule`'s templates for `event`; the values the request does not have are noted
     /// on it as anomalies. Without a body of its own the rule answers the configured one.
     fn render(rule: &AnswerRule, configured: Option<&str>, event: &mut CapturedEvent) -> RuleSent {
-        let mut values = RequestValues::new(event.query.as_deref(), &event.headers, &event.body);
+        let mut values = RequestValues::new(
+            &event.path,
+            event.query.as_deref(),
+            &event.headers,
+            &event.body,
+        );
         let default_body;
         let body = match (&rule.body, configured) {
             (Some(body), _) => body,

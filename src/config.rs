@@ -221,6 +221,11 @@ impl ListenConfig {
         if let Some(path) = &args.config {
             FileConfig::load(path)?.apply(&mut config, path)?;
         }
+        if let Some(profile) = &args.answer_as {
+            let rules = profile_rules(profile)?;
+            config.answer.rules.extend(rules);
+        }
+        check_rule_names(&config.answer.rules)?;
         add_secrets_from_env(&mut config.secrets, &env)?;
 
         if let Some(bind) = args.bind {
@@ -386,7 +391,20 @@ struct RuleTable {
     delay: Option<Spanned<DelayValue>>,
     fail_first: Option<u32>,
     forward_to: Option<Spanned<String>>,
+    /// Requests per second to one path beyond which the rule applies.
+    above_rate: Option<Spanned<u32>>,
 }
+
+/// A rules file (`--answer-as`): `[[answer]]` tables only.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RulesFile {
+    #[serde(default)]
+    answer: Vec<Spanned<RuleTable>>,
+}
+
+/// The answer profiles that ship with hookscope (`--answer-as NAME`).
+const PROFILES: [(&str, &str); 1] = [("prismatic", include_str!("../profiles/prismatic.toml"))];
 
 #[derive(Debug, Deserialize)]
 #[serde(untagged)]
@@ -526,20 +544,11 @@ impl FileConfig {
             }
             answer.rate_limit = Some(n.into_inner());
         }
-        let mut names = std::collections::HashSet::new();
         for (index, table) in self.answer.into_iter().enumerate() {
             let rule = table_rule(index, table.into_inner(), &|at: std::ops::Range<usize>| {
                 line_at(&text, at.start)
             })
             .map_err(|e| ConfigError(format!("config file {}, {e}", path.display())))?;
-            if !names.insert(rule.name.to_string()) {
-                return Err(ConfigError(format!(
-                    "config file {}: two answer rules are named '{}'; give each its own name, \
-                     so that rule:NAME picks one",
-                    path.display(),
-                    rule.name
-                )));
-            }
             config.answer.rules.push(std::sync::Arc::new(rule));
         }
         for (name, secrets) in self.secrets {
@@ -570,6 +579,64 @@ impl FileConfig {
         }
         Ok(())
     }
+}
+
+/// Every rule has its own name, so that `rule:NAME` picks one.
+fn check_rule_names(rules: &[std::sync::Arc<AnswerRule>]) -> Result<(), ConfigError> {
+    let mut names = std::collections::HashSet::new();
+    for rule in rules {
+        if !names.insert(&*rule.name) {
+            return Err(ConfigError(format!(
+                "two answer rules are named '{}'; give each its own name, so that rule:NAME \
+                 picks one",
+                rule.name
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The rules of `--answer-as`: a profile shipped with hookscope, or a rules file.
+fn profile_rules(profile: &str) -> Result<Vec<std::sync::Arc<AnswerRule>>, ConfigError> {
+    let (label, text) = match PROFILES.iter().find(|(name, _)| *name == profile) {
+        Some((name, text)) => (format!("answer profile {name}"), (*text).to_owned()),
+        None if Path::new(profile).is_file() => (
+            format!("rules file {profile}"),
+            std::fs::read_to_string(profile)
+                .map_err(|e| ConfigError(format!("cannot read rules file {profile}: {e}")))?,
+        ),
+        None => {
+            let names: Vec<&str> = PROFILES.iter().map(|(name, _)| *name).collect();
+            return Err(ConfigError(format!(
+                "--answer-as {profile}: no such profile or file; profiles: {}",
+                names.join(", ")
+            )));
+        }
+    };
+    let file: RulesFile = toml::from_str(&text).map_err(|e| {
+        let at = e
+            .span()
+            .map(|span| format!(", line {}", line_at(&text, span.start)))
+            .unwrap_or_default();
+        let rule = e
+            .span()
+            .and_then(|span| rule_around(&text, span.start))
+            .map(|name| format!("answer rule '{name}': "))
+            .unwrap_or_default();
+        let message = plain_words(e.message().trim()).replace('\n', " ");
+        ConfigError(format!("{label}{at}: {rule}{message}"))
+    })?;
+    file.answer
+        .into_iter()
+        .enumerate()
+        .map(|(index, table)| {
+            table_rule(index, table.into_inner(), &|at: std::ops::Range<usize>| {
+                line_at(&text, at.start)
+            })
+            .map(std::sync::Arc::new)
+            .map_err(|e| ConfigError(format!("{label}, {e}")))
+        })
+        .collect()
 }
 
 /// A rule read from its table, or why not: "line N: answer rule 'NAME': KEY: why".
@@ -682,6 +749,13 @@ fn table_rule(
         ),
         None => None,
     };
+    let above_rate = match &table.above_rate {
+        Some(rate) if *rate.get_ref() == 0 => {
+            return Err(bad(rate.span(), "above_rate", "must be at least 1".into()));
+        }
+        Some(rate) => Some(*rate.get_ref()),
+        None => None,
+    };
     if forward.is_some() && (status.is_some() || table.body.is_some()) {
         let at = table.forward_to.as_ref().map_or(0..0, Spanned::span);
         return Err(bad(
@@ -701,6 +775,7 @@ fn table_rule(
         delay,
         fail_first: table.fail_first,
         forward,
+        above_rate,
     })
 }
 

@@ -457,3 +457,138 @@ fn the_documented_rules_file_loads() {
         ]
     );
 }
+
+/// `--answer-as prismatic`: the four behaviours of the Prismatic trigger document over real
+/// HTTP.
+#[tokio::test]
+async fn the_prismatic_profile_answers_as_the_document_says() {
+    let args = ListenArgs {
+        answer_as: Some("prismatic".into()),
+        ..ListenArgs::default()
+    };
+    let (config, _) = ListenConfig::resolve(&args, |_| None).unwrap();
+    let server = start(ListenConfig {
+        port: 0,
+        header_timeout: Duration::from_millis(500),
+        ..config
+    })
+    .await;
+
+    // 200 with an execution id, base64 of a unique id.
+    let answer = post(server.addr, "/trigger/flow-a==", "application/json", b"{}").await;
+    assert_eq!(answer.status, 200);
+    let id = answer.json()["executionId"].as_str().unwrap().to_owned();
+    use base64::Engine as _;
+    assert!(
+        base64::engine::general_purpose::STANDARD
+            .decode(&id)
+            .is_ok()
+    );
+    let other = post(server.addr, "/trigger/flow-a==", "application/json", b"{}").await;
+    assert_ne!(other.json()["executionId"].as_str().unwrap(), id);
+
+    // 400 for a JSON content type with a body that is not JSON.
+    let (status, headers, body) = send_full(
+        server.addr,
+        "POST",
+        "/trigger/flow-a==",
+        &[("content-type", b"application/json")],
+        b"{bad-data",
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        &body[..],
+        br#"{"error":"Received malformed JSON payload."}"#
+    );
+    assert_eq!(header(&headers, "content-type"), "application/json");
+
+    // GET, as applications that verify an endpoint send: 200.
+    let (status, _, body) = send_full(server.addr, "GET", "/trigger/flow-a==", &[], b"").await;
+    assert_eq!(status, 200);
+    let verified: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert!(verified["executionId"].is_string());
+
+    // 429 at the 51st request within a second to one path; another path is still answered.
+    // Loopback requests take well under a millisecond each: the burst fits in the second.
+    let started = std::time::Instant::now();
+    let mut statuses = Vec::new();
+    for _ in 0..51 {
+        let answer = post(server.addr, "/trigger/burst==", "application/json", b"{}").await;
+        statuses.push(answer.status);
+    }
+    let other = post(server.addr, "/trigger/calm==", "application/json", b"{}").await;
+    let (status, _, body) = send_full(
+        server.addr,
+        "POST",
+        "/trigger/burst==",
+        &[("content-type", b"application/json")],
+        b"{}",
+    )
+    .await;
+    assert!(
+        started.elapsed() < Duration::from_millis(900),
+        "53 loopback requests took {:?}: too slow to judge a limit per second",
+        started.elapsed()
+    );
+    assert!(statuses[..50].iter().all(|s| *s == 200), "{statuses:?}");
+    assert_eq!(statuses[50], 429, "{statuses:?}");
+    assert_eq!(other.status, 200, "another path is answered");
+    assert_eq!(status, 429);
+    assert_eq!(
+        std::str::from_utf8(&body).unwrap(),
+        r#"{"error":"Endpoint with id: burst== has exceeded maximum allowed throughput of 50 requests/second. Please throttle your requests."}"#
+    );
+
+    server.wait_received(57).await;
+    let events = server.store.snapshot();
+    let rule = |i: usize| events[i].response.rule().unwrap_or("").to_owned();
+    assert_eq!(rule(0), "prismatic");
+    assert_eq!(rule(2), "prismatic malformed");
+    assert_eq!(rule(54), "prismatic throttle");
+    server.stop().await;
+}
+
+#[test]
+fn an_unknown_profile_names_the_ones_there_are() {
+    let args = ListenArgs {
+        answer_as: Some("acme".into()),
+        ..ListenArgs::default()
+    };
+    let err = ListenConfig::resolve(&args, |_| None)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("--answer-as acme: no such profile or file; profiles: prismatic"),
+        "{err}"
+    );
+}
+
+/// A copied profile is a rules file: read from its path, its errors named by its line.
+#[test]
+fn a_copied_profile_is_read_from_its_path() {
+    let copy =
+        include_str!("../profiles/prismatic.toml").replace("above_rate = 50", "above_rate = 5");
+    let file = ConfigFile::new("profile-copy", &copy);
+    let args = ListenArgs {
+        answer_as: Some(file.0.to_string_lossy().into_owned()),
+        ..ListenArgs::default()
+    };
+    let (config, _) = ListenConfig::resolve(&args, |_| None).unwrap();
+    assert_eq!(config.answer.rules[0].above_rate, Some(5));
+    let broken = ConfigFile::new(
+        "profile-broken",
+        "[[answer]]\nname = \"x\"\nwhen = \"retry\"\n",
+    );
+    let args = ListenArgs {
+        answer_as: Some(broken.0.to_string_lossy().into_owned()),
+        ..ListenArgs::default()
+    };
+    let err = ListenConfig::resolve(&args, |_| None)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("line 3: answer rule 'x': when: 'retry'"),
+        "{err}"
+    );
+}

@@ -26,6 +26,9 @@ pub struct AnswerRule {
     pub fail_first: Option<u32>,
     /// A route: these requests go to this app.
     pub forward: Option<ForwardTarget>,
+    /// The rule applies only to requests beyond this many in one second to the same path (of
+    /// those it matches): a per-endpoint rate limit, as Prismatic's triggers have.
+    pub above_rate: Option<u32>,
 }
 
 impl AnswerRule {

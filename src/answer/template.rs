@@ -1,5 +1,6 @@
 //! Templates in the bodies and header values of answer rules: `{{id}}`, `{{uuid}}`, `{{now}}`,
-//! `{{query.NAME}}`, `{{header.NAME}}`, `{{json.PATH}}`, `{{xml.PATH}}` and `{{base64 …}}` of
+//! `{{path}}`, `{{path.last}}`, `{{query.NAME}}`, `{{header.NAME}}`, `{{json.PATH}}`,
+//! `{{xml.PATH}}` and `{{base64 …}}` of
 //! any of them or of a quoted text. A template is parsed once, when the rules are loaded; on
 //! each request its values are looked up, never evaluated: what a request carries is copied in
 //! as text, and the output is cut at [`MAX_OUTPUT`] bytes.
@@ -35,6 +36,10 @@ enum Source {
     Id,
     Uuid,
     Now,
+    /// The request path, or its last segment (`path.last`: an endpoint's id).
+    Path {
+        last: bool,
+    },
     Query(String),
     /// Lower-cased.
     Header(String),
@@ -184,6 +189,8 @@ impl Source {
             "id" => Source::Id,
             "uuid" => Source::Uuid,
             "now" => Source::Now,
+            "path" => Source::Path { last: false },
+            "path.last" => Source::Path { last: true },
             _ => match inner.split_once('.') {
                 Some(("query", rest)) => Source::Query(named(rest)?),
                 Some(("header", rest)) => Source::Header(named(rest)?.to_ascii_lowercase()),
@@ -202,6 +209,8 @@ impl fmt::Display for Source {
             Source::Id => f.write_str("id"),
             Source::Uuid => f.write_str("uuid"),
             Source::Now => f.write_str("now"),
+            Source::Path { last: false } => f.write_str("path"),
+            Source::Path { last: true } => f.write_str("path.last"),
             Source::Query(name) => write!(f, "query.{name}"),
             Source::Header(name) => write!(f, "header.{name}"),
             Source::Json(path) => write!(f, "json.{}", path.join(".")),
@@ -265,6 +274,7 @@ impl Rendered {
 /// What templates may read of one request; the body is parsed (as JSON or XML) at most once,
 /// when a template first asks for it.
 pub struct RequestValues<'a> {
+    path: &'a str,
     query: Option<&'a str>,
     headers: &'a HeaderList,
     body: &'a [u8],
@@ -273,8 +283,14 @@ pub struct RequestValues<'a> {
 }
 
 impl<'a> RequestValues<'a> {
-    pub fn new(query: Option<&'a str>, headers: &'a HeaderList, body: &'a [u8]) -> Self {
+    pub fn new(
+        path: &'a str,
+        query: Option<&'a str>,
+        headers: &'a HeaderList,
+        body: &'a [u8],
+    ) -> Self {
         RequestValues {
+            path,
             query,
             headers,
             body,
@@ -291,6 +307,12 @@ impl<'a> RequestValues<'a> {
                 Some(chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
             }
             Source::Literal(text) => Some(text.clone()),
+            Source::Path { last: false } => Some(self.path.to_owned()),
+            Source::Path { last: true } => self
+                .path
+                .rsplit('/')
+                .find(|segment| !segment.is_empty())
+                .map(str::to_owned),
             Source::Query(name) => self.query.and_then(|query| query_value(query, name)),
             Source::Header(name) => self
                 .headers
@@ -427,7 +449,12 @@ mod tests {
             HeaderList::from_pairs(headers.iter().map(|(n, v)| (n.as_bytes(), v.as_bytes())));
         Template::parse(template)
             .unwrap()
-            .render(&mut RequestValues::new(query, &headers, body.as_bytes()))
+            .render(&mut RequestValues::new(
+                "/trigger/example==",
+                query,
+                &headers,
+                body.as_bytes(),
+            ))
     }
 
     #[test]
@@ -439,6 +466,8 @@ mod tests {
             r#"{"data":{"items":["a","b"]},"n":3}"#,
         );
         assert_eq!(out.with_id(1), "x y|h|b|3|YWI=");
+        let out = render("{{path}} {{path.last}}", None, &[], "");
+        assert_eq!(out.with_id(1), "/trigger/example== example==");
         assert!(out.missing.is_empty());
 
         // The XML example of the Prismatic trigger document.

@@ -107,7 +107,11 @@ pub fn lines(
                     theme.key(),
                 ),
                 Span::styled(
-                    crate::sanitize::escape(&rule.when_text).into_owned(),
+                    if rule.when_text.is_empty() {
+                        "(every request)".to_owned()
+                    } else {
+                        crate::sanitize::escape(&rule.when_text).into_owned()
+                    },
                     theme.text(),
                 ),
             ]));
