@@ -1,16 +1,26 @@
 //! What hookscope answers: the configured status and body, a failure mode to watch a sender's
 //! retries, a rate limit, or the user's app behind `--forward-to`. The mode can change while
 //! running (the interface cycles it); every event records the answer it got.
+//!
+//! Answer rules (`rules`) pick a different answer for the requests their query matches, with
+//! bodies and header values from `template`; the mode chosen with `m` overrides them.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::{Duration, Instant};
 
+pub mod rules;
 pub mod target;
+pub mod template;
+
+use std::sync::Arc;
 
 pub use crate::event::AnswerMode;
+use crate::event::{CapturedEvent, SharedStr};
+pub use rules::AnswerRule;
 pub use target::ForwardTarget;
+use template::percent_decode;
 
 /// The answer settings given on the command line or in the config file.
 #[derive(Debug, Clone)]
@@ -27,6 +37,8 @@ pub struct AnswerSettings {
     pub rate_limit: Option<u32>,
     pub forward: Option<ForwardTarget>,
     pub forward_timeout: Duration,
+    /// Answer rules, first match wins (`[[answer]]` in the config file).
+    pub rules: Vec<Arc<AnswerRule>>,
 }
 
 impl Default for AnswerSettings {
@@ -39,6 +51,7 @@ impl Default for AnswerSettings {
             rate_limit: None,
             forward: None,
             forward_timeout: Duration::from_secs(10),
+            rules: Vec::new(),
         }
     }
 }
@@ -80,6 +93,20 @@ pub enum LocalBody {
     Challenge(String),
     /// A JSON error object, with the reason.
     Error(String),
+    /// The status, content type, headers and body of an answer rule, its templates rendered for
+    /// the request (without a body of its own, the configured one).
+    Rule(Arc<AnswerRule>),
+}
+
+/// What [`AnswerPolicy::choose`] picked for one request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Choice {
+    pub decision: Decision,
+    /// The answer mode that shaped the answer.
+    pub mode: AnswerMode,
+    /// The name of the rule that produced the answer, when one did (not when a mode chosen
+    /// with `m` forced a status over it, nor when the rate limit answered).
+    pub rule: Option<SharedStr>,
 }
 
 /// What comes between an answer and the reason hookscope chose it, in [`AnswerPolicy::describe`]:
@@ -96,6 +123,9 @@ struct ModeNote {
 /// Most distinct bodies remembered for `--fail-first`; the table is reset when full.
 const FAIL_FIRST_TABLE: usize = 100_000;
 
+/// Most paths whose rate a rule's `above_rate` follows at once.
+const PER_PATH_TABLE: usize = 10_000;
+
 pub struct AnswerPolicy {
     settings: AnswerSettings,
     mode: AtomicU8,
@@ -103,6 +133,10 @@ pub struct AnswerPolicy {
     note: Mutex<Option<ModeNote>>,
     deliveries: Mutex<HashMap<u64, u32>>,
     recent: Mutex<VecDeque<Instant>>,
+    /// The last second's requests per rule and path, for rules with `above_rate`, keyed by a
+    /// hash of both (seeded per process: the paths come from the network).
+    per_path: Mutex<HashMap<u64, VecDeque<Instant>>>,
+    path_keys: std::collections::hash_map::RandomState,
 }
 
 impl AnswerPolicy {
@@ -113,6 +147,8 @@ impl AnswerPolicy {
             note: Mutex::new(None),
             deliveries: Mutex::new(HashMap::new()),
             recent: Mutex::new(VecDeque::new()),
+            per_path: Mutex::new(HashMap::new()),
+            path_keys: Default::default(),
         }
     }
 
@@ -144,7 +180,7 @@ impl AnswerPolicy {
         let mut next = self.mode();
         loop {
             next = MODES[(usize::from(mode_index(next)) + 1) % MODES.len()];
-            if next != AnswerMode::Local || self.settings.forward.is_some() {
+            if next != AnswerMode::Local || self.forwards() {
                 break;
             }
         }
@@ -152,10 +188,26 @@ impl AnswerPolicy {
         next
     }
 
+    /// Whether anything may be forwarded: `--forward-to`, or a rule's route.
+    pub fn forwards(&self) -> bool {
+        self.settings.forward.is_some() || self.settings.rules.iter().any(|r| r.forward.is_some())
+    }
+
+    /// The answer rules, in the order they are tried.
+    pub fn rules(&self) -> &[Arc<AnswerRule>] {
+        &self.settings.rules
+    }
+
     /// A short description for the header: `answer 200`, `forward → http://…`, `answer 503`…,
     /// with the reason when hookscope chose the mode itself (`answer 503 · demo: …, 6 s left`).
     pub fn describe(&self) -> String {
-        let base = self.describe_mode();
+        let mut base = self.describe_mode();
+        if !self.settings.rules.is_empty() {
+            base = format!(
+                "{base}{REASON_SEPARATOR}rules {}",
+                self.settings.rules.len()
+            );
+        }
         let note = self.note.lock().unwrap_or_else(|p| p.into_inner());
         match note.as_ref() {
             Some(note) if note.mode == self.mode() => {
@@ -196,6 +248,49 @@ impl AnswerPolicy {
         body_key: impl FnOnce() -> u64,
         now: Instant,
     ) -> (Decision, AnswerMode) {
+        let choice = self.choose_with(None, query, body_key, now);
+        (choice.decision, choice.mode)
+    }
+
+    /// As [`AnswerPolicy::decide`], for a request decoded on arrival (not yet analysed across
+    /// events, not stored): the first answer rule that matches it shapes the answer.
+    pub fn choose(
+        &self,
+        request: &CapturedEvent,
+        body_key: impl FnOnce() -> u64,
+        now: Instant,
+    ) -> Choice {
+        let rule = self
+            .settings
+            .rules
+            .iter()
+            .enumerate()
+            .find(|(index, rule)| {
+                rule.matches(request)
+                    && rule
+                        .above_rate
+                        .is_none_or(|limit| !self.admit_path(*index, &request.path, limit, now))
+            });
+        self.choose_with(
+            rule.map(|(_, rule)| rule),
+            request.query.as_deref(),
+            body_key,
+            now,
+        )
+    }
+
+    fn choose_with(
+        &self,
+        rule: Option<&Arc<AnswerRule>>,
+        query: Option<&str>,
+        body_key: impl FnOnce() -> u64,
+        now: Instant,
+    ) -> Choice {
+        let plain = |decision, mode| Choice {
+            decision,
+            mode,
+            rule: None,
+        };
         if let Some(limit) = self.settings.rate_limit
             && !self.admit(limit, now)
         {
@@ -206,20 +301,32 @@ impl AnswerPolicy {
                 )),
                 delay: Duration::ZERO,
             };
-            return (decision, AnswerMode::Configured);
+            return plain(decision, AnswerMode::Configured);
         }
-        let fail_first = self.settings.fail_first;
+        let named = rule.map(|rule| rule.name.clone());
+        let delay = rule
+            .and_then(|rule| rule.delay)
+            .unwrap_or(self.settings.delay);
+        let fail_first = rule
+            .and_then(|rule| rule.fail_first)
+            .unwrap_or(self.settings.fail_first);
         if fail_first > 0 {
-            let delivery = self.count_delivery(body_key());
+            // Each rule counts its own deliveries of a body.
+            let salt = rule.map_or(0, |rule| Arc::as_ptr(rule) as u64);
+            let delivery = self.count_delivery(body_key() ^ salt);
             if delivery <= fail_first {
                 let decision = Decision::Local {
                     status: 503,
                     body: LocalBody::Error(format!(
                         "failing delivery {delivery} of {fail_first} of this body on purpose (--fail-first)"
                     )),
-                    delay: self.settings.delay,
+                    delay,
                 };
-                return (decision, AnswerMode::Configured);
+                return Choice {
+                    decision,
+                    mode: AnswerMode::Configured,
+                    rule: named,
+                };
             }
         }
         let forced = |status: u16| Decision::Local {
@@ -229,30 +336,57 @@ impl AnswerPolicy {
         };
         let mode = self.mode();
         let decision = match mode {
-            AnswerMode::Status500 => forced(500),
-            AnswerMode::Status503 => forced(503),
-            AnswerMode::Status429 => forced(429),
-            AnswerMode::Configured => self.normal(query, self.settings.delay, true),
-            AnswerMode::Slow => self.normal(query, self.slow_delay(), true),
-            AnswerMode::Local => self.normal(query, self.settings.delay, false),
+            AnswerMode::Status500 => return plain(forced(500), mode),
+            AnswerMode::Status503 => return plain(forced(503), mode),
+            AnswerMode::Status429 => return plain(forced(429), mode),
+            AnswerMode::Configured => self.normal(rule, query, delay, true),
+            AnswerMode::Slow => self.normal(rule, query, delay.max(SLOW_DELAY), true),
+            AnswerMode::Local => self.normal(rule, query, delay, false),
         };
-        (decision, mode)
+        Choice {
+            decision,
+            mode,
+            rule: named,
+        }
     }
 
-    fn normal(&self, query: Option<&str>, delay: Duration, forward: bool) -> Decision {
-        if forward && let Some(target) = &self.settings.forward {
+    fn normal(
+        &self,
+        rule: Option<&Arc<AnswerRule>>,
+        query: Option<&str>,
+        delay: Duration,
+        forward: bool,
+    ) -> Decision {
+        // A rule's route first; a rule that says what to answer answers itself; else the
+        // settings' forward target.
+        let target = match rule {
+            Some(rule) if rule.forward.is_some() => rule.forward.as_ref(),
+            Some(rule) if rule.answers_itself() => None,
+            _ => self.settings.forward.as_ref(),
+        };
+        if forward && let Some(target) = target {
             return Decision::Forward {
                 target: target.clone(),
                 delay,
             };
         }
-        let body = match (&self.settings.body, query.and_then(challenge)) {
-            (Some(custom), _) => LocalBody::Custom(custom.clone()),
-            (None, Some(challenge)) => LocalBody::Challenge(challenge),
-            (None, None) => LocalBody::Received,
+        let status = rule
+            .and_then(|rule| rule.status)
+            .unwrap_or(self.settings.status);
+        let body = match (rule, &self.settings.body, query.and_then(challenge)) {
+            (Some(rule), _, _)
+                if rule.body.is_some()
+                    || rule.content_type.is_some()
+                    || !rule.headers.is_empty() =>
+            {
+                LocalBody::Rule(Arc::clone(rule))
+            }
+            (_, Some(custom), _) => LocalBody::Custom(custom.clone()),
+            (_, None, Some(challenge)) => LocalBody::Challenge(challenge),
+            (_, None, None) => LocalBody::Received,
         };
         Decision::Local {
-            status: self.settings.status,
+            status,
             body,
             delay,
         }
@@ -262,6 +396,41 @@ impl AnswerPolicy {
     /// the last second.
     fn admit(&self, limit: u32, now: Instant) -> bool {
         let mut recent = self.recent.lock().unwrap_or_else(|p| p.into_inner());
+        while recent
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= Duration::from_secs(1))
+        {
+            recent.pop_front();
+        }
+        if recent.len() >= limit as usize {
+            return false;
+        }
+        recent.push_back(now);
+        true
+    }
+
+    /// As [`AnswerPolicy::admit`], for one rule's requests to one path: admits the request if
+    /// fewer than `limit` of them were admitted in the last second.
+    fn admit_path(&self, rule: usize, path: &str, limit: u32, now: Instant) -> bool {
+        use std::hash::{BuildHasher, Hasher};
+        let key = {
+            let mut hasher = self.path_keys.build_hasher();
+            hasher.write_usize(rule);
+            hasher.write(path.as_bytes());
+            hasher.finish()
+        };
+        let mut windows = self.per_path.lock().unwrap_or_else(|p| p.into_inner());
+        if windows.len() >= PER_PATH_TABLE && !windows.contains_key(&key) {
+            // Paths quiet for a second hold nothing worth keeping.
+            windows.retain(|_, w| {
+                w.back()
+                    .is_some_and(|t| now.duration_since(*t) < Duration::from_secs(1))
+            });
+            if windows.len() >= PER_PATH_TABLE {
+                windows.clear();
+            }
+        }
+        let recent = windows.entry(key).or_default();
         while recent
             .front()
             .is_some_and(|t| now.duration_since(*t) >= Duration::from_secs(1))
@@ -293,27 +462,6 @@ fn challenge(query: &str) -> Option<String> {
         let (name, value) = pair.split_once('=')?;
         matches!(name, "challenge" | "hub.challenge").then(|| percent_decode(value))
     })
-}
-
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let byte = bytes[i];
-        if byte == b'%'
-            && let Some(hex) = bytes.get(i + 1..i + 3)
-            && hex.iter().all(u8::is_ascii_hexdigit)
-        {
-            let digit = |h: u8| (h as char).to_digit(16).unwrap_or(0) as u8;
-            out.push(digit(hex[0]) << 4 | digit(hex[1]));
-            i += 3;
-            continue;
-        }
-        out.push(if byte == b'+' { b' ' } else { byte });
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[cfg(test)]
@@ -461,6 +609,119 @@ mod tests {
         assert_eq!(p.describe(), "answer 429");
         p.set_mode(AnswerMode::Status503);
         assert_eq!(p.describe(), "answer 503");
+    }
+
+    fn rule(name: &str, when: &str, edit: impl FnOnce(&mut AnswerRule)) -> Arc<AnswerRule> {
+        let mut rule = AnswerRule {
+            name: SharedStr::new(name),
+            when_text: when.into(),
+            when: rules::check_when(when).unwrap(),
+            status: None,
+            content_type: None,
+            headers: Vec::new(),
+            body: None,
+            delay: None,
+            fail_first: None,
+            forward: None,
+            above_rate: None,
+        };
+        edit(&mut rule);
+        Arc::new(rule)
+    }
+
+    #[test]
+    fn the_first_matching_rule_answers_and_m_overrides_it() {
+        use crate::event::build::EventBuilder;
+        let app: ForwardTarget = "http://127.0.0.1:4000".parse().unwrap();
+        let p = policy(AnswerSettings {
+            rules: vec![
+                rule("teapot", "path:/tea*", |r| r.status = Some(418)),
+                rule("route", "path:/app/*", |r| r.forward = Some(app.clone())),
+                rule("never", "path:/tea", |r| r.status = Some(500)),
+                rule("twice", "path:/flaky", |r| r.fail_first = Some(1)),
+            ],
+            ..AnswerSettings::default()
+        });
+        assert_eq!(p.describe(), "answer 200 · rules 4");
+        let now = Instant::now();
+        let at = |path: &str| EventBuilder::new(0).path(path).build();
+        let choice = p.choose(&at("/tea"), || 1, now);
+        assert!(matches!(
+            choice.decision,
+            Decision::Local {
+                status: 418,
+                body: LocalBody::Received,
+                ..
+            }
+        ));
+        assert_eq!(choice.rule.as_deref(), Some("teapot"));
+        let choice = p.choose(&at("/app/x"), || 1, now);
+        assert!(matches!(choice.decision, Decision::Forward { .. }));
+        assert_eq!(choice.rule.as_deref(), Some("route"));
+        let choice = p.choose(&at("/other"), || 1, now);
+        assert_eq!(choice.rule, None);
+        assert!(matches!(
+            choice.decision,
+            Decision::Local { status: 200, .. }
+        ));
+        // A rule's fail_first counts its own deliveries.
+        let statuses: Vec<u16> = (0..2)
+            .map(|_| match p.choose(&at("/flaky"), || 5, now).decision {
+                Decision::Local { status, .. } => status,
+                Decision::Forward { .. } => 0,
+            })
+            .collect();
+        assert_eq!(statuses, [503, 200]);
+
+        // A route is forwarding: `m` offers to switch it off, and then hookscope answers.
+        let seen: Vec<AnswerMode> = (0..6).map(|_| p.cycle_mode()).collect();
+        assert!(seen.contains(&AnswerMode::Local));
+        p.set_mode(AnswerMode::Local);
+        let choice = p.choose(&at("/app/x"), || 1, now);
+        assert!(matches!(
+            choice.decision,
+            Decision::Local { status: 200, .. }
+        ));
+        // Slow waits whatever the rule says; a forced status is no rule's answer.
+        p.set_mode(AnswerMode::Slow);
+        let choice = p.choose(&at("/tea"), || 1, now);
+        assert!(
+            matches!(choice.decision, Decision::Local { status: 418, delay, .. } if delay == SLOW_DELAY)
+        );
+        p.set_mode(AnswerMode::Status500);
+        let choice = p.choose(&at("/tea"), || 1, now);
+        assert!(matches!(
+            choice.decision,
+            Decision::Local { status: 500, .. }
+        ));
+        assert_eq!(choice.rule, None);
+    }
+
+    #[test]
+    fn a_rule_above_a_rate_applies_per_path_beyond_it() {
+        use crate::event::build::EventBuilder;
+        let p = policy(AnswerSettings {
+            rules: vec![rule("throttle", "", |r| {
+                r.above_rate = Some(2);
+                r.status = Some(429);
+            })],
+            ..AnswerSettings::default()
+        });
+        let start = Instant::now();
+        let status = |path: &str, ms: u64| {
+            let event = EventBuilder::new(0).path(path).build();
+            match p
+                .choose(&event, || 1, start + Duration::from_millis(ms))
+                .decision
+            {
+                Decision::Local { status, .. } => status,
+                Decision::Forward { .. } => 0,
+            }
+        };
+        let a: Vec<u16> = [0, 10, 20].iter().map(|&ms| status("/a", ms)).collect();
+        assert_eq!(a, [200, 200, 429]);
+        assert_eq!(status("/b", 30), 200, "another path has its own count");
+        assert_eq!(status("/a", 1000), 200, "a second later");
     }
 
     #[test]

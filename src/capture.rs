@@ -32,13 +32,15 @@ use hyper_util::server::conn::auto;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 
-use crate::answer::{AnswerMode, AnswerPolicy, Decision, LocalBody};
+use crate::answer::template::{Rendered, RequestValues};
+use crate::answer::{AnswerMode, AnswerPolicy, AnswerRule, Choice, Decision, LocalBody};
 use crate::config::{DEFAULT_MAX_HEADERS, ListenConfig};
 use crate::decode::signature::Secrets;
 use crate::decode::{self, RequestView};
 use crate::event::facts::Facts;
 use crate::event::{
     self, Anomaly, CapturedEvent, ForwardInfo, HeaderList, HttpVersion, ResponseInfo, Sent,
+    Severity, SharedStr,
 };
 use crate::ingest::Recorder;
 use crate::store::Store;
@@ -498,6 +500,7 @@ async fn handle(
             &facts,
             Answer::Busy { limit },
             AnswerMode::Configured,
+            None,
             started,
             close,
         )
@@ -511,6 +514,7 @@ async fn handle(
             &facts,
             Answer::TooLarge { limit },
             AnswerMode::Configured,
+            None,
             started,
             close,
         )
@@ -518,13 +522,14 @@ async fn handle(
     }
     // A request this listener relayed earlier has come back: relaying it again would go round
     // for ever. Only a listener that forwards can have marked anything.
-    if shared.policy.settings().forward.is_some() && shared.forwarder.mark().is_on(&parts.headers) {
+    if shared.policy.forwards() && shared.forwarder.mark().is_on(&parts.headers) {
         return Ok(conclude(
             &shared,
             event,
             &facts,
             Answer::Loop,
             AnswerMode::Configured,
+            None,
             started,
             close,
         )
@@ -535,9 +540,11 @@ async fn handle(
         event.body.hash(&mut hasher);
         hasher.finish()
     };
-    let (decision, mode) = shared
-        .policy
-        .decide(event.query.as_deref(), body_key, Instant::now());
+    let Choice {
+        decision,
+        mode,
+        rule,
+    } = shared.policy.choose(&event, body_key, Instant::now());
     match decision {
         // The common case answers without waiting: nothing can interrupt it between capture
         // and answer.
@@ -551,6 +558,7 @@ async fn handle(
             &facts,
             Answer::Local { status, body },
             mode,
+            rule,
             started,
             close,
         )
@@ -593,7 +601,7 @@ async fn handle(
                         Answer::Forwarded { url, result }
                     }
                 };
-                conclude(&shared, event, &facts, answer, mode, started, close).await
+                conclude(&shared, event, &facts, answer, mode, rule, started, close).await
             });
             Ok(task.await.unwrap_or_else(|_| {
                 json_response(
@@ -708,6 +716,8 @@ fn local_sent(answer: &Answer, body_size: u64) -> Option<LocalSent> {
                 retry_after: false,
             },
             LocalBody::Error(reason) => json(serde_json::json!({ "error": reason })),
+            // Rendered for the request in `conclude`.
+            LocalBody::Rule(_) => return None,
         },
         Answer::Forwarded {
             result: Err(error),
@@ -719,14 +729,143 @@ fn local_sent(answer: &Answer, body_size: u64) -> Option<LocalSent> {
     })
 }
 
+/// An answer rule's answer rendered for one request, the capture id still to come.
+struct RuleSent {
+    /// The rule's `content_type`; without one, told from the body.
+    content_type: Option<String>,
+    headers: Vec<(String, Rendered)>,
+    body: Rendered,
+}
+
+impl RuleSent {
+    /// Renders `rule`'s templates for `event`; the values the request does not have are noted
+    /// on it as anomalies. Without a body of its own the rule answers the configured one.
+    fn render(rule: &AnswerRule, configured: Option<&str>, event: &mut CapturedEvent) -> RuleSent {
+        let mut values = RequestValues::new(
+            &event.path,
+            event.query.as_deref(),
+            &event.headers,
+            &event.body,
+        );
+        let default_body;
+        let body = match (&rule.body, configured) {
+            (Some(body), _) => body,
+            (None, Some(text)) => {
+                default_body = crate::answer::template::Template::text(text);
+                &default_body
+            }
+            (None, None) => {
+                default_body = crate::answer::template::Template::receipt();
+                &default_body
+            }
+        };
+        let body = body.render(&mut values);
+        let headers: Vec<(String, Rendered)> = rule
+            .headers
+            .iter()
+            .map(|(name, value)| (name.clone(), value.render(&mut values)))
+            .collect();
+        let missing: Vec<String> = body
+            .missing
+            .iter()
+            .chain(headers.iter().flat_map(|(_, value)| &value.missing))
+            .cloned()
+            .collect();
+        for source in missing {
+            event
+                .analysis
+                .anomalies
+                .push(Anomaly::TemplateValueMissing {
+                    rule: rule.name.clone(),
+                    source: source.into(),
+                });
+            event.analysis.severity = event.analysis.severity.max(Severity::Warn);
+        }
+        RuleSent {
+            content_type: rule.content_type.clone(),
+            headers,
+            body,
+        }
+    }
+
+    fn needs_id(&self) -> bool {
+        self.body.needs_id() || self.headers.iter().any(|(_, value)| value.needs_id())
+    }
+
+    /// The headers and body sent for the event `id`.
+    fn assemble(&self, id: u64) -> (HeaderList, Bytes) {
+        let body = self.body.with_id(id);
+        let content_type = match &self.content_type {
+            Some(given) => given.clone(),
+            None if serde_json::from_str::<serde::de::IgnoredAny>(&body).is_ok() => {
+                "application/json".into()
+            }
+            None => "text/plain; charset=utf-8".into(),
+        };
+        let mut pairs: Vec<(&[u8], Vec<u8>)> = Vec::with_capacity(self.headers.len() + 1);
+        if !self
+            .headers
+            .iter()
+            .any(|(name, _)| name.eq_ignore_ascii_case("content-type"))
+        {
+            pairs.push((b"content-type", content_type.into_bytes()));
+        }
+        for (name, value) in &self.headers {
+            // A value copied from the request cannot break the answer's head.
+            let value: Vec<u8> = value
+                .with_id(id)
+                .into_bytes()
+                .into_iter()
+                .map(|b| {
+                    if (b < 0x20 && b != b'\t') || b == 0x7f {
+                        b' '
+                    } else {
+                        b
+                    }
+                })
+                .collect();
+            pairs.push((name.as_bytes(), value));
+        }
+        let headers = HeaderList::from_pairs(pairs.iter().map(|(n, v)| (*n, v.as_slice())));
+        (headers, Bytes::from(body))
+    }
+}
+
+/// The response that carries the headers and body held in `forward`.
+fn held_response(
+    status: StatusCode,
+    forward: Option<&ForwardInfo>,
+    close: bool,
+) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(
+        forward.map(|f| f.body.clone()).unwrap_or_default(),
+    ));
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    for (name, value) in forward.map(|f| f.headers.iter()).into_iter().flatten() {
+        if let (Ok(name), Ok(value)) = (
+            http::HeaderName::from_bytes(name),
+            HeaderValue::from_bytes(value),
+        ) {
+            headers.append(name, value);
+        }
+    }
+    if close {
+        headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
+    response
+}
+
 /// Records the event with its answer (store, analysis, log) and builds the HTTP response, which
 /// is ready once the event is on the log (503 instead when the log could not take it).
+#[allow(clippy::too_many_arguments)]
 async fn conclude(
     shared: &Shared,
     mut event: CapturedEvent,
     facts: &Facts,
     answer: Answer,
     mode: AnswerMode,
+    rule: Option<SharedStr>,
     started: Instant,
     close: bool,
 ) -> Response<Full<Bytes>> {
@@ -791,8 +930,51 @@ async fn conclude(
             response
         }
     };
+    let rule_sent = match &answer {
+        Answer::Local {
+            body: LocalBody::Rule(rule),
+            ..
+        } => Some(RuleSent::render(
+            rule,
+            shared.policy.settings().body.as_deref(),
+            &mut event,
+        )),
+        _ => None,
+    };
+    if let Some(rule_sent) = &rule_sent
+        && !rule_sent.needs_id()
+    {
+        let (headers, body) = rule_sent.assemble(0);
+        event.response = ResponseInfo::with_forward(
+            status,
+            latency_ms,
+            ForwardInfo {
+                headers,
+                body_size: body.len() as u64,
+                body,
+                ..ForwardInfo::default()
+            },
+        );
+        event.response.sent = Sent::Held;
+    }
     event.response.mode = mode;
-    let stored = shared.recorder.record(event, facts);
+    if let Some(rule) = rule {
+        event.response.forward.get_or_insert_with(Box::default).rule = Some(rule);
+    }
+    let stored = match &rule_sent {
+        // The capture id is in the answer: it is put in as the event is stored.
+        Some(rule_sent) if rule_sent.needs_id() => {
+            shared.recorder.record_finishing(event, facts, |event| {
+                let (headers, body) = rule_sent.assemble(event.id);
+                let forward = event.response.forward.get_or_insert_with(Box::default);
+                forward.headers = headers;
+                forward.body_size = body.len() as u64;
+                forward.body = body;
+                event.response.sent = Sent::Held;
+            })
+        }
+        _ => shared.recorder.record(event, facts),
+    };
     if !shared.recorder.logged(stored.id).await {
         // The promise is that an answered request is in the log: without its line, the sender
         // is asked to try again (the stored event says 503 already).
@@ -820,6 +1002,13 @@ async fn conclude(
             }
             response
         }
+        (
+            Answer::Local {
+                body: LocalBody::Rule(_),
+                ..
+            },
+            _,
+        ) => held_response(status, stored.response.forward.as_deref(), close),
         (_, Some(sent)) => {
             let mut response =
                 bytes_response(status, sent.body_for(stored.id), sent.content_type, close);

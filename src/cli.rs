@@ -485,6 +485,11 @@ pub struct ListenArgs {
     #[arg(long, value_name = "N", help_heading = "Answering")]
     pub fail_first: Option<u32>,
 
+    /// Answer as a vendor's real endpoint does: a profile of answer rules shipped with
+    /// hookscope (prismatic), or the path of a rules file (a copied profile).
+    #[arg(long, value_name = "NAME|PATH", help_heading = "Answering")]
+    pub answer_as: Option<String>,
+
     /// Answer 429 to requests beyond N in any one second (they are still captured).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..), help_heading = "Answering")]
     pub rate_limit: Option<u32>,

@@ -8,8 +8,8 @@ use std::time::Duration;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::answer::AnswerSettings;
-use crate::answer::ForwardTarget;
+use crate::answer::template::Template;
+use crate::answer::{AnswerRule, AnswerSettings, ForwardTarget};
 use crate::checks::{Check, CheckKind, DEFAULT_TIMEOUT as DEFAULT_CHECK_TIMEOUT};
 use crate::cli::{ListenArgs, MAX_MAX_HEADERS, parse_duration, parse_size, parse_status};
 use crate::decode::signature::{Secret, Secrets, check_secret, scheme_names};
@@ -221,6 +221,11 @@ impl ListenConfig {
         if let Some(path) = &args.config {
             FileConfig::load(path)?.apply(&mut config, path)?;
         }
+        if let Some(profile) = &args.answer_as {
+            let rules = profile_rules(profile)?;
+            config.answer.rules.extend(rules);
+        }
+        check_rule_names(&config.answer.rules)?;
         add_secrets_from_env(&mut config.secrets, &env)?;
 
         if let Some(bind) = args.bind {
@@ -363,10 +368,61 @@ struct FileConfig {
     rate_limit: Option<Spanned<u32>>,
     #[serde(default)]
     secrets: BTreeMap<Spanned<String>, Spanned<OneOrMany>>,
+    /// Answer rules, `[[answer]]`, in the order written.
+    #[serde(default)]
+    answer: Vec<Spanned<RuleTable>>,
     /// The file's text, for the line numbers of errors found after parsing.
     #[serde(skip)]
     text: String,
 }
+
+/// One `[[answer]]` table as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleTable {
+    name: Option<Spanned<String>>,
+    when: Spanned<String>,
+    status: Option<Spanned<u16>>,
+    content_type: Option<Spanned<String>>,
+    #[serde(default)]
+    headers: BTreeMap<Spanned<String>, Spanned<String>>,
+    body: Option<Spanned<String>>,
+    /// Milliseconds, or a duration such as `"2s"`.
+    delay: Option<Spanned<DelayValue>>,
+    fail_first: Option<u32>,
+    forward_to: Option<Spanned<String>>,
+    /// Requests per second to one path beyond which the rule applies.
+    above_rate: Option<Spanned<u32>>,
+}
+
+/// A rules file (`--answer-as`): `[[answer]]` tables only.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RulesFile {
+    #[serde(default)]
+    answer: Vec<Spanned<RuleTable>>,
+}
+
+/// The answer profiles that ship with hookscope (`--answer-as NAME`).
+const PROFILES: [(&str, &str); 1] = [("prismatic", include_str!("../profiles/prismatic.toml"))];
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum DelayValue {
+    Millis(u64),
+    Text(String),
+}
+
+/// Headers a rule may not set: they describe the connection or the body's framing, which
+/// hookscope writes itself.
+const FRAMING_HEADERS: [&str; 6] = [
+    "content-length",
+    "transfer-encoding",
+    "connection",
+    "keep-alive",
+    "upgrade",
+    "te",
+];
 
 #[derive(Debug, Deserialize)]
 #[serde(untagged)]
@@ -391,8 +447,16 @@ impl FileConfig {
                 .span()
                 .map(|span| format!(", line {}", line_at(&text, span.start)))
                 .unwrap_or_default();
+            let rule = e
+                .span()
+                .and_then(|span| rule_around(&text, span.start))
+                .map(|name| format!("answer rule '{name}': "))
+                .unwrap_or_default();
             let message = plain_words(e.message().trim()).replace('\n', " ");
-            ConfigError(format!("config file {}{at}: {message}", path.display()))
+            ConfigError(format!(
+                "config file {}{at}: {rule}{message}",
+                path.display()
+            ))
         })?;
         file.text = text;
         Ok(file)
@@ -480,6 +544,13 @@ impl FileConfig {
             }
             answer.rate_limit = Some(n.into_inner());
         }
+        for (index, table) in self.answer.into_iter().enumerate() {
+            let rule = table_rule(index, table.into_inner(), &|at: std::ops::Range<usize>| {
+                line_at(&text, at.start)
+            })
+            .map_err(|e| ConfigError(format!("config file {}, {e}", path.display())))?;
+            config.answer.rules.push(std::sync::Arc::new(rule));
+        }
         for (name, secrets) in self.secrets {
             let scheme = SignatureScheme::parse(name.get_ref()).ok_or_else(|| {
                 ConfigError(format!(
@@ -508,6 +579,249 @@ impl FileConfig {
         }
         Ok(())
     }
+}
+
+/// Every rule has its own name, so that `rule:NAME` picks one.
+fn check_rule_names(rules: &[std::sync::Arc<AnswerRule>]) -> Result<(), ConfigError> {
+    let mut names = std::collections::HashSet::new();
+    for rule in rules {
+        if !names.insert(&*rule.name) {
+            return Err(ConfigError(format!(
+                "two answer rules are named '{}'; give each its own name, so that rule:NAME \
+                 picks one",
+                rule.name
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The rules of `--answer-as`: a profile shipped with hookscope, or a rules file.
+fn profile_rules(profile: &str) -> Result<Vec<std::sync::Arc<AnswerRule>>, ConfigError> {
+    let (label, text) = match PROFILES.iter().find(|(name, _)| *name == profile) {
+        Some((name, text)) => (format!("answer profile {name}"), (*text).to_owned()),
+        None if Path::new(profile).is_file() => (
+            format!("rules file {profile}"),
+            std::fs::read_to_string(profile)
+                .map_err(|e| ConfigError(format!("cannot read rules file {profile}: {e}")))?,
+        ),
+        None => {
+            let names: Vec<&str> = PROFILES.iter().map(|(name, _)| *name).collect();
+            return Err(ConfigError(format!(
+                "--answer-as {profile}: no such profile or file; profiles: {}",
+                names.join(", ")
+            )));
+        }
+    };
+    let file: RulesFile = toml::from_str(&text).map_err(|e| {
+        let at = e
+            .span()
+            .map(|span| format!(", line {}", line_at(&text, span.start)))
+            .unwrap_or_default();
+        let rule = e
+            .span()
+            .and_then(|span| rule_around(&text, span.start))
+            .map(|name| format!("answer rule '{name}': "))
+            .unwrap_or_default();
+        let message = plain_words(e.message().trim()).replace('\n', " ");
+        ConfigError(format!("{label}{at}: {rule}{message}"))
+    })?;
+    file.answer
+        .into_iter()
+        .enumerate()
+        .map(|(index, table)| {
+            table_rule(index, table.into_inner(), &|at: std::ops::Range<usize>| {
+                line_at(&text, at.start)
+            })
+            .map(std::sync::Arc::new)
+            .map_err(|e| ConfigError(format!("{label}, {e}")))
+        })
+        .collect()
+}
+
+/// A rule read from its table, or why not: "line N: answer rule 'NAME': KEY: why".
+fn table_rule(
+    index: usize,
+    table: RuleTable,
+    line: &dyn Fn(std::ops::Range<usize>) -> usize,
+) -> Result<AnswerRule, String> {
+    let name = match &table.name {
+        Some(name) => name.get_ref().trim().to_owned(),
+        None => format!("rule {}", index + 1),
+    };
+    let bad = |at: std::ops::Range<usize>, key: &str, why: String| {
+        format!("line {}: answer rule '{name}': {key}: {why}", line(at))
+    };
+    if let Some(given) = &table.name {
+        let text = given.get_ref().trim();
+        if text.is_empty() || text.chars().any(char::is_control) || text.chars().count() > 64 {
+            return Err(bad(
+                given.span(),
+                "name",
+                "give a name of 1 to 64 characters without control characters".into(),
+            ));
+        }
+    }
+    let when = crate::answer::rules::check_when(table.when.get_ref()).map_err(|why| {
+        // `check_when` says "when: …" itself.
+        format!(
+            "line {}: answer rule '{name}': {why}",
+            line(table.when.span())
+        )
+    })?;
+    let status = match &table.status {
+        Some(status) => Some(
+            parse_status(&status.get_ref().to_string())
+                .map_err(|e| bad(status.span(), "status", e))?,
+        ),
+        None => None,
+    };
+    let content_type = match &table.content_type {
+        Some(value) => {
+            http::HeaderValue::from_str(value.get_ref()).map_err(|_| {
+                bad(
+                    value.span(),
+                    "content_type",
+                    "is not a header value (no control characters)".into(),
+                )
+            })?;
+            Some(value.get_ref().clone())
+        }
+        None => None,
+    };
+    let mut headers = Vec::with_capacity(table.headers.len());
+    for (header, value) in &table.headers {
+        let lower = header.get_ref().to_ascii_lowercase();
+        if http::HeaderName::from_bytes(lower.as_bytes()).is_err() {
+            return Err(bad(
+                header.span(),
+                "headers",
+                format!("'{}' is not a header name", header.get_ref()),
+            ));
+        }
+        if FRAMING_HEADERS.contains(&lower.as_str()) {
+            return Err(bad(
+                header.span(),
+                "headers",
+                format!(
+                    "{} is written by hookscope (it frames the answer), not by a rule",
+                    header.get_ref()
+                ),
+            ));
+        }
+        if value.get_ref().chars().any(|c| c.is_control() && c != '\t') {
+            return Err(bad(
+                value.span(),
+                "headers",
+                format!("the value of {} has a control character", header.get_ref()),
+            ));
+        }
+        let template = Template::parse(value.get_ref()).map_err(|e| {
+            bad(
+                value.span(),
+                "headers",
+                format!("{}: {e}", header.get_ref()),
+            )
+        })?;
+        headers.push((lower, template));
+    }
+    let body = match &table.body {
+        Some(body) => Some(
+            Template::parse(body.get_ref()).map_err(|e| bad(body.span(), "body", e.to_string()))?,
+        ),
+        None => None,
+    };
+    let delay = match &table.delay {
+        Some(delay) => Some(match delay.get_ref() {
+            DelayValue::Millis(ms) => Duration::from_millis(*ms),
+            DelayValue::Text(text) => {
+                parse_duration(text).map_err(|e| bad(delay.span(), "delay", e))?
+            }
+        }),
+        None => None,
+    };
+    let forward = match &table.forward_to {
+        Some(target) => Some(
+            target
+                .get_ref()
+                .parse::<ForwardTarget>()
+                .map_err(|e| bad(target.span(), "forward_to", e))?,
+        ),
+        None => None,
+    };
+    let above_rate = match &table.above_rate {
+        Some(rate) if *rate.get_ref() == 0 => {
+            return Err(bad(rate.span(), "above_rate", "must be at least 1".into()));
+        }
+        Some(rate) => Some(*rate.get_ref()),
+        None => None,
+    };
+    if forward.is_some() && (status.is_some() || table.body.is_some()) {
+        let at = table.forward_to.as_ref().map_or(0..0, Spanned::span);
+        return Err(bad(
+            at,
+            "forward_to",
+            "a rule either routes to an app or answers itself (status, body), not both".into(),
+        ));
+    }
+    Ok(AnswerRule {
+        name: crate::event::SharedStr::new(&name),
+        when_text: table.when.get_ref().trim().to_owned(),
+        when,
+        status,
+        content_type,
+        headers,
+        body,
+        delay,
+        fail_first: table.fail_first,
+        forward,
+        above_rate,
+    })
+}
+
+/// When byte `offset` is inside an `[[answer]]` table: its name, or `rule N` (N counted from
+/// 1 in the file), so that an error while reading the file says which rule.
+fn rule_around(text: &str, offset: usize) -> Option<String> {
+    let mut count = 0;
+    let mut current: Option<(usize, usize)> = None; // (number, start)
+    let mut start = 0;
+    for line in text.split_inclusive('\n') {
+        let trimmed = line.trim();
+        if start > offset {
+            break;
+        }
+        if trimmed.starts_with('[') {
+            if trimmed.replace(' ', "").starts_with("[[answer]]") {
+                count += 1;
+                current = Some((count, start));
+            } else {
+                current = None;
+            }
+        }
+        start += line.len();
+    }
+    let (number, from) = current?;
+    // The table's `name = "…"`, when it has a plain one.
+    let name = text[from..]
+        .lines()
+        .skip(1)
+        .take_while(|line| !line.trim().starts_with('['))
+        .find_map(|line| {
+            let (key, value) = line.split_once('=')?;
+            if key.trim() != "name" {
+                return None;
+            }
+            let value = value.trim();
+            let inner = value
+                .strip_prefix('"')
+                .and_then(|v| v.strip_suffix('"'))
+                .or_else(|| value.strip_prefix('\'').and_then(|v| v.strip_suffix('\'')))?;
+            (!inner.is_empty()
+                && !inner.contains(['"', '\\'])
+                && !inner.chars().any(char::is_control))
+            .then(|| inner.to_owned())
+        });
+    Some(name.unwrap_or_else(|| format!("rule {number}")))
 }
 
 /// The line (from 1) of byte `offset` in `text`.
@@ -770,6 +1084,73 @@ mod tests {
             let err = file_error(text);
             assert!(err.contains(says), "{text:?}: {err}");
             assert!(!err.contains("u16"), "{err}");
+        }
+    }
+
+    #[test]
+    fn answer_rules_are_read_in_order_and_checked() {
+        let file = config_file(
+            "[[answer]]\nname = \"prismatic\"\nwhen = \"path:/prismatic/*\"\nstatus = 400\n\
+             content_type = \"application/json\"\nheaders = { \"X-A\" = \"{{uuid}}\" }\n\
+             body = '{\"a\":\"{{json.a}}\"}'\ndelay = \"2s\"\nfail_first = 2\n\n\
+             [[answer]]\nwhen = \"provider:video\"\nforward_to = \"http://127.0.0.1:4000\"\ndelay = 10\n",
+        );
+        let (config, _) = ListenConfig::resolve(
+            &ListenArgs {
+                config: Some(file.0.clone()),
+                ..ListenArgs::default()
+            },
+            no_env,
+        )
+        .unwrap();
+        let rules = &config.answer.rules;
+        assert_eq!(rules.len(), 2);
+        assert_eq!(&*rules[0].name, "prismatic");
+        assert_eq!(rules[0].status, Some(400));
+        assert_eq!(rules[0].headers[0].0, "x-a");
+        assert_eq!(rules[0].delay, Some(Duration::from_secs(2)));
+        assert_eq!(rules[0].fail_first, Some(2));
+        assert_eq!(&*rules[1].name, "rule 2");
+        assert_eq!(rules[1].when_text, "provider:video");
+        assert_eq!(rules[1].delay, Some(Duration::from_millis(10)));
+        assert!(rules[1].forward.is_some());
+    }
+
+    #[test]
+    fn bad_answer_rules_name_the_rule_and_line() {
+        for (text, says) in [
+            (
+                "[[answer]]\nwhen = \"gap\"\n",
+                "line 2: answer rule 'rule 1': when: 'gap' is known only after the answer",
+            ),
+            (
+                "[[answer]]\nname = \"a\"\nwhen = \"path:/a\"\nheaders = { \"Content-Length\" = \"3\" }\n",
+                "line 4: answer rule 'a': headers: Content-Length is written by hookscope",
+            ),
+            (
+                "[[answer]]\nwhen = \"path:/a\"\nstatus = 99\n",
+                "line 3: answer rule 'rule 1': status:",
+            ),
+            (
+                "[[answer]]\nwhen = \"path:/a\"\nforward_to = \"http://127.0.0.1:1\"\nbody = \"x\"\n",
+                "answer rule 'rule 1': forward_to: a rule either routes",
+            ),
+            (
+                "[[answer]]\nname = \"x\"\nwhen = \"path:/a\"\n[[answer]]\nname = \"x\"\nwhen = \"path:/b\"\n",
+                "two answer rules are named 'x'",
+            ),
+            (
+                "[[answer]]\nname = \"named\"\nwhen = \"path:/a\"\ndelay = \"soon\"\n",
+                "line 4: answer rule 'named': delay:",
+            ),
+            (
+                "port = 1\n[[answer]]\nstatus = 200\n",
+                "answer rule 'rule 1': missing field `when`",
+            ),
+        ] {
+            let err = file_error(text);
+            assert!(err.contains(says), "{text:?}: {err}");
+            assert!(!err.contains('\n'), "{err}");
         }
     }
 

@@ -483,11 +483,15 @@ pub struct ForwardInfo {
     pub body: Bytes,
     /// The size of the whole answer body.
     pub body_size: u64,
+    /// The name of the answer rule (`[[answer]]` in the config file) that produced the answer;
+    /// held here so that the events no rule answered do not grow.
+    pub rule: Option<SharedStr>,
 }
 
 impl ForwardInfo {
     fn is_empty(&self) -> bool {
-        self.forwarded_to.is_none()
+        self.rule.is_none()
+            && self.forwarded_to.is_none()
             && self.app_body.is_none()
             && self.error.is_none()
             && self.headers.is_empty()
@@ -568,6 +572,11 @@ impl ResponseInfo {
         std::str::from_utf8(&forward.body).ok()
     }
 
+    /// The name of the answer rule that produced the answer, when one did.
+    pub fn rule(&self) -> Option<&str> {
+        self.forward.as_ref()?.rule.as_deref()
+    }
+
     /// Why the answer is not the app's (it could not be reached, was too slow…).
     pub fn error(&self) -> Option<&str> {
         self.forward.as_ref()?.error.as_deref()
@@ -633,6 +642,7 @@ impl ResponseInfo {
             return;
         };
         let receipt = self.sent == Sent::Held
+            && forward.rule.is_none()
             && forward.forwarded_to.is_none()
             && forward.app_body.is_none()
             && forward.error.is_none()
@@ -737,6 +747,8 @@ struct ResponseWire<T, H> {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     answer_mode: Option<T>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    rule: Option<T>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     headers: Option<Vec<H>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     body: Option<T>,
@@ -771,6 +783,7 @@ impl Serialize for ResponseOut<'_> {
             answered_by: None,
             answer_mode: (response.mode != AnswerMode::Configured)
                 .then(|| response.mode.as_str().into()),
+            rule: response.rule().map(Into::into),
             headers: None,
             body: None,
             body_base64: None,
@@ -849,6 +862,7 @@ impl<'de> Deserialize<'de> for ResponseInfo {
                 headers,
                 body,
                 body_size: if recorded { body_size } else { 0 },
+                rule: wire.rule.as_deref().map(crate::intern::intern),
             },
         );
         // A mode a later version added reads as the configured answer, as a reader of the

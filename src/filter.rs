@@ -19,6 +19,7 @@
 //! | `anomaly:CODE` | an anomaly code (`*` is a wildcard) |
 //! | `retry` | redeliveries of a body received before |
 //! | `pinned` | events the user pinned |
+//! | `rule:NAME` | the answer rule that produced the answer (`*` is a wildcard) |
 //! | anything else | text in the method, path, query, event name, ids, anomaly codes or body |
 //!
 //! A term prefixed with `-` is negated (`-sev:info`). Quotes keep spaces in free text

@@ -88,7 +88,27 @@ impl Recorder {
 
     /// Analyses `event` in capture order, stores it (it gets its id here) and queues it for the
     /// log. Answer the request only after [`Recorder::logged`] for its id.
-    pub fn record(&self, mut event: CapturedEvent, facts: &Facts) -> Arc<CapturedEvent> {
+    pub fn record(&self, event: CapturedEvent, facts: &Facts) -> Arc<CapturedEvent> {
+        self.record_inner(event, facts, None::<fn(&mut CapturedEvent)>)
+    }
+
+    /// As [`Recorder::record`], with `finish` run on the event once it has its id, before it
+    /// is stored: for an answer that carries the id.
+    pub fn record_finishing(
+        &self,
+        event: CapturedEvent,
+        facts: &Facts,
+        finish: impl FnOnce(&mut CapturedEvent),
+    ) -> Arc<CapturedEvent> {
+        self.record_inner(event, facts, Some(finish))
+    }
+
+    fn record_inner(
+        &self,
+        mut event: CapturedEvent,
+        facts: &Facts,
+        finish: Option<impl FnOnce(&mut CapturedEvent)>,
+    ) -> Arc<CapturedEvent> {
         let mut analyzer = lock(&self.analyzer);
         let before = event.analysis.anomalies.len();
         analyzer.observe(&mut event, facts);
@@ -97,7 +117,10 @@ impl Recorder {
         if event.analysis.anomalies.len() > before && event.analysis.provider != Provider::Wms {
             event.analysis.severity = event.analysis.severity.max(Severity::Warn);
         }
-        let stored = self.store.push(event);
+        let stored = match finish {
+            Some(finish) => self.store.push_finishing(event, finish),
+            None => self.store.push(event),
+        };
         analyzer.stored(&stored);
         // Under the analysis lock, so the checks see events in capture order.
         if let Some(checks) = &self.checks {

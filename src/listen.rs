@@ -91,6 +91,18 @@ pub async fn run(
         ))
         .into());
     }
+    for rule in &config.answer.rules {
+        if let Some(target) = &rule.forward
+            && target.leads_to(addr).await
+        {
+            return Err(ConfigError(format!(
+                "answer rule '{}': forward_to {target} leads back to hookscope itself \
+                 (listening on {addr}); give your app's address",
+                rule.name
+            ))
+            .into());
+        }
+    }
     eprintln!(
         "hookscope listening on http://{addr}  (keeps {} / {}, bodies up to {}; Ctrl-C to stop)",
         words::count(config.limits.capacity as u64, "event"),

@@ -401,15 +401,38 @@ impl Store {
 
     /// Assigns the next id to `event`, stores it, evicts what no longer fits, and returns it.
     /// Its key is the id (in a store filled from a file, the next key after the file's).
-    pub fn push(&self, mut event: CapturedEvent) -> Arc<CapturedEvent> {
+    pub fn push(&self, event: CapturedEvent) -> Arc<CapturedEvent> {
+        self.push_inner(event, None::<fn(&mut CapturedEvent)>)
+    }
+
+    /// As [`Store::push`], with `finish` run on the event once it has its id (an answer that
+    /// carries the id is completed there); keep it short, it runs under the store's lock.
+    pub fn push_finishing(
+        &self,
+        event: CapturedEvent,
+        finish: impl FnOnce(&mut CapturedEvent),
+    ) -> Arc<CapturedEvent> {
+        self.push_inner(event, Some(finish))
+    }
+
+    fn push_inner(
+        &self,
+        mut event: CapturedEvent,
+        finish: Option<impl FnOnce(&mut CapturedEvent)>,
+    ) -> Arc<CapturedEvent> {
         // Measured before the lock is taken; eviction measures the same unchanged event again.
-        let size = event.held_bytes();
+        let mut size = event.held_bytes();
         let body_size = event.body.len() as u64;
         let stored = {
             let mut ring = self.write();
             event.id = ring.next_id;
             // Only ids from a file come near the end of the range.
             ring.next_id = ring.next_id.saturating_add(1);
+            if let Some(finish) = finish {
+                finish(&mut event);
+                // The answer was completed: measured again.
+                size = event.held_bytes();
+            }
             let limits = self.limits;
             Self::make_room(&mut ring, |ring| {
                 ring.len() >= limits.capacity || ring.held_bytes + size > limits.max_bytes
@@ -779,6 +802,30 @@ pub(crate) mod tests {
             .header("x-pad", vec![b'h'; header_len])
             .body(vec![b'x'; body_len])
             .build()
+    }
+
+    /// An answer completed once the id is known is counted as completed, and eviction takes
+    /// off exactly what was counted.
+    #[test]
+    fn an_answer_finished_with_the_id_is_counted_whole() {
+        let store = Store::new(Limits {
+            capacity: 2,
+            max_bytes: 10_000,
+        });
+        let finish = |event: &mut CapturedEvent| {
+            let id = event.id;
+            let forward = event.response.forward.get_or_insert_with(Box::default);
+            forward.body = bytes::Bytes::from(format!("{{\"id\":{id}}}").repeat(10));
+        };
+        let first = store.push_finishing(event(10), finish);
+        assert_eq!(first.id, 1);
+        assert_eq!(first.response.forward.as_ref().unwrap().body.len(), 80);
+        assert_eq!(store.held_bytes(), first.held_bytes());
+        store.push_finishing(event(10), finish);
+        store.push(event(10));
+        // The first was evicted: what is held is the two left.
+        let held: u64 = store.snapshot().iter().map(|e| e.held_bytes()).sum();
+        assert_eq!(store.held_bytes(), held);
     }
 
     #[test]

@@ -49,8 +49,8 @@ const LAYERS: &[&[&str]] = &[
     &["config"],
     &["cli", "ingest"],
     &["export", "simulate"],
-    &["store", "checks", "chaos"],
-    &["decode", "analysis", "filter", "answer", "sender", "diff"],
+    &["store", "checks", "chaos", "answer"],
+    &["decode", "analysis", "filter", "sender", "diff"],
     &["event", "files"],
     &["alloc", "intern", "sanitize", "words"],
 ];

@@ -323,11 +323,11 @@ async fn the_help_reads_whole_at_80x24_and_names_the_secrets_loaded() {
     // Every line of every view's help fits the overlay at 80 columns: long ones wrap.
     let text_width = 80 - 4 - 4;
     for &view in ViewId::ALL {
-        let lines = help::lines(view, text_width, &Theme::default());
+        let lines = help::lines(view, &[], text_width, &Theme::default());
         for line in &lines {
             assert!(line.width() <= text_width, "{view:?}: {line}");
         }
-        assert!(help::max_scroll(view, Rect::new(0, 0, 80, 24)) > 0);
+        assert!(help::max_scroll(view, &[], Rect::new(0, 0, 80, 24)) > 0);
     }
     // The end of the Events help (its signs), wrapped under their text.
     let store = store_with(sample_events(), 100);

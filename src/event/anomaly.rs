@@ -16,6 +16,7 @@ pub const BODY_TOO_LARGE: &str = "body_too_large";
 pub const BUSY: &str = "busy";
 pub const LOG_WRITE_FAILED: &str = "log_write_failed";
 pub const WMS_ASCII_MISMATCH: &str = "wms_ascii_mismatch";
+pub const TEMPLATE_VALUE_MISSING: &str = "template_value_missing";
 
 pub const UNKNOWN_EVENT: &str = "unknown_event";
 pub const SEVERITY_MISMATCH: &str = "severity_mismatch";
@@ -45,12 +46,13 @@ pub const JOB_AFTER_TERMINAL: &str = "job_after_terminal";
 pub const JOB_END_WITHOUT_START: &str = "job_end_without_start";
 
 /// Every code hookscope produces, in the order above: what `anomaly:CODE` may name.
-pub const CODES: [&str; 29] = [
+pub const CODES: [&str; 30] = [
     MALFORMED_JSON,
     BODY_TOO_LARGE,
     BUSY,
     LOG_WRITE_FAILED,
     WMS_ASCII_MISMATCH,
+    TEMPLATE_VALUE_MISSING,
     UNKNOWN_EVENT,
     SEVERITY_MISMATCH,
     STATE_MISMATCH,
@@ -95,6 +97,12 @@ pub enum Anomaly {
     },
     WmsAsciiMismatch {
         header: &'static str,
+    },
+    /// A template of the answer rule named a value the request does not have (as written in
+    /// the rule, e.g. `json.notification.challenge`); it was answered empty there.
+    TemplateValueMissing {
+        rule: SharedStr,
+        source: Box<str>,
     },
 
     MissingField {
@@ -287,6 +295,7 @@ impl Anomaly {
             Anomaly::Busy => BUSY,
             Anomaly::LogWriteFailed { .. } => LOG_WRITE_FAILED,
             Anomaly::WmsAsciiMismatch { .. } => WMS_ASCII_MISMATCH,
+            Anomaly::TemplateValueMissing { .. } => TEMPLATE_VALUE_MISSING,
             Anomaly::MissingField { .. } => MISSING_FIELD,
             Anomaly::WrongType { .. } => WRONG_TYPE,
             Anomaly::EmptyString { .. }
@@ -351,6 +360,11 @@ impl fmt::Display for Anomaly {
             }
             Anomaly::BodyTooLarge => f.write_str(
                 "The body was over the size limit: answered 413, only its first bytes kept.",
+            ),
+            Anomaly::TemplateValueMissing { rule, source } => write!(
+                f,
+                "The answer of rule '{rule}' asks for {{{{{source}}}}}, which this request does \
+                 not have: it was answered empty there."
             ),
             Anomaly::Busy => f.write_str(
                 "Too many bodies were being read at once (over --max-in-flight): answered \

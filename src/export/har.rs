@@ -83,6 +83,9 @@ struct Response {
     /// The answer mode chosen with `m` that shaped the answer, when not the configured one.
     #[serde(rename = "_answerMode", skip_serializing_if = "Option::is_none")]
     answer_mode: Option<&'static str>,
+    /// The answer rule that produced the answer, when one did.
+    #[serde(rename = "_rule", skip_serializing_if = "Option::is_none")]
+    rule: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -230,6 +233,7 @@ fn entry(event: &CapturedEvent) -> Entry {
             error: event.response.error().map(str::to_owned),
             answer_mode: (event.response.mode != crate::event::AnswerMode::Configured)
                 .then(|| event.response.mode.as_str()),
+            rule: event.response.rule().map(str::to_owned),
         },
         cache: Empty {},
         timings: Timings {

@@ -102,6 +102,8 @@ struct ResponseIn {
     error: Option<String>,
     #[serde(default, rename = "_answerMode")]
     answer_mode: Option<String>,
+    #[serde(default, rename = "_rule")]
+    rule: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -155,6 +157,7 @@ fn entry_response(response: Option<ResponseIn>, latency_ms: f64) -> Result<Respo
             headers,
             body: Bytes::from(body),
             body_size: if recorded { body_size } else { 0 },
+            rule: response.rule.as_deref().map(crate::intern::intern),
             ..ForwardInfo::default()
         },
     );

@@ -167,6 +167,7 @@ impl Test {
                 n.eq_ignore_ascii_case(name.as_bytes())
                     && value.as_ref().is_none_or(|glob| glob.matches_bytes(v))
             }),
+            Test::Rule(glob) => event.response.rule().is_some_and(|name| glob.matches(name)),
             Test::Text(needle) => text_matches(event, needle),
         }
     }

@@ -111,6 +111,7 @@ impl Test {
                 | "method"
                 | "body"
                 | "header"
+                | "rule"
         );
         if !known {
             return Ok(Test::Text(word.to_lowercase()));
@@ -258,6 +259,7 @@ impl Test {
                     value: pattern.map(Glob::new),
                 }
             }
+            "rule" => Test::Rule(Glob::new(&value)),
             _ => unreachable!("every known key is handled above"),
         })
     }
@@ -371,6 +373,7 @@ impl fmt::Display for Test {
                 name,
                 value: Some(glob),
             } => write!(f, "header:{name}={glob}"),
+            Test::Rule(glob) => write!(f, "rule:{glob}"),
             Test::Text(text) if text.contains(char::is_whitespace) => write!(f, "\"{text}\""),
             Test::Text(text) => f.write_str(text),
         }

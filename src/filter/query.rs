@@ -53,6 +53,8 @@ pub(super) enum Test {
         name: String,
         value: Option<Glob>,
     },
+    /// `rule:NAME`: the answer rule that produced the answer (`*` is a wildcard).
+    Rule(Glob),
     /// Lower-cased text searched for in the event's text fields and body.
     Text(String),
 }
@@ -77,7 +79,7 @@ pub(super) struct Glob {
 pub struct FilterError(pub(super) String);
 
 /// The keys a query understands, for hints next to the prompt.
-pub const KEYS: [&str; 18] = [
+pub const KEYS: [&str; 19] = [
     "sev:",
     "sig:",
     "provider:",
@@ -96,9 +98,35 @@ pub const KEYS: [&str; 18] = [
     "method:",
     "body:",
     "header:",
+    "rule:",
 ];
 
 impl Filter {
+    /// The first term that tests what is only known once a request is answered (its status,
+    /// who answered, the analysis across events, a user's pin), with why: such a query cannot
+    /// choose an answer. `None` when every term is known on arrival.
+    pub fn needs_answer(&self) -> Option<(String, &'static str)> {
+        self.terms.iter().find_map(|term| {
+            let why = match term.test {
+                Test::Status(_) => "the status is what the rule decides",
+                Test::Answer(_) | Test::ForwardError => {
+                    "who answered is known only once the answer is given"
+                }
+                Test::Rule(_) => "the rule is what is being chosen",
+                Test::Gap | Test::Retry => {
+                    "it comes from the analysis across events, after the answer is chosen"
+                }
+                Test::Pinned => "a pin is set in the interface after capture",
+                _ => return None,
+            };
+            let mut word = term.test.to_string();
+            if term.negated {
+                word.insert(0, '-');
+            }
+            Some((word, why))
+        })
+    }
+
     /// True when the query has free text, whose search reads bodies and costs far more per
     /// event than the keyed terms do.
     pub fn searches_text(&self) -> bool {

@@ -353,6 +353,14 @@ impl App {
         self.clock.unwrap_or_else(Utc::now)
     }
 
+    /// The answer rules of the listener, none for a file opened offline.
+    pub fn rules(&self) -> &[Arc<crate::answer::AnswerRule>] {
+        self.links
+            .policy
+            .as_deref()
+            .map_or(&[], |policy| policy.rules())
+    }
+
     /// Takes in the answer policy's current mode; returns whether the header changed.
     fn sync_answer(&mut self) -> bool {
         if let (Some(policy), Source::Live { answer, .. }) = (&self.links.policy, &mut self.source)
@@ -562,8 +570,11 @@ impl App {
                 self.help_scroll = self.help_scroll.saturating_sub(1);
             }
             Action::Down if self.mode == Mode::Help => {
-                self.help_scroll =
-                    (self.help_scroll + 1).min(help::max_scroll(self.view, self.size));
+                self.help_scroll = (self.help_scroll + 1).min(help::max_scroll(
+                    self.view,
+                    self.rules(),
+                    self.size,
+                ));
             }
             Action::PageUp if self.mode == Mode::Help => {
                 let page = usize::from(self.size.height.saturating_sub(4)).max(1);
@@ -571,12 +582,12 @@ impl App {
             }
             Action::PageDown if self.mode == Mode::Help => {
                 let page = usize::from(self.size.height.saturating_sub(4)).max(1);
-                let end = help::max_scroll(self.view, self.size);
+                let end = help::max_scroll(self.view, self.rules(), self.size);
                 self.help_scroll = (self.help_scroll + page).min(end);
             }
             Action::Top if self.mode == Mode::Help => self.help_scroll = 0,
             Action::Bottom if self.mode == Mode::Help => {
-                self.help_scroll = help::max_scroll(self.view, self.size);
+                self.help_scroll = help::max_scroll(self.view, self.rules(), self.size);
             }
             Action::Up
             | Action::Down

@@ -8,6 +8,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
 
+use crate::answer::AnswerRule;
 use crate::event::SignatureScheme;
 use crate::ui::action::{Context, ViewId};
 use crate::ui::keymap;
@@ -93,7 +94,12 @@ fn text_width(area: Rect) -> usize {
 
 /// The lines of the help for the current view, `width` columns wide: every key, the filter
 /// terms and the signs.
-pub fn lines(view: ViewId, width: usize, theme: &Theme) -> Vec<Line<'static>> {
+pub fn lines(
+    view: ViewId,
+    rules: &[std::sync::Arc<AnswerRule>],
+    width: usize,
+    theme: &Theme,
+) -> Vec<Line<'static>> {
     let mut lines = Vec::new();
     for context in sections(view) {
         lines.push(Line::styled(context.title().to_owned(), theme.title()));
@@ -145,6 +151,7 @@ pub fn lines(view: ViewId, width: usize, theme: &Theme) -> Vec<Line<'static>> {
         ),
         ("forward:error", "forwarding to the app failed"),
         ("answer:app", "who answered: app or local (hookscope)"),
+        ("rule:NAME", "the answer rule that answered (glob)"),
         (
             "-term",
             "anything but; other words search the text and body",
@@ -153,6 +160,24 @@ pub fn lines(view: ViewId, width: usize, theme: &Theme) -> Vec<Line<'static>> {
         entry(&mut lines, term, theme.key(), meaning, width, theme);
     }
     lines.push(Line::default());
+    if !rules.is_empty() {
+        // From the config file: the user's own words, shown escaped.
+        lines.push(Line::styled(
+            "Answer rules (first match wins; m overrides them)".to_owned(),
+            theme.title(),
+        ));
+        for rule in rules {
+            // A long name is cut short of the column, so that the query stands apart.
+            let name = fit(&crate::sanitize::escape(&rule.name), LABEL - 3);
+            let when = if rule.when_text.is_empty() {
+                "(every request)".to_owned()
+            } else {
+                crate::sanitize::escape(&rule.when_text).into_owned()
+            };
+            entry(&mut lines, &name, theme.key(), &when, width, theme);
+        }
+        lines.push(Line::default());
+    }
     lines.push(Line::styled("Signs".to_owned(), theme.title()));
     for (what, signs) in view::spec(view).signs.iter().copied() {
         entry(&mut lines, what, theme.dim(), signs, width, theme);
@@ -173,8 +198,8 @@ pub fn secrets_words(secrets: &[(SignatureScheme, usize)]) -> String {
 }
 
 /// The furthest the help of `view` can scroll in a terminal of `size`.
-pub fn max_scroll(view: ViewId, size: Rect) -> usize {
-    let count = lines(view, text_width(size), &Theme::default()).len();
+pub fn max_scroll(view: ViewId, rules: &[std::sync::Arc<AnswerRule>], size: Rect) -> usize {
+    let count = lines(view, rules, text_width(size), &Theme::default()).len();
     let visible = usize::from(popup(size, count).height.saturating_sub(2));
     count.saturating_sub(visible)
 }
@@ -185,10 +210,11 @@ pub fn render(
     area: Rect,
     view: ViewId,
     secrets: &[(SignatureScheme, usize)],
+    rules: &[std::sync::Arc<AnswerRule>],
     scroll: usize,
     theme: &Theme,
 ) {
-    let lines = lines(view, text_width(area), theme);
+    let lines = lines(view, rules, text_width(area), theme);
     let popup = popup(area, lines.len());
     frame.render_widget(Clear, popup);
     let visible = usize::from(popup.height.saturating_sub(2));

@@ -40,6 +40,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
             frame.area(),
             app.view,
             &app.secrets.summary(),
+            app.rules(),
             app.help_scroll,
             theme,
         ),

@@ -410,6 +410,9 @@ fn response(event: &CapturedEvent, reveal: bool, width: u16) -> Vec<RichLine> {
         (_, None) => match response.sent {
             Sent::Receipt => ("hookscope, its default receipt".to_owned(), None),
             Sent::HeldThenId => ("hookscope, an error answer".to_owned(), own_error()),
+            Sent::Held if response.rule().is_some() => {
+                ("hookscope, as its answer rule says".to_owned(), None)
+            }
             Sent::Held => ("hookscope, its configured answer".to_owned(), None),
             Sent::Unrecorded => ("hookscope".to_owned(), None),
         },
@@ -426,6 +429,9 @@ fn response(event: &CapturedEvent, reveal: bool, width: u16) -> Vec<RichLine> {
             "Forwarded to"
         };
         sentence(&mut lines, label(name), Role::Accent, target, columns);
+    }
+    if let Some(rule) = response.rule() {
+        sentence(&mut lines, label("Rule"), Role::Accent, rule, columns);
     }
     let mode = mode_words(response.mode, response.latency_ms);
     if let Some(mode) = &mode {
@@ -835,6 +841,43 @@ mod tests {
             .map(|l| l[LABEL..].to_owned())
             .collect();
         assert_eq!(joined, url);
+    }
+
+    #[test]
+    fn the_rule_that_answered_is_named_escaped() {
+        use crate::event::build::EventBuilder;
+        use crate::event::{ForwardInfo, ResponseInfo, Sent};
+        let mut answer = ResponseInfo::with_forward(
+            400,
+            1.0,
+            ForwardInfo {
+                headers: HeaderList::from_pairs([(&b"content-type"[..], &b"text/plain"[..])]),
+                body: bytes::Bytes::from_static(b"no"),
+                body_size: 2,
+                rule: Some(crate::intern::intern("prismatic\x1b[2J")),
+                ..ForwardInfo::default()
+            },
+        );
+        answer.sent = Sent::Held;
+        let event = EventBuilder::new(3).response(answer).build();
+        let lines: Vec<String> = response(&event, false, 80)
+            .iter()
+            .map(RichLine::text)
+            .collect();
+        assert!(
+            lines[0].ends_with("hookscope, as its answer rule says"),
+            "{lines:#?}"
+        );
+        let rule = lines.iter().find(|l| l.starts_with("Rule ")).unwrap();
+        assert!(rule.ends_with("prismatic\\x1b[2J"), "{rule}");
+        assert!(!rule.contains('\x1b'));
+        // An answer no rule gave has no such line.
+        let plain = EventBuilder::new(4).build();
+        assert!(
+            !response(&plain, false, 80)
+                .iter()
+                .any(|l| l.text().starts_with("Rule "))
+        );
     }
 
     #[test]
