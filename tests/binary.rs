@@ -918,3 +918,67 @@ fn a_bad_check_exits_2_before_listening() {
         assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
     }
 }
+
+/// A one-request app on loopback: answers 202 to the first request and says what it got.
+fn one_request_app() -> (SocketAddr, std::thread::JoinHandle<String>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        stream.set_read_timeout(Some(LIMIT)).unwrap();
+        let mut seen = Vec::new();
+        let mut buffer = [0u8; 4096];
+        // The head, then as many body bytes as it announces.
+        loop {
+            let n = stream.read(&mut buffer).unwrap();
+            seen.extend_from_slice(&buffer[..n]);
+            let text = String::from_utf8_lossy(&seen).into_owned();
+            if let Some(end) = text.find("\r\n\r\n") {
+                let length = text[..end]
+                    .lines()
+                    .find_map(|l| {
+                        l.to_ascii_lowercase()
+                            .strip_prefix("content-length:")
+                            .map(|v| v.trim().parse::<usize>().unwrap_or(0))
+                    })
+                    .unwrap_or(0);
+                if seen.len() >= end + 4 + length || n == 0 {
+                    break;
+                }
+            }
+            if n == 0 {
+                break;
+            }
+        }
+        stream
+            .write_all(b"HTTP/1.1 202 Accepted\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok")
+            .unwrap();
+        String::from_utf8_lossy(&seen).into_owned()
+    });
+    (addr, app)
+}
+
+#[test]
+fn checks_keep_the_app_in_the_loop_with_forward_to() {
+    let (app_addr, app) = one_request_app();
+    let running = start(&[
+        "--headless",
+        "--forward-to",
+        &format!("http://{app_addr}/app"),
+        "--expect",
+        "path:/hooks/wms status:202 answer:app",
+        "--timeout",
+        "20s",
+    ]);
+    let answer = running.post("/hooks/wms", wms_event(0, "WMS_LOADED", "INFO").as_bytes());
+    assert!(answer.starts_with("HTTP/1.1 202"), "{answer}");
+    let (status, _, err) = running.finish();
+    assert_eq!(status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("checks passed: 'path:/hooks/wms status:202 answer:app' matched #1"),
+        "{err}"
+    );
+    let got = app.join().unwrap();
+    assert!(got.starts_with("POST /app/hooks/wms HTTP/1.1"), "{got}");
+    assert!(got.contains("WMS_LOADED"), "{got}");
+}
