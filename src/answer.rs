@@ -396,17 +396,7 @@ impl AnswerPolicy {
     /// the last second.
     fn admit(&self, limit: u32, now: Instant) -> bool {
         let mut recent = self.recent.lock().unwrap_or_else(|p| p.into_inner());
-        while recent
-            .front()
-            .is_some_and(|t| now.duration_since(*t) >= Duration::from_secs(1))
-        {
-            recent.pop_front();
-        }
-        if recent.len() >= limit as usize {
-            return false;
-        }
-        recent.push_back(now);
-        true
+        admit_within_a_second(&mut recent, limit, now)
     }
 
     /// As [`AnswerPolicy::admit`], for one rule's requests to one path: admits the request if
@@ -430,18 +420,7 @@ impl AnswerPolicy {
                 windows.clear();
             }
         }
-        let recent = windows.entry(key).or_default();
-        while recent
-            .front()
-            .is_some_and(|t| now.duration_since(*t) >= Duration::from_secs(1))
-        {
-            recent.pop_front();
-        }
-        if recent.len() >= limit as usize {
-            return false;
-        }
-        recent.push_back(now);
-        true
+        admit_within_a_second(windows.entry(key).or_default(), limit, now)
     }
 
     /// Counts a delivery of a body and returns its number (1 for the first).
@@ -454,6 +433,22 @@ impl AnswerPolicy {
         *count = count.saturating_add(1);
         *count
     }
+}
+
+/// A sliding one-second window of admitted requests: forgets those older than a second, then
+/// admits one at `now` if fewer than `limit` remain.
+fn admit_within_a_second(recent: &mut VecDeque<Instant>, limit: u32, now: Instant) -> bool {
+    while recent
+        .front()
+        .is_some_and(|t| now.duration_since(*t) >= Duration::from_secs(1))
+    {
+        recent.pop_front();
+    }
+    if recent.len() >= limit as usize {
+        return false;
+    }
+    recent.push_back(now);
+    true
 }
 
 /// The value of a `challenge` or `hub.challenge` query parameter (percent-decoded).

@@ -527,18 +527,31 @@ pub async fn run_chaos(
     settings: &crate::chaos::Settings,
 ) -> anyhow::Result<crate::chaos::report::Report> {
     let deliveries = deliveries(scenarios, secrets, Utc::now());
-    let names: Vec<&str> = scenarios.iter().map(|s| s.name()).collect();
     eprintln!(
-        "hookscope: simulating {} ({}) to {target}{}",
-        crate::words::count(deliveries.len() as u64, "request"),
-        names.join(", "),
-        if secrets.is_empty() {
-            ", unsigned (no secrets given)"
-        } else {
-            ", signed"
-        }
+        "hookscope: simulating {} to {target}{}",
+        what_is_sent(scenarios, deliveries.len()),
+        signed_words(secrets)
     );
     crate::chaos::run(target, deliveries, settings).await
+}
+
+/// `28 requests (wms, prism-scan)`: how many requests of which scenarios.
+fn what_is_sent(scenarios: &[Scenario], requests: usize) -> String {
+    let names: Vec<&str> = scenarios.iter().map(|s| s.name()).collect();
+    format!(
+        "{} ({})",
+        crate::words::count(requests as u64, "request"),
+        names.join(", ")
+    )
+}
+
+/// Whether the requests are signed, as the announcement ends.
+fn signed_words(secrets: &Secrets) -> &'static str {
+    if secrets.is_empty() {
+        ", unsigned (no secrets given)"
+    } else {
+        ", signed"
+    }
 }
 
 /// `hookscope simulate`: sends the scenarios to `target` and prints progress and a summary.
@@ -550,16 +563,10 @@ pub async fn run(
     secrets: &Secrets,
 ) -> anyhow::Result<Summary> {
     let deliveries = paced_deliveries(scenarios, secrets, Utc::now(), rate);
-    let names: Vec<&str> = scenarios.iter().map(|s| s.name()).collect();
     eprintln!(
-        "hookscope: sending {} ({}) to {target}, {rate} per second{}",
-        crate::words::count(deliveries.len() as u64, "request"),
-        names.join(", "),
-        if secrets.is_empty() {
-            ", unsigned (no secrets given)"
-        } else {
-            ", signed"
-        }
+        "hookscope: sending {} to {target}, {rate} per second{}",
+        what_is_sent(scenarios, deliveries.len()),
+        signed_words(secrets)
     );
     let total = deliveries.len();
     let summary = sender::send(
