@@ -17,7 +17,7 @@ pub mod template;
 use std::sync::Arc;
 
 pub use crate::event::AnswerMode;
-use crate::event::{CapturedEvent, SharedStr};
+use crate::event::CapturedEvent;
 pub use rules::AnswerRule;
 pub use target::ForwardTarget;
 use template::percent_decode;
@@ -39,6 +39,9 @@ pub struct AnswerSettings {
     pub forward_timeout: Duration,
     /// Answer rules, first match wins (`[[answer]]` in the config file).
     pub rules: Vec<Arc<AnswerRule>>,
+    /// What the answer profile (`--answer-as`) says of its sender, for the header: how it
+    /// treats an answer (`Prism re-sends a non-2xx …`).
+    pub note: Option<String>,
 }
 
 impl Default for AnswerSettings {
@@ -52,6 +55,7 @@ impl Default for AnswerSettings {
             forward: None,
             forward_timeout: Duration::from_secs(10),
             rules: Vec::new(),
+            note: None,
         }
     }
 }
@@ -104,9 +108,9 @@ pub struct Choice {
     pub decision: Decision,
     /// The answer mode that shaped the answer.
     pub mode: AnswerMode,
-    /// The name of the rule that produced the answer, when one did (not when a mode chosen
-    /// with `m` forced a status over it, nor when the rate limit answered).
-    pub rule: Option<SharedStr>,
+    /// The rule that produced the answer, when one did (not when a mode chosen with `m`
+    /// forced a status over it, nor when the rate limit answered).
+    pub rule: Option<Arc<AnswerRule>>,
 }
 
 /// What comes between an answer and the reason hookscope chose it, in [`AnswerPolicy::describe`]:
@@ -209,12 +213,13 @@ impl AnswerPolicy {
             );
         }
         let note = self.note.lock().unwrap_or_else(|p| p.into_inner());
-        match note.as_ref() {
-            Some(note) if note.mode == self.mode() => {
+        match (note.as_ref(), &self.settings.note) {
+            (Some(note), _) if note.mode == self.mode() => {
                 let left = note.until.saturating_duration_since(Instant::now());
                 let seconds = left.as_millis().div_ceil(1000);
                 format!("{base}{REASON_SEPARATOR}{}, {seconds} s left", note.why)
             }
+            (_, Some(profile)) => format!("{base}{REASON_SEPARATOR}{profile}"),
             _ => base,
         }
     }
@@ -303,7 +308,7 @@ impl AnswerPolicy {
             };
             return plain(decision, AnswerMode::Configured);
         }
-        let named = rule.map(|rule| rule.name.clone());
+        let named = rule.cloned();
         let delay = rule
             .and_then(|rule| rule.delay)
             .unwrap_or(self.settings.delay);
@@ -608,7 +613,7 @@ mod tests {
 
     fn rule(name: &str, when: &str, edit: impl FnOnce(&mut AnswerRule)) -> Arc<AnswerRule> {
         let mut rule = AnswerRule {
-            name: SharedStr::new(name),
+            name: crate::event::SharedStr::new(name),
             when_text: when.into(),
             when: rules::check_when(when).unwrap(),
             status: None,
@@ -619,6 +624,7 @@ mod tests {
             fail_first: None,
             forward: None,
             above_rate: None,
+            warn_after: None,
         };
         edit(&mut rule);
         Arc::new(rule)
@@ -649,10 +655,10 @@ mod tests {
                 ..
             }
         ));
-        assert_eq!(choice.rule.as_deref(), Some("teapot"));
+        assert_eq!(choice.rule.as_ref().map(|r| &*r.name), Some("teapot"));
         let choice = p.choose(&at("/app/x"), || 1, now);
         assert!(matches!(choice.decision, Decision::Forward { .. }));
-        assert_eq!(choice.rule.as_deref(), Some("route"));
+        assert_eq!(choice.rule.as_ref().map(|r| &*r.name), Some("route"));
         let choice = p.choose(&at("/other"), || 1, now);
         assert_eq!(choice.rule, None);
         assert!(matches!(

@@ -40,7 +40,7 @@ use crate::decode::{self, RequestView};
 use crate::event::facts::Facts;
 use crate::event::{
     self, Anomaly, CapturedEvent, ForwardInfo, HeaderList, HttpVersion, ResponseInfo, Sent,
-    Severity, SharedStr,
+    Severity,
 };
 use crate::ingest::Recorder;
 use crate::store::Store;
@@ -865,7 +865,7 @@ async fn conclude(
     facts: &Facts,
     answer: Answer,
     mode: AnswerMode,
-    rule: Option<SharedStr>,
+    rule: Option<Arc<AnswerRule>>,
     started: Instant,
     close: bool,
 ) -> Response<Full<Bytes>> {
@@ -959,7 +959,17 @@ async fn conclude(
     }
     event.response.mode = mode;
     if let Some(rule) = rule {
-        event.response.forward.get_or_insert_with(Box::default).rule = Some(rule);
+        if let Some(limit) = rule.warn_after
+            && latency_ms > limit.as_secs_f64() * 1000.0
+        {
+            event.analysis.anomalies.push(Anomaly::AnswerTooSlow {
+                took_ms: latency_ms.min(f64::from(u32::MAX)) as u32,
+                limit_ms: u32::try_from(limit.as_millis()).unwrap_or(u32::MAX),
+                rule: rule.name.clone(),
+            });
+            event.analysis.severity = event.analysis.severity.max(Severity::Warn);
+        }
+        event.response.forward.get_or_insert_with(Box::default).rule = Some(rule.name.clone());
     }
     let stored = match &rule_sent {
         // The capture id is in the answer: it is put in as the event is stored.

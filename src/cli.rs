@@ -486,7 +486,8 @@ pub struct ListenArgs {
     pub fail_first: Option<u32>,
 
     /// Answer as a vendor's real endpoint does: a profile of answer rules shipped with
-    /// hookscope (prismatic), or the path of a rules file (a copied profile).
+    /// hookscope (prismatic, prism, prism-video, wms), or the path of a rules file (a copied
+    /// profile).
     #[arg(long, value_name = "NAME|PATH", help_heading = "Answering")]
     pub answer_as: Option<String>,
 

@@ -222,8 +222,9 @@ impl ListenConfig {
             FileConfig::load(path)?.apply(&mut config, path)?;
         }
         if let Some(profile) = &args.answer_as {
-            let rules = profile_rules(profile)?;
+            let (rules, note) = profile_rules(profile)?;
             config.answer.rules.extend(rules);
+            config.answer.note = note;
         }
         check_rule_names(&config.answer.rules)?;
         add_secrets_from_env(&mut config.secrets, &env)?;
@@ -393,18 +394,27 @@ struct RuleTable {
     forward_to: Option<Spanned<String>>,
     /// Requests per second to one path beyond which the rule applies.
     above_rate: Option<Spanned<u32>>,
+    /// A duration such as `"5s"`: a slower answer is noted on its event.
+    warn_after: Option<Spanned<String>>,
 }
 
 /// A rules file (`--answer-as`): `[[answer]]` tables only.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RulesFile {
+    /// What the header says of the sender the rules answer as (a line, no secrets).
+    note: Option<String>,
     #[serde(default)]
     answer: Vec<Spanned<RuleTable>>,
 }
 
 /// The answer profiles that ship with hookscope (`--answer-as NAME`).
-const PROFILES: [(&str, &str); 1] = [("prismatic", include_str!("../profiles/prismatic.toml"))];
+const PROFILES: [(&str, &str); 4] = [
+    ("prismatic", include_str!("../profiles/prismatic.toml")),
+    ("prism", include_str!("../profiles/prism.toml")),
+    ("prism-video", include_str!("../profiles/prism-video.toml")),
+    ("wms", include_str!("../profiles/wms.toml")),
+];
 
 #[derive(Debug, Deserialize)]
 #[serde(untagged)]
@@ -597,7 +607,10 @@ fn check_rule_names(rules: &[std::sync::Arc<AnswerRule>]) -> Result<(), ConfigEr
 }
 
 /// The rules of `--answer-as`: a profile shipped with hookscope, or a rules file.
-fn profile_rules(profile: &str) -> Result<Vec<std::sync::Arc<AnswerRule>>, ConfigError> {
+/// Its rules, and the note the header gives.
+type Profile = (Vec<std::sync::Arc<AnswerRule>>, Option<String>);
+
+fn profile_rules(profile: &str) -> Result<Profile, ConfigError> {
     let (label, text) = match PROFILES.iter().find(|(name, _)| *name == profile) {
         Some((name, text)) => (format!("answer profile {name}"), (*text).to_owned()),
         None if Path::new(profile).is_file() => (
@@ -626,7 +639,16 @@ fn profile_rules(profile: &str) -> Result<Vec<std::sync::Arc<AnswerRule>>, Confi
         let message = plain_words(e.message().trim()).replace('\n', " ");
         ConfigError(format!("{label}{at}: {rule}{message}"))
     })?;
-    file.answer
+    let note = match file.note {
+        Some(note) if note.chars().any(char::is_control) || note.chars().count() > 120 => {
+            return Err(ConfigError(format!(
+                "{label}: note: one line of at most 120 characters"
+            )));
+        }
+        note => note.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty()),
+    };
+    let rules = file
+        .answer
         .into_iter()
         .enumerate()
         .map(|(index, table)| {
@@ -636,7 +658,8 @@ fn profile_rules(profile: &str) -> Result<Vec<std::sync::Arc<AnswerRule>>, Confi
             .map(std::sync::Arc::new)
             .map_err(|e| ConfigError(format!("{label}, {e}")))
         })
-        .collect()
+        .collect::<Result<_, _>>()?;
+    Ok((rules, note))
 }
 
 /// A rule read from its table, or why not: "line N: answer rule 'NAME': KEY: why".
@@ -756,6 +779,12 @@ fn table_rule(
         Some(rate) => Some(*rate.get_ref()),
         None => None,
     };
+    let warn_after = match &table.warn_after {
+        Some(after) => {
+            Some(parse_duration(after.get_ref()).map_err(|e| bad(after.span(), "warn_after", e))?)
+        }
+        None => None,
+    };
     if forward.is_some() && (status.is_some() || table.body.is_some()) {
         let at = table.forward_to.as_ref().map_or(0..0, Spanned::span);
         return Err(bad(
@@ -776,6 +805,7 @@ fn table_rule(
         fail_first: table.fail_first,
         forward,
         above_rate,
+        warn_after,
     })
 }
 

@@ -566,7 +566,9 @@ fn an_unknown_profile_names_the_ones_there_are() {
         .unwrap_err()
         .to_string();
     assert!(
-        err.contains("--answer-as acme: no such profile or file; profiles: prismatic"),
+        err.contains(
+            "--answer-as acme: no such profile or file; profiles: prismatic, prism, prism-video, wms"
+        ),
         "{err}"
     );
 }
@@ -598,4 +600,146 @@ fn a_copied_profile_is_read_from_its_path() {
         err.contains("line 3: answer rule 'x': when: 'retry'"),
         "{err}"
     );
+}
+
+fn profile(name: &str, forward: Option<String>) -> ListenConfig {
+    let args = ListenArgs {
+        answer_as: Some(name.into()),
+        forward_to: forward.map(|url| url.parse().unwrap()),
+        ..ListenArgs::default()
+    };
+    let (config, _) = ListenConfig::resolve(&args, |_| None).unwrap();
+    ListenConfig {
+        port: 0,
+        header_timeout: Duration::from_millis(500),
+        ..config
+    }
+}
+
+/// `--answer-as prism`, `wms`: the configured answer (200), the app's behind `--forward-to`,
+/// the rule named on each answer, and the header says what the documents say of answers.
+#[tokio::test]
+async fn the_prism_and_wms_profiles_answer_200_and_say_how_the_sender_treats_answers() {
+    for (name, note) in [
+        (
+            "prism",
+            "answer 200 · rules 1 · Prism re-sends a non-2xx answer at once, after 5 s and after 30 s",
+        ),
+        (
+            "wms",
+            "answer 200 · rules 1 · WMS documents no answer and no retries",
+        ),
+    ] {
+        let server = start(profile(name, None)).await;
+        assert_eq!(server.policy.describe(), note);
+        let answer = post(
+            server.addr,
+            "/hooks",
+            "application/json",
+            PRISM_SCAN.as_bytes(),
+        )
+        .await;
+        assert_eq!(answer.status, 200);
+        server.wait_received(1).await;
+        let event = server.store.snapshot()[0].clone();
+        assert_eq!(event.response.rule(), Some(name));
+        server.stop().await;
+    }
+    // With an app behind --forward-to, the app answers.
+    let app = start_app(202, r#"{"ok":true}"#, Duration::ZERO).await;
+    let server = start(profile("prism", Some(format!("http://{}/app", app.addr)))).await;
+    assert!(
+        server.policy.describe().starts_with("forward → http://"),
+        "{}",
+        server.policy.describe()
+    );
+    let answer = post(
+        server.addr,
+        "/hooks",
+        "application/json",
+        PRISM_SCAN.as_bytes(),
+    )
+    .await;
+    assert_eq!(answer.status, 202);
+    assert_eq!(app.received.lock().unwrap().len(), 1);
+    server.stop().await;
+}
+
+/// `--answer-as prism-video`: an answer slower than the document's 5 s (here the app's) is
+/// noted on its event; a quick one is not.
+#[tokio::test]
+async fn the_prism_video_profile_notes_an_answer_slower_than_5_s() {
+    let config = profile("prism-video", None);
+    assert_eq!(
+        config.answer.rules[0].warn_after,
+        Some(Duration::from_secs(5))
+    );
+    // The same rule with a shorter deadline, so that the test does not wait 5 s.
+    let copy = include_str!("../profiles/prism-video.toml").replace("\"5s\"", "\"300ms\"");
+    let file = ConfigFile::new("video-copy", &copy);
+    let slow_app = start_app(200, "{}", Duration::from_millis(600)).await;
+    let args = ListenArgs {
+        answer_as: Some(file.0.to_string_lossy().into_owned()),
+        forward_to: Some(format!("http://{}/app", slow_app.addr).parse().unwrap()),
+        ..ListenArgs::default()
+    };
+    let (config, _) = ListenConfig::resolve(&args, |_| None).unwrap();
+    let server = start(ListenConfig {
+        port: 0,
+        header_timeout: Duration::from_millis(500),
+        ..config
+    })
+    .await;
+    assert_eq!(
+        server.policy.describe().rsplit(" · ").next(),
+        Some("Prism video asks for a 200 within 5 s")
+    );
+    let video = r#"{"event":"video.completed","timestamp":"2026-12-02T10:00:00Z","data":{"id":"gen_1","status":"completed"}}"#;
+    let answer = post(
+        server.addr,
+        "/hooks/video",
+        "application/json",
+        video.as_bytes(),
+    )
+    .await;
+    assert_eq!(answer.status, 200);
+    server.wait_received(1).await;
+    let event = server.store.snapshot()[0].clone();
+    let codes: Vec<&str> = event.analysis.anomalies.iter().map(|a| a.code()).collect();
+    assert!(codes.contains(&"answer_too_slow"), "{codes:?}");
+    let message = event
+        .analysis
+        .anomalies
+        .iter()
+        .find(|a| a.code() == "answer_too_slow")
+        .unwrap()
+        .message();
+    assert!(
+        message.contains("rule 'prism-video' expects an answer within 0.3 s"),
+        "{message}"
+    );
+    assert!(event.analysis.severity >= hookscope::event::Severity::Warn);
+    server.stop().await;
+
+    // Quick: nothing noted.
+    let server = start(profile("prism-video", None)).await;
+    let answer = post(
+        server.addr,
+        "/hooks/video",
+        "application/json",
+        video.as_bytes(),
+    )
+    .await;
+    assert_eq!(answer.status, 200);
+    server.wait_received(1).await;
+    let event = server.store.snapshot()[0].clone();
+    assert!(
+        event
+            .analysis
+            .anomalies
+            .iter()
+            .all(|a| a.code() != "answer_too_slow")
+    );
+    assert_eq!(event.response.rule(), Some("prism-video"));
+    server.stop().await;
 }

@@ -29,6 +29,9 @@ pub struct AnswerRule {
     /// The rule applies only to requests beyond this many in one second to the same path (of
     /// those it matches): a per-endpoint rate limit, as Prismatic's triggers have.
     pub above_rate: Option<u32>,
+    /// An answer slower than this is noted on its event (`answer_too_slow`): a sender's
+    /// documented deadline, such as Prism video's "within 5 seconds".
+    pub warn_after: Option<Duration>,
 }
 
 impl AnswerRule {

@@ -17,6 +17,7 @@ pub const BUSY: &str = "busy";
 pub const LOG_WRITE_FAILED: &str = "log_write_failed";
 pub const WMS_ASCII_MISMATCH: &str = "wms_ascii_mismatch";
 pub const TEMPLATE_VALUE_MISSING: &str = "template_value_missing";
+pub const ANSWER_TOO_SLOW: &str = "answer_too_slow";
 
 pub const UNKNOWN_EVENT: &str = "unknown_event";
 pub const SEVERITY_MISMATCH: &str = "severity_mismatch";
@@ -46,13 +47,14 @@ pub const JOB_AFTER_TERMINAL: &str = "job_after_terminal";
 pub const JOB_END_WITHOUT_START: &str = "job_end_without_start";
 
 /// Every code hookscope produces, in the order above: what `anomaly:CODE` may name.
-pub const CODES: [&str; 30] = [
+pub const CODES: [&str; 31] = [
     MALFORMED_JSON,
     BODY_TOO_LARGE,
     BUSY,
     LOG_WRITE_FAILED,
     WMS_ASCII_MISMATCH,
     TEMPLATE_VALUE_MISSING,
+    ANSWER_TOO_SLOW,
     UNKNOWN_EVENT,
     SEVERITY_MISMATCH,
     STATE_MISMATCH,
@@ -103,6 +105,12 @@ pub enum Anomaly {
     TemplateValueMissing {
         rule: SharedStr,
         source: Box<str>,
+    },
+    /// Answered later than the answer rule's `warn_after` (a sender's documented deadline).
+    AnswerTooSlow {
+        took_ms: u32,
+        limit_ms: u32,
+        rule: SharedStr,
     },
 
     MissingField {
@@ -296,6 +304,7 @@ impl Anomaly {
             Anomaly::LogWriteFailed { .. } => LOG_WRITE_FAILED,
             Anomaly::WmsAsciiMismatch { .. } => WMS_ASCII_MISMATCH,
             Anomaly::TemplateValueMissing { .. } => TEMPLATE_VALUE_MISSING,
+            Anomaly::AnswerTooSlow { .. } => ANSWER_TOO_SLOW,
             Anomaly::MissingField { .. } => MISSING_FIELD,
             Anomaly::WrongType { .. } => WRONG_TYPE,
             Anomaly::EmptyString { .. }
@@ -360,6 +369,17 @@ impl fmt::Display for Anomaly {
             }
             Anomaly::BodyTooLarge => f.write_str(
                 "The body was over the size limit: answered 413, only its first bytes kept.",
+            ),
+            Anomaly::AnswerTooSlow {
+                took_ms,
+                limit_ms,
+                rule,
+            } => write!(
+                f,
+                "Answered after {:.1} s; rule '{rule}' expects an answer within {:.1} s (the \
+                 sender may give up and count the delivery as failed).",
+                f64::from(*took_ms) / 1000.0,
+                f64::from(*limit_ms) / 1000.0
             ),
             Anomaly::TemplateValueMissing { rule, source } => write!(
                 f,
