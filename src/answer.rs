@@ -207,10 +207,9 @@ impl AnswerPolicy {
     pub fn describe(&self) -> String {
         let mut base = self.describe_mode();
         if !self.settings.rules.is_empty() {
-            base = format!(
-                "{base}{REASON_SEPARATOR}rules {}",
-                self.settings.rules.len()
-            );
+            // A comma, not the separator: the rule count stays when a narrow header drops the
+            // reason.
+            base = format!("{base}, rules {}", self.settings.rules.len());
         }
         let note = self.note.lock().unwrap_or_else(|p| p.into_inner());
         match (note.as_ref(), &self.settings.note) {
@@ -643,7 +642,7 @@ mod tests {
             ],
             ..AnswerSettings::default()
         });
-        assert_eq!(p.describe(), "answer 200 · rules 4");
+        assert_eq!(p.describe(), "answer 200, rules 4");
         let now = Instant::now();
         let at = |path: &str| EventBuilder::new(0).path(path).build();
         let choice = p.choose(&at("/tea"), || 1, now);

@@ -118,6 +118,9 @@ pub async fn run(
             .collect();
         eprintln!("hookscope: secrets loaded for {}", schemes.join(", "));
     }
+    if let Some(note) = &config.answer.note {
+        eprintln!("hookscope: answer profile: {note}");
+    }
     if let Some(checks) = &checks {
         let list: Vec<String> = checks
             .checks()

@@ -982,3 +982,18 @@ fn checks_keep_the_app_in_the_loop_with_forward_to() {
     assert!(got.starts_with("POST /app/hooks/wms HTTP/1.1"), "{got}");
     assert!(got.contains("WMS_LOADED"), "{got}");
 }
+
+#[test]
+fn an_answer_profile_says_at_start_how_its_sender_treats_answers() {
+    let running = start(&["--headless", "--answer-as", "prism"]);
+    running.post("/hooks", b"{}");
+    running.signal("-TERM");
+    let (status, _, err) = running.finish();
+    assert_eq!(status.code(), Some(0), "{err}");
+    assert!(
+        err.contains(
+            "answer profile: Prism re-sends a non-2xx answer at once, after 5 s and after 30 s"
+        ),
+        "{err}"
+    );
+}

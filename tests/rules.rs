@@ -623,15 +623,20 @@ async fn the_prism_and_wms_profiles_answer_200_and_say_how_the_sender_treats_ans
     for (name, note) in [
         (
             "prism",
-            "answer 200 · rules 1 · Prism re-sends a non-2xx answer at once, after 5 s and after 30 s",
+            "answer 200, rules 1 · Prism re-sends a non-2xx answer at once, after 5 s and after 30 s",
         ),
         (
             "wms",
-            "answer 200 · rules 1 · WMS documents no answer and no retries",
+            "answer 200, rules 1 · WMS documents no answer and no retries",
         ),
     ] {
         let server = start(profile(name, None)).await;
         assert_eq!(server.policy.describe(), note);
+        // What a narrow header keeps: the answer and the rule count, without the note.
+        let (kept, _) = note
+            .split_once(hookscope::answer::REASON_SEPARATOR)
+            .unwrap();
+        assert_eq!(kept, "answer 200, rules 1");
         let answer = post(
             server.addr,
             "/hooks",

@@ -34,7 +34,7 @@ async fn the_header_counts_the_rules_and_help_lists_them() {
     let mut screen = Screen::new(store, live_source(), 120, 40).with_links(links);
     screen.send(vec![]).await;
     let header = screen.text().lines().next().unwrap().to_owned();
-    assert!(header.contains("→ answer 200 · rules 2 │"), "{header}");
+    assert!(header.contains("→ answer 200, rules 2 │"), "{header}");
 
     screen.send(keys("?")).await;
     // The rules are listed at the end of the help: scroll to it.
