@@ -511,7 +511,10 @@ pub fn record_scenarios(
     hold_back: usize,
 ) -> DateTime<Utc> {
     let secrets = hookscope::decode::signature::Secrets::default();
-    let deliveries = hookscope::simulate::deliveries(scenarios, &secrets, start);
+    // Paced as they are recorded, so that WMS stamps are the time of delivery and the lag shown
+    // is what a live capture shows.
+    let rate = 1000.0 / step.num_milliseconds().max(1) as f64;
+    let deliveries = hookscope::simulate::paced_deliveries(scenarios, &secrets, start, rate);
     let keep = deliveries.len().saturating_sub(hold_back);
     let mut at = start;
     for delivery in deliveries.into_iter().take(keep) {
