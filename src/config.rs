@@ -452,22 +452,9 @@ impl FileConfig {
     fn load(path: &Path) -> Result<FileConfig, ConfigError> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| ConfigError(format!("cannot read config file {}: {e}", path.display())))?;
-        let mut file: FileConfig = toml::from_str(&text).map_err(|e| {
-            let at = e
-                .span()
-                .map(|span| format!(", line {}", line_at(&text, span.start)))
-                .unwrap_or_default();
-            let rule = e
-                .span()
-                .and_then(|span| rule_around(&text, span.start))
-                .map(|name| format!("answer rule '{name}': "))
-                .unwrap_or_default();
-            let message = plain_words(e.message().trim()).replace('\n', " ");
-            ConfigError(format!(
-                "config file {}{at}: {rule}{message}",
-                path.display()
-            ))
-        })?;
+        let label = format!("config file {}", path.display());
+        let mut file: FileConfig =
+            toml::from_str(&text).map_err(|e| toml_error(&label, &text, &e))?;
         file.text = text;
         Ok(file)
     }
@@ -626,19 +613,7 @@ fn profile_rules(profile: &str) -> Result<Profile, ConfigError> {
             )));
         }
     };
-    let file: RulesFile = toml::from_str(&text).map_err(|e| {
-        let at = e
-            .span()
-            .map(|span| format!(", line {}", line_at(&text, span.start)))
-            .unwrap_or_default();
-        let rule = e
-            .span()
-            .and_then(|span| rule_around(&text, span.start))
-            .map(|name| format!("answer rule '{name}': "))
-            .unwrap_or_default();
-        let message = plain_words(e.message().trim()).replace('\n', " ");
-        ConfigError(format!("{label}{at}: {rule}{message}"))
-    })?;
+    let file: RulesFile = toml::from_str(&text).map_err(|e| toml_error(&label, &text, &e))?;
     let note = match file.note {
         Some(note) if note.chars().any(char::is_control) || note.chars().count() > 120 => {
             return Err(ConfigError(format!(
@@ -807,6 +782,22 @@ fn table_rule(
         above_rate,
         warn_after,
     })
+}
+
+/// A file that is not TOML of the expected shape, in one line: "LABEL, line N: answer rule
+/// 'NAME': why" (the line and the rule when the error has a place).
+fn toml_error(label: &str, text: &str, e: &toml::de::Error) -> ConfigError {
+    let at = e
+        .span()
+        .map(|span| format!(", line {}", line_at(text, span.start)))
+        .unwrap_or_default();
+    let rule = e
+        .span()
+        .and_then(|span| rule_around(text, span.start))
+        .map(|name| format!("answer rule '{name}': "))
+        .unwrap_or_default();
+    let message = plain_words(e.message().trim()).replace('\n', " ");
+    ConfigError(format!("{label}{at}: {rule}{message}"))
 }
 
 /// When byte `offset` is inside an `[[answer]]` table: its name, or `rule N` (N counted from

@@ -242,12 +242,9 @@ fn replay(args: ReplayArgs) -> ExitCode {
         Ok(to) => to,
         Err(code) => return code,
     };
-    let bytes = match hookscope::files::read_file(&args.file, args.max_file_size, "replay") {
+    let bytes = match read(&args.file, args.max_file_size, "replay") {
         Ok(bytes) => bytes,
-        Err(error) => {
-            eprintln!("hookscope: error: {error}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
     let secrets = match secrets(&args.resign) {
         Ok(secrets) => secrets,
@@ -285,17 +282,22 @@ fn replay(args: ReplayArgs) -> ExitCode {
     })
 }
 
+/// The file a command works on, read within its size limit; the error in one line, exit 2.
+fn read(path: &std::path::Path, max_size: u64, command: &str) -> Result<Vec<u8>, ExitCode> {
+    hookscope::files::read_file(path, max_size, command).map_err(|error| {
+        eprintln!("hookscope: error: {error}");
+        ExitCode::from(2)
+    })
+}
+
 fn send(args: SendArgs) -> ExitCode {
     let to = match target(&args.to) {
         Ok(to) => to,
         Err(code) => return code,
     };
-    let bytes = match hookscope::files::read_file(&args.file, args.max_file_size, "send") {
+    let bytes = match read(&args.file, args.max_file_size, "send") {
         Ok(bytes) => bytes,
-        Err(error) => {
-            eprintln!("hookscope: error: {error}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
     let secrets = match secrets(&args.resign) {
         Ok(secrets) => secrets,
@@ -308,12 +310,9 @@ fn send(args: SendArgs) -> ExitCode {
 }
 
 fn export_http(args: ExportHttpArgs) -> ExitCode {
-    let bytes = match hookscope::files::read_file(&args.file, args.max_file_size, "export-http") {
+    let bytes = match read(&args.file, args.max_file_size, "export-http") {
         Ok(bytes) => bytes,
-        Err(error) => {
-            eprintln!("hookscope: error: {error}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
     let text = match hookscope::replay::event_as_http(&args.file, &bytes, args.event) {
         Ok(text) => text,
