@@ -10,7 +10,8 @@
 #   UI=1 scripts/load.sh            # also hookscope with its interface open (in tmux, 120x40)
 #   AUTO=1 scripts/load.sh          # also bare hyper through hyper-util's auto builder
 #
-# Prints requests/s, p50/p99 latency, CPU time per request and peak RSS for each server, the
+# Prints requests/s, p50/p99 latency, CPU time per request, peak RSS growth and (for hookscope)
+# that growth divided by the events buffered at the end, for each server, the
 # ratios to bare hyper, and checks afterwards that hookscope's counters equal the requests
 # answered and that its JSON Lines log holds every one of them.
 set -euo pipefail
@@ -126,8 +127,9 @@ run_one() { # name round mix
     kill -TERM "$pid"
     wait "$pid" || true
   fi
+  local stored=0
   if [ "$name" = hookscope ] || [ "$name" = ui ]; then
-    local counters received stored rejected lines
+    local counters received rejected lines
     counters=$(grep -o 'received [0-9]*, stored [0-9]*, evicted [0-9]*, rejected [0-9]*' "$work/hookscope.err")
     received=$(echo "$counters" | awk '{print $2+0}')
     stored=$(echo "$counters" | awk '{print $4+0}')
@@ -142,8 +144,8 @@ run_one() { # name round mix
     echo "round $round ($mix): $name $counters; log $lines lines; wrk $requests answers ✓" >&2
   fi
   [ -n "$errors" ] && echo "round $round ($mix) $name: $errors" >&2
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$mix" "$name" "$round" "$rps" "$p50" "$p99" \
-    "$cpu_us" "$(( (rss_peak - rss_start) ))" >> "$results"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$mix" "$name" "$round" "$rps" "$p50" "$p99" \
+    "$cpu_us" "$(( (rss_peak - rss_start) ))" "$stored" >> "$results"
 }
 
 for mix in $MIXES; do
@@ -159,8 +161,9 @@ python3 - "$results" "$DURATION" <<'EOF'
 import statistics, sys
 rows = [line.split("\t") for line in open(sys.argv[1]).read().split("\n") if line]
 by = {}
-for mix, name, rnd, rps, p50, p99, cpu, rss in rows:
-    by.setdefault((mix, name), []).append((float(rps), float(p50), float(p99), float(cpu), int(rss)))
+for mix, name, rnd, rps, p50, p99, cpu, rss, stored in rows:
+    by.setdefault((mix, name), []).append(
+        (float(rps), float(p50), float(p99), float(cpu), int(rss), int(stored)))
 def med(key, i):
     return statistics.median(r[i] for r in by[key])
 labels = {"bare": "bare hyper, HTTP/1 only", "bare_auto": "bare hyper, auto builder",
@@ -169,8 +172,9 @@ labels = {"bare": "bare hyper, HTTP/1 only", "bare_auto": "bare hyper, auto buil
 for mix in dict.fromkeys(m for m, _ in by):
     rounds = len(by[(mix, "bare")])
     print(f"\n{mix} mix: wrk -t2 -c64 -d{sys.argv[2]}, 600-byte WMS bodies, {rounds} rounds, medians\n")
-    print("| server | requests/s | × bare | p50 ms | p99 ms | × bare p99 | CPU µs/request | RSS growth |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| server | requests/s | × bare | p50 ms | p99 ms | × bare p99 | CPU µs/request "
+          "| RSS growth | RSS per stored event |")
+    print("|---|---|---|---|---|---|---|---|---|")
     bare = (mix, "bare")
     for name in ("bare", "hookscope", "ui", "bare_auto"):
         key = (mix, name)
@@ -178,6 +182,9 @@ for mix in dict.fromkeys(m for m, _ in by):
             continue
         rps, p50, p99, cpu = (med(key, i) for i in range(4))
         rss = max(r[4] for r in by[key])
+        # Peak RSS growth (kB) over the events buffered at the end, the worst round.
+        per_event = [r[4] * 1024 / r[5] for r in by[key] if r[5] > 0]
+        per_event = f"{max(per_event):,.0f} B" if per_event else "–"
         print(f"| {labels[name]} | {rps:,.0f} | {rps / med(bare, 0):.2f} | {p50:.2f} | {p99:.2f} | "
-              f"{p99 / med(bare, 2):.2f} | {cpu:.1f} | {rss / 1024:.1f} MiB |")
+              f"{p99 / med(bare, 2):.2f} | {cpu:.1f} | {rss / 1024:.1f} MiB | {per_event} |")
 EOF

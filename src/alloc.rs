@@ -9,6 +9,8 @@
 //! anything on the request path — are mapped directly instead, and unmapped when freed: one
 //! `mmap` and one `munmap` each, next to the copying of a mebibyte that is small.
 
+pub mod slab;
+
 use std::alloc::{GlobalAlloc, Layout};
 
 use mimalloc::MiMalloc;

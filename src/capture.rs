@@ -434,7 +434,8 @@ async fn handle(
         busy,
     } = read;
 
-    let headers = HeaderList::from_pairs(
+    // Packed with the body: the store keeps both for as long as the event.
+    let headers = HeaderList::packed(
         parts
             .headers
             .iter()

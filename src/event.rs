@@ -141,7 +141,7 @@ pub struct Redelivery {
     pub previous_status: u16,
     /// How the timing compares with the documented schedule, when the provider has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub schedule: Option<String>,
+    pub schedule: Option<Box<str>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -944,9 +944,11 @@ mod tests {
     fn the_event_struct_stays_small() {
         // Measured by `examples/memory_per_event.rs`; this guards against a field growing it
         // unnoticed. Raise it only knowingly: 272 → 280 for `resent_from` (its `edited` flag
-        // sits in padding).
+        // sits in padding), 280 → 296 for the header block packed with the body (`Bytes`). The
+        // struct and the `Arc`'s two counters (312 bytes) take the allocator's 320-byte size
+        // class: past that the next class is 384.
         assert!(
-            std::mem::size_of::<CapturedEvent>() <= 280,
+            std::mem::size_of::<CapturedEvent>() <= 296,
             "{}",
             std::mem::size_of::<CapturedEvent>()
         );

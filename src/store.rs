@@ -442,6 +442,17 @@ impl Store {
                 let key = ring.first_key + ring.events.len() as u64;
                 ring.resends.entry(from.get()).or_default().push_back(key);
             }
+            if ring.events.len() == ring.events.capacity() {
+                // Doubling, but never past the capacity: a ring of 100,000 takes 100,000 slots,
+                // not 131,072.
+                let len = ring.events.len();
+                let doubling = len.max(1);
+                let room = match limits.capacity.checked_sub(len) {
+                    Some(short) if short > 0 => short.min(doubling),
+                    _ => doubling,
+                };
+                ring.events.reserve_exact(room);
+            }
             ring.events.push_back(Arc::clone(&stored));
             ring.held_bytes += size;
             ring.body_bytes += body_size;

@@ -248,7 +248,7 @@ impl Redeliveries {
                 delay_ms: millis(at.saturating_sub(e.first_at).max(0)),
                 previous_id: e.prev_id,
                 previous_status: e.prev_status,
-                schedule,
+                schedule: schedule.map(String::into_boxed_str),
             };
             // Until the store numbers this delivery, it is the latest with an unknown answer.
             e.prev_answered_at = at;

@@ -10,6 +10,8 @@ use bytes::{Bytes, BytesMut};
 use http_body_util::BodyExt;
 use hyper::body::Body;
 
+use crate::alloc::slab;
+
 /// How much of a body to read and keep.
 #[derive(Debug, Clone, Copy)]
 pub struct BodyLimits {
@@ -334,7 +336,7 @@ where
             }
         }
     }
-    Ok(Bytes::copy_from_slice(&kept))
+    Ok(slab::keep(&kept))
 }
 
 fn finish(
@@ -344,12 +346,13 @@ fn finish(
     truncated: bool,
     complete: bool,
 ) -> BodyRead {
-    // Copy into an exact-size allocation: a slice of the connection's read buffer would keep
-    // the whole buffer alive for as long as the event is stored.
+    // Copied to where stored bodies live: a slice of the connection's read buffer would keep
+    // the whole buffer alive for as long as the event is stored. A large body read into an
+    // allocation of exactly its size keeps that one.
     let bytes = match single {
-        Some(only) => Bytes::copy_from_slice(&only),
-        None if kept.len() == kept.capacity() => kept.freeze(),
-        None => Bytes::copy_from_slice(&kept),
+        Some(only) => slab::keep(&only),
+        None if kept.len() > slab::PACKED_UP_TO && kept.len() == kept.capacity() => kept.freeze(),
+        None => slab::keep(&kept),
     };
     BodyRead {
         bytes,
@@ -469,10 +472,12 @@ mod tests {
         );
     }
 
-    /// A stored event holds its body for as long as it is buffered: the bytes kept must fill
-    /// their allocation, with no spare capacity and no larger buffer behind them.
+    /// A stored event holds its body for as long as it is buffered: the bytes kept are never a
+    /// slice of a buffer they were read from (a connection's read buffer would stay alive with
+    /// them). Small bodies are packed side by side (see [`slab`]); a large one fills an
+    /// allocation of exactly its length.
     #[tokio::test]
-    async fn kept_bytes_fill_their_allocation_exactly() {
+    async fn kept_bytes_carry_no_buffer_they_were_read_from() {
         /// Frames, declared length, limits.
         type Case = (&'static [&'static [u8]], Option<u64>, BodyLimits);
         let cases: [Case; 5] = [
@@ -490,11 +495,43 @@ mod tests {
                 },
             ),
         ];
+        let mut previous: Option<Bytes> = None;
         for (parts, declared, limits) in cases {
             let read = read_all(chunks(parts), declared, limits).await.unwrap();
+            let kept = read.bytes.as_ptr_range();
+            for part in parts {
+                let part = part.as_ptr_range();
+                assert!(
+                    kept.end <= part.start || kept.start >= part.end,
+                    "{parts:?}: a slice of a frame"
+                );
+            }
+            // Packed: right after the body kept before it.
+            if let Some(previous) = &previous {
+                assert_eq!(previous.as_ptr_range().end, kept.start, "{parts:?}");
+            }
+            previous = Some(read.bytes);
+        }
+
+        static HALF: [u8; slab::PACKED_UP_TO] = [b'x'; slab::PACKED_UP_TO];
+        static TWO: [&[u8]; 2] = [&HALF, &HALF];
+        static THREE: [&[u8]; 3] = [&HALF, &HALF, &HALF];
+        let large: [Case; 3] = [
+            (&TWO, None, limits(1 << 20)),
+            (&TWO, Some(2 * HALF.len() as u64), limits(1 << 20)),
+            (&THREE, None, limits(5 * 1024)),
+        ];
+        for (parts, declared, limits) in large {
+            let read = read_all(chunks(parts), declared, limits).await.unwrap();
             let len = read.bytes.len();
+            assert!(len > slab::PACKED_UP_TO);
             let kept = read.bytes.try_into_mut().expect("the only reference");
-            assert_eq!(kept.capacity(), len, "{parts:?} declared {declared:?}");
+            assert_eq!(
+                kept.capacity(),
+                len,
+                "{} frames, declared {declared:?}",
+                parts.len()
+            );
         }
     }
 

@@ -17,6 +17,10 @@
 
 use std::fmt;
 
+use bytes::{Bytes, BytesMut};
+
+use crate::alloc::slab;
+
 use std::sync::{Mutex, OnceLock};
 
 /// Header names common in webhook traffic, stored as one byte. Codes are part of no file format
@@ -246,53 +250,129 @@ fn learned_header(code: u8) -> Option<(&'static [u8], &'static [u8])> {
 }
 
 /// Request headers in arrival order, duplicates kept, names and values as received, in one
-/// allocation of exact size (see the module documentation for the layout).
+/// block of exact size (see the module documentation for the layout): an allocation of its own,
+/// or for a captured request, packed with the bodies ([`HeaderList::packed`]).
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct HeaderList {
-    block: Box<[u8]>,
+    block: Bytes,
+}
+
+/// How many headers are gathered on the stack while a block is written; more go to the heap.
+const ON_STACK: usize = 32;
+
+/// A header, and how it is written into the block.
+type Planned<'a> = (&'a [u8], &'a [u8], Encoded);
+
+/// A block about to be written: every header and how it is written, and the size it takes.
+struct Plan<'a> {
+    stack: [Planned<'a>; ON_STACK],
+    heap: Vec<Planned<'a>>,
+    count: usize,
+    size: usize,
+}
+
+impl<'a> Plan<'a> {
+    /// Looks each header up once (learning a value is done here), so that the block is sized
+    /// first and allocated once.
+    fn new(pairs: impl IntoIterator<Item = (&'a [u8], &'a [u8])>) -> Plan<'a> {
+        let mut plan = Plan {
+            stack: [(&[], &[], Encoded::Literal); ON_STACK],
+            heap: Vec::new(),
+            count: 0,
+            size: 0,
+        };
+        for (name, value) in pairs {
+            let how = Encoded::of(name, value);
+            plan.size += how.size(name, value);
+            match plan.stack.get_mut(plan.count) {
+                Some(slot) => *slot = (name, value, how),
+                None => plan.heap.push((name, value, how)),
+            }
+            plan.count += 1;
+        }
+        if plan.count > 0 {
+            plan.size += leb128_len(plan.count);
+        }
+        plan
+    }
+
+    /// Writes the block: exactly `self.size` bytes.
+    fn write(&self, block: &mut impl Block) {
+        push_leb128(block, self.count);
+        let planned = self.stack[..self.count.min(ON_STACK)]
+            .iter()
+            .chain(&self.heap);
+        for &(name, value, how) in planned {
+            match how {
+                Encoded::Header(code) => block.put(code),
+                Encoded::Name(code) => {
+                    block.put(code);
+                    push_leb128(block, value.len());
+                    block.put_all(value);
+                }
+                Encoded::Literal => {
+                    block.put(LITERAL);
+                    push_leb128(block, name.len());
+                    block.put_all(name);
+                    push_leb128(block, value.len());
+                    block.put_all(value);
+                }
+            }
+        }
+    }
+}
+
+/// Where a block is written.
+trait Block {
+    fn put(&mut self, byte: u8);
+    fn put_all(&mut self, bytes: &[u8]);
+}
+
+impl Block for Vec<u8> {
+    fn put(&mut self, byte: u8) {
+        self.push(byte);
+    }
+    fn put_all(&mut self, bytes: &[u8]) {
+        self.extend_from_slice(bytes);
+    }
+}
+
+impl Block for BytesMut {
+    fn put(&mut self, byte: u8) {
+        self.extend_from_slice(&[byte]);
+    }
+    fn put_all(&mut self, bytes: &[u8]) {
+        self.extend_from_slice(bytes);
+    }
 }
 
 impl HeaderList {
-    /// The list of these headers, in this order.
+    /// The list of these headers, in this order, in an allocation of its own.
     pub fn from_pairs<'a, I>(pairs: I) -> Self
     where
         I: IntoIterator<Item = (&'a [u8], &'a [u8])>,
     {
-        // Two passes: the size first, so that the block is allocated once and exactly.
-        let headers: Vec<(&[u8], &[u8], Encoded)> = pairs
-            .into_iter()
-            .map(|(name, value)| (name, value, Encoded::of(name, value)))
-            .collect();
-        if headers.is_empty() {
+        let plan = Plan::new(pairs);
+        if plan.count == 0 {
             return HeaderList::default();
         }
-        let size = leb128_len(headers.len())
-            + headers
-                .iter()
-                .map(|&(name, value, how)| how.size(name, value))
-                .sum::<usize>();
-        let mut block = Vec::with_capacity(size);
-        push_leb128(&mut block, headers.len());
-        for (name, value, how) in headers {
-            match how {
-                Encoded::Header(code) => block.push(code),
-                Encoded::Name(code) => {
-                    block.push(code);
-                    push_leb128(&mut block, value.len());
-                    block.extend_from_slice(value);
-                }
-                Encoded::Literal => {
-                    block.push(LITERAL);
-                    push_leb128(&mut block, name.len());
-                    block.extend_from_slice(name);
-                    push_leb128(&mut block, value.len());
-                    block.extend_from_slice(value);
-                }
-            }
-        }
-        debug_assert_eq!(block.len(), size);
+        let mut block = Vec::with_capacity(plan.size);
+        plan.write(&mut block);
+        debug_assert_eq!(block.len(), plan.size);
         HeaderList {
-            block: block.into_boxed_slice(),
+            block: block.into(),
+        }
+    }
+
+    /// As [`HeaderList::from_pairs`], the block packed with the bodies of captured requests
+    /// ([`slab`]): for the headers of a request the store is to keep.
+    pub fn packed<'a, I>(pairs: I) -> Self
+    where
+        I: IntoIterator<Item = (&'a [u8], &'a [u8])>,
+    {
+        let plan = Plan::new(pairs);
+        HeaderList {
+            block: slab::keep_with(plan.size, |block| plan.write(block)),
         }
     }
 
@@ -496,12 +576,12 @@ fn leb128_len(mut n: usize) -> usize {
     len
 }
 
-fn push_leb128(out: &mut Vec<u8>, mut n: usize) {
+fn push_leb128(out: &mut impl Block, mut n: usize) {
     while n >= 0x80 {
-        out.push((n as u8 & 0x7f) | 0x80);
+        out.put((n as u8 & 0x7f) | 0x80);
         n >>= 7;
     }
-    out.push(n as u8);
+    out.put(n as u8);
 }
 
 /// The number at the start of `bytes` and how many bytes it took.
@@ -665,7 +745,7 @@ mod tests {
         let list = HeaderList::from_pairs([(&b"x-a"[..], &b"value"[..])]);
         for cut in 0..list.block.len() {
             let broken = HeaderList {
-                block: list.block[..cut].into(),
+                block: list.block.slice(..cut),
             };
             assert!(broken.iter().count() <= 1);
         }

@@ -4,43 +4,39 @@ use std::fmt;
 use std::ops::{Deref, DerefMut};
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use thin_vec::ThinVec;
 
 /// A list for the fields of an event that are usually empty (anomalies, multipart parts,
-/// missing sequence numbers): 8 bytes in the event where a `Vec` takes 24, and its items, when
-/// there are any, in an allocation of exact size. Reads as a slice.
+/// missing sequence numbers): 8 bytes in the event where a `Vec` takes 24, nothing allocated
+/// while empty, and its items, when there are any, in one allocation of exact size behind a
+/// 16-byte header (length and capacity). Reads as a slice.
 #[derive(Clone, PartialEq, Eq, Hash)]
-pub struct ThinList<T>(
-    /// Never `Some` of an empty list, so that equal lists are equal values. The `Vec` is boxed
-    /// on purpose: a thin pointer in the event is the point.
-    #[allow(clippy::box_collection)]
-    Option<Box<Vec<T>>>,
-);
+pub struct ThinList<T>(ThinVec<T>);
 
 impl<T> ThinList<T> {
     /// An empty list (no allocation).
-    pub const fn new() -> ThinList<T> {
-        ThinList(None)
+    pub fn new() -> ThinList<T> {
+        ThinList(ThinVec::new())
     }
 
     /// Appends an item, growing by exactly one.
     pub fn push(&mut self, item: T) {
-        let items = self.0.get_or_insert_with(Box::default);
-        items.reserve_exact(1);
-        items.push(item);
+        self.0.reserve_exact(1);
+        self.0.push(item);
     }
 
     /// Empties the list, freeing its items.
     pub fn clear(&mut self) {
-        self.0 = None;
+        self.0 = ThinVec::new();
     }
 
     /// The items as a `Vec`, leaving the list empty.
     pub fn take_vec(&mut self) -> Vec<T> {
-        self.0.take().map_or_else(Vec::new, |items| *items)
+        std::mem::take(&mut self.0).into_iter().collect()
     }
 
     pub fn as_slice(&self) -> &[T] {
-        self.0.as_deref().map_or(&[], Vec::as_slice)
+        self.0.as_slice()
     }
 }
 
@@ -51,12 +47,10 @@ impl<T> Default for ThinList<T> {
 }
 
 impl<T> From<Vec<T>> for ThinList<T> {
-    fn from(mut items: Vec<T>) -> ThinList<T> {
-        if items.is_empty() {
-            return ThinList(None);
-        }
-        items.shrink_to_fit();
-        ThinList(Some(Box::new(items)))
+    fn from(items: Vec<T>) -> ThinList<T> {
+        let mut list = ThinVec::with_capacity(items.len());
+        list.extend(items);
+        ThinList(list)
     }
 }
 
@@ -94,7 +88,7 @@ impl<T> Deref for ThinList<T> {
 
 impl<T> DerefMut for ThinList<T> {
     fn deref_mut(&mut self) -> &mut [T] {
-        self.0.as_deref_mut().map_or(&mut [], Vec::as_mut_slice)
+        self.0.as_mut_slice()
     }
 }
 
@@ -109,10 +103,10 @@ impl<'a, T> IntoIterator for &'a ThinList<T> {
 
 impl<T> IntoIterator for ThinList<T> {
     type Item = T;
-    type IntoIter = std::vec::IntoIter<T>;
+    type IntoIter = thin_vec::IntoIter<T>;
 
-    fn into_iter(mut self) -> Self::IntoIter {
-        self.take_vec().into_iter()
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
     }
 }
 
@@ -170,6 +164,15 @@ mod tests {
         assert_eq!(taken, ThinList::new());
         assert_eq!(pushed, vec![1, 2]);
         assert_eq!(pushed.first(), Some(&1));
+    }
+
+    #[test]
+    fn items_take_one_allocation_of_exact_size() {
+        let list: ThinList<[u8; 32]> = vec![[1; 32]].into();
+        assert_eq!(list.0.capacity(), 1);
+        let mut pushed = list.clone();
+        pushed.push([2; 32]);
+        assert_eq!(pushed.0.capacity(), 2);
     }
 
     #[test]

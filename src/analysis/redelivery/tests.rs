@@ -110,7 +110,15 @@ fn prism_re_sends_are_compared_with_the_documented_schedule() {
     );
     let notes: Vec<String> = ev[1..]
         .iter()
-        .map(|e| e.analysis.redelivery.clone().unwrap().schedule.unwrap())
+        .map(|e| {
+            e.analysis
+                .redelivery
+                .clone()
+                .unwrap()
+                .schedule
+                .unwrap()
+                .into_string()
+        })
         .collect();
     assert_eq!(
         notes[0],
