@@ -33,6 +33,24 @@ fn analysis_per_event(c: &mut Criterion) {
             )
         });
     }
+    // The load script's hostile mix: undocumented names, sessions first seen far above 0
+    // (a gap at once), redeliveries, wrong MACs, malformed and binary bodies.
+    let stream = support::hostile_stream(2_000);
+    group.throughput(Throughput::Elements(stream.len() as u64));
+    group.bench_function("observe_hostile", |b| {
+        b.iter_batched(
+            || (Analyzer::new(AnalysisLimits::default()), stream.clone()),
+            |(mut analyzer, mut stream)| {
+                for (id, (event, facts)) in stream.iter_mut().enumerate() {
+                    analyzer.observe(event, facts);
+                    event.id = id as u64 + 1;
+                    analyzer.stored(event);
+                }
+                (analyzer, stream)
+            },
+            BatchSize::LargeInput,
+        )
+    });
     group.finish();
 }
 

@@ -9,7 +9,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use criterion::{Criterion, criterion_group, criterion_main};
 use hookscope::decode::{self, RequestView, signature};
-use hookscope::event::{CapturedEvent, Provider};
+use hookscope::event::{CapturedEvent, Provider, SignatureVerdict};
 use hookscope::sender::Delivery;
 
 fn view(event: &CapturedEvent) -> RequestView<'_> {
@@ -91,6 +91,34 @@ fn decode_per_event(c: &mut Criterion) {
             b.iter(|| decode::analyse(black_box(&view(&event)), &secrets, now))
         });
     }
+    // The load script's hostile mix, 20 requests per iteration: every kind of trouble in its
+    // proportion (see `support::hostile`).
+    let hostile: Vec<CapturedEvent> = support::hostile(20)
+        .iter()
+        .map(|delivery| support::request_event(delivery, now))
+        .collect();
+    let kinds: Vec<_> = hostile
+        .iter()
+        .map(|event| decode::analyse(&view(event), &secrets, now).analysis)
+        .collect();
+    assert!(
+        kinds
+            .iter()
+            .any(|a| a.anomalies.iter().any(|x| x.code() == "unknown_event"))
+    );
+    assert!(
+        kinds
+            .iter()
+            .any(|a| a.signature.verdict == SignatureVerdict::Invalid)
+    );
+    group.throughput(criterion::Throughput::Elements(hostile.len() as u64));
+    group.bench_function("hostile_mix", |b| {
+        b.iter(|| {
+            for event in &hostile {
+                black_box(decode::analyse(black_box(&view(event)), &secrets, now));
+            }
+        })
+    });
     group.finish();
 
     // The HMAC alone, for its share of the WMS figure.

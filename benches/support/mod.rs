@@ -133,6 +133,80 @@ pub fn wms_delivery(body: Bytes) -> Delivery {
     }
 }
 
+/// The load script's hostile mix (`scripts/make_bodies.py hostile`), as deliveries: of each
+/// 20, 8 carry an event name the WMS document does not list (4 near misses of a documented
+/// one, 4 unlike any), 4 are redeliveries of the body before, 2 have a wrong MAC, 1 is
+/// malformed JSON, 1 is binary; the rest are documented names. Sessions are first seen far
+/// above sequence 0.
+pub fn hostile(count: usize) -> Vec<Delivery> {
+    const NEAR_MISSES: [&str; 4] = [
+        "INTERMEDIATE_RESULT",
+        "intermediate_results",
+        "MEASUREMENT_COMPLETE",
+        "CHUNK_RECIEVED",
+    ];
+    const UNLIKE: [&str; 4] = ["FOO_BAR", "heartbeat.v2", "X", "SESSION_PAUSED_BY_OPERATOR"];
+    let mut out: Vec<Delivery> = Vec::with_capacity(count);
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let mut random = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for i in 0..count {
+        let session = i % 50;
+        let seq = 1_000 + (i / 50) as u64;
+        let named = |event: &str| {
+            let mut body: serde_json::Value =
+                serde_json::from_slice(&wms_body(session, seq, 40 + (i % 60) as u32)).unwrap();
+            body["event"] = event.into();
+            Bytes::from(body.to_string())
+        };
+        let delivery = match i % 20 {
+            0..=3 => wms_delivery(named(NEAR_MISSES[i % 4])),
+            4..=7 => wms_delivery(named(UNLIKE[i % 4])),
+            8..=11 if !out.is_empty() => out[out.len() - 1].clone(),
+            12 | 13 => {
+                let mut delivery = wms_delivery(wms_body(session, seq, 50));
+                for (_, value) in &mut delivery.headers {
+                    if value.starts_with("hmac-sha256=") {
+                        *value = format!("hmac-sha256={}", "0".repeat(64));
+                    }
+                }
+                delivery
+            }
+            14 => {
+                let mut text = wms_body(session, seq, 51).to_vec();
+                text.truncate(text.len() / 2);
+                wms_delivery(Bytes::from(text))
+            }
+            15 => {
+                let bytes: Vec<u8> = (0..600).map(|_| random() as u8).collect();
+                wms_delivery(Bytes::from(bytes))
+            }
+            _ => wms_delivery(wms_body(session, seq, 52)),
+        };
+        out.push(delivery);
+    }
+    out
+}
+
+/// The hostile mix decoded in order, ready for the analysis.
+pub fn hostile_stream(count: usize) -> Vec<(CapturedEvent, Facts)> {
+    let secrets = secrets();
+    let mut at = now() - TimeDelta::seconds(60);
+    hostile(count)
+        .iter()
+        .map(|delivery| {
+            at += TimeDelta::microseconds(250);
+            let mut event = request_event(delivery, at);
+            let facts = decode(&mut event, &secrets);
+            (event, facts)
+        })
+        .collect()
+}
+
 /// A capture-ordered stream of decoded events, as a busy listener would see it: `sessions`
 /// WMS sessions running at once (interleaved, with a duplicate and a late event now and then),
 /// and the simulator's Prism scans, videos and generic requests mixed in between.
