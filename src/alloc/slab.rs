@@ -14,7 +14,8 @@
 //! captured requests ([`crate::event::HeaderList::packed`]) are packed the same way.
 //!
 //! Only what the store keeps belongs here: anything kept for the life of the process would keep
-//! its whole chunk with it.
+//! its whole chunk with it. The same holds, within bounds, for an event kept past its turn (a
+//! pinned one, or one a view still holds): its chunk stays until it goes, at most 64 KiB each.
 
 use std::cell::RefCell;
 
