@@ -5,8 +5,27 @@ mod support;
 
 use std::time::Duration;
 
-use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{BatchSize, Bencher, Criterion, Throughput, criterion_group, criterion_main};
 use hookscope::analysis::{AnalysisLimits, Analyzer};
+use hookscope::event::CapturedEvent;
+use hookscope::event::facts::Facts;
+
+/// Analyses `stream` in order with a fresh analyzer, as the recorder does (observe, number,
+/// store).
+fn observe_all(b: &mut Bencher<'_>, stream: &[(CapturedEvent, Facts)]) {
+    b.iter_batched(
+        || (Analyzer::new(AnalysisLimits::default()), stream.to_vec()),
+        |(mut analyzer, mut stream)| {
+            for (id, (event, facts)) in stream.iter_mut().enumerate() {
+                analyzer.observe(event, facts);
+                event.id = id as u64 + 1;
+                analyzer.stored(event);
+            }
+            (analyzer, stream)
+        },
+        BatchSize::LargeInput,
+    )
+}
 
 fn analysis_per_event(c: &mut Criterion) {
     let mut group = c.benchmark_group("analysis");
@@ -19,38 +38,14 @@ fn analysis_per_event(c: &mut Criterion) {
         let stream = support::interleaved(sessions, per_session);
         group.throughput(Throughput::Elements(stream.len() as u64));
         group.bench_function(format!("observe_{sessions}_sessions"), |b| {
-            b.iter_batched(
-                || (Analyzer::new(AnalysisLimits::default()), stream.clone()),
-                |(mut analyzer, mut stream)| {
-                    for (id, (event, facts)) in stream.iter_mut().enumerate() {
-                        analyzer.observe(event, facts);
-                        event.id = id as u64 + 1;
-                        analyzer.stored(event);
-                    }
-                    (analyzer, stream)
-                },
-                BatchSize::LargeInput,
-            )
+            observe_all(b, &stream)
         });
     }
     // The load script's hostile mix: undocumented names, sessions first seen far above 0
     // (a gap at once), redeliveries, wrong MACs, malformed and binary bodies.
     let stream = support::hostile_stream(2_000);
     group.throughput(Throughput::Elements(stream.len() as u64));
-    group.bench_function("observe_hostile", |b| {
-        b.iter_batched(
-            || (Analyzer::new(AnalysisLimits::default()), stream.clone()),
-            |(mut analyzer, mut stream)| {
-                for (id, (event, facts)) in stream.iter_mut().enumerate() {
-                    analyzer.observe(event, facts);
-                    event.id = id as u64 + 1;
-                    analyzer.stored(event);
-                }
-                (analyzer, stream)
-            },
-            BatchSize::LargeInput,
-        )
-    });
+    group.bench_function("observe_hostile", |b| observe_all(b, &stream));
     group.finish();
 }
 
