@@ -153,10 +153,10 @@ impl Listener {
     /// (up to ten seconds) and returns.
     pub async fn run(self, shutdown: impl Future<Output = ()>) {
         let mut builder = auto::Builder::new(TokioExecutor::new());
+        // No header read timeout of hyper's: it arms a timer for every request (a clock read,
+        // an allocation, a timer registered and removed). Each connection's own ticker below
+        // ends heads that take too long instead.
         let mut http1 = builder.http1();
-        http1
-            .timer(TokioTimer::new())
-            .header_read_timeout(self.shared.header_timeout);
         // hyper keeps room for its default allowance on the stack. Any other allowance, even the
         // same number, makes it prepare that many slots on the heap for every request, so it is
         // only set when it differs. Past the allowance hyper answers 431 (counted as rejected).
@@ -232,16 +232,19 @@ impl Listener {
             let first_request = tokio::time::sleep(header_timeout);
             let mut first_request = std::pin::pin!(first_request);
             let mut watching_first = true;
-            // hyper closes neither protocol's idle connections by itself (HTTP/1 only through
-            // its header timeout). Idleness is looked at four times per timeout rather than
-            // tracked per request, which would cost a clock read and a timer reset each time:
-            // a connection closes between one and one and a quarter timeouts after its last
-            // request. While closing, the same timer bounds the wait for the client.
-            let step = (idle_timeout / 4).max(Duration::from_millis(1));
+            // hyper closes neither protocol's idle connections by itself, nor (as configured)
+            // HTTP/1 heads that never finish. Both are looked at four times per timeout rather
+            // than tracked per request, which would cost a clock read and a timer each time: a
+            // connection closes between one and one and a half timeouts after its last request,
+            // or after the head under way began. While closing, the same timer bounds the wait
+            // for the client.
+            let step = (idle_timeout.min(header_timeout) / 4).max(Duration::from_millis(1));
             let timer = tokio::time::sleep(step);
             let mut timer = std::pin::pin!(timer);
             let mut seen = state.activity();
             let mut quiet_since = tokio::time::Instant::now();
+            // When a head was first seen under way, and the activity count then.
+            let mut head_since: Option<(tokio::time::Instant, u64)> = None;
             let mut phase = Phase::Open;
             let result = loop {
                 tokio::select! {
@@ -269,10 +272,35 @@ impl Listener {
                             return;
                         }
                         let activity = state.activity();
-                        if activity != seen || state.in_flight() > 0 {
+                        // A head under way: bytes arrived since the last request was read, and
+                        // no request is being handled (its head is not complete yet).
+                        let head = phase == Phase::Open
+                            && state.pending_bytes.load(Ordering::Relaxed)
+                            && state.in_flight() == 0;
+                        match head_since {
+                            Some((since, at)) if head && at == activity => {
+                                if now.duration_since(since) >= header_timeout {
+                                    // As hyper would: the connection ends, the request counts
+                                    // as rejected.
+                                    if state.take_uncounted_failure() {
+                                        store.reject();
+                                    }
+                                    return;
+                                }
+                            }
+                            _ => head_since = head.then_some((now, activity)),
+                        }
+                        // An HTTP/1 connection waiting for its next request closes at the
+                        // header timeout, as hyper's own would close it.
+                        let idle_limit = if state.http2.load(Ordering::Relaxed) {
+                            idle_timeout
+                        } else {
+                            idle_timeout.min(header_timeout)
+                        };
+                        if activity != seen || state.in_flight() > 0 || head {
                             seen = activity;
                             quiet_since = now;
-                        } else if now.duration_since(quiet_since) >= idle_timeout {
+                        } else if now.duration_since(quiet_since) >= idle_limit {
                             phase = Phase::Closing;
                             connection.as_mut().graceful_shutdown();
                             timer.as_mut().reset(now + CLOSE_GRACE);
@@ -383,6 +411,9 @@ async fn handle(
     let started = Instant::now();
     let _in_flight = state.begin();
     let (mut parts, body) = request.into_parts();
+    if parts.version == http::Version::HTTP_2 {
+        state.http2.store(true, Ordering::Relaxed);
+    }
     let resent = Resent::take(&mut parts.headers, remote);
     let declared = parts
         .headers

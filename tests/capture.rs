@@ -540,6 +540,50 @@ async fn a_stalled_head_is_disconnected_and_counted() {
     server.stop().await;
 }
 
+/// The header timeout also covers the heads that follow on a kept-alive connection: the first
+/// request is answered, the second head never finishes, and the connection ends about one
+/// timeout later with that request counted as rejected.
+#[tokio::test]
+async fn a_stalled_head_after_an_answered_request_is_disconnected_and_counted() {
+    let server = start(config()).await; // header timeout 500 ms, idle timeout far longer
+    let mut stream = TcpStream::connect(server.addr).await.unwrap();
+    stream
+        .write_all(b"GET /first HTTP/1.1\r\nhost: x\r\n\r\n")
+        .await
+        .unwrap();
+    server.wait_received(1).await;
+    // The first answer is read before the half head goes out, so the head starts afresh.
+    let mut first = [0u8; 12];
+    tokio::io::AsyncReadExt::read_exact(&mut stream, &mut first)
+        .await
+        .unwrap();
+    assert_eq!(&first, b"HTTP/1.1 200");
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let started = std::time::Instant::now();
+    stream
+        .write_all(b"POST /second HTTP/1.1\r\nhost: x\r\nx-half: ")
+        .await
+        .unwrap();
+    let rest = read_to_close(&mut stream).await;
+    let waited = started.elapsed();
+    assert!(!rest.contains("/second"), "{rest}");
+    assert!(
+        waited >= Duration::from_millis(450) && waited < Duration::from_millis(1500),
+        "closed after {waited:?}"
+    );
+    server.wait_received(2).await;
+    assert_eq!(
+        server.store.stats(),
+        Stats {
+            received: 2,
+            stored: 1,
+            evicted: 0,
+            rejected: 1
+        }
+    );
+    server.stop().await;
+}
+
 #[tokio::test]
 async fn a_stalled_body_is_disconnected_and_counted() {
     let server = start(config()).await;

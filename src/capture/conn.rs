@@ -20,6 +20,8 @@ pub struct ConnState {
     pub pending_bytes: AtomicBool,
     /// The request handler already counted this connection's failure.
     pub failure_counted: AtomicBool,
+    /// The connection speaks HTTP/2 (known from its first request).
+    pub http2: AtomicBool,
 }
 
 impl ConnState {
