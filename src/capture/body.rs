@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
+use futures_util::FutureExt;
 use http_body_util::BodyExt;
 use hyper::body::Body;
 
@@ -203,7 +204,7 @@ where
     }
     let expected = declared.map_or(0, |d| d.min(keep_limit as u64) as usize);
     loop {
-        let frame = match tokio::time::timeout(limits.idle, body.frame()).await {
+        let frame = match next_frame(&mut body, limits.idle).await {
             Err(_) => return Err(BodyError::Stalled(limits.idle)),
             Ok(None) => break,
             Ok(Some(Err(e))) => return Err(BodyError::Broken(e.to_string())),
@@ -312,6 +313,23 @@ fn grow(
     true
 }
 
+/// The next frame of `body`, or `Err` when none came within `idle`. A frame already there
+/// (as a small body usually is, read with its head) is taken without arming a timer: no clock
+/// read, no timer registered and removed.
+async fn next_frame<B>(
+    body: &mut B,
+    idle: Duration,
+) -> Result<Option<Result<hyper::body::Frame<Bytes>, B::Error>>, tokio::time::error::Elapsed>
+where
+    B: Body<Data = Bytes> + Unpin,
+{
+    // A pending `frame()` holds nothing: dropping it loses no data.
+    if let Some(ready) = body.frame().now_or_never() {
+        return Ok(ready);
+    }
+    tokio::time::timeout(idle, body.frame()).await
+}
+
 /// Keeps up to `limit` bytes and stops reading.
 async fn read_until<B>(mut body: B, limit: usize, limits: BodyLimits) -> Result<Bytes, BodyError>
 where
@@ -321,7 +339,7 @@ where
     // The caller took a share of `limit` bytes for the declared length: one allocation of it.
     let mut kept = BytesMut::new();
     while kept.len() < limit {
-        match tokio::time::timeout(limits.idle, body.frame()).await {
+        match next_frame(&mut body, limits.idle).await {
             Err(_) => return Err(BodyError::Stalled(limits.idle)),
             Ok(None) => break,
             Ok(Some(Err(e))) => return Err(BodyError::Broken(e.to_string())),
