@@ -272,9 +272,13 @@ impl Listener {
                             return;
                         }
                         let activity = state.activity();
-                        // A head under way: bytes arrived since the last request was read, and
-                        // no request is being handled (its head is not complete yet).
+                        // An HTTP/1 head under way: bytes arrived since the last request was
+                        // read, and no request is being handled (its head is not complete yet).
+                        // On HTTP/2 such bytes are as likely a ping or a window update; its
+                        // streams are hyper's to time.
+                        let http2 = state.http2.load(Ordering::Relaxed);
                         let head = phase == Phase::Open
+                            && !http2
                             && state.pending_bytes.load(Ordering::Relaxed)
                             && state.in_flight() == 0;
                         match head_since {
@@ -292,7 +296,7 @@ impl Listener {
                         }
                         // An HTTP/1 connection waiting for its next request closes at the
                         // header timeout, as hyper's own would close it.
-                        let idle_limit = if state.http2.load(Ordering::Relaxed) {
+                        let idle_limit = if http2 {
                             idle_timeout
                         } else {
                             idle_timeout.min(header_timeout)

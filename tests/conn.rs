@@ -71,6 +71,45 @@ async fn an_idle_http2_connection_closes_after_the_idle_timeout() {
     server.stop().await;
 }
 
+/// An HTTP/2 client that pings while idle sends bytes that are no request head: the header
+/// timeout must not end its connection (nor count a rejected request); the idle timeout does.
+#[tokio::test]
+async fn a_pinging_http2_connection_outlives_the_header_timeout() {
+    let server = start(ListenConfig {
+        idle_timeout: Duration::from_millis(2000),
+        header_timeout: Duration::from_millis(400),
+        ..config()
+    })
+    .await;
+    let stream = TcpStream::connect(server.addr).await.unwrap();
+    let (mut sender, connection) = hyper::client::conn::http2::Builder::new(TokioExecutor::new())
+        .timer(hyper_util::rt::TokioTimer::new())
+        .keep_alive_interval(Duration::from_millis(100))
+        .keep_alive_while_idle(true)
+        .handshake(TokioIo::new(stream))
+        .await
+        .unwrap();
+    let connection = tokio::spawn(connection);
+    let request = Request::builder()
+        .method("POST")
+        .uri(format!("http://{}/h2-ping", server.addr))
+        .body(Full::new(Bytes::from_static(b"{}")))
+        .unwrap();
+    let response = sender.send_request(request).await.unwrap();
+    assert_eq!(response.status(), 200);
+    let _ = response.into_body().collect().await.unwrap();
+    let answered = Instant::now();
+    tokio::time::timeout(LIMIT, connection)
+        .await
+        .expect("the server closes the idle connection")
+        .unwrap()
+        .ok();
+    let idle = answered.elapsed();
+    assert!(idle >= Duration::from_millis(1800), "closed after {idle:?}");
+    assert_eq!(server.store.stats().rejected, 0);
+    server.stop().await;
+}
+
 #[tokio::test]
 async fn an_idle_http1_connection_closes_after_the_idle_timeout() {
     let server = start(idle_config(Duration::from_millis(800))).await;
