@@ -767,11 +767,15 @@ mod tests {
                         proptest::collection::vec(any::<u8>(), 0..200),
                     ],
                 ),
-                0..20,
+                // Past the 32 gathered on the stack too.
+                0..48,
             )
         ) {
             let list = HeaderList::from_pairs(given.iter().map(|(n, v)| (&n[..], &v[..])));
             prop_assert_eq!(list.len(), given.len());
+            // Packed with the bodies, the same block.
+            let packed = HeaderList::packed(given.iter().map(|(n, v)| (&n[..], &v[..])));
+            prop_assert_eq!(&packed, &list);
             // Lookups agree with a plain walk, whatever the case of the name asked for.
             for (name, _) in &given {
                 if let Ok(name) = std::str::from_utf8(name) {
