@@ -572,15 +572,9 @@ async fn a_stalled_head_after_an_answered_request_is_disconnected_and_counted() 
         "closed after {waited:?}"
     );
     server.wait_received(2).await;
-    assert_eq!(
-        server.store.stats(),
-        Stats {
-            received: 2,
-            stored: 1,
-            evicted: 0,
-            rejected: 1
-        }
-    );
+    let stats = server.store.stats();
+    // The first stored, the second counted as rejected.
+    assert_eq!((stats.received, stats.stored, stats.rejected), (2, 1, 1));
     server.stop().await;
 }
 

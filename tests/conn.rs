@@ -30,32 +30,38 @@ fn idle_config(idle: Duration) -> ListenConfig {
     }
 }
 
-#[tokio::test]
-async fn an_idle_http2_connection_closes_after_the_idle_timeout() {
-    let server = start(idle_config(Duration::from_millis(800))).await;
-    let stream = TcpStream::connect(server.addr).await.unwrap();
-    let (mut sender, connection) =
-        hyper::client::conn::http2::handshake(TokioExecutor::new(), TokioIo::new(stream))
-            .await
-            .unwrap();
+/// Sends one request over a new HTTP/2 connection made by `client`, keeps the connection, and
+/// waits for the server to end it: how long after the answer that was.
+async fn closed_after_one_request(
+    addr: SocketAddr,
+    client: hyper::client::conn::http2::Builder<TokioExecutor>,
+    path: &str,
+) -> Duration {
+    let stream = TcpStream::connect(addr).await.unwrap();
+    let (mut sender, connection) = client.handshake(TokioIo::new(stream)).await.unwrap();
     let connection = tokio::spawn(connection);
     let request = Request::builder()
         .method("POST")
-        .uri(format!("http://{}/h2-idle", server.addr))
+        .uri(format!("http://{addr}{path}"))
         .body(Full::new(Bytes::from_static(b"{}")))
         .unwrap();
     let response = sender.send_request(request).await.unwrap();
     assert_eq!(response.status(), 200);
     let _ = response.into_body().collect().await.unwrap();
     let answered = Instant::now();
-
-    // The client keeps the connection; the server ends it once it has been idle long enough.
     tokio::time::timeout(LIMIT, connection)
         .await
         .expect("the server closes an idle HTTP/2 connection")
         .unwrap()
         .ok();
-    let idle = answered.elapsed();
+    answered.elapsed()
+}
+
+#[tokio::test]
+async fn an_idle_http2_connection_closes_after_the_idle_timeout() {
+    let server = start(idle_config(Duration::from_millis(800))).await;
+    let client = hyper::client::conn::http2::Builder::new(TokioExecutor::new());
+    let idle = closed_after_one_request(server.addr, client, "/h2-idle").await;
     assert!(idle >= Duration::from_millis(700), "closed after {idle:?}");
     assert!(idle < Duration::from_millis(2500), "closed after {idle:?}");
     // Closing an idle connection is no failure.
@@ -81,30 +87,12 @@ async fn a_pinging_http2_connection_outlives_the_header_timeout() {
         ..config()
     })
     .await;
-    let stream = TcpStream::connect(server.addr).await.unwrap();
-    let (mut sender, connection) = hyper::client::conn::http2::Builder::new(TokioExecutor::new())
+    let mut client = hyper::client::conn::http2::Builder::new(TokioExecutor::new());
+    client
         .timer(hyper_util::rt::TokioTimer::new())
         .keep_alive_interval(Duration::from_millis(100))
-        .keep_alive_while_idle(true)
-        .handshake(TokioIo::new(stream))
-        .await
-        .unwrap();
-    let connection = tokio::spawn(connection);
-    let request = Request::builder()
-        .method("POST")
-        .uri(format!("http://{}/h2-ping", server.addr))
-        .body(Full::new(Bytes::from_static(b"{}")))
-        .unwrap();
-    let response = sender.send_request(request).await.unwrap();
-    assert_eq!(response.status(), 200);
-    let _ = response.into_body().collect().await.unwrap();
-    let answered = Instant::now();
-    tokio::time::timeout(LIMIT, connection)
-        .await
-        .expect("the server closes the idle connection")
-        .unwrap()
-        .ok();
-    let idle = answered.elapsed();
+        .keep_alive_while_idle(true);
+    let idle = closed_after_one_request(server.addr, client, "/h2-ping").await;
     assert!(idle >= Duration::from_millis(1800), "closed after {idle:?}");
     assert_eq!(server.store.stats().rejected, 0);
     server.stop().await;
