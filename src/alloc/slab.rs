@@ -44,31 +44,27 @@ pub fn keep_with(len: usize, write: impl FnOnce(&mut BytesMut)) -> Bytes {
         return Bytes::new();
     }
     let mut write = Some(write);
-    let packed = if len > PACKED_UP_TO {
-        None
-    } else {
-        FILLING
-            .try_with(|filling| {
-                let mut filling = filling.try_borrow_mut().ok()?;
-                if filling.capacity() < len {
-                    // What is left of the old chunk stays with the bodies already in it.
-                    *filling = BytesMut::with_capacity(CHUNK);
-                }
-                (write.take()?)(&mut filling);
-                debug_assert_eq!(filling.len(), len);
-                Some(filling.split().freeze())
-            })
-            .ok()
-            .flatten()
-    };
-    packed.unwrap_or_else(|| {
-        // Large, or the thread is exiting: an allocation of exactly its size.
-        let mut own = BytesMut::with_capacity(len);
-        if let Some(write) = write.take() {
-            write(&mut own);
+    if len <= PACKED_UP_TO {
+        let packed = FILLING.try_with(|filling| {
+            let mut filling = filling.try_borrow_mut().ok()?;
+            if filling.capacity() < len {
+                // What is left of the old chunk stays with the bodies already in it.
+                *filling = BytesMut::with_capacity(CHUNK);
+            }
+            (write.take()?)(&mut filling);
+            debug_assert_eq!(filling.len(), len);
+            Some(filling.split().freeze())
+        });
+        if let Ok(Some(packed)) = packed {
+            return packed;
         }
-        own.freeze()
-    })
+    }
+    // Large, or the thread is exiting: an allocation of exactly its size.
+    let mut own = BytesMut::with_capacity(len);
+    if let Some(write) = write {
+        write(&mut own);
+    }
+    own.freeze()
 }
 
 #[cfg(test)]

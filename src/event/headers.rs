@@ -17,7 +17,7 @@
 
 use std::fmt;
 
-use bytes::{Bytes, BytesMut};
+use bytes::{BufMut, Bytes, BytesMut};
 
 use crate::alloc::slab;
 
@@ -258,7 +258,7 @@ pub struct HeaderList {
 }
 
 /// How many headers are gathered on the stack while a block is written; more go to the heap.
-const ON_STACK: usize = 32;
+const ON_STACK: usize = 16;
 
 /// A header, and how it is written into the block.
 type Planned<'a> = (&'a [u8], &'a [u8], Encoded);
@@ -297,52 +297,28 @@ impl<'a> Plan<'a> {
     }
 
     /// Writes the block: exactly `self.size` bytes.
-    fn write(&self, block: &mut impl Block) {
+    fn write(&self, block: &mut BytesMut) {
         push_leb128(block, self.count);
         let planned = self.stack[..self.count.min(ON_STACK)]
             .iter()
             .chain(&self.heap);
         for &(name, value, how) in planned {
             match how {
-                Encoded::Header(code) => block.put(code),
+                Encoded::Header(code) => block.put_u8(code),
                 Encoded::Name(code) => {
-                    block.put(code);
+                    block.put_u8(code);
                     push_leb128(block, value.len());
-                    block.put_all(value);
+                    block.put_slice(value);
                 }
                 Encoded::Literal => {
-                    block.put(LITERAL);
+                    block.put_u8(LITERAL);
                     push_leb128(block, name.len());
-                    block.put_all(name);
+                    block.put_slice(name);
                     push_leb128(block, value.len());
-                    block.put_all(value);
+                    block.put_slice(value);
                 }
             }
         }
-    }
-}
-
-/// Where a block is written.
-trait Block {
-    fn put(&mut self, byte: u8);
-    fn put_all(&mut self, bytes: &[u8]);
-}
-
-impl Block for Vec<u8> {
-    fn put(&mut self, byte: u8) {
-        self.push(byte);
-    }
-    fn put_all(&mut self, bytes: &[u8]) {
-        self.extend_from_slice(bytes);
-    }
-}
-
-impl Block for BytesMut {
-    fn put(&mut self, byte: u8) {
-        self.extend_from_slice(&[byte]);
-    }
-    fn put_all(&mut self, bytes: &[u8]) {
-        self.extend_from_slice(bytes);
     }
 }
 
@@ -356,11 +332,12 @@ impl HeaderList {
         if plan.count == 0 {
             return HeaderList::default();
         }
-        let mut block = Vec::with_capacity(plan.size);
+        // Filled to its capacity: frozen, it stays one allocation of exactly that size.
+        let mut block = BytesMut::with_capacity(plan.size);
         plan.write(&mut block);
         debug_assert_eq!(block.len(), plan.size);
         HeaderList {
-            block: block.into(),
+            block: block.freeze(),
         }
     }
 
@@ -576,12 +553,12 @@ fn leb128_len(mut n: usize) -> usize {
     len
 }
 
-fn push_leb128(out: &mut impl Block, mut n: usize) {
+fn push_leb128(out: &mut BytesMut, mut n: usize) {
     while n >= 0x80 {
-        out.put((n as u8 & 0x7f) | 0x80);
+        out.put_u8((n as u8 & 0x7f) | 0x80);
         n >>= 7;
     }
-    out.put(n as u8);
+    out.put_u8(n as u8);
 }
 
 /// The number at the start of `bytes` and how many bytes it took.
@@ -731,7 +708,7 @@ mod tests {
     #[test]
     fn lengths_round_trip() {
         for n in [0, 1, 127, 128, 300, 16_383, 16_384, 1 << 30, usize::MAX] {
-            let mut out = Vec::new();
+            let mut out = BytesMut::new();
             push_leb128(&mut out, n);
             assert_eq!(out.len(), leb128_len(n));
             assert_eq!(read_leb128(&out), Some((n, out.len())));
@@ -767,7 +744,7 @@ mod tests {
                         proptest::collection::vec(any::<u8>(), 0..200),
                     ],
                 ),
-                // Past the 32 gathered on the stack too.
+                // Past the 16 gathered on the stack too.
                 0..48,
             )
         ) {
