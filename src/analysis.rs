@@ -122,6 +122,15 @@ impl Analyzer {
                 );
                 event.analysis.sequence =
                     state.observe(wms, body_hash, at, repeated, bad_signature, anomalies);
+                // A sequence is told by its subject's session (the decoder set it from the
+                // same field; this keeps the two one even for events made otherwise).
+                let subject = &event.analysis.subject;
+                if event.analysis.sequence.is_some()
+                    && subject.session_id.as_deref() != Some(wms.session_id.as_str())
+                {
+                    event.analysis.subject.session_id =
+                        Some(crate::intern::intern(&wms.session_id));
+                }
             }
             Facts::Prism(prism) => {
                 self.timelines

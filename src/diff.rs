@@ -568,7 +568,13 @@ impl Partner {
             && info.status == SequenceStatus::Conflict
         {
             return Some(Partner::Sequence {
-                session_id: info.session_id.to_string(),
+                session_id: event
+                    .analysis
+                    .subject
+                    .session_id
+                    .as_deref()
+                    .unwrap_or_default()
+                    .to_owned(),
                 seq: info.seq,
             });
         }
@@ -584,9 +590,10 @@ impl Partner {
     pub fn is(&self, candidate: &CapturedEvent) -> bool {
         match self {
             Partner::Sequence { session_id, seq } => {
+                let candidate_session = candidate.analysis.subject.session_id.as_deref();
                 candidate.analysis.sequence.as_ref().is_some_and(|info| {
                     info.seq == *seq
-                        && *info.session_id == **session_id
+                        && candidate_session.unwrap_or_default() == session_id
                         && !matches!(
                             info.status,
                             SequenceStatus::Conflict | SequenceStatus::Duplicate

@@ -346,10 +346,10 @@ impl SequenceStatus {
     }
 }
 
-/// Where a WMS event sits in its session's sequence.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// Where a WMS event sits in its session's sequence. The session is the event's
+/// [`Subject::session_id`], not repeated here.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SequenceInfo {
-    pub session_id: SharedStr,
     pub seq: u64,
     pub status: SequenceStatus,
     /// The sequence numbers found missing by this event, e.g. `[3, 4]`.

@@ -23,7 +23,8 @@ use crate::analysis::AnalysisSnapshot;
 use crate::decode::signature::Secrets;
 use crate::event::{
     Analysis, Anomaly, BodyKind, BodyPart, CapturedEvent, HeaderList, HttpVersion, Provider,
-    Redelivery, RemoteAddr, ResponseInfo, SequenceInfo, Severity, Signature, Subject, ThinList,
+    Redelivery, RemoteAddr, ResponseInfo, SequenceInfo, SequenceStatus, Severity, SharedStr,
+    Signature, Subject, ThinList,
 };
 use crate::intern::intern;
 use crate::store::Stats;
@@ -67,7 +68,7 @@ struct EventOut<'a> {
     kind: Option<&'a str>,
     severity: Severity,
     signature: &'a Signature,
-    sequence: Option<&'a SequenceInfo>,
+    sequence: Option<SequenceOut<'a>>,
     subject: &'a Subject,
     anomalies: &'a [Anomaly],
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -109,7 +110,12 @@ impl<'a> EventOut<'a> {
             kind: analysis.kind.as_deref(),
             severity: analysis.severity,
             signature: &analysis.signature,
-            sequence: analysis.sequence.as_ref(),
+            sequence: analysis.sequence.as_ref().map(|sequence| SequenceOut {
+                session_id: analysis.subject.session_id.as_deref().unwrap_or_default(),
+                seq: sequence.seq,
+                status: sequence.status,
+                missing: &sequence.missing,
+            }),
             subject: &analysis.subject,
             anomalies: &analysis.anomalies,
             sent_at: analysis.sent_at.as_ref().map(format_time),
@@ -122,6 +128,15 @@ impl<'a> EventOut<'a> {
             },
         }
     }
+}
+
+#[cfg(test)]
+#[derive(Serialize)]
+struct SequenceOut<'a> {
+    session_id: &'a str,
+    seq: u64,
+    status: SequenceStatus,
+    missing: &'a [u64],
 }
 
 #[cfg(test)]
@@ -406,7 +421,7 @@ struct EventIn<'a> {
     kind: Option<Text<'a>>,
     severity: Severity,
     signature: Signature,
-    sequence: Option<SequenceInfo>,
+    sequence: Option<SequenceIn>,
     #[serde(default)]
     subject: Subject,
     #[serde(default)]
@@ -420,6 +435,15 @@ struct EventIn<'a> {
     #[serde(default)]
     edited: bool,
     response: ResponseInfo,
+}
+
+/// A sequence as the format writes it, with its session: an event keeps that in its subject.
+#[derive(Deserialize)]
+struct SequenceIn {
+    session_id: SharedStr,
+    seq: u64,
+    status: SequenceStatus,
+    missing: ThinList<u64>,
 }
 
 fn default_version() -> HttpVersion {
@@ -541,6 +565,19 @@ impl EventIn<'_> {
                 .iter()
                 .map(|h| (h.name.as_bytes(), &h.value[..])),
         );
+        // The session a sequence names is the subject's; a file that gives only the first (or
+        // two different ones, which hookscope never writes) keeps the subject's when it has one.
+        let mut subject = self.subject;
+        let sequence = self.sequence.map(|sequence| {
+            if subject.session_id.is_none() {
+                subject.session_id = Some(sequence.session_id);
+            }
+            SequenceInfo {
+                seq: sequence.seq,
+                status: sequence.status,
+                missing: sequence.missing,
+            }
+        });
         Ok(CapturedEvent {
             id: self.id,
             received_at,
@@ -563,8 +600,8 @@ impl EventIn<'_> {
                 body_kind: self.body_kind,
                 parts: self.parts,
                 signature: self.signature,
-                sequence: self.sequence,
-                subject: self.subject,
+                sequence,
+                subject,
                 anomalies: self.anomalies,
                 sent_at,
                 redelivery: self.redelivery.map(Box::new),
@@ -955,7 +992,6 @@ mod tests {
                     note: Some("matches".into()),
                 },
                 sequence: Some(SequenceInfo {
-                    session_id: "s1".into(),
                     seq: 5,
                     status: SequenceStatus::Gap,
                     missing: vec![3, 4].into(),
@@ -1080,7 +1116,6 @@ mod tests {
             video_id: Some("v\u{1}".into()),
         };
         full.analysis.sequence = Some(SequenceInfo {
-            session_id: "s\"1".into(),
             seq: u64::MAX,
             status: SequenceStatus::First,
             missing: ThinList::new(),
@@ -1139,6 +1174,27 @@ mod tests {
         assert_ne!(finer, line);
         let back = import(finer.as_bytes()).unwrap();
         assert_eq!(back.events, vec![event]);
+        assert_eq!(event_line(&back.events[0]), line.as_bytes());
+    }
+
+    #[test]
+    fn a_sequence_session_without_a_subject_one_becomes_the_subjects() {
+        let event = sample();
+        assert_eq!(event.analysis.subject.session_id.as_deref(), Some("s1"));
+        let line = String::from_utf8(event_line(&event)).unwrap();
+        assert!(line.contains(r#""sequence":{"session_id":"s1","#), "{line}");
+        // A hand-written file may name the session in the sequence only.
+        let without = line.replace(r#""subject":{"session_id":"s1"}"#, r#""subject":{}"#);
+        assert_ne!(without, line);
+        let back = import(without.as_bytes()).unwrap();
+        assert_eq!(back.events, vec![event]);
+        // When both name one, the subject's is the event's.
+        let two = line.replace(
+            r#""sequence":{"session_id":"s1""#,
+            r#""sequence":{"session_id":"s2""#,
+        );
+        assert_ne!(two, line);
+        let back = import(two.as_bytes()).unwrap();
         assert_eq!(event_line(&back.events[0]), line.as_bytes());
     }
 

@@ -592,7 +592,6 @@ impl SessionState {
         let info = facts.sequence.map(|seq| {
             let (status, missing) = self.place(seq, body_hash, facts.timestamp, anomalies);
             SequenceInfo {
-                session_id: crate::intern::intern(&facts.session_id),
                 seq,
                 status,
                 missing: missing.into(),

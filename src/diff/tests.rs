@@ -287,11 +287,11 @@ fn wms(id: u64, seq: u64, status: SequenceStatus, body: &str) -> CapturedEvent {
         .body(body.to_owned())
         .build();
     event.analysis.sequence = Some(SequenceInfo {
-        session_id: "s-1".into(),
         seq,
         status,
         missing: Default::default(),
     });
+    event.analysis.subject.session_id = Some("s-1".into());
     event
 }
 
@@ -360,7 +360,7 @@ fn a_conflict_names_the_event_first_placed_with_its_number() {
     let repeat = wms(2, 4, SequenceStatus::Duplicate, r#"{"snr":55}"#);
     let other_session = {
         let mut e = wms(3, 4, SequenceStatus::InOrder, r#"{"snr":1}"#);
-        e.analysis.sequence.as_mut().unwrap().session_id = "s-2".into();
+        e.analysis.subject.session_id = Some("s-2".into());
         e
     };
     let conflict = wms(4, 4, SequenceStatus::Conflict, r#"{"snr":61}"#);

@@ -82,7 +82,7 @@ pub fn push_event(out: &mut Vec<u8>, event: &CapturedEvent) -> serde_json::Resul
     push_signature(out, &analysis.signature);
     out.extend_from_slice(b",\"sequence\":");
     match &analysis.sequence {
-        Some(sequence) => push_sequence(out, sequence),
+        Some(sequence) => push_sequence(out, analysis.subject.session_id.as_deref(), sequence),
         None => out.extend_from_slice(b"null"),
     }
     out.extend_from_slice(b",\"subject\":");
@@ -159,9 +159,10 @@ fn push_signature(out: &mut Vec<u8>, signature: &Signature) {
     out.push(b'}');
 }
 
-fn push_sequence(out: &mut Vec<u8>, sequence: &SequenceInfo) {
+/// The sequence with its session (the subject's), as the format has always written it.
+fn push_sequence(out: &mut Vec<u8>, session: Option<&str>, sequence: &SequenceInfo) {
     out.extend_from_slice(b"{\"session_id\":");
-    push_str(out, &sequence.session_id);
+    push_str(out, session.unwrap_or_default());
     out.extend_from_slice(b",\"seq\":");
     out.extend_from_slice(itoa::Buffer::new().format(sequence.seq).as_bytes());
     out.extend_from_slice(b",\"status\":");

@@ -104,17 +104,11 @@ impl<'f> CompiledTerm<'f> {
         let analysis = &event.analysis;
         let known = &mut self.known;
         match (self.test, &mut self.text) {
-            (Test::Session(glob), _) => {
-                analysis
-                    .subject
-                    .session_id
-                    .as_ref()
-                    .is_some_and(|id| known.get_or_insert(id, |id| glob.matches(id)))
-                    || analysis
-                        .sequence
-                        .as_ref()
-                        .is_some_and(|s| known.get_or_insert(&s.session_id, |id| glob.matches(id)))
-            }
+            (Test::Session(glob), _) => analysis
+                .subject
+                .session_id
+                .as_ref()
+                .is_some_and(|id| known.get_or_insert(id, |id| glob.matches(id))),
             (Test::Scan(glob), _) => [&analysis.subject.scan_id, &analysis.subject.video_id]
                 .into_iter()
                 .flatten()
@@ -140,9 +134,7 @@ impl Test {
                 .subject
                 .session_id
                 .as_deref()
-                .into_iter()
-                .chain(analysis.sequence.as_ref().map(|s| &*s.session_id))
-                .any(|id| glob.matches(id)),
+                .is_some_and(|id| glob.matches(id)),
             Test::Scan(glob) => [&analysis.subject.scan_id, &analysis.subject.video_id]
                 .into_iter()
                 .flatten()
@@ -243,7 +235,6 @@ mod tests {
                     note: None,
                 },
                 sequence: Some(SequenceInfo {
-                    session_id: "ryueiwoqfh910fu3".into(),
                     seq: 5,
                     status: SequenceStatus::Gap,
                     missing: vec![3, 4].into(),

@@ -100,7 +100,6 @@ fn wms(
         note: Some("X-WMS-Content-MAC matches the raw body bytes (secret 1 of 1).".into()),
     };
     e.analysis.sequence = Some(SequenceInfo {
-        session_id: SESSION.into(),
         seq,
         status,
         missing: missing.clone().into(),

@@ -1276,8 +1276,8 @@ mod tests {
             };
         }
         if pick(9) % 2 == 0 {
+            e.analysis.subject.session_id.get_or_insert(session);
             e.analysis.sequence = Some(SequenceInfo {
-                session_id: session,
                 seq: n,
                 status: if pick(10) % 4 == 0 {
                     SequenceStatus::Gap
@@ -1353,7 +1353,6 @@ mod tests {
     fn the_note_keeps_an_anomaly_beside_the_sequence_status() {
         let mut e = event(12);
         e.analysis.sequence = Some(SequenceInfo {
-            session_id: "s".into(),
             seq: 12,
             status: SequenceStatus::InOrder,
             missing: Default::default(),

@@ -593,10 +593,12 @@ fn analysis(event: &CapturedEvent, width: usize, resends: &Resends) -> Vec<RichL
             ),
             None => lines.push(label("Sequence").with(Role::Sequence(seq.status), words)),
         }
-        lines.push(label("").with(
-            Role::Dim,
-            format!("session {}", sanitize::escape(&seq.session_id)),
-        ));
+        if let Some(session) = &a.subject.session_id {
+            lines.push(label("").with(
+                Role::Dim,
+                format!("session {}", sanitize::escape(session)),
+            ));
+        }
     }
 
     let subject = &a.subject;
