@@ -42,12 +42,10 @@ fn sample_with_app_answer() -> Vec<hookscope::event::CapturedEvent> {
     let mut events = sample_events();
     let body = r#"{"error":"image too small","min_width":640,"trace":"c0ffee12"}"#;
     if let Some(event) = events.iter_mut().find(|e| e.id == 19) {
-        event.response = ResponseInfo {
-            status: 500,
-            sent: Sent::Held,
-            mode: Default::default(),
-            latency_ms: 38.4,
-            forward: Some(Box::new(ForwardInfo {
+        event.response = ResponseInfo::with_forward(
+            500,
+            38.4,
+            ForwardInfo {
                 forwarded_to: Some("http://127.0.0.1:3000/prismatic/image".into()),
                 headers: HeaderList::from_pairs([
                     (&b"content-type"[..], &b"application/json"[..]),
@@ -57,8 +55,9 @@ fn sample_with_app_answer() -> Vec<hookscope::event::CapturedEvent> {
                 body: body.as_bytes().to_vec().into(),
                 body_size: body.len() as u64,
                 ..ForwardInfo::default()
-            })),
-        };
+            },
+        );
+        assert_eq!(event.response.sent, Sent::Held);
     }
     events
 }

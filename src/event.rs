@@ -377,11 +377,17 @@ pub struct ResponseInfo {
     pub sent: Sent,
     /// The answer mode that shaped the answer (a byte, in the padding too).
     pub mode: AnswerMode,
-    /// From the request head's arrival to the answer being ready (including any forwarding).
-    pub latency_ms: f64,
+    /// From the request head's arrival to the answer being ready (including any forwarding), in
+    /// whole microseconds, up to 71 minutes: see [`ResponseInfo::latency_ms`].
+    latency_us: u32,
     /// What only some answers have (forwarding, headers and body held); none for hookscope's
     /// default receipt, as most are.
     pub forward: Option<Box<ForwardInfo>>,
+}
+
+/// Milliseconds as whole microseconds, saturating at both ends (`as` maps NaN to 0).
+fn micros(latency_ms: f64) -> u32 {
+    (latency_ms * 1000.0).round() as u32
 }
 
 /// What an event knows of the headers and body its answer carried.
@@ -528,7 +534,7 @@ impl ResponseInfo {
             status,
             sent: Sent::Unrecorded,
             mode: AnswerMode::Configured,
-            latency_ms,
+            latency_us: micros(latency_ms),
             forward: None,
         }
     }
@@ -549,9 +555,26 @@ impl ResponseInfo {
             status,
             sent: if held { Sent::Held } else { Sent::Unrecorded },
             mode: AnswerMode::Configured,
-            latency_ms,
+            latency_us: micros(latency_ms),
             forward: (!forward.is_empty()).then(|| Box::new(forward)),
         }
+    }
+
+    /// From the request head's arrival to the answer being ready, in milliseconds, to the
+    /// microsecond.
+    pub fn latency_ms(&self) -> f64 {
+        f64::from(self.latency_us) / 1000.0
+    }
+
+    /// The latency in whole microseconds.
+    pub fn latency_us(&self) -> u32 {
+        self.latency_us
+    }
+
+    /// Sets the latency, kept to the nearest microsecond: negative or not a number reads as 0,
+    /// and past 71 minutes as 71 minutes (`u32::MAX` microseconds).
+    pub fn set_latency_ms(&mut self, latency_ms: f64) {
+        self.latency_us = micros(latency_ms);
     }
 
     /// The URL the request was relayed to, when it was.
@@ -772,7 +795,7 @@ impl Serialize for ResponseOut<'_> {
         let parts = response.sent_parts(self.id);
         let mut wire = ResponseWire::<Cow<'_, str>, HeaderWire<'_>> {
             status: response.status,
-            latency_ms: response.latency_ms,
+            latency_ms: response.latency_ms(),
             forwarded_to: response.forwarded_to().map(Into::into),
             app_body: response
                 .forward
@@ -952,7 +975,32 @@ mod tests {
             "{}",
             std::mem::size_of::<CapturedEvent>()
         );
-        assert_eq!(std::mem::size_of::<ResponseInfo>(), 24);
+        assert_eq!(std::mem::size_of::<ResponseInfo>(), 16);
+    }
+
+    #[test]
+    fn latencies_are_kept_to_the_microsecond_and_saturate() {
+        let mut response = ResponseInfo::local(200, 0.125);
+        assert_eq!((response.latency_ms(), response.latency_us()), (0.125, 125));
+        for (given, kept) in [
+            (1.0004, 1.0),
+            (1.0006, 1.001),
+            (38.4, 38.4),
+            (-5.0, 0.0),
+            (f64::NAN, 0.0),
+            (f64::MAX, f64::from(u32::MAX) / 1000.0),
+        ] {
+            response.set_latency_ms(given);
+            assert_eq!(response.latency_ms(), kept, "{given}");
+        }
+        // What the listener measures (whole microseconds) is written back exactly.
+        response.set_latency_ms(123_456.0 / 1000.0);
+        let text = serde_json::to_string(&ResponseOut {
+            response: &response,
+            id: 1,
+        })
+        .unwrap();
+        assert!(text.contains(r#""latency_ms":123.456,"#), "{text}");
     }
 
     #[test]

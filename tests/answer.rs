@@ -145,7 +145,7 @@ async fn a_slow_app_gives_504() {
             .unwrap()
             .contains("did not answer within")
     );
-    assert!(event.response.latency_ms >= 300.0);
+    assert!(event.response.latency_ms() >= 300.0);
     server.stop().await;
 }
 
@@ -235,7 +235,7 @@ async fn status_body_and_delay_are_configurable() {
     );
     let event = &server.store.snapshot()[0];
     assert_eq!(event.response.status, 202);
-    assert!(event.response.latency_ms >= 200.0);
+    assert!(event.response.latency_ms() >= 200.0);
     server.stop().await;
 }
 

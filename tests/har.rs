@@ -275,7 +275,7 @@ fn check_foreign(events: &[CapturedEvent]) {
     );
     assert!(get.body.is_empty());
     assert_eq!(get.response.status, 200);
-    assert_eq!(get.response.latency_ms, 12.5);
+    assert_eq!(get.response.latency_ms(), 12.5);
 
     let wms = &events[1];
     assert_eq!(wms.id, 2);

@@ -506,7 +506,9 @@ async fn redelivery_delays_survive_export_open_export() {
             let mut event = generic(0, "/hook");
             event.body = format!("{{\"delivery\":{n}}}").into();
             // Latencies as the listener measures them: whole microseconds over 1,000.
-            event.response.latency_ms = (delay + i as i64) as f64 / 1000.0;
+            event
+                .response
+                .set_latency_ms((delay + i as i64) as f64 / 1000.0);
             record_at(&recorder, event, at);
         }
     }

@@ -57,7 +57,7 @@ fn steady(event: &CapturedEvent) -> CapturedEvent {
             })
             .collect::<Vec<_>>(),
     );
-    event.response.latency_ms = 3.25;
+    event.response.set_latency_ms(3.25);
     if let Some(forward) = event.response.forward.as_deref_mut() {
         let fixed = "http://127.0.0.1:3000/app/hooks/orders";
         if let Some(url) = forward.forwarded_to.take() {

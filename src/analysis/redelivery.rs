@@ -301,10 +301,7 @@ impl Redeliveries {
             return;
         };
         let received_at = micros(event.received_at);
-        // Saturating: a latency read from a file may be any number. Rounded: a latency of whole
-        // microseconds over 1,000 times 1,000 may fall just short of the whole number.
-        let answered_at = received_at
-            .saturating_add((event.response.latency_ms.max(0.0) * 1000.0).round() as i64);
+        let answered_at = received_at.saturating_add(i64::from(event.response.latency_us()));
         let latest = match &event.analysis.redelivery {
             None if e.first_at == received_at => {
                 e.first_id = event.id;

@@ -207,7 +207,7 @@ fn entry(event: &CapturedEvent) -> Entry {
     };
     Entry {
         started_date_time: format_time(&event.received_at),
-        time: event.response.latency_ms,
+        time: event.response.latency_ms(),
         request: Request {
             method: event.method.to_string(),
             url,
@@ -238,7 +238,7 @@ fn entry(event: &CapturedEvent) -> Entry {
         cache: Empty {},
         timings: Timings {
             send: 0.0,
-            wait: event.response.latency_ms,
+            wait: event.response.latency_ms(),
             receive: 0.0,
         },
         id: event.id,

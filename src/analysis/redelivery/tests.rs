@@ -17,7 +17,7 @@ fn deliver(
         .map(|&(secs, status)| {
             let mut e = event(provider, body, at(secs));
             e.response.status = status;
-            e.response.latency_ms = 0.0;
+            e.response.set_latency_ms(0.0);
             h.feed_event(e, &Facts::None)
         })
         .collect()
@@ -233,7 +233,7 @@ fn a_first_delivery_costs_24_bytes_and_any_latency_is_taken() {
     let mut h = Harness::new();
     let mut first = event(Provider::Prism, "b", at(0.0));
     first.response.status = 503;
-    first.response.latency_ms = f64::MAX;
+    first.response.set_latency_ms(f64::MAX);
     h.feed_event(first, &Facts::None);
     let again = h.feed_event(event(Provider::Prism, "b", at(1.0)), &Facts::None);
     let r = again.analysis.redelivery.unwrap();

@@ -433,7 +433,7 @@ fn response(event: &CapturedEvent, reveal: bool, width: u16) -> Vec<RichLine> {
     if let Some(rule) = response.rule() {
         sentence(&mut lines, label("Rule"), Role::Accent, rule, columns);
     }
-    let mode = mode_words(response.mode, response.latency_ms);
+    let mode = mode_words(response.mode, response.latency_ms());
     if let Some(mode) = &mode {
         sentence(&mut lines, label("Answer mode"), Role::Text, mode, columns);
     }
@@ -447,7 +447,7 @@ fn response(event: &CapturedEvent, reveal: bool, width: u16) -> Vec<RichLine> {
                 Role::Status(response.status),
                 format!("{} {reason}", response.status),
             )
-            .with(Role::Dim, format!("  in {:.1} ms", response.latency_ms)),
+            .with(Role::Dim, format!("  in {:.1} ms", response.latency_ms())),
     );
     // A forced status says why on the Answer mode line already.
     let forced = matches!(
@@ -656,7 +656,7 @@ fn analysis(event: &CapturedEvent, width: usize, resends: &Resends) -> Vec<RichL
     }
     let response = &event.response;
     let mut line = label("Answer").with(Role::Status(response.status), response.status.to_string());
-    line.push(Role::Dim, format!(" in {:.1} ms", response.latency_ms));
+    line.push(Role::Dim, format!(" in {:.1} ms", response.latency_ms()));
     if let Some(target) = response.forwarded_to() {
         line.push(Role::Dim, "  forwarded to ");
         line.push(Role::Text, sanitize::escape(target));
