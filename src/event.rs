@@ -8,6 +8,7 @@ pub mod build;
 pub mod facts;
 pub mod headers;
 mod remote;
+mod subject;
 mod thin;
 
 use bytes::Bytes;
@@ -18,6 +19,7 @@ pub use crate::intern::SharedStr;
 pub use anomaly::Anomaly;
 pub use headers::HeaderList;
 pub use remote::RemoteAddr;
+pub use subject::{Subject, SubjectIds};
 pub use thin::ThinList;
 
 /// The request header with which hookscope marks its own re-sends (`r`, `E`, `hookscope send`):
@@ -354,19 +356,6 @@ pub struct SequenceInfo {
     pub status: SequenceStatus,
     /// The sequence numbers found missing by this event, e.g. `[3, 4]`.
     pub missing: ThinList<u64>,
-}
-
-/// The ids an event is about, as present in its body.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub struct Subject {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<SharedStr>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub measurement_id: Option<SharedStr>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub scan_id: Option<SharedStr>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub video_id: Option<SharedStr>,
 }
 
 /// The answer the sender got: hookscope's own or, behind `--forward-to`, the app's.

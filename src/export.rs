@@ -963,7 +963,7 @@ fn read_lines(bytes: &[u8]) -> LinesRead {
 mod tests {
     use super::*;
     use crate::event::build::EventBuilder;
-    use crate::event::{SequenceStatus, SignatureScheme, SignatureVerdict};
+    use crate::event::{SequenceStatus, SignatureScheme, SignatureVerdict, SubjectIds};
 
     fn sample() -> CapturedEvent {
         EventBuilder::new(7)
@@ -996,10 +996,10 @@ mod tests {
                     status: SequenceStatus::Gap,
                     missing: vec![3, 4].into(),
                 }),
-                subject: Subject {
+                subject: Subject::shared(SubjectIds {
                     session_id: Some("s1".into()),
-                    ..Subject::default()
-                },
+                    ..SubjectIds::default()
+                }),
                 anomalies: vec![Anomaly::text("x", "y")].into(),
                 sent_at: Some(
                     DateTime::parse_from_rfc3339("2026-11-22T06:31:22Z")
@@ -1109,12 +1109,12 @@ mod tests {
         empty.analysis.signature = Signature::default();
         empty.analysis.subject = Subject::default();
         let mut full = sample();
-        full.analysis.subject = Subject {
+        full.analysis.subject = Subject::shared(SubjectIds {
             session_id: Some("s\"1".into()),
             measurement_id: Some("m".into()),
             scan_id: Some("scan".into()),
             video_id: Some("v\u{1}".into()),
-        };
+        });
         full.analysis.sequence = Some(SequenceInfo {
             seq: u64::MAX,
             status: SequenceStatus::First,

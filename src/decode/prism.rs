@@ -11,7 +11,7 @@ use super::findings::{
     ErrorField, Expected, Field, Findings, Object, Quoted, VendorResult, job_error,
 };
 use crate::event::facts::{Facts, JobError, JobPhase, PrismFacts, PrismJob, StateClass};
-use crate::event::{Anomaly, Provider, Severity, Subject};
+use crate::event::{Anomaly, Provider, Severity, Subject, SubjectIds};
 
 /// What a state says about its job, which decides the phases it may come with: a started
 /// event carries a waiting or running state, a succeeded one the success state, a failed one a
@@ -223,10 +223,10 @@ pub(crate) fn decode(object: &Object, findings: &mut Findings) -> VendorResult {
         provider: Provider::Prism,
         kind: event_type.map(str::to_owned),
         severity,
-        subject: Subject {
+        subject: Subject::shared(SubjectIds {
             scan_id: scan_id.map(crate::intern::intern),
-            ..Subject::default()
-        },
+            ..SubjectIds::default()
+        }),
         anomalies: Vec::new(),
         sent_at: None,
         facts,

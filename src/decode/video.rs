@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 
 use super::findings::{Expected, Field, Findings, Object, Quoted, Signed, VendorResult};
 use crate::event::facts::{Facts, JobError, JobPhase, VideoFacts};
-use crate::event::{Anomaly, BodyKind, Provider, Severity, Subject};
+use crate::event::{Anomaly, BodyKind, Provider, Severity, Subject, SubjectIds};
 
 /// Prism's video webhook documentation, "Event Types".
 pub const EVENTS: [(&str, JobPhase); 2] = [
@@ -148,10 +148,10 @@ pub(crate) fn decode(
         provider: Provider::PrismVideo,
         kind: event.map(str::to_owned),
         severity,
-        subject: Subject {
+        subject: Subject::shared(SubjectIds {
             video_id: video_id.map(crate::intern::intern),
-            ..Subject::default()
-        },
+            ..SubjectIds::default()
+        }),
         anomalies: Vec::new(),
         sent_at: timestamp,
         facts,

@@ -10,7 +10,7 @@ use super::findings::{
     Expected, Field, Findings, Level, Object, Quoted, Signed, Under, VendorResult,
 };
 use crate::event::facts::{Facts, WmsFacts};
-use crate::event::{Anomaly, BodyKind, Provider, Severity, Subject};
+use crate::event::{Anomaly, BodyKind, Provider, Severity, Subject, SubjectIds};
 
 /// One row of the WMS webhook documentation's event table: the name, its documented severity, and
 /// the payload
@@ -159,11 +159,11 @@ pub(crate) fn decode(
         Some(other) => findings.wrong_type(Field::top("payload"), Expected::Object, other),
     }
 
-    let subject = Subject {
+    let subject = Subject::shared(SubjectIds {
         session_id: session_id.map(crate::intern::intern),
         measurement_id: facts.measurement_id.as_deref().map(crate::intern::intern),
-        ..Subject::default()
-    };
+        ..SubjectIds::default()
+    });
     VendorResult {
         provider: Provider::Wms,
         kind: event_name.map(str::to_owned),

@@ -210,7 +210,7 @@ mod tests {
     use crate::event::build::EventBuilder;
     use crate::event::{
         Analysis, Anomaly, Provider, ResponseInfo, SequenceInfo, Severity, Signature,
-        SignatureScheme, SignatureVerdict, Subject,
+        SignatureScheme, SignatureVerdict, Subject, SubjectIds,
     };
     use crate::intern::SharedStr;
     use bytes::Bytes;
@@ -239,10 +239,10 @@ mod tests {
                     status: SequenceStatus::Gap,
                     missing: vec![3, 4].into(),
                 }),
-                subject: Subject {
+                subject: Subject::shared(SubjectIds {
                     session_id: Some("ryueiwoqfh910fu3".into()),
-                    ..Subject::default()
-                },
+                    ..SubjectIds::default()
+                }),
                 anomalies: vec![Anomaly::text("sequence_gap", "Events 3-4 never arrived.")].into(),
                 ..Analysis::default()
             })

@@ -16,6 +16,7 @@ use hookscope::event::build::EventBuilder;
 use hookscope::event::{
     Anomaly, BodyKind, BodyPart, CapturedEvent, HeaderList, Provider, Redelivery, ResponseInfo,
     SequenceInfo, SequenceStatus, Severity, Signature, SignatureScheme, SignatureVerdict, Subject,
+    SubjectIds,
 };
 use hookscope::store::{Limits, Stats, Store};
 use hookscope::ui::app::{App, Source};
@@ -104,13 +105,13 @@ fn wms(
         status,
         missing: missing.clone().into(),
     });
-    e.analysis.subject = Subject {
+    e.analysis.subject = Subject::shared(SubjectIds {
         session_id: Some(SESSION.into()),
         measurement_id: payload
             .contains("measurementId")
             .then(|| MEASUREMENT.into()),
-        ..Subject::default()
-    };
+        ..SubjectIds::default()
+    });
     if status == SequenceStatus::Gap {
         let list: Vec<String> = missing.iter().map(u64::to_string).collect();
         e.analysis.anomalies.push(Anomaly::text(

@@ -1230,7 +1230,7 @@ mod tests {
     use super::*;
     use crate::event::build::EventBuilder;
     use crate::event::{
-        ResponseInfo, SequenceInfo, SequenceStatus, Severity, SignatureVerdict, Subject,
+        ResponseInfo, SequenceInfo, SequenceStatus, Severity, SignatureVerdict, Subject, SubjectIds,
     };
     use crate::store::{Limits, Stats};
     use bytes::Bytes;
@@ -1269,11 +1269,11 @@ mod tests {
             session.into()
         };
         if pick(7) % 3 != 0 {
-            e.analysis.subject = Subject {
+            e.analysis.subject = Subject::shared(SubjectIds {
                 session_id: Some(session.clone()),
                 measurement_id: (pick(8) % 2 == 0).then(|| format!("m-{}", pick(8) % 9).into()),
-                ..Subject::default()
-            };
+                ..SubjectIds::default()
+            });
         }
         if pick(9) % 2 == 0 {
             e.analysis.subject.session_id.get_or_insert(session);
