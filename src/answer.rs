@@ -275,12 +275,7 @@ impl AnswerPolicy {
                         .above_rate
                         .is_none_or(|limit| !self.admit_path(*index, &request.path, limit, now))
             });
-        self.choose_with(
-            rule.map(|(_, rule)| rule),
-            request.query.as_deref(),
-            body_key,
-            now,
-        )
+        self.choose_with(rule.map(|(_, rule)| rule), request.query(), body_key, now)
     }
 
     fn choose_with(

@@ -505,28 +505,22 @@ async fn handle(
             None => analysis.anomalies.push(anomaly),
         }
     }
-    let event = CapturedEvent {
-        id: 0,
-        received_at,
-        remote_addr: remote.into(),
-        http_version: match parts.version {
-            http::Version::HTTP_10 | http::Version::HTTP_09 => HttpVersion::Http10,
-            http::Version::HTTP_2 | http::Version::HTTP_3 => HttpVersion::Http2,
-            _ => HttpVersion::Http11,
-        },
-        method: method.into(),
-        path: path.into(),
-        query: parts.uri.query().map(Into::into),
-        headers,
-        body: bytes,
-        body_size: size,
-        truncated,
-        pinned: false,
-        resent_from: resent.from,
-        edited: resent.edited,
-        analysis,
-        response: ResponseInfo::local(0, 0.0),
+    let mut event = CapturedEvent::new(received_at, method.into(), path.into(), headers, bytes);
+    event.remote_addr = remote.into();
+    event.http_version = match parts.version {
+        http::Version::HTTP_10 | http::Version::HTTP_09 => HttpVersion::Http10,
+        http::Version::HTTP_2 | http::Version::HTTP_3 => HttpVersion::Http2,
+        _ => HttpVersion::Http11,
     };
+    if let Some(query) = parts.uri.query() {
+        event.set_query(Some(query.into()));
+    }
+    event.set_body_size(size);
+    event.truncated = truncated;
+    if resent.from.is_some() {
+        event.set_resent(resent.from, resent.edited);
+    }
+    event.analysis = analysis;
 
     if busy {
         let limit = shared.in_flight.limit();
@@ -625,7 +619,7 @@ async fn handle(
                                 Outgoing {
                                     method: &method,
                                     path: &event.path,
-                                    query: event.query.as_deref(),
+                                    query: event.query(),
                                     headers: &request_headers,
                                     body: event.body.clone(),
                                     remote,
@@ -633,7 +627,7 @@ async fn handle(
                                 },
                             )
                             .await;
-                        let url = target.url_for(&event.path, event.query.as_deref());
+                        let url = target.url_for(&event.path, event.query());
                         Answer::Forwarded { url, result }
                     }
                 };
@@ -777,12 +771,8 @@ impl RuleSent {
     /// Renders `rule`'s templates for `event`; the values the request does not have are noted
     /// on it as anomalies. Without a body of its own the rule answers the configured one.
     fn render(rule: &AnswerRule, configured: Option<&str>, event: &mut CapturedEvent) -> RuleSent {
-        let mut values = RequestValues::new(
-            &event.path,
-            event.query.as_deref(),
-            &event.headers,
-            &event.body,
-        );
+        let mut values =
+            RequestValues::new(&event.path, event.query(), &event.headers, &event.body);
         let default_body;
         let body = match (&rule.body, configured) {
             (Some(body), _) => body,
@@ -916,7 +906,7 @@ async fn conclude(
         } => app.status,
         Answer::Forwarded { result: Err(e), .. } => e.status(),
     };
-    let sent = local_sent(&answer, event.body_size);
+    let sent = local_sent(&answer, event.body_size());
     let mut forward = ForwardInfo::default();
     match &answer {
         Answer::Forwarded { url, result } => {

@@ -179,7 +179,7 @@ fn request(left: &CapturedEvent, right: &CapturedEvent) -> Vec<(&'static str, Ch
     };
     compare("method", Some(&left.method), Some(&right.method));
     compare("path", Some(&left.path), Some(&right.path));
-    compare("query", left.query.as_deref(), right.query.as_deref());
+    compare("query", left.query(), right.query());
     out
 }
 

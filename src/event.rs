@@ -46,26 +46,122 @@ pub struct CapturedEvent {
     pub method: SharedStr,
     /// The path as sent, without the query (shared: webhooks repeat a few paths).
     pub path: SharedStr,
-    /// The raw query string without the `?`, exactly as sent.
-    pub query: Option<SharedStr>,
     pub headers: HeaderList,
     /// The body bytes kept: all of them, or the first ones when `truncated`.
     pub body: Bytes,
-    /// The size the request carried: declared by `Content-Length` or counted.
-    pub body_size: u64,
     pub truncated: bool,
     /// Pinned by the user (`b`): the store keeps it past its limits.
     pub pinned: bool,
-    /// Set when hookscope itself sent this request again (`r`, `E`, `hookscope send`): the id
-    /// of the event it was made from, as the sender's `X-Hookscope-Resent-From` header said.
-    pub resent_from: Option<std::num::NonZeroU64>,
-    /// The re-sent request was edited first (`X-Hookscope-Edited`).
-    pub edited: bool,
+    /// What few requests have (a query, a size other than the body's, a re-send's marks), read
+    /// through [`CapturedEvent::query`], [`CapturedEvent::body_size`],
+    /// [`CapturedEvent::resent_from`] and [`CapturedEvent::edited`]: none for most.
+    uncommon: Option<Box<Uncommon>>,
     pub analysis: Analysis,
     pub response: ResponseInfo,
 }
 
+/// The fields of a request that most webhooks leave at their plain value.
+#[derive(Debug, Clone, PartialEq, Default)]
+struct Uncommon {
+    /// The raw query string without the `?`, exactly as sent.
+    query: Option<SharedStr>,
+    /// The size the request carried (declared by `Content-Length` or counted), when it is not
+    /// the length of the body kept.
+    body_size: Option<u64>,
+    /// Set when hookscope itself sent this request again (`r`, `E`, `hookscope send`): the id
+    /// of the event it was made from, as the sender's `X-Hookscope-Resent-From` header said.
+    resent_from: Option<std::num::NonZeroU64>,
+    /// The re-sent request was edited first (`X-Hookscope-Edited`).
+    edited: bool,
+}
+
 impl CapturedEvent {
+    /// A request of these parts, numbered 0 (the store numbers it), from 127.0.0.1 over
+    /// HTTP/1.1, not analysed nor answered yet; [`build::EventBuilder`] sets the rest too.
+    pub fn new(
+        received_at: DateTime<Utc>,
+        method: SharedStr,
+        path: SharedStr,
+        headers: HeaderList,
+        body: Bytes,
+    ) -> Self {
+        CapturedEvent {
+            id: 0,
+            received_at,
+            remote_addr: RemoteAddr::from("127.0.0.1:0"),
+            http_version: HttpVersion::Http11,
+            method,
+            path,
+            headers,
+            body,
+            truncated: false,
+            pinned: false,
+            uncommon: None,
+            analysis: Analysis::default(),
+            response: ResponseInfo::local(0, 0.0),
+        }
+    }
+
+    /// The raw query string without the `?`, exactly as sent.
+    pub fn query(&self) -> Option<&str> {
+        self.query_shared().map(|query| query.as_str())
+    }
+
+    /// The query as held: queries repeat too, and are shared like paths.
+    pub fn query_shared(&self) -> Option<&SharedStr> {
+        self.uncommon.as_ref()?.query.as_ref()
+    }
+
+    /// The size the request carried: declared by `Content-Length` or counted. The length of
+    /// the body kept unless [`CapturedEvent::set_body_size`] said otherwise.
+    pub fn body_size(&self) -> u64 {
+        self.uncommon
+            .as_ref()
+            .and_then(|uncommon| uncommon.body_size)
+            .unwrap_or(self.body.len() as u64)
+    }
+
+    /// Set when hookscope itself sent this request again (`r`, `E`, `hookscope send`): the id
+    /// of the event it was made from, as the sender's `X-Hookscope-Resent-From` header said.
+    pub fn resent_from(&self) -> Option<std::num::NonZeroU64> {
+        self.uncommon.as_ref()?.resent_from
+    }
+
+    /// The re-sent request was edited first (`X-Hookscope-Edited`).
+    pub fn edited(&self) -> bool {
+        self.uncommon
+            .as_ref()
+            .is_some_and(|uncommon| uncommon.edited)
+    }
+
+    pub fn set_query(&mut self, query: Option<SharedStr>) {
+        self.change(|uncommon| uncommon.query = query);
+    }
+
+    /// The size the request carried. Set after the body: a size equal to the body's length is
+    /// not stored (the body tells it).
+    pub fn set_body_size(&mut self, size: u64) {
+        let size = (size != self.body.len() as u64).then_some(size);
+        self.change(|uncommon| uncommon.body_size = size);
+    }
+
+    /// Marks the event as a re-send of event `from` (none: not a re-send), edited first or not.
+    pub fn set_resent(&mut self, from: Option<std::num::NonZeroU64>, edited: bool) {
+        self.change(|uncommon| {
+            uncommon.resent_from = from;
+            uncommon.edited = edited;
+        });
+    }
+
+    /// Changes the uncommon fields, keeping no allocation when all are plain again.
+    fn change(&mut self, change: impl FnOnce(&mut Uncommon)) {
+        let mut uncommon = self.uncommon.take().unwrap_or_default();
+        change(&mut uncommon);
+        if *uncommon != Uncommon::default() {
+            self.uncommon = Some(uncommon);
+        }
+    }
+
     /// Receive time as stored: the clock truncated to whole microseconds, so that an export
     /// (which writes microseconds) reads back to the same value.
     pub fn now() -> DateTime<Utc> {
@@ -78,7 +174,7 @@ impl CapturedEvent {
     /// never changes once stored, so the store subtracts on eviction exactly what it added.
     pub fn held_bytes(&self) -> u64 {
         let head = self.path.len()
-            + self.query.as_ref().map_or(0, |query| query.len())
+            + self.query().map_or(0, |query| query.len())
             + self.headers.heap_size();
         let answer = self.response.forward.as_ref().map_or(0, |forward| {
             forward.app_body.as_ref().map_or(0, |body| body.len())
@@ -955,16 +1051,53 @@ mod tests {
     #[test]
     fn the_event_struct_stays_small() {
         // Measured by `examples/memory_per_event.rs`; this guards against a field growing it
-        // unnoticed. Raise it only knowingly: 272 → 280 for `resent_from` (its `edited` flag
-        // sits in padding), 280 → 296 for the header block packed with the body (`Bytes`). The
-        // struct and the `Arc`'s two counters (312 bytes) take the allocator's 320-byte size
-        // class: past that the next class is 384.
+        // unnoticed. The struct and the `Arc`'s two counters (256 bytes) fill the allocator's
+        // 256-byte size class exactly: one byte more and each event takes 320. So the subject's
+        // ids are shared, the latency is 4 bytes, a sequence names its session through the
+        // subject, and the query, a size other than the body's and a re-send's marks sit
+        // behind one pointer (`Uncommon`).
         assert!(
-            std::mem::size_of::<CapturedEvent>() <= 296,
+            std::mem::size_of::<CapturedEvent>() <= 240,
             "{}",
             std::mem::size_of::<CapturedEvent>()
         );
         assert_eq!(std::mem::size_of::<ResponseInfo>(), 16);
+    }
+
+    #[test]
+    fn uncommon_fields_cost_an_allocation_only_while_set() {
+        let mut event = build::EventBuilder::new(1).body("abc").build();
+        assert!(event.uncommon.is_none());
+        assert_eq!(
+            (
+                event.query(),
+                event.body_size(),
+                event.resent_from(),
+                event.edited()
+            ),
+            (None, 3, None, false)
+        );
+        // The body's own length is not stored.
+        event.set_body_size(3);
+        assert!(event.uncommon.is_none());
+        event.set_body_size(70_000);
+        event.set_query(Some("a=1".into()));
+        event.set_resent(std::num::NonZeroU64::new(7), true);
+        assert_eq!(
+            (event.query(), event.body_size(), event.edited()),
+            (Some("a=1"), 70_000, true)
+        );
+        assert_eq!(event.resent_from().map(|n| n.get()), Some(7));
+        assert_eq!(event.query_shared().map(|q| q.as_str()), Some("a=1"));
+        event.set_body_size(3);
+        event.set_query(None);
+        event.set_resent(None, false);
+        assert!(event.uncommon.is_none());
+        let plain = build::EventBuilder::new(1)
+            .received_at(event.received_at)
+            .body("abc")
+            .build();
+        assert_eq!(event, plain);
     }
 
     #[test]

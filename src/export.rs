@@ -97,11 +97,11 @@ impl<'a> EventOut<'a> {
             http_version: event.http_version,
             method: &event.method,
             path: &event.path,
-            query: event.query.as_deref(),
+            query: event.query(),
             headers: HeadersOut(&event.headers),
             body,
             body_base64,
-            body_size: event.body_size,
+            body_size: event.body_size(),
             truncated: event.truncated,
             pinned: event.pinned,
             body_kind: analysis.body_kind,
@@ -120,8 +120,8 @@ impl<'a> EventOut<'a> {
             anomalies: &analysis.anomalies,
             sent_at: analysis.sent_at.as_ref().map(format_time),
             redelivery: analysis.redelivery.as_deref(),
-            resent_from: event.resent_from,
-            edited: event.edited,
+            resent_from: event.resent_from(),
+            edited: event.edited(),
             response: crate::event::ResponseOut {
                 response: &event.response,
                 id: event.id,
@@ -578,40 +578,37 @@ impl EventIn<'_> {
                 missing: sequence.missing,
             }
         });
-        Ok(CapturedEvent {
-            id: self.id,
+        let mut event = CapturedEvent::new(
             received_at,
-            remote_addr: remote_addr(&self.remote_addr),
-            http_version: self.http_version,
-            method: intern(&self.method),
-            path: intern(&self.path),
-            query: self.query.as_deref().map(intern),
+            intern(&self.method),
+            intern(&self.path),
             headers,
             body,
-            body_size: self.body_size,
-            truncated: self.truncated,
-            pinned: self.pinned,
-            resent_from: self.resent_from,
-            edited: self.edited,
-            analysis: Analysis {
-                provider: self.provider,
-                kind: self.kind.as_deref().map(intern),
-                severity: self.severity,
-                body_kind: self.body_kind,
-                parts: self.parts,
-                signature: self.signature,
-                sequence,
-                subject,
-                anomalies: self.anomalies,
-                sent_at,
-                redelivery: self.redelivery.map(Box::new),
-            },
-            response: {
-                let mut response = self.response;
-                response.settle(self.id);
-                response
-            },
-        })
+        );
+        event.set_query(self.query.as_deref().map(intern));
+        event.set_body_size(self.body_size);
+        event.set_resent(self.resent_from, self.edited);
+        event.id = self.id;
+        event.remote_addr = remote_addr(&self.remote_addr);
+        event.http_version = self.http_version;
+        event.truncated = self.truncated;
+        event.pinned = self.pinned;
+        event.analysis = Analysis {
+            provider: self.provider,
+            kind: self.kind.as_deref().map(intern),
+            severity: self.severity,
+            body_kind: self.body_kind,
+            parts: self.parts,
+            signature: self.signature,
+            sequence,
+            subject,
+            anomalies: self.anomalies,
+            sent_at,
+            redelivery: self.redelivery.map(Box::new),
+        };
+        event.response = self.response;
+        event.response.settle(self.id);
+        Ok(event)
     }
 }
 
@@ -1069,13 +1066,12 @@ mod tests {
         binary.analysis.kind = None;
         binary.analysis.sent_at = None;
         binary.analysis.redelivery = None;
-        binary.query = None;
-        binary.resent_from = std::num::NonZeroU64::new(3);
-        binary.edited = true;
+        binary.set_query(None);
+        binary.set_resent(std::num::NonZeroU64::new(3), true);
         let mut odd = sample();
         odd.method = "M\"\\\u{1b}".into();
         odd.path = "/p\u{0}\t\u{7f}é/🙂\u{9b}\u{202e}".into();
-        odd.query = Some("q=\"\n\"".into());
+        odd.set_query(Some("q=\"\n\"".into()));
         odd.body = Bytes::from_static(b"line one\r\nline \"two\"\x01\x1f end \\ ok");
         odd.headers = HeaderList::from_pairs([
             (&b"x-\"quoted\""[..], &b"v\\1\x7f"[..]),
@@ -1138,7 +1134,7 @@ mod tests {
         let hidden = "\u{85}\u{9b}[2J\u{9f}\u{ad}\u{61c}\u{180e}\u{200b}\u{202e}\u{2028}\u{2029}\u{2060}\u{feff}\u{fff9}\u{110bd}\u{e0001}\u{e007f}";
         let mut event = sample();
         event.path = format!("/p{hidden}").into();
-        event.query = Some(format!("q={hidden}").into());
+        event.set_query(Some(format!("q={hidden}").into()));
         event.body = Bytes::from(format!("{{\"a\":\"{hidden} é 日本 🙂\"}}"));
         event.headers = HeaderList::from_pairs([(&b"x-h"[..], hidden.as_bytes())]);
         let line = String::from_utf8(event_line(&event)).unwrap();
@@ -1205,8 +1201,7 @@ mod tests {
         binary.body = Bytes::from_static(b"\xff\x00\xfe");
         binary.analysis.sequence = None;
         // A re-send of the first, edited: the additive fields come back too.
-        binary.resent_from = std::num::NonZeroU64::new(7);
-        binary.edited = true;
+        binary.set_resent(std::num::NonZeroU64::new(7), true);
         let events = vec![sample(), binary];
         let stats = Stats {
             received: 9,

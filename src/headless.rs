@@ -49,18 +49,18 @@ pub fn push_summary(out: &mut String, event: &CapturedEvent) {
     out.push_str(&sanitize::escape(&event.method));
     out.push(' ');
     out.push_str(&sanitize::escape(&event.path));
-    if let Some(query) = &event.query {
+    if let Some(query) = event.query() {
         out.push('?');
         out.push_str(&sanitize::escape(query));
     }
     out.push_str("  ");
     out.push_str(event.analysis.body_kind.as_str());
     out.push(' ');
-    if event.body_size < 1024 {
-        out.push_str(itoa::Buffer::new().format(event.body_size));
+    if event.body_size() < 1024 {
+        out.push_str(itoa::Buffer::new().format(event.body_size()));
         out.push_str(" B");
     } else {
-        out.push_str(&format_size(event.body_size));
+        out.push_str(&format_size(event.body_size()));
     }
     if event.truncated {
         out.push_str(" (truncated)");
@@ -276,10 +276,8 @@ mod tests {
             summary_line(&event),
             "06:31:23.000  #12  POST /hooks/\\x1b[2J?x=1  json 68.4 KiB (truncated) → 413  ⚠ body_too_large"
         );
-        let small = CapturedEvent {
-            body_size: 600,
-            ..event
-        };
+        let mut small = event;
+        small.set_body_size(600);
         assert!(summary_line(&small).contains("  json 600 B (truncated) → 413"));
     }
 }

@@ -87,7 +87,7 @@ pub fn deliveries<'a>(
             }
         }
         let mut path = event.path.to_string();
-        if let Some(query) = &event.query {
+        if let Some(query) = event.query() {
             path.push('?');
             path.push_str(query);
         }

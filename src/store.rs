@@ -203,7 +203,7 @@ impl Store {
             ring.events = events.into_iter().map(Arc::new).collect();
             let resent: Vec<(u64, u64)> = (1..)
                 .zip(&ring.events)
-                .filter_map(|(key, e)| Some((e.resent_from?.get(), key)))
+                .filter_map(|(key, e)| Some((e.resent_from()?.get(), key)))
                 .collect();
             for (from, key) in resent {
                 ring.resends.entry(from).or_default().push_back(key);
@@ -300,7 +300,7 @@ impl Store {
 
     /// Counts the event with `key` taken out of the store as evicted.
     fn forget(ring: &mut Ring, key: u64, old: &CapturedEvent) {
-        if let Some(from) = old.resent_from
+        if let Some(from) = old.resent_from()
             && let Some(keys) = ring.resends.get_mut(&from.get())
         {
             // Events leave oldest first, so this is nearly always the front.
@@ -438,7 +438,7 @@ impl Store {
                 ring.len() >= limits.capacity || ring.held_bytes + size > limits.max_bytes
             });
             let stored = Arc::new(event);
-            if let Some(from) = stored.resent_from {
+            if let Some(from) = stored.resent_from() {
                 let key = ring.first_key + ring.events.len() as u64;
                 ring.resends.entry(from.get()).or_default().push_back(key);
             }
@@ -581,7 +581,7 @@ impl Store {
                 Some(Resend {
                     key,
                     id: event.id,
-                    edited: event.edited,
+                    edited: event.edited(),
                 })
             })
             .collect();
@@ -1197,8 +1197,7 @@ pub(crate) mod tests {
         });
         let resent = |from: u64, edited: bool| {
             let mut e = event(1);
-            e.resent_from = std::num::NonZeroU64::new(from);
-            e.edited = edited;
+            e.set_resent(std::num::NonZeroU64::new(from), edited);
             e
         };
         store.push(event(1));
@@ -1238,7 +1237,7 @@ pub(crate) mod tests {
         assert_eq!(store.resends_of(1, 0, 8).count, 0);
         // A file's copies are indexed as it is read.
         let mut events = numbered(&[1, 2, 3]);
-        events[2].resent_from = std::num::NonZeroU64::new(1);
+        events[2].set_resent(std::num::NonZeroU64::new(1), false);
         let opened = Store::from_events(
             Limits {
                 capacity: 10,
@@ -1292,7 +1291,7 @@ pub(crate) mod tests {
                     Op::Push(len, headers) => {
                         let mut event = event_with_headers(len, headers);
                         // Some are re-sent copies, of two events, for the index of re-sends.
-                        event.resent_from = std::num::NonZeroU64::new((len % 3) as u64);
+                        event.set_resent(std::num::NonZeroU64::new((len % 3) as u64), false);
                         store.push(event);
                         pushed += 1;
                     }
@@ -1330,7 +1329,7 @@ pub(crate) mod tests {
                 for from in [1, 2] {
                     let copies: Vec<u64> = events
                         .iter()
-                        .filter(|e| e.resent_from.map(|n| n.get()) == Some(from))
+                        .filter(|e| e.resent_from().map(|n| n.get()) == Some(from))
                         .map(|e| e.id)
                         .collect();
                     let found = store.resends_of(from, 0, usize::MAX);

@@ -149,7 +149,7 @@ async fn copied_commands_send_exactly_the_captured_bytes() {
             let again = captured(&server, count).await;
             assert_eq!(again.method, original.method, "{what}");
             assert_eq!(again.path, original.path, "{what}");
-            assert_eq!(again.query, original.query, "{what}");
+            assert_eq!(again.query(), original.query(), "{what}");
             assert!(
                 again.body[..] == original.body[..],
                 "{what}: the body differs"
@@ -198,7 +198,7 @@ async fn copied_commands_mask_user_tokens_unless_revealed() {
         &again.body[..],
         r#"{"payload":{"user\u0054oken":"••••","state":"READY"}}"#.as_bytes()
     );
-    assert!(!format!("{:?}{:?}", again.query, again.headers).contains("tok_"));
+    assert!(!format!("{:?}{:?}", again.query(), again.headers).contains("tok_"));
 
     let revealed = curl::command(&original, &base, true);
     assert!(!revealed.masked);
@@ -206,7 +206,7 @@ async fn copied_commands_mask_user_tokens_unless_revealed() {
     assert!(ok, "{err}");
     let again = captured(&server, 3).await;
     assert_eq!(&again.body[..], &body[..]);
-    assert_eq!(again.query, original.query);
+    assert_eq!(again.query(), original.query());
     assert_eq!(
         again.headers.get("usertoken"),
         Some(&b"tok_header_secret"[..])

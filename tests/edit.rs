@@ -112,8 +112,8 @@ async fn an_event_edited_in_the_editor_is_sent_again_signed_afresh() {
     server.wait_received(2).await;
     let resent = std::sync::Arc::clone(&server.store.snapshot()[1]);
     assert_eq!(resent.analysis.signature.verdict, SignatureVerdict::Valid);
-    assert_eq!(resent.resent_from.map(|n| n.get()), Some(1));
-    assert!(resent.edited);
+    assert_eq!(resent.resent_from().map(|n| n.get()), Some(1));
+    assert!(resent.edited());
     let json: serde_json::Value = serde_json::from_slice(&resent.body).unwrap();
     assert_eq!(json["data"]["object"]["amount"], 250);
     // The bottom line says in a sentence what was sent, what came back and what it became.
@@ -138,8 +138,8 @@ async fn an_event_edited_in_the_editor_is_sent_again_signed_afresh() {
         as_written.analysis.signature.verdict,
         SignatureVerdict::Invalid
     );
-    assert_eq!(as_written.resent_from.map(|n| n.get()), Some(2));
-    assert!(as_written.edited);
+    assert_eq!(as_written.resent_from().map(|n| n.get()), Some(2));
+    assert!(as_written.edited());
 
     // Only a header edited, the body left as the editor showed it (pretty-printed): the body
     // goes out as it arrived, so its signature still holds without signing afresh.

@@ -207,7 +207,7 @@ async fn copied_httpie_commands_send_the_captured_request_again() {
         let again = captured(&server, count).await;
         assert_eq!(again.method, original.method, "{what}: {command}");
         assert_eq!(again.path, original.path, "{what}: {command}");
-        assert_eq!(again.query, original.query, "{what}: {command}");
+        assert_eq!(again.query(), original.query(), "{what}: {command}");
         assert!(
             again.body[..] == original.body[..],
             "{what}: the body differs: {:?}\n{command}",

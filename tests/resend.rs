@@ -89,11 +89,11 @@ async fn the_resend_mark_is_taken_off_and_kept_on_the_event() {
     server.wait_received(2).await;
     let events = server.store.snapshot();
     let resent = &events[0];
-    assert_eq!(resent.resent_from.map(|n| n.get()), Some(41));
-    assert!(resent.edited);
+    assert_eq!(resent.resent_from().map(|n| n.get()), Some(41));
+    assert!(resent.edited());
     assert!(resent.headers.get("x-hookscope-resent-from").is_none());
     assert!(resent.headers.get("x-hookscope-edited").is_none());
-    assert_eq!((events[1].resent_from, events[1].edited), (None, false));
+    assert_eq!((events[1].resent_from(), events[1].edited()), (None, false));
     let export = common::export_json(&server.store);
     assert_eq!(export["events"][0]["resent_from"], 41);
     assert_eq!(export["events"][0]["edited"], true);
@@ -172,8 +172,8 @@ async fn an_exported_event_edited_and_sent_again_arrives_signed_afresh() {
     assert_eq!(stale.analysis.signature.verdict, SignatureVerdict::Invalid);
     assert_eq!(resent.analysis.signature.verdict, SignatureVerdict::Valid);
     for event in [stale, resent] {
-        assert_eq!(event.resent_from.map(|n| n.get()), Some(1));
-        assert!(event.edited);
+        assert_eq!(event.resent_from().map(|n| n.get()), Some(1));
+        assert!(event.edited());
         assert!(event.headers.get("x-hookscope-resent-from").is_none());
     }
     let body: serde_json::Value = serde_json::from_slice(&resent.body).unwrap();

@@ -40,8 +40,7 @@ fn wms(seq: u64, snr: u32) -> CapturedEvent {
 
 /// `event` as hookscope's re-send of the event with id `from`.
 fn resent(mut event: CapturedEvent, from: u64, edited: bool) -> CapturedEvent {
-    event.resent_from = std::num::NonZeroU64::new(from);
-    event.edited = edited;
+    event.set_resent(std::num::NonZeroU64::new(from), edited);
     event
 }
 

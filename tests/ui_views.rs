@@ -1164,7 +1164,7 @@ async fn user_tokens_stay_masked_in_every_tab_whatever_their_spelling() {
     for (i, (path, query, headers, body, kind)) in cases.iter().enumerate() {
         let mut e = request("POST", path, headers, body);
         e.id = i as u64 + 1;
-        e.query = (!query.is_empty()).then(|| (*query).into());
+        e.set_query((!query.is_empty()).then(|| (*query).into()));
         e.analysis.body_kind = *kind;
         events.push(e);
     }

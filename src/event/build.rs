@@ -31,21 +31,15 @@ impl EventBuilder {
         EventBuilder {
             event: CapturedEvent {
                 id,
-                received_at: CapturedEvent::now(),
                 remote_addr: "127.0.0.1:1".into(),
-                http_version: HttpVersion::Http11,
-                method: "POST".into(),
-                path: "/".into(),
-                query: None,
-                headers: HeaderList::default(),
-                body: Bytes::new(),
-                body_size: 0,
-                truncated: false,
-                pinned: false,
-                resent_from: None,
-                edited: false,
-                analysis: Analysis::default(),
                 response: ResponseInfo::local(200, 0.0),
+                ..CapturedEvent::new(
+                    CapturedEvent::now(),
+                    "POST".into(),
+                    "/".into(),
+                    HeaderList::default(),
+                    Bytes::new(),
+                )
             },
             more_headers: Vec::new(),
             body_size: None,
@@ -80,7 +74,7 @@ impl EventBuilder {
 
     /// The query string without the `?` (by default the request has none).
     pub fn query(mut self, query: impl Into<SharedStr>) -> EventBuilder {
-        self.event.query = Some(query.into());
+        self.event.set_query(Some(query.into()));
         self
     }
 
@@ -119,8 +113,8 @@ impl EventBuilder {
     /// The whole analysis, in place of anything set on it before.
     /// Marks the event as hookscope's re-send of event `from`, edited or not.
     pub fn resent(mut self, from: u64, edited: bool) -> EventBuilder {
-        self.event.resent_from = std::num::NonZeroU64::new(from);
-        self.event.edited = edited;
+        self.event
+            .set_resent(std::num::NonZeroU64::new(from), edited);
         self
     }
 
@@ -171,7 +165,9 @@ impl EventBuilder {
             let more = more_headers.iter().map(|(n, v)| (&n[..], &v[..]));
             event.headers = HeaderList::from_pairs(given.chain(more));
         }
-        event.body_size = body_size.unwrap_or(event.body.len() as u64);
+        if let Some(size) = body_size {
+            event.set_body_size(size);
+        }
         event
     }
 }
@@ -187,10 +183,10 @@ mod tests {
         assert_eq!(&*event.method, "POST");
         assert_eq!(&*event.path, "/");
         assert_eq!(event.remote_addr.to_string(), "127.0.0.1:1");
-        assert_eq!(event.query, None);
+        assert_eq!(event.query(), None);
         assert!(event.headers.is_empty());
         assert!(event.body.is_empty());
-        assert_eq!(event.body_size, 0);
+        assert_eq!(event.body_size(), 0);
         assert_eq!(event.response, ResponseInfo::local(200, 0.0));
         assert_eq!(event.analysis, Analysis::default());
     }
@@ -212,12 +208,12 @@ mod tests {
                 (b"x-dup", b"two"),
             ]
         );
-        assert_eq!(event.body_size, 2);
+        assert_eq!(event.body_size(), 2);
         let cut = EventBuilder::new(1)
             .body_size(70_000)
             .body("{")
             .truncated(true)
             .build();
-        assert_eq!((cut.body_size, cut.truncated), (70_000, true));
+        assert_eq!((cut.body_size(), cut.truncated), (70_000, true));
     }
 }

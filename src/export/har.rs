@@ -118,13 +118,12 @@ fn entry(event: &CapturedEvent) -> Entry {
         .collect();
     let host = event.headers.get_str("host").unwrap_or("localhost");
     let mut url = format!("http://{host}{}", event.path);
-    if let Some(query) = &event.query {
+    if let Some(query) = event.query() {
         url.push('?');
         url.push_str(query);
     }
     let query_string = event
-        .query
-        .as_deref()
+        .query()
         .unwrap_or("")
         .split('&')
         .filter(|pair| !pair.is_empty())
@@ -217,7 +216,7 @@ fn entry(event: &CapturedEvent) -> Entry {
             query_string,
             post_data,
             headers_size: -1,
-            body_size: event.body_size,
+            body_size: event.body_size(),
         },
         response: Response {
             status,

@@ -313,24 +313,13 @@ fn entry_event(
         .filter(|t| t.is_finite() && *t >= 0.0)
         .unwrap_or(0.0);
     let response = entry_response(entry.response, latency_ms)?;
-    let event = CapturedEvent {
-        id: entry.id.unwrap_or(number),
-        received_at,
-        remote_addr: RemoteAddr::from(entry.remote_address.as_deref().unwrap_or("")),
-        http_version: http_version(&request.http_version),
-        method: intern(method),
-        path: intern(path),
-        query: query.map(intern),
-        headers,
-        body_size: body.len() as u64,
-        body,
-        truncated: false,
-        pinned: false,
-        analysis: decoded.analysis,
-        response,
-        resent_from: None,
-        edited: false,
-    };
+    let mut event = CapturedEvent::new(received_at, intern(method), intern(path), headers, body);
+    event.id = entry.id.unwrap_or(number);
+    event.remote_addr = RemoteAddr::from(entry.remote_address.as_deref().unwrap_or(""));
+    event.http_version = http_version(&request.http_version);
+    event.set_query(query.map(intern));
+    event.analysis = decoded.analysis;
+    event.response = response;
     Ok((event, decoded.facts))
 }
 
@@ -443,7 +432,7 @@ mod tests {
         let har = br#"{"log":{"entries":[{"startedDateTime":"2026-01-02T03:04:05Z","request":{"method":"POST","url":"http://h/f","headers":[{"name":"Content-Type","value":"application/x-www-form-urlencoded"}],"postData":{"mimeType":"application/x-www-form-urlencoded","params":[{"name":"a","value":"1"},{"name":"b","value":"x%20y"}]}}}]}}"#;
         let events = read_har(har, &Secrets::default()).unwrap();
         assert_eq!(&events[0].body[..], b"a=1&b=x%20y");
-        assert_eq!(events[0].body_size, 11);
+        assert_eq!(events[0].body_size(), 11);
     }
 
     #[test]

@@ -51,7 +51,7 @@ impl HttpMessage {
             return Err(format!("#{}: the body is binary, not text", event.id));
         };
         let mut target = event.path.to_string();
-        if let Some(query) = &event.query {
+        if let Some(query) = event.query() {
             target.push('?');
             target.push_str(query);
         }

@@ -27,7 +27,7 @@ pub fn push_event(out: &mut Vec<u8>, event: &CapturedEvent) -> serde_json::Resul
     out.extend_from_slice(b",\"path\":");
     push_str(out, &event.path);
     out.extend_from_slice(b",\"query\":");
-    push_optional_str(out, event.query.as_deref());
+    push_optional_str(out, event.query());
     out.extend_from_slice(b",\"headers\":[");
     for (index, (name, value)) in event.headers.iter().enumerate() {
         if index > 0 {
@@ -60,7 +60,7 @@ pub fn push_event(out: &mut Vec<u8>, event: &CapturedEvent) -> serde_json::Resul
         }
     }
     out.extend_from_slice(b",\"body_size\":");
-    out.extend_from_slice(itoa::Buffer::new().format(event.body_size).as_bytes());
+    out.extend_from_slice(itoa::Buffer::new().format(event.body_size()).as_bytes());
     out.extend_from_slice(if event.truncated {
         b",\"truncated\":true"
     } else {
@@ -106,11 +106,11 @@ pub fn push_event(out: &mut Vec<u8>, event: &CapturedEvent) -> serde_json::Resul
     if let Some(redelivery) = &analysis.redelivery {
         field(out, "redelivery", redelivery)?;
     }
-    if let Some(from) = event.resent_from {
+    if let Some(from) = event.resent_from() {
         out.extend_from_slice(b",\"resent_from\":");
         out.extend_from_slice(itoa::Buffer::new().format(from.get()).as_bytes());
     }
-    if event.edited {
+    if event.edited() {
         out.extend_from_slice(b",\"edited\":true");
     }
     field(

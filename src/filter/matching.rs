@@ -151,7 +151,7 @@ impl Test {
             Test::Anomaly(glob) => analysis.anomalies.iter().any(|a| glob.matches(a.code())),
             Test::Retry => analysis.redelivery.is_some(),
             Test::Pinned => event.pinned,
-            Test::Edited => event.edited,
+            Test::Edited => event.edited(),
             Test::Path(glob) => glob.matches(&event.path),
             Test::Method(list) => list.iter().any(|m| event.method.eq_ignore_ascii_case(m)),
             Test::Body(list) => list.contains(&analysis.body_kind),
@@ -579,7 +579,7 @@ mod tests {
             ] {
                 let mut e = event();
                 e.body = Bytes::from_static(b"{}");
-                e.query = query;
+                e.set_query(query);
                 e.path = SharedStr::new(path);
                 assert_eq!(filter.matches(&e), yes, "{path}");
                 assert_eq!(matcher.matches(&e), yes, "{path}, round {round}");

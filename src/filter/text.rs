@@ -127,7 +127,7 @@ impl TextSearch {
             || [
                 Some(&event.method),
                 Some(&event.path),
-                event.query.as_ref(),
+                event.query_shared(),
                 analysis.kind.as_ref(),
                 subject.session_id.as_ref(),
                 subject.measurement_id.as_ref(),
@@ -263,7 +263,7 @@ pub(super) fn text_matches(event: &CapturedEvent, needle: &str) -> bool {
     let fields = [
         Some(&*event.method),
         Some(&*event.path),
-        event.query.as_deref(),
+        event.query(),
         Some(analysis.provider.as_str()),
         analysis.kind.as_deref(),
         subject.session_id.as_deref(),

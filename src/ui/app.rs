@@ -1044,7 +1044,7 @@ impl App {
             return;
         }
         // A copy hookscope re-sent: against the event it was re-sent from.
-        if let Some(from) = right.resent_from {
+        if let Some(from) = right.resent_from() {
             let Some((_, left)) = original_of(store, self.live(), selected, from.get()) else {
                 self.say(
                     format!(
@@ -1102,7 +1102,7 @@ impl App {
             return;
         };
         let id = event.id;
-        let (target, text) = if let Some(from) = event.resent_from {
+        let (target, text) = if let Some(from) = event.resent_from() {
             match original_of(store, self.live(), key, from.get()) {
                 Some((target, _)) => (target, format!("#{from}, which #{id} was resent from")),
                 None => {
@@ -1486,7 +1486,7 @@ fn partner_why(partner: &Partner, left: &CapturedEvent, right: &CapturedEvent) -
 
 /// Why a copy hookscope re-sent (`copy`) is compared with its original.
 fn resent_why(original: &CapturedEvent, copy: &CapturedEvent) -> String {
-    let edited = if copy.edited { ", edited" } else { "" };
+    let edited = if copy.edited() { ", edited" } else { "" };
     format!(
         "resent: #{} is hookscope's copy of #{}{edited}",
         copy.id, original.id

@@ -65,7 +65,7 @@ pub fn httpie(event: &CapturedEvent, base: &str, reveal: bool) -> Result<HttpTex
     if event.method.is_empty() || !event.method.bytes().all(|b| b.is_ascii_uppercase()) {
         return Err("HTTPie sends only methods of upper-case letters".to_owned());
     }
-    if let Err(why) = url_kept(&event.path, event.query.as_deref()) {
+    if let Err(why) = url_kept(&event.path, event.query()) {
         return Err(format!("HTTPie would re-encode {why}"));
     }
     let curl::Target {

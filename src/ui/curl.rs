@@ -52,9 +52,9 @@ pub(crate) struct Target<'a> {
 pub(crate) fn target<'a>(event: &'a CapturedEvent, base: &str, reveal: bool) -> Target<'a> {
     let mut masked = false;
     let mut url = format!("{}{}", base.trim_end_matches('/'), event.path);
-    if let Some(query) = &event.query {
+    if let Some(query) = event.query() {
         let query = if reveal {
-            Cow::Borrowed(&query[..])
+            Cow::Borrowed(query)
         } else {
             mask::query(query)
         };

@@ -43,9 +43,9 @@ pub fn plain(bytes: &[u8]) -> Option<&str> {
 pub fn message(event: &CapturedEvent, reveal: bool) -> Result<HttpText, String> {
     let mut masked = false;
     let mut target = event.path.to_string();
-    if let Some(query) = &event.query {
+    if let Some(query) = event.query() {
         let query = if reveal {
-            Cow::Borrowed(&query[..])
+            Cow::Borrowed(query)
         } else {
             mask::query(query)
         };

@@ -267,7 +267,7 @@ pub fn sample_events() -> Vec<CapturedEvent> {
         ],
         b"",
     );
-    verify.query = Some("challenge=3c5e1b&flow=onboarding".into());
+    verify.set_query(Some("challenge=3c5e1b&flow=onboarding".into()));
     verify.analysis.body_kind = BodyKind::Empty;
     events.push(verify);
 
@@ -327,7 +327,7 @@ pub fn sample_events() -> Vec<CapturedEvent> {
         ],
         br#"{"rows":[{"id":1,"name":"a"},{"id":2,"#,
     );
-    big.body_size = 20 * 1024 * 1024;
+    big.set_body_size(20 * 1024 * 1024);
     big.truncated = true;
     big.response.status = 413;
     big.analysis.severity = Warn;
@@ -528,7 +528,7 @@ pub fn record_scenarios(
             None => (delivery.path.clone(), None),
         };
         let mut event = request(&delivery.method, &path, &headers, &delivery.body);
-        event.query = query.map(Into::into);
+        event.set_query(query.map(Into::into));
         record_at(recorder, event, at);
         at += step;
     }

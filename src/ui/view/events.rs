@@ -850,7 +850,7 @@ fn table(max_id: u64) -> Table<CapturedEvent, Cells, 11> {
                 (text.into(), role)
             }),
             Column::right("SIZE", 8, |event, _, _| {
-                (text::short_size(event.body_size).into(), Role::Dim)
+                (text::short_size(event.body_size()).into(), Role::Dim)
             }),
             Column::right("ANS", 3, |event, _, _| {
                 let status = event.response.status;
@@ -918,10 +918,10 @@ fn kind_or_path(event: &CapturedEvent, reveal: bool) -> String {
         Some(kind) => sanitize::escape(kind).into_owned(),
         None => {
             let mut target = sanitize::escape(&event.path).into_owned();
-            if let Some(query) = &event.query {
+            if let Some(query) = event.query() {
                 target.push('?');
                 let query = if reveal {
-                    std::borrow::Cow::Borrowed(&query[..])
+                    std::borrow::Cow::Borrowed(query)
                 } else {
                     crate::ui::mask::query(query)
                 };
@@ -1016,8 +1016,8 @@ fn note_lead(event: &CapturedEvent) -> Option<(Role, String)> {
     // duplicate, conflict or retry it makes follows from the user's own re-send, expected and
     // no alarm (the detail words it so), while the mark tells which event it is a copy of. A
     // failed forward still wins: that is news about the user's app, often why it was re-sent.
-    if let Some(from) = event.resent_from {
-        let edited = if event.edited { " edited" } else { "" };
+    if let Some(from) = event.resent_from() {
+        let edited = if event.edited() { " edited" } else { "" };
         return Some((Role::Accent, format!("{RESENT_GLYPH} resent #{from}{edited}")));
     }
     let a = &event.analysis;
@@ -1291,7 +1291,7 @@ mod tests {
             e.analysis.subject.scan_id = Some(format!("SCAN-{}", pick(11) % 7).into());
         }
         e.path = ["/hooks/wms", "/hooks/prism", "/Other"][(pick(12) % 3) as usize].into();
-        e.query = (pick(13) % 4 == 0).then(|| format!("t=Tenant{}", pick(13) % 6).into());
+        e.set_query((pick(13) % 4 == 0).then(|| format!("t=Tenant{}", pick(13) % 6).into()));
         if pick(14) % 9 == 0 {
             e.analysis.anomalies = vec![crate::event::Anomaly::text(
                 "sequence_gap",

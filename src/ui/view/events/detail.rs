@@ -112,7 +112,7 @@ fn body(event: &CapturedEvent, reveal: bool, width: u16) -> Vec<RichLine> {
             format!(
                 "▲ truncated: the first {} of {} kept",
                 text::short_size(event.body.len() as u64),
-                text::short_size(event.body_size)
+                text::short_size(event.body_size())
             ),
         ));
     }
@@ -288,10 +288,10 @@ fn hexdump(bytes: &[u8], per_line: usize, lines: &mut Vec<RichLine>) {
 
 fn request_line(event: &CapturedEvent, reveal: bool) -> String {
     let mut target = sanitize::escape(&event.path).into_owned();
-    if let Some(query) = &event.query {
+    if let Some(query) = event.query() {
         target.push('?');
         let query = if reveal {
-            std::borrow::Cow::Borrowed(&query[..])
+            std::borrow::Cow::Borrowed(query)
         } else {
             mask::query(query)
         };
@@ -328,7 +328,7 @@ fn raw(event: &CapturedEvent, reveal: bool, width: u16) -> Vec<RichLine> {
     bytes.extend_from_slice(event.method.as_bytes());
     bytes.push(b' ');
     bytes.extend_from_slice(event.path.as_bytes());
-    if let Some(query) = &event.query {
+    if let Some(query) = event.query() {
         bytes.push(b'?');
         if reveal {
             bytes.extend_from_slice(query.as_bytes());
@@ -622,8 +622,8 @@ fn analysis(event: &CapturedEvent, width: usize, resends: &Resends) -> Vec<RichL
                 .to_string(),
         ),
     );
-    if let Some(from) = event.resent_from {
-        let how = if event.edited {
+    if let Some(from) = event.resent_from() {
+        let how = if event.edited() {
             " by hookscope, edited"
         } else {
             " by hookscope"
@@ -718,8 +718,8 @@ fn analysis(event: &CapturedEvent, width: usize, resends: &Resends) -> Vec<RichL
 
 /// Why a re-sent copy repeats its original, `expected, hookscope re-sent #4 edited`.
 fn resent_words(event: &CapturedEvent) -> Option<String> {
-    let from = event.resent_from?;
-    let edited = if event.edited { " edited" } else { "" };
+    let from = event.resent_from()?;
+    let edited = if event.edited() { " edited" } else { "" };
     Some(format!("expected, hookscope re-sent #{from}{edited}"))
 }
 
