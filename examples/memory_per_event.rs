@@ -237,7 +237,10 @@ fn main() {
     );
     println!("  {:>7.1}  total", per(total));
     if n as usize == capacity {
-        let owned = events - packed_bytes - arc_size as isize * n as isize;
+        // The chunk this thread is still filling stays with the thread when the store is
+        // cleared: it counts in `packed_bytes`, not in what clearing freed.
+        let still_filling = hookscope::alloc::slab::CHUNK as isize;
+        let owned = events + still_filling - packed_bytes - arc_size as isize * n as isize;
         println!(
             "  {:>7.1}  body and header block, packed in chunks",
             per(packed_bytes)
@@ -249,7 +252,9 @@ fn main() {
         );
         println!(
             "  {:>7.1}  other heap owned by the event (analysis, addresses, names)",
-            per(owned)
+            // Rounded as shown, so that a few bytes below zero (the filling chunk's own
+            // bookkeeping) read as 0.0, not -0.0.
+            (per(owned) * 10.0).round() / 10.0 + 0.0
         );
     } else {
         println!(
