@@ -88,7 +88,10 @@ impl CapturedEvent {
         CapturedEvent {
             id: 0,
             received_at,
-            remote_addr: RemoteAddr::from("127.0.0.1:0"),
+            remote_addr: RemoteAddr::V4 {
+                ip: std::net::Ipv4Addr::LOCALHOST,
+                port: 0,
+            },
             http_version: HttpVersion::Http11,
             method,
             path,
