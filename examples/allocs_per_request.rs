@@ -2,7 +2,10 @@
 //! bodies from the load script's pool sent one after another on one keep-alive connection, and
 //! the allocator's calls counted while they are served.
 //!
-//! `cargo run --release --example allocs_per_request -- POOL [REQUESTS] [--jsonl]`
+//! `cargo run --release --example allocs_per_request -- POOL [REQUESTS] [--jsonl | --bare]`
+//!
+//! `--bare` counts a bare hyper server instead, serving as `examples/bare_hyper.rs` does (HTTP/1
+//! only, the body read, a small JSON answer): the yardstick's own allocations.
 //!
 //! POOL is a file from `scripts/make_bodies.py load-test-secret N clean|hostile`. The client
 //! writes each request from a buffer built beforehand and reads each answer into a fixed buffer,
@@ -128,12 +131,54 @@ fn send_all(addr: SocketAddr, requests: &[Vec<u8>], total: usize, counted_from: 
     std::array::from_fn(|i| end[i] - start[i])
 }
 
+/// As `examples/bare_hyper.rs` answers.
+async fn bare_answer(
+    request: hyper::Request<hyper::body::Incoming>,
+) -> Result<hyper::Response<http_body_util::Full<bytes::Bytes>>, std::convert::Infallible> {
+    use http_body_util::BodyExt;
+    let body = request
+        .into_body()
+        .collect()
+        .await
+        .map(|b| b.to_bytes())
+        .unwrap_or_default();
+    let text = format!("{{\"received\":true,\"bytes\":{}}}", body.len());
+    let mut response = hyper::Response::new(http_body_util::Full::new(bytes::Bytes::from(text)));
+    response.headers_mut().insert(
+        "content-type",
+        hyper::header::HeaderValue::from_static("application/json"),
+    );
+    Ok(response)
+}
+
+/// A bare HTTP/1 hyper server on loopback, serving until the process ends.
+async fn bare_server() -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("an address");
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let _ = stream.set_nodelay(true);
+            tokio::spawn(async move {
+                let io = hyper_util::rt::TokioIo::new(stream);
+                let service = hyper::service::service_fn(bare_answer);
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(io, service)
+                    .await;
+            });
+        }
+    });
+    addr
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let jsonl = args.iter().any(|a| a == "--jsonl");
+    let bare = args.iter().any(|a| a == "--bare");
     let positional: Vec<&String> = args.iter().filter(|a| !a.starts_with("--")).collect();
     let Some(pool) = positional.first() else {
-        eprintln!("usage: allocs_per_request POOL [REQUESTS] [--jsonl]");
+        eprintln!("usage: allocs_per_request POOL [REQUESTS] [--jsonl | --bare]");
         std::process::exit(2);
     };
     let count: usize = positional
@@ -158,7 +203,16 @@ fn main() {
         .enable_all()
         .build()
         .expect("a runtime");
+    let counted_from = count / 4;
     let [calls, bytes, large, large_bytes] = runtime.block_on(async {
+        if bare {
+            let addr = bare_server().await;
+            return tokio::task::spawn_blocking(move || {
+                send_all(addr, &requests, count, counted_from)
+            })
+            .await
+            .expect("the client finishes");
+        }
         let store = Arc::new(Store::new(config.limits));
         let recorder =
             Arc::new(Recorder::new(store, config.jsonl.as_ref()).expect("the log opens"));
@@ -170,7 +224,6 @@ fn main() {
         let served = tokio::spawn(listener.run(async move {
             let _ = stopped.await;
         }));
-        let counted_from = count / 4;
         let result =
             tokio::task::spawn_blocking(move || send_all(addr, &requests, count, counted_from))
                 .await
@@ -187,7 +240,11 @@ fn main() {
         bytes as f64 / counted,
         counted,
         pool,
-        if jsonl { "with --jsonl" } else { "no log" }
+        match (bare, jsonl) {
+            (true, _) => "bare hyper",
+            (false, true) => "hookscope with --jsonl",
+            (false, false) => "hookscope, no log",
+        }
     );
     println!(
         "  of which {:.2} allocations of 4 KiB or more, {:.0} bytes",
