@@ -712,12 +712,15 @@ impl ResponseInfo {
         match self.sent {
             Sent::Unrecorded => None,
             Sent::Receipt => {
-                let body = receipt_body(id).into_bytes();
-                Some(SentParts {
-                    headers: std::borrow::Cow::Owned(HeaderList::from_pairs([(
+                static HEADERS: std::sync::LazyLock<HeaderList> = std::sync::LazyLock::new(|| {
+                    HeaderList::from_pairs([(
                         &b"content-type"[..],
                         RECEIPT_CONTENT_TYPE.as_bytes(),
-                    )])),
+                    )])
+                });
+                let body = receipt_body(id).into_bytes();
+                Some(SentParts {
+                    headers: std::borrow::Cow::Borrowed(&HEADERS),
                     body_size: body.len() as u64,
                     body: std::borrow::Cow::Owned(body),
                 })
@@ -783,6 +786,15 @@ impl ResponseInfo {
             forward.body_size = forward.body.len() as u64;
             self.sent = Sent::HeldThenId;
         }
+    }
+}
+
+/// The headers of an answer as written, one [`HeaderWire`] each, without collecting them first.
+struct HeadersWire<'a>(&'a HeaderList);
+
+impl Serialize for HeadersWire<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.iter().map(|(name, value)| HeaderWire(name, value)))
     }
 }
 
@@ -860,7 +872,7 @@ struct ResponseWire<T, H> {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     rule: Option<T>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    headers: Option<Vec<H>>,
+    headers: Option<H>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     body: Option<T>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -881,7 +893,7 @@ impl Serialize for ResponseOut<'_> {
         use std::borrow::Cow;
         let response = self.response;
         let parts = response.sent_parts(self.id);
-        let mut wire = ResponseWire::<Cow<'_, str>, HeaderWire<'_>> {
+        let mut wire = ResponseWire::<Cow<'_, str>, HeadersWire<'_>> {
             status: response.status,
             latency_ms: response.latency_ms(),
             forwarded_to: response.forwarded_to().map(Into::into),
@@ -902,13 +914,7 @@ impl Serialize for ResponseOut<'_> {
         };
         if let Some(parts) = &parts {
             wire.answered_by = Some(response.answered_by().as_str().into());
-            wire.headers = Some(
-                parts
-                    .headers
-                    .iter()
-                    .map(|(name, value)| HeaderWire(name, value))
-                    .collect(),
-            );
+            wire.headers = Some(HeadersWire(&parts.headers));
             match std::str::from_utf8(&parts.body) {
                 Ok(text) => wire.body = Some(text.into()),
                 Err(_) => {
@@ -942,7 +948,7 @@ impl<'de> Deserialize<'de> for ResponseInfo {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         use base64::Engine as _;
         use serde::de::Error as _;
-        let wire = ResponseWire::<String, HeaderBack>::deserialize(deserializer)?;
+        let wire = ResponseWire::<String, Vec<HeaderBack>>::deserialize(deserializer)?;
         let body: Bytes = match (wire.body, wire.body_base64) {
             (Some(text), None) => text.into_bytes().into(),
             (None, Some(encoded)) => base64::engine::general_purpose::STANDARD

@@ -94,9 +94,10 @@ pub fn push_event(out: &mut Vec<u8>, event: &CapturedEvent) -> serde_json::Resul
         }
         out.extend_from_slice(b"{\"code\":");
         push_str(out, anomaly.code());
-        out.extend_from_slice(b",\"message\":");
-        push_str(out, &anomaly.message());
-        out.push(b'}');
+        out.extend_from_slice(b",\"message\":\"");
+        // Writing into a Vec cannot fail.
+        let _ = std::fmt::Write::write_fmt(&mut Escaping(out), format_args!("{anomaly}"));
+        out.extend_from_slice(b"\"}");
     }
     out.push(b']');
     if let Some(sent_at) = &analysis.sent_at {
@@ -311,6 +312,13 @@ fn escape_mask(chunk: u64) -> u64 {
 pub fn push_str(out: &mut Vec<u8>, text: &str) {
     out.reserve(text.len() + text.len() / 8 + 2);
     out.push(b'"');
+    push_contents(out, text);
+    out.push(b'"');
+}
+
+/// What goes between the quotes of [`push_str`]. Escaping goes character by character, so
+/// `text` written in pieces gives the same bytes as written whole.
+fn push_contents(out: &mut Vec<u8>, text: &str) {
     let mut rest = text;
     while let Some((at, c)) = next_hidden(rest) {
         push_plain(out, &rest.as_bytes()[..at]);
@@ -321,7 +329,16 @@ pub fn push_str(out: &mut Vec<u8>, text: &str) {
         rest = &rest[at + c.len_utf8()..];
     }
     push_plain(out, rest.as_bytes());
-    out.push(b'"');
+}
+
+/// A sentence (`Display`) written into a JSON string as it is composed, without a `String`.
+struct Escaping<'a>(&'a mut Vec<u8>);
+
+impl std::fmt::Write for Escaping<'_> {
+    fn write_str(&mut self, text: &str) -> std::fmt::Result {
+        push_contents(self.0, text);
+        Ok(())
+    }
 }
 
 /// Where the first character to escape as `\uXXXX` starts in `text`, and which it is. ASCII has
