@@ -25,6 +25,8 @@ use hookscope::event::SignatureScheme;
 use hookscope::ingest::Recorder;
 use hookscope::store::Store;
 
+mod support;
+
 static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
 static ALLOCATED_BYTES: AtomicU64 = AtomicU64::new(0);
 /// Allocations of 4 KiB or more, and their bytes.
@@ -131,26 +133,6 @@ fn send_all(addr: SocketAddr, requests: &[Vec<u8>], total: usize, counted_from: 
     std::array::from_fn(|i| end[i] - start[i])
 }
 
-/// As `examples/bare_hyper.rs` answers.
-async fn bare_answer(
-    request: hyper::Request<hyper::body::Incoming>,
-) -> Result<hyper::Response<http_body_util::Full<bytes::Bytes>>, std::convert::Infallible> {
-    use http_body_util::BodyExt;
-    let body = request
-        .into_body()
-        .collect()
-        .await
-        .map(|b| b.to_bytes())
-        .unwrap_or_default();
-    let text = format!("{{\"received\":true,\"bytes\":{}}}", body.len());
-    let mut response = hyper::Response::new(http_body_util::Full::new(bytes::Bytes::from(text)));
-    response.headers_mut().insert(
-        "content-type",
-        hyper::header::HeaderValue::from_static("application/json"),
-    );
-    Ok(response)
-}
-
 /// A bare HTTP/1 hyper server on loopback, serving until the process ends.
 async fn bare_server() -> SocketAddr {
     let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
@@ -162,7 +144,7 @@ async fn bare_server() -> SocketAddr {
             let _ = stream.set_nodelay(true);
             tokio::spawn(async move {
                 let io = hyper_util::rt::TokioIo::new(stream);
-                let service = hyper::service::service_fn(bare_answer);
+                let service = hyper::service::service_fn(support::bare_answer);
                 let _ = hyper::server::conn::http1::Builder::new()
                     .serve_connection(io, service)
                     .await;

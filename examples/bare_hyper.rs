@@ -8,33 +8,14 @@
 //!
 //! `cargo run --release --example bare_hyper -- 8766 [http1|auto]`
 
-use std::convert::Infallible;
 use std::net::SocketAddr;
 
-use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
 use hyper::server::conn::http1;
-use hyper::{Request, Response};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
 use tokio::net::TcpListener;
 
-async fn answer(
-    request: Request<hyper::body::Incoming>,
-) -> Result<Response<Full<Bytes>>, Infallible> {
-    let body = request
-        .into_body()
-        .collect()
-        .await
-        .map(|b| b.to_bytes())
-        .unwrap_or_default();
-    let text = format!("{{\"received\":true,\"bytes\":{}}}", body.len());
-    let mut response = Response::new(Full::new(Bytes::from(text)));
-    response
-        .headers_mut()
-        .insert("content-type", "application/json".parse().unwrap());
-    Ok(response)
-}
+mod support;
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
@@ -57,7 +38,7 @@ async fn main() -> std::io::Result<()> {
                 let _ = stream.set_nodelay(true);
                 tokio::spawn(async move {
                     let io = TokioIo::new(stream);
-                    let service = hyper::service::service_fn(answer);
+                    let service = hyper::service::service_fn(support::bare_answer);
                     if auto_builder {
                         let _ = auto::Builder::new(TokioExecutor::new())
                             .serve_connection(io, service)
