@@ -6,6 +6,7 @@ use std::borrow::Borrow;
 use std::cell::RefCell;
 use std::collections::HashSet;
 use std::fmt;
+use std::hash::Hash;
 use std::ops::Deref;
 use std::sync::Arc;
 
@@ -138,17 +139,34 @@ pub fn intern(text: &str) -> SharedStr {
         return SharedStr::new(text);
     }
     TABLE.with(|table| {
-        let mut table = table.borrow_mut();
-        if let Some(shared) = table.get(text) {
-            return shared.clone();
-        }
-        if table.len() >= CAPACITY {
-            table.clear();
-        }
-        let shared = SharedStr::new(text);
-        table.insert(shared.clone());
-        shared
+        share(&mut table.borrow_mut(), text, CAPACITY, || {
+            SharedStr::new(text)
+        })
     })
+}
+
+/// The copy of `key` that `table` shares, made with `make` and remembered when the table has
+/// none. Past `capacity` copies the table starts over: what was shared stays valid, only no
+/// longer found. The tables of shared strings and of shared subject ids work so.
+pub(crate) fn share<T, Q>(
+    table: &mut HashSet<T, foldhash::fast::RandomState>,
+    key: &Q,
+    capacity: usize,
+    make: impl FnOnce() -> T,
+) -> T
+where
+    T: Borrow<Q> + Hash + Eq + Clone,
+    Q: Hash + Eq + ?Sized,
+{
+    if let Some(shared) = table.get(key) {
+        return shared.clone();
+    }
+    if table.len() >= capacity {
+        table.clear();
+    }
+    let shared = make();
+    table.insert(shared.clone());
+    shared
 }
 
 #[cfg(test)]

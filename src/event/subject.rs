@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::intern::SharedStr;
+use crate::intern::{SharedStr, share};
 
 /// Most id sets remembered per thread; past it the table starts over, as the string table does.
 const CAPACITY: usize = 4096;
@@ -63,19 +63,11 @@ impl Subject {
         if ids.is_empty() {
             return Subject(None);
         }
-        TABLE.with(|table| {
-            let Ok(mut table) = table.try_borrow_mut() else {
-                return Subject(Some(Arc::new(ids)));
-            };
-            if let Some(shared) = table.get(&ids) {
-                return Subject(Some(shared.clone()));
-            }
-            if table.len() >= CAPACITY {
-                table.clear();
-            }
-            let shared = Arc::new(ids);
-            table.insert(shared.clone());
-            Subject(Some(shared))
+        TABLE.with(|table| match table.try_borrow_mut() {
+            Ok(mut table) => Subject(Some(share(&mut table, &ids, CAPACITY, || {
+                Arc::new(ids.clone())
+            }))),
+            Err(_) => Subject(Some(Arc::new(ids))),
         })
     }
 
